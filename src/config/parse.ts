@@ -1,0 +1,81 @@
+// Turns config text into a validated Config, or a ConfigError listing every problem.
+import yaml from "js-yaml";
+import { z } from "zod";
+import { nearest } from "../expr/index.js";
+import { ConfigError, formatPath, type ConfigProblem } from "./errors.js";
+import { findKeyPosition } from "./key-lines.js";
+import { CONFIG_KEYS, configSchema, type Config } from "./schema.js";
+import { checkSemantics } from "./semantics.js";
+
+export interface ParsedConfig {
+  config: Config;
+  /** Present keys as the user wrote them (for layering and `config check`). */
+  raw: Record<string, unknown>;
+  warnings: ConfigProblem[];
+}
+
+/** Parses YAML text into a plain object of keys (no validation). Throws ConfigError. */
+export function parseYamlObject(text: string, file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text, { filename: file });
+  } catch (err) {
+    if (err instanceof yaml.YAMLException) {
+      throw new ConfigError(file, [{
+        line: err.mark ? err.mark.line + 1 : undefined,
+        column: err.mark ? err.mark.column + 1 : undefined,
+        message: `invalid YAML: ${err.reason}; fix the syntax (indentation, quotes, colons)`,
+      }]);
+    }
+    throw err;
+  }
+  if (doc === undefined || doc === null) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ConfigError(file, [{ line: 1, message: "the config must be a map of keys (key: value), not a list or a scalar" }]);
+  }
+  return doc as Record<string, unknown>;
+}
+
+/** Validates an object of keys; `text` (when given) locates problems by line. */
+export function validateConfigObject(raw: Record<string, unknown>, file: string, text?: string): ParsedConfig {
+  const where = (path: readonly PropertyKey[]) => (text === undefined ? {} : findKeyPosition(text, path) ?? {});
+  const warnings: ConfigProblem[] = [];
+  for (const key of Object.keys(raw)) {
+    if (CONFIG_KEYS.includes(key)) continue;
+    const guess = nearest(key, CONFIG_KEYS);
+    warnings.push({ key, ...where([key]), message: `unknown key, ${guess ? `did you mean ${guess}?` : "ignored (see conf-examples/config.yaml for the keys)"}` });
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(file, result.error.issues.filter((i) => i.code !== "unrecognized_keys").map((issue) => ({
+      key: formatPath(issue.path),
+      ...where(issue.path),
+      message: describeIssue(issue, raw),
+    })));
+  }
+  const problems = checkSemantics(result.data).map((p) => ({ ...p, ...(p.key ? where(p.key.split(/\.|\[(\d+)\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))) : {}) }));
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { config: result.data, raw, warnings };
+}
+
+export function parseConfigText(text: string, file: string): ParsedConfig {
+  return validateConfigObject(parseYamlObject(text, file), file, text);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const got = valueAt(raw, issue.path);
+  const shown = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
+  if (issue.code === "invalid_union") {
+    return `wrong type or value${shown}; see the key's doc in conf-examples/config.yaml`;
+  }
+  return `${issue.message}${shown}`;
+}
+
+function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = obj;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}

@@ -1,0 +1,134 @@
+// The one source of Plancton's configuration keys: names, types, defaults and docs.
+// TypeScript types, validation, the JSON Schema in conf-examples/ and the README's
+// reference table are all derived from this file.
+import { z } from "zod";
+import { parseDurationSeconds, parseSizeBytes, parseSizeOrRatio } from "./units.js";
+
+/** Seconds, from a number of seconds or a string such as "90s", "5m", "12h". */
+const duration = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    const s = typeof v === "number" ? v : parseDurationSeconds(v);
+    if (s === undefined || s < 0) {
+      ctx.issues.push({ code: "custom", input: v, message: `"${String(v)}" is not a duration: write seconds (30) or a string like "90s", "5m", "12h", "1d"` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+/** Bytes, from a number or a string such as "2GiB", "512MB". */
+const size = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    const b = typeof v === "number" ? Math.round(v) : parseSizeBytes(v);
+    if (b === undefined) {
+      ctx.issues.push({ code: "custom", input: v, message: `"${String(v)}" is not a size: write bytes (2000000000) or a string like "2GiB", "512MB"` });
+      return z.NEVER;
+    }
+    return b;
+  });
+
+/** A free-space threshold: "10%", 0.1 (ratio) or "2GiB" (bytes). */
+const sizeOrRatio = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    const r = parseSizeOrRatio(v);
+    if (r === undefined) {
+      ctx.issues.push({ code: "custom", input: v, message: `"${String(v)}" is not a size or a ratio: write "10%", 0.1 or "2GiB"` });
+      return z.NEVER;
+    }
+    return r;
+  });
+
+const device = z.union([
+  z.string().regex(/^[^:]+(:[^:]+(:[rwm]{1,3})?)?$/, 'a device is "host[:container[:perms]]", e.g. "/dev/fuse:/dev/fuse:rwm"'),
+  z.object({
+    PathOnHost: z.string().min(1),
+    PathInContainer: z.string().min(1).optional(),
+    CgroupPermissions: z.string().regex(/^[rwm]{1,3}$/).optional(),
+  }),
+]);
+
+const capability = z.string().regex(/^[+-]?[A-Za-z_]+$/, 'a capability is NAME, +NAME (add) or -NAME (drop), e.g. "SYS_ADMIN"');
+
+const influxTarget = z.object({
+  url: z.string().url(),
+  token: z.string().default(""),
+  org: z.string().default(""),
+  bucket: z.string().min(1),
+  insecure_tls: z.boolean().default(false),
+});
+
+export const configSchema = z.object({
+  // --- the original Plancton keys, with their defaults ---
+  influxdb_url: z.union([z.string(), z.array(z.string())]).nullable().default(null)
+    .describe('InfluxDB 1.x target(s) as "URL#database" (a string or a list); prefix "insecure_https:" skips TLS verification. null: no metrics.'),
+  updateconfig: duration.default(60).describe("Period of the safety re-read of the config file (edits are also applied within 1 s by a file watcher)."),
+  image_expiration: duration.default(43200).describe("Re-pull docker_image this often, so a moving tag such as :latest really is the latest."),
+  main_sleep: duration.default(30).describe("Period of the main loop (it also runs at once on a pilot event, a config change or a control command)."),
+  grace_kill: duration.default(120).describe("The owner's CPU must stay above the overhead threshold this long before a pilot is paused or killed."),
+  grace_spawn: duration.default(60).describe("No new pilot this long after a kill (no wait at start)."),
+  cpus_per_dock: z.number().positive().default(1).describe("CPUs per pilot, fractional allowed: CpuQuota = cpus x 100000, CpuPeriod 100000."),
+  max_docks: z.union([z.string().min(1), z.number().int().nonnegative()]).default("ncpus - 2")
+    .describe("Most pilots at once: a number or an expression over ncpus, ram_bytes, swap_bytes, max_dock_mem, max_dock_swap."),
+  docks_per_loop: z.number().int().positive().default(4).describe("Most pilots started in one loop."),
+  max_ttl: duration.default(43200).describe("A pilot older than this is killed."),
+  docker_image: z.string().min(1).default("busybox").describe("Pilot image, repository[:tag]."),
+  docker_cmd: z.union([z.string().min(1), z.array(z.string()).min(1)]).default("/bin/sleep 60")
+    .describe("Pilot command: a string (split on spaces) or a list."),
+  docker_privileged: z.boolean().default(false).describe("Run pilots privileged."),
+  max_dock_mem: size.default(2000000000).describe("RAM per pilot, bytes or a size string."),
+  max_dock_swap: size.default(0).describe("Swap per pilot (MemorySwap = mem + swap)."),
+  user_group: z.string().regex(/^[\w.-]+(:[\w.-]+)?$/, 'user_group is "uid:gid", e.g. "1000:1000"').default("0:0").describe("uid:gid inside the pilot."),
+  binds: z.array(z.string().regex(/^[^:]+:[^:]+(:(ro|rw|[a-z,]+))?$/, 'a bind is "host:container[:ro|rw]"')).default([])
+    .describe('Bind mounts "host:container[:ro|rw]"; read-only unless the bind says rw.'),
+  devices: z.array(device).default([]).describe('Devices: "host:container:perms" strings or maps with PathOnHost, PathInContainer, CgroupPermissions.'),
+  capabilities: z.array(capability).default([]).describe('"SYS_ADMIN" or "+SYS_ADMIN" adds a capability, "-NET_RAW" drops one.'),
+  security_opts: z.array(z.string()).default([]).describe('Security options such as "apparmor:docker-cvmfs"; applied only when AppArmor is enabled on the host.'),
+
+  // --- new in this rewrite ---
+  sample_interval: duration.default(2).describe("Host sampling period (CPU, load, memory, disk), independent of main_sleep."),
+  disk_paths: z.array(z.string().min(1)).default([]).describe("Paths whose free space is watched besides Docker's data root."),
+  suspend_grace: duration.default(0).describe("0: give the CPU back by killing the youngest pilot. >0: pause it first and kill it only if still paused after this long."),
+  resume_after: duration.default(60).describe("Paused pilots resume when the owner's CPU has stayed low this long."),
+  overhead_margin: z.number().min(0).max(100).default(10).describe("Percent of the machine the owner may exceed its share by before the overhead rule acts (the original's +10)."),
+  min_free_mem: sizeOrRatio.nullable().default(null).describe('Evict pilots (youngest first) and start none while available memory is below this ("10%", 0.1 or "2GiB").'),
+  min_free_disk: sizeOrRatio.nullable().default(null).describe('Same for free disk space on Docker\'s data root and disk_paths.'),
+  pressure_grace: duration.default(10).describe("Memory or disk pressure must hold this long before a pilot is evicted."),
+  spawn_when: z.string().min(1).nullable().default(null).describe('Expression: pilots may start only while true, e.g. "cpu_owner_5m < 0.5 and disk_free_ratio > 0.1".'),
+  max_pilots: z.string().min(1).nullable().default(null).describe("Expression capping the pilot count (max_docks still applies)."),
+  evict_when: z.string().min(1).nullable().default(null).describe("Expression: evict the youngest pilot while true."),
+  schedule: z.array(z.string().min(1)).default([]).describe('Time-of-day windows when pilots may start, e.g. ["Mon-Fri 19:00-07:00", "Sat-Sun"]; empty = always.'),
+  schedule_drain: z.boolean().default(false).describe("Outside the schedule, evict running pilots (true) or let them finish (false)."),
+  container_prefix: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).default("plancton-worker").describe("Pilot name prefix: <prefix>-<6 random [a-z0-9]>."),
+  instance: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).nullable().default(null)
+    .describe("Instance label of this daemon's pilots (default: container_prefix); two daemons on one host need different ones."),
+  network_mode: z.string().min(1).default("bridge").describe('Docker network mode of pilots ("bridge", "host", "none", a network name).'),
+  docker_env: z.union([z.array(z.string().regex(/^[^=]+=/, 'an env entry is "NAME=value"')), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))])
+    .default([]).describe('Extra environment of pilots: ["NAME=value"] or a map.'),
+  pilot_cpu_priority: z.enum(["idle", "normal"]).default("idle")
+    .describe("idle: pilots run in a parent cgroup of the lowest CPU weight, so the kernel gives the owner the CPU at once."),
+  launch_concurrency: z.number().int().positive().default(4).describe("Most pilot launches in flight at once."),
+  influxdb: z.array(influxTarget).default([]).describe("InfluxDB 2.x/3.x (and 1.8+) targets through the v2 write API: [{url, token, org, bucket}]."),
+  metrics_buffer_points: z.number().int().positive().default(200000).describe("Points kept per metrics target while it is unreachable (oldest dropped first)."),
+  config_url: z.string().url().nullable().default(null).describe("Remote config fetched periodically and layered under the local file."),
+  config_url_every: duration.default(300).describe("Refresh period of config_url."),
+  allow_insecure_http: z.boolean().default(false).describe("Allow config_url over plain http."),
+  allow_remote_privileges: z.boolean().default(false).describe("Accept privilege-granting keys from config_url (local file only)."),
+  config_git: z.object({ pull_every: duration.default(600) }).nullable().default(null).describe("Run git pull --ff-only in the confdir on this period."),
+  log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("Log level."),
+});
+
+/** What a user writes (before defaults and units are applied). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated configuration with defaults applied, durations in seconds, sizes in bytes. */
+export type Config = z.output<typeof configSchema>;
+
+export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
+
+/** Keys whose default is itself an expression evaluated on the host. */
+export const MAX_DOCKS_VARIABLES = ["ncpus", "ram_bytes", "swap_bytes", "max_dock_mem", "max_dock_swap"] as const;
+
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

@@ -1,0 +1,13 @@
+declare module "pino-roll" {
+  import type { DestinationStream } from "pino";
+  interface PinoRollOptions {
+    file: string;
+    size?: string | number;
+    frequency?: string | number;
+    extension?: string;
+    symlink?: boolean;
+    mkdir?: boolean;
+    limit?: { count?: number; removeOtherLogFiles?: boolean };
+  }
+  export default function roll(options: PinoRollOptions): Promise<DestinationStream>;
+}
