@@ -1,0 +1,304 @@
+// decide(): one pure step of the reconciler. Observation, pilots, config, control,
+// image status and the remembered state in; actions, an explanation and the next state
+// out. No I/O, no clock: the time is `nowMs`.
+//
+// Order of the rules (a pilot gets at most one action; the first rule that picks it wins):
+//   1. exited/dead -> remove; "created" too long -> remove (never_started)
+//   2. force-stop: kill every pilot, start nothing, exit once none is left
+//   3. max_ttl -> kill (ttl)
+//   4. memory / disk pressure held for pressure_grace -> kill the youngest (one per decision)
+//   5. outside the schedule with schedule_drain -> kill all (schedule)
+//   6. evict_when true -> kill the youngest (one per decision)
+//   7. overhead (owner's CPU, see overhead.ts) held for grace_kill -> pause (suspend_grace > 0)
+//      or kill the youngest running, as many as needed; paused past suspend_grace -> kill;
+//      owner low for resume_after -> unpause the oldest paused, as many as fit (suspend.ts)
+//   8. start: min(fitting, room under max_docks / max_pilots, docks_per_loop), unless a
+//      blocker holds (drain, no image, schedule, pressure, expressions, paused pilots,
+//      grace_spawn after a kill)
+//   9. pull: at start, on image change, every image_expiration, failed pulls backed off
+import { cores, explainLines, formatTime, plural, type ActionLine } from "./explain.js";
+import { evaluateExpressions } from "./expressions.js";
+import { pilotsThatFit } from "./fitting.js";
+import { heldFor, secondsLeft, sinceWhen } from "./held.js";
+import type { CpuShape } from "./overhead.js";
+import { holdsSlot, youngestFirst } from "./pilots.js";
+import { pressureSignal, type PressureSignal } from "./pressure.js";
+import { pullVerdict } from "./pull.js";
+import { inSchedule, localTimeOf } from "./schedule.js";
+import { suspendStep, type HeldWindow } from "./suspend.js";
+import { ageVerdict } from "./ttl.js";
+import {
+  NEVER_STARTED_SECONDS,
+  type Control,
+  type Decision,
+  type ImageStatus,
+  type KillReason,
+  type Mode,
+  type Observation,
+  type PauseReason,
+  type PilotAction,
+  type PolicyConfig,
+  type PolicyPilot,
+  type PolicyState,
+  type UnpauseReason,
+} from "./types.js";
+
+/** Kills that give resources back start grace_spawn; ttl, exited, force_stop do not. */
+const KILLS_STARTING_GRACE_SPAWN: ReadonlySet<KillReason> = new Set<KillReason>([
+  "overhead",
+  "suspend_expired",
+  "mem_pressure",
+  "disk_pressure",
+  "evict_when",
+  "schedule",
+]);
+
+/** At most this many distinct warnings are remembered as reported. */
+const MAX_REPORTED_WARNINGS = 64;
+
+export function decide(
+  obs: Observation,
+  pilots: readonly PolicyPilot[],
+  cfg: PolicyConfig,
+  control: Control,
+  image: ImageStatus,
+  state: PolicyState,
+  nowMs: number,
+): Decision {
+  const explain: (string | ActionLine)[] = [];
+  const problems: string[] = [];
+  const kill: PilotAction<KillReason>[] = [];
+  const remove: PilotAction<KillReason>[] = [];
+  let pause: PilotAction<PauseReason>[] = [];
+  let unpause: PilotAction<UnpauseReason>[] = [];
+  const handled = new Set<string>();
+  const ordered = youngestFirst(pilots);
+  const act = (list: PilotAction<KillReason>[], verb: "kill" | "remove", p: PolicyPilot, reason: KillReason, why: string): void => {
+    handled.add(p.id);
+    list.push({ id: p.id, name: p.name, reason });
+    explain.push({ verb, name: p.name, reason, why });
+  };
+  /** The youngest running, paused or restarting pilot no rule has picked yet. */
+  const youngestEvictable = (): PolicyPilot | undefined =>
+    ordered.find((p) => !handled.has(p.id) && (p.state === "running" || p.state === "paused" || p.state === "restarting"));
+
+  // When each paused pilot was paused: the caller's word, else when we first saw it.
+  const pausedSinceMs: Record<string, number> = {};
+  for (const p of ordered) {
+    if (p.state === "paused") pausedSinceMs[p.id] = p.pausedSinceMs ?? state.pausedSinceMs[p.id] ?? nowMs;
+  }
+  const noneLeft = pilots.every((p) => p.state === "removing");
+
+  // 1. exited, never started; max_ttl comes after force-stop so force_stop names the kills.
+  const neverStartedSeconds = cfg.neverStartedSeconds ?? NEVER_STARTED_SECONDS;
+  for (const p of ordered) {
+    const v = ageVerdict(p, nowMs, cfg.maxTtlSeconds, neverStartedSeconds);
+    if (v !== undefined && v.action === "remove") act(remove, "remove", p, v.reason, v.why);
+  }
+
+  // 2. force-stop
+  if (control.forceStop) {
+    for (const p of ordered) {
+      if (!handled.has(p.id) && holdsSlot(p.state)) act(kill, "kill", p, "force_stop", "force-stop asked");
+    }
+    explain.push(noneLeft ? "force-stop: no pilot left, exit" : "no start: force-stop");
+    return finish({ start: 0, pause, unpause, kill, remove, pull: false, exit: noneLeft, mode: "force-stop", explain }, {
+      ...state,
+      overheadSinceMs: undefined,
+      overheadMinOwnerCpu: undefined,
+      lowSinceMs: undefined,
+      lowMaxOwnerCpu: undefined,
+      pausedSinceMs,
+    }, problems);
+  }
+
+  // 3. max_ttl
+  for (const p of ordered) {
+    if (handled.has(p.id)) continue;
+    const v = ageVerdict(p, nowMs, cfg.maxTtlSeconds, neverStartedSeconds);
+    if (v !== undefined && v.action === "kill") act(kill, "kill", p, v.reason, v.why);
+  }
+
+  // 4. pressure (kubelet style)
+  const mem = pressureSignal("mem", obs, cfg.minFreeMem);
+  const disk = pressureSignal("disk", obs, cfg.minFreeDisk);
+  for (const name of [...mem.missing, ...disk.missing]) problems.push(`observation has no ${name}: its min_free threshold is not checked`);
+  const memPressureSinceMs = sinceWhen(mem.met, state.memPressureSinceMs, nowMs);
+  const diskPressureSinceMs = sinceWhen(disk.met, state.diskPressureSinceMs, nowMs);
+  const lastMemPressureAtMs = mem.met ? nowMs : state.lastMemPressureAtMs;
+  const lastDiskPressureAtMs = disk.met ? nowMs : state.lastDiskPressureAtMs;
+  let evicted = false;
+  for (const [signal, sinceMs] of [[mem, memPressureSinceMs], [disk, diskPressureSinceMs]] as [PressureSignal, number | undefined][]) {
+    if (!signal.met || sinceMs === undefined) continue;
+    const reason: KillReason = signal.kind === "mem" ? "mem_pressure" : "disk_pressure";
+    const heldS = Math.floor((nowMs - sinceMs) / 1000);
+    const victim = youngestEvictable();
+    if (heldFor(sinceMs, nowMs, cfg.pressureGraceSeconds)) {
+      if (!evicted && victim !== undefined) {
+        act(kill, "kill", victim, reason, `${signal.text} for ${heldS} s (youngest)`);
+        evicted = true;
+      }
+    } else if (victim !== undefined) {
+      explain.push(`${reason}: ${signal.text}; evict in ${secondsLeft(sinceMs, nowMs, cfg.pressureGraceSeconds)} s`);
+    }
+  }
+  const transition = (lastAtMs: number | undefined): boolean =>
+    lastAtMs !== undefined && nowMs - lastAtMs < cfg.pressureGraceSeconds * 1000;
+  const underPressure = mem.met || disk.met || transition(lastMemPressureAtMs) || transition(lastDiskPressureAtMs);
+
+  // 5. schedule
+  const inWindow = cfg.schedule.length === 0 || inSchedule(cfg.schedule, localTimeOf(obs, nowMs));
+  if (!inWindow && cfg.scheduleDrain) {
+    for (const p of ordered) {
+      if (!handled.has(p.id) && holdsSlot(p.state)) act(kill, "kill", p, "schedule", "outside the schedule, schedule_drain");
+    }
+  }
+
+  // 6. expressions; an error means the safe decision: start nothing, evict nothing.
+  const exprs = evaluateExpressions(cfg, obs);
+  problems.push(...exprs.errors.map((e) => `${e}: starting and evicting nothing by expression`));
+  const exprError = exprs.errors.length > 0;
+  const evictWhen = !exprError && exprs.evictWhen === true;
+  if (evictWhen) {
+    const victim = youngestEvictable();
+    if (victim !== undefined) act(kill, "kill", victim, "evict_when", `"${cfg.evictWhen?.source ?? ""}" is true (youngest)`);
+  }
+
+  // 7. overhead, suspend, resume: on the owner's CPU.
+  const ncpus = obs.ncpus;
+  const ownerCpu = obs.cpu_owner;
+  const cpuKnown = ncpus !== undefined && ownerCpu !== undefined && Number.isFinite(ncpus) && ncpus > 0 && Number.isFinite(ownerCpu);
+  if (!cpuKnown) problems.push("observation has no valid cpu_owner and ncpus: starting nothing, no overhead rule");
+  const shape: CpuShape = {
+    ncpus: cpuKnown ? ncpus : 1,
+    cpusPerDock: cfg.cpusPerDock,
+    maxDocks: cfg.maxDocks,
+    overheadMarginPercent: cfg.overheadMarginPercent,
+  };
+  let overhead: HeldWindow | undefined;
+  let low: HeldWindow | undefined;
+  if (cpuKnown) {
+    const step = suspendStep({
+      ownerCpu,
+      shape,
+      running: ordered.filter((p) => p.state === "running" && !handled.has(p.id)),
+      paused: ordered.filter((p) => p.state === "paused" && !handled.has(p.id)),
+      pausedSinceMs,
+      graceKillSeconds: cfg.graceKillSeconds,
+      suspendGraceSeconds: cfg.suspendGraceSeconds,
+      resumeAfterSeconds: cfg.resumeAfterSeconds,
+      mayResume: !underPressure && !evictWhen,
+      overhead: heldWindow(state.overheadSinceMs, state.overheadMinOwnerCpu),
+      low: heldWindow(state.lowSinceMs, state.lowMaxOwnerCpu),
+      nowMs,
+    });
+    for (const k of step.kill) {
+      handled.add(k.id);
+      kill.push(k);
+    }
+    for (const a of [...step.pause, ...step.unpause]) handled.add(a.id);
+    pause = step.pause;
+    unpause = step.unpause;
+    // Time a pause from when it was asked for, not from when it is first seen.
+    for (const a of pause) pausedSinceMs[a.id] = nowMs;
+    explain.push(...step.explain);
+    overhead = step.overhead;
+    low = step.low;
+  }
+
+  const lastKillAtMs = kill.some((k) => KILLS_STARTING_GRACE_SPAWN.has(k.reason)) ? nowMs : state.lastKillAtMs;
+
+  // 9 (before 8, which needs to know if an image is usable). Pull.
+  const pull = pullVerdict(cfg.image, cfg.imageExpirationSeconds, image, state.pullFailures, state.lastCountedPullFailureAtMs, nowMs);
+  const imageReady = image.image !== undefined && image.image === cfg.image;
+
+  // 8. start
+  const blockers: string[] = [];
+  if (control.drainStop) blockers.push(noneLeft ? "drain-stop: no pilot left, exit" : "drain-stop");
+  else if (control.draining) blockers.push("draining");
+  if (!imageReady) blockers.push(`no image (${cfg.image} not present${image.pulling === true ? ", pulling" : ""})`);
+  if (!inWindow) blockers.push(`outside the schedule${cfg.scheduleDrain ? " (schedule_drain)" : ""}`);
+  if (mem.met) blockers.push(`mem_pressure: ${mem.text}`);
+  if (disk.met) blockers.push(`disk_pressure: ${disk.text}`);
+  if (underPressure && !mem.met && !disk.met) blockers.push(`pressure ended less than pressure_grace ${cfg.pressureGraceSeconds} s ago`);
+  if (!cpuKnown) blockers.push("no CPU observation");
+  if (exprError) blockers.push("expression error (safe decision)");
+  if (!exprError && exprs.spawnWhen === false) blockers.push(`spawn_when is false ("${cfg.spawnWhen?.source ?? ""}")`);
+  if (evictWhen) blockers.push(`evict_when is true ("${cfg.evictWhen?.source ?? ""}")`);
+  const pausedLeft = ordered.filter((p) => p.state === "paused" && !handled.has(p.id)).length;
+  if (pausedLeft > 0) blockers.push(`${plural(pausedLeft, "pilot")} paused: resume first`);
+  const graceSpawnBlocks = lastKillAtMs !== undefined && !heldFor(lastKillAtMs, nowMs, cfg.graceSpawnSeconds);
+  if (graceSpawnBlocks && lastKillAtMs !== undefined) {
+    blockers.push(`grace_spawn: ${secondsLeft(lastKillAtMs, nowMs, cfg.graceSpawnSeconds)} s left after the kill at ${formatTime(lastKillAtMs)}`);
+  }
+
+  let start = 0;
+  if (blockers.length === 0 && cpuKnown) {
+    // Pilots that keep a slot after this decision's kills and removals.
+    const going = new Set([...kill, ...remove].map((a) => a.id));
+    const slots = ordered.filter((p) => holdsSlot(p.state) && !going.has(p.id)).length;
+    const fitsInAll = pilotsThatFit(ownerCpu, ncpus, cfg.cpusPerDock);
+    const fitting = Math.max(0, fitsInAll - slots);
+    const maxPilots = exprs.maxPilots;
+    const cap = maxPilots === undefined ? cfg.maxDocks : Math.min(cfg.maxDocks, maxPilots);
+    const capName = maxPilots !== undefined && maxPilots < cfg.maxDocks ? "max_pilots" : "max_docks";
+    const room = Math.max(0, cap - slots);
+    start = Math.min(fitting, room, cfg.docksPerLoop);
+    const owner = `owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs, ${plural(slots, "pilot")} of ${cfg.cpusPerDock}`;
+    if (start > 0) {
+      explain.push(`start ${start}: fitting ${fitting} (${owner}), room ${room} of ${capName} ${cap}, docks_per_loop ${cfg.docksPerLoop}`);
+    } else if (room === 0) {
+      explain.push(`no start: ${capName} reached (${slots}/${cap})`);
+    } else {
+      explain.push(`no start: fitting 0: ${owner}`);
+    }
+  } else {
+    explain.push(`no start: ${blockers.join("; ")}`);
+  }
+  if (pull.why !== "") explain.push(pull.why);
+
+  let mode: Mode = "active";
+  if (control.drainStop) mode = "drain-stop";
+  else if (control.draining) mode = "draining";
+  else if (underPressure) mode = "pressure";
+  else if (!inWindow) mode = "outside-schedule";
+  else if (!imageReady) mode = "no-image";
+  else if (graceSpawnBlocks) mode = "grace-spawn";
+
+  return finish(
+    { start, pause, unpause, kill, remove, pull: pull.pull, exit: control.drainStop && noneLeft, mode, explain },
+    {
+      lastKillAtMs,
+      overheadSinceMs: overhead?.sinceMs,
+      overheadMinOwnerCpu: overhead?.ownerCpu,
+      lowSinceMs: low?.sinceMs,
+      lowMaxOwnerCpu: low?.ownerCpu,
+      memPressureSinceMs,
+      diskPressureSinceMs,
+      lastMemPressureAtMs,
+      lastDiskPressureAtMs,
+      pausedSinceMs,
+      pullFailures: pull.failures,
+      lastCountedPullFailureAtMs: pull.lastCountedFailureAtMs,
+      warningsReported: state.warningsReported,
+    },
+    problems,
+  );
+}
+
+function heldWindow(sinceMs: number | undefined, ownerCpu: number | undefined): HeldWindow | undefined {
+  return sinceMs === undefined || ownerCpu === undefined ? undefined : { sinceMs, ownerCpu };
+}
+
+/** Adds the warnings not reported before, and the next state that remembers them. */
+function finish(
+  d: Omit<Decision, "warnings" | "next" | "explain"> & { explain: readonly (string | ActionLine)[] },
+  next: PolicyState,
+  problems: readonly string[],
+): Decision {
+  const fresh = [...new Set(problems)].filter((w) => !next.warningsReported.includes(w));
+  const warningsReported = fresh.length === 0 ? next.warningsReported : [...next.warningsReported, ...fresh].slice(-MAX_REPORTED_WARNINGS);
+  const clean: Record<string, unknown> = { ...next, warningsReported };
+  for (const key of Object.keys(clean)) if (clean[key] === undefined) delete clean[key];
+  return { ...d, explain: explainLines(d.explain), warnings: fresh, next: clean as unknown as PolicyState };
+}

@@ -1,0 +1,54 @@
+// Whether to pull the image: at start, when docker_image changes, every
+// image_expiration; after a failed pull, retry with a capped exponential backoff.
+import type { ImageStatus } from "./types.js";
+
+export const PULL_RETRY_FIRST_SECONDS = 10;
+export const PULL_RETRY_MAX_SECONDS = 600;
+
+export interface PullVerdict {
+  readonly pull: boolean;
+  /** Consecutive failures, counted once per distinct lastPullFailedAtMs. */
+  readonly failures: number;
+  readonly lastCountedFailureAtMs: number | undefined;
+  readonly why: string;
+}
+
+/** Delay before retry number `failures` (1 = after the first failure): 10 s doubling, at most 10 min. */
+export function pullRetrySeconds(failures: number): number {
+  if (failures <= 0) return 0;
+  return Math.min(PULL_RETRY_MAX_SECONDS, PULL_RETRY_FIRST_SECONDS * 2 ** Math.min(failures - 1, 30));
+}
+
+export function pullVerdict(
+  wanted: string,
+  imageExpirationSeconds: number,
+  image: ImageStatus,
+  failures: number,
+  lastCountedFailureAtMs: number | undefined,
+  nowMs: number,
+): PullVerdict {
+  const failedAt = image.lastPullFailedAtMs;
+  const lastFailed = failedAt !== undefined && (image.lastPullAtMs === undefined || failedAt > image.lastPullAtMs);
+  if (!lastFailed) {
+    failures = 0;
+    lastCountedFailureAtMs = undefined;
+  } else if (failedAt !== lastCountedFailureAtMs) {
+    failures += 1;
+    lastCountedFailureAtMs = failedAt;
+  }
+  const verdict = (pull: boolean, why: string): PullVerdict => ({ pull, failures, lastCountedFailureAtMs, why });
+
+  let need: string | undefined;
+  if (image.lastPullAtMs === undefined) need = "not pulled yet";
+  else if (image.image !== wanted) need = `${wanted} is not present${image.image === undefined ? "" : ` (have ${image.image})`}`;
+  else if (nowMs - image.lastPullAtMs >= imageExpirationSeconds * 1000) need = `image_expiration ${imageExpirationSeconds} s passed`;
+  if (need === undefined) return verdict(false, "");
+  if (image.pulling === true) return verdict(false, `pull of ${wanted} in progress`);
+  if (lastFailed && failedAt !== undefined) {
+    const waitMs = pullRetrySeconds(failures) * 1000 - (nowMs - failedAt);
+    if (waitMs > 0) {
+      return verdict(false, `pull ${wanted}: ${need}; last pull failed, retry ${failures} in ${Math.ceil(waitMs / 1000)} s`);
+    }
+  }
+  return verdict(true, `pull ${wanted}: ${need}`);
+}

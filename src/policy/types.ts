@@ -1,0 +1,188 @@
+// The policy's vocabulary: what decide() reads, what it remembers, what it answers.
+// Plain serializable data only: no functions besides compiled expressions, no clocks.
+import type { CompiledExpr } from "../expr/index.js";
+
+/** Named host variables (CPU as fractions of the whole machine 0..1, bytes, ratios, counts). */
+export type Observation = Readonly<Record<string, number>>;
+
+export type PilotState = "created" | "running" | "paused" | "exited" | "dead" | "restarting" | "removing";
+
+export interface PolicyPilot {
+  readonly id: string;
+  readonly name: string;
+  readonly state: PilotState;
+  readonly createdAtMs: number;
+  /** When it was paused, if the caller knows; otherwise the policy remembers when it first saw it paused. */
+  readonly pausedSinceMs?: number;
+}
+
+/** A free-space threshold: below `bytes`, or below `ratio` of the total (either one is enough). */
+export interface FreeThreshold {
+  readonly bytes?: number;
+  readonly ratio?: number;
+}
+
+/** One time-of-day window of `schedule` (see schedule.ts). */
+export interface ScheduleWindow {
+  /** The entry as written, for messages. */
+  readonly source: string;
+  /** days[weekday] (0 = Sunday): the window starts on that day. */
+  readonly days: readonly boolean[];
+  /** Minutes after local midnight, start inclusive. */
+  readonly startMinute: number;
+  /** Minutes after local midnight, end exclusive; <= startMinute means the window ends the next day. */
+  readonly endMinute: number;
+}
+
+/** Local wall-clock time parts, for the schedule. */
+export interface LocalTime {
+  /** 0 = Sunday ... 6 = Saturday. */
+  readonly weekday: number;
+  /** 0 ... 1439. */
+  readonly minuteOfDay: number;
+}
+
+export interface PolicyConfig {
+  readonly cpusPerDock: number;
+  /** max_docks, already evaluated on this host. */
+  readonly maxDocks: number;
+  readonly docksPerLoop: number;
+  readonly graceKillSeconds: number;
+  readonly graceSpawnSeconds: number;
+  /** 0 = no limit. */
+  readonly maxTtlSeconds: number;
+  /** 0 = give the CPU back by killing directly, no pause. */
+  readonly suspendGraceSeconds: number;
+  readonly resumeAfterSeconds: number;
+  /** Percent of the machine the owner may exceed the CPU left to it by (the original's +10). */
+  readonly overheadMarginPercent: number;
+  readonly minFreeMem?: FreeThreshold;
+  readonly minFreeDisk?: FreeThreshold;
+  readonly pressureGraceSeconds: number;
+  readonly spawnWhen?: CompiledExpr;
+  readonly maxPilots?: CompiledExpr;
+  readonly evictWhen?: CompiledExpr;
+  /** Empty = always. */
+  readonly schedule: readonly ScheduleWindow[];
+  readonly scheduleDrain: boolean;
+  readonly imageExpirationSeconds: number;
+  /** docker_image as configured. */
+  readonly image: string;
+  /** A "created" pilot older than this never started and is removed; default NEVER_STARTED_SECONDS. */
+  readonly neverStartedSeconds?: number;
+}
+
+export interface Control {
+  readonly draining: boolean;
+  readonly drainStop: boolean;
+  readonly forceStop: boolean;
+}
+
+export interface ImageStatus {
+  /** The image present locally, as configured (the caller normalizes); undefined = none usable. */
+  readonly image: string | undefined;
+  readonly lastPullAtMs?: number;
+  readonly lastPullFailedAtMs?: number;
+  /** A pull is in flight: do not ask for another. */
+  readonly pulling?: boolean;
+}
+
+/** What the policy remembers between decisions; JSON-serializable. Start from initialPolicyState(). */
+export interface PolicyState {
+  /** Last kill made to give resources back (starts grace_spawn). Undefined = never: no wait at start. */
+  readonly lastKillAtMs?: number;
+  /** Since when the owner has wanted more CPU than the pilots leave (the overhead condition)... */
+  readonly overheadSinceMs?: number;
+  /** ...and the lowest owner CPU seen since (how many pilots to pause). */
+  readonly overheadMinOwnerCpu?: number;
+  /** Since when the owner's CPU has been low enough to resume one more paused pilot... */
+  readonly lowSinceMs?: number;
+  /** ...and the highest owner CPU seen since (how many to resume). */
+  readonly lowMaxOwnerCpu?: number;
+  readonly memPressureSinceMs?: number;
+  readonly diskPressureSinceMs?: number;
+  /** Last decisions that saw the thresholds met: no start for pressure_grace after (transition period). */
+  readonly lastMemPressureAtMs?: number;
+  readonly lastDiskPressureAtMs?: number;
+  /** When each paused pilot (by id) was first seen paused, when the caller does not say. */
+  readonly pausedSinceMs: Readonly<Record<string, number>>;
+  /** Consecutive failed pulls (for the backoff) and the failure last counted. */
+  readonly pullFailures: number;
+  readonly lastCountedPullFailureAtMs?: number;
+  /** Warnings already reported (a runtime expression error is logged once). Bounded. */
+  readonly warningsReported: readonly string[];
+}
+
+export type KillReason =
+  | "ttl"
+  | "overhead"
+  | "mem_pressure"
+  | "disk_pressure"
+  | "force_stop"
+  | "exited"
+  | "never_started"
+  | "evict_when"
+  | "schedule"
+  | "suspend_expired";
+
+export type PauseReason = "overhead";
+export type UnpauseReason = "owner_low";
+
+export type Mode =
+  | "active"
+  | "draining"
+  | "drain-stop"
+  | "force-stop"
+  | "outside-schedule"
+  | "no-image"
+  | "grace-spawn"
+  | "pressure";
+
+export interface PilotAction<R extends string> {
+  readonly id: string;
+  readonly name: string;
+  readonly reason: R;
+}
+
+export interface Decision {
+  /** How many pilots to start now (the caller stops at the first failure). */
+  readonly start: number;
+  readonly pause: readonly PilotAction<PauseReason>[];
+  readonly unpause: readonly PilotAction<UnpauseReason>[];
+  /** Kill and remove. */
+  readonly kill: readonly PilotAction<KillReason>[];
+  /** Just remove (exited, dead, never started). */
+  readonly remove: readonly PilotAction<KillReason>[];
+  readonly pull: boolean;
+  /** Drain-stop or force-stop asked and no pilot is left: the daemon exits. */
+  readonly exit: boolean;
+  readonly mode: Mode;
+  /** Short human lines: why each action, and why nothing started when nothing did. */
+  readonly explain: readonly string[];
+  /** New problems to log (each distinct one once). */
+  readonly warnings: readonly string[];
+  readonly next: PolicyState;
+}
+
+/** Seconds after which a pilot still "created" is taken as never started and removed. */
+export const NEVER_STARTED_SECONDS = 60;
+
+/** The original's safety factor on idle CPU when counting what fits. */
+export const FITTING_IDLE_FACTOR = 0.95;
+
+/** The observation variables the policy itself reads (expressions may read any). */
+export const POLICY_VARIABLES = [
+  "cpu_owner",
+  "ncpus",
+  "mem_available_bytes",
+  "mem_available_ratio",
+  "disk_free_bytes",
+  "disk_free_ratio",
+  "weekday",
+  "hour",
+  "minute",
+] as const;
+
+export function initialPolicyState(): PolicyState {
+  return { pausedSinceMs: {}, pullFailures: 0, warningsReported: [] };
+}

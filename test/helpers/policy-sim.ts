@@ -1,0 +1,198 @@
+// A fake host for the policy: a pilot list that decisions are applied to, a fake clock,
+// and counters, so scenarios read as "advance, observe, decide, check".
+import {
+  decide,
+  initialPolicyState,
+  type Control,
+  type Decision,
+  type ImageStatus,
+  type KillReason,
+  type Observation,
+  type PilotState,
+  type PolicyConfig,
+  type PolicyPilot,
+  type PolicyState,
+} from "../../src/policy/index.js";
+
+/** Monday 2024-01-01 12:00:00 UTC. */
+export const T0_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
+
+export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
+  return {
+    cpusPerDock: 1,
+    maxDocks: 6,
+    docksPerLoop: 4,
+    graceKillSeconds: 120,
+    graceSpawnSeconds: 60,
+    maxTtlSeconds: 43200,
+    suspendGraceSeconds: 0,
+    resumeAfterSeconds: 60,
+    overheadMarginPercent: 10,
+    pressureGraceSeconds: 10,
+    schedule: [],
+    scheduleDrain: false,
+    imageExpirationSeconds: 43200,
+    image: "busybox",
+    ...overrides,
+  };
+}
+
+export const NO_CONTROL: Control = { draining: false, drainStop: false, forceStop: false };
+
+/** An observation of an ample host: plenty of memory and disk, owner idle. */
+export function hostObs(overrides: Record<string, number> = {}): Observation {
+  return {
+    ncpus: 8,
+    cpu_owner: 0,
+    cpu_pilots: 0,
+    cpu_total: 0,
+    load1: 0,
+    mem_available_bytes: 64 * 2 ** 30,
+    mem_available_ratio: 0.8,
+    disk_free_bytes: 500 * 2 ** 30,
+    disk_free_ratio: 0.7,
+    running: 0,
+    paused: 0,
+    ...overrides,
+  };
+}
+
+interface SimPilot {
+  id: string;
+  name: string;
+  state: PilotState;
+  createdAtMs: number;
+}
+
+export interface SimOptions {
+  cfg?: Partial<PolicyConfig>;
+  control?: Partial<Control>;
+  image?: ImageStatus;
+  /** Whether a pull asked for succeeds (default true). */
+  pullSucceeds?: boolean;
+  nowMs?: number;
+  /** Pilots present at the start. */
+  pilots?: { state: PilotState; ageSeconds: number }[];
+}
+
+export class PolicySim {
+  cfg: PolicyConfig;
+  control: Control;
+  image: ImageStatus;
+  pullSucceeds: boolean;
+  nowMs: number;
+  state: PolicyState = initialPolicyState();
+  readonly pilots = new Map<string, SimPilot>();
+  readonly decisions: Decision[] = [];
+  /** Counters over the whole run. */
+  starts = 0;
+  pauses = 0;
+  unpauses = 0;
+  pulls = 0;
+  readonly kills: Partial<Record<KillReason, number>> = {};
+  readonly removes: Partial<Record<KillReason, number>> = {};
+  readonly warnings: string[] = [];
+  private seq = 0;
+
+  constructor(opts: SimOptions = {}) {
+    this.cfg = policyConfig(opts.cfg);
+    this.control = { ...NO_CONTROL, ...opts.control };
+    this.nowMs = opts.nowMs ?? T0_MS;
+    this.image = opts.image ?? { image: this.cfg.image, lastPullAtMs: this.nowMs };
+    this.pullSucceeds = opts.pullSucceeds ?? true;
+    for (const p of opts.pilots ?? []) this.add(p.state, this.nowMs - p.ageSeconds * 1000);
+  }
+
+  add(state: PilotState, createdAtMs = this.nowMs): string {
+    this.seq += 1;
+    const id = `id${String(this.seq).padStart(4, "0")}`;
+    this.pilots.set(id, { id, name: `plancton-worker-${id}`, state, createdAtMs });
+    return id;
+  }
+
+  advance(seconds: number): void {
+    this.nowMs += seconds * 1000;
+  }
+
+  list(): PolicyPilot[] {
+    return [...this.pilots.values()].map((p) => ({ ...p }));
+  }
+
+  count(state?: PilotState): number {
+    let n = 0;
+    for (const p of this.pilots.values()) if (state === undefined || p.state === state) n++;
+    return n;
+  }
+
+  /** Ids in the order they were created (oldest first). */
+  ids(state?: PilotState): string[] {
+    return [...this.pilots.values()].filter((p) => state === undefined || p.state === state).map((p) => p.id);
+  }
+
+  killCount(): number {
+    return Object.values(this.kills).reduce((a, b) => a + (b ?? 0), 0);
+  }
+
+  /** Decides on `obs` (given the running/paused counts filled in) and applies the decision. */
+  step(obs: Observation = hostObs()): Decision {
+    const full: Observation = { ...obs, running: this.count("running"), paused: this.count("paused") };
+    const d = decide(full, this.list(), this.cfg, this.control, this.image, this.state, this.nowMs);
+    this.apply(d);
+    return d;
+  }
+
+  /** Steps every `everySeconds` for `forSeconds`, the observation a function of the sim. */
+  run(forSeconds: number, everySeconds: number, obs: (sim: PolicySim) => Observation, check?: (d: Decision, sim: PolicySim) => void): void {
+    for (let t = 0; t < forSeconds; t += everySeconds) {
+      const d = this.step(obs(this));
+      check?.(d, this);
+      this.advance(everySeconds);
+    }
+  }
+
+  private apply(d: Decision): void {
+    this.decisions.push(d);
+    this.state = d.next;
+    this.warnings.push(...d.warnings);
+    for (const k of d.kill) {
+      if (!this.pilots.delete(k.id)) throw new Error(`kill of an unknown pilot ${k.id}`);
+      this.kills[k.reason] = (this.kills[k.reason] ?? 0) + 1;
+    }
+    for (const r of d.remove) {
+      if (!this.pilots.delete(r.id)) throw new Error(`remove of an unknown pilot ${r.id}`);
+      this.removes[r.reason] = (this.removes[r.reason] ?? 0) + 1;
+    }
+    for (const p of d.pause) {
+      const pilot = this.pilots.get(p.id);
+      if (pilot?.state !== "running") throw new Error(`pause of a pilot not running: ${p.id}`);
+      pilot.state = "paused";
+      this.pauses++;
+    }
+    for (const u of d.unpause) {
+      const pilot = this.pilots.get(u.id);
+      if (pilot?.state !== "paused") throw new Error(`unpause of a pilot not paused: ${u.id}`);
+      pilot.state = "running";
+      this.unpauses++;
+    }
+    for (let i = 0; i < d.start; i++) this.add("running");
+    this.starts += d.start;
+    if (d.pull) {
+      this.pulls++;
+      this.image = this.pullSucceeds
+        ? { image: this.cfg.image, lastPullAtMs: this.nowMs }
+        : { ...this.image, lastPullFailedAtMs: this.nowMs };
+    }
+  }
+}
+
+/** A small seeded PRNG (mulberry32): the same trace every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
