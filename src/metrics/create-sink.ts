@@ -1,0 +1,9 @@
+// A sink for one target: the buffered sender over that target's HTTP transport.
+import { createBufferedSink, SINK_DEFAULTS, type SinkOptions } from "./buffered-sink.js";
+import { createInfluxTransport } from "./influx-transport.js";
+import type { MetricsSink, MetricsTarget } from "./types.js";
+
+export function createSink(target: MetricsTarget, opts: SinkOptions = {}): MetricsSink {
+  const transport = createInfluxTransport(target, opts.requestTimeoutMs ?? SINK_DEFAULTS.requestTimeoutMs);
+  return createBufferedSink(transport, opts);
+}

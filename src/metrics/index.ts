@@ -1,0 +1,14 @@
+// The metrics room's public surface: sinks that survive outages, the series, the hub.
+export type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./types.js";
+export { parseInfluxdbUrl, describeTarget, targetKey, redactUrl } from "./influxdb-url.js";
+export { createSink } from "./create-sink.js";
+export { createBufferedSink, realTimers, SINK_DEFAULTS, type SinkOptions, type Timers } from "./buffered-sink.js";
+export { createInfluxTransport, type SendOutcome, type Transport } from "./influx-transport.js";
+export { MetricsHub, type HubOptions } from "./metrics-hub.js";
+export { toLine } from "./line-protocol.js";
+export {
+  SERIES, seriesTable, fieldType, boolTag,
+  daemonPoint, measurementPoint, containerPoint, hostPoint, pilotEventPoint, imagePullPoint, tickPoint, metricsPoints,
+  type SeriesEntry, type SeriesType, type DaemonStatus, type PilotEvent, type PilotReason,
+  type DaemonSample, type ContainerEnd, type HostSample, type PilotEventSample, type ImagePullSample, type TickSample,
+} from "./series.js";

@@ -1,0 +1,96 @@
+// All the daemon's metrics targets behind one write(): each point is turned into line
+// protocol once (with the hostname tag) and queued on every sink; setTargets() applies
+// a config change without losing what unchanged targets have buffered.
+import type { SinkOptions } from "./buffered-sink.js";
+import { createSink } from "./create-sink.js";
+import { targetKey } from "./influxdb-url.js";
+import { toLine } from "./line-protocol.js";
+import { metricsPoints } from "./series.js";
+import type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./types.js";
+
+export interface HubOptions extends SinkOptions {
+  /** Bound of the final flush of a removed target. Default 5000 ms. */
+  closeTimeoutMs?: number;
+  /** Makes the sink of a target (tests inject fakes). Default createSink. */
+  sinkFactory?: (target: MetricsTarget, opts: SinkOptions) => MetricsSink;
+}
+
+const MAX_REMEMBERED_ERRORS = 100;
+
+export class MetricsHub {
+  private sinks = new Map<string, MetricsSink>();
+  private readonly invalidSeen = new Set<string>();
+  private onError: ((msg: string) => void) | undefined;
+  private closed = false;
+
+  constructor(readonly hostname: string) {}
+
+  /**
+   * Hot reload: sinks whose target is unchanged are kept (with their buffers and the
+   * options they were made with); new targets get a sink made with `opts`; removed
+   * ones get a bounded final flush and are closed. Resolves when those are closed.
+   */
+  async setTargets(targets: readonly MetricsTarget[], opts: HubOptions = {}): Promise<void> {
+    if (this.closed) return;
+    const { closeTimeoutMs = 5000, sinkFactory = createSink, ...sinkOpts } = opts;
+    this.onError = opts.onError;
+    const next = new Map<string, MetricsSink>();
+    for (const target of targets) {
+      const key = targetKey(target);
+      if (next.has(key)) continue;
+      next.set(key, this.sinks.get(key) ?? sinkFactory(target, sinkOpts));
+    }
+    const removed = [...this.sinks].filter(([key]) => !next.has(key)).map(([, sink]) => sink);
+    this.sinks = next;
+    await Promise.all(removed.map((sink) => sink.close(closeTimeoutMs)));
+  }
+
+  /** Never blocks, never throws; a point that cannot be written is reported once and skipped. */
+  write(points: readonly MetricPoint[]): void {
+    if (this.sinks.size === 0 || points.length === 0) return;
+    const tags = { hostname: this.hostname };
+    const lines: string[] = [];
+    for (const point of points) {
+      try {
+        lines.push(toLine(point, tags));
+      } catch (e) {
+        this.reportInvalid(`invalid point: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (lines.length === 0) return;
+    for (const sink of this.sinks.values()) sink.writeLines(lines);
+  }
+
+  /** The sinks' own figures as `metrics` points, for the daemon to write with the rest. */
+  selfReport(timeMs: number): MetricPoint[] {
+    return metricsPoints(this.stats(), timeMs);
+  }
+
+  stats(): SinkStats[] {
+    return [...this.sinks.values()].map((sink) => sink.stats());
+  }
+
+  /** Sends what every sink holds, bounded by timeoutMs. */
+  async flush(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.sinks.values()].map((sink) => sink.flush(timeoutMs)));
+  }
+
+  /** Bounded final flush of every sink, in parallel. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    const sinks = [...this.sinks.values()];
+    this.sinks = new Map();
+    await Promise.all(sinks.map((sink) => sink.close(timeoutMs)));
+  }
+
+  private reportInvalid(message: string): void {
+    if (this.invalidSeen.has(message)) return;
+    if (this.invalidSeen.size >= MAX_REMEMBERED_ERRORS) this.invalidSeen.clear();
+    this.invalidSeen.add(message);
+    try {
+      this.onError?.(message);
+    } catch {
+      // a logging callback must not break write()
+    }
+  }
+}

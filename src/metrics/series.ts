@@ -1,0 +1,272 @@
+// The series Plancton writes: one table (SERIES) that documents them, fixes each
+// field's line-protocol type, and is checked against the builders by the tests.
+// Builders take plain data and return MetricPoints; MetricsHub adds the `hostname` tag.
+import type { MetricPoint, SinkStats } from "./types.js";
+
+export type SeriesType = "float" | "int" | "bool" | "string";
+
+export interface SeriesEntry {
+  measurement: string;
+  kind: "tag" | "field";
+  name: string;
+  /** Line-protocol type of a field; tags are always "string". */
+  type: SeriesType;
+  unit: string;
+  doc: string;
+}
+
+// Values of the original's `started`/`killed` tags. Plancton 0.6 wrote Python booleans
+// through "%s", i.e. "True"/"False" (plancton/__init__.py, `"started": True`); existing
+// dashboards compare against these strings, so they are kept as they were.
+const TRUE_TAG = "True";
+const FALSE_TAG = "False";
+export function boolTag(value: boolean): string {
+  return value ? TRUE_TAG : FALSE_TAG;
+}
+
+const HOSTNAME_DOC = "short host name of the machine running Plancton (added to every point)";
+const hostnameTag = (measurement: string): SeriesEntry => ({ measurement, kind: "tag", name: "hostname", type: "string", unit: "", doc: HOSTNAME_DOC });
+const tag = (measurement: string, name: string, doc: string): SeriesEntry => ({ measurement, kind: "tag", name, type: "string", unit: "", doc });
+const field = (measurement: string, name: string, type: SeriesType, unit: string, doc: string): SeriesEntry => ({ measurement, kind: "field", name, type, unit, doc });
+
+// Compatibility: the original wrote every number without the "i" suffix, so its fields are
+// floats in existing databases; writing them as integers now would fail with "field type
+// conflict" until the shard rolls over. The original three keep float; new fields use int.
+const COMPAT = " (float, as the original wrote it)";
+
+const CPU_WINDOWS = ["", "_5m", "_1h"] as const;
+const cpuFields = (): SeriesEntry[] =>
+  (["total", "owner", "pilots"] as const).flatMap((who) =>
+    CPU_WINDOWS.map((w) =>
+      field("host", `cpu_${who}${w}`, "float", "fraction 0..1",
+        `${who === "total" ? "busy CPU of the whole machine" : who === "owner" ? "CPU used by everything but the pilots" : "CPU used by the pilots"}` +
+          `, as a fraction of all CPUs, ${w === "" ? "since the previous sample" : `averaged over ${w.slice(1)}`}`)));
+
+export const SERIES: readonly SeriesEntry[] = [
+  hostnameTag("daemon"),
+  field("daemon", "uptime", "float", "s", "seconds since the daemon started" + COMPAT),
+  field("daemon", "containers", "float", "count", "running pilots" + COMPAT),
+  field("daemon", "paused", "int", "count", "paused pilots"),
+  field("daemon", "status", "string", "", "active | draining | waiting | stopping | force_stopping"),
+  field("daemon", "cpu_priority", "string", "", "pilots' CPU priority: idle | normal"),
+
+  hostnameTag("measurement"),
+  field("measurement", "cpu_eff", "float", "percent", "busy CPU of the whole machine since the previous loop, 0..100 (the original's CPU efficiency)"),
+
+  hostnameTag("container"),
+  tag("container", "started", 'whether the pilot ever ran: "True" | "False" (the original\'s values)'),
+  tag("container", "killed", 'whether Plancton killed it (rather than it exiting): "True" | "False"'),
+  tag("container", "name", "pilot container name"),
+  tag("container", "reason", "why it ended: exited | never_started | ttl | overhead | mem_pressure | disk_pressure | force_stop | schedule | evict_when | ..."),
+  field("container", "uptime", "float", "s", "how long the pilot ran, written when it is removed" + COMPAT),
+  field("container", "exit_code", "int", "", "the pilot's exit code, when known"),
+
+  hostnameTag("host"),
+  ...cpuFields(),
+  field("host", "load1", "float", "", "load average over 1 min"),
+  field("host", "load5", "float", "", "load average over 5 min"),
+  field("host", "load15", "float", "", "load average over 15 min"),
+  field("host", "mem_available_bytes", "int", "bytes", "available memory (MemAvailable)"),
+  field("host", "swap_used_bytes", "int", "bytes", "swap in use"),
+  field("host", "disk_free_bytes", "int", "bytes", "free space on the fullest watched disk (Docker's data root and disk_paths)"),
+  field("host", "disk_free_ratio", "float", "fraction 0..1", "free share of the fullest watched disk"),
+
+  hostnameTag("pilot_event"),
+  tag("pilot_event", "event", "started | exited | killed | paused | resumed"),
+  tag("pilot_event", "reason", "ttl | overhead | mem_pressure | disk_pressure | force_stop | exited | schedule | evict_when | never_started | ... (empty for started)"),
+  tag("pilot_event", "name", "pilot container name (a tag so that two events in the same millisecond stay two points)"),
+  field("pilot_event", "uptime", "float", "s", "pilot age at the event (0 when started)"),
+  field("pilot_event", "exit_code", "int", "", "exit code, for exited and killed pilots when known"),
+
+  hostnameTag("image_pull"),
+  tag("image_pull", "image", "repository:tag pulled"),
+  tag("image_pull", "result", "ok | error"),
+  field("image_pull", "duration_ms", "float", "ms", "time the pull took"),
+  field("image_pull", "error", "string", "", "error message of a failed pull"),
+
+  hostnameTag("tick"),
+  field("tick", "duration_ms", "float", "ms", "time one loop took (observe, decide, act)"),
+  field("tick", "docker_api_calls", "int", "count", "Docker API calls made by the loop"),
+  field("tick", "started", "int", "count", "pilots started by the loop"),
+  field("tick", "killed", "int", "count", "pilots killed by the loop"),
+  field("tick", "paused", "int", "count", "pilots paused by the loop"),
+  field("tick", "resumed", "int", "count", "pilots resumed by the loop"),
+
+  hostnameTag("metrics"),
+  tag("metrics", "target", "metrics target (URL without credentials, database or bucket)"),
+  field("metrics", "buffered", "int", "points", "points waiting for this target"),
+  field("metrics", "delivered", "int", "points", "points delivered since start"),
+  field("metrics", "dropped", "int", "points", "points lost since start (buffer full, refused by the server)"),
+  field("metrics", "retries", "int", "count", "failed attempts retried since start"),
+];
+
+const FIELD_TYPES: ReadonlyMap<string, SeriesType> = new Map(
+  SERIES.filter((s) => s.kind === "field").map((s) => [`${s.measurement}\u0000${s.name}`, s.type]),
+);
+
+/** The declared type of a field, or undefined for a field SERIES does not know. */
+export function fieldType(measurement: string, name: string): SeriesType | undefined {
+  return FIELD_TYPES.get(`${measurement}\u0000${name}`);
+}
+
+/** SERIES as a Markdown table, for the docs (generated, so it cannot drift). */
+export function seriesTable(): string {
+  const cell = (s: string): string => s.replace(/\|/g, "\\|");
+  const rows = SERIES.map((s) => `| ${s.measurement} | ${s.kind} | ${s.name} | ${s.kind === "tag" ? "tag" : s.type} | ${cell(s.unit)} | ${cell(s.doc)} |`);
+  return ["| measurement | kind | name | type | unit | meaning |", "|---|---|---|---|---|---|", ...rows].join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------- builders
+
+export type DaemonStatus = "active" | "draining" | "waiting" | "stopping" | "force_stopping" | (string & {});
+export type PilotEvent = "started" | "exited" | "killed" | "paused" | "resumed";
+export type PilotReason =
+  | "ttl" | "overhead" | "mem_pressure" | "disk_pressure" | "force_stop" | "exited" | "never_started" | "schedule" | "evict_when"
+  | (string & {});
+
+export interface DaemonSample {
+  uptimeSeconds: number;
+  runningPilots: number;
+  pausedPilots: number;
+  status: DaemonStatus;
+  cpuPriority: "idle" | "normal";
+}
+
+/** `daemon`: one point per loop. */
+export function daemonPoint(d: DaemonSample, timeMs: number): MetricPoint {
+  return {
+    measurement: "daemon",
+    tags: {},
+    fields: { uptime: d.uptimeSeconds, containers: d.runningPilots, paused: d.pausedPilots, status: d.status, cpu_priority: d.cpuPriority },
+    timeMs,
+  };
+}
+
+/** `measurement`: the original's CPU efficiency; input as a fraction of all CPUs (0..1), written in percent. */
+export function measurementPoint(m: { cpuBusy: number }, timeMs: number): MetricPoint {
+  return { measurement: "measurement", tags: {}, fields: { cpu_eff: m.cpuBusy * 100 }, timeMs };
+}
+
+export interface ContainerEnd {
+  name: string;
+  /** Whether the pilot ever ran. */
+  started: boolean;
+  /** Whether Plancton killed it (false: it exited, or never started). */
+  killed: boolean;
+  uptimeSeconds: number;
+  reason: PilotReason;
+  exitCode?: number;
+}
+
+/** `container`: one point when a pilot is removed (the original's series, plus name, reason, exit code). */
+export function containerPoint(c: ContainerEnd, timeMs: number): MetricPoint {
+  const fields: MetricPoint["fields"] = { uptime: c.uptimeSeconds };
+  if (c.exitCode !== undefined) fields.exit_code = c.exitCode;
+  return {
+    measurement: "container",
+    tags: { started: boolTag(c.started), killed: boolTag(c.killed), name: c.name, reason: c.reason },
+    fields,
+    timeMs,
+  };
+}
+
+/** CPU figures are fractions of the whole machine (0..1); window averages are left out while unknown. */
+export interface HostSample {
+  cpuTotal: number;
+  cpuOwner: number;
+  cpuPilots: number;
+  cpuTotal5m?: number;
+  cpuOwner5m?: number;
+  cpuPilots5m?: number;
+  cpuTotal1h?: number;
+  cpuOwner1h?: number;
+  cpuPilots1h?: number;
+  load1: number;
+  load5: number;
+  load15: number;
+  memAvailableBytes: number;
+  swapUsedBytes: number;
+  diskFreeBytes?: number;
+  diskFreeRatio?: number;
+}
+
+/** `host`: what the host sampler observed, with the window averages the policy uses. */
+export function hostPoint(h: HostSample, timeMs: number): MetricPoint {
+  const all: Record<string, number | undefined> = {
+    cpu_total: h.cpuTotal, cpu_owner: h.cpuOwner, cpu_pilots: h.cpuPilots,
+    cpu_total_5m: h.cpuTotal5m, cpu_owner_5m: h.cpuOwner5m, cpu_pilots_5m: h.cpuPilots5m,
+    cpu_total_1h: h.cpuTotal1h, cpu_owner_1h: h.cpuOwner1h, cpu_pilots_1h: h.cpuPilots1h,
+    load1: h.load1, load5: h.load5, load15: h.load15,
+    mem_available_bytes: h.memAvailableBytes, swap_used_bytes: h.swapUsedBytes,
+    disk_free_bytes: h.diskFreeBytes, disk_free_ratio: h.diskFreeRatio,
+  };
+  return { measurement: "host", tags: {}, fields: definedNumbers(all), timeMs };
+}
+
+export interface PilotEventSample {
+  event: PilotEvent;
+  name: string;
+  /** Pilot age at the event; 0 for "started". */
+  uptimeSeconds: number;
+  /** Why (killed, paused, resumed, exited); omitted for "started". */
+  reason?: PilotReason;
+  exitCode?: number;
+}
+
+/** `pilot_event`: one point per lifecycle event of a pilot. */
+export function pilotEventPoint(e: PilotEventSample, timeMs: number): MetricPoint {
+  const tags: Record<string, string> = { event: e.event, name: e.name };
+  if (e.reason !== undefined && e.reason !== "") tags.reason = e.reason;
+  const fields: MetricPoint["fields"] = { uptime: e.uptimeSeconds };
+  if (e.exitCode !== undefined) fields.exit_code = e.exitCode;
+  return { measurement: "pilot_event", tags, fields, timeMs };
+}
+
+export interface ImagePullSample {
+  image: string;
+  ok: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+/** `image_pull`: one point per pull attempt. */
+export function imagePullPoint(p: ImagePullSample, timeMs: number): MetricPoint {
+  const fields: MetricPoint["fields"] = { duration_ms: p.durationMs };
+  if (!p.ok) fields.error = p.error !== undefined && p.error !== "" ? p.error : "unknown error";
+  return { measurement: "image_pull", tags: { image: p.image, result: p.ok ? "ok" : "error" }, fields, timeMs };
+}
+
+export interface TickSample {
+  durationMs: number;
+  dockerApiCalls: number;
+  started: number;
+  killed: number;
+  paused: number;
+  resumed: number;
+}
+
+/** `tick`: what one loop cost and did. */
+export function tickPoint(t: TickSample, timeMs: number): MetricPoint {
+  return {
+    measurement: "tick",
+    tags: {},
+    fields: { duration_ms: t.durationMs, docker_api_calls: t.dockerApiCalls, started: t.started, killed: t.killed, paused: t.paused, resumed: t.resumed },
+    timeMs,
+  };
+}
+
+/** `metrics`: the sinks reporting on themselves, one point per target. */
+export function metricsPoints(stats: readonly SinkStats[], timeMs: number): MetricPoint[] {
+  return stats.map((s) => ({
+    measurement: "metrics",
+    tags: { target: s.target },
+    fields: { buffered: s.buffered, delivered: s.delivered, dropped: s.dropped, retries: s.retries },
+    timeMs,
+  }));
+}
+
+function definedNumbers(values: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined && Number.isFinite(v)) out[k] = v;
+  return out;
+}
