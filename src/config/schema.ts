@@ -110,7 +110,7 @@ export const configSchema = z.object({
     .describe("idle: pilots run in a parent cgroup of the lowest CPU weight, so the kernel gives the owner the CPU at once."),
   launch_concurrency: z.number().int().positive().default(4).describe("Most pilot launches in flight at once."),
   influxdb: z.array(influxTarget).default([]).describe("InfluxDB 2.x/3.x (and 1.8+) targets through the v2 write API: [{url, token, org, bucket}]."),
-  metrics_buffer_points: z.number().int().positive().default(200000).describe("Points kept per metrics target while it is unreachable (oldest dropped first)."),
+  metrics_buffer_points: z.number().int().positive().default(50000).describe("Points kept per metrics target while it is unreachable (oldest dropped first)."),
   config_url: z.string().url().nullable().default(null).describe("Remote config fetched periodically and layered under the local file."),
   config_url_every: duration.default(300).describe("Refresh period of config_url."),
   allow_insecure_http: z.boolean().default(false).describe("Allow config_url over plain http."),
