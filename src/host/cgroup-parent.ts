@@ -1,0 +1,191 @@
+// The pilots' parent cgroup at idle CPU priority (issue 9).
+//
+// CPU weights only compete among siblings, so the parent sits directly under the
+// root of the hierarchy, beside the owner's own cgroups: with the lowest weight
+// the kernel allows (v1 cpu.shares=2, v2 cpu.idle=1 or cpu.weight=1) the
+// scheduler hands the CPU to the owner within a tick, while the pilots still get
+// every cycle nobody else wants. Failure is never fatal: the caller gets mode
+// "normal", no parent, and one line saying why.
+
+import { constants } from "node:fs";
+import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { detectCgroupLayout, type CgroupLayout, type DockerCgroupDriver } from "./cgroup-layout.js";
+
+export type PilotCpuPriority = "idle" | "normal";
+
+/** The file operations setup needs; tests inject failures (EROFS, EACCES) a root user cannot get from chmod. */
+export interface CgroupFs {
+  exists(path: string): Promise<boolean>;
+  mkdir(path: string): Promise<void>;
+  readFile(path: string): Promise<string>;
+  /** Write an existing file; never create one (cgroup files are made by the kernel). */
+  writeFile(path: string, data: string): Promise<void>;
+}
+
+export const nodeCgroupFs: CgroupFs = {
+  exists: async (path) => {
+    try {
+      await access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  mkdir: async (path) => {
+    await mkdir(path, { recursive: true });
+  },
+  readFile: (path) => readFile(path, "utf8"),
+  // O_WRONLY|O_TRUNC without O_CREAT: writing a control file the kernel did not make must fail.
+  writeFile: (path, data) => writeFile(path, data, { flag: constants.O_WRONLY | constants.O_TRUNC }),
+};
+
+export interface PilotParentOptions {
+  /** From detectCgroupLayout(); detected under `root` when omitted. */
+  readonly layout?: CgroupLayout;
+  readonly dockerCgroupDriver: DockerCgroupDriver;
+  /** Default "plancton": "/plancton" with cgroupfs, "plancton.slice" with systemd. */
+  readonly parentName?: string;
+  readonly priority: PilotCpuPriority;
+  /** cgroup root used to detect the layout when none is given. */
+  readonly root?: string;
+  readonly fs?: CgroupFs;
+}
+
+export interface PilotParent {
+  /** HostConfig.CgroupParent for pilots; undefined = Docker's default. */
+  readonly cgroupParent: string | undefined;
+  readonly mode: PilotCpuPriority;
+  /** One human line: "idle (cgroup v1 cpu.shares=2 on /plancton)", "normal: ...". */
+  readonly detail: string;
+}
+
+export const DEFAULT_PILOT_PARENT_NAME = "plancton";
+/** The lowest cpu.shares cgroup v1 accepts. */
+export const V1_IDLE_SHARES = 2;
+
+class SetupError extends Error {}
+
+function normal(reason: string): PilotParent {
+  return { cgroupParent: undefined, mode: "normal", detail: `normal: ${reason}` };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** The parent's directory name and what Docker wants in CgroupParent, or why the name will not do. */
+function parentNames(driver: DockerCgroupDriver, parentName: string): { dir: string; cgroupParent: string } | string {
+  if (driver === "systemd") {
+    const stem = parentName.endsWith(".slice") ? parentName.slice(0, -".slice".length) : parentName;
+    // A dash means nesting for systemd (a-b.slice lives in a.slice): the parent must be top level,
+    // or it would compete for CPU inside its ancestor's share instead of beside the owner.
+    if (!/^[A-Za-z0-9_:.]+$/.test(stem) || stem.startsWith(".")) {
+      return `invalid slice name ${JSON.stringify(parentName)} (letters, digits, '_', ':', '.'; no '-', it nests slices)`;
+    }
+    return { dir: `${stem}.slice`, cgroupParent: `${stem}.slice` };
+  }
+  const stem = parentName.replace(/^\/+/, "");
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/.test(stem)) {
+    return `invalid cgroup parent name ${JSON.stringify(parentName)} (one path component: letters, digits, '_', '.', ':', '-')`;
+  }
+  return { dir: stem, cgroupParent: `/${stem}` };
+}
+
+async function readTrimmed(fs: CgroupFs, path: string): Promise<string> {
+  return (await fs.readFile(path)).trim();
+}
+
+async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefined, dir: string, label: string): Promise<string> {
+  const cpuParent = join(cpuDir, dir);
+  await fs.mkdir(cpuParent);
+  // With cpuacct mounted apart, make the parent there too, so every pilot's usage is under one directory.
+  if (cpuacctDir !== undefined && cpuacctDir !== cpuDir) await fs.mkdir(join(cpuacctDir, dir));
+
+  const sharesFile = join(cpuParent, "cpu.shares");
+  try {
+    await fs.writeFile(sharesFile, `${V1_IDLE_SHARES}\n`);
+  } catch (err) {
+    // The kernel refuses cpu.shares on a group already marked cpu.idle=1, which is lower still.
+    const idleFile = join(cpuParent, "cpu.idle");
+    if (errorCode(err) === "EINVAL" && (await fs.exists(idleFile)) && (await readTrimmed(fs, idleFile)) === "1") {
+      return `idle (cgroup v1 cpu.idle=1 on ${label})`;
+    }
+    throw err;
+  }
+  const readBack = await readTrimmed(fs, sharesFile);
+  if (readBack !== String(V1_IDLE_SHARES)) {
+    throw new SetupError(`${sharesFile} reads ${JSON.stringify(readBack)} after writing ${V1_IDLE_SHARES}`);
+  }
+  return `idle (cgroup v1 cpu.shares=${V1_IDLE_SHARES} on ${label})`;
+}
+
+function tokens(text: string): string[] {
+  // A real kernel lists "cpu io memory"; a fake tree may keep the "+cpu" we wrote.
+  return text.split(/\s+/).filter(Boolean).map((t) => t.replace(/^\+/, ""));
+}
+
+async function setupV2(fs: CgroupFs, unifiedDir: string, dir: string, label: string): Promise<string | PilotParent> {
+  const controllers = tokens(await fs.readFile(join(unifiedDir, "cgroup.controllers")));
+  if (!controllers.includes("cpu")) {
+    return normal(`cgroup v2 without cpu controller delegation (no cpu in ${join(unifiedDir, "cgroup.controllers")})`);
+  }
+  const subtreeFile = join(unifiedDir, "cgroup.subtree_control");
+  if (!tokens(await fs.readFile(subtreeFile)).includes("cpu")) {
+    await fs.writeFile(subtreeFile, "+cpu\n");
+    if (!tokens(await fs.readFile(subtreeFile)).includes("cpu")) {
+      throw new SetupError(`cpu is still not in ${subtreeFile} after writing +cpu`);
+    }
+  }
+  const parent = join(unifiedDir, dir);
+  await fs.mkdir(parent);
+  // Let the pilots' own cgroups have the cpu controller (their quota, cpu.max, needs it). runc does
+  // this too when it creates them, so a refusal here is not fatal.
+  try {
+    const sub = join(parent, "cgroup.subtree_control");
+    if (!tokens(await fs.readFile(sub)).includes("cpu")) await fs.writeFile(sub, "+cpu\n");
+  } catch {
+    // left to runc
+  }
+
+  for (const [file, value] of [["cpu.idle", "1"], ["cpu.weight", "1"]] as const) {
+    const path = join(parent, file);
+    if (!(await fs.exists(path))) continue;
+    await fs.writeFile(path, `${value}\n`);
+    const readBack = await readTrimmed(fs, path);
+    if (readBack !== value) throw new SetupError(`${path} reads ${JSON.stringify(readBack)} after writing ${value}`);
+    return `idle (cgroup v2 ${file}=${value} on ${label})`;
+  }
+  return normal(`cgroup v2 cpu controller not enabled on ${parent} (neither cpu.idle nor cpu.weight)`);
+}
+
+/**
+ * Create the pilots' parent cgroup with the lowest CPU weight and check that it took.
+ * Never throws: on any failure the mode is "normal", the parent undefined, and detail says why.
+ */
+export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotParent> {
+  if (opts.priority === "normal") return { cgroupParent: undefined, mode: "normal", detail: "normal (configured)" };
+  const fs = opts.fs ?? nodeCgroupFs;
+  try {
+    const layout = opts.layout ?? detectCgroupLayout(opts.root);
+    if (layout.kind === "unknown") return normal(`unknown cgroup layout (${layout.reason})`);
+
+    const names = parentNames(opts.dockerCgroupDriver, opts.parentName ?? DEFAULT_PILOT_PARENT_NAME);
+    if (typeof names === "string") return normal(names);
+
+    if (layout.kind === "v1") {
+      const detail = await setupV1(fs, layout.cpuDir, layout.cpuacctDir, names.dir, names.cgroupParent);
+      return { cgroupParent: names.cgroupParent, mode: "idle", detail };
+    }
+    const result = await setupV2(fs, layout.unifiedDir, names.dir, names.cgroupParent);
+    if (typeof result !== "string") return result;
+    return { cgroupParent: names.cgroupParent, mode: "idle", detail: result };
+  } catch (err) {
+    const name = opts.parentName ?? DEFAULT_PILOT_PARENT_NAME;
+    return normal(`cannot set up the pilots' parent cgroup ${JSON.stringify(name)}: ${errorText(err)}`);
+  }
+}

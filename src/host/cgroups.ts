@@ -1,0 +1,23 @@
+// The host's cgroups, in one import: layout detection, the pilots' idle-priority
+// parent, and the pilots' CPU meter. Each lives in its own file.
+
+export {
+  DEFAULT_CGROUP_ROOT,
+  describeCgroupLayout,
+  detectCgroupLayout,
+  parseCgroupMounts,
+  slicePath,
+  type CgroupLayout,
+  type DockerCgroupDriver,
+} from "./cgroup-layout.js";
+export {
+  DEFAULT_PILOT_PARENT_NAME,
+  V1_IDLE_SHARES,
+  nodeCgroupFs,
+  setupPilotParent,
+  type CgroupFs,
+  type PilotCpuPriority,
+  type PilotParent,
+  type PilotParentOptions,
+} from "./cgroup-parent.js";
+export { PilotCpuMeter, containerCounterCandidates, type Counter, type PilotCpuMeterOptions } from "./pilot-cpu.js";

@@ -1,0 +1,183 @@
+// CPU used by the pilots, read from their cgroups' counter files in one pass.
+// Never Docker's API: a stats call per pilot per sample would cost more than the
+// whole sample is allowed to. Each read is open + read + close of a file of a
+// few bytes into one reused buffer, parsed without making a string.
+
+import { availableParallelism } from "node:os";
+import { closeSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { slicePath, type CgroupLayout, type DockerCgroupDriver } from "./cgroup-layout.js";
+
+export interface PilotCpuMeterOptions {
+  readonly layout: CgroupLayout;
+  /** Docker's cgroup driver (`docker info` CgroupDriver). */
+  readonly driver: DockerCgroupDriver;
+  /**
+   * HostConfig.CgroupParent the pilots get (setupPilotParent's cgroupParent); undefined means
+   * Docker's default ("/docker" with cgroupfs, "system.slice" with systemd).
+   */
+  readonly parent?: string;
+  /** CPUs of the machine; defaults to os.availableParallelism(). */
+  readonly ncpus?: number;
+}
+
+/** A counter file: cgroup v1 cpuacct.usage (ns) or cgroup v2 cpu.stat's usage_usec. */
+export interface Counter {
+  readonly path: string;
+  readonly unit: "ns" | "usec";
+}
+
+interface Tracked {
+  readonly counter: Counter;
+  lastNs: number;
+}
+
+const buffer = Buffer.alloc(128);
+const USAGE_USEC = Buffer.from("usage_usec ");
+
+/** First unsigned decimal integer at `from` (skipping spaces); NaN when there is none. */
+function parseUint(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end && buf[i] === 0x20) i++;
+  let n = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = buf[i]! - 0x30;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+    digits++;
+  }
+  return digits === 0 ? NaN : n;
+}
+
+/** The counter's value in ns; undefined when the file is gone or unreadable. */
+function readCounterNs(counter: Counter): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(counter.path, "r");
+  } catch {
+    return undefined;
+  }
+  let length: number;
+  try {
+    length = readSync(fd, buffer, 0, buffer.length, 0);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  if (counter.unit === "ns") {
+    const ns = parseUint(buffer, 0, length);
+    return Number.isNaN(ns) ? undefined : ns;
+  }
+  // cpu.stat starts with "usage_usec N"; look for it anywhere in the bytes read, to be safe.
+  const at = buffer.subarray(0, length).indexOf(USAGE_USEC);
+  if (at < 0) return undefined;
+  const usec = parseUint(buffer, at + USAGE_USEC.length, length);
+  return Number.isNaN(usec) ? undefined : usec * 1000;
+}
+
+/**
+ * Where Docker puts a container's cgroup, for every parent the pilots may be under:
+ * the configured one first, then Docker's default (pilots started before a change of
+ * priority keep their old parent until they end).
+ */
+export function containerCounterCandidates(
+  layout: CgroupLayout,
+  driver: DockerCgroupDriver,
+  cgroupParent: string | undefined,
+  id: string,
+): Counter[] {
+  const where =
+    layout.kind === "v1"
+      ? { base: layout.cpuacctDir, file: "cpuacct.usage", unit: "ns" as const }
+      : layout.kind === "v2"
+        ? { base: layout.unifiedDir, file: "cpu.stat", unit: "usec" as const }
+        : undefined;
+  if (where?.base === undefined) return [];
+  const { base, file, unit } = where;
+  const parents = driver === "systemd" ? [cgroupParent, "system.slice"] : [cgroupParent, "/docker"];
+  const seen = new Set<string>();
+  const counters: Counter[] = [];
+  for (const parent of parents) {
+    if (parent === undefined) continue;
+    const dir =
+      driver === "systemd" ? join(base, slicePath(parent), `docker-${id}.scope`) : join(base, parent.replace(/^\/+/, ""), id);
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    counters.push({ path: join(dir, file), unit });
+  }
+  return counters;
+}
+
+export class PilotCpuMeter {
+  private readonly layout: CgroupLayout;
+  private readonly driver: DockerCgroupDriver;
+  private readonly cgroupParent: string | undefined;
+  private readonly ncpus: number;
+  private tracked = new Map<string, Tracked>();
+  private lastSampleMs: number | undefined;
+  private missing: string[] = [];
+
+  constructor(opts: PilotCpuMeterOptions) {
+    this.layout = opts.layout;
+    this.driver = opts.driver;
+    this.cgroupParent = opts.parent;
+    this.ncpus = Math.max(1, opts.ncpus ?? availableParallelism());
+  }
+
+  /** Containers whose counter could not be found or read on the last sample (they counted 0). */
+  get lastMissing(): readonly string[] {
+    return this.missing;
+  }
+
+  /** Containers currently tracked (with a baseline). */
+  get trackedCount(): number {
+    return this.tracked.size;
+  }
+
+  /**
+   * CPU fraction of the whole machine (0..1) used by these containers since the previous
+   * sample. A container seen for the first time sets its baseline and counts 0; a container
+   * absent from the list is forgotten; a counter that went backwards counts 0.
+   * Container ids must be full ids (the cgroup directories are named after them).
+   */
+  sample(containerIds: readonly string[], nowMs: number): number {
+    const elapsedMs = this.lastSampleMs === undefined ? 0 : nowMs - this.lastSampleMs;
+    this.lastSampleMs = nowMs;
+    const next = new Map<string, Tracked>();
+    const missing: string[] = [];
+    let deltaNs = 0;
+
+    for (const id of containerIds) {
+      if (next.has(id)) continue;
+      const known = this.tracked.get(id);
+      if (known) {
+        const ns = readCounterNs(known.counter);
+        if (ns === undefined) {
+          missing.push(id); // gone between the listing and now; a later sample looks it up afresh
+          continue;
+        }
+        if (ns > known.lastNs) deltaNs += ns - known.lastNs;
+        known.lastNs = ns;
+        next.set(id, known);
+        continue;
+      }
+      let found = false;
+      for (const counter of containerCounterCandidates(this.layout, this.driver, this.cgroupParent, id)) {
+        const ns = readCounterNs(counter);
+        if (ns === undefined) continue;
+        next.set(id, { counter, lastNs: ns });
+        found = true;
+        break;
+      }
+      if (!found) missing.push(id);
+    }
+
+    this.tracked = next;
+    this.missing = missing;
+    if (!(elapsedMs > 0)) return 0;
+    const fraction = deltaNs / (elapsedMs * 1e6 * this.ncpus);
+    return Math.min(1, Math.max(0, fraction));
+  }
+}

@@ -1,0 +1,214 @@
+// The host sampler: reads every counter once per tick, keeps the rolling windows
+// of the windowed signals, and returns one Observation holding every catalogue
+// variable. Time, /proc and the cgroups are injected, so tests drive it with a
+// fake clock and fake readers.
+
+import { RollingWindow, WINDOW_NAMES, WINDOWS } from "./rolling-window.js";
+import type { CpuTimes, DiskSpace, ProcReaders } from "./proc-readers.js";
+import { INSTANT_VARIABLES, WINDOWED_SIGNALS, windowedName, type Observation, type WindowedSignal } from "./variables.js";
+
+/** What the sampler needs of PilotCpuMeter. */
+export interface PilotCpuSource {
+  sample(containerIds: readonly string[], nowMs: number): number;
+}
+
+export interface PilotIds {
+  readonly running: readonly string[];
+  readonly paused: readonly string[];
+}
+
+export interface HostSamplerOptions {
+  readonly readers: ProcReaders;
+  readonly pilotCpu: PilotCpuSource;
+  /** Docker's data root and the configured disk_paths; "/" when empty. */
+  readonly diskPaths: readonly string[];
+  readonly clock: () => number;
+  readonly startedAtMs: number;
+}
+
+export interface SampleError {
+  /** "cpu", "pilot_cpu", "load", "mem", or "disk <path>". */
+  readonly source: string;
+  readonly message: string;
+  readonly atMs: number;
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function normalisePaths(paths: readonly string[]): string[] {
+  const unique = [...new Set(paths.filter((p) => p.length > 0))];
+  return unique.length > 0 ? unique : ["/"];
+}
+
+export class HostSampler {
+  private readonly readers: ProcReaders;
+  private readonly pilotCpu: PilotCpuSource;
+  private readonly clock: () => number;
+  private readonly startedAtMs: number;
+  private diskPaths: string[];
+
+  /** Last good value of each instant variable (0 until first read): a failing reader keeps it. */
+  private readonly last: Record<string, number> = Object.fromEntries(INSTANT_VARIABLES.map((v) => [v.name, 0]));
+  private previousCpu: CpuTimes | undefined;
+  private readonly lastDisk = new Map<string, DiskSpace>();
+  private readonly windows = new Map<WindowedSignal, RollingWindow[]>();
+  private errors: SampleError[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: HostSamplerOptions) {
+    this.readers = opts.readers;
+    this.pilotCpu = opts.pilotCpu;
+    this.clock = opts.clock;
+    this.startedAtMs = opts.startedAtMs;
+    this.diskPaths = normalisePaths(opts.diskPaths);
+    for (const signal of WINDOWED_SIGNALS) {
+      this.windows.set(
+        signal,
+        WINDOW_NAMES.map((w) => new RollingWindow(WINDOWS[w])),
+      );
+    }
+  }
+
+  /** For config reloads; values of paths no longer listed are dropped. */
+  setDiskPaths(paths: readonly string[]): void {
+    this.diskPaths = normalisePaths(paths);
+    for (const p of this.lastDisk.keys()) if (!this.diskPaths.includes(p)) this.lastDisk.delete(p);
+  }
+
+  /** Readers that failed on the last sample (their variables kept their previous value). */
+  get lastErrors(): readonly SampleError[] {
+    return this.errors;
+  }
+
+  /** Bytes held by all the rolling windows of all signals. */
+  windowMemoryBytes(): number {
+    let bytes = 0;
+    for (const ws of this.windows.values()) for (const w of ws) bytes += w.memoryBytes;
+    return bytes;
+  }
+
+  /** One observation. Calls are serialised: an overlapping call waits for the one in flight. */
+  sample(pilots: PilotIds): Promise<Observation> {
+    const next = this.queue.then(() => this.sampleNow(pilots));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async sampleNow(pilots: PilotIds): Promise<Observation> {
+    const nowMs = this.clock();
+    const errors: SampleError[] = [];
+    const fail = (source: string, err: unknown): void => {
+      errors.push({ source, message: message(err), atMs: nowMs });
+    };
+    const fresh = new Set<WindowedSignal>();
+    const v = this.last;
+    const paths = this.diskPaths;
+
+    // Readers run in parallel; attempt() turns a synchronous throw into a rejection too.
+    const attempt = <T>(read: () => Promise<T>): Promise<T> => Promise.resolve().then(read);
+    const [[cpu, load, mem], disks] = await Promise.all([
+      Promise.allSettled([
+        attempt(() => this.readers.cpuTimes()),
+        attempt(() => this.readers.loadAverage()),
+        attempt(() => this.readers.memInfo()),
+      ] as const),
+      Promise.allSettled(paths.map((p) => attempt(() => this.readers.diskSpace(p)))),
+    ]);
+
+    if (cpu.status === "fulfilled") {
+      const now = cpu.value;
+      const prev = this.previousCpu;
+      // The first sample has no previous one: the average since boot beats a blind 0.
+      const dBusy = prev ? now.busyTicks - prev.busyTicks : now.busyTicks;
+      const dTotal = prev ? now.totalTicks - prev.totalTicks : now.totalTicks;
+      if (dTotal > 0) {
+        v.cpu_total = clamp01(dBusy / dTotal);
+        fresh.add("cpu_total");
+      }
+      v.ncpus = now.ncpus;
+      this.previousCpu = now;
+    } else fail("cpu", cpu.reason);
+
+    let pilotsFresh = false;
+    try {
+      v.cpu_pilots = clamp01(this.pilotCpu.sample([...pilots.running, ...pilots.paused], nowMs));
+      fresh.add("cpu_pilots");
+      pilotsFresh = true;
+    } catch (err) {
+      fail("pilot_cpu", err);
+    }
+    v.cpu_owner = Math.max(0, v.cpu_total! - v.cpu_pilots!);
+    if (pilotsFresh && fresh.has("cpu_total")) fresh.add("cpu_owner");
+
+    if (load.status === "fulfilled") {
+      const l = load.value;
+      v.load1 = l.load1;
+      v.load5 = l.load5;
+      v.load15 = l.load15;
+      fresh.add("load1").add("load5").add("load15");
+    } else fail("load", load.reason);
+
+    if (mem.status === "fulfilled") {
+      const m = mem.value;
+      v.ram_bytes = m.memTotalBytes;
+      v.swap_bytes = m.swapTotalBytes;
+      v.mem_available_bytes = m.memAvailableBytes;
+      v.mem_available_ratio = m.memTotalBytes > 0 ? clamp01(m.memAvailableBytes / m.memTotalBytes) : 0;
+      v.swap_used_bytes = Math.max(0, m.swapTotalBytes - m.swapFreeBytes);
+      fresh.add("mem_available_bytes").add("mem_available_ratio").add("swap_used_bytes");
+    } else fail("mem", mem.reason);
+
+    // The minimum over all paths; a path that fails keeps its last reading.
+    let diskFresh = false;
+    paths.forEach((path, i) => {
+      const r = disks[i]!;
+      if (r.status === "fulfilled") {
+        this.lastDisk.set(path, r.value);
+        diskFresh = true;
+      } else fail(`disk ${path}`, r.reason);
+    });
+    let minBytes = Infinity;
+    let minRatio = Infinity;
+    for (const path of paths) {
+      const d = this.lastDisk.get(path);
+      if (!d) continue;
+      minBytes = Math.min(minBytes, d.freeBytes);
+      minRatio = Math.min(minRatio, d.freeRatio);
+    }
+    if (Number.isFinite(minBytes)) {
+      v.disk_free_bytes = minBytes;
+      v.disk_free_ratio = minRatio;
+      if (diskFresh) fresh.add("disk_free_bytes").add("disk_free_ratio");
+    }
+
+    v.running = pilots.running.length;
+    v.paused = pilots.paused.length;
+    v.pilots = v.running + v.paused;
+    const date = new Date(nowMs);
+    v.hour = date.getHours();
+    v.minute = date.getMinutes();
+    v.weekday = date.getDay();
+    v.uptime_seconds = Math.max(0, (nowMs - this.startedAtMs) / 1000);
+
+    const observation: Record<string, number> = {};
+    for (const { name } of INSTANT_VARIABLES) observation[name] = v[name]!;
+    for (const signal of WINDOWED_SIGNALS) {
+      const value = v[signal]!;
+      const windows = this.windows.get(signal)!;
+      const isFresh = fresh.has(signal);
+      WINDOW_NAMES.forEach((w, i) => {
+        const window = windows[i]!;
+        if (isFresh) window.add(value, nowMs);
+        observation[windowedName(signal, w)] = window.mean(nowMs) ?? value;
+      });
+    }
+    this.errors = errors;
+    return Object.freeze(observation);
+  }
+}

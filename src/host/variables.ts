@@ -1,0 +1,103 @@
+// The catalogue of observation variables: the names policy expressions may use.
+// Pure data. The config loader validates expressions against it and the docs
+// generator prints variablesTable(); the sampler fills exactly these names.
+
+import { WINDOW_NAMES, WINDOWS } from "./rolling-window.js";
+
+export interface ObservationVariable {
+  readonly name: string;
+  readonly unit: string;
+  readonly doc: string;
+}
+
+/** One sample of the host: every catalogue variable, numbers only. */
+export type Observation = Readonly<Record<string, number>>;
+
+/** Instant variables, in catalogue order. CPU is a fraction of the whole machine (0..1). */
+export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
+  { name: "cpu_total", unit: "fraction", doc: "Busy share of all CPUs since the previous sample (from /proc/stat; the first sample averages since boot)." },
+  { name: "cpu_pilots", unit: "fraction", doc: "Share of the whole machine's CPU used by Plancton's pilots since the previous sample (from their cgroups)." },
+  { name: "cpu_owner", unit: "fraction", doc: "CPU used by everything but the pilots: max(0, cpu_total - cpu_pilots)." },
+  { name: "load1", unit: "tasks", doc: "1-minute load average (/proc/loadavg)." },
+  { name: "load5", unit: "tasks", doc: "5-minute load average." },
+  { name: "load15", unit: "tasks", doc: "15-minute load average." },
+  { name: "mem_available_bytes", unit: "bytes", doc: "Memory available for new work without swapping (MemAvailable)." },
+  { name: "mem_available_ratio", unit: "fraction", doc: "mem_available_bytes / ram_bytes." },
+  { name: "swap_used_bytes", unit: "bytes", doc: "Swap in use (SwapTotal - SwapFree)." },
+  { name: "disk_free_bytes", unit: "bytes", doc: "Free bytes available to unprivileged users, the minimum over the Docker data root and every path in disk_paths." },
+  { name: "disk_free_ratio", unit: "fraction", doc: "Free share of the disk (available / size), the minimum over the Docker data root and every path in disk_paths." },
+  { name: "ncpus", unit: "count", doc: "Number of online CPUs." },
+  { name: "ram_bytes", unit: "bytes", doc: "Total RAM (MemTotal)." },
+  { name: "swap_bytes", unit: "bytes", doc: "Total swap (SwapTotal)." },
+  { name: "running", unit: "count", doc: "Pilots running (not paused)." },
+  { name: "paused", unit: "count", doc: "Pilots paused (suspended)." },
+  { name: "pilots", unit: "count", doc: "All pilots: running + paused." },
+  { name: "hour", unit: "hour", doc: "Hour of the day, local time (0-23)." },
+  { name: "minute", unit: "minute", doc: "Minute of the hour, local time (0-59); with hour, the time of day." },
+  { name: "weekday", unit: "day", doc: "Day of the week, local time (0 = Sunday .. 6 = Saturday)." },
+  { name: "uptime_seconds", unit: "seconds", doc: "Time since the daemon started." },
+];
+
+/** Signals that also have one rolling mean per window: `<name>_<window>`. */
+export const WINDOWED_SIGNALS = [
+  "cpu_total",
+  "cpu_owner",
+  "cpu_pilots",
+  "load1",
+  "load5",
+  "load15",
+  "mem_available_bytes",
+  "mem_available_ratio",
+  "swap_used_bytes",
+  "disk_free_bytes",
+  "disk_free_ratio",
+] as const;
+
+export type WindowedSignal = (typeof WINDOWED_SIGNALS)[number];
+
+export function windowedName(signal: string, window: string): string {
+  return `${signal}_${window}`;
+}
+
+function describeSpan(seconds: number): string {
+  if (seconds % 86400 === 0) return seconds === 86400 ? "day" : `${seconds / 86400} days`;
+  if (seconds % 3600 === 0) return seconds === 3600 ? "hour" : `${seconds / 3600} hours`;
+  return seconds === 60 ? "minute" : `${seconds / 60} minutes`;
+}
+
+function instantVariable(name: string): ObservationVariable {
+  const found = INSTANT_VARIABLES.find((v) => v.name === name);
+  if (!found) throw new Error(`windowed signal ${name} is not an instant variable`);
+  return found;
+}
+
+export const WINDOWED_VARIABLES: readonly ObservationVariable[] = WINDOWED_SIGNALS.flatMap((signal) => {
+  const base = instantVariable(signal);
+  return WINDOW_NAMES.map((w) => ({
+    name: windowedName(signal, w),
+    unit: base.unit,
+    doc: `Mean of ${signal} over the last ${describeSpan(WINDOWS[w])} (the instant value while the window is still empty).`,
+  }));
+});
+
+export const OBSERVATION_VARIABLES: readonly ObservationVariable[] = [...INSTANT_VARIABLES, ...WINDOWED_VARIABLES];
+
+export const OBSERVATION_VARIABLE_NAMES: readonly string[] = OBSERVATION_VARIABLES.map((v) => v.name);
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
+
+/** Markdown table of the catalogue; windowed variables grouped in one row per signal. */
+export function variablesTable(): string {
+  const rows = [
+    "| name | unit | meaning |",
+    "|---|---|---|",
+    ...INSTANT_VARIABLES.map((v) => `| \`${v.name}\` | ${v.unit} | ${cell(v.doc)} |`),
+    ...WINDOWED_SIGNALS.map((s) => {
+      const base = instantVariable(s);
+      return `| \`${s}_{${WINDOW_NAMES.join(",")}}\` | ${base.unit} | Rolling mean of \`${s}\` over the last ${WINDOW_NAMES.join(" / ")}; the instant value while a window is still empty. |`;
+    }),
+  ];
+  return rows.join("\n") + "\n";
+}
