@@ -1,0 +1,74 @@
+// Human-readable renderings of the daemon's state for planctonctl.
+import type { StatusSnapshot } from "../daemon/status.js";
+import type { PilotRecord } from "../daemon/history.js";
+import { formatBytes } from "../config/units.js";
+
+export function table(rows: string[][]): string {
+  if (rows.length === 0) return "";
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return "-";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, "0")}h`;
+}
+
+const pct = (v: number | undefined) => (v === undefined ? "?" : `${(v * 100).toFixed(0)}%`);
+
+export function formatStatus(s: StatusSnapshot): string {
+  const o = s.observation;
+  const lines = [
+    `plancton ${s.version}: running with PID ${s.pid} (instance ${s.instance}, up ${duration((s.nowMs - s.startedAtMs) / 1000)})`,
+    `mode:     ${s.mode}${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
+    `host:     owner CPU ${pct(o.cpu_owner)} (5m ${pct(o.cpu_owner_5m)}), pilots CPU ${pct(o.cpu_pilots)}, load ${o.load1?.toFixed(2) ?? "?"}, ` +
+      `mem available ${o.mem_available_bytes === undefined ? "?" : formatBytes(o.mem_available_bytes)}, disk free ${pct(o.disk_free_ratio)}`,
+    `priority: ${s.cpuPriority.detail}`,
+    `image:    ${s.image.name}${s.image.usable ? "" : " (not available)"}${s.image.lastPullError ? ` - last pull failed: ${s.image.lastPullError}` : ""}`,
+    `pilots:   ${s.pilots.filter((p) => p.state === "running").length} running, ${s.pilots.filter((p) => p.state === "paused").length} paused, max ${s.maxDocks}`,
+  ];
+  if (s.configError) lines.push(`config:   REJECTED (the previous one is in force): ${s.configError.split("\n")[0]}`);
+  for (const w of s.configWarnings) lines.push(`warning:  ${w}`);
+  if (s.pilots.length > 0) {
+    lines.push("");
+    lines.push(table([["ID", "NAME", "STATE", "UPTIME", "TTL LEFT"], ...s.pilots.map((p) => [p.id, p.name, p.state, duration(p.uptimeSeconds), duration(p.ttlLeftSeconds)])]));
+  }
+  lines.push("", "next:", ...s.decision.explain.map((l) => `  ${l}`));
+  for (const m of s.metrics) lines.push(`metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`);
+  return lines.join("\n");
+}
+
+export function formatExplain(s: StatusSnapshot): string {
+  const names = Object.keys(s.observation).sort();
+  const base = names.filter((n) => !/_(1m|5m|30m|1h|12h|1d)$/.test(n));
+  const rows = base.map((n) => {
+    const w = ["1m", "5m", "30m", "1h", "12h", "1d"].map((x) => s.observation[`${n}_${x}`]);
+    return [n, fmt(s.observation[n]), ...w.map(fmt)];
+  });
+  return [
+    `mode: ${s.mode}; max_docks on this host: ${s.maxDocks}; priority: ${s.cpuPriority.detail}`,
+    "",
+    table([["VARIABLE", "NOW", "1m", "5m", "30m", "1h", "12h", "1d"], ...rows]),
+    "",
+    "decision:",
+    ...s.decision.explain.map((l) => `  ${l}`),
+  ].join("\n");
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined) return "";
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(1);
+}
+
+export function formatHistory(records: PilotRecord[]): string {
+  if (records.length === 0) return "no finished pilot in this period";
+  return table([["NAME", "STARTED", "ENDED", "UPTIME", "EXIT", "REASON"], ...records.map((r) => [
+    r.name, new Date(r.startedAtMs).toISOString().replace(/\.\d+Z$/, "Z"), new Date(r.endedAtMs).toISOString().replace(/\.\d+Z$/, "Z"),
+    duration(r.uptimeSeconds), r.exitCode === null ? "-" : String(r.exitCode), r.reason + (r.oomKilled ? " (OOM)" : ""),
+  ])]);
+}

@@ -1,0 +1,241 @@
+// What each planctonctl command does. Each returns the process exit code.
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ConfigError } from "../config/errors.js";
+import { loadConfigFile } from "../config/load.js";
+import { parseDurationSeconds } from "../config/units.js";
+import { clearControl, readControl, setControl } from "../daemon/control-files.js";
+import type { PilotRecord } from "../daemon/history.js";
+import { HistoryLog } from "../daemon/history.js";
+import { instanceLabels } from "../daemon/labels.js";
+import { readPidState } from "../daemon/pidfile.js";
+import { runForeground, STATUS_SOCKET } from "../daemon/run-foreground.js";
+import { queryStatus } from "../daemon/status-server.js";
+import { PACKAGE_ROOT } from "../daemon/version.js";
+import type { StatusSnapshot } from "../daemon/status.js";
+import { createDockerEngine } from "../runtime/index.js";
+import { checkConfig } from "./config-check.js";
+import { formatExplain, formatHistory, formatStatus } from "./format.js";
+import { pathsToArgs, type ResolvedPaths } from "./paths-from-options.js";
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const fail = (s: string) => process.stderr.write(`planctonctl: ${s}\n`);
+const socketOf = (p: ResolvedPaths) => path.join(p.rundir, STATUS_SOCKET);
+
+export async function nodaemon(p: ResolvedPaths): Promise<number> {
+  return runForeground({ configFile: p.configFile, rundir: p.rundir, logdir: p.logdir, pidfile: p.pidfile, stderr: true });
+}
+
+export async function start(p: ResolvedPaths): Promise<number> {
+  const pid = await readPidState(p.pidfile);
+  if (pid.state === "running") {
+    say(`plancton is already running with PID ${pid.pid}`);
+    return 0;
+  }
+  if (pid.state === "stale") await rm(p.pidfile, { force: true });
+  try {
+    await loadConfigFile(p.configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      fail(`invalid configuration, not starting:\n${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  await mkdir(p.logdir, { recursive: true });
+  const startLog = path.join(p.logdir, "start.log");
+  const out = openSync(startLog, "w");
+  const bin = path.join(PACKAGE_ROOT, "bin", "planctonctl");
+  const child = spawn(process.execPath, [bin, ...pathsToArgs(p), "nodaemon"], { detached: true, stdio: ["ignore", out, out], env: { ...process.env, PLANCTON_DETACHED: "1" } });
+  closeSync(out);
+  let exited: number | null = null;
+  child.on("exit", (c) => (exited = c ?? 1));
+  child.unref();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (exited !== null) {
+      fail(`the daemon exited at start (code ${exited}); last lines of ${startLog}:\n${tail(startLog, 15)}`);
+      return exited === 2 ? 2 : 1;
+    }
+    const now = await readPidState(p.pidfile);
+    if (now.state === "running" && (await queryStatus(socketOf(p), "/status", 500).then(() => true, () => false))) {
+      say(`plancton started with PID ${now.pid}`);
+      return 0;
+    }
+    await sleep(100);
+  }
+  fail(`the daemon did not come up within 20 s; see ${startLog} and ${p.logdir}`);
+  return 1;
+}
+
+function tail(file: string, n: number): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-n).join("\n");
+  } catch {
+    return "(no output)";
+  }
+}
+
+export async function stop(p: ResolvedPaths, quiet = false): Promise<number> {
+  const pid = await readPidState(p.pidfile);
+  if (pid.state !== "running") {
+    if (pid.state === "stale") {
+      await rm(p.pidfile, { force: true });
+      if (!quiet) say(`plancton is not running (removed the stale pidfile naming PID ${pid.pid})`);
+    } else if (!quiet) say("plancton is not running");
+    return 0;
+  }
+  process.kill(pid.pid, "SIGTERM");
+  if (!quiet) process.stdout.write(`stopping plancton (PID ${pid.pid})`);
+  const ok = await waitExit(pid.pid, 60_000, !quiet);
+  if (!quiet) say(ok ? " stopped; pilots keep running" : " still running after 60 s");
+  return ok ? 0 : 1;
+}
+
+async function waitExit(pid: number, timeoutMs: number, dots: boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let nextDot = Date.now() + 1000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    if (dots && Date.now() >= nextDot) {
+      process.stdout.write(".");
+      nextDot += 1000;
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+async function liveStatus(p: ResolvedPaths): Promise<StatusSnapshot | undefined> {
+  const pid = await readPidState(p.pidfile);
+  if (pid.state !== "running") return undefined;
+  return queryStatus<StatusSnapshot>(socketOf(p), "/status").catch(() => undefined);
+}
+
+export async function status(p: ResolvedPaths, json: boolean): Promise<number> {
+  const pid = await readPidState(p.pidfile);
+  const live = await liveStatus(p);
+  if (live) {
+    say(json ? JSON.stringify({ running: true, ...live }) : formatStatus(live));
+    return 0;
+  }
+  // Down: answer from the pidfile, the control files and Docker.
+  const control = await readControl(p.rundir);
+  const pilots = await offlinePilots(p);
+  const state = pid.state === "stale" ? `not running (stale pidfile naming PID ${pid.pid})` : pid.state === "running" ? `running with PID ${pid.pid} but not answering on ${socketOf(p)}` : "not running";
+  if (json) {
+    say(JSON.stringify({ running: pid.state === "running", state, pid: pid.state === "absent" ? null : pid.pid, control, pilots }));
+  } else {
+    say(`plancton: ${state}`);
+    const flags = Object.entries(control).filter(([, v]) => v).map(([k]) => k);
+    if (flags.length) say(`control files: ${flags.join(", ")}`);
+    say(typeof pilots === "string" ? `pilots: unknown (${pilots})` : `pilots: ${pilots.length} (${pilots.map((x) => `${x.name} ${x.state}`).join(", ") || "none"})`);
+  }
+  return pid.state === "running" ? 0 : 3;
+}
+
+async function offlinePilots(p: ResolvedPaths): Promise<{ id: string; name: string; state: string }[] | string> {
+  try {
+    const { config } = await loadConfigFile(p.configFile);
+    const engine = createDockerEngine({ timeoutMs: 3000 });
+    const list = await engine.listPilots(instanceLabels(config.instance ?? config.container_prefix));
+    return list.map((x) => ({ id: x.id.slice(0, 12), name: x.name, state: x.state }));
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function drain(p: ResolvedPaths): Promise<number> {
+  await setControl(p.rundir, "drain");
+  say("draining: no new pilot will start; running pilots finish (planctonctl resume to end it)");
+  return 0;
+}
+
+export async function drainStop(p: ResolvedPaths): Promise<number> {
+  await setControl(p.rundir, "drain");
+  await setControl(p.rundir, "drainStop");
+  say("drain-stop: no new pilot; the daemon exits once no pilot is left");
+  return 0;
+}
+
+export async function resume(p: ResolvedPaths): Promise<number> {
+  await clearControl(p.rundir, "drain");
+  await clearControl(p.rundir, "drainStop");
+  say("resumed: pilots may start again");
+  return 0;
+}
+
+export async function forceStart(p: ResolvedPaths): Promise<number> {
+  await resume(p);
+  await clearControl(p.rundir, "forceStop");
+  return start(p);
+}
+
+export async function forceStop(p: ResolvedPaths): Promise<number> {
+  const pid = await readPidState(p.pidfile);
+  if (pid.state === "running") {
+    await setControl(p.rundir, "forceStop");
+    process.stdout.write(`force-stop: killing every pilot, then stopping PID ${pid.pid}`);
+    const ok = await waitExit(pid.pid, 120_000, true);
+    say(ok ? " done" : " still running after 120 s");
+    return ok ? 0 : 1;
+  }
+  // No daemon: remove the pilots ourselves.
+  const { config } = await loadConfigFile(p.configFile);
+  const engine = createDockerEngine();
+  const list = await engine.listPilots(instanceLabels(config.instance ?? config.container_prefix));
+  for (const x of list) await engine.kill(x.id);
+  say(`plancton is not running; killed and removed ${list.length} pilot(s)`);
+  return 0;
+}
+
+export async function explain(p: ResolvedPaths, json: boolean): Promise<number> {
+  const live = await liveStatus(p);
+  if (!live) {
+    fail("plancton is not running: start it (planctonctl start) to see its observations");
+    return 3;
+  }
+  say(json ? JSON.stringify({ mode: live.mode, observation: live.observation, decision: live.decision, maxDocks: live.maxDocks, cpuPriority: live.cpuPriority }) : formatExplain(live));
+  return 0;
+}
+
+export async function logs(p: ResolvedPaths, pilot: string, follow: boolean, tailN?: string): Promise<number> {
+  const { config } = await loadConfigFile(p.configFile);
+  const engine = createDockerEngine();
+  const list = await engine.listPilots(instanceLabels(config.instance ?? config.container_prefix));
+  const match = list.filter((x) => x.name === pilot || x.id.startsWith(pilot));
+  if (match.length !== 1) {
+    fail(match.length === 0 ? `no pilot named or with id "${pilot}" (finished pilots are removed; see planctonctl history)` : `"${pilot}" matches ${match.length} pilots: give more of the id`);
+    return 1;
+  }
+  const stream = await engine.logs(match[0]!.id, { follow, tail: tailN === undefined ? undefined : Number(tailN) });
+  stream.pipe(process.stdout);
+  await new Promise<void>((resolve) => stream.on("end", () => resolve()));
+  return 0;
+}
+
+export async function history(p: ResolvedPaths, since: string, json: boolean): Promise<number> {
+  const seconds = parseDurationSeconds(since);
+  if (seconds === undefined) {
+    fail(`--since "${since}" is not a duration (e.g. 30m, 12h, 1d)`);
+    return 2;
+  }
+  const sinceMs = Date.now() - seconds * 1000;
+  const live = await readPidState(p.pidfile);
+  const records = live.state === "running"
+    ? await queryStatus<PilotRecord[]>(socketOf(p), `/history?since=${sinceMs}`).catch(() => new HistoryLog(p.logdir).read(sinceMs))
+    : await new HistoryLog(p.logdir).read(sinceMs);
+  say(json ? JSON.stringify(records) : formatHistory(records));
+  return 0;
+}
+
+export async function configCheck(p: ResolvedPaths, file: string | undefined, json: boolean): Promise<number> {
+  return checkConfig(file ? path.resolve(file) : p.configFile, json);
+}

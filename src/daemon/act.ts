@@ -1,0 +1,80 @@
+// Carries out a policy decision on the container engine, recording what happened.
+// Every action is attempted independently: one failure is logged and the rest go on,
+// except launches, which stop at the first failure (as the original did).
+import type { Decision, KillReason } from "../policy/types.js";
+import type { ContainerEngine, PilotInfo, PilotSpec } from "../runtime/engine.js";
+import type { PilotRecord } from "./history.js";
+import type { Logger } from "./logger.js";
+
+export interface ActResult { started: PilotInfo[]; killed: number; paused: number; resumed: number; removed: number; launchError?: string }
+
+export interface ActDeps {
+  engine: ContainerEngine;
+  logger: Logger;
+  now: () => number;
+  specFor: () => PilotSpec;
+  launchConcurrency: number;
+  onFinished: (record: PilotRecord) => void;
+  onEvent: (event: "started" | "paused" | "resumed", pilot: { id: string; name: string }, reason: string) => void;
+}
+
+export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotInfo>, allowStart: boolean, deps: ActDeps): Promise<ActResult> {
+  const { engine, logger } = deps;
+  const result: ActResult = { started: [], killed: 0, paused: 0, resumed: 0, removed: 0 };
+  const finish = async (id: string, reason: KillReason, how: "kill" | "remove") => {
+    const pilot = pilots.get(id);
+    const exit = how === "remove" ? await engine.exitInfo(id).catch(() => undefined) : undefined;
+    try {
+      await (how === "kill" ? engine.kill(id) : engine.remove(id));
+    } catch (err) {
+      logger.warn({ id, reason, err: (err as Error).message }, `could not ${how} pilot ${pilot?.name ?? id}`);
+      return false;
+    }
+    const endedAtMs = exit?.finishedAtMs && exit.finishedAtMs > 0 ? exit.finishedAtMs : deps.now();
+    const startedAtMs = exit?.startedAtMs && exit.startedAtMs > 0 ? exit.startedAtMs : pilot?.createdAtMs ?? endedAtMs;
+    const record: PilotRecord = {
+      id, name: pilot?.name ?? "", image: pilot?.image ?? "", startedAtMs, endedAtMs,
+      uptimeSeconds: Math.max(0, Math.round((endedAtMs - startedAtMs) / 1000)),
+      exitCode: exit?.exitCode ?? null, reason, ...(exit?.oomKilled ? { oomKilled: true } : {}),
+    };
+    logger.info({ pilot: record.name, id: id.slice(0, 12), reason, exitCode: record.exitCode, uptime: record.uptimeSeconds }, `${how === "kill" ? "killed" : "removed"} pilot ${record.name} (${reason})`);
+    deps.onFinished(record);
+    return true;
+  };
+  for (const a of decision.remove) if (await finish(a.id, a.reason, "remove")) result.removed++;
+  for (const a of decision.kill) if (await finish(a.id, a.reason, "kill")) result.killed++;
+  for (const a of decision.pause) {
+    try {
+      await engine.pause(a.id);
+      result.paused++;
+      logger.info({ pilot: a.name, reason: a.reason }, `paused pilot ${a.name} (${a.reason})`);
+      deps.onEvent("paused", a, a.reason);
+    } catch (err) {
+      logger.warn({ pilot: a.name, err: (err as Error).message }, `could not pause pilot ${a.name}`);
+    }
+  }
+  for (const a of decision.unpause) {
+    try {
+      await engine.unpause(a.id);
+      result.resumed++;
+      logger.info({ pilot: a.name, reason: a.reason }, `resumed pilot ${a.name} (${a.reason})`);
+      deps.onEvent("resumed", a, a.reason);
+    } catch (err) {
+      logger.warn({ pilot: a.name, err: (err as Error).message }, `could not resume pilot ${a.name}`);
+    }
+  }
+  if (allowStart && decision.start > 0) {
+    const specs = Array.from({ length: decision.start }, () => deps.specFor());
+    const { launched, error } = await engine.launchMany(specs, deps.launchConcurrency);
+    result.started = launched;
+    for (const p of launched) {
+      logger.info({ pilot: p.name, id: p.id.slice(0, 12) }, `started pilot ${p.name}`);
+      deps.onEvent("started", p, "spawn");
+    }
+    if (error) {
+      result.launchError = error.message;
+      logger.error({ err: error.message }, `launch failed after ${launched.length} of ${specs.length} pilots: ${error.message}`);
+    }
+  }
+  return result;
+}

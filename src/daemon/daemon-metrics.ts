@@ -1,0 +1,85 @@
+// What the daemon reports to its metrics targets, built from its own state with the
+// series builders of metrics/. Writing never waits on the network.
+import type { Config } from "../config/schema.js";
+import {
+  MetricsHub, containerPoint, daemonPoint, hostPoint, imagePullPoint, measurementPoint, parseInfluxdbUrl, pilotEventPoint, tickPoint,
+  type MetricsTarget, type SinkStats,
+} from "../metrics/index.js";
+import type { ActResult } from "./act.js";
+import type { PilotRecord } from "./history.js";
+import type { Logger } from "./logger.js";
+import type { StatusSnapshot } from "./status.js";
+
+export function targetsOf(config: Config): MetricsTarget[] {
+  const v1 = config.influxdb_url === null ? [] : [config.influxdb_url].flat().map(parseInfluxdbUrl);
+  const v2 = config.influxdb.map((t): MetricsTarget => ({ kind: "v2", url: t.url, token: t.token, org: t.org, bucket: t.bucket, insecureTls: t.insecure_tls }));
+  return [...v1, ...v2];
+}
+
+const STATUS_OF_MODE: Record<string, string> = {
+  "draining": "draining", "drain-stop": "draining", "force-stop": "force_stopping", "waiting-for-docker": "waiting", "no-image": "waiting",
+};
+
+export class DaemonMetrics {
+  private readonly hub: MetricsHub;
+  private readonly clock: () => number;
+
+  constructor(hostname: string, private readonly logger: Logger, clock: () => number = Date.now) {
+    this.hub = new MetricsHub(hostname);
+    this.clock = clock;
+  }
+
+  async configure(config: Config): Promise<void> {
+    await this.hub.setTargets(targetsOf(config), {
+      maxBufferedPoints: config.metrics_buffer_points,
+      onError: (msg) => this.logger.warn(`metrics: ${msg} (points are kept and retried)`),
+    });
+  }
+
+  tick(s: StatusSnapshot, r: ActResult, t: NonNullable<StatusSnapshot["lastTick"]>): void {
+    const o = s.observation;
+    const now = this.clock();
+    const running = s.pilots.filter((p) => p.state === "running").length;
+    this.hub.write([
+      daemonPoint({ uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: running, pausedPilots: s.pilots.length - running, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority.mode }, now),
+      measurementPoint({ cpuBusy: o.cpu_total ?? 0 }, now),
+      hostPoint({
+        cpuTotal: o.cpu_total ?? 0, cpuOwner: o.cpu_owner ?? 0, cpuPilots: o.cpu_pilots ?? 0,
+        cpuTotal5m: o.cpu_total_5m, cpuOwner5m: o.cpu_owner_5m, cpuPilots5m: o.cpu_pilots_5m,
+        cpuTotal1h: o.cpu_total_1h, cpuOwner1h: o.cpu_owner_1h, cpuPilots1h: o.cpu_pilots_1h,
+        load1: o.load1 ?? 0, load5: o.load5 ?? 0, load15: o.load15 ?? 0,
+        memAvailableBytes: o.mem_available_bytes ?? 0, swapUsedBytes: o.swap_used_bytes ?? 0,
+        diskFreeBytes: o.disk_free_bytes, diskFreeRatio: o.disk_free_ratio,
+      }, now),
+      tickPoint({ durationMs: t.durationMs, dockerApiCalls: t.apiCalls, started: r.started.length, killed: r.killed, paused: r.paused, resumed: r.resumed }, now),
+      ...this.hub.selfReport(now),
+    ]);
+  }
+
+  pilotEvent(event: "started" | "paused" | "resumed", pilot: { name: string; createdAtMs?: number }, reason: string): void {
+    const now = this.clock();
+    const uptime = event === "started" || pilot.createdAtMs === undefined ? 0 : (now - pilot.createdAtMs) / 1000;
+    this.hub.write([pilotEventPoint({ event, name: pilot.name, uptimeSeconds: uptime, reason: event === "started" ? undefined : reason }, now)]);
+  }
+
+  pilotFinished(rec: PilotRecord): void {
+    const killed = rec.reason !== "exited" && rec.reason !== "never_started";
+    const exitCode = rec.exitCode ?? undefined;
+    this.hub.write([
+      containerPoint({ name: rec.name, started: rec.reason !== "never_started", killed, uptimeSeconds: rec.uptimeSeconds, reason: rec.reason, exitCode }, rec.endedAtMs),
+      pilotEventPoint({ event: killed ? "killed" : "exited", name: rec.name, uptimeSeconds: rec.uptimeSeconds, reason: rec.reason, exitCode }, rec.endedAtMs),
+    ]);
+  }
+
+  pull(image: string, ok: boolean, durationMs: number, error?: string): void {
+    this.hub.write([imagePullPoint({ image, ok, durationMs, error }, this.clock())]);
+  }
+
+  stats(): SinkStats[] {
+    return this.hub.stats();
+  }
+
+  close(): Promise<void> {
+    return this.hub.close(5000);
+  }
+}

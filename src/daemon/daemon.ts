@@ -1,0 +1,386 @@
+// The daemon: observe -> decide -> act. Each reconciliation lists the pilots (one Docker
+// call), takes the latest host observation, asks the pure policy, and carries out its
+// decision. It runs every main_sleep, at once on a pilot event, a config change or a
+// control command, and after every host sample (then only to give the CPU back: no
+// Docker listing, no launch), so the owner gets the machine back within a sample.
+import os from "node:os";
+import path from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+import { ConfigWatcher } from "../config/watch.js";
+import { ConfigError } from "../config/errors.js";
+import type { LoadedConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { decide, initialPolicyState } from "../policy/index.js";
+import type { Decision, PolicyConfig, PolicyPilot, PolicyState } from "../policy/types.js";
+import { EngineUnavailableError, pilotName, type ContainerEngine, type PilotInfo } from "../runtime/index.js";
+import { act } from "./act.js";
+import { ensureRundir, readControl, clearControl, type ControlState } from "./control-files.js";
+import { HistoryLog, type PilotRecord } from "./history.js";
+import { instanceLabels } from "./labels.js";
+import type { Logger } from "./logger.js";
+import { pilotSpec } from "./pilot-spec.js";
+import { policyConfigOf } from "./policy-config.js";
+import { ReconcileLock, type ReconcileRequest } from "./reconcile-lock.js";
+import type { StatusSnapshot } from "./status.js";
+import { HostObserver, type HostObserverLike } from "./host-observer.js";
+import { DaemonMetrics } from "./daemon-metrics.js";
+import { VERSION } from "./version.js";
+
+export interface DaemonOptions {
+  configFile: string;
+  rundir: string;
+  logdir: string;
+  engine: ContainerEngine;
+  logger: Logger;
+  clock?: () => number;
+  hostname?: string;
+  /** Overrides the sampler's reading of the host, for tests. */
+  observer?: HostObserverLike;
+}
+
+export type ExitReason = "stopped" | "drain-stop" | "force-stop";
+
+export class Daemon {
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private readonly engine: ContainerEngine;
+  private readonly hostname: string;
+  private readonly configWatcher: ConfigWatcher;
+  private readonly history: HistoryLog;
+  private readonly lock: ReconcileLock;
+  private observer!: HostObserverLike;
+  private metrics!: DaemonMetrics;
+  private config!: Config;
+  private policy!: PolicyConfig;
+  private policyWarnings: string[] = [];
+  private state: PolicyState = initialPolicyState();
+  private control: ControlState = { draining: false, drainStop: false, forceStop: false };
+  private pilots = new Map<string, PilotInfo>();
+  private lastDecision?: Decision;
+  private lastTick?: StatusSnapshot["lastTick"];
+  private configWarnings: string[] = [];
+  private configError?: string;
+  private mainTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private eventDebounce?: NodeJS.Timeout;
+  private controlWatcher?: FSWatcher;
+  private events?: { close(): void };
+  private docker: StatusSnapshot["docker"] = { available: false };
+  private dockerBackoffMs = 1000;
+  private image: { name: string; usable: boolean; lastPullAtMs?: number; lastPullFailedAtMs?: number; lastPullError?: string; pulling: boolean } = { name: "", usable: false, pulling: false };
+  private stopping = false;
+  private adopted = false;
+  private readonly startedAtMs: number;
+  private resolveDone!: (r: ExitReason) => void;
+  /** Resolves when the daemon has stopped, by stop() or by itself (drain-stop, force-stop). */
+  readonly done: Promise<ExitReason>;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.logger = opts.logger;
+    this.engine = opts.engine;
+    this.hostname = opts.hostname ?? os.hostname().split(".")[0] ?? "host";
+    this.configWatcher = new ConfigWatcher(opts.configFile);
+    this.history = new HistoryLog(opts.logdir);
+    this.lock = new ReconcileLock((req) => this.reconcile(req));
+    this.startedAtMs = this.clock();
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get instance(): string {
+    return this.config.instance ?? this.config.container_prefix;
+  }
+
+  /** Loads the config (a ConfigError is fatal here), then starts every loop. */
+  async start(): Promise<void> {
+    const loaded = await this.configWatcher.start();
+    this.config = loaded.config;
+    this.reportWarnings(loaded);
+    this.configWatcher.on("change", (next) => void this.applyConfig(next));
+    this.configWatcher.on("invalid", (err) => this.configInvalid(err));
+    await ensureRundir(this.opts.rundir);
+    this.control = await readControl(this.opts.rundir);
+    this.controlWatcher = watch(this.opts.rundir, { depth: 0, ignoreInitial: true });
+    this.controlWatcher.on("all", (_e, file) => {
+      if (!file.endsWith(".sock")) void this.controlChanged();
+    });
+    this.observer = this.opts.observer ?? new HostObserver({ clock: this.clock, logger: this.logger, startedAtMs: this.startedAtMs });
+    this.metrics = new DaemonMetrics(this.hostname, this.logger);
+    await this.metrics.configure(this.config);
+    this.image.name = this.config.docker_image;
+    this.refreshPolicy();
+    await this.connectDocker();
+    this.observer.start(this.config, () => this.pilotIds(), () => void this.lock.request({ relist: false, allowStart: false, cause: "sample" }));
+    this.armMainTimer();
+    this.logger.info({ version: VERSION, config: this.opts.configFile, instance: this.instance, pid: process.pid }, `plancton ${VERSION} started (instance ${this.instance})`);
+    await this.lock.request({ relist: true, allowStart: true, cause: "start" });
+  }
+
+  /** Stops the loops; pilots keep running (they are adopted at the next start). */
+  async stop(reason: ExitReason = "stopped"): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of [this.mainTimer, this.retryTimer, this.eventDebounce]) if (t) clearTimeout(t);
+    this.events?.close();
+    this.observer?.stop();
+    await this.controlWatcher?.close();
+    await this.configWatcher.close();
+    await this.lock.settled();
+    await this.metrics?.close();
+    this.logger.info({ reason }, `plancton stopped (${reason})`);
+    this.resolveDone(reason);
+  }
+
+  /** Runs one full reconciliation now (tests, SIGHUP). */
+  tickNow(cause = "manual"): Promise<void> {
+    return this.lock.request({ relist: true, allowStart: true, cause });
+  }
+
+  async reloadConfig(): Promise<void> {
+    await this.configWatcher.reload();
+  }
+
+  historyLog(): HistoryLog {
+    return this.history;
+  }
+
+  snapshot(): StatusSnapshot {
+    const now = this.clock();
+    const mode = this.docker.available ? this.lastDecision?.mode ?? "active" : "waiting-for-docker";
+    return {
+      pid: process.pid, version: VERSION, hostname: this.hostname, instance: this.instance, startedAtMs: this.startedAtMs, nowMs: now,
+      configFile: this.opts.configFile, configWarnings: [...this.configWarnings, ...this.policyWarnings], configError: this.configError,
+      mode, docker: this.docker, cpuPriority: this.observer.cpuPriority(),
+      image: { name: this.image.name, usable: this.image.usable, lastPullAtMs: this.image.lastPullAtMs, lastPullError: this.image.lastPullError, pulling: this.image.pulling },
+      maxDocks: this.policy.maxDocks,
+      pilots: [...this.pilots.values()].map((p) => ({
+        id: p.id.slice(0, 12), name: p.name, state: p.state, image: p.image,
+        uptimeSeconds: Math.max(0, Math.round((now - p.createdAtMs) / 1000)),
+        ttlLeftSeconds: this.config.max_ttl > 0 ? Math.max(0, Math.round(this.config.max_ttl - (now - p.createdAtMs) / 1000)) : null,
+      })),
+      observation: this.observation(),
+      decision: { start: this.lastDecision?.start ?? 0, explain: this.lastDecision?.explain ?? [] },
+      lastTick: this.lastTick,
+      metrics: this.metrics.stats(),
+    };
+  }
+
+  // --- the reconciliation ---
+
+  private async reconcile(req: ReconcileRequest): Promise<void> {
+    if (this.stopping) return;
+    const t0 = performance.now();
+    const calls0 = this.engine.apiCalls;
+    if (req.relist || !this.docker.available) {
+      try {
+        const list = await this.engine.listPilots(instanceLabels(this.instance));
+        this.pilots = new Map(list.map((p) => [p.id, p]));
+        this.dockerUp();
+        if (!this.adopted) await this.adopt();
+      } catch (err) {
+        this.dockerDown(err as Error);
+        return;
+      }
+    }
+    const now = this.clock();
+    const decision = decide(this.observation(), this.policyPilots(), this.policy, this.control, this.imageStatus(), this.state, now);
+    this.state = decision.next;
+    this.lastDecision = decision;
+    for (const w of decision.warnings) this.logger.warn(w);
+    if (decision.pull) void this.pull();
+    const acted = decision.start > 0 && req.allowStart ? true : decision.kill.length + decision.remove.length + decision.pause.length + decision.unpause.length > 0;
+    if (!acted && !req.relist) return; // a sample with nothing to do: no bookkeeping
+    const result = await act(decision, this.pilots, req.allowStart, {
+      engine: this.engine, logger: this.logger, now: this.clock,
+      specFor: () => pilotSpec(this.config, { name: pilotName(this.config.container_prefix), hostname: this.hostname, instance: this.instance, apparmor: this.observer.apparmor(), cgroupParent: this.observer.cgroupParent() }),
+      launchConcurrency: this.config.launch_concurrency,
+      onFinished: (rec) => this.finished(rec),
+      onEvent: (event, pilot, reason) => this.metrics.pilotEvent(event, pilot, reason),
+    });
+    if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
+    this.lastTick = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: this.engine.apiCalls - calls0, cause: req.cause };
+    this.metrics.tick(this.snapshot(), result, this.lastTick);
+    if (result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0) this.scheduleEventTick();
+    if (decision.exit) void this.exitAfter(this.control.forceStop ? "force-stop" : "drain-stop");
+  }
+
+  /** First listing: adopt the pilots of a previous run, and remove the ones it created but
+   *  never started (it was killed mid-launch): no launch of ours is in flight yet. */
+  private async adopt(): Promise<void> {
+    this.adopted = true;
+    const leftovers = [...this.pilots.values()].filter((p) => p.state === "created");
+    const adopted = this.pilots.size - leftovers.length;
+    if (adopted > 0) this.logger.info(`adopted ${adopted} pilot(s) of a previous run`);
+    for (const p of leftovers) {
+      try {
+        await this.engine.remove(p.id);
+        this.finished({ id: p.id, name: p.name, image: p.image, startedAtMs: p.createdAtMs, endedAtMs: this.clock(), uptimeSeconds: 0, exitCode: null, reason: "never_started" });
+        this.logger.info({ pilot: p.name }, `removed pilot ${p.name}: created by a previous run but never started`);
+      } catch (err) {
+        this.logger.warn({ pilot: p.name, err: (err as Error).message }, `could not remove never-started pilot ${p.name}`);
+      }
+    }
+  }
+
+  private async exitAfter(reason: ExitReason): Promise<void> {
+    this.logger.info(`${reason}: no pilot left, exiting`);
+    await clearControl(this.opts.rundir, reason === "force-stop" ? "forceStop" : "drainStop");
+    setImmediate(() => void this.stop(reason));
+  }
+
+  private finished(rec: PilotRecord): void {
+    this.pilots.delete(rec.id);
+    void this.history.append(rec);
+    this.metrics.pilotFinished(rec);
+  }
+
+  private policyPilots(): PolicyPilot[] {
+    return [...this.pilots.values()].map((p) => ({ id: p.id, name: p.name, state: p.state, createdAtMs: p.createdAtMs }));
+  }
+
+  private pilotIds(): { running: string[]; paused: string[] } {
+    const running: string[] = [];
+    const paused: string[] = [];
+    for (const p of this.pilots.values()) {
+      if (p.state === "running") running.push(p.id);
+      else if (p.state === "paused") paused.push(p.id);
+    }
+    return { running, paused };
+  }
+
+  private observation() {
+    const now = new Date(this.clock());
+    const ids = this.pilotIds();
+    return {
+      ...this.observer.latest(),
+      running: ids.running.length, paused: ids.paused.length, pilots: ids.running.length + ids.paused.length,
+      hour: now.getHours(), minute: now.getMinutes(), weekday: now.getDay(),
+    };
+  }
+
+  private imageStatus() {
+    return {
+      image: this.image.usable ? this.image.name : undefined,
+      lastPullAtMs: this.image.lastPullAtMs, lastPullFailedAtMs: this.image.lastPullFailedAtMs, pulling: this.image.pulling,
+    };
+  }
+
+  // --- image ---
+
+  private async pull(): Promise<void> {
+    if (this.image.pulling || !this.docker.available) return;
+    const name = this.config.docker_image;
+    if (name !== this.image.name) this.image = { name, usable: false, pulling: false };
+    this.image.pulling = true;
+    const t0 = this.clock();
+    try {
+      await this.engine.pull(name);
+      this.image = { name, usable: true, lastPullAtMs: this.clock(), pulling: false };
+      this.logger.info({ image: name, ms: this.clock() - t0 }, `pulled ${name}`);
+      this.metrics.pull(name, true, this.clock() - t0);
+    } catch (err) {
+      const present = await this.engine.imagePresent(name).catch(() => false);
+      const msg = (err as Error).message;
+      if (msg !== this.image.lastPullError) {
+        this.logger.warn({ image: name, err: msg }, present ? `pull of ${name} failed, using the local copy: ${msg}` : `pull of ${name} failed and no local copy: no new pilot until it succeeds: ${msg}`);
+      }
+      this.image = { ...this.image, name, usable: present, lastPullFailedAtMs: this.clock(), lastPullError: msg, pulling: false };
+      this.metrics.pull(name, false, this.clock() - t0, msg);
+    }
+    void this.lock.request({ relist: false, allowStart: true, cause: "pull" });
+  }
+
+  // --- Docker availability ---
+
+  private async connectDocker(): Promise<void> {
+    try {
+      await this.engine.ping();
+      const info = await this.engine.info();
+      this.docker = { available: true, since: this.clock(), version: info.serverVersion };
+      await this.observer.setEngine(info, this.config);
+      this.watchEvents();
+    } catch (err) {
+      this.dockerDown(err as Error);
+    }
+  }
+
+  private watchEvents(): void {
+    this.events?.close();
+    this.events = this.engine.watchEvents(instanceLabels(this.instance), (e) => {
+      if (["start", "die", "oom", "destroy", "pause", "unpause"].includes(e.action)) this.scheduleEventTick();
+    });
+  }
+
+  private scheduleEventTick(): void {
+    if (this.eventDebounce || this.stopping) return;
+    this.eventDebounce = setTimeout(() => {
+      this.eventDebounce = undefined;
+      void this.lock.request({ relist: true, allowStart: true, cause: "event" });
+    }, 200);
+  }
+
+  private dockerUp(): void {
+    if (this.docker.available) return;
+    this.logger.info("Docker is back");
+    this.dockerBackoffMs = 1000;
+    void this.connectDocker().then(() => this.lock.request({ relist: true, allowStart: true, cause: "docker-back" }));
+  }
+
+  private dockerDown(err: Error): void {
+    const wasUp = this.docker.available || this.docker.since === undefined;
+    this.docker = { available: false, since: wasUp ? this.clock() : this.docker.since, lastError: err.message };
+    if (wasUp) this.logger.warn({ err: err.message }, `waiting for Docker: ${err instanceof EngineUnavailableError ? "the engine does not answer" : err.message}`);
+    if (this.retryTimer || this.stopping) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.lock.request({ relist: true, allowStart: true, cause: "docker-retry" });
+    }, this.dockerBackoffMs);
+    this.dockerBackoffMs = Math.min(this.dockerBackoffMs * 2, 30_000);
+  }
+
+  // --- config and control ---
+
+  private async applyConfig(next: LoadedConfig): Promise<void> {
+    const prev = this.config;
+    this.config = next.config;
+    this.configError = undefined;
+    this.reportWarnings(next);
+    this.refreshPolicy();
+    if (prev.main_sleep !== next.config.main_sleep) this.armMainTimer();
+    if (prev.instance !== next.config.instance || prev.container_prefix !== next.config.container_prefix) this.watchEvents();
+    this.observer.configure(next.config);
+    await this.metrics.configure(next.config);
+    this.logger.info({ file: next.file }, "configuration reloaded");
+    await this.lock.request({ relist: true, allowStart: true, cause: "config" });
+  }
+
+  private configInvalid(err: ConfigError): void {
+    this.configError = err.message;
+    this.logger.error(`configuration rejected, the previous one stays in force:\n${err.message}`);
+  }
+
+  private reportWarnings(loaded: LoadedConfig): void {
+    this.configWarnings = loaded.warnings.map((w) => `${path.basename(loaded.file)}${w.line ? `:${w.line}` : ""}: ${w.key}: ${w.message}`);
+    for (const w of this.configWarnings) this.logger.warn(w);
+  }
+
+  private refreshPolicy(): void {
+    const { policy, warnings } = policyConfigOf(this.config, this.observer?.hostFacts() ?? { ncpus: os.cpus().length, ramBytes: os.totalmem(), swapBytes: 0 });
+    this.policy = policy;
+    this.policyWarnings = warnings;
+    for (const w of warnings) this.logger.warn(w);
+  }
+
+  private async controlChanged(): Promise<void> {
+    const next = await readControl(this.opts.rundir);
+    if (JSON.stringify(next) === JSON.stringify(this.control)) return;
+    this.control = next;
+    this.logger.info(next, "control files changed");
+    await this.lock.request({ relist: true, allowStart: true, cause: "control" });
+  }
+
+  private armMainTimer(): void {
+    if (this.mainTimer) clearInterval(this.mainTimer);
+    this.mainTimer = setInterval(() => void this.lock.request({ relist: true, allowStart: true, cause: "main_sleep" }), this.config.main_sleep * 1000);
+  }
+}

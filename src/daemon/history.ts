@@ -1,0 +1,67 @@
+// Finished pilots, kept as JSON lines in logdir with a size bound and rotation, for
+// `planctonctl history`.
+import { appendFile, readFile, rename, stat, mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+
+export interface PilotRecord {
+  id: string;
+  name: string;
+  image: string;
+  startedAtMs: number;
+  endedAtMs: number;
+  uptimeSeconds: number;
+  exitCode: number | null;
+  reason: string;
+  oomKilled?: boolean;
+}
+
+export class HistoryLog {
+  readonly file: string;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(logdir: string, private readonly maxBytes = 5 * 1024 * 1024, private readonly keep = 3) {
+    this.file = path.join(logdir, "history.jsonl");
+  }
+
+  append(record: PilotRecord): Promise<void> {
+    this.writing = this.writing.then(() => this.appendNow(record)).catch(() => undefined);
+    return this.writing;
+  }
+
+  async read(sinceMs = 0): Promise<PilotRecord[]> {
+    await this.writing;
+    const out: PilotRecord[] = [];
+    for (let i = this.keep; i >= 0; i--) {
+      const file = i === 0 ? this.file : `${this.file}.${i}`;
+      let text = "";
+      try {
+        text = await readFile(file, "utf8");
+      } catch {
+        continue;
+      }
+      for (const line of text.split("\n")) {
+        if (!line) continue;
+        try {
+          const rec = JSON.parse(line) as PilotRecord;
+          if (rec.endedAtMs >= sinceMs) out.push(rec);
+        } catch {
+          // a torn last line after a crash: skip it
+        }
+      }
+    }
+    return out;
+  }
+
+  private async appendNow(record: PilotRecord): Promise<void> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const size = await stat(this.file).then((s) => s.size, () => 0);
+    if (size > this.maxBytes) await this.rotate();
+    await appendFile(this.file, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+  }
+
+  private async rotate(): Promise<void> {
+    await rm(`${this.file}.${this.keep}`, { force: true });
+    for (let i = this.keep - 1; i >= 1; i--) await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
+    await rename(this.file, `${this.file}.1`).catch(() => undefined);
+  }
+}

@@ -1,0 +1,67 @@
+// Turns the configuration into the container spec of one pilot.
+import type { Config } from "../config/schema.js";
+import type { PilotSpec } from "../runtime/engine.js";
+import { instanceLabels } from "./labels.js";
+
+export interface PilotContext {
+  name: string;
+  hostname: string;       // the host's short name
+  instance: string;
+  apparmor: boolean;      // AppArmor enabled on the host: security_opts apply
+  cgroupParent?: string;  // the idle-priority parent cgroup, when set up
+}
+
+export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
+  const id = ctx.name.slice(ctx.name.lastIndexOf("-") + 1);
+  const caps = splitCapabilities(config.capabilities);
+  return {
+    name: ctx.name,
+    hostname: `plancton-${ctx.hostname}-${id}`.slice(0, 63),
+    image: config.docker_image,
+    cmd: commandOf(config.docker_cmd),
+    env: envOf(config.docker_env),
+    labels: instanceLabels(ctx.instance),
+    cpuQuota: Math.round(config.cpus_per_dock * 100000),
+    cpuPeriod: 100000,
+    memoryBytes: config.max_dock_mem,
+    memorySwapBytes: config.max_dock_mem + config.max_dock_swap,
+    user: config.user_group,
+    binds: config.binds,
+    devices: config.devices.map(deviceOf),
+    capAdd: caps.add,
+    capDrop: caps.drop,
+    securityOpt: ctx.apparmor ? config.security_opts : config.security_opts.filter((o) => !o.startsWith("apparmor")),
+    privileged: config.docker_privileged,
+    networkMode: config.network_mode,
+    cgroupParent: ctx.cgroupParent,
+  };
+}
+
+/** The original split a string command on spaces; a list is taken as it is. */
+export function commandOf(cmd: string | string[]): string[] {
+  return Array.isArray(cmd) ? cmd : cmd.split(" ").filter((s) => s !== "");
+}
+
+export function envOf(env: Config["docker_env"]): string[] {
+  return Array.isArray(env) ? env : Object.entries(env).map(([k, v]) => `${k}=${String(v)}`);
+}
+
+export function splitCapabilities(caps: readonly string[]): { add: string[]; drop: string[] } {
+  const add: string[] = [];
+  const drop: string[] = [];
+  for (const cap of caps) {
+    const name = cap.replace(/^[+-]/, "").toUpperCase();
+    (cap.startsWith("-") ? drop : add).push(name);
+  }
+  return { add, drop };
+}
+
+type Device = Config["devices"][number];
+
+export function deviceOf(d: Device): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  if (typeof d !== "string") {
+    return { PathOnHost: d.PathOnHost, PathInContainer: d.PathInContainer ?? d.PathOnHost, CgroupPermissions: d.CgroupPermissions ?? "rwm" };
+  }
+  const [host = "", container, perms] = d.split(":");
+  return { PathOnHost: host, PathInContainer: container || host, CgroupPermissions: perms || "rwm" };
+}

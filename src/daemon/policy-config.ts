@@ -1,0 +1,38 @@
+// Maps the validated configuration onto the policy's input (plain units, compiled expressions).
+import { evaluateMaxDocks, type HostFacts } from "../config/max-docks.js";
+import type { Config } from "../config/schema.js";
+import { compileExpr } from "../expr/index.js";
+import { OBSERVATION_VARIABLE_NAMES } from "../host/variables.js";
+import { parseSchedule } from "../policy/schedule.js";
+import type { PolicyConfig } from "../policy/types.js";
+
+export function policyConfigOf(config: Config, host: HostFacts): { policy: PolicyConfig; warnings: string[] } {
+  const warnings: string[] = [];
+  const maxDocks = evaluateMaxDocks(config, host);
+  if (maxDocks.error) warnings.push(maxDocks.error);
+  const expr = (source: string | null) => (source === null ? undefined : compileExpr(source, OBSERVATION_VARIABLE_NAMES));
+  return {
+    warnings,
+    policy: {
+      cpusPerDock: config.cpus_per_dock,
+      maxDocks: maxDocks.value,
+      docksPerLoop: config.docks_per_loop,
+      graceKillSeconds: config.grace_kill,
+      graceSpawnSeconds: config.grace_spawn,
+      maxTtlSeconds: config.max_ttl,
+      suspendGraceSeconds: config.suspend_grace,
+      resumeAfterSeconds: config.resume_after,
+      overheadMarginPercent: config.overhead_margin,
+      minFreeMem: config.min_free_mem ?? undefined,
+      minFreeDisk: config.min_free_disk ?? undefined,
+      pressureGraceSeconds: config.pressure_grace,
+      spawnWhen: expr(config.spawn_when),
+      maxPilots: expr(config.max_pilots),
+      evictWhen: expr(config.evict_when),
+      schedule: parseSchedule(config.schedule),
+      scheduleDrain: config.schedule_drain,
+      imageExpirationSeconds: config.image_expiration,
+      image: config.docker_image,
+    },
+  };
+}

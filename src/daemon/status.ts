@@ -1,0 +1,35 @@
+// The daemon's state as served to planctonctl (status, explain) and written to metrics.
+import type { Observation } from "../host/variables.js";
+
+export interface PilotRow {
+  id: string;
+  name: string;
+  state: string;
+  uptimeSeconds: number;
+  ttlLeftSeconds: number | null;
+  image: string;
+}
+
+export interface StatusSnapshot {
+  pid: number;
+  version: string;
+  hostname: string;
+  instance: string;
+  startedAtMs: number;
+  nowMs: number;
+  configFile: string;
+  configWarnings: string[];
+  configError?: string;
+  /** active, draining, drain-stop, force-stop, outside-schedule, no-image, grace-spawn, pressure, waiting-for-docker */
+  mode: string;
+  docker: { available: boolean; since?: number; lastError?: string; version?: string };
+  cpuPriority: { mode: "idle" | "normal"; detail: string };
+  image: { name: string; usable: boolean; lastPullAtMs?: number; lastPullError?: string; pulling: boolean };
+  maxDocks: number;
+  pilots: PilotRow[];
+  observation: Observation;
+  decision: { start: number; explain: readonly string[] };
+  lastTick?: { atMs: number; durationMs: number; apiCalls: number; cause: string };
+  metrics: { target: string; buffered: number; delivered: number; dropped: number; lastError?: string }[];
+  remote?: Record<string, unknown>;
+}

@@ -1,0 +1,45 @@
+// A host observer with observations set by the test, so the policy's inputs are
+// deterministic while Docker is real.
+import type { HostFacts } from "../../src/config/max-docks.js";
+import type { HostObserverLike } from "../../src/daemon/host-observer.js";
+
+export class FixedObserver implements HostObserverLike {
+  obs: Record<string, number>;
+  private onSample: () => void = () => undefined;
+
+  constructor(overrides: Record<string, number> = {}) {
+    this.obs = {
+      ncpus: 4, ram_bytes: 8 * 2 ** 30, swap_bytes: 0, cpu_total: 0, cpu_owner: 0, cpu_pilots: 0,
+      load1: 0, load5: 0, load15: 0, mem_available_bytes: 6 * 2 ** 30, mem_available_ratio: 0.75, swap_used_bytes: 0,
+      disk_free_bytes: 100 * 2 ** 30, disk_free_ratio: 0.5, uptime_seconds: 0, ...overrides,
+    };
+  }
+
+  /** Changes the observation and runs the daemon's sample hook, as a real sample would. */
+  set(values: Record<string, number>): void {
+    Object.assign(this.obs, values);
+    this.onSample();
+  }
+
+  start(_c: unknown, _ids: unknown, onSample: () => void): void {
+    this.onSample = onSample;
+  }
+  stop(): void {}
+  configure(): void {}
+  async setEngine(): Promise<void> {}
+  latest() {
+    return { ...this.obs };
+  }
+  hostFacts(): HostFacts {
+    return { ncpus: this.obs.ncpus ?? 4, ramBytes: this.obs.ram_bytes ?? 0, swapBytes: 0 };
+  }
+  cpuPriority() {
+    return { mode: "normal" as const, detail: "normal (test observer)" };
+  }
+  cgroupParent(): string | undefined {
+    return undefined;
+  }
+  apparmor(): boolean {
+    return false;
+  }
+}
