@@ -38,6 +38,10 @@ export function formatStatus(s: StatusSnapshot): string {
     lines.push(table([["ID", "NAME", "STATE", "UPTIME", "TTL LEFT"], ...s.pilots.map((p) => [p.id, p.name, p.state, duration(p.uptimeSeconds), duration(p.ttlLeftSeconds)])]));
   }
   lines.push("", "next:", ...s.decision.explain.map((l) => `  ${l}`));
+  const url = s.remote?.url as { url: string; stale: boolean; staleSinceMs?: number; lastError?: string } | undefined;
+  if (url) lines.push(`remote:   ${url.url}: ${url.stale ? `STALE since ${new Date(url.staleSinceMs ?? 0).toISOString()} (${url.lastError ?? "?"}); the last good copy is in force` : "current"}`);
+  const git = s.remote?.git as { lastError?: string; failingSinceMs?: number } | undefined;
+  if (git) lines.push(`git:      ${git.lastError ? `pull failing since ${new Date(git.failingSinceMs ?? 0).toISOString()}: ${git.lastError}` : "up to date"}`);
   for (const m of s.metrics) lines.push(`metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`);
   return lines.join("\n");
 }

@@ -6,9 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
-import { ConfigWatcher } from "../config/watch.js";
 import { ConfigError } from "../config/errors.js";
-import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { decide, initialPolicyState } from "../policy/index.js";
 import type { Decision, PolicyConfig, PolicyPilot, PolicyState } from "../policy/types.js";
@@ -20,6 +18,7 @@ import { instanceLabels } from "./labels.js";
 import type { Logger } from "./logger.js";
 import { pilotSpec } from "./pilot-spec.js";
 import { policyConfigOf } from "./policy-config.js";
+import { ConfigStore, type EffectiveConfig } from "./config-store.js";
 import { ReconcileLock, type ReconcileRequest } from "./reconcile-lock.js";
 import type { StatusSnapshot } from "./status.js";
 import { HostObserver, type HostObserverLike } from "./host-observer.js";
@@ -45,7 +44,7 @@ export class Daemon {
   private readonly logger: Logger;
   private readonly engine: ContainerEngine;
   private readonly hostname: string;
-  private readonly configWatcher: ConfigWatcher;
+  private readonly configStore: ConfigStore;
   private readonly history: HistoryLog;
   private readonly lock: ReconcileLock;
   private observer!: HostObserverLike;
@@ -80,7 +79,7 @@ export class Daemon {
     this.logger = opts.logger;
     this.engine = opts.engine;
     this.hostname = opts.hostname ?? os.hostname().split(".")[0] ?? "host";
-    this.configWatcher = new ConfigWatcher(opts.configFile);
+    this.configStore = new ConfigStore(opts.configFile, opts.logger);
     this.history = new HistoryLog(opts.logdir);
     this.lock = new ReconcileLock((req) => this.reconcile(req));
     this.startedAtMs = this.clock();
@@ -93,11 +92,11 @@ export class Daemon {
 
   /** Loads the config (a ConfigError is fatal here), then starts every loop. */
   async start(): Promise<void> {
-    const loaded = await this.configWatcher.start();
+    const loaded = await this.configStore.start();
     this.config = loaded.config;
     this.reportWarnings(loaded);
-    this.configWatcher.on("change", (next) => void this.applyConfig(next));
-    this.configWatcher.on("invalid", (err) => this.configInvalid(err));
+    this.configStore.on("change", (next) => void this.applyConfig(next));
+    this.configStore.on("invalid", (err) => this.configInvalid(err));
     await ensureRundir(this.opts.rundir);
     this.control = await readControl(this.opts.rundir);
     this.controlWatcher = watch(this.opts.rundir, { depth: 0, ignoreInitial: true });
@@ -124,7 +123,7 @@ export class Daemon {
     this.events?.close();
     this.observer?.stop();
     await this.controlWatcher?.close();
-    await this.configWatcher.close();
+    await this.configStore.close();
     await this.lock.settled();
     await this.metrics?.close();
     this.logger.info({ reason }, `plancton stopped (${reason})`);
@@ -137,7 +136,7 @@ export class Daemon {
   }
 
   async reloadConfig(): Promise<void> {
-    await this.configWatcher.reload();
+    await this.configStore.reload();
   }
 
   historyLog(): HistoryLog {
@@ -162,6 +161,8 @@ export class Daemon {
       decision: { start: this.lastDecision?.start ?? 0, explain: this.lastDecision?.explain ?? [] },
       lastTick: this.lastTick,
       metrics: this.metrics.stats(),
+      remote: this.configStore.status(),
+      configSources: this.configStore.current.sources,
     };
   }
 
@@ -340,7 +341,7 @@ export class Daemon {
 
   // --- config and control ---
 
-  private async applyConfig(next: LoadedConfig): Promise<void> {
+  private async applyConfig(next: EffectiveConfig): Promise<void> {
     const prev = this.config;
     this.config = next.config;
     this.configError = undefined;
@@ -359,7 +360,7 @@ export class Daemon {
     this.logger.error(`configuration rejected, the previous one stays in force:\n${err.message}`);
   }
 
-  private reportWarnings(loaded: LoadedConfig): void {
+  private reportWarnings(loaded: EffectiveConfig): void {
     this.configWarnings = loaded.warnings.map((w) => `${path.basename(loaded.file)}${w.line ? `:${w.line}` : ""}: ${w.key}: ${w.message}`);
     for (const w of this.configWarnings) this.logger.warn(w);
   }

@@ -31,6 +31,7 @@ export class HostObserver implements HostObserverLike {
   private parent?: string;
   private engineInfo?: EngineInfo;
   private sampling = false;
+  private requested?: "idle" | "normal";
   private config?: Config;
   private pilotIds: () => { running: string[]; paused: string[] } = () => ({ running: [], paused: [] });
   private onSample: () => void = () => undefined;
@@ -48,19 +49,24 @@ export class HostObserver implements HostObserverLike {
     this.config = config;
     this.sampler?.setDiskPaths(this.diskPaths());
     if (intervalChanged && this.sampler) this.arm();
-    if (this.engineInfo && (config.pilot_cpu_priority !== this.priority.mode)) void this.setEngine(this.engineInfo, config);
+    if (this.engineInfo && config.pilot_cpu_priority !== this.requested) void this.setEngine(this.engineInfo, config);
   }
 
   async setEngine(info: EngineInfo, config: Config): Promise<void> {
     this.engineInfo = info;
     this.config = config;
+    this.requested = config.pilot_cpu_priority;
     this.layout ??= await detectCgroupLayout();
     const parent = await setupPilotParent({ layout: this.layout, dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs", priority: info.rootless ? "normal" : config.pilot_cpu_priority });
     if (parent.detail !== this.priority.detail) this.opts.logger.info(`pilot CPU priority: ${parent.detail}`);
     this.priority = { mode: parent.mode, detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail };
     this.parent = parent.cgroupParent;
     this.meter = new PilotCpuMeter({ layout: this.layout, parent: this.parent ?? "docker", driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs" });
-    this.sampler = new HostSampler({ readers: procReaders(), pilotCpu: this.meter, diskPaths: this.diskPaths(), clock: this.opts.clock, startedAtMs: this.opts.startedAtMs });
+    if (this.sampler) return; // Docker came back: keep the windows
+    // The meter is looked up at each sample: a priority change replaces it.
+    const pilotCpu = { sample: (ids: readonly string[], nowMs: number) => this.meter?.sample(ids, nowMs) ?? 0 };
+    this.sampler = new HostSampler({ readers: procReaders(), pilotCpu, diskPaths: this.diskPaths(), clock: this.opts.clock, startedAtMs: this.opts.startedAtMs });
+    await this.sampleOnce(); // the first decision has an observation to go on
     this.arm();
   }
 
@@ -95,7 +101,6 @@ export class HostObserver implements HostObserverLike {
 
   private arm(): void {
     this.stop();
-    void this.sampleOnce();
     this.timer = setInterval(() => void this.sampleOnce(), (this.config?.sample_interval ?? 2) * 1000);
   }
 

@@ -32,4 +32,5 @@ export interface StatusSnapshot {
   lastTick?: { atMs: number; durationMs: number; apiCalls: number; cause: string };
   metrics: { target: string; buffered: number; delivered: number; dropped: number; lastError?: string }[];
   remote?: Record<string, unknown>;
+  configSources?: Record<string, string>;
 }

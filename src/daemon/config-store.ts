@@ -1,0 +1,126 @@
+// The configuration in force: the local config.yaml (watched), layered over the remote
+// copy from config_url (when set), with a git pull of the confdir (config_git) on its
+// period. Whatever goes wrong, the last good effective configuration stays in force.
+import { EventEmitter } from "node:events";
+import path from "node:path";
+import { ConfigError } from "../config/errors.js";
+import type { LoadedConfig } from "../config/load.js";
+import { assertRemoteAllowed, GitPuller, layerConfig, RemoteConfigSource, type ConfigSource } from "../config/remote/index.js";
+import { ConfigWatcher } from "../config/watch.js";
+import type { Logger } from "./logger.js";
+
+export interface EffectiveConfig extends LoadedConfig {
+  sources: Record<string, ConfigSource>;
+}
+
+export interface ConfigStoreEvents {
+  change: [next: EffectiveConfig, previous: EffectiveConfig];
+  invalid: [error: ConfigError];
+}
+
+export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
+  private readonly local: ConfigWatcher;
+  private remote?: RemoteConfigSource;
+  private git?: GitPuller;
+  private _current!: EffectiveConfig;
+
+  constructor(readonly file: string, private readonly logger: Logger) {
+    super();
+    this.local = new ConfigWatcher(file);
+  }
+
+  get current(): EffectiveConfig {
+    return this._current;
+  }
+
+  /** Loads the local file (a ConfigError here is fatal), then the remote layer if any. */
+  async start(): Promise<EffectiveConfig> {
+    const local = await this.local.start();
+    this._current = { ...local, sources: Object.fromEntries(Object.keys(local.config).map((k) => [k, k in local.raw ? "local" : "default"])) };
+    this.local.on("change", () => this.relayer("local"));
+    this.local.on("invalid", (err) => this.emit("invalid", err));
+    await this.syncSources();
+    this.relayer("start", true);
+    return this._current;
+  }
+
+  /** SIGHUP: re-read the file, refresh the URL, pull the git checkout. */
+  async reload(): Promise<void> {
+    await Promise.all([this.local.reload(), this.remote?.refresh(), this.git?.pullNow()]);
+  }
+
+  status(): Record<string, unknown> | undefined {
+    if (!this.remote && !this.git) return undefined;
+    return { ...(this.remote ? { url: this.remote.status() } : {}), ...(this.git ? { git: this.git.status() } : {}) };
+  }
+
+  async close(): Promise<void> {
+    await this.local.close();
+    await this.remote?.close();
+    await this.git?.close();
+  }
+
+  /** Starts, stops or retunes the remote sources to match the local config's keys. */
+  private async syncSources(): Promise<void> {
+    const c = this.local.current.config;
+    if (this.remote && this.remote.url !== c.config_url) {
+      await this.remote.close();
+      this.remote = undefined;
+    }
+    if (c.config_url && !this.remote) {
+      const url = c.config_url;
+      this.remote = new RemoteConfigSource({
+        url, everySeconds: c.config_url_every, allowInsecureHttp: c.allow_insecure_http,
+        cacheFile: path.join(path.dirname(this.file), ".remote-config.yaml"),
+        accept: ({ raw, text }) => {
+          assertRemoteAllowed(raw, this.local.current.raw, url, text);
+          layerConfig({ remote: raw, local: this.local.current.raw, remoteName: url, remoteText: text, localText: this.local.current.text }, this.file);
+        },
+      });
+      this.remote.on("update", () => this.relayer("remote"));
+      this.remote.on("error", (err) => this.logger.error(`remote config: ${err.message}; the last good configuration stays in force`));
+      this.remote.on("recovered", () => this.logger.info(`remote config ${url} reachable again`));
+      await this.remote.start();
+    } else {
+      this.remote?.setEverySeconds(c.config_url_every);
+    }
+    if (!c.config_git) {
+      await this.git?.close();
+      this.git = undefined;
+    } else if (!this.git) {
+      this.git = new GitPuller({ confdir: path.dirname(this.file), everySeconds: c.config_git.pull_every });
+      this.git.on("error", (err) => this.logger.error(`config git pull: ${err.message}; the local tree is left alone`));
+      this.git.on("pulled", (r) => r.changed && this.logger.info(`config git pull: ${r.message}`));
+      this.git.start();
+    } else {
+      this.git.setEverySeconds(c.config_git.pull_every);
+    }
+  }
+
+  private relayer(cause: "start" | "local" | "remote", quiet = false): void {
+    const local = this.local.current;
+    let remoteRaw = this.remote?.current().raw;
+    if (remoteRaw && this.remote) {
+      try {
+        assertRemoteAllowed(remoteRaw, local.raw, this.remote.url, this.remote.current().text);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        this.logger.error(`remote config no longer allowed by the local file, using the local file alone:\n${err.message}`);
+        remoteRaw = undefined;
+      }
+    }
+    let next: EffectiveConfig;
+    try {
+      const layered = layerConfig({ remote: remoteRaw, local: local.raw, remoteName: this.remote?.url, remoteText: this.remote?.current().text, localText: local.text }, this.file);
+      next = { ...local, ...layered };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.emit("invalid", err);
+      return;
+    }
+    const previous = this._current;
+    this._current = next;
+    if (cause === "local") void this.syncSources().catch((err: Error) => this.logger.error(`remote config: ${err.message}`));
+    if (!quiet && JSON.stringify(next.config) !== JSON.stringify(previous.config)) this.emit("change", next, previous);
+  }
+}
