@@ -1,7 +1,7 @@
 // What each planctonctl command does. Each returns the process exit code.
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "../config/errors.js";
@@ -12,6 +12,7 @@ import type { PilotRecord } from "../daemon/history.js";
 import { HistoryLog } from "../daemon/history.js";
 import { instanceLabels } from "../daemon/labels.js";
 import { readPidState } from "../daemon/pidfile.js";
+import { pilotLogFile } from "../daemon/pilot-logs.js";
 import { runForeground, STATUS_SOCKET } from "../daemon/run-foreground.js";
 import { queryStatus } from "../daemon/status-server.js";
 import { PACKAGE_ROOT } from "../daemon/version.js";
@@ -207,15 +208,31 @@ export async function explain(p: ResolvedPaths, json: boolean): Promise<number> 
 }
 
 export async function logs(p: ResolvedPaths, pilot: string, follow: boolean, tailN?: string): Promise<number> {
+  const tail = tailN === undefined ? undefined : Number.parseInt(tailN, 10);
+  if (tailN !== undefined && (!Number.isInteger(tail) || (tail as number) < 0)) {
+    fail(`--tail "${tailN}" is not a number of lines`);
+    return 2;
+  }
   const { config } = await loadConfigFile(p.configFile);
   const engine = createDockerEngine();
   const list = await engine.listPilots(instanceLabels(config.instance ?? config.container_prefix));
   const match = list.filter((x) => x.name === pilot || x.id.startsWith(pilot));
-  if (match.length !== 1) {
-    fail(match.length === 0 ? `no pilot named or with id "${pilot}" (finished pilots are removed; see planctonctl history)` : `"${pilot}" matches ${match.length} pilots: give more of the id`);
+  if (match.length > 1) {
+    fail(`"${pilot}" matches ${match.length} pilots: give more of the id`);
     return 1;
   }
-  const stream = await engine.logs(match[0]!.id, { follow, tail: tailN === undefined ? undefined : Number(tailN) });
+  if (match.length === 0) {
+    // A finished pilot: the tail the daemon kept when it removed it.
+    const kept = await readFile(pilotLogFile(p.logdir, pilot), "utf8").catch(() => undefined);
+    if (kept === undefined) {
+      fail(`no pilot named or with id "${pilot}", running or kept in ${path.join(p.logdir, "pilots")} (see planctonctl history)`);
+      return 1;
+    }
+    const lines = kept.split("\n");
+    process.stdout.write(tail === undefined ? kept : lines.slice(-(tail + (kept.endsWith("\n") ? 1 : 0))).join("\n"));
+    return 0;
+  }
+  const stream = await engine.logs(match[0]!.id, { follow, tail });
   stream.pipe(process.stdout);
   await new Promise<void>((resolve) => stream.on("end", () => resolve()));
   return 0;

@@ -15,6 +15,8 @@ export interface ActDeps {
   specFor: () => PilotSpec;
   launchConcurrency: number;
   onFinished: (record: PilotRecord) => void;
+  /** Saves a pilot's output before it is removed (its errors are ignored). */
+  keepLog?: (id: string, name: string) => Promise<void>;
   onEvent: (event: "started" | "paused" | "resumed", pilot: { id: string; name: string }, reason: string) => void;
 }
 
@@ -24,6 +26,7 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   const finish = async (id: string, reason: KillReason, how: "kill" | "remove") => {
     const pilot = pilots.get(id);
     const exit = how === "remove" ? await engine.exitInfo(id).catch(() => undefined) : undefined;
+    await deps.keepLog?.(id, pilot?.name ?? "").catch(() => undefined);
     try {
       await (how === "kill" ? engine.kill(id) : engine.remove(id));
     } catch (err) {

@@ -16,6 +16,7 @@ import { ensureRundir, readControl, clearControl, type ControlState } from "./co
 import { HistoryLog, type PilotRecord } from "./history.js";
 import { instanceLabels } from "./labels.js";
 import type { Logger } from "./logger.js";
+import { keepPilotLog } from "./pilot-logs.js";
 import { pilotSpec } from "./pilot-spec.js";
 import { policyConfigOf } from "./policy-config.js";
 import { ConfigStore, type EffectiveConfig } from "./config-store.js";
@@ -196,6 +197,7 @@ export class Daemon {
       specFor: () => pilotSpec(this.config, { name: pilotName(this.config.container_prefix), hostname: this.hostname, instance: this.instance, apparmor: this.observer.apparmor(), cgroupParent: this.observer.cgroupParent() }),
       launchConcurrency: this.config.launch_concurrency,
       onFinished: (rec) => this.finished(rec),
+      keepLog: (id, name) => keepPilotLog(this.engine, id, name, this.opts.logdir),
       onEvent: (event, pilot, reason) => this.metrics.pilotEvent(event, pilot, reason),
     });
     if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");

@@ -15,6 +15,7 @@ let flags: string[];
 let config: string;
 
 // Tiny pilots (cpus_per_dock 0.05) so a busy test machine's own load never stops them.
+const LONG = '["sh", "-c", "echo hello from $(hostname); exec sleep 600"]';
 const CONFIG = (cmd: string) => `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\ndocker_cmd: ${cmd}\nmax_docks: 2\ncpus_per_dock: 0.05\nmain_sleep: 1\nsample_interval: 1\ngrace_spawn: 0\nmax_dock_mem: 32MiB\npilot_cpu_priority: normal\n`;
 
 before(async () => {
@@ -22,7 +23,7 @@ before(async () => {
   assert.ok(existsSync(path.resolve(path.dirname(BIN), "../dist/src/cli/planctonctl.js")), "run `npm run build` before the CLI tests");
   dir = await mkdtemp(path.join(os.tmpdir(), "plancton-cli-"));
   config = path.join(dir, "config.yaml");
-  await writeFile(config, CONFIG("sleep 600"));
+  await writeFile(config, CONFIG(LONG));
   flags = ["--config", config, "--rundir", path.join(dir, "run"), "--logdir", path.join(dir, "log"), "--pidfile", path.join(dir, "run", "plancton.pid")];
 });
 
@@ -74,6 +75,14 @@ describe("an admin's session", () => {
     assert.equal(rec.exitCode, 137);
     assert.equal(rec.reason, "exited");
     assert.match((await planctonctl([...flags, "history"])).stdout, /137 +exited/);
+    // Its output outlives it, and a running pilot's output is there too.
+    const name = victim.Names[0]!.slice(1);
+    const kept = await planctonctl([...flags, "logs", name]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, /^hello from plancton-/m);
+    const live = await planctonctl([...flags, "logs", "--tail", "1", (await running())[0]!.Id.slice(0, 12)]);
+    assert.match(live.stdout, /^hello from plancton-/m);
+    assert.equal((await planctonctl([...flags, "logs", "nonexistent-pilot"])).code, 1);
   });
 
   test("explain prints the observation variables and the decision", async () => {
@@ -93,7 +102,7 @@ describe("an admin's session", () => {
   });
 
   test("start again, then force-stop leaves no pilot", async () => {
-    await writeFile(config, CONFIG("sleep 600"));
+    await writeFile(config, CONFIG(LONG));
     assert.equal((await planctonctl([...flags, "force-start"])).code, 0);
     await waitFor("pilots", async () => (await running()).length === 2, 30_000);
     const r = await planctonctl([...flags, "force-stop"]);
