@@ -46,26 +46,21 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   };
   for (const a of decision.remove) if (await finish(a.id, a.reason, "remove")) result.removed++;
   for (const a of decision.kill) if (await finish(a.id, a.reason, "kill")) result.killed++;
-  for (const a of decision.pause) {
-    try {
-      await engine.pause(a.id);
-      result.paused++;
-      logger.info({ pilot: a.name, reason: a.reason }, `paused pilot ${a.name} (${a.reason})`);
-      deps.onEvent("paused", a, a.reason);
-    } catch (err) {
-      logger.warn({ pilot: a.name, err: (err as Error).message }, `could not pause pilot ${a.name}`);
-    }
-  }
-  for (const a of decision.unpause) {
-    try {
-      await engine.unpause(a.id);
-      result.resumed++;
-      logger.info({ pilot: a.name, reason: a.reason }, `resumed pilot ${a.name} (${a.reason})`);
-      deps.onEvent("resumed", a, a.reason);
-    } catch (err) {
-      logger.warn({ pilot: a.name, err: (err as Error).message }, `could not resume pilot ${a.name}`);
-    }
-  }
+  // Pauses go out together: giving the CPU back is the urgent part of a decision.
+  const freeze = (actions: Decision["pause"] | Decision["unpause"], verb: "pause" | "unpause") =>
+    Promise.all(actions.map(async (a) => {
+      const done = verb === "pause" ? "paused" : "resumed";
+      try {
+        await (verb === "pause" ? engine.pause(a.id) : engine.unpause(a.id));
+        result[done]++;
+        logger.info({ pilot: a.name, reason: a.reason }, `${done} pilot ${a.name} (${a.reason})`);
+        deps.onEvent(done, a, a.reason);
+      } catch (err) {
+        logger.warn({ pilot: a.name, err: (err as Error).message }, `could not ${verb} pilot ${a.name}`);
+      }
+    }));
+  await freeze(decision.pause, "pause");
+  await freeze(decision.unpause, "unpause");
   if (allowStart && decision.start > 0) {
     const specs = Array.from({ length: decision.start }, () => deps.specFor());
     const { launched, error } = await engine.launchMany(specs, deps.launchConcurrency);

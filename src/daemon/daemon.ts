@@ -200,6 +200,7 @@ export class Daemon {
       keepLog: (id, name) => keepPilotLog(this.engine, id, name, this.opts.logdir),
       onEvent: (event, pilot, reason) => this.metrics.pilotEvent(event, pilot, reason),
     });
+    for (const p of result.started) this.pilots.set(p.id, p); // known before the next listing
     if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
     this.lastTick = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: this.engine.apiCalls - calls0, cause: req.cause };
     this.metrics.tick(this.snapshot(), result, this.lastTick);
