@@ -1,27 +1,32 @@
 // `planctonctl config check [FILE]`: validates a config file and prints the effective
 // configuration, defaults applied and max_docks evaluated on this host.
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import os from "node:os";
-import { loadConfigFile } from "../config/load.js";
+import path from "node:path";
+import { assertRemoteAllowed, layerConfig, parseCacheFile, parseRemoteText, type ConfigSource } from "../config/remote/index.js";
+import { loadConfigFile, type LoadedConfig } from "../config/load.js";
 import { evaluateMaxDocks } from "../config/max-docks.js";
 import { ConfigError, formatProblem } from "../config/errors.js";
 
 export async function checkConfig(file: string, json: boolean): Promise<number> {
   try {
-    const loaded = await loadConfigFile(file);
+    const local = await loadConfigFile(file);
+    const { loaded, note } = await withCachedRemote(local);
     const maxDocks = evaluateMaxDocks(loaded.config, { ncpus: os.cpus().length, ramBytes: os.totalmem(), swapBytes: swapBytes() });
-    const sources = Object.fromEntries(Object.keys(loaded.config).map((k) => [k, k in loaded.raw ? "local" : "default"]));
+    const sources: Record<string, string> = loaded.sources;
     if (json) {
       process.stdout.write(`${JSON.stringify({ valid: true, file, exists: loaded.exists, warnings: loaded.warnings.map((w) => formatProblem(file, w)), maxDocks: maxDocks.value, sources, config: loaded.config })}\n`);
       return 0;
     }
     for (const w of loaded.warnings) process.stderr.write(`warning: ${formatProblem(file, w)}\n`);
     if (maxDocks.error) process.stderr.write(`warning: ${maxDocks.error}\n`);
+    if (note) process.stderr.write(`note: ${note}\n`);
     process.stdout.write(`${file}: ${loaded.exists ? "valid" : "absent: the defaults apply"}\n\n`);
     const width = Math.max(...Object.keys(loaded.config).map((k) => k.length));
     for (const [key, value] of Object.entries(loaded.config)) {
       const shown = key === "max_docks" ? `${JSON.stringify(value)} = ${maxDocks.value} on this host` : JSON.stringify(value);
-      process.stdout.write(`${key.padEnd(width)}  ${shown}${sources[key] === "default" ? "  (default)" : ""}\n`);
+      process.stdout.write(`${key.padEnd(width)}  ${shown}${sources[key] === "local" ? "" : `  (${sources[key]})`}\n`);
     }
     return 0;
   } catch (err) {
@@ -29,6 +34,24 @@ export async function checkConfig(file: string, json: boolean): Promise<number> 
     if (json) process.stdout.write(`${JSON.stringify({ valid: false, file, errors: err.problems.map((p) => ({ ...p, text: formatProblem(file, p) })) })}\n`);
     else process.stderr.write(`${err.message}\n`);
     return 2;
+  }
+}
+
+/** Layers the cached copy of config_url (what the daemon last accepted) under the file. */
+async function withCachedRemote(local: LoadedConfig): Promise<{ loaded: LoadedConfig & { sources: Record<string, ConfigSource> }; note?: string }> {
+  const localOnly = { ...local, sources: Object.fromEntries(Object.keys(local.config).map((k) => [k, k in local.raw ? "local" : "default"])) as Record<string, ConfigSource> };
+  const url = local.config.config_url;
+  if (!url) return { loaded: localOnly };
+  const cacheFile = path.join(path.dirname(local.file), ".remote-config.yaml");
+  const cached = parseCacheFile(await readFile(cacheFile, "utf8").catch(() => ""));
+  if (!cached || cached.meta.url !== url) return { loaded: localOnly, note: `no cached copy of ${url} yet: showing the local file and the defaults only` };
+  try {
+    const raw = parseRemoteText(cached.text, cacheFile);
+    assertRemoteAllowed(raw, local.raw, url, cached.text);
+    const layered = layerConfig({ remote: raw, local: local.raw, remoteName: url, remoteText: cached.text, localText: local.text }, local.file);
+    return { loaded: { ...local, ...layered }, note: `remote values from the copy of ${url} cached ${new Date(cached.meta.fetchedAtMs).toISOString()}` };
+  } catch (err) {
+    return { loaded: localOnly, note: `the cached copy of ${url} is not usable (${(err as Error).message.split("\n")[0]}): showing the local file only` };
   }
 }
 

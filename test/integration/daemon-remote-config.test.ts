@@ -2,6 +2,7 @@
 // the last good one through a bad remote, and refuses privileges the local file did not allow.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { planctonctl } from "../helpers/cli.js";
 import { requireDocker } from "../helpers/docker.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-http-server.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
@@ -28,6 +29,16 @@ test("remote keys apply under local ones, with their source", () => {
   assert.equal(s.configSources?.max_docks, "remote");
   assert.equal(s.configSources?.main_sleep, "local", "the local file wins");
   assert.equal(s.configSources?.grace_kill, "default");
+});
+
+test("config check shows which layer each value came from, from the cached remote copy", async () => {
+  const r = await planctonctl(["config", "check", "--json", h.configFile]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { sources: Record<string, string>; config: { max_docks: number } };
+  assert.deepEqual([out.sources.max_docks, out.sources.main_sleep, out.sources.grace_kill], ["remote", "local", "default"]);
+  assert.equal(out.config.max_docks, 1);
+  const text = await planctonctl(["config", "check", h.configFile]);
+  assert.match(text.stdout, /^max_docks +1 = 1 on this host +\(remote\)$/m);
 });
 
 test("a remote change is applied; a broken remote keeps the last good config and says stale", async () => {
