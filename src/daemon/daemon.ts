@@ -279,11 +279,13 @@ export class Daemon {
     const t0 = this.clock();
     try {
       await this.engine.pull(name);
+      if (name !== this.config.docker_image) return; // the config moved on meanwhile
       this.image = { name, usable: true, lastPullAtMs: this.clock(), pulling: false };
       this.logger.info({ image: name, ms: this.clock() - t0 }, `pulled ${name}`);
       this.metrics.pull(name, true, this.clock() - t0);
     } catch (err) {
       const present = await this.engine.imagePresent(name).catch(() => false);
+      if (name !== this.config.docker_image) return;
       const msg = (err as Error).message;
       if (msg !== this.image.lastPullError) {
         this.logger.warn({ image: name, err: msg }, present ? `pull of ${name} failed, using the local copy: ${msg}` : `pull of ${name} failed and no local copy: no new pilot until it succeeds: ${msg}`);
@@ -351,6 +353,12 @@ export class Daemon {
     this.reportWarnings(next);
     this.refreshPolicy();
     if (prev.main_sleep !== next.config.main_sleep) this.armMainTimer();
+    if (prev.docker_image !== next.config.docker_image) {
+      // A new image is pulled at once: the old one's failures and backoff do not apply.
+      this.image = { name: next.config.docker_image, usable: false, pulling: false };
+      const { lastCountedPullFailureAtMs: _dropped, ...rest } = this.state;
+      this.state = { ...rest, pullFailures: 0 };
+    }
     if (prev.instance !== next.config.instance || prev.container_prefix !== next.config.container_prefix) this.watchEvents();
     this.observer.configure(next.config);
     await this.metrics.configure(next.config);
