@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { assertRemoteAllowed, layerConfig, parseCacheFile, parseRemoteText, type ConfigSource } from "../config/remote/index.js";
+import { assertRemoteAllowed, layerConfig, parseCacheFile, parseRemoteText } from "../config/remote/index.js";
+import { localOnly, type EffectiveConfig } from "../daemon/config-store.js";
 import { loadConfigFile, type LoadedConfig } from "../config/load.js";
 import { evaluateMaxDocks } from "../config/max-docks.js";
 import { ConfigError, formatProblem } from "../config/errors.js";
@@ -38,20 +39,20 @@ export async function checkConfig(file: string, json: boolean): Promise<number> 
 }
 
 /** Layers the cached copy of config_url (what the daemon last accepted) under the file. */
-async function withCachedRemote(local: LoadedConfig): Promise<{ loaded: LoadedConfig & { sources: Record<string, ConfigSource> }; note?: string }> {
-  const localOnly = { ...local, sources: Object.fromEntries(Object.keys(local.config).map((k) => [k, k in local.raw ? "local" : "default"])) as Record<string, ConfigSource> };
+async function withCachedRemote(local: LoadedConfig): Promise<{ loaded: EffectiveConfig; note?: string }> {
+  const onlyLocal = localOnly(local);
   const url = local.config.config_url;
-  if (!url) return { loaded: localOnly };
+  if (!url) return { loaded: onlyLocal };
   const cacheFile = path.join(path.dirname(local.file), ".remote-config.yaml");
   const cached = parseCacheFile(await readFile(cacheFile, "utf8").catch(() => ""));
-  if (!cached || cached.meta.url !== url) return { loaded: localOnly, note: `no cached copy of ${url} yet: showing the local file and the defaults only` };
+  if (!cached || cached.meta.url !== url) return { loaded: onlyLocal, note: `no cached copy of ${url} yet: showing the local file and the defaults only` };
   try {
     const raw = parseRemoteText(cached.text, cacheFile);
     assertRemoteAllowed(raw, local.raw, url, cached.text);
     const layered = layerConfig({ remote: raw, local: local.raw, remoteName: url, remoteText: cached.text, localText: local.text }, local.file);
     return { loaded: { ...local, ...layered }, note: `remote values from the copy of ${url} cached ${new Date(cached.meta.fetchedAtMs).toISOString()}` };
   } catch (err) {
-    return { loaded: localOnly, note: `the cached copy of ${url} is not usable (${(err as Error).message.split("\n")[0]}): showing the local file only` };
+    return { loaded: onlyLocal, note: `the cached copy of ${url} is not usable (${(err as Error).message.split("\n")[0]}): showing the local file only` };
   }
 }
 

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "../config/errors.js";
 import { loadConfigFile } from "../config/load.js";
@@ -10,14 +11,14 @@ import { parseDurationSeconds } from "../config/units.js";
 import { clearControl, readControl, setControl } from "../daemon/control-files.js";
 import type { PilotRecord } from "../daemon/history.js";
 import { HistoryLog } from "../daemon/history.js";
-import { instanceLabels } from "../daemon/labels.js";
+import { instanceLabels, instanceOf } from "../daemon/labels.js";
 import { readPidState } from "../daemon/pidfile.js";
 import { pilotLogFile } from "../daemon/pilot-logs.js";
 import { runForeground, STATUS_SOCKET } from "../daemon/run-foreground.js";
 import { queryStatus } from "../daemon/status-server.js";
 import { PACKAGE_ROOT } from "../daemon/version.js";
 import type { StatusSnapshot } from "../daemon/status.js";
-import { createDockerEngine } from "../runtime/index.js";
+import { createDockerEngine, type ContainerEngine, type PilotInfo } from "../runtime/index.js";
 import { checkConfig } from "./config-check.js";
 import { formatExplain, formatHistory, formatStatus } from "./format.js";
 import { pathsToArgs, type ResolvedPaths } from "./paths-from-options.js";
@@ -27,7 +28,7 @@ const fail = (s: string) => process.stderr.write(`planctonctl: ${s}\n`);
 const socketOf = (p: ResolvedPaths) => path.join(p.rundir, STATUS_SOCKET);
 
 export async function nodaemon(p: ResolvedPaths): Promise<number> {
-  return runForeground({ configFile: p.configFile, rundir: p.rundir, logdir: p.logdir, pidfile: p.pidfile, stderr: true });
+  return runForeground({ configFile: p.configFile, rundir: p.rundir, logdir: p.logdir, pidfile: p.pidfile, stderr: process.env.PLANCTON_DETACHED !== "1" });
 }
 
 export async function start(p: ResolvedPaths): Promise<number> {
@@ -142,12 +143,17 @@ export async function status(p: ResolvedPaths, json: boolean): Promise<number> {
   return pid.state === "running" ? 0 : 3;
 }
 
+/** The pilots of this config's instance, straight from Docker (the daemon may be down). */
+async function ourPilots(p: ResolvedPaths, timeoutMs?: number): Promise<{ engine: ContainerEngine; pilots: PilotInfo[] }> {
+  const { config } = await loadConfigFile(p.configFile);
+  const engine = createDockerEngine(timeoutMs === undefined ? undefined : { timeoutMs });
+  return { engine, pilots: await engine.listPilots(instanceLabels(instanceOf(config))) };
+}
+
 async function offlinePilots(p: ResolvedPaths): Promise<{ id: string; name: string; state: string }[] | string> {
   try {
-    const { config } = await loadConfigFile(p.configFile);
-    const engine = createDockerEngine({ timeoutMs: 3000 });
-    const list = await engine.listPilots(instanceLabels(config.instance ?? config.container_prefix));
-    return list.map((x) => ({ id: x.id.slice(0, 12), name: x.name, state: x.state }));
+    const { pilots } = await ourPilots(p, 3000);
+    return pilots.map((x) => ({ id: x.id.slice(0, 12), name: x.name, state: x.state }));
   } catch (err) {
     return (err as Error).message;
   }
@@ -189,10 +195,8 @@ export async function forceStop(p: ResolvedPaths): Promise<number> {
     return ok ? 0 : 1;
   }
   // No daemon: remove the pilots ourselves.
-  const { config } = await loadConfigFile(p.configFile);
-  const engine = createDockerEngine();
-  const list = await engine.listPilots(instanceLabels(config.instance ?? config.container_prefix));
-  for (const x of list) await engine.kill(x.id);
+  const { engine, pilots: list } = await ourPilots(p);
+  await Promise.all(list.map((x) => engine.kill(x.id)));
   say(`plancton is not running; killed and removed ${list.length} pilot(s)`);
   return 0;
 }
@@ -213,9 +217,7 @@ export async function logs(p: ResolvedPaths, pilot: string, follow: boolean, tai
     fail(`--tail "${tailN}" is not a number of lines`);
     return 2;
   }
-  const { config } = await loadConfigFile(p.configFile);
-  const engine = createDockerEngine();
-  const list = await engine.listPilots(instanceLabels(config.instance ?? config.container_prefix));
+  const { engine, pilots: list } = await ourPilots(p);
   const match = list.filter((x) => x.name === pilot || x.id.startsWith(pilot));
   if (match.length > 1) {
     fail(`"${pilot}" matches ${match.length} pilots: give more of the id`);
@@ -233,8 +235,12 @@ export async function logs(p: ResolvedPaths, pilot: string, follow: boolean, tai
     return 0;
   }
   const stream = await engine.logs(match[0]!.id, { follow, tail });
-  stream.pipe(process.stdout);
-  await new Promise<void>((resolve) => stream.on("end", () => resolve()));
+  try {
+    await pipeline(stream, process.stdout, { end: false });
+  } catch (err) {
+    fail(`logs of ${match[0]!.name}: ${(err as Error).message}`);
+    return 1;
+  }
   return 0;
 }
 

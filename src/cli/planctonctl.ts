@@ -1,6 +1,7 @@
 // planctonctl: how an admin drives Plancton. Every error a user can cause is one line
 // on stderr; exit codes: 0 ok, 1 failure, 2 usage or invalid config, 3 not running (status).
 import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/errors.js";
 import { VERSION } from "../daemon/version.js";
 import { resolvePaths, type GlobalOptions, type ResolvedPaths } from "./paths-from-options.js";
 import * as ops from "./operations.js";
@@ -51,7 +52,11 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" ? 0 : 2;
+      return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? 0 : 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`planctonctl: invalid configuration:\n${err.message}\n`);
+      return 2;
     }
     process.stderr.write(`planctonctl: ${(err as Error).message}\n`);
     return 1;

@@ -30,11 +30,15 @@ function isContent(line: string): boolean {
 
 function findMapKey(lines: string[], start: number, parentIndent: number, key: string): { index: number; indent: number } | undefined {
   const re = new RegExp(`^(-\\s+)?(["']?)${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\2\\s*:`);
+  let keyColumn = -1; // the block's own key column: deeper lines are values or block scalars
   for (let i = start; i < lines.length; i++) {
     const line = lines[i] as string;
     if (!isContent(line)) continue;
     const ind = lineIndent(line);
     if (i > start && ind <= parentIndent) return undefined; // left the parent block
+    const dash = i === start ? (/^-\s+/.exec(line.trimStart())?.[0].length ?? 0) : 0;
+    if (keyColumn === -1) keyColumn = ind + dash;
+    if (ind + dash !== keyColumn) continue;
     const m = re.exec(line.trimStart());
     if (m) return { index: i, indent: ind + (m[1]?.length ?? 0) };
   }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { nearest } from "../expr/index.js";
 import { ConfigError, formatPath, type ConfigProblem } from "./errors.js";
 import { findKeyPosition } from "./key-lines.js";
-import { CONFIG_KEYS, configSchema, type Config } from "./schema.js";
+import { CONFIG_KEYS, configSchema, NESTED_KEYS, type Config } from "./schema.js";
 import { checkSemantics } from "./semantics.js";
 
 export interface ParsedConfig {
@@ -45,6 +45,18 @@ export function validateConfigObject(raw: Record<string, unknown>, file: string,
     const guess = nearest(key, CONFIG_KEYS);
     warnings.push({ key, ...where([key]), message: `unknown key, ${guess ? `did you mean ${guess}?` : "ignored (see conf-examples/config.yaml for the keys)"}` });
   }
+  for (const [key, known] of Object.entries(NESTED_KEYS)) {
+    const value = raw[key];
+    const maps: [PropertyKey[], unknown][] = Array.isArray(value) ? value.map((v, i) => [[key, i], v]) : [[[key], value]];
+    for (const [at, map] of maps) {
+      if (map === null || typeof map !== "object" || Array.isArray(map)) continue;
+      for (const k of Object.keys(map)) {
+        if (known.includes(k)) continue;
+        const guess = nearest(k, known);
+        warnings.push({ key: formatPath([...at, k]), ...where([...at, k]), message: `unknown key, ${guess ? `did you mean ${guess}?` : `ignored (known: ${known.join(", ")})`}` });
+      }
+    }
+  }
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(file, result.error.issues.filter((i) => i.code !== "unrecognized_keys").map((issue) => ({
@@ -64,7 +76,7 @@ export function parseConfigText(text: string, file: string): ParsedConfig {
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const got = valueAt(raw, issue.path);
-  const shown = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
+  const shown = got === undefined || issue.message.includes(String(got)) ? "" : ` (got ${JSON.stringify(got)})`;
   if (issue.code === "invalid_union") {
     return `wrong type or value${shown}; see the key's doc in conf-examples/config.yaml`;
   }

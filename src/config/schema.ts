@@ -16,6 +16,15 @@ const duration = z
     return s;
   });
 
+/** setInterval's limit: longer periods would fire every millisecond. */
+const MAX_PERIOD_SECONDS = 2_147_483;
+
+/** A timer period: at least `min` seconds (0 allowed when it means "off"), at most 24 days. */
+const period = (min: number, zeroOff = false) =>
+  duration.refine((s) => (zeroOff && s === 0) || (s >= min && s <= MAX_PERIOD_SECONDS), {
+    message: `must be ${zeroOff ? "0 (off) or " : ""}between ${min} s and 24 days`,
+  });
+
 /** Bytes, from a number or a string such as "2GiB", "512MB". */
 const size = z
   .union([z.number().nonnegative(), z.string()])
@@ -40,13 +49,15 @@ const sizeOrRatio = z
     return r;
   });
 
+const deviceMap = z.object({
+  PathOnHost: z.string().min(1),
+  PathInContainer: z.string().min(1).optional(),
+  CgroupPermissions: z.string().regex(/^[rwm]{1,3}$/).optional(),
+});
+
 const device = z.union([
   z.string().regex(/^[^:]+(:[^:]+(:[rwm]{1,3})?)?$/, 'a device is "host[:container[:perms]]", e.g. "/dev/fuse:/dev/fuse:rwm"'),
-  z.object({
-    PathOnHost: z.string().min(1),
-    PathInContainer: z.string().min(1).optional(),
-    CgroupPermissions: z.string().regex(/^[rwm]{1,3}$/).optional(),
-  }),
+  deviceMap,
 ]);
 
 const capability = z.string().regex(/^[+-]?[A-Za-z_]+$/, 'a capability is NAME, +NAME (add) or -NAME (drop), e.g. "SYS_ADMIN"');
@@ -63,9 +74,9 @@ export const configSchema = z.object({
   // --- the original Plancton keys, with their defaults ---
   influxdb_url: z.union([z.string(), z.array(z.string())]).nullable().default(null)
     .describe('InfluxDB 1.x target(s) as "URL#database" (a string or a list); prefix "insecure_https:" skips TLS verification. null: no metrics.'),
-  updateconfig: duration.default(60).describe("Period of the safety re-read of the config file (edits are also applied within 1 s by a file watcher)."),
+  updateconfig: period(1, true).default(60).describe("Period of the safety re-read of the config file (edits are also applied within 1 s by a file watcher)."),
   image_expiration: duration.default(43200).describe("Re-pull docker_image this often, so a moving tag such as :latest really is the latest."),
-  main_sleep: duration.default(30).describe("Period of the main loop (it also runs at once on a pilot event, a config change or a control command)."),
+  main_sleep: period(1).default(30).describe("Period of the main loop (it also runs at once on a pilot event, a config change or a control command)."),
   grace_kill: duration.default(120).describe("The owner's CPU must stay above the overhead threshold this long before a pilot is paused or killed."),
   grace_spawn: duration.default(60).describe("No new pilot this long after a kill (no wait at start)."),
   cpus_per_dock: z.number().positive().default(1).describe("CPUs per pilot, fractional allowed: CpuQuota = cpus x 100000, CpuPeriod 100000."),
@@ -80,14 +91,15 @@ export const configSchema = z.object({
   max_dock_mem: size.default(2000000000).describe("RAM per pilot, bytes or a size string."),
   max_dock_swap: size.default(0).describe("Swap per pilot (MemorySwap = mem + swap)."),
   user_group: z.string().regex(/^[\w.-]+(:[\w.-]+)?$/, 'user_group is "uid:gid", e.g. "1000:1000"').default("0:0").describe("uid:gid inside the pilot."),
-  binds: z.array(z.string().regex(/^[^:]+:[^:]+(:(ro|rw|[a-z,]+))?$/, 'a bind is "host:container[:ro|rw]"')).default([])
+  binds: z.array(z.string().regex(/^[^:]+:[^:]+(:[a-zA-Z]+(,[a-zA-Z]+)*)?$/, 'a bind is "host:container[:ro|rw]"')
+    .refine((b) => !(/\bro\b/.test(b.split(":")[2] ?? "") && /\brw\b/.test(b.split(":")[2] ?? "")), "a bind cannot be both ro and rw")).default([])
     .describe('Bind mounts "host:container[:ro|rw]"; read-only unless the bind says rw.'),
   devices: z.array(device).default([]).describe('Devices: "host:container:perms" strings or maps with PathOnHost, PathInContainer, CgroupPermissions.'),
   capabilities: z.array(capability).default([]).describe('"SYS_ADMIN" or "+SYS_ADMIN" adds a capability, "-NET_RAW" drops one.'),
   security_opts: z.array(z.string()).default([]).describe('Security options such as "apparmor:docker-cvmfs"; applied only when AppArmor is enabled on the host.'),
 
   // --- new in this rewrite ---
-  sample_interval: duration.default(2).describe("Host sampling period (CPU, load, memory, disk), independent of main_sleep."),
+  sample_interval: period(0.5).default(2).describe("Host sampling period (CPU, load, memory, disk), independent of main_sleep."),
   disk_paths: z.array(z.string().min(1)).default([]).describe("Paths whose free space is watched besides Docker's data root."),
   suspend_grace: duration.default(0).describe("0: give the CPU back by killing the youngest pilot. >0: pause it first and kill it only if still paused after this long."),
   resume_after: duration.default(60).describe("Paused pilots resume when the owner's CPU has stayed low this long."),
@@ -112,10 +124,10 @@ export const configSchema = z.object({
   influxdb: z.array(influxTarget).default([]).describe("InfluxDB 2.x/3.x (and 1.8+) targets through the v2 write API: [{url, token, org, bucket}]."),
   metrics_buffer_points: z.number().int().positive().default(50000).describe("Points kept per metrics target while it is unreachable (oldest dropped first)."),
   config_url: z.string().url().nullable().default(null).describe("Remote config fetched periodically and layered under the local file."),
-  config_url_every: duration.default(300).describe("Refresh period of config_url."),
+  config_url_every: period(1).default(300).describe("Refresh period of config_url."),
   allow_insecure_http: z.boolean().default(false).describe("Allow config_url over plain http."),
   allow_remote_privileges: z.boolean().default(false).describe("Accept privilege-granting keys from config_url (local file only)."),
-  config_git: z.object({ pull_every: duration.default(600) }).nullable().default(null).describe("Run git pull --ff-only in the confdir on this period."),
+  config_git: z.object({ pull_every: period(1).default(600) }).nullable().default(null).describe("Run git pull --ff-only in the confdir on this period."),
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("Log level."),
 });
 
@@ -125,6 +137,13 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 
 export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
+
+/** Keys of the maps nested in some keys (lists of maps, or one map), for unknown-key warnings. */
+export const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  devices: Object.keys(deviceMap.shape),
+  influxdb: Object.keys(influxTarget.shape),
+  config_git: ["pull_every"],
+};
 
 /** Keys whose default is itself an expression evaluated on the host. */
 export const MAX_DOCKS_VARIABLES = ["ncpus", "ram_bytes", "swap_bytes", "max_dock_mem", "max_dock_swap"] as const;

@@ -10,6 +10,8 @@ import { loadConfigFile, type LoadedConfig } from "./load.js";
 export interface ConfigWatcherEvents {
   change: [next: LoadedConfig, previous: LoadedConfig];
   invalid: [error: ConfigError];
+  /** The file is valid again after an error, with the text already in force. */
+  recovered: [];
 }
 
 export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
@@ -46,7 +48,7 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   /** Re-reads now (SIGHUP, or the periodic timer). Resolves when applied or rejected. */
   reload(): Promise<void> {
-    this.reading = this.reading.then(() => this.readOnce());
+    this.reading = this.reading.then(() => this.readOnce()).catch((err: Error) => void this.emit("invalid", new ConfigError(this.file, [{ message: err.message }])));
     return this.reading;
   }
 
@@ -69,6 +71,13 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
     return this.opts.load ?? loadConfigFile;
   }
 
+  /** Reports an error once, however often the same broken file is read. */
+  private reportInvalid(err: ConfigError): void {
+    if (err.message === this.lastErrorText) return;
+    this.lastErrorText = err.message;
+    this.emit("invalid", err);
+  }
+
   private schedule(): void {
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => void this.reload(), this.opts.debounceMs ?? 100);
@@ -80,15 +89,20 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
       next = await this.load(this.file);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      if (err.message !== this.lastErrorText) {
-        this.lastErrorText = err.message;
-        this.emit("invalid", err);
-      }
+      this.reportInvalid(err);
       return;
     }
-    this.lastErrorText = undefined;
     const previous = this.current;
-    if (next.text === previous.text && next.exists === previous.exists) return;
+    if (!next.exists && previous.exists) {
+      this.reportInvalid(new ConfigError(this.file, [{ message: "the file is gone: the previous configuration stays in force until it is back" }]));
+      return;
+    }
+    const recovered = this.lastErrorText !== undefined;
+    this.lastErrorText = undefined;
+    if (next.text === previous.text && next.exists === previous.exists) {
+      if (recovered) this.emit("recovered");
+      return;
+    }
     this._current = next;
     if (next.config.updateconfig !== previous.config.updateconfig) this.setRereadSeconds(next.config.updateconfig);
     this.emit("change", next, previous);

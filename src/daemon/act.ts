@@ -45,7 +45,8 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     return true;
   };
   for (const a of decision.remove) if (await finish(a.id, a.reason, "remove")) result.removed++;
-  for (const a of decision.kill) if (await finish(a.id, a.reason, "kill")) result.killed++;
+  // Kills go out together: they give resources back.
+  result.killed += (await Promise.all(decision.kill.map((a) => finish(a.id, a.reason, "kill")))).filter(Boolean).length;
   // Pauses go out together: giving the CPU back is the urgent part of a decision.
   const freeze = (actions: Decision["pause"] | Decision["unpause"], verb: "pause" | "unpause") =>
     Promise.all(actions.map(async (a) => {

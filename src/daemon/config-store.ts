@@ -13,9 +13,15 @@ export interface EffectiveConfig extends LoadedConfig {
   sources: Record<string, ConfigSource>;
 }
 
+/** The local file alone: each key's value is the file's or the default. */
+export function localOnly(loaded: LoadedConfig): EffectiveConfig {
+  return { ...loaded, sources: Object.fromEntries(Object.keys(loaded.config).map((k) => [k, k in loaded.raw ? "local" : "default"])) };
+}
+
 export interface ConfigStoreEvents {
   change: [next: EffectiveConfig, previous: EffectiveConfig];
   invalid: [error: ConfigError];
+  recovered: [];
 }
 
 export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
@@ -36,9 +42,10 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
   /** Loads the local file (a ConfigError here is fatal), then the remote layer if any. */
   async start(): Promise<EffectiveConfig> {
     const local = await this.local.start();
-    this._current = { ...local, sources: Object.fromEntries(Object.keys(local.config).map((k) => [k, k in local.raw ? "local" : "default"])) };
+    this._current = localOnly(local);
     this.local.on("change", () => this.relayer("local"));
     this.local.on("invalid", (err) => this.emit("invalid", err));
+    this.local.on("recovered", () => this.emit("recovered"));
     await this.syncSources();
     this.relayer("start", true);
     return this._current;

@@ -1,6 +1,6 @@
 // The control files in rundir that planctonctl writes and the daemon obeys. They are
 // plain files (0644) in a 0700 directory, so they survive a daemon restart.
-import { mkdir, readdir, rm, writeFile, chmod } from "node:fs/promises";
+import { chmod, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export const CONTROL_FILES = { drain: "drain", drainStop: "stop", forceStop: "force-stop" } as const;
@@ -9,8 +9,10 @@ export type ControlName = keyof typeof CONTROL_FILES;
 export interface ControlState { draining: boolean; drainStop: boolean; forceStop: boolean }
 
 export async function ensureRundir(rundir: string): Promise<void> {
-  await mkdir(rundir, { recursive: true, mode: 0o700 });
-  await chmod(rundir, 0o700);
+  const created = await mkdir(rundir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) return;
+  // Never chmod a directory we did not make (think --rundir /tmp); refuse a shared one.
+  if ((await stat(rundir)).mode & 0o022) throw new Error(`${rundir} is writable by others: give Plancton a run directory of its own (--rundir)`);
 }
 
 export async function readControl(rundir: string): Promise<ControlState> {

@@ -14,7 +14,7 @@ import { EngineUnavailableError, pilotName, type ContainerEngine, type PilotInfo
 import { act } from "./act.js";
 import { ensureRundir, readControl, clearControl, type ControlState } from "./control-files.js";
 import { HistoryLog, type PilotRecord } from "./history.js";
-import { instanceLabels } from "./labels.js";
+import { instanceLabels, instanceOf } from "./labels.js";
 import type { Logger } from "./logger.js";
 import { keepPilotLog } from "./pilot-logs.js";
 import { pilotSpec } from "./pilot-spec.js";
@@ -70,6 +70,7 @@ export class Daemon {
   private image: { name: string; usable: boolean; lastPullAtMs?: number; lastPullFailedAtMs?: number; lastPullError?: string; pulling: boolean } = { name: "", usable: false, pulling: false };
   private stopping = false;
   private adopted = false;
+  private controlRead: Promise<void> = Promise.resolve();
   private readonly startedAtMs: number;
   private resolveDone!: (r: ExitReason) => void;
   /** Resolves when the daemon has stopped, by stop() or by itself (drain-stop, force-stop). */
@@ -82,13 +83,14 @@ export class Daemon {
     this.hostname = opts.hostname ?? os.hostname().split(".")[0] ?? "host";
     this.configStore = new ConfigStore(opts.configFile, opts.logger);
     this.history = new HistoryLog(opts.logdir);
-    this.lock = new ReconcileLock((req) => this.reconcile(req));
+    this.lock = new ReconcileLock((req) => this.reconcile(req), (err, req) =>
+      this.logger.error({ err: (err as Error).stack }, `reconciliation (${req.cause}) failed: ${(err as Error).message}; trying again at the next tick`));
     this.startedAtMs = this.clock();
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
   get instance(): string {
-    return this.config.instance ?? this.config.container_prefix;
+    return instanceOf(this.config);
   }
 
   /** Loads the config (a ConfigError is fatal here), then starts every loop. */
@@ -98,12 +100,17 @@ export class Daemon {
     this.reportWarnings(loaded);
     this.configStore.on("change", (next) => void this.applyConfig(next));
     this.configStore.on("invalid", (err) => this.configInvalid(err));
+    this.configStore.on("recovered", () => {
+      this.configError = undefined;
+      this.logger.info("configuration valid again (unchanged from the one in force)");
+    });
     await ensureRundir(this.opts.rundir);
     this.control = await readControl(this.opts.rundir);
     this.controlWatcher = watch(this.opts.rundir, { depth: 0, ignoreInitial: true });
     this.controlWatcher.on("all", (_e, file) => {
       if (!file.endsWith(".sock")) void this.controlChanged();
     });
+    this.controlWatcher.on("error", (err) => this.logger.warn(`watching ${this.opts.rundir}: ${(err as Error).message}; control files are re-read every main_sleep`));
     this.observer = this.opts.observer ?? new HostObserver({ clock: this.clock, logger: this.logger, startedAtMs: this.startedAtMs });
     this.metrics = new DaemonMetrics(this.hostname, this.logger);
     await this.metrics.configure(this.config);
@@ -173,6 +180,7 @@ export class Daemon {
     if (this.stopping) return;
     const t0 = performance.now();
     const calls0 = this.engine.apiCalls;
+    if (!this.docker.available && req.cause === "sample") return; // the retry timer owns reconnecting
     if (req.relist || !this.docker.available) {
       try {
         const list = await this.engine.listPilots(instanceLabels(this.instance));
@@ -304,6 +312,7 @@ export class Daemon {
       const info = await this.engine.info();
       this.docker = { available: true, since: this.clock(), version: info.serverVersion };
       await this.observer.setEngine(info, this.config);
+      this.refreshPolicy(); // max_docks over the sampled ncpus, ram and swap
       this.watchEvents();
     } catch (err) {
       this.dockerDown(err as Error);
@@ -350,6 +359,7 @@ export class Daemon {
     const prev = this.config;
     this.config = next.config;
     this.configError = undefined;
+    this.logger.level = next.config.log_level;
     this.reportWarnings(next);
     this.refreshPolicy();
     if (prev.main_sleep !== next.config.main_sleep) this.armMainTimer();
@@ -383,16 +393,21 @@ export class Daemon {
     for (const w of warnings) this.logger.warn(w);
   }
 
-  private async controlChanged(): Promise<void> {
-    const next = await readControl(this.opts.rundir);
-    if (JSON.stringify(next) === JSON.stringify(this.control)) return;
-    this.control = next;
-    this.logger.info(next, "control files changed");
-    await this.lock.request({ relist: true, allowStart: true, cause: "control" });
+  /** Re-reads the control files; reads are serialized so the last one wins. */
+  private controlChanged(): Promise<void> {
+    this.controlRead = this.controlRead.then(async () => {
+      const next = await readControl(this.opts.rundir);
+      if (JSON.stringify(next) === JSON.stringify(this.control)) return;
+      this.control = next;
+      this.logger.info(next, "control files changed");
+      void this.lock.request({ relist: true, allowStart: true, cause: "control" });
+    });
+    return this.controlRead;
   }
 
   private armMainTimer(): void {
     if (this.mainTimer) clearInterval(this.mainTimer);
-    this.mainTimer = setInterval(() => void this.lock.request({ relist: true, allowStart: true, cause: "main_sleep" }), this.config.main_sleep * 1000);
+    // Control files are re-read here too, in case their watcher failed (inotify limits).
+    this.mainTimer = setInterval(() => void this.controlChanged().then(() => this.lock.request({ relist: true, allowStart: true, cause: "main_sleep" })), this.config.main_sleep * 1000);
   }
 }

@@ -31,11 +31,6 @@ export function isPlanctonProcess(pid: number): boolean {
   }
 }
 
-export async function writePidfile(pidfile: string, pid = process.pid): Promise<void> {
-  await mkdir(path.dirname(pidfile), { recursive: true });
-  await writeFile(pidfile, `${pid}\n`, { mode: 0o644 });
-}
-
 /** Removes the pidfile if it still names `pid` (a newer daemon may have replaced it). */
 export async function removePidfile(pidfile: string, pid = process.pid): Promise<void> {
   try {
@@ -43,4 +38,25 @@ export async function removePidfile(pidfile: string, pid = process.pid): Promise
   } catch {
     // already gone
   }
+}
+
+/**
+ * Claims the pidfile atomically (O_EXCL), replacing a stale one. Returns undefined when
+ * this process now owns it, or the PID of the daemon that already runs.
+ */
+export async function claimPidfile(pidfile: string, pid = process.pid): Promise<number | undefined> {
+  await mkdir(path.dirname(pidfile), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(pidfile, `${pid}\n`, { mode: 0o644, flag: "wx" });
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const state = await readPidState(pidfile);
+    if (state.state === "running") return state.pid;
+    await rm(pidfile, { force: true }); // stale: take it over
+  }
+  const state = await readPidState(pidfile);
+  return state.state === "running" ? state.pid : -1;
 }

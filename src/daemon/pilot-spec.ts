@@ -1,6 +1,6 @@
 // Turns the configuration into the container spec of one pilot.
 import type { Config } from "../config/schema.js";
-import type { PilotSpec } from "../runtime/engine.js";
+import { pilotHostname, type PilotSpec } from "../runtime/engine.js";
 import { instanceLabels } from "./labels.js";
 
 export interface PilotContext {
@@ -12,11 +12,10 @@ export interface PilotContext {
 }
 
 export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
-  const id = ctx.name.slice(ctx.name.lastIndexOf("-") + 1);
   const caps = splitCapabilities(config.capabilities);
   return {
     name: ctx.name,
-    hostname: `plancton-${ctx.hostname}-${id}`.slice(0, 63),
+    hostname: pilotHostname(ctx.hostname, ctx.name),
     image: config.docker_image,
     cmd: commandOf(config.docker_cmd),
     env: envOf(config.docker_env),

@@ -7,7 +7,10 @@ export class ReconcileLock {
   private pending?: ReconcileRequest;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly run: (req: ReconcileRequest) => Promise<void>) {}
+  constructor(
+    private readonly run: (req: ReconcileRequest) => Promise<void>,
+    private readonly onError: (err: unknown, req: ReconcileRequest) => void,
+  ) {}
 
   request(req: ReconcileRequest): Promise<void> {
     if (this.running) {
@@ -30,7 +33,11 @@ export class ReconcileLock {
     let req: ReconcileRequest | undefined = first;
     try {
       while (req) {
-        await this.run(req);
+        try {
+          await this.run(req);
+        } catch (err) {
+          this.onError(err, req); // one bad run must not end the loop
+        }
         req = this.pending;
         this.pending = undefined;
       }

@@ -69,8 +69,21 @@ test("a broken edit keeps the old config and reports the error once", async () =
 test("updateconfig re-reads the file without the watcher", async () => {
   let reads = 0;
   const periodic = new ConfigWatcher(file, { load: async (f) => { reads++; return (await import("../../src/config/load.js")).loadConfigFile(f); } });
-  await writeFile(file, "main_sleep: 15\nupdateconfig: 0.2\n");
+  await writeFile(file, "main_sleep: 15\nupdateconfig: 1\n");
   await periodic.start();
-  await waitFor("three periodic reads", () => reads >= 3, 5000);
+  await waitFor("two periodic reads after the first", () => reads >= 3, 8000);
   await periodic.close();
+});
+
+test("a file moved away keeps the last good config (no switch to the defaults)", async () => {
+  await writeFile(file, "main_sleep: 16\nupdateconfig: 1h\n");
+  await applied(16);
+  const before = errors.length;
+  await rename(file, `${file}.bak`);
+  const err = await waitFor("a file-gone report", () => (errors.length > before ? errors.at(-1) : undefined), 5000);
+  assert.match(err.message, /the file is gone/);
+  assert.equal(watcher.current.config.main_sleep, 16);
+  await rename(`${file}.bak`, file);
+  await watcher.reload();
+  assert.equal(watcher.current.config.main_sleep, 16);
 });
