@@ -6,7 +6,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "../config/errors.js";
-import { loadConfigFile } from "../config/load.js";
+import type { LoadedConfig } from "../config/load.js";
 import { parseDurationSeconds } from "../config/units.js";
 import { clearControl, readControl, setControl } from "../daemon/control-files.js";
 import type { PilotRecord } from "../daemon/history.js";
@@ -14,20 +14,24 @@ import { HistoryLog } from "../daemon/history.js";
 import { instanceLabels, instanceOf } from "../daemon/labels.js";
 import { readPidState } from "../daemon/pidfile.js";
 import { pilotLogFile } from "../daemon/pilot-logs.js";
-import { runForeground, STATUS_SOCKET } from "../daemon/run-foreground.js";
-import { queryStatus } from "../daemon/status-server.js";
+import { queryStatus, STATUS_SOCKET } from "../daemon/status-server.js";
 import { PACKAGE_ROOT } from "../daemon/version.js";
 import type { StatusSnapshot } from "../daemon/status.js";
-import { createDockerEngine, type ContainerEngine, type PilotInfo } from "../runtime/index.js";
-import { checkConfig } from "./config-check.js";
+import type { ContainerEngine, PilotInfo } from "../runtime/index.js";
 import { formatExplain, formatHistory, formatStatus } from "./format.js";
 import { pathsToArgs, type ResolvedPaths } from "./paths-from-options.js";
+
+// Heavy modules (schema, Docker client, the daemon) load only for the commands that
+// need them, so `planctonctl status` of a running daemon starts fast.
+const loadConfigFile = async (file: string): Promise<LoadedConfig> => (await import("../config/load.js")).loadConfigFile(file);
+const createDockerEngine = async (opts?: { timeoutMs?: number }): Promise<ContainerEngine> => (await import("../runtime/index.js")).createDockerEngine(opts);
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const fail = (s: string) => process.stderr.write(`planctonctl: ${s}\n`);
 const socketOf = (p: ResolvedPaths) => path.join(p.rundir, STATUS_SOCKET);
 
 export async function nodaemon(p: ResolvedPaths): Promise<number> {
+  const { runForeground } = await import("../daemon/run-foreground.js");
   return runForeground({ configFile: p.configFile, rundir: p.rundir, logdir: p.logdir, pidfile: p.pidfile, stderr: process.env.PLANCTON_DETACHED !== "1" });
 }
 
@@ -146,7 +150,7 @@ export async function status(p: ResolvedPaths, json: boolean): Promise<number> {
 /** The pilots of this config's instance, straight from Docker (the daemon may be down). */
 async function ourPilots(p: ResolvedPaths, timeoutMs?: number): Promise<{ engine: ContainerEngine; pilots: PilotInfo[] }> {
   const { config } = await loadConfigFile(p.configFile);
-  const engine = createDockerEngine(timeoutMs === undefined ? undefined : { timeoutMs });
+  const engine = await createDockerEngine(timeoutMs === undefined ? undefined : { timeoutMs });
   return { engine, pilots: await engine.listPilots(instanceLabels(instanceOf(config))) };
 }
 
@@ -260,5 +264,6 @@ export async function history(p: ResolvedPaths, since: string, json: boolean): P
 }
 
 export async function configCheck(p: ResolvedPaths, file: string | undefined, json: boolean): Promise<number> {
+  const { checkConfig } = await import("./config-check.js");
   return checkConfig(file ? path.resolve(file) : p.configFile, json);
 }

@@ -2,7 +2,7 @@
 // their variables, schedules parse, InfluxDB URLs parse.
 import { compileExpr, ExprSyntaxError } from "../expr/index.js";
 import { OBSERVATION_VARIABLE_NAMES } from "../host/variables.js";
-import { parseInfluxdbUrl } from "../metrics/index.js";
+import { parseInfluxdbUrl } from "../metrics/influxdb-url.js";
 import { parseSchedule } from "../policy/schedule.js";
 import type { ConfigProblem } from "./errors.js";
 import { MAX_DOCKS_VARIABLES, type Config } from "./schema.js";

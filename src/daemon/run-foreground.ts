@@ -9,11 +9,10 @@ import { ensureRundir } from "./control-files.js";
 import { Daemon } from "./daemon.js";
 import { createLogger } from "./logger.js";
 import { claimPidfile, removePidfile } from "./pidfile.js";
-import { serveStatus } from "./status-server.js";
+import { serveStatus, STATUS_SOCKET } from "./status-server.js";
 
 export interface ForegroundOptions { configFile: string; rundir: string; logdir: string; pidfile: string; stderr: boolean }
 
-export const STATUS_SOCKET = "plancton.sock";
 
 const say = (s: string) => process.stderr.write(`plancton: ${s}\n`);
 

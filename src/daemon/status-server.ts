@@ -5,6 +5,9 @@ import { rm, chmod } from "node:fs/promises";
 import type { HistoryLog } from "./history.js";
 import type { StatusSnapshot } from "./status.js";
 
+/** The socket's name in rundir. */
+export const STATUS_SOCKET = "plancton.sock";
+
 export interface StatusSource {
   snapshot(): StatusSnapshot;
   historyLog(): HistoryLog;
