@@ -17,6 +17,8 @@ export interface ActDeps {
   onFinished: (record: PilotRecord) => void;
   /** Saves a pilot's output before it is removed (its errors are ignored). */
   keepLog?: (id: string, name: string) => Promise<void>;
+  /** Runs the urgent part (kills, pauses) with the pilots able to run, so they freeze and die at once. */
+  urgent?: <T>(fn: () => Promise<T>) => Promise<T>;
   onEvent: (event: "started" | "paused" | "resumed", pilot: { id: string; name: string }, reason: string) => void;
 }
 
@@ -45,8 +47,7 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     return true;
   };
   for (const a of decision.remove) if (await finish(a.id, a.reason, "remove")) result.removed++;
-  // Kills go out together: they give resources back.
-  result.killed += (await Promise.all(decision.kill.map((a) => finish(a.id, a.reason, "kill")))).filter(Boolean).length;
+  const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
   // Pauses go out together: giving the CPU back is the urgent part of a decision.
   const freeze = (actions: Decision["pause"] | Decision["unpause"], verb: "pause" | "unpause") =>
     Promise.all(actions.map(async (a) => {
@@ -60,7 +61,13 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
         logger.warn({ pilot: a.name, err: (err as Error).message }, `could not ${verb} pilot ${a.name}`);
       }
     }));
-  await freeze(decision.pause, "pause");
+  if (decision.kill.length + decision.pause.length > 0) {
+    await urgent(async () => {
+      // Kills go out together: they give resources back.
+      result.killed += (await Promise.all(decision.kill.map((a) => finish(a.id, a.reason, "kill")))).filter(Boolean).length;
+      await freeze(decision.pause, "pause");
+    });
+  }
   await freeze(decision.unpause, "unpause");
   if (allowStart && decision.start > 0) {
     const specs = Array.from({ length: decision.start }, () => deps.specFor());

@@ -206,6 +206,7 @@ export class Daemon {
       launchConcurrency: this.config.launch_concurrency,
       onFinished: (rec) => this.finished(rec),
       keepLog: (id, name) => keepPilotLog(this.engine, id, name, this.opts.logdir),
+      urgent: (fn) => this.observer.atFullWeight(fn),
       onEvent: (event, pilot, reason) => this.metrics.pilotEvent(event, pilot, reason),
     });
     for (const p of result.started) this.pilots.set(p.id, p); // known before the next listing

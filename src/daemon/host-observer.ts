@@ -4,7 +4,7 @@
 import os from "node:os";
 import type { Config } from "../config/schema.js";
 import type { HostFacts } from "../config/max-docks.js";
-import { HostSampler, PilotCpuMeter, detectCgroupLayout, procReaders, setupPilotParent, type CgroupLayout } from "../host/index.js";
+import { HostSampler, PilotCpuMeter, atFullWeight, detectCgroupLayout, procReaders, setupPilotParent, type CgroupLayout, type ParentWeight } from "../host/index.js";
 import type { Observation } from "../host/variables.js";
 import type { EngineInfo } from "../runtime/index.js";
 import type { Logger } from "./logger.js";
@@ -19,6 +19,8 @@ export interface HostObserverLike {
   cpuPriority(): { mode: "idle" | "normal"; detail: string };
   cgroupParent(): string | undefined;
   apparmor(): boolean;
+  /** Runs fn with the pilots' parent cgroup at a normal weight (pause and kill need it). */
+  atFullWeight<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export class HostObserver implements HostObserverLike {
@@ -29,6 +31,7 @@ export class HostObserver implements HostObserverLike {
   private last: Observation = {};
   private priority: { mode: "idle" | "normal"; detail: string } = { mode: "normal", detail: "normal: Docker not reached yet" };
   private parent?: string;
+  private weight?: ParentWeight;
   private engineInfo?: EngineInfo;
   private sampling = false;
   private requested?: "idle" | "normal";
@@ -61,6 +64,7 @@ export class HostObserver implements HostObserverLike {
     if (parent.detail !== this.priority.detail) this.opts.logger.info(`pilot CPU priority: ${parent.detail}`);
     this.priority = { mode: parent.mode, detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail };
     this.parent = parent.cgroupParent;
+    this.weight = parent.weight;
     this.meter = new PilotCpuMeter({ layout: this.layout, parent: this.parent ?? "docker", driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs" });
     if (this.sampler) return; // Docker came back: keep the windows
     // The meter is looked up at each sample: a priority change replaces it.
@@ -93,6 +97,10 @@ export class HostObserver implements HostObserverLike {
 
   apparmor(): boolean {
     return this.engineInfo?.apparmor ?? false;
+  }
+
+  atFullWeight<T>(fn: () => Promise<T>): Promise<T> {
+    return atFullWeight(this.weight, fn);
   }
 
   private diskPaths(): string[] {

@@ -58,7 +58,11 @@ export interface PilotParent {
   readonly mode: PilotCpuPriority;
   /** One human line: "idle (cgroup v1 cpu.shares=2 on /plancton)", "normal: ...". */
   readonly detail: string;
+  /** The file that holds the parent's low weight, its idle value and a normal one (see atFullWeight). */
+  readonly weight?: ParentWeight;
 }
+
+export interface ParentWeight { readonly file: string; readonly idle: string; readonly normal: string }
 
 export const DEFAULT_PILOT_PARENT_NAME = "plancton";
 /** The lowest cpu.shares cgroup v1 accepts. */
@@ -100,7 +104,9 @@ async function readTrimmed(fs: CgroupFs, path: string): Promise<string> {
   return (await fs.readFile(path)).trim();
 }
 
-async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefined, dir: string, label: string): Promise<string> {
+type Setup = { detail: string; weight: ParentWeight };
+
+async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefined, dir: string, label: string): Promise<Setup> {
   const cpuParent = join(cpuDir, dir);
   await fs.mkdir(cpuParent);
   // With cpuacct mounted apart, make the parent there too, so every pilot's usage is under one directory.
@@ -113,7 +119,7 @@ async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefi
     // The kernel refuses cpu.shares on a group already marked cpu.idle=1, which is lower still.
     const idleFile = join(cpuParent, "cpu.idle");
     if (errorCode(err) === "EINVAL" && (await fs.exists(idleFile)) && (await readTrimmed(fs, idleFile)) === "1") {
-      return `idle (cgroup v1 cpu.idle=1 on ${label})`;
+      return { detail: `idle (cgroup v1 cpu.idle=1 on ${label})`, weight: { file: idleFile, idle: "1", normal: "0" } };
     }
     throw err;
   }
@@ -121,7 +127,7 @@ async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefi
   if (readBack !== String(V1_IDLE_SHARES)) {
     throw new SetupError(`${sharesFile} reads ${JSON.stringify(readBack)} after writing ${V1_IDLE_SHARES}`);
   }
-  return `idle (cgroup v1 cpu.shares=${V1_IDLE_SHARES} on ${label})`;
+  return { detail: `idle (cgroup v1 cpu.shares=${V1_IDLE_SHARES} on ${label})`, weight: { file: sharesFile, idle: String(V1_IDLE_SHARES), normal: "1024" } };
 }
 
 function tokens(text: string): string[] {
@@ -129,7 +135,7 @@ function tokens(text: string): string[] {
   return text.split(/\s+/).filter(Boolean).map((t) => t.replace(/^\+/, ""));
 }
 
-async function setupV2(fs: CgroupFs, unifiedDir: string, dir: string, label: string): Promise<string | PilotParent> {
+async function setupV2(fs: CgroupFs, unifiedDir: string, dir: string, label: string): Promise<Setup | PilotParent> {
   const controllers = tokens(await fs.readFile(join(unifiedDir, "cgroup.controllers")));
   if (!controllers.includes("cpu")) {
     return normal(`cgroup v2 without cpu controller delegation (no cpu in ${join(unifiedDir, "cgroup.controllers")})`);
@@ -152,13 +158,13 @@ async function setupV2(fs: CgroupFs, unifiedDir: string, dir: string, label: str
     // left to runc
   }
 
-  for (const [file, value] of [["cpu.idle", "1"], ["cpu.weight", "1"]] as const) {
+  for (const [file, value, normalValue] of [["cpu.idle", "1", "0"], ["cpu.weight", "1", "100"]] as const) {
     const path = join(parent, file);
     if (!(await fs.exists(path))) continue;
     await fs.writeFile(path, `${value}\n`);
     const readBack = await readTrimmed(fs, path);
     if (readBack !== value) throw new SetupError(`${path} reads ${JSON.stringify(readBack)} after writing ${value}`);
-    return `idle (cgroup v2 ${file}=${value} on ${label})`;
+    return { detail: `idle (cgroup v2 ${file}=${value} on ${label})`, weight: { file: path, idle: value, normal: normalValue } };
   }
   return normal(`cgroup v2 cpu controller not enabled on ${parent} (neither cpu.idle nor cpu.weight)`);
 }
@@ -178,14 +184,35 @@ export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotP
     if (typeof names === "string") return normal(names);
 
     if (layout.kind === "v1") {
-      const detail = await setupV1(fs, layout.cpuDir, layout.cpuacctDir, names.dir, names.cgroupParent);
-      return { cgroupParent: names.cgroupParent, mode: "idle", detail };
+      const setup = await setupV1(fs, layout.cpuDir, layout.cpuacctDir, names.dir, names.cgroupParent);
+      return { cgroupParent: names.cgroupParent, mode: "idle", ...setup };
     }
     const result = await setupV2(fs, layout.unifiedDir, names.dir, names.cgroupParent);
-    if (typeof result !== "string") return result;
-    return { cgroupParent: names.cgroupParent, mode: "idle", detail: result };
+    if ("mode" in result) return result;
+    return { cgroupParent: names.cgroupParent, mode: "idle", ...result };
   } catch (err) {
     const name = opts.parentName ?? DEFAULT_PILOT_PARENT_NAME;
     return normal(`cannot set up the pilots' parent cgroup ${JSON.stringify(name)}: ${errorText(err)}`);
+  }
+}
+
+/**
+ * Runs `fn` with the pilots' parent at a normal CPU weight, then puts the idle weight back.
+ * Freezing (docker pause) and killing need the pilots' tasks to run: at the idle weight,
+ * on a busy host, runc gives up with "unable to freeze" and a SIGKILL takes seconds.
+ */
+export async function atFullWeight<T>(weight: ParentWeight | undefined, fn: () => Promise<T>, fs: CgroupFs = nodeCgroupFs): Promise<T> {
+  if (!weight) return fn();
+  let raised = false;
+  try {
+    await fs.writeFile(weight.file, `${weight.normal}\n`);
+    raised = true;
+  } catch {
+    // could not raise it: act at the idle weight
+  }
+  try {
+    return await fn();
+  } finally {
+    if (raised) await fs.writeFile(weight.file, `${weight.idle}\n`).catch(() => undefined);
   }
 }

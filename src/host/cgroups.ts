@@ -13,11 +13,13 @@ export {
 export {
   DEFAULT_PILOT_PARENT_NAME,
   V1_IDLE_SHARES,
+  atFullWeight,
   nodeCgroupFs,
   setupPilotParent,
   type CgroupFs,
   type PilotCpuPriority,
   type PilotParent,
   type PilotParentOptions,
+  type ParentWeight,
 } from "./cgroup-parent.js";
 export { PilotCpuMeter, containerCounterCandidates, type Counter, type PilotCpuMeterOptions } from "./pilot-cpu.js";

@@ -138,7 +138,8 @@ export class PilotCpuMeter {
 
   /**
    * CPU fraction of the whole machine (0..1) used by these containers since the previous
-   * sample. A container seen for the first time sets its baseline and counts 0; a container
+   * sample. A container seen for the first time counts its whole counter (it started since
+   * the previous sample; on the very first sample everything counts 0); a container
    * absent from the list is forgotten; a counter that went backwards counts 0.
    * Container ids must be full ids (the cgroup directories are named after them).
    */
@@ -168,6 +169,9 @@ export class PilotCpuMeter {
         const ns = readCounterNs(counter);
         if (ns === undefined) continue;
         next.set(id, { counter, lastNs: ns });
+        // A container new since the previous sample started within it: all its CPU is
+        // this interval's. Counting 0 would lend a new pilot's first work to the owner.
+        deltaNs += ns;
         found = true;
         break;
       }

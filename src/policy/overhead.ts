@@ -9,12 +9,12 @@
 // The owner can only get past its room by taking CPU from the pilots (or when they idle),
 // so this is real contention, and a pilot using its full share never triggers it.
 //
-// Hysteresis: a paused pilot resumes only when it would fit again by the start rule
-// (running + 1 <= pilotsThatFit(owner)), i.e. owner <= 1 - share'/0.95 with the pilot
-// back, which is at least `margin` (10% of the machine by default) below the overhead
+// Hysteresis: a paused pilot resumes only when the owner leaves it its full share again
+// (owner <= room with the pilot back, without the start rule's 0.95 safety factor, which
+// would strand pilots the start rule would not have started, e.g. the second 1-CPU
+// pilot on 2 CPUs), which is `margin` (10% of the machine by default) below the overhead
 // limit for the same pilots; and each side must hold for a while (grace_kill to pause,
 // resume_after to resume), so a load flickering around one line moves nothing.
-import { pilotsThatFit } from "./fitting.js";
 
 export interface CpuShape {
   readonly ncpus: number;
@@ -39,7 +39,7 @@ export function isOverhead(ownerCpu: number, running: number, shape: CpuShape): 
   return running > 0 && ownerCpu > overheadLimit(running, shape);
 }
 
-/** One more pilot could run beside `running` by the start rule (the low-water mark). */
+/** One more pilot could run beside `running` at its full share (the low-water mark). */
 export function oneMoreFits(ownerCpu: number, running: number, shape: CpuShape): boolean {
-  return running + 1 <= pilotsThatFit(ownerCpu, shape.ncpus, shape.cpusPerDock);
+  return ownerCpu <= ownerRoom(running + 1, shape) + 1e-9 && running + 1 <= shape.maxDocks;
 }

@@ -42,4 +42,7 @@ export class FixedObserver implements HostObserverLike {
   apparmor(): boolean {
     return false;
   }
+  atFullWeight<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
 }

@@ -89,7 +89,10 @@ describe("host cgroups on the real engine", () => {
 
   it("sets up /plancton with cpu.shares=2, and again idempotently", async () => {
     parent = await setupPilotParent({ layout, dockerCgroupDriver: driver, priority: "idle" });
-    assert.deepEqual(parent, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on /plancton)" });
+    assert.deepEqual(parent, {
+      cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on /plancton)",
+      weight: { file: "/sys/fs/cgroup/cpu/plancton/cpu.shares", idle: "2", normal: "1024" },
+    });
     assert.equal(readFileSync("/sys/fs/cgroup/cpu/plancton/cpu.shares", "utf8").trim(), "2");
     assert.ok(existsSync("/sys/fs/cgroup/cpuacct/plancton/cpuacct.usage"));
     assert.deepEqual(await setupPilotParent({ layout, dockerCgroupDriver: driver, priority: "idle" }), parent);

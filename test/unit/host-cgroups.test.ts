@@ -17,6 +17,7 @@ import {
   slicePath,
   type CgroupFs,
   type CgroupLayout,
+  type PilotParent,
 } from "../../src/host/cgroups.js";
 
 const base = mkdtempSync(join(tmpdir(), "plancton-cgroups-"));
@@ -58,6 +59,12 @@ function failingFs(op: keyof CgroupFs, match: string, code: string): CgroupFs {
     return original(path, data);
   };
   return wrapped;
+}
+
+/** The parent without its weight handle, for comparing the rest. */
+function withoutWeight(p: PilotParent): Omit<PilotParent, "weight"> {
+  const { weight: _weight, ...rest } = p;
+  return rest;
 }
 
 describe("detectCgroupLayout", () => {
@@ -135,22 +142,24 @@ describe("setupPilotParent", () => {
   it("v1 cgroupfs: /plancton with cpu.shares=2, made under cpu and cpuacct", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n" });
     const layout = detectCgroupLayout(root);
-    const r = await setupPilotParent({ layout, dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout, dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on /plancton)" });
     assert.equal(read(join(root, "cpu/plancton/cpu.shares")), "2");
+    const { weight } = await setupPilotParent({ layout, dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    assert.deepEqual(weight, { file: join(root, "cpu/plancton/cpu.shares"), idle: "2", normal: "1024" }, "what pause and kill raise for a moment");
     assert.ok(existsSync(join(root, "cpuacct/plancton")));
   });
 
   it("v1: detects the layout itself from root, and honours parentName", async () => {
     const root = v1Tree({ "cpu/pilots/cpu.shares": "1024\n" });
-    const r = await setupPilotParent({ root, dockerCgroupDriver: "cgroupfs", priority: "idle", parentName: "pilots" });
+    const r = withoutWeight(await setupPilotParent({ root, dockerCgroupDriver: "cgroupfs", priority: "idle", parentName: "pilots" }));
     assert.equal(r.cgroupParent, "/pilots");
     assert.equal(read(join(root, "cpu/pilots/cpu.shares")), "2");
   });
 
   it("v1 systemd driver: plancton.slice under each controller", async () => {
     const root = v1Tree({ "cpu/plancton.slice/cpu.shares": "1024\n" });
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle" }));
     assert.deepEqual(r, { cgroupParent: "plancton.slice", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on plancton.slice)" });
     assert.equal(read(join(root, "cpu/plancton.slice/cpu.shares")), "2");
     assert.ok(existsSync(join(root, "cpuacct/plancton.slice")));
@@ -159,7 +168,7 @@ describe("setupPilotParent", () => {
   it("v1: a parent already at cpu.idle=1 (the kernel then refuses cpu.shares) counts as idle", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "1\n" });
     const fs = failingFs("writeFile", "cpu.shares", "EINVAL");
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
     assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.idle=1 on /plancton)" });
   });
 
@@ -169,7 +178,7 @@ describe("setupPilotParent", () => {
       "plancton/cpu.weight": "100\n",
       "plancton/cgroup.subtree_control": "\n",
     });
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v2 cpu.idle=1 on /plancton)" });
     assert.equal(read(join(root, "plancton/cpu.idle")), "1");
     assert.equal(read(join(root, "plancton/cpu.weight")), "100");
@@ -179,7 +188,7 @@ describe("setupPilotParent", () => {
 
   it("v2 without cpu.idle (kernel < 5.15): cpu.weight=1; leaves a subtree_control that has cpu alone", async () => {
     const root = v2Tree("cpu memory", { "cgroup.subtree_control": "cpu memory\n", "plancton/cpu.weight": "100\n" });
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v2 cpu.weight=1 on /plancton)" });
     assert.equal(read(join(root, "plancton/cpu.weight")), "1");
     assert.equal(read(join(root, "cgroup.subtree_control")), "cpu memory");
@@ -187,7 +196,7 @@ describe("setupPilotParent", () => {
 
   it("v2 without cpu in cgroup.controllers: normal, with the reason, nothing created", async () => {
     const root = v2Tree("memory pids");
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.equal(r.mode, "normal");
     assert.equal(r.cgroupParent, undefined);
     assert.match(r.detail, /^normal: cgroup v2 without cpu controller delegation/);
@@ -196,14 +205,14 @@ describe("setupPilotParent", () => {
 
   it("v2 where the parent gets no cpu files (controller not enabled): normal, with the reason", async () => {
     const root = v2Tree("cpu", { "cgroup.subtree_control": "cpu\n" });
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /neither cpu.idle nor cpu.weight/);
   });
 
   it("v2 systemd driver: plancton.slice under the root", async () => {
     const root = v2Tree("cpu io memory", { "plancton.slice/cpu.idle": "0\n", "plancton.slice/cpu.weight": "100\n" });
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle" }));
     assert.deepEqual(r, { cgroupParent: "plancton.slice", mode: "idle", detail: "idle (cgroup v2 cpu.idle=1 on plancton.slice)" });
     assert.equal(read(join(root, "plancton.slice/cpu.idle")), "1");
   });
@@ -211,7 +220,7 @@ describe("setupPilotParent", () => {
   it("read-only cgroup tree (EROFS on mkdir): normal, with the reason", async () => {
     const root = v1Tree();
     const fs = failingFs("mkdir", "plancton", "EROFS");
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
     assert.equal(r.mode, "normal");
     assert.equal(r.cgroupParent, undefined);
     assert.match(r.detail, /^normal: cannot set up the pilots' parent cgroup "plancton": EROFS/);
@@ -220,14 +229,14 @@ describe("setupPilotParent", () => {
   it("no permission to write the weight (EACCES): normal, with the reason", async () => {
     const root = v2Tree("cpu", { "cgroup.subtree_control": "cpu\n", "plancton/cpu.idle": "0\n" });
     const fs = failingFs("writeFile", "cpu.idle", "EACCES");
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /EACCES/);
   });
 
   it("a plain directory that is no cgroup file system (no cpu.shares appears): normal, ENOENT", async () => {
     const root = v1Tree();
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /ENOENT/);
     assert.ok(!existsSync(join(root, "cpu/plancton/cpu.shares")), "must not create control files");
@@ -235,7 +244,7 @@ describe("setupPilotParent", () => {
 
   it("the parent's name taken by a file: normal, with the reason", async () => {
     const root = v1Tree({ "cpu/plancton": "not a directory" });
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /EEXIST|ENOTDIR/);
   });
@@ -243,14 +252,14 @@ describe("setupPilotParent", () => {
   it("a weight that does not read back: normal, with the reason", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n" });
     const fs: CgroupFs = { ...nodeCgroupFs, writeFile: async () => undefined };
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /reads "1024" after writing 2/);
   });
 
   it("unknown layout and bad names: normal, with the reason", async () => {
     const unknown: CgroupLayout = { kind: "unknown", root: "/x", reason: "rootless" };
-    const r = await setupPilotParent({ layout: unknown, dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    const r = withoutWeight(await setupPilotParent({ layout: unknown, dockerCgroupDriver: "cgroupfs", priority: "idle" }));
     assert.deepEqual(r, { cgroupParent: undefined, mode: "normal", detail: "normal: unknown cgroup layout (rootless)" });
     const layout = detectCgroupLayout(v1Tree());
     for (const [driver, parentName] of [["cgroupfs", "a/b"], ["cgroupfs", ".."], ["systemd", "a-b.slice"]] as const) {
@@ -262,7 +271,7 @@ describe("setupPilotParent", () => {
 
   it("priority normal: no parent, nothing touched", async () => {
     const root = v1Tree();
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "normal" });
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "normal" }));
     assert.deepEqual(r, { cgroupParent: undefined, mode: "normal", detail: "normal (configured)" });
     assert.ok(!existsSync(join(root, "cpu/plancton")));
   });
@@ -293,20 +302,23 @@ describe("PilotCpuMeter", () => {
     assert.equal(meter.sample([A, B], 12_000), 0);
   });
 
-  it("gives a new container 0 on its first sample, then counts it; forgets vanished ones", () => {
+  it("counts a new container's whole counter (it started since the last sample); forgets vanished ones", () => {
     const { layout, set } = v1Counters("plancton", [A, B]);
     const meter = new PilotCpuMeter({ layout, driver: "cgroupfs", parent: "/plancton", ncpus: 1 });
-    meter.sample([A], 0);
+    assert.equal(meter.sample([A], 0), 0, "the very first sample has no interval");
     set(A, 1e9);
-    set(B, 50e9); // B's past usage must not count
-    assert.equal(meter.sample([A, B], 2000), 0.5);
-    set(B, 50e9 + 1e9);
+    set(B, 0.5e9); // B started within the interval: its first work is the pilots', not the owner's
+    assert.equal(meter.sample([A, B], 2000), 0.75);
+    set(B, 0.5e9 + 1e9);
     assert.equal(meter.sample([A, B], 3000), 1);
     assert.equal(meter.trackedCount, 2);
     assert.equal(meter.sample([B], 4000), 0);
     assert.equal(meter.trackedCount, 1, "A forgotten");
     set(A, 9e9);
-    assert.equal(meter.sample([A, B], 5000), 0, "A back: a new baseline, not 8 s of CPU");
+    // A back after a gap: counted in full, clamped; erring towards pilots never kills one.
+    assert.equal(meter.sample([A, B], 5000), 1);
+    set(A, 9.5e9);
+    assert.equal(meter.sample([A, B], 6000), 0.5, "then deltas again");
   });
 
   it("counts a counter that went backwards as 0 and re-baselines", () => {
