@@ -16,7 +16,51 @@ export class ConfigError extends Error {
 
 export function formatProblem(file: string, p: ConfigProblem): string {
   const where = p.line === undefined ? file : `${file}:${p.line}${p.column === undefined ? "" : `:${p.column}`}`;
-  return p.key ? `${where}: ${p.key}: ${p.message}` : `${where}: ${p.message}`;
+  // One line per problem, whatever a value pasted into the message holds.
+  return (p.key ? `${where}: ${p.key}: ${p.message}` : `${where}: ${p.message}`).replace(/\r\n|\r|\n/g, "\\n");
+}
+
+/**
+ * A value as JSON for a message, at most `max` characters, walking no more of it than it
+ * shows (a YAML alias bomb is small on disk and huge once expanded).
+ */
+export function preview(value: unknown, max = 80): string {
+  let budget = max;
+  const walk = (v: unknown): string => {
+    if (budget <= 0) return "…";
+    let s: string;
+    if (Array.isArray(v)) {
+      const parts: string[] = [];
+      for (const e of v) {
+        if (budget <= 0) {
+          parts.push("…");
+          break;
+        }
+        parts.push(walk(e));
+      }
+      s = `[${parts.join(",")}]`;
+    } else if (v !== null && typeof v === "object") {
+      const parts: string[] = [];
+      for (const [k, e] of Object.entries(v)) {
+        if (budget <= 0) {
+          parts.push("…");
+          break;
+        }
+        parts.push(`${JSON.stringify(k.length > max ? `${k.slice(0, max)}…` : k)}:${walk(e)}`);
+      }
+      s = `{${parts.join(",")}}`;
+    } else if (typeof v === "number" && !Number.isFinite(v)) {
+      s = String(v); // JSON would say null
+    } else if (typeof v === "string" && v.length > max) {
+      s = JSON.stringify(`${v.slice(0, max)}…`);
+    } else {
+      s = JSON.stringify(v) ?? String(v);
+    }
+    budget -= s.length;
+    return s;
+  };
+  const out = walk(value);
+  return out.length > max ? `${out.slice(0, max)}…` : out;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

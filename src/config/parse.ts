@@ -2,7 +2,7 @@
 import yaml from "js-yaml";
 import { z } from "zod";
 import { nearest } from "../expr/index.js";
-import { ConfigError, formatPath, type ConfigProblem } from "./errors.js";
+import { ConfigError, formatPath, preview, type ConfigProblem } from "./errors.js";
 import { findKeyPosition } from "./key-lines.js";
 import { CONFIG_KEYS, configSchema, NESTED_KEYS, type Config } from "./schema.js";
 import { checkSemantics } from "./semantics.js";
@@ -76,7 +76,9 @@ export function parseConfigText(text: string, file: string): ParsedConfig {
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const got = valueAt(raw, issue.path);
-  const shown = got === undefined || issue.message.includes(String(got)) ? "" : ` (got ${JSON.stringify(got)})`;
+  // String() of a map with a "toString" or "valueOf" key throws: only scalars are looked for in the message.
+  const scalar = got === null || typeof got !== "object";
+  const shown = got === undefined || (scalar && issue.message.includes(String(got))) ? "" : ` (got ${preview(got)})`;
   if (issue.code === "invalid_union") {
     return `wrong type or value${shown}; see the key's doc in conf-examples/config.yaml`;
   }

@@ -2,6 +2,7 @@
 // TypeScript types, validation, the JSON Schema in conf-examples/ and the README's
 // reference table are all derived from this file.
 import { z } from "zod";
+import { preview } from "./errors.js";
 import { parseDurationSeconds, parseSizeBytes, parseSizeOrRatio } from "./units.js";
 
 /** Seconds, from a number of seconds or a string such as "90s", "5m", "12h". */
@@ -10,7 +11,7 @@ const duration = z
   .transform((v, ctx) => {
     const s = typeof v === "number" ? v : parseDurationSeconds(v);
     if (s === undefined || s < 0) {
-      ctx.issues.push({ code: "custom", input: v, message: `"${String(v)}" is not a duration: write seconds (30) or a string like "90s", "5m", "12h", "1d"` });
+      ctx.issues.push({ code: "custom", input: v, message: `${preview(v)} is not a duration: write seconds (30) or a string like "90s", "5m", "12h", "1d"` });
       return z.NEVER;
     }
     return s;
@@ -31,7 +32,7 @@ const size = z
   .transform((v, ctx) => {
     const b = typeof v === "number" ? Math.round(v) : parseSizeBytes(v);
     if (b === undefined) {
-      ctx.issues.push({ code: "custom", input: v, message: `"${String(v)}" is not a size: write bytes (2000000000) or a string like "2GiB", "512MB"` });
+      ctx.issues.push({ code: "custom", input: v, message: `${preview(v)} is not a size: write bytes (2000000000) or a string like "2GiB", "512MB"` });
       return z.NEVER;
     }
     return b;
@@ -43,7 +44,7 @@ const sizeOrRatio = z
   .transform((v, ctx) => {
     const r = parseSizeOrRatio(v);
     if (r === undefined) {
-      ctx.issues.push({ code: "custom", input: v, message: `"${String(v)}" is not a size or a ratio: write "10%", 0.1 or "2GiB"` });
+      ctx.issues.push({ code: "custom", input: v, message: `${preview(v)} is not a size or a ratio: write "10%", 0.1 or "2GiB"` });
       return z.NEVER;
     }
     return r;
@@ -82,7 +83,7 @@ export const configSchema = z.object({
   cpus_per_dock: z.number().positive().default(1).describe("CPUs per pilot, fractional allowed: CpuQuota = cpus x 100000, CpuPeriod 100000."),
   max_docks: z.union([z.string().min(1), z.number().int().nonnegative()]).default("ncpus - 2")
     .describe("Most pilots at once: a number or an expression over ncpus, ram_bytes, swap_bytes, max_dock_mem, max_dock_swap."),
-  docks_per_loop: z.number().int().positive().default(4).describe("Most pilots started in one loop."),
+  docks_per_loop: z.number().int().positive().max(1000).default(4).describe("Most pilots started in one loop."),
   max_ttl: duration.default(43200).describe("A pilot older than this is killed."),
   docker_image: z.string().min(1).default("busybox").describe("Pilot image, repository[:tag]."),
   docker_cmd: z.union([z.string().min(1), z.array(z.string()).min(1)]).default("/bin/sleep 60")
@@ -122,7 +123,7 @@ export const configSchema = z.object({
     .describe("idle: pilots run in a parent cgroup of the lowest CPU weight, so the kernel gives the owner the CPU at once."),
   launch_concurrency: z.number().int().positive().default(4).describe("Most pilot launches in flight at once."),
   influxdb: z.array(influxTarget).default([]).describe("InfluxDB 2.x/3.x (and 1.8+) targets through the v2 write API: [{url, token, org, bucket}]."),
-  metrics_buffer_points: z.number().int().positive().default(50000).describe("Points kept per metrics target while it is unreachable (oldest dropped first)."),
+  metrics_buffer_points: z.number().int().positive().max(1_000_000).default(50000).describe("Points kept per metrics target while it is unreachable (oldest dropped first)."),
   config_url: z.string().url().nullable().default(null).describe("Remote config fetched periodically and layered under the local file."),
   config_url_every: period(1).default(300).describe("Refresh period of config_url."),
   allow_insecure_http: z.boolean().default(false).describe("Allow config_url over plain http."),

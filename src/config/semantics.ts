@@ -4,7 +4,7 @@ import { compileExpr, ExprSyntaxError } from "../expr/index.js";
 import { OBSERVATION_VARIABLE_NAMES } from "../host/variables.js";
 import { parseInfluxdbUrl } from "../metrics/influxdb-url.js";
 import { parseSchedule } from "../policy/schedule.js";
-import type { ConfigProblem } from "./errors.js";
+import { preview, type ConfigProblem } from "./errors.js";
 import { MAX_DOCKS_VARIABLES, type Config } from "./schema.js";
 
 export function checkSemantics(config: Config): ConfigProblem[] {
@@ -15,7 +15,7 @@ export function checkSemantics(config: Config): ConfigProblem[] {
       compileExpr(source, vars);
     } catch (err) {
       if (!(err instanceof ExprSyntaxError)) throw err;
-      problems.push({ key, message: `${err.message} in "${source}"` });
+      problems.push({ key, message: `${err.message} in ${preview(source)}` });
     }
   };
   expr("max_docks", config.max_docks, MAX_DOCKS_VARIABLES);

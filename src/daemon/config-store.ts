@@ -128,6 +128,10 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
     const previous = this._current;
     this._current = next;
     if (cause === "local") void this.syncSources().catch((err: Error) => this.logger.error(`remote config: ${err.message}`));
-    if (!quiet && JSON.stringify(next.config) !== JSON.stringify(previous.config)) this.emit("change", next, previous);
+    if (quiet) return;
+    if (JSON.stringify(next.config) !== JSON.stringify(previous.config)) this.emit("change", next, previous);
+    // The file changed and is valid, with the same values: it may have just been fixed
+    // (an error to clear) and its warnings may differ.
+    else if (cause === "local") this.emit("recovered");
   }
 }

@@ -101,8 +101,9 @@ export class Daemon {
     this.configStore.on("change", (next) => void this.applyConfig(next));
     this.configStore.on("invalid", (err) => this.configInvalid(err));
     this.configStore.on("recovered", () => {
+      if (this.configError !== undefined) this.logger.info("configuration valid again (its values are the ones in force)");
       this.configError = undefined;
-      this.logger.info("configuration valid again (unchanged from the one in force)");
+      this.reportWarnings(this.configStore.current);
     });
     await ensureRundir(this.opts.rundir);
     this.control = await readControl(this.opts.rundir);
@@ -185,8 +186,12 @@ export class Daemon {
       try {
         const list = await this.engine.listPilots(instanceLabels(this.instance));
         this.pilots = new Map(list.map((p) => [p.id, p]));
-        this.dockerUp();
+        const wasDown = this.dockerUp();
         if (!this.adopted) await this.adopt();
+        // A launch cut by the outage can leave a pilot created but never started (create
+        // answered; start, and the cleanup, did not): remove it now, not 60 s later. No
+        // launch of ours is in flight during a listing.
+        else if (wasDown) await this.removeNeverStarted("created while Docker went away, never started");
       } catch (err) {
         this.dockerDown(err as Error);
         return;
@@ -221,14 +226,17 @@ export class Daemon {
    *  never started (it was killed mid-launch): no launch of ours is in flight yet. */
   private async adopt(): Promise<void> {
     this.adopted = true;
-    const leftovers = [...this.pilots.values()].filter((p) => p.state === "created");
-    const adopted = this.pilots.size - leftovers.length;
+    const adopted = [...this.pilots.values()].filter((p) => p.state !== "created").length;
     if (adopted > 0) this.logger.info(`adopted ${adopted} pilot(s) of a previous run`);
-    for (const p of leftovers) {
+    await this.removeNeverStarted("created by a previous run but never started");
+  }
+
+  private async removeNeverStarted(why: string): Promise<void> {
+    for (const p of [...this.pilots.values()].filter((x) => x.state === "created")) {
       try {
         await this.engine.remove(p.id);
         this.finished({ id: p.id, name: p.name, image: p.image, startedAtMs: p.createdAtMs, endedAtMs: this.clock(), uptimeSeconds: 0, exitCode: null, reason: "never_started" });
-        this.logger.info({ pilot: p.name }, `removed pilot ${p.name}: created by a previous run but never started`);
+        this.logger.info({ pilot: p.name }, `removed pilot ${p.name}: ${why}`);
       } catch (err) {
         this.logger.warn({ pilot: p.name, err: (err as Error).message }, `could not remove never-started pilot ${p.name}`);
       }
@@ -335,11 +343,13 @@ export class Daemon {
     }, 200);
   }
 
-  private dockerUp(): void {
-    if (this.docker.available) return;
+  /** Returns true when Docker was down until this call. */
+  private dockerUp(): boolean {
+    if (this.docker.available) return false;
     this.logger.info("Docker is back");
     this.dockerBackoffMs = 1000;
     void this.connectDocker().then(() => this.lock.request({ relist: true, allowStart: true, cause: "docker-back" }));
+    return true;
   }
 
   private dockerDown(err: Error): void {
@@ -372,7 +382,12 @@ export class Daemon {
     }
     if (prev.instance !== next.config.instance || prev.container_prefix !== next.config.container_prefix) this.watchEvents();
     this.observer.configure(next.config);
-    await this.metrics.configure(next.config);
+    try {
+      await this.metrics.configure(next.config);
+    } catch (err) {
+      // Never an unhandled rejection: the daemon runs on, with the metrics targets it had.
+      this.logger.error(`metrics: the new targets could not be set up: ${(err as Error).message}; keeping the previous ones`);
+    }
     this.logger.info({ file: next.file }, "configuration reloaded");
     await this.lock.request({ relist: true, allowStart: true, cause: "config" });
   }

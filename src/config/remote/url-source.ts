@@ -173,6 +173,9 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
         if (changed) await this.writeCache(this.cur);
         return;
       }
+      // An empty answer is a broken server or a truncated deploy far more often than a
+      // decision to drop every remote key: refuse it (a remote that sets nothing says {}).
+      if (got.text.replace(/#.*$/gm, "").trim() === "") throw new RemoteConfigError(this.url, "yaml", "the body is empty (or only comments), the last good copy stays; serve {} for a remote config that sets nothing");
       const raw = parseRemoteText(got.text, this.url);
       await this.decide(raw, got.text);
       if (this.closed) return;
@@ -301,7 +304,22 @@ export interface FetchOptions {
  * The timeout covers everything, body included; the size cap is enforced while reading.
  */
 export async function fetchRemoteText(url: string, o: FetchOptions): Promise<FetchResult> {
-  const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]) : AbortSignal.timeout(o.timeoutMs);
+  // Not AbortSignal.any([o.signal, AbortSignal.timeout(ms)]): on Node 20 the garbage
+  // collector can take the timeout signal before it fires, and the request then hangs for good.
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new DOMException(`no answer within ${o.timeoutMs} ms`, "TimeoutError")), o.timeoutMs);
+  const onAbort = () => ctl.abort(o.signal?.reason);
+  if (o.signal?.aborted) onAbort();
+  else o.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await fetchWithin(url, o, ctl.signal);
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function fetchWithin(url: string, o: FetchOptions, signal: AbortSignal): Promise<FetchResult> {
   const headers: Record<string, string> = { accept: "application/yaml, text/yaml, text/plain;q=0.9, */*;q=0.5", "user-agent": "plancton-remote-config" };
   if (o.etag) headers["if-none-match"] = o.etag;
   if (o.lastModified) headers["if-modified-since"] = o.lastModified;
