@@ -1,5 +1,6 @@
 // Micro-benchmark of the policy: decide() with 200 pilots, in a few situations.
 // Target: under 1 ms per call. Run: node --import tsx bench/policy.bench.ts
+import { policyConfig } from "../test/helpers/policy-sim.js";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { compileExpr } from "../src/expr/index.js";
@@ -22,22 +23,7 @@ const NOW_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
 
 const VARIABLES = ["ncpus", "cpu_owner", "cpu_owner_5m", "load1", "disk_free_ratio", "mem_available_bytes", "running", "paused", "weekday", "hour", "minute"];
 
-const baseConfig: PolicyConfig = {
-  cpusPerDock: 1,
-  maxDocks: 254,
-  docksPerLoop: 4,
-  graceKillSeconds: 120,
-  graceSpawnSeconds: 60,
-  maxTtlSeconds: 43200,
-  suspendGraceSeconds: 600,
-  resumeAfterSeconds: 60,
-  overheadMarginPercent: 10,
-  pressureGraceSeconds: 10,
-  schedule: [],
-  scheduleDrain: false,
-  imageExpirationSeconds: 43200,
-  image: "busybox",
-};
+const baseConfig: PolicyConfig = policyConfig({ maxDocks: 254, suspendGraceSeconds: 600 });
 
 const fullConfig: PolicyConfig = {
   ...baseConfig,

@@ -4,6 +4,7 @@
 // Each variant runs ROUNDS times, alternating, on an emptied host; medians are compared.
 // Run: node --import tsx bench/runtime.bench.ts [pilots] [concurrency...]
 //      e.g. node --import tsx bench/runtime.bench.ts 20 4 8
+import { plainPilotSpec } from "../test/helpers/pilot-spec.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -33,26 +34,7 @@ function median(xs: number[]): number {
 
 function spec(prefix: string, labels: Record<string, string>): PilotSpec {
   const name = pilotName(prefix);
-  return {
-    name,
-    hostname: `plancton-bench-${name.slice(-6)}`,
-    image: IMAGE,
-    cmd: ["sleep", "600"],
-    env: [],
-    labels,
-    cpuQuota: 100000,
-    cpuPeriod: 100000,
-    memoryBytes: 64 * 1024 * 1024,
-    memorySwapBytes: 64 * 1024 * 1024,
-    user: "0:0",
-    binds: [],
-    devices: [],
-    capAdd: [],
-    capDrop: [],
-    securityOpt: [],
-    privileged: false,
-    networkMode: "",
-  };
+  return plainPilotSpec({ name, hostname: `plancton-bench-${name.slice(-6)}`, image: IMAGE, cmd: ["sleep", "600"], labels });
 }
 
 /** The same containers as spec() makes, by the docker CLI, one after the other. */

@@ -1,6 +1,7 @@
 // Docker access of the benchmarks: one dockerode client, pilots made directly with a
 // Plancton instance's labels (the daemon adopts them) plus the run's bench label, and
 // removal by label. The daemon itself always goes through src/runtime.
+import { plainPilotSpec } from "../../test/helpers/pilot-spec.js";
 import Docker from "dockerode";
 import { LABEL_INSTANCE, instanceLabels } from "../../src/daemon/labels.js";
 import { pilotName } from "../../src/runtime/pilot-name.js";
@@ -29,27 +30,18 @@ export interface PilotShape {
 /** The spec the daemon would make for one pilot of `instance`, with the bench label added. */
 export function pilotSpecFor(instance: string, benchLabels: Record<string, string>, shape: PilotShape): PilotSpec {
   const name = pilotName(instance);
-  return {
+  return plainPilotSpec({
     name,
     hostname: `plancton-bench-${name.slice(-6)}`,
     image: IMAGE,
     cmd: shape.cmd,
-    env: [],
     labels: { ...instanceLabels(instance), ...benchLabels },
     cpuQuota: Math.round(shape.cpus * 100000),
-    cpuPeriod: 100000,
     memoryBytes: shape.memoryBytes,
     memorySwapBytes: shape.memoryBytes,
-    user: "0:0",
-    binds: [],
-    devices: [],
-    capAdd: [],
-    capDrop: [],
-    securityOpt: [],
-    privileged: false,
     networkMode: "bridge",
     cgroupParent: shape.cgroupParent,
-  };
+  });
 }
 
 /** Creates and starts `count` pilots of `instance` (the daemon adopts them at its next listing). */

@@ -1,7 +1,7 @@
 // `planctonctl config check [FILE]`: validates a config file and prints the effective
 // configuration, defaults applied and max_docks evaluated on this host.
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { procReaders } from "../host/proc-readers.js";
 import os from "node:os";
 import path from "node:path";
 import { assertRemoteAllowed, layerConfig, parseCacheFile, parseRemoteText } from "../config/remote/index.js";
@@ -14,7 +14,7 @@ export async function checkConfig(file: string, json: boolean): Promise<number> 
   try {
     const local = await loadConfigFile(file);
     const { loaded, note } = await withCachedRemote(local);
-    const maxDocks = evaluateMaxDocks(loaded.config, { ncpus: os.cpus().length, ramBytes: os.totalmem(), swapBytes: swapBytes() });
+    const maxDocks = evaluateMaxDocks(loaded.config, { ncpus: os.cpus().length, ramBytes: os.totalmem(), swapBytes: await swapBytes() });
     const sources: Record<string, string> = loaded.sources;
     if (json) {
       process.stdout.write(`${JSON.stringify({ valid: true, file, exists: loaded.exists, warnings: loaded.warnings.map((w) => formatProblem(file, w)), maxDocks: maxDocks.value, sources, config: loaded.config })}\n`);
@@ -56,11 +56,6 @@ async function withCachedRemote(local: LoadedConfig): Promise<{ loaded: Effectiv
   }
 }
 
-function swapBytes(): number {
-  try {
-    const m = /SwapTotal:\s+(\d+) kB/.exec(readFileSync("/proc/meminfo", "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
+async function swapBytes(): Promise<number> {
+  return (await procReaders().memInfo().catch(() => undefined))?.swapTotalBytes ?? 0;
 }

@@ -10,6 +10,16 @@ import type { PilotRecord } from "./history.js";
 import type { Logger } from "./logger.js";
 import type { StatusSnapshot } from "./status.js";
 
+/** What one tick reports about the daemon, taken from the decision it just made. */
+export interface TickState {
+  observation: StatusSnapshot["observation"];
+  mode: string;
+  running: number;
+  paused: number;
+  startedAtMs: number;
+  cpuPriority: "idle" | "normal";
+}
+
 export function targetsOf(config: Config): MetricsTarget[] {
   const v1 = config.influxdb_url === null ? [] : [config.influxdb_url].flat().map(parseInfluxdbUrl);
   const v2 = config.influxdb.map((t): MetricsTarget => ({ kind: "v2", url: t.url, token: t.token, org: t.org, bucket: t.bucket, insecureTls: t.insecure_tls }));
@@ -36,12 +46,11 @@ export class DaemonMetrics {
     });
   }
 
-  tick(s: StatusSnapshot, r: ActResult, t: NonNullable<StatusSnapshot["lastTick"]>): void {
+  tick(s: TickState, r: ActResult, t: NonNullable<StatusSnapshot["lastTick"]>): void {
     const o = s.observation;
     const now = this.clock();
-    const running = s.pilots.filter((p) => p.state === "running").length;
     this.hub.write([
-      daemonPoint({ uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: running, pausedPilots: s.pilots.length - running, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority.mode }, now),
+      daemonPoint({ uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority }, now),
       measurementPoint({ cpuBusy: o.cpu_total ?? 0 }, now),
       hostPoint({
         cpuTotal: o.cpu_total ?? 0, cpuOwner: o.cpu_owner ?? 0, cpuPilots: o.cpu_pilots ?? 0,

@@ -198,7 +198,8 @@ export class Daemon {
       }
     }
     const now = this.clock();
-    const decision = decide(this.observation(), this.policyPilots(), this.policy, this.control, this.imageStatus(), this.state, now);
+    const obs = this.observation();
+    const decision = decide(obs, this.policyPilots(), this.policy, this.control, this.imageStatus(), this.state, now);
     this.state = decision.next;
     this.lastDecision = decision;
     for (const w of decision.warnings) this.logger.warn(w);
@@ -217,7 +218,7 @@ export class Daemon {
     for (const p of result.started) this.pilots.set(p.id, p); // known before the next listing
     if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
     this.lastTick = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: this.engine.apiCalls - calls0, cause: req.cause };
-    this.metrics.tick(this.snapshot(), result, this.lastTick);
+    this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode }, result, this.lastTick);
     if (result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0) this.scheduleEventTick();
     if (decision.exit) void this.exitAfter(this.control.forceStop ? "force-stop" : "drain-stop");
   }

@@ -1,6 +1,7 @@
 // Turns the configuration into the container spec of one pilot.
 import type { Config } from "../config/schema.js";
 import { pilotHostname, type PilotSpec } from "../runtime/engine.js";
+import { securityOptsFor } from "../runtime/pilot-spec.js";
 import { instanceLabels } from "./labels.js";
 
 export interface PilotContext {
@@ -29,7 +30,7 @@ export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
     devices: config.devices.map(deviceOf),
     capAdd: caps.add,
     capDrop: caps.drop,
-    securityOpt: ctx.apparmor ? config.security_opts : config.security_opts.filter((o) => !o.startsWith("apparmor")),
+    securityOpt: securityOptsFor(config.security_opts, ctx.apparmor),
     privileged: config.docker_privileged,
     networkMode: config.network_mode,
     cgroupParent: ctx.cgroupParent,

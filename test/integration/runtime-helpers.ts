@@ -1,6 +1,7 @@
 // Shared by the runtime's integration tests: a Docker client independent of the engine
 // under test (to check the real state), unique labels and names per test run, spec
 // building, and cleanup of everything a test made. Docker missing fails, never skips.
+import { plainPilotSpec } from "../helpers/pilot-spec.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
@@ -61,27 +62,15 @@ export function testRun(topic: string): TestRun {
     name,
     spec(over = {}) {
       const n = over.name ?? name();
-      return {
+      return plainPilotSpec({
         name: n,
         hostname: `plancton-test-${n.slice(-6)}`,
         image: TEST_IMAGE,
         cmd: ["sleep", "300"],
-        env: [],
         labels: { ...labels },
         cpuQuota: 10000,
-        cpuPeriod: 100000,
-        memoryBytes: 64 * 1024 * 1024,
-        memorySwapBytes: 64 * 1024 * 1024,
-        user: "0:0",
-        binds: [],
-        devices: [],
-        capAdd: [],
-        capDrop: [],
-        securityOpt: [],
-        privileged: false,
-        networkMode: "",
         ...over,
-      };
+      });
     },
     async cleanup() {
       const byLabel = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${id}`] } });
