@@ -1,9 +1,9 @@
 // The pilots' parent cgroup at idle CPU priority (issue 9).
 //
 // CPU weights only compete among siblings, so the parent sits directly under the
-// root of the hierarchy, beside the owner's own cgroups: with the lowest weight
-// the kernel allows (v1 cpu.shares=2, v2 cpu.idle=1 or cpu.weight=1) the
-// scheduler hands the CPU to the owner within a tick, while the pilots still get
+// root of the hierarchy, beside the owner's own cgroups: with cpu.idle=1 wherever the
+// kernel has it (5.15+, on v1 and v2), else the lowest weight (v1 cpu.shares=2, v2
+// cpu.weight=1), the scheduler hands the CPU to the owner at once, while the pilots still get
 // every cycle nobody else wants. Failure is never fatal: the caller gets mode
 // "normal", no parent, and one line saying why.
 
@@ -112,6 +112,11 @@ async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefi
   // With cpuacct mounted apart, make the parent there too, so every pilot's usage is under one directory.
   if (cpuacctDir !== undefined && cpuacctDir !== cpuDir) await fs.mkdir(join(cpuacctDir, dir));
 
+  // cpu.idle (kernel >= 5.15, on v1 too) puts the group in SCHED_IDLE: the owner's tasks
+  // preempt the pilots at once, where cpu.shares=2 still costs the owner a 7-17x tail latency.
+  const idle = await setIdleIfPresent(fs, join(cpuParent, "cpu.idle"));
+  if (idle) return { detail: `idle (cgroup v1 cpu.idle=1 on ${label})`, weight: idle };
+
   const sharesFile = join(cpuParent, "cpu.shares");
   try {
     await fs.writeFile(sharesFile, `${V1_IDLE_SHARES}\n`);
@@ -128,6 +133,20 @@ async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefi
     throw new SetupError(`${sharesFile} reads ${JSON.stringify(readBack)} after writing ${V1_IDLE_SHARES}`);
   }
   return { detail: `idle (cgroup v1 cpu.shares=${V1_IDLE_SHARES} on ${label})`, weight: { file: sharesFile, idle: String(V1_IDLE_SHARES), normal: "1024" } };
+}
+
+/** Writes cpu.idle=1 where the kernel has it; undefined when it has not, or refuses it (then shares are the fallback). */
+async function setIdleIfPresent(fs: CgroupFs, idleFile: string): Promise<ParentWeight | undefined> {
+  if (!(await fs.exists(idleFile))) return undefined;
+  try {
+    await fs.writeFile(idleFile, "1\n");
+  } catch {
+    return undefined;
+  }
+  const readBack = await readTrimmed(fs, idleFile);
+  if (readBack !== "1") throw new SetupError(`${idleFile} reads ${JSON.stringify(readBack)} after writing 1`);
+  // cpu.idle=0 gives the group the default weight back (cpu.shares 1024): that is atFullWeight's "normal".
+  return { file: idleFile, idle: "1", normal: "0" };
 }
 
 function tokens(text: string): string[] {

@@ -87,13 +87,14 @@ describe("host cgroups on the real engine", () => {
     assert.equal(driver, "cgroupfs");
   });
 
-  it("sets up /plancton with cpu.shares=2, and again idempotently", async () => {
+  it("sets up /plancton with cpu.idle=1 (this kernel has it on v1), and again idempotently", async () => {
+    assert.ok(existsSync("/sys/fs/cgroup/cpu/cpu.idle"), "this test expects a kernel >= 5.15 with cpu.idle on cgroup v1");
     parent = await setupPilotParent({ layout, dockerCgroupDriver: driver, priority: "idle" });
     assert.deepEqual(parent, {
-      cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on /plancton)",
-      weight: { file: "/sys/fs/cgroup/cpu/plancton/cpu.shares", idle: "2", normal: "1024" },
+      cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.idle=1 on /plancton)",
+      weight: { file: "/sys/fs/cgroup/cpu/plancton/cpu.idle", idle: "1", normal: "0" },
     });
-    assert.equal(readFileSync("/sys/fs/cgroup/cpu/plancton/cpu.shares", "utf8").trim(), "2");
+    assert.equal(readFileSync("/sys/fs/cgroup/cpu/plancton/cpu.idle", "utf8").trim(), "1");
     assert.ok(existsSync("/sys/fs/cgroup/cpuacct/plancton/cpuacct.usage"));
     assert.deepEqual(await setupPilotParent({ layout, dockerCgroupDriver: driver, priority: "idle" }), parent);
   });
@@ -124,7 +125,7 @@ describe("host cgroups on the real engine", () => {
       assert.match(cgroupOf, new RegExp(`^\\d+:cpu:/plancton/${id}$`, "m"));
       assert.match(cgroupOf, new RegExp(`^\\d+:cpuacct:/plancton/${id}$`, "m"));
       assert.ok(existsSync(join("/sys/fs/cgroup/cpuacct/plancton", id, "cpuacct.usage")));
-      assert.equal(readFileSync("/sys/fs/cgroup/cpu/plancton/cpu.shares", "utf8").trim(), "2", "Docker left the parent's weight alone");
+      assert.equal(readFileSync("/sys/fs/cgroup/cpu/plancton/cpu.idle", "utf8").trim(), "1", "Docker left the parent's idle policy alone");
       assert.equal(readFileSync(join("/sys/fs/cgroup/cpu/plancton", id, "cpu.cfs_quota_us"), "utf8").trim(), "100000");
 
       // Measure 2 s intervals until one shows the pilot near a core: at idle priority it only gets

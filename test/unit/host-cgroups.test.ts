@@ -165,6 +165,23 @@ describe("setupPilotParent", () => {
     assert.ok(existsSync(join(root, "cpuacct/plancton.slice")));
   });
 
+  it("v1 where the kernel has cpu.idle (5.15+): cpu.idle=1, cpu.shares left alone, 0 is the full weight", async () => {
+    const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "0\n" });
+    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
+    assert.deepEqual(withoutWeight(r), { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.idle=1 on /plancton)" });
+    assert.equal(read(join(root, "cpu/plancton/cpu.idle")), "1");
+    assert.equal(read(join(root, "cpu/plancton/cpu.shares")), "1024");
+    assert.deepEqual(r.weight, { file: join(root, "cpu/plancton/cpu.idle"), idle: "1", normal: "0" });
+  });
+
+  it("v1: cpu.idle refused by the kernel falls back to cpu.shares=2", async () => {
+    const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "0\n" });
+    const fs = failingFs("writeFile", "cpu.idle", "EINVAL");
+    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
+    assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on /plancton)" });
+    assert.equal(read(join(root, "cpu/plancton/cpu.shares")), "2");
+  });
+
   it("v1: a parent already at cpu.idle=1 (the kernel then refuses cpu.shares) counts as idle", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "1\n" });
     const fs = failingFs("writeFile", "cpu.shares", "EINVAL");
