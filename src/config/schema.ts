@@ -130,6 +130,8 @@ export const configSchema = z.object({
   allow_remote_privileges: z.boolean().default(false).describe("Accept privilege-granting keys from config_url (local file only)."),
   config_git: z.object({ pull_every: period(1).default(600) }).nullable().default(null).describe("Run git pull --ff-only in the confdir on this period."),
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("Log level."),
+  log_format: z.enum(["text", "json"]).default("text")
+    .describe("Daemon log in logdir and on stderr (journald): text, one readable line per record (time, level, message, key=value); json, pino's JSON lines for log shippers. Applies at the next start."),
 });
 
 /** What a user writes (before defaults and units are applied). */

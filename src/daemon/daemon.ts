@@ -306,7 +306,7 @@ export class Daemon {
       if (name !== this.config.docker_image) return;
       const msg = (err as Error).message;
       if (msg !== this.image.lastPullError) {
-        this.logger.warn({ image: name, err: msg }, present ? `pull of ${name} failed, using the local copy: ${msg}` : `pull of ${name} failed and no local copy: no new pilot until it succeeds: ${msg}`);
+        this.logger.warn({ image: name }, present ? `pull of ${name} failed, using the local copy: ${msg}` : `pull of ${name} failed and no local copy: no new pilot until it succeeds: ${msg}`);
       }
       this.image = { ...this.image, name, usable: present, lastPullFailedAtMs: this.clock(), lastPullError: msg, pulling: false };
       this.metrics.pull(name, false, this.clock() - t0, msg);
@@ -356,7 +356,9 @@ export class Daemon {
   private dockerDown(err: Error): void {
     const wasUp = this.docker.available || this.docker.since === undefined;
     this.docker = { available: false, since: wasUp ? this.clock() : this.docker.since, lastError: err.message };
-    if (wasUp) this.logger.warn({ err: err.message }, `waiting for Docker: ${err instanceof EngineUnavailableError ? "the engine does not answer" : err.message}`);
+    // The error is said once: in the message, or as `err` when the message sums it up.
+    if (wasUp && err instanceof EngineUnavailableError) this.logger.warn({ err: err.message }, "waiting for Docker: the engine does not answer");
+    else if (wasUp) this.logger.warn(`waiting for Docker: ${err.message}`);
     if (this.retryTimer || this.stopping) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

@@ -7,7 +7,7 @@ import { loadConfigFile } from "../config/load.js";
 import { createDockerEngine } from "../runtime/index.js";
 import { ensureRundir } from "./control-files.js";
 import { Daemon } from "./daemon.js";
-import { createLogger } from "./logger.js";
+import { createLogger, type LogFormat } from "./logger.js";
 import { claimPidfile, removePidfile } from "./pidfile.js";
 import { serveStatus, STATUS_SOCKET } from "./status-server.js";
 
@@ -19,8 +19,9 @@ const say = (s: string) => process.stderr.write(`plancton: ${s}\n`);
 /** Returns the process exit code: 0 after a clean stop, 2 for an invalid config, 1 otherwise. */
 export async function runForeground(opts: ForegroundOptions): Promise<number> {
   let level: string;
+  let format: LogFormat;
   try {
-    level = (await loadConfigFile(opts.configFile)).config.log_level;
+    ({ log_level: level, log_format: format } = (await loadConfigFile(opts.configFile)).config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     say(`invalid configuration, not starting:\n${err.message}`);
@@ -31,7 +32,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     say(`already running with PID ${owner} (pidfile ${opts.pidfile})`);
     return 1;
   }
-  const logger = await createLogger({ logdir: opts.logdir, stderr: opts.stderr, level });
+  const logger = await createLogger({ logdir: opts.logdir, stderr: opts.stderr, level, format });
   const daemon = new Daemon({ configFile: opts.configFile, rundir: opts.rundir, logdir: opts.logdir, engine: createDockerEngine(), logger });
   // Signals are handled from the start: a stop asked during start-up waits for it.
   let started = false;
