@@ -2,6 +2,7 @@
 import type { StatusSnapshot } from "../daemon/status.js";
 import type { PilotRecord } from "../daemon/history.js";
 import { formatBytes } from "../config/units.js";
+import type { HostInfo } from "../host/host-info.js";
 
 export function table(rows: string[][]): string {
   if (rows.length === 0) return "";
@@ -27,6 +28,7 @@ export function formatStatus(s: StatusSnapshot): string {
     `mode:     ${s.mode}${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
     `host:     owner CPU ${pct(o.cpu_owner)} (5m ${pct(o.cpu_owner_5m)}), pilots CPU ${pct(o.cpu_pilots)}, load ${o.load1?.toFixed(2) ?? "?"}, ` +
       `mem available ${o.mem_available_bytes === undefined ? "?" : formatBytes(o.mem_available_bytes)}, disk free ${pct(o.disk_free_ratio)}`,
+    `machine:  ${describeHost(s.host)}`,
     `priority: ${s.cpuPriority.detail}`,
     `image:    ${s.image.name}${s.image.usable ? "" : " (not available)"}${s.image.lastPullError ? ` - last pull failed: ${s.image.lastPullError}` : ""}`,
     `pilots:   ${s.pilots.filter((p) => p.state === "running").length} running, ${s.pilots.filter((p) => p.state === "paused").length} paused, max ${s.maxDocks}`,
@@ -55,12 +57,21 @@ export function formatExplain(s: StatusSnapshot): string {
   });
   return [
     `mode: ${s.mode}; max_docks on this host: ${s.maxDocks}; priority: ${s.cpuPriority.detail}`,
+    `machine: ${describeHost(s.host)}`,
     "",
     table([["VARIABLE", "NOW", "1m", "5m", "30m", "1h", "12h", "1d"], ...rows]),
     "",
     "decision:",
     ...s.decision.explain.map((l) => `  ${l}`),
   ].join("\n");
+}
+
+/** The static host facts in one line (status, explain). */
+export function describeHost(h: HostInfo | undefined): string {
+  if (!h) return "? (not gathered yet)";
+  const cores = h.physicalCores !== h.cpuCores ? `${h.cpuCores} CPUs, ${h.physicalCores} cores` : `${h.cpuCores} CPUs`;
+  const root = h.dockerRoot ? `, Docker data root ${h.dockerRoot.path} on ${h.dockerRoot.fsType} (${h.dockerRoot.device})` : "";
+  return `${h.cpuModel} (${cores}), ${formatBytes(h.memTotalBytes)} RAM, ${h.os}, kernel ${h.kernel} ${h.arch}${root}`;
 }
 
 function fmt(v: number | undefined): string {

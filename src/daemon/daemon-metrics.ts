@@ -1,6 +1,7 @@
 // What the daemon reports to its metrics targets, built from its own state with the
 // series builders of metrics/. Writing never waits on the network.
 import type { Config } from "../config/schema.js";
+import type { HostInfo } from "../host/index.js";
 import {
   MetricsHub, containerPoint, daemonPoint, hostPoint, imagePullPoint, measurementPoint, parseInfluxdbUrl, pilotEventPoint, tickPoint,
   type MetricsTarget, type SinkStats,
@@ -18,6 +19,7 @@ export interface TickState {
   paused: number;
   startedAtMs: number;
   cpuPriority: "idle" | "normal";
+  host?: HostInfo;
 }
 
 export function targetsOf(config: Config): MetricsTarget[] {
@@ -50,7 +52,10 @@ export class DaemonMetrics {
     const o = s.observation;
     const now = this.clock();
     this.hub.write([
-      daemonPoint({ uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority }, now),
+      daemonPoint({
+        uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority,
+        host: s.host && { cpuModel: s.host.cpuModel, os: s.host.os, kernel: s.host.kernel, arch: s.host.arch, dockerFs: s.host.dockerRoot?.fsType, cpuCores: s.host.cpuCores, memTotalBytes: s.host.memTotalBytes },
+      }, now),
       measurementPoint({ cpuBusy: o.cpu_total ?? 0 }, now),
       hostPoint({
         cpuTotal: o.cpu_total ?? 0, cpuOwner: o.cpu_owner ?? 0, cpuPilots: o.cpu_pilots ?? 0,

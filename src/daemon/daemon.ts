@@ -158,7 +158,7 @@ export class Daemon {
     return {
       pid: process.pid, version: VERSION, hostname: this.hostname, instance: this.instance, startedAtMs: this.startedAtMs, nowMs: now,
       configFile: this.opts.configFile, configWarnings: [...this.configWarnings, ...this.policyWarnings], configError: this.configError,
-      mode, docker: this.docker, cpuPriority: this.observer.cpuPriority(),
+      mode, docker: this.docker, cpuPriority: this.observer.cpuPriority(), host: this.observer.hostInfo?.(),
       image: { name: this.image.name, usable: this.image.usable, lastPullAtMs: this.image.lastPullAtMs, lastPullError: this.image.lastPullError, pulling: this.image.pulling },
       maxDocks: this.policy.maxDocks,
       pilots: [...this.pilots.values()].map((p) => ({
@@ -218,7 +218,7 @@ export class Daemon {
     for (const p of result.started) this.pilots.set(p.id, p); // known before the next listing
     if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
     this.lastTick = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: this.engine.apiCalls - calls0, cause: req.cause };
-    this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode }, result, this.lastTick);
+    this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode, host: this.observer.hostInfo?.() }, result, this.lastTick);
     if (result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0) this.scheduleEventTick();
     if (decision.exit) void this.exitAfter(this.control.forceStop ? "force-stop" : "drain-stop");
   }

@@ -4,7 +4,9 @@
 import os from "node:os";
 import type { Config } from "../config/schema.js";
 import type { HostFacts } from "../config/max-docks.js";
-import { HostSampler, PilotCpuMeter, atFullWeight, detectCgroupLayout, procReaders, setupPilotParent, type CgroupLayout, type ParentWeight } from "../host/index.js";
+import {
+  HostSampler, PilotCpuMeter, atFullWeight, detectCgroupLayout, gatherHostInfo, procReaders, setupPilotParent, type CgroupLayout, type HostInfo, type ParentWeight,
+} from "../host/index.js";
 import type { Observation } from "../host/variables.js";
 import type { EngineInfo } from "../runtime/index.js";
 import type { Logger } from "./logger.js";
@@ -16,6 +18,8 @@ export interface HostObserverLike {
   setEngine(info: EngineInfo, config: Config): Promise<void>;
   latest(): Observation;
   hostFacts(): HostFacts;
+  /** Static facts of the machine, once gathered (start, then Docker's data root once known). */
+  hostInfo?(): HostInfo | undefined;
   cpuPriority(): { mode: "idle" | "normal"; detail: string };
   cgroupParent(): string | undefined;
   apparmor(): boolean;
@@ -38,6 +42,7 @@ export class HostObserver implements HostObserverLike {
   private config?: Config;
   private pilotIds: () => { running: string[]; paused: string[] } = () => ({ running: [], paused: [] });
   private onSample: () => void = () => undefined;
+  private info?: HostInfo;
 
   constructor(private readonly opts: { clock: () => number; logger: Logger; startedAtMs: number }) {}
 
@@ -45,6 +50,8 @@ export class HostObserver implements HostObserverLike {
     this.pilotIds = pilotIds;
     this.onSample = onSample;
     this.configure(config);
+    // Without Docker's data root: status has the machine even while Docker is away.
+    if (!this.info) void gatherHostInfo().then((info) => (this.info ??= info));
   }
 
   configure(config: Config): void {
@@ -58,6 +65,7 @@ export class HostObserver implements HostObserverLike {
   async setEngine(info: EngineInfo, config: Config): Promise<void> {
     this.engineInfo = info;
     this.config = config;
+    if (this.info?.dockerRoot?.path !== info.dockerRootDir) this.info = await gatherHostInfo({ dockerRootDir: info.dockerRootDir });
     this.requested = config.pilot_cpu_priority;
     this.layout ??= await detectCgroupLayout();
     const parent = await setupPilotParent({ layout: this.layout, dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs", priority: info.rootless ? "normal" : config.pilot_cpu_priority });
@@ -85,6 +93,10 @@ export class HostObserver implements HostObserverLike {
 
   hostFacts(): HostFacts {
     return { ncpus: this.last.ncpus ?? os.cpus().length, ramBytes: this.last.ram_bytes ?? os.totalmem(), swapBytes: this.last.swap_bytes ?? 0 };
+  }
+
+  hostInfo(): HostInfo | undefined {
+    return this.info;
   }
 
   cpuPriority(): { mode: "idle" | "normal"; detail: string } {

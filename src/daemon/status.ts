@@ -1,4 +1,5 @@
 // The daemon's state as served to planctonctl (status, explain) and written to metrics.
+import type { HostInfo } from "../host/host-info.js";
 import type { Observation } from "../host/variables.js";
 
 export interface PilotRow {
@@ -24,6 +25,8 @@ export interface StatusSnapshot {
   mode: string;
   docker: { available: boolean; since?: number; lastError?: string; version?: string };
   cpuPriority: { mode: "idle" | "normal"; detail: string };
+  /** Static facts of the machine (systeminformation, once at start); absent until gathered. */
+  host?: HostInfo;
   image: { name: string; usable: boolean; lastPullAtMs?: number; lastPullError?: string; pulling: boolean };
   maxDocks: number;
   pilots: PilotRow[];

@@ -10,5 +10,5 @@ export {
   SERIES, seriesTable, fieldType, boolTag,
   daemonPoint, measurementPoint, containerPoint, hostPoint, pilotEventPoint, imagePullPoint, tickPoint, metricsPoints,
   type SeriesEntry, type SeriesType, type DaemonStatus, type PilotEvent, type PilotReason,
-  type DaemonSample, type ContainerEnd, type HostSample, type PilotEventSample, type ImagePullSample, type TickSample,
+  type DaemonSample, type DaemonHost, type ContainerEnd, type HostSample, type PilotEventSample, type ImagePullSample, type TickSample,
 } from "./series.js";

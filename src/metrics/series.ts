@@ -49,6 +49,13 @@ export const SERIES: readonly SeriesEntry[] = [
   field("daemon", "paused", "int", "count", "paused pilots"),
   field("daemon", "status", "string", "", "active | draining | waiting | stopping | force_stopping"),
   field("daemon", "cpu_priority", "string", "", "pilots' CPU priority: idle | normal"),
+  tag("daemon", "cpu_model", "CPU model of the machine (static host facts, gathered once at start)"),
+  tag("daemon", "os", "distribution and release, e.g. Debian GNU/Linux 12"),
+  tag("daemon", "kernel", "kernel release"),
+  tag("daemon", "arch", "CPU architecture, e.g. x64"),
+  tag("daemon", "docker_fs", "filesystem type of Docker's data root, e.g. ext4, xfs, overlay"),
+  field("daemon", "cpu_cores", "int", "count", "logical CPUs of the machine"),
+  field("daemon", "mem_total_bytes", "int", "bytes", "RAM of the machine"),
 
   hostnameTag("measurement"),
   field("measurement", "cpu_eff", "float", "percent", "busy CPU of the whole machine since the previous loop, 0..100 (the original's CPU efficiency)"),
@@ -124,22 +131,38 @@ export type PilotReason =
   | "ttl" | "overhead" | "mem_pressure" | "disk_pressure" | "force_stop" | "exited" | "never_started" | "schedule" | "evict_when"
   | (string & {});
 
+/** Static facts of the machine (host/host-info.ts), as the daemon series carries them. */
+export interface DaemonHost {
+  cpuModel: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  dockerFs?: string;
+  cpuCores: number;
+  memTotalBytes: number;
+}
+
 export interface DaemonSample {
   uptimeSeconds: number;
   runningPilots: number;
   pausedPilots: number;
   status: DaemonStatus;
   cpuPriority: "idle" | "normal";
+  /** Left out until gathered. */
+  host?: DaemonHost;
 }
 
 /** `daemon`: one point per loop. */
 export function daemonPoint(d: DaemonSample, timeMs: number): MetricPoint {
-  return {
-    measurement: "daemon",
-    tags: {},
-    fields: { uptime: d.uptimeSeconds, containers: d.runningPilots, paused: d.pausedPilots, status: d.status, cpu_priority: d.cpuPriority },
-    timeMs,
-  };
+  const tags: Record<string, string> = {};
+  const fields: MetricPoint["fields"] = { uptime: d.uptimeSeconds, containers: d.runningPilots, paused: d.pausedPilots, status: d.status, cpu_priority: d.cpuPriority };
+  const h = d.host;
+  if (h) {
+    // Line protocol has no empty tag values: an unknown fact is left out.
+    for (const [k, v] of Object.entries({ cpu_model: h.cpuModel, os: h.os, kernel: h.kernel, arch: h.arch, docker_fs: h.dockerFs })) if (v) tags[k] = v;
+    Object.assign(fields, { cpu_cores: h.cpuCores, mem_total_bytes: h.memTotalBytes });
+  }
+  return { measurement: "daemon", tags, fields, timeMs };
 }
 
 /** `measurement`: the original's CPU efficiency; input as a fraction of all CPUs (0..1), written in percent. */

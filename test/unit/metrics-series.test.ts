@@ -7,11 +7,12 @@ import {
 } from "../../src/metrics/index.js";
 
 const T = 1_700_000_000_123;
+const HOST = { cpuModel: "AMD EPYC 7763", os: "Debian GNU/Linux 12", kernel: "6.1.0-18-amd64", arch: "x64", dockerFs: "ext4", cpuCores: 2, memTotalBytes: 8e9 };
 
 /** Every builder with every optional input set: together they must cover SERIES exactly. */
 function fullSamples(): MetricPoint[] {
   return [
-    daemonPoint({ uptimeSeconds: 12.5, runningPilots: 3, pausedPilots: 1, status: "active", cpuPriority: "idle" }, T),
+    daemonPoint({ uptimeSeconds: 12.5, runningPilots: 3, pausedPilots: 1, status: "active", cpuPriority: "idle", host: HOST }, T),
     measurementPoint({ cpuBusy: 0.425 }, T),
     containerPoint({ name: "plancton-worker-abc123", started: true, killed: true, uptimeSeconds: 3600, reason: "ttl", exitCode: 137 }, T),
     hostPoint({
@@ -66,7 +67,11 @@ describe("series: builders and the SERIES table agree", () => {
   });
 
   it("keeps the original three series as Plancton 0.6 wrote them", () => {
-    const [daemon, measurement, container] = fullSamples();
+    const [withHost, measurement, container] = fullSamples();
+    // The host facts add tags and fields; without them the point is the original's.
+    assert.deepEqual(withHost?.tags, { cpu_model: "AMD EPYC 7763", os: "Debian GNU/Linux 12", kernel: "6.1.0-18-amd64", arch: "x64", docker_fs: "ext4" });
+    assert.equal(withHost?.fields.cpu_cores, 2);
+    const daemon = daemonPoint({ uptimeSeconds: 12.5, runningPilots: 3, pausedPilots: 1, status: "active", cpuPriority: "idle" }, T);
     assert.equal(daemon?.measurement, "daemon");
     assert.deepEqual(Object.keys(daemon?.tags ?? {}), []);
     assert.equal(daemon?.fields.uptime, 12.5);
