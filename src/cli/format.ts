@@ -44,6 +44,7 @@ export function formatStatus(s: StatusSnapshot): string {
   if (url) lines.push(`remote:   ${url.url}: ${url.stale ? `STALE since ${new Date(url.staleSinceMs ?? 0).toISOString()} (${url.lastError ?? "?"}); the last good copy is in force` : "current"}`);
   const git = s.remote?.git as { lastError?: string; failingSinceMs?: number } | undefined;
   if (git) lines.push(`git:      ${git.lastError ? `pull failing since ${new Date(git.failingSinceMs ?? 0).toISOString()}: ${git.lastError}` : "up to date"}`);
+  if (s.prometheus) lines.push(`metrics:  Prometheus ${s.prometheus.url ?? s.prometheus.listen}${s.prometheus.error ? ` NOT SERVED: ${s.prometheus.error}` : ""}`);
   for (const m of s.metrics) lines.push(`metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`);
   return lines.join("\n");
 }

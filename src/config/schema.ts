@@ -3,6 +3,7 @@
 // reference table are all derived from this file.
 import { z } from "zod";
 import { preview } from "./errors.js";
+import { LISTEN_EXAMPLE, parseListenAddress } from "./listen-address.js";
 import { parseDurationSeconds, parseSizeBytes, parseSizeOrRatio } from "./units.js";
 
 /** Seconds, from a number of seconds or a string such as "90s", "5m", "12h". */
@@ -123,6 +124,9 @@ export const configSchema = z.object({
     .describe("idle: pilots run in a parent cgroup of the lowest CPU weight, so the kernel gives the owner the CPU at once."),
   launch_concurrency: z.number().int().positive().default(4).describe("Most pilot launches in flight at once."),
   influxdb: z.array(influxTarget).default([]).describe("InfluxDB 2.x/3.x (and 1.8+) targets through the v2 write API: [{url, token, org, bucket}]."),
+  metrics_listen: z.union([z.string(), z.number()]).nullable().default(null)
+    .refine((v) => v === null || parseListenAddress(String(v)) !== undefined, { message: `write "HOST:PORT", e.g. ${LISTEN_EXAMPLE}` })
+    .describe('Serve Prometheus /metrics on this address, e.g. "127.0.0.1:9857" (the InfluxDB series\' figures). Local file only: a remote config cannot set it. null: off.'),
   metrics_buffer_points: z.number().int().positive().max(1_000_000).default(50000).describe("Points kept per metrics target while it is unreachable (oldest dropped first)."),
   config_url: z.string().url().nullable().default(null).describe("Remote config fetched periodically and layered under the local file."),
   config_url_every: period(1).default(300).describe("Refresh period of config_url."),

@@ -1,10 +1,11 @@
 // What the daemon reports to its metrics targets, built from its own state with the
 // series builders of metrics/. Writing never waits on the network.
+import { isLoopback, parseListenAddress } from "../config/listen-address.js";
 import type { Config } from "../config/schema.js";
 import type { HostInfo } from "../host/index.js";
 import {
-  MetricsHub, containerPoint, daemonPoint, hostPoint, imagePullPoint, measurementPoint, parseInfluxdbUrl, pilotEventPoint, tickPoint,
-  type MetricsTarget, type SinkStats,
+  MetricsHub, containerPoint, daemonPoint, hostPoint, imagePullPoint, measurementPoint, parseInfluxdbUrl, pilotEventPoint, startPrometheusExporter, tickPoint,
+  type MetricPoint, type MetricsTarget, type PrometheusExporter, type SinkStats,
 } from "../metrics/index.js";
 import type { ActResult } from "./act.js";
 import type { PilotRecord } from "./history.js";
@@ -32,11 +33,16 @@ const STATUS_OF_MODE: Record<string, string> = {
   "draining": "draining", "drain-stop": "draining", "force-stop": "force_stopping", "waiting-for-docker": "waiting", "no-image": "waiting",
 };
 
+/** The Prometheus endpoint as status shows it. */
+export interface PrometheusStatus { listen: string; url?: string; error?: string }
+
 export class DaemonMetrics {
   private readonly hub: MetricsHub;
   private readonly clock: () => number;
+  private prom?: PrometheusExporter;
+  private promStatus?: PrometheusStatus;
 
-  constructor(hostname: string, private readonly logger: Logger, clock: () => number = Date.now) {
+  constructor(private readonly hostname: string, private readonly logger: Logger, clock: () => number = Date.now) {
     this.hub = new MetricsHub(hostname);
     this.clock = clock;
   }
@@ -46,12 +52,41 @@ export class DaemonMetrics {
       maxBufferedPoints: config.metrics_buffer_points,
       onError: (msg) => this.logger.warn(`metrics: ${msg} (points are kept and retried)`),
     });
+    await this.listen(config.metrics_listen === null ? undefined : String(config.metrics_listen));
+  }
+
+  /** (Re)starts the Prometheus endpoint when metrics_listen changed; a failure is logged, never thrown. */
+  private async listen(listen: string | undefined): Promise<void> {
+    if (listen === this.promStatus?.listen) return;
+    await this.prom?.close();
+    this.prom = undefined;
+    this.promStatus = listen === undefined ? undefined : { listen };
+    const addr = listen === undefined ? undefined : parseListenAddress(listen);
+    if (!addr || !this.promStatus) return;
+    try {
+      this.prom = await startPrometheusExporter({ ...addr, labels: { hostname: this.hostname } });
+      this.promStatus.url = this.prom.url;
+      if (isLoopback(addr.host)) this.logger.info(`Prometheus metrics on ${this.prom.url}`);
+      else this.logger.warn(`Prometheus metrics on ${this.prom.url}: reachable from other machines (metrics_listen is not a loopback address; a firewall should limit it to the scraper)`);
+    } catch (err) {
+      this.promStatus.error = (err as Error).message;
+      this.logger.error(`metrics_listen ${listen}: cannot serve Prometheus metrics: ${(err as Error).message}; change metrics_listen (a free port) or set it to null`);
+    }
+  }
+
+  private write(points: MetricPoint[]): void {
+    this.hub.write(points);
+    this.prom?.observe(points);
+  }
+
+  prometheus(): PrometheusStatus | undefined {
+    return this.promStatus && { ...this.promStatus };
   }
 
   tick(s: TickState, r: ActResult, t: NonNullable<StatusSnapshot["lastTick"]>): void {
     const o = s.observation;
     const now = this.clock();
-    this.hub.write([
+    this.write([
       daemonPoint({
         uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority,
         host: s.host && { cpuModel: s.host.cpuModel, os: s.host.os, kernel: s.host.kernel, arch: s.host.arch, dockerFs: s.host.dockerRoot?.fsType, cpuCores: s.host.cpuCores, memTotalBytes: s.host.memTotalBytes },
@@ -73,27 +108,28 @@ export class DaemonMetrics {
   pilotEvent(event: "started" | "paused" | "resumed", pilot: { name: string; createdAtMs?: number }, reason: string): void {
     const now = this.clock();
     const uptime = event === "started" || pilot.createdAtMs === undefined ? 0 : (now - pilot.createdAtMs) / 1000;
-    this.hub.write([pilotEventPoint({ event, name: pilot.name, uptimeSeconds: uptime, reason: event === "started" ? undefined : reason }, now)]);
+    this.write([pilotEventPoint({ event, name: pilot.name, uptimeSeconds: uptime, reason: event === "started" ? undefined : reason }, now)]);
   }
 
   pilotFinished(rec: PilotRecord): void {
     const killed = rec.reason !== "exited" && rec.reason !== "never_started";
     const exitCode = rec.exitCode ?? undefined;
-    this.hub.write([
+    this.write([
       containerPoint({ name: rec.name, started: rec.reason !== "never_started", killed, uptimeSeconds: rec.uptimeSeconds, reason: rec.reason, exitCode }, rec.endedAtMs),
       pilotEventPoint({ event: killed ? "killed" : "exited", name: rec.name, uptimeSeconds: rec.uptimeSeconds, reason: rec.reason, exitCode }, rec.endedAtMs),
     ]);
   }
 
   pull(image: string, ok: boolean, durationMs: number, error?: string): void {
-    this.hub.write([imagePullPoint({ image, ok, durationMs, error }, this.clock())]);
+    this.write([imagePullPoint({ image, ok, durationMs, error }, this.clock())]);
   }
 
   stats(): SinkStats[] {
     return this.hub.stats();
   }
 
-  close(): Promise<void> {
-    return this.hub.close(5000);
+  async close(): Promise<void> {
+    await Promise.all([this.hub.close(5000), this.prom?.close()]);
+    this.prom = undefined;
   }
 }

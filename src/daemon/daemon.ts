@@ -169,7 +169,7 @@ export class Daemon {
       observation: this.observation(),
       decision: { start: this.lastDecision?.start ?? 0, explain: this.lastDecision?.explain ?? [] },
       lastTick: this.lastTick,
-      metrics: this.metrics.stats(),
+      metrics: this.metrics.stats(), prometheus: this.metrics.prometheus(),
       remote: this.configStore.status(),
       configSources: this.configStore.current.sources,
     };

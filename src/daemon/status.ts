@@ -34,6 +34,8 @@ export interface StatusSnapshot {
   decision: { start: number; explain: readonly string[] };
   lastTick?: { atMs: number; durationMs: number; apiCalls: number; cause: string };
   metrics: { target: string; buffered: number; delivered: number; dropped: number; lastError?: string }[];
+  /** The Prometheus endpoint (metrics_listen), when set. */
+  prometheus?: { listen: string; url?: string; error?: string };
   remote?: Record<string, unknown>;
   configSources?: Record<string, string>;
 }

@@ -6,6 +6,8 @@ export { createBufferedSink, realTimers, SINK_DEFAULTS, type SinkOptions, type T
 export { createInfluxTransport, type SendOutcome, type Transport } from "./influx-transport.js";
 export { MetricsHub, type HubOptions } from "./metrics-hub.js";
 export { toLine } from "./line-protocol.js";
+export { startPrometheusExporter, type PrometheusExporter, type ExporterOptions } from "./prometheus-exporter.js";
+export { PROM_METRICS, promTable, promUpdates, type PromMetricSpec, type PromUpdate } from "./prometheus-mapping.js";
 export {
   SERIES, seriesTable, fieldType, boolTag,
   daemonPoint, measurementPoint, containerPoint, hostPoint, pilotEventPoint, imagePullPoint, tickPoint, metricsPoints,

@@ -6,9 +6,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { BIN } from "../helpers/cli.js";
+import { BIN, planctonctl } from "../helpers/cli.js";
 import { spawnDaemon, waitForLine } from "../helpers/daemon-process.js";
 import { removeInstance, requireDocker, uniquePrefix } from "../helpers/docker.js";
+import { waitFor } from "../helpers/wait.js";
 
 const instance = uniquePrefix("logfmt");
 // A registry that refuses at once: the pull fails fast, without network.
@@ -30,7 +31,7 @@ after(async () => {
 // [2026-12-01T10:40:12.345+0100] WARN: message key=value ...
 const TEXT_LINE = /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): \S/;
 
-test("text by default: one readable line per record, in the pipe and in current.log; the pull error said once", async () => {
+test("text by default: one readable line per record, in the pipe and in current.log; the pull error said once; status has the machine", async () => {
   const sub = path.join(dir, "text");
   const config = path.join(dir, "text.yaml");
   await writeFile(config, CONFIG(""));
@@ -41,6 +42,12 @@ test("text by default: one readable line per record, in the pipe and in current.
     assert.match(pull, /^\[[^\]]+\] WARN: pull of 127\.0\.0\.1:9\/plancton-no-such-image:x failed and no local copy: no new pilot until it succeeds: \S/);
     assert.match(pull, / image=127\.0\.0\.1:9\/plancton-no-such-image:x$/, "the image as key=value, and nothing else after it");
     assert.doesNotMatch(pull, /err=/, "the error is in the message: not repeated as an extra");
+    // The status of this real daemon has the machine's facts (systeminformation).
+    const status = await waitFor("status with the machine line", async () => {
+      const r = await planctonctl([...d.flags, "status"]);
+      return r.code === 0 && /^machine: +\S.* \(\d+ CPUs.*\), .* RAM, .*, kernel \S+ \S+, Docker data root \/\S+ on \w+ \(.+\)$/m.test(r.stdout) ? r.stdout : undefined;
+    }, 60_000, 500);
+    assert.match(status, /^machine: /m);
     const started = await waitForLine(d, /plancton .* started/, "the start line");
     assert.match(started, /^\[[^\]]+\] INFO: plancton \S+ started \(instance [^)]+\) version=\S+ config=\S+ instance=\S+$/);
   } finally {
