@@ -49,6 +49,19 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+/**
+ * The four modules of systeminformation used here, not its index: the index loads every
+ * module (audio, wifi, printers, ...) and costs the daemon ~10 MiB of RSS, these ~3 MiB.
+ * (The package has no "exports" map; lib/ is its layout since v4.)
+ */
+async function loadSystemInfo(): Promise<SystemInfoLike> {
+  const [cpu, mem, osi, fs] = await Promise.all([
+    import("systeminformation/lib/cpu.js"), import("systeminformation/lib/memory.js"),
+    import("systeminformation/lib/osinfo.js"), import("systeminformation/lib/filesystem.js"),
+  ]);
+  return { cpu: () => cpu.default.cpu(), mem: () => mem.default.mem(), osInfo: () => osi.default.osInfo(), fsSize: () => fs.default.fsSize() };
+}
+
 /** The mount holding `dir`: the longest mount point that is `dir` or one of its parents. */
 export function mountOf<T extends { mount: string }>(mounts: readonly T[], dir: string): T | undefined {
   const inside = (m: string) => m === "/" || dir === m || dir.startsWith(m.endsWith("/") ? m : `${m}/`);
@@ -58,7 +71,7 @@ export function mountOf<T extends { mount: string }>(mounts: readonly T[], dir: 
 /** Never throws and never takes much longer than timeoutMs: what is missing falls back to node:os. */
 export async function gatherHostInfo(opts: GatherOptions = {}): Promise<HostInfo> {
   const ms = opts.timeoutMs ?? 5000;
-  const si = opts.si ?? (await within(import("systeminformation").then((m) => m.default as SystemInfoLike), ms));
+  const si = opts.si ?? (await within(loadSystemInfo(), ms));
   const [cpu, mem, osi, fs] = await Promise.all([
     si ? within(si.cpu(), ms) : undefined,
     si ? within(si.mem(), ms) : undefined,

@@ -28,14 +28,18 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The built daemon on a config of CONFIG(extra), in its own dirs under dir/name. */
+async function daemonWith(name: string, extra: string) {
+  const config = path.join(dir, `${name}.yaml`);
+  await writeFile(config, CONFIG(extra));
+  return spawnDaemon(path.join(dir, name), config);
+}
+
 // [2026-12-01T10:40:12.345+0100] WARN: message key=value ...
 const TEXT_LINE = /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): \S/;
 
 test("text by default: one readable line per record, in the pipe and in current.log; the pull error said once; status has the machine", async () => {
-  const sub = path.join(dir, "text");
-  const config = path.join(dir, "text.yaml");
-  await writeFile(config, CONFIG(""));
-  const d = await spawnDaemon(sub, config);
+  const d = await daemonWith("text", "");
   try {
     const pull = await waitForLine(d, /pull of .* failed/, "the failed pull's warning");
     assert.match(pull, TEXT_LINE);
@@ -61,10 +65,7 @@ test("text by default: one readable line per record, in the pipe and in current.
 });
 
 test("log_format: json keeps pino's JSON lines for log shippers", async () => {
-  const sub = path.join(dir, "json");
-  const config = path.join(dir, "json.yaml");
-  await writeFile(config, CONFIG("log_format: json\n"));
-  const d = await spawnDaemon(sub, config);
+  const d = await daemonWith("json", "log_format: json\n");
   try {
     const pull = JSON.parse(await waitForLine(d, /pull of .* failed/, "the failed pull's warning")) as Record<string, unknown>;
     assert.equal(pull.level, 40);
