@@ -6,49 +6,14 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import pino, { type Logger } from "pino";
-import { prettyFactory } from "pino-pretty";
 import roll from "pino-roll";
+import { textStream } from "./log-text.js";
 
 export type { Logger };
 
 export type LogFormat = "text" | "json";
 
 export interface LoggerOptions { logdir?: string; stderr: boolean; level: string; format?: LogFormat }
-
-/** Keys every record has; the rest are printed as key=value after the message. */
-const OWN_KEYS = new Set(["level", "time", "msg", "pid", "hostname"]);
-
-/** A value as it reads in `key=value`: a string bare unless it has a space, quote or `=`; the rest as JSON. */
-function kv(value: unknown): string {
-  if (typeof value !== "string") return JSON.stringify(value) ?? String(value);
-  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
-}
-
-/** One JSON record to one text line (the trailing newline included). */
-export function textFormatter(colorize: boolean): (jsonLine: string) => string {
-  const pretty = prettyFactory({
-    colorize,
-    translateTime: "SYS:yyyy-mm-dd'T'HH:MM:ss.lo",
-    ignore: "pid,hostname",
-    hideObject: true,
-    messageFormat: (log, messageKey) => {
-      // One record, one line: a multi-line message (a config error's list) is joined.
-      const msg = String(log[messageKey] ?? "").replace(/\s*\n\s*/g, " | ");
-      const extras = Object.entries(log).filter(([k]) => k !== messageKey && !OWN_KEYS.has(k)).map(([k, v]) => `${k}=${kv(v)}`);
-      return [msg, ...extras].join(" ");
-    },
-  });
-  return (line) => {
-    const out = pretty(line);
-    return out.endsWith("\n") ? out : `${out}\n`;
-  };
-}
-
-/** A pino stream that writes each record as a text line to `dest`. */
-function textStream(dest: { write(s: string): unknown }, colorize: boolean): pino.DestinationStream {
-  const format = textFormatter(colorize);
-  return { write: (line: string) => void dest.write(format(line)) };
-}
 
 export async function createLogger(opts: LoggerOptions): Promise<Logger> {
   const text = (opts.format ?? "text") === "text";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { textFormatter } from "../../src/daemon/logger.js";
+import { textFormatter } from "../../src/daemon/log-text.js";
 
 const line = (rec: Record<string, unknown>) => textFormatter(false)(JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 2, 3, 4, 5, 6), pid: 7, hostname: "h", ...rec }));
 
