@@ -41,6 +41,7 @@ export class DaemonMetrics {
   private readonly clock: () => number;
   private prom?: PrometheusExporter;
   private promStatus?: PrometheusStatus;
+  private listening: Promise<void> = Promise.resolve();
 
   constructor(private readonly hostname: string, private readonly logger: Logger, clock: () => number = Date.now) {
     this.hub = new MetricsHub(hostname);
@@ -52,7 +53,10 @@ export class DaemonMetrics {
       maxBufferedPoints: config.metrics_buffer_points,
       onError: (msg) => this.logger.warn(`metrics: ${msg} (points are kept and retried)`),
     });
-    await this.listen(config.metrics_listen === null ? undefined : String(config.metrics_listen));
+    // Serialized: two quick reloads must not leave two servers listening.
+    const listen = config.metrics_listen === null ? undefined : String(config.metrics_listen);
+    this.listening = this.listening.then(() => this.listen(listen));
+    await this.listening;
   }
 
   /** (Re)starts the Prometheus endpoint when metrics_listen changed; a failure is logged, never thrown. */
@@ -129,6 +133,7 @@ export class DaemonMetrics {
   }
 
   async close(): Promise<void> {
+    await this.listening;
     await Promise.all([this.hub.close(5000), this.prom?.close()]);
     this.prom = undefined;
   }

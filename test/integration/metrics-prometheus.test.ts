@@ -2,6 +2,7 @@
 // carries the figures of the InfluxDB series (pilots, the owner's CPU, status, events),
 // on loopback; a remote config cannot open it on another address.
 import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { formatStatus } from "../../src/cli/format.js";
@@ -91,10 +92,21 @@ describe("metrics_listen serves /metrics", () => {
     assert.match(status, /^machine: +Test CPU 9000 \(4 CPUs, 2 cores\), 8 GiB RAM, Debian GNU\/Linux 12, kernel 6\.1\.0-test x64, Docker data root \/var\/lib\/docker on ext4 \(\/dev\/vda\)$/m);
   });
 
-  test("stopping the daemon closes the port", async () => {
-    const url = h.daemon.snapshot().prometheus!.url!;
+  test("a live edit moves the endpoint; metrics_listen: null closes it; so does a stop", async () => {
+    const first = h.daemon.snapshot().prometheus!.url!;
+    const text = await readFile(h.configFile, "utf8");
+    await writeFile(h.configFile, text.replace(/^metrics_listen: .*$/m, 'metrics_listen: ":0"'));
+    const moved = await waitFor("a new endpoint", () => { const u = h.daemon.snapshot().prometheus?.url; return u !== undefined && u !== first ? u : undefined; }, 30_000);
+    await assert.rejects(fetch(first, { signal: AbortSignal.timeout(10_000) }), "the old port is closed");
+    // A new endpoint has the figures from the next loop on (main_sleep: 1 here).
+    await waitFor("the gauges on the new endpoint", async () => one(await scrape(moved), "plancton_daemon_containers")[0]?.value === 2, 30_000, 250);
+    await writeFile(h.configFile, text.replace(/^metrics_listen: .*$/m, "metrics_listen: null"));
+    await waitFor("no endpoint", () => h.daemon.snapshot().prometheus === undefined, 30_000);
+    await assert.rejects(fetch(moved, { signal: AbortSignal.timeout(10_000) }));
+    await writeFile(h.configFile, text);
+    const again = await waitFor("the endpoint back", () => h.daemon.snapshot().prometheus?.url, 30_000);
     await h.stopDaemon();
-    await assert.rejects(fetch(url, { signal: AbortSignal.timeout(10_000) }));
+    await assert.rejects(fetch(again, { signal: AbortSignal.timeout(10_000) }));
   });
 });
 
