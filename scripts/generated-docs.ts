@@ -11,7 +11,8 @@ const PROMETHEUS_INTRO = `## Prometheus
 With \`metrics_listen: "127.0.0.1:9857"\` (local config.yaml only) the daemon also serves
 \`http://127.0.0.1:9857/metrics\`, with the same figures, derived from the table above by
 \`src/metrics/prometheus-mapping.ts\`: a field of a state series is a gauge holding the last
-value written (each loop), a string field is a gauge set to 1 in a label holding its value,
+value written (each loop, so after a start or an edit of the key they appear with the next
+loop), a string field is a gauge set to 1 in a label holding its value,
 an event series (container, pilot_event, image_pull) is a counter of events plus a \`_sum\`
 counter of its durations. Left out: the pilot \`name\` tag (one series per pilot would grow
 without end), and \`exit_code\` and \`error\` of events. A port alone ("9857") listens on
