@@ -1,7 +1,7 @@
 // What each planctonctl command does. Each returns the process exit code.
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { closeSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,8 +12,9 @@ import { clearControl, readControl, setControl } from "../daemon/control-files.j
 import type { PilotRecord } from "../daemon/history.js";
 import { HistoryLog } from "../daemon/history.js";
 import { instanceLabels, instanceOf } from "../daemon/labels.js";
-import { readPidState } from "../daemon/pidfile.js";
-import { pilotLogFile } from "../daemon/pilot-logs.js";
+import { procIdentity, readPidState, isSameProcess } from "../daemon/pidfile.js";
+import { readPilotLog } from "../daemon/pilot-logs.js";
+import { openForWriteSync } from "../daemon/safe-open.js";
 import { queryStatus, STATUS_SOCKET } from "../daemon/status-server.js";
 import { PACKAGE_ROOT } from "../daemon/version.js";
 import type { StatusSnapshot } from "../daemon/status.js";
@@ -41,7 +42,7 @@ export async function start(p: ResolvedPaths): Promise<number> {
     say(`plancton is already running with PID ${pid.pid}`);
     return 0;
   }
-  if (pid.state === "stale") await rm(p.pidfile, { force: true });
+  // A stale pidfile is left to the daemon: it replaces it once it holds the pidfile's lock.
   try {
     await loadConfigFile(p.configFile);
   } catch (err) {
@@ -51,9 +52,16 @@ export async function start(p: ResolvedPaths): Promise<number> {
     }
     throw err;
   }
-  await mkdir(p.logdir, { recursive: true });
   const startLog = path.join(p.logdir, "start.log");
-  const out = openSync(startLog, "w");
+  let out: number;
+  try {
+    const { checkDaemonDirs } = await import("../daemon/run-foreground.js");
+    await checkDaemonDirs(p);
+    out = openForWriteSync(startLog, "truncate");
+  } catch (err) {
+    fail(`not starting: ${(err as Error).message}`);
+    return 2;
+  }
   const bin = path.join(PACKAGE_ROOT, "bin", "planctonctl");
   const child = spawn(process.execPath, [bin, ...pathsToArgs(p), "nodaemon"], { detached: true, stdio: ["ignore", out, out], env: { ...process.env, PLANCTON_DETACHED: "1" } });
   closeSync(out);
@@ -94,22 +102,20 @@ export async function stop(p: ResolvedPaths, quiet = false): Promise<number> {
     } else if (!quiet) say("plancton is not running");
     return 0;
   }
+  const id = procIdentity(pid.pid);
   process.kill(pid.pid, "SIGTERM");
   if (!quiet) process.stdout.write(`stopping plancton (PID ${pid.pid})`);
-  const ok = await waitExit(pid.pid, 60_000, !quiet);
+  const ok = await waitExit(pid.pid, id, 60_000, !quiet);
   if (!quiet) say(ok ? " stopped; pilots keep running" : " still running after 60 s");
   return ok ? 0 : 1;
 }
 
-async function waitExit(pid: number, timeoutMs: number, dots: boolean): Promise<boolean> {
+/** Waits until the process `id` describes is gone (its PID may meanwhile be reused). */
+async function waitExit(pid: number, id: ReturnType<typeof procIdentity>, timeoutMs: number, dots: boolean): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let nextDot = Date.now() + 1000;
   while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
+    if (id === undefined || !isSameProcess(pid, id)) return true;
     if (dots && Date.now() >= nextDot) {
       process.stdout.write(".");
       nextDot += 1000;
@@ -140,8 +146,9 @@ export async function status(p: ResolvedPaths, json: boolean): Promise<number> {
     say(JSON.stringify({ running: pid.state === "running", state, pid: pid.state === "absent" ? null : pid.pid, control, pilots }));
   } else {
     say(`plancton: ${state}`);
-    const flags = Object.entries(control).filter(([, v]) => v).map(([k]) => k);
+    const flags = Object.entries(control).filter(([k, v]) => v === true && k !== "ignored").map(([k]) => k);
     if (flags.length) say(`control files: ${flags.join(", ")}`);
+    for (const w of control.ignored ?? []) say(`control file ${w}`);
     say(typeof pilots === "string" ? `pilots: unknown (${pilots})` : `pilots: ${pilots.length} (${pilots.map((x) => `${x.name} ${x.state}`).join(", ") || "none"})`);
   }
   return pid.state === "running" ? 0 : 3;
@@ -194,7 +201,7 @@ export async function forceStop(p: ResolvedPaths): Promise<number> {
   if (pid.state === "running") {
     await setControl(p.rundir, "forceStop");
     process.stdout.write(`force-stop: killing every pilot, then stopping PID ${pid.pid}`);
-    const ok = await waitExit(pid.pid, 120_000, true);
+    const ok = await waitExit(pid.pid, procIdentity(pid.pid), 120_000, true);
     say(ok ? " done" : " still running after 120 s");
     return ok ? 0 : 1;
   }
@@ -229,7 +236,7 @@ export async function logs(p: ResolvedPaths, pilot: string, follow: boolean, tai
   }
   if (match.length === 0) {
     // A finished pilot: the tail the daemon kept when it removed it.
-    const kept = await readFile(pilotLogFile(p.logdir, pilot), "utf8").catch(() => undefined);
+    const kept = await readPilotLog(p.logdir, pilot);
     if (kept === undefined) {
       fail(`no pilot named or with id "${pilot}", running or kept in ${path.join(p.logdir, "pilots")} (see planctonctl history)`);
       return 1;

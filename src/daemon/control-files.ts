@@ -1,18 +1,25 @@
 // The control files in rundir that planctonctl writes and the daemon obeys. They are
-// plain files (0644) in a 0700 directory, so they survive a daemon restart.
-import { chmod, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+// plain files (0644) in a 0700 directory, so they survive a daemon restart. One that is
+// not a regular file owned by the daemon's user or root is ignored, with a warning.
+import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { ensureOwnDir, RUNDIR_MODE } from "./own-dirs.js";
+import { replaceFile } from "./safe-open.js";
 
 export const CONTROL_FILES = { drain: "drain", drainStop: "stop", forceStop: "force-stop" } as const;
 export type ControlName = keyof typeof CONTROL_FILES;
 
-export interface ControlState { draining: boolean; drainStop: boolean; forceStop: boolean }
+export interface ControlState {
+  draining: boolean;
+  drainStop: boolean;
+  forceStop: boolean;
+  /** Control files present but not obeyed, each with why (absent when none). */
+  ignored?: string[];
+}
 
+/** Refuses (UnsafeDirError) a rundir the daemon's user does not own, or others can write. */
 export async function ensureRundir(rundir: string): Promise<void> {
-  const created = await mkdir(rundir, { recursive: true, mode: 0o700 });
-  if (created !== undefined) return;
-  // Never chmod a directory we did not make (think --rundir /tmp); refuse a shared one.
-  if ((await stat(rundir)).mode & 0o022) throw new Error(`${rundir} is writable by others: give Plancton a run directory of its own (--rundir)`);
+  await ensureOwnDir(rundir, "rundir", RUNDIR_MODE, "--rundir");
 }
 
 export async function readControl(rundir: string): Promise<ControlState> {
@@ -22,16 +29,29 @@ export async function readControl(rundir: string): Promise<ControlState> {
   } catch {
     // no rundir yet: no control file
   }
-  const has = (n: ControlName) => names.includes(CONTROL_FILES[n]);
-  const drainStop = has("drainStop");
-  return { draining: has("drain") || drainStop, drainStop, forceStop: has("forceStop") };
+  const uid = process.getuid?.() ?? 0;
+  const ignored: string[] = [];
+  const has = async (n: ControlName): Promise<boolean> => {
+    if (!names.includes(CONTROL_FILES[n])) return false;
+    const file = path.join(rundir, CONTROL_FILES[n]);
+    const st = await lstat(file).catch(() => undefined);
+    if (st === undefined) return false; // removed meanwhile
+    if (!st.isFile()) ignored.push(`${file} is not a regular file: ignored (remove it)`);
+    else if (st.uid !== uid && st.uid !== 0) ignored.push(`${file} belongs to uid ${st.uid}, neither the daemon's user (uid ${uid}) nor root: ignored (remove it)`);
+    else return true;
+    return false;
+  };
+  const drainStop = await has("drainStop");
+  const drain = await has("drain");
+  const forceStop = await has("forceStop");
+  const state: ControlState = { draining: drain || drainStop, drainStop, forceStop };
+  if (ignored.length > 0) state.ignored = ignored;
+  return state;
 }
 
 export async function setControl(rundir: string, name: ControlName): Promise<void> {
   await ensureRundir(rundir);
-  const file = path.join(rundir, CONTROL_FILES[name]);
-  await writeFile(file, `${new Date().toISOString()}\n`, { mode: 0o644 });
-  await chmod(file, 0o644);
+  await replaceFile(path.join(rundir, CONTROL_FILES[name]), `${new Date().toISOString()}\n`, 0o644);
 }
 
 export async function clearControl(rundir: string, name: ControlName): Promise<void> {

@@ -14,6 +14,7 @@ import { EngineUnavailableError, pilotName, type ContainerEngine, type PilotInfo
 import { act } from "./act.js";
 import { ensureRundir, readControl, clearControl, type ControlState } from "./control-files.js";
 import { HistoryLog, type PilotRecord } from "./history.js";
+import { ensureLogdir } from "./own-dirs.js";
 import { instanceLabels, instanceOf } from "./labels.js";
 import type { Logger } from "./logger.js";
 import { keepPilotLog } from "./pilot-logs.js";
@@ -106,7 +107,9 @@ export class Daemon {
       this.reportWarnings(this.configStore.current);
     });
     await ensureRundir(this.opts.rundir);
+    await ensureLogdir(this.opts.logdir);
     this.control = await readControl(this.opts.rundir);
+    this.warnIgnored([], this.control);
     this.controlWatcher = watch(this.opts.rundir, { depth: 0, ignoreInitial: true });
     this.controlWatcher.on("all", (_e, file) => {
       if (!file.endsWith(".sock")) void this.controlChanged();
@@ -412,11 +415,17 @@ export class Daemon {
     for (const w of warnings) this.logger.warn(w);
   }
 
+  /** A control file the daemon does not obey (not ours, not a file) is said once. */
+  private warnIgnored(before: string[], next: ControlState): void {
+    for (const w of next.ignored ?? []) if (!before.includes(w)) this.logger.warn(w);
+  }
+
   /** Re-reads the control files; reads are serialized so the last one wins. */
   private controlChanged(): Promise<void> {
     this.controlRead = this.controlRead.then(async () => {
       const next = await readControl(this.opts.rundir);
       if (JSON.stringify(next) === JSON.stringify(this.control)) return;
+      this.warnIgnored(this.control.ignored ?? [], next);
       this.control = next;
       this.logger.info(next, "control files changed");
       void this.lock.request({ relist: true, allowStart: true, cause: "control" });

@@ -1,7 +1,9 @@
 // Finished pilots, kept as JSON lines in logdir with a size bound and rotation, for
-// `planctonctl history`.
-import { appendFile, readFile, rename, stat, mkdir, rm } from "node:fs/promises";
+// `planctonctl history`. Opened without following links (safe-open.ts), mode 0640.
+import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { LOGDIR_MODE } from "./own-dirs.js";
+import { openForWrite, readNoFollow } from "./safe-open.js";
 
 export interface PilotRecord {
   id: string;
@@ -32,13 +34,8 @@ export class HistoryLog {
     await this.writing;
     const out: PilotRecord[] = [];
     for (let i = this.keep; i >= 0; i--) {
-      const file = i === 0 ? this.file : `${this.file}.${i}`;
-      let text = "";
-      try {
-        text = await readFile(file, "utf8");
-      } catch {
-        continue;
-      }
+      const text = await readNoFollow(i === 0 ? this.file : `${this.file}.${i}`);
+      if (text === undefined) continue;
       for (const line of text.split("\n")) {
         if (!line) continue;
         try {
@@ -53,12 +50,18 @@ export class HistoryLog {
   }
 
   private async appendNow(record: PilotRecord): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const size = await stat(this.file).then((s) => s.size, () => 0);
+    await mkdir(path.dirname(this.file), { recursive: true, mode: LOGDIR_MODE });
+    const size = await lstat(this.file).then((s) => s.size, () => 0);
     if (size > this.maxBytes) await this.rotate();
-    await appendFile(this.file, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+    const fh = await openForWrite(this.file, "append");
+    try {
+      await fh.appendFile(`${JSON.stringify(record)}\n`);
+    } finally {
+      await fh.close();
+    }
   }
 
+  // rename and rm act on the names themselves: a link there is moved or removed, not followed.
   private async rotate(): Promise<void> {
     await rm(`${this.file}.${this.keep}`, { force: true });
     for (let i = this.keep - 1; i >= 1; i--) await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);

@@ -8,6 +8,7 @@ declare module "pino-roll" {
     symlink?: boolean;
     mkdir?: boolean;
     limit?: { count?: number; removeOtherLogFiles?: boolean };
+    mode?: number;
   }
   export default function roll(options: PinoRollOptions): Promise<DestinationStream>;
 }
