@@ -9,6 +9,54 @@ import { seededRandom } from "../helpers/policy-sim.js";
 /** mulberry32, the suite's seeded PRNG (shared with the policy simulator). */
 export const prng = seededRandom;
 
+type Rnd = () => number;
+const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+const int = (rnd: Rnd, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+
+export const EXPRESSION_KEYS = ["max_docks", "spawn_when", "max_pilots", "evict_when"] as const;
+
+/** A valid config touching most keys (the field config's shape, plus the new keys). */
+export function baseConfig(image: string, prefix: string): Record<string, unknown> {
+  return {
+    docker_image: image,
+    container_prefix: prefix,
+    pilot_cpu_priority: "normal",
+    max_dock_mem: "32MiB",
+    max_dock_swap: 0,
+    max_docks: "min(ncpus - 1, ram_bytes / max_dock_mem)",
+    cpus_per_dock: 1,
+    docks_per_loop: 2,
+    launch_concurrency: 2,
+    main_sleep: 5,
+    grace_kill: 10,
+    grace_spawn: 20,
+    max_ttl: 500,
+    updateconfig: 10,
+    image_expiration: "12h",
+    docker_cmd: ["sleep", "600"],
+    binds: ["/etc/hosts:/etc/hosts2:ro"],
+    devices: [{ PathOnHost: "/dev/null", PathInContainer: "/dev/null2", CgroupPermissions: "rwm" }],
+    capabilities: ["SYS_ADMIN", "-NET_RAW"],
+    security_opts: ["apparmor:docker-default"],
+    user_group: "0:0",
+    docker_privileged: false,
+    network_mode: "bridge",
+    docker_env: { SITE: "fault-suite" },
+    spawn_when: "cpu_owner_5m < 0.5 and disk_free_ratio > 0.1",
+    max_pilots: "ncpus",
+    evict_when: "mem_available_ratio < 0.05",
+    schedule: ["Mon-Sun 00:00-24:00"],
+    schedule_drain: false,
+    min_free_mem: "5%",
+    suspend_grace: 0,
+    resume_after: 60,
+    overhead_margin: 10,
+    sample_interval: 2,
+    metrics_buffer_points: 1000,
+  };
+}
+
+
 const UNICODE = ["ñ", "日本語", "😀", "\u202e", "\u200b", "\u0000", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "Ω", "\ufeff", "ｎｃｐｕｓ", "e\u0301", "\ud83d"];
 const NUMBERS = [0, -0, 1, -1, 2.5, -7.25, 1e308, -1e308, 1.7976931348623157e308, 5e-324, 2 ** 31, 2 ** 31 - 1, 2 ** 53 + 2, 9007199254740991, -9007199254740991, 2 ** 64, 1e21, 0.1, Infinity, -Infinity, NaN];
 const STRINGS = ["", " ", "0", "-1", "1e309", "90s", "5m", "-5m", "1 d", "30d", "9999999d", "∞", "2GiB", "-1KB", "1e400B", "10%", "200%", "true", "null", "~", "ncpus", "a:b:c:d", "/", "x".repeat(5000)];

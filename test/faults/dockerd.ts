@@ -1,19 +1,48 @@
-// Stopping and starting the REAL dockerd of this machine (no systemd here: it runs
-// detached, started by scripts/prepare-host.sh). Used only by the fault suite, which
-// runs alone: stopping dockerd stops every container of the host.
-// restoreDockerd() is safe to call at any time (after/finally, signal handlers): it
-// starts dockerd exactly as prepare-host.sh does when Docker does not answer.
+// The fault suite's OWN dockerd: a private engine (its own socket, data root, exec root,
+// pidfile and containerd, no bridge, no iptables) started for the run by run.ts, so the
+// suite can stop and restart Docker under the daemon without touching the host's shared
+// dockerd or anybody else's containers. run.ts writes its description to a JSON file
+// named by PLANCTON_FAULTS_DOCKERD and points DOCKER_HOST at its socket; the tests read
+// it back with privateDockerd().
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Docker from "dockerode";
 
-export const DOCKER_SOCK = "/var/run/docker.sock";
-const PIDFILE = "/var/run/docker.pid";
-/** Exactly prepare-host.sh's line. */
-const START_DOCKERD = "nohup setsid dockerd >/var/log/dockerd-plancton.log 2>&1 </dev/null &";
+export interface PrivateDockerd {
+  dir: string;
+  socket: string;
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  log: string;
+  args: string[];
+}
+
+export const DESCRIPTION_ENV = "PLANCTON_FAULTS_DOCKERD";
+
+export function describeDockerd(dir: string): PrivateDockerd {
+  const d = { dir, socket: path.join(dir, "docker.sock"), dataRoot: path.join(dir, "data"), execRoot: path.join(dir, "exec"), pidfile: path.join(dir, "docker.pid"), log: path.join(dir, "dockerd.log") };
+  // A containerd namespace of its own too: if a system containerd runs, dockerd uses it.
+  const ns = `plancton-faults-${path.basename(dir)}`;
+  const args = ["-H", `unix://${d.socket}`, "--data-root", d.dataRoot, "--exec-root", d.execRoot, "--pidfile", d.pidfile, "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false", "--containerd-namespace", ns, "--containerd-plugins-namespace", `${ns}-plugins`];
+  return { ...d, args };
+}
+
+/** The private dockerd run.ts started, or a clear error (the suite never falls back to the shared one). */
+export function privateDockerd(): PrivateDockerd {
+  const file = process.env[DESCRIPTION_ENV];
+  if (!file || !existsSync(file)) throw new Error(`no private dockerd: run the fault suite with \`npm run test:faults\` (it starts one; it never restarts the host's dockerd)`);
+  return JSON.parse(readFileSync(file, "utf8")) as PrivateDockerd;
+}
+
+export function saveDescription(d: PrivateDockerd): string {
+  const file = path.join(d.dir, "dockerd.json");
+  writeFileSync(file, `${JSON.stringify(d)}\n`);
+  return file;
+}
 
 function isDockerd(pid: number): boolean {
   try {
@@ -23,27 +52,21 @@ function isDockerd(pid: number): boolean {
   }
 }
 
-/** dockerd's PID: its pidfile when it names a live dockerd, else a scan of /proc. */
-export async function dockerdPid(): Promise<number | undefined> {
+/** The private dockerd's PID, from its own pidfile. */
+export async function dockerdPid(d: PrivateDockerd): Promise<number | undefined> {
   try {
-    const pid = Number.parseInt((await readFile(PIDFILE, "utf8")).trim(), 10);
-    if (Number.isInteger(pid) && pid > 0 && isDockerd(pid)) return pid;
+    const pid = Number.parseInt((await readFile(d.pidfile, "utf8")).trim(), 10);
+    return Number.isInteger(pid) && pid > 0 && isDockerd(pid) ? pid : undefined;
   } catch {
-    // no pidfile
+    return undefined;
   }
-  for (const entry of await readdir("/proc")) {
-    const pid = Number(entry);
-    if (Number.isInteger(pid) && pid > 0 && isDockerd(pid)) return pid;
-  }
-  return undefined;
 }
 
-/** One ping on the real socket, bounded by timeoutMs. */
-export async function dockerAnswers(timeoutMs = 3000): Promise<boolean> {
-  if (!existsSync(DOCKER_SOCK)) return false;
-  const d = new Docker({ socketPath: DOCKER_SOCK, timeout: timeoutMs });
+/** One ping on the private socket, bounded by timeoutMs. */
+export async function dockerAnswers(d: PrivateDockerd, timeoutMs = 3000): Promise<boolean> {
+  if (!existsSync(d.socket)) return false;
   try {
-    await d.ping();
+    await new Docker({ socketPath: d.socket, timeout: timeoutMs }).ping();
     return true;
   } catch {
     return false;
@@ -58,91 +81,53 @@ async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, 
   }
 }
 
-/** This process and its ancestors (the test runner that spawned this file). */
-function ancestry(): Set<number> {
-  const out = new Set<number>([process.pid]);
-  let pid = process.ppid;
-  while (pid > 1 && !out.has(pid)) {
-    out.add(pid);
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    } catch {
-      break;
-    }
-  }
-  return out;
+/** Starts the private dockerd (unless it answers) and waits until it answers. */
+export async function startDockerd(d: PrivateDockerd, timeoutMs = 90_000): Promise<void> {
+  if (await dockerAnswers(d)) return;
+  const old = await dockerdPid(d);
+  if (old !== undefined) await waitUntil(`the old private dockerd (PID ${old}) to exit`, () => !isDockerd(old), 60_000).catch(() => undefined);
+  await mkdir(d.dir, { recursive: true });
+  const log = openSync(d.log, "a");
+  // Its own session: a Ctrl-C of the test run does not reach it (run.ts stops it).
+  // Its own network namespace too (unshare execs dockerd, same PID): with --bridge=none a
+  // dockerd deletes the host's docker0, which breaks the shared engine's containers.
+  spawn("unshare", ["--net", "dockerd", ...d.args], { detached: true, stdio: ["ignore", log, log] }).unref();
+  closeSync(log);
+  await waitUntil(`the private dockerd to answer on ${d.socket} (log: ${d.log})`, () => dockerAnswers(d), timeoutMs);
 }
 
-/**
- * Who else uses Docker now: other test or benchmark runs (node processes running
- * --test or bench/, outside this run) and running containers not matching `ours`.
- */
-export async function otherDockerUsers(ours: (labels: Record<string, string>) => boolean): Promise<string[]> {
-  const mine = ancestry();
-  const users: string[] = [];
-  for (const entry of await readdir("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0 || mine.has(pid)) continue;
-    let cmd = "";
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-    } catch {
-      continue;
-    }
-    if (/\bnode\b/.test(cmd) && /(--test\b|bench\/)/.test(cmd)) users.push(`process ${pid}: ${cmd.slice(0, 120)}`);
-  }
-  if (await dockerAnswers()) {
-    const d = new Docker({ socketPath: DOCKER_SOCK, timeout: 5000 });
-    for (const c of await d.listContainers({ filters: { status: ["running"] } })) if (!ours(c.Labels)) users.push(`container ${c.Names[0]}`);
-  }
-  return users;
-}
-
-/** SIGTERM to dockerd, then waits for it to exit (it first stops the containers: up to their 10 s stop timeout). */
-export async function stopDockerd(timeoutMs = 120_000): Promise<number> {
-  const pid = await dockerdPid();
-  if (pid === undefined) throw new Error("no dockerd process found: is Docker running? (npm run prepare-host)");
+/** SIGTERM to the private dockerd; waits for it to exit (it first stops its containers). */
+export async function stopDockerd(d: PrivateDockerd, timeoutMs = 120_000): Promise<number> {
+  const pid = await dockerdPid(d);
+  if (pid === undefined) throw new Error(`the private dockerd does not run (pidfile ${d.pidfile}; log ${d.log})`);
   process.kill(pid, "SIGTERM");
-  await waitUntil(`dockerd (PID ${pid}) to exit after SIGTERM`, () => !isDockerd(pid), timeoutMs);
+  await waitUntil(`the private dockerd (PID ${pid}) to exit after SIGTERM`, () => !isDockerd(pid), timeoutMs);
   return pid;
 }
 
-/** Starts dockerd as prepare-host.sh does, unless Docker answers; waits until it answers. */
-export async function startDockerd(timeoutMs = 90_000): Promise<void> {
-  if (await dockerAnswers()) return;
-  // A dockerd still shutting down would refuse to start (its pidfile): let it finish.
-  const old = await dockerdPid();
-  if (old !== undefined) await waitUntil(`the old dockerd (PID ${old}) to exit`, () => !isDockerd(old), 60_000).catch(() => undefined);
-  const child = spawn("bash", ["-c", START_DOCKERD], { stdio: "ignore", detached: true });
-  child.unref();
-  await waitUntil("dockerd to answer on /var/run/docker.sock (log: /var/log/dockerd-plancton.log)", () => dockerAnswers(), timeoutMs);
+/** Mount points under `dir`, deepest first. */
+function mountsUnder(dir: string): string[] {
+  const points = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4]).filter((p): p is string => p !== undefined);
+  return points.filter((p) => p === dir || p.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }
 
-const DATA_ROOT = "/var/lib/docker";
-
 /**
- * With dockerd stopped: unmounts the root filesystems it left mounted for containers whose
- * name matches. A container created (or being removed) while dockerd shuts down keeps its
- * root filesystem mounted; at the next start dockerd's bind mount of its data root hides
- * that mount, and the container can then never be removed ("device or resource busy").
- * Returns the names of the containers concerned.
+ * With the private dockerd stopped: unmounts the root filesystems it left mounted for
+ * containers whose name matches. A container created (or being removed) while dockerd
+ * shuts down keeps its root filesystem mounted; at the next start dockerd's mount of its
+ * data root hides that mount, and the container can then never be removed. Returns the
+ * names of the containers concerned.
  */
-export async function unmountLeftoverRootfs(match: (name: string) => boolean): Promise<string[]> {
-  const mounted = new Set(readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4]).filter((p): p is string => p !== undefined));
+export async function unmountLeftoverRootfs(d: PrivateDockerd, match: (name: string) => boolean): Promise<string[]> {
+  const mounted = new Set(mountsUnder(d.dataRoot));
   const names: string[] = [];
-  let ids: string[] = [];
-  try {
-    ids = await readdir(path.join(DATA_ROOT, "containers"));
-  } catch {
-    return names;
-  }
+  const ids = await readdir(path.join(d.dataRoot, "containers")).catch(() => [] as string[]);
   for (const id of ids) {
     try {
-      const config = JSON.parse(await readFile(path.join(DATA_ROOT, "containers", id, "config.v2.json"), "utf8")) as { Name?: string };
+      const config = JSON.parse(await readFile(path.join(d.dataRoot, "containers", id, "config.v2.json"), "utf8")) as { Name?: string };
       if (!config.Name || !match(config.Name)) continue;
-      const mountId = (await readFile(path.join(DATA_ROOT, "image", "overlay2", "layerdb", "mounts", id, "mount-id"), "utf8")).trim();
-      const merged = path.join(DATA_ROOT, "overlay2", mountId, "merged");
+      const mountId = (await readFile(path.join(d.dataRoot, "image", "overlay2", "layerdb", "mounts", id, "mount-id"), "utf8")).trim();
+      const merged = path.join(d.dataRoot, "overlay2", mountId, "merged");
       if (!mounted.has(merged)) continue;
       spawnSync("umount", [merged], { stdio: "ignore" });
       names.push(config.Name);
@@ -153,25 +138,23 @@ export async function unmountLeftoverRootfs(match: (name: string) => boolean): P
   return names;
 }
 
-/** Same as startDockerd, synchronously, for process exit paths (signals). */
-export function startDockerdSync(): void {
-  const r = spawnSync("bash", ["-c", `timeout 5 docker version >/dev/null 2>&1 || { ${START_DOCKERD} for i in $(seq 1 60); do timeout 5 docker version >/dev/null 2>&1 && break; sleep 1; done; }`], { stdio: "ignore" });
-  void r;
+/** Stops the private dockerd (SIGKILL after a bound), unmounts what it left, removes its directory. */
+export async function destroyDockerd(d: PrivateDockerd): Promise<void> {
+  const pid = await dockerdPid(d);
+  if (pid !== undefined) {
+    process.kill(pid, "SIGTERM");
+    await waitUntil("the private dockerd to exit", () => !isDockerd(pid), 60_000).catch(() => process.kill(pid, "SIGKILL"));
+  }
+  // Its containerd and shims stop with it; what they mounted goes with the directory.
+  for (const m of mountsUnder(d.dir)) spawnSync("umount", ["-l", m], { stdio: "ignore" });
+  await rm(d.dir, { recursive: true, force: true });
 }
 
-/**
- * While dockerd is down because of us, a Ctrl-C of the test run must not leave the
- * machine without Docker: these handlers start it again, then let the signal end us.
- * Returns the function that removes them.
- */
-export function restoreDockerdOnSignals(): () => void {
-  const handler = (sig: NodeJS.Signals) => {
-    startDockerdSync();
-    process.kill(process.pid, sig);
-  };
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) process.once(s, handler);
-  return () => {
-    for (const s of signals) process.off(s, handler);
-  };
+/** Copies an image of the shared engine into the private one (docker save | docker load). */
+export async function loadImage(d: PrivateDockerd, image: string, from = new Docker()): Promise<void> {
+  const tar = await from.getImage(image).get();
+  const to = new Docker({ socketPath: d.socket, timeout: 120_000 });
+  const progress = await to.loadImage(tar);
+  await new Promise<void>((resolve, reject) => to.modem.followProgress(progress, (err) => (err ? reject(err) : resolve())));
+  await to.getImage(image).inspect();
 }

@@ -9,10 +9,12 @@
 //   4. the daemon (a separate `planctonctl nodaemon`, the BUILT cli) SIGKILLed during a
 //      launch, and restarted;
 //   5. pilots removed and containers renamed behind its back;
-//   6. the REAL dockerd stopped and restarted mid-run (stops every container of the host:
-//      run this suite alone; dockerd is restarted even when a test fails).
+//   6. dockerd stopped and restarted mid-run: the suite's OWN dockerd (dockerd.ts), which
+//      run.ts starts for the run and every Docker call of the suite goes to (DOCKER_HOST);
+//      the host's shared dockerd is never stopped.
 //
-// Run `npm run build` first. PLANCTON_FAULTS_SEED picks another seed for the mutations.
+// Run it with `npm run build && npm run test:faults` (run.ts). PLANCTON_FAULTS_SEED picks
+// another seed for the mutations.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -34,7 +36,7 @@ import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js"
 import { waitFor } from "../helpers/wait.js";
 import { baseConfig, mutant } from "./config-mutator.js";
 import { DaemonProcess, requireBuiltCli, type DaemonDirs } from "./daemon-process.js";
-import { dockerAnswers, otherDockerUsers, restoreDockerdOnSignals, startDockerd, stopDockerd, unmountLeftoverRootfs } from "./dockerd.js";
+import { dockerAnswers, privateDockerd, startDockerd, stopDockerd, unmountLeftoverRootfs, type PrivateDockerd } from "./dockerd.js";
 import { MemoryEngine } from "./memory-engine.js";
 import { summary } from "./summary.js";
 import { queryStatus, STATUS_SOCKET } from "../../src/daemon/status-server.js";
@@ -684,43 +686,25 @@ describe("4-5. a separate daemon: SIGKILLed mid-launch and restarted; pilots rem
 
 // ---------------------------------------------------------------------------------------
 
-describe("6. the REAL dockerd stopped and restarted mid-run", { timeout: 420_000 }, () => {
+describe("6. dockerd (the suite's own) stopped and restarted mid-run", { timeout: 420_000 }, () => {
   const MAX = 3;
   const row = summary.row("dockerd restart");
   const instance = uniquePrefix("faults-dockerd");
   let dir: string;
   let dirs: DaemonDirs;
   let proc: DaemonProcess | undefined;
-  let unguard: (() => void) | undefined;
+  let engine: PrivateDockerd;
 
   before(async () => {
+    engine = privateDockerd();
     dir = await mkdtemp(path.join(os.tmpdir(), "plancton-faults-dockerd-"));
     dirs = { configFile: path.join(dir, "config.yaml"), rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), pidfile: path.join(dir, "run", "plancton.pid") };
     await writeFile(dirs.configFile, `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\ndocker_cmd: sleep 600\nmax_docks: ${MAX}\ncpus_per_dock: 0.05\nmain_sleep: 1\nsample_interval: 1\ngrace_spawn: 0\ngrace_kill: 3600\nmax_dock_mem: 32MiB\npilot_cpu_priority: normal\n`);
   });
 
-  /**
-   * Stopping dockerd stops every container of the host: wait (bounded) until no other
-   * test or benchmark run and no container of others has been seen for quietMs.
-   */
-  async function requireQuietHost(quietMs = 10_000): Promise<void> {
-    if (process.env.PLANCTON_FAULTS_FORCE_DOCKERD === "1") return;
-    const ours = (labels: Record<string, string>) => labels[LABEL_INSTANCE] === instance;
-    let quietSince: number | undefined;
-    let users: string[] = [];
-    const quiet = await waitFor(`${quietMs / 1000} s without another Docker user (stopping dockerd would stop their containers)`, async () => {
-      users = await otherDockerUsers(ours);
-      if (users.length > 0) quietSince = undefined;
-      else quietSince ??= Date.now();
-      return quietSince !== undefined && Date.now() - quietSince >= quietMs;
-    }, 240_000, 1000).catch(() => false);
-    if (!quiet) throw new Error(`others use Docker now (${users.join("; ")}): restarting dockerd would stop their containers; run the fault suite alone, or set PLANCTON_FAULTS_FORCE_DOCKERD=1`);
-  }
-
   after(async () => {
-    // Whatever happened: dockerd answers again before anything else.
-    await startDockerd();
-    unguard?.();
+    // Whatever happened: the suite's dockerd answers again before anything else.
+    if (engine) await startDockerd(engine);
     // Containers of this suite that Docker could not remove before (see unmountLeftoverRootfs).
     for (const c of await docker.listContainers({ all: true, filters: { name: ["pt-faults-"], status: ["dead"] } })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     await proc?.stop();
@@ -731,9 +715,6 @@ describe("6. the REAL dockerd stopped and restarted mid-run", { timeout: 420_000
   test("the daemon survives, waits (said once), and is back at max with no duplicate", async () => {
     await requireDocker();
     requireBuiltCli();
-    const quietT0 = Date.now();
-    await requireQuietHost();
-    const quietMs = Date.now() - quietT0;
     proc = await DaemonProcess.start(dirs);
     const first = await waitFor(`${MAX} running pilots`, async () => {
       const cs = await containersOf(instance);
@@ -742,31 +723,26 @@ describe("6. the REAL dockerd stopped and restarted mid-run", { timeout: 420_000
       throw new Error(`${err.message}\n${await diagnose(proc!, instance)}`);
     });
     row.injected++;
-    unguard = restoreDockerdOnSignals();
     let pid: number;
-    // Once more just before the stop: another run may have begun meanwhile.
-    await requireQuietHost(3000);
     const stopT0 = Date.now();
     try {
-      pid = await stopDockerd();
-      row.notes.push(`waited ${(quietMs / 1000).toFixed(0)} s for a quiet host; dockerd took ${((Date.now() - stopT0) / 1000).toFixed(1)} s to stop`);
-      assert.equal(await dockerAnswers(), false);
+      pid = await stopDockerd(engine);
+      row.notes.push(`the suite's own dockerd took ${((Date.now() - stopT0) / 1000).toFixed(1)} s to stop`);
+      assert.equal(await dockerAnswers(engine), false);
       await waitFor("the daemon in mode waiting-for-docker", async () => (await proc!.status())?.mode === "waiting-for-docker", 30_000, 250);
       // It keeps trying while Docker is away, and stays up.
       await sleep(5000); // Docker stays down for a while: the fault itself, not a wait for a condition
       assert.ok(proc.alive, `the daemon is still running without Docker:\n${proc.tail()}`);
       assert.equal(proc.logged(/waiting for Docker/).length, 1, `"waiting for Docker" said once: ${JSON.stringify(proc.logged(/waiting for Docker/))}`);
       // Not Plancton's doing, but it would leak a container for good: see unmountLeftoverRootfs.
-      const unmounted = await unmountLeftoverRootfs((name) => name.startsWith("/pt-faults-"));
+      const unmounted = await unmountLeftoverRootfs(engine, (name) => name.startsWith("/pt-faults-"));
       if (unmounted.length > 0) row.notes.push(`dockerd's shutdown left the root filesystem of ${unmounted.length} container(s) mounted (created or being removed while it stopped): unmounted while it was down (${unmounted.join(", ")})`);
     } finally {
-      await startDockerd();
-      unguard();
-      unguard = undefined;
+      await startDockerd(engine);
     }
-    assert.ok(await dockerAnswers(), "dockerd is back");
+    assert.ok(await dockerAnswers(engine), "dockerd is back");
     const backAtMs = Date.now();
-    row.notes.push(`dockerd PID ${pid} stopped with SIGTERM, started again as scripts/prepare-host.sh does`);
+    row.notes.push(`the suite's dockerd (PID ${pid}) stopped with SIGTERM, started again with the same data root`);
     // dockerd stopped the pilots on its way down: they are removed (recorded) and replaced.
     const back = await waitFor(`${MAX} running pilots again, nothing else`, async () => {
       const cs = await containersOf(instance);

@@ -98,7 +98,8 @@ test("a second daemon of the same instance, another rundir, refuses to start and
   try {
     first = await DaemonProcess.start(dirsOf("a"), 60_000);
     second = DaemonProcess.spawn(dirsOf("b"));
-    const exit = await second.exited;
+    const exit = await Promise.race([second.exited, new Promise<undefined>((r) => setTimeout(r, 60_000, undefined))]);
+    assert.ok(exit, `the second daemon still runs after 60 s:\n${second.tail()}`);
     assert.equal(exit.code, 1, `the second daemon exits 1: ${JSON.stringify(exit)}\n${second.tail()}`);
     const said = second.tail();
     assert.match(said, new RegExp(`instance "${instance}" already has a daemon on this host: PID ${first.pid}, rundir ${dirsOf("a").rundir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
