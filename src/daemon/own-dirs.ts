@@ -3,7 +3,8 @@
 // daemon (often root) append to or truncate any file. Checked like OpenSSH's StrictModes:
 // the directory is owned by the daemon's user and not writable by group or others, and
 // every ancestor is owned by root or that user and not writable by others (unless sticky,
-// as /tmp), so nobody else can swap the directory for another.
+// as /tmp), so nobody else can swap the directory for another. An ancestor writable by
+// its group is trusted to that group (Ubuntu's /var/log is root:syslog 0775).
 import { readFileSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
@@ -58,9 +59,9 @@ async function checkAncestors(first: string, subject: string, flag: string): Pro
   const uid = myUid();
   for (let dir = first; ; dir = path.dirname(dir)) {
     const st = await stat(dir);
-    const othersWrite = (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0;
+    const othersWrite = (st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0;
     if ((st.uid !== uid && st.uid !== 0) || othersWrite) {
-      throw new UnsafeDirError(`${subject}: ${dir}, a directory above it, is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}, so another user could replace what it holds; fix: chown root ${dir} && chmod go-w ${dir} (or pass ${flag} a directory under paths only root or ${describeUid(uid)} can write)`);
+      throw new UnsafeDirError(`${subject}: ${dir}, a directory above it, is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}, so another user could replace what it holds; fix: chown root ${dir} && chmod o-w ${dir} (or pass ${flag} a directory under paths only root or ${describeUid(uid)} can write)`);
     }
     if (dir === path.dirname(dir)) return;
   }
