@@ -76,6 +76,15 @@ describe("directories that are not the daemon's own: exit 2, with the fix", () =
     assert.match(r.stderr, new RegExp(`rundir ${base}/run: ${base}, a directory above it, is owned by uid ${NOBODY}`));
   });
 
+  test("a directory above the logdir that anyone can write (not sticky)", async () => {
+    const base = path.join(dir, "f");
+    await mkdir(base);
+    await chmod(base, 0o777);
+    const r = await startIn(base, "nodaemon");
+    assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${base}, a directory above it, is owned by uid 0 \\(root\\) with mode 0777.*chmod o-w ${base}`));
+  });
+
   test("fresh directories and files get their modes: rundir 0700, logdir 0750, logs 0640", async () => {
     const base = path.join(dir, "d");
     const r = await startIn(base);
