@@ -117,9 +117,13 @@ describe("links planted in logdir are never followed", () => {
     await mkdir(path.join(logdir, "pilots"));
     await symlink(victim, pilotLogFile(logdir, name));
     const c = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ["sh", "-c", "echo token=s3cret"], name, Labels: { "org.plancton.instance": instance } });
-    await c.start();
-    await c.wait();
-    await keepPilotLog(createDockerEngine(), c.id, name, logdir);
+    try {
+      await c.start();
+      await c.wait();
+      await keepPilotLog(createDockerEngine(), c.id, name, logdir);
+    } finally {
+      await c.remove({ force: true });
+    }
     assert.equal(await readFile(victim, "utf8"), PRECIOUS, "the victim untouched");
     assert.ok((await lstat(pilotLogFile(logdir, name))).isFile(), "the link replaced by a file");
     assert.match(await readFile(pilotLogFile(logdir, name), "utf8"), /token=s3cret/);
