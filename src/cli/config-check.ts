@@ -5,23 +5,28 @@ import { procReaders } from "../host/proc-readers.js";
 import os from "node:os";
 import path from "node:path";
 import { assertRemoteAllowed, layerConfig, parseCacheFile, parseRemoteText } from "../config/remote/index.js";
+import { capacityWarnings } from "../daemon/capacity-warnings.js";
 import { localOnly, type EffectiveConfig } from "../daemon/config-store.js";
 import { loadConfigFile, type LoadedConfig } from "../config/load.js";
 import { evaluateMaxDocks } from "../config/max-docks.js";
 import { ConfigError, formatProblem } from "../config/errors.js";
 
-export async function checkConfig(file: string, json: boolean): Promise<number> {
+/** `mustExist`: the admin named the file, so a missing one is an error (exit 2). */
+export async function checkConfig(file: string, json: boolean, mustExist = false): Promise<number> {
   try {
-    const local = await loadConfigFile(file);
+    const local = await loadConfigFile(file, { mustExist });
     const { loaded, note } = await withCachedRemote(local);
-    const maxDocks = evaluateMaxDocks(loaded.config, { ncpus: os.cpus().length, ramBytes: os.totalmem(), swapBytes: await swapBytes() });
+    const host = { ncpus: os.cpus().length, ramBytes: os.totalmem(), swapBytes: await swapBytes() };
+    const maxDocks = evaluateMaxDocks(loaded.config, host);
+    const capacity = capacityWarnings(loaded.config, host, maxDocks.value);
     const sources: Record<string, string> = loaded.sources;
     if (json) {
-      process.stdout.write(`${JSON.stringify({ valid: true, file, exists: loaded.exists, warnings: loaded.warnings.map((w) => formatProblem(file, w)), maxDocks: maxDocks.value, sources, config: loaded.config })}\n`);
+      process.stdout.write(`${JSON.stringify({ valid: true, file, exists: loaded.exists, warnings: [...loaded.warnings.map((w) => formatProblem(file, w)), ...capacity], maxDocks: maxDocks.value, sources, config: loaded.config })}\n`);
       return 0;
     }
     for (const w of loaded.warnings) process.stderr.write(`warning: ${formatProblem(file, w)}\n`);
     if (maxDocks.error) process.stderr.write(`warning: ${maxDocks.error}\n`);
+    for (const w of capacity) process.stderr.write(`warning: ${w}\n`);
     if (note) process.stderr.write(`note: ${note}\n`);
     process.stdout.write(`${file}: ${loaded.exists ? "valid" : "absent: the defaults apply"}\n\n`);
     const width = Math.max(...Object.keys(loaded.config).map((k) => k.length));

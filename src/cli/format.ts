@@ -25,7 +25,7 @@ export function formatStatus(s: StatusSnapshot): string {
   const o = s.observation;
   const lines = [
     `plancton ${s.version}: running with PID ${s.pid} (instance ${s.instance}, up ${duration((s.nowMs - s.startedAtMs) / 1000)})`,
-    `mode:     ${s.mode}${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
+    `mode:     ${s.controlNote?.startsWith(s.mode) ? s.controlNote : s.mode}${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
     `host:     owner CPU ${pct(o.cpu_owner)} (5m ${pct(o.cpu_owner_5m)}), pilots CPU ${pct(o.cpu_pilots)}, load ${o.load1?.toFixed(2) ?? "?"}, ` +
       `mem available ${o.mem_available_bytes === undefined ? "?" : formatBytes(o.mem_available_bytes)}, disk free ${pct(o.disk_free_ratio)}`,
     `machine:  ${describeHost(s.host)}`,
@@ -33,6 +33,8 @@ export function formatStatus(s: StatusSnapshot): string {
     `image:    ${s.image.name}${s.image.usable ? "" : " (not available)"}${s.image.lastPullError ? ` - last pull failed: ${s.image.lastPullError}` : ""}`,
     `pilots:   ${s.pilots.filter((p) => p.state === "running").length} running, ${s.pilots.filter((p) => p.state === "paused").length} paused, max ${s.maxDocks}`,
   ];
+  if (s.controlNote && !s.controlNote.startsWith(s.mode)) lines.push(`control:  ${s.controlNote}`);
+  if (s.configAbsent) lines.push(`config:   ${s.configFile} absent: the defaults apply (planctonctl config check shows them)`);
   if (s.configError) lines.push(`config:   REJECTED (the previous one is in force): ${s.configError.split("\n")[0]}`);
   for (const w of s.configWarnings) lines.push(`warning:  ${w}`);
   if (s.pilots.length > 0) {

@@ -9,6 +9,7 @@ import { ConfigError } from "../config/errors.js";
 import type { LoadedConfig } from "../config/load.js";
 import { parseDurationSeconds } from "../config/units.js";
 import { clearControl, readControl, setControl } from "../daemon/control-files.js";
+import { controlNote } from "../daemon/control-note.js";
 import type { PilotRecord } from "../daemon/history.js";
 import { HistoryLog } from "../daemon/history.js";
 import { instanceLabels, instanceOf } from "../daemon/labels.js";
@@ -20,7 +21,10 @@ import { PACKAGE_ROOT } from "../daemon/version.js";
 import type { StatusSnapshot } from "../daemon/status.js";
 import type { ContainerEngine, PilotInfo } from "../runtime/index.js";
 import { formatExplain, formatHistory, formatStatus } from "./format.js";
+import { resume } from "./control-commands.js";
 import { pathsToArgs, type ResolvedPaths } from "./paths-from-options.js";
+
+export { drain, drainStop, resume } from "./control-commands.js";
 
 // Heavy modules (schema, Docker client, the daemon) load only for the commands that
 // need them, so `planctonctl status` of a running daemon starts fast.
@@ -43,6 +47,7 @@ export async function start(p: ResolvedPaths): Promise<number> {
     return 0;
   }
   // A stale pidfile is left to the daemon: it replaces it once it holds the pidfile's lock.
+  await clearLeftovers(p);
   try {
     await loadConfigFile(p.configFile);
   } catch (err) {
@@ -71,12 +76,15 @@ export async function start(p: ResolvedPaths): Promise<number> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (exited !== null) {
-      fail(`the daemon exited at start (code ${exited}); last lines of ${startLog}:\n${tail(startLog, 15)}`);
+      fail(`the daemon exited at start (code ${exited}): ${whyItDied(startLog, path.join(p.logdir, "current.log"))}`);
       return exited === 2 ? 2 : 1;
     }
     const now = await readPidState(p.pidfile);
-    if (now.state === "running" && (await queryStatus(socketOf(p), "/status", 500).then(() => true, () => false))) {
+    const live = now.state === "running" ? await queryStatus<StatusSnapshot>(socketOf(p), "/status", 500).catch(() => undefined) : undefined;
+    if (now.state === "running" && live) {
       say(`plancton started with PID ${now.pid}`);
+      if (live.controlNote) say(live.controlNote);
+      for (const w of [...(live.configAbsent ? [`${live.configFile} absent: the defaults apply`] : []), ...live.configWarnings]) say(`warning: ${w}`);
       return 0;
     }
     await sleep(100);
@@ -89,7 +97,26 @@ function tail(file: string, n: number): string {
   try {
     return readFileSync(file, "utf8").trimEnd().split("\n").slice(-n).join("\n");
   } catch {
-    return "(no output)";
+    return "";
+  }
+}
+
+/** The daemon's own last words (start.log), else the end of its log: never an empty excerpt. */
+function whyItDied(startLog: string, daemonLog: string): string {
+  const own = tail(startLog, 15);
+  if (own) return `last lines of ${startLog}:\n${own}`;
+  const log = tail(daemonLog, 15);
+  return log ? `${startLog} is empty; last lines of ${daemonLog}:\n${log}` : `no output in ${startLog} nor ${daemonLog}: run planctonctl nodaemon to see it in the foreground`;
+}
+
+/** With no daemon, a stop or force-stop file is a leftover of one that died mid-way: it
+ *  would make this start exit at once. The drain file stays (the admin's choice). */
+async function clearLeftovers(p: ResolvedPaths): Promise<void> {
+  const control = await readControl(p.rundir);
+  for (const [name, set] of [["drainStop", control.drainStop], ["forceStop", control.forceStop]] as const) {
+    if (!set) continue;
+    await clearControl(p.rundir, name);
+    say(`removed the ${name === "drainStop" ? "drain-stop" : "force-stop"} file left in ${p.rundir} by a daemon that is gone`);
   }
 }
 
@@ -140,14 +167,14 @@ export async function status(p: ResolvedPaths, json: boolean): Promise<number> {
   }
   // Down: answer from the pidfile, the control files and Docker.
   const control = await readControl(p.rundir);
+  const note = await controlNote(p.rundir);
   const pilots = await offlinePilots(p);
   const state = pid.state === "stale" ? `not running (stale pidfile naming PID ${pid.pid})` : pid.state === "running" ? `running with PID ${pid.pid} but not answering on ${socketOf(p)}` : "not running";
   if (json) {
-    say(JSON.stringify({ running: pid.state === "running", state, pid: pid.state === "absent" ? null : pid.pid, control, pilots }));
+    say(JSON.stringify({ running: pid.state === "running", state, pid: pid.state === "absent" ? null : pid.pid, control, controlNote: note, pilots }));
   } else {
     say(`plancton: ${state}`);
-    const flags = Object.entries(control).filter(([k, v]) => v === true && k !== "ignored").map(([k]) => k);
-    if (flags.length) say(`control files: ${flags.join(", ")}`);
+    if (note) say(`control:  ${note}`);
     for (const w of control.ignored ?? []) say(`control file ${w}`);
     say(typeof pilots === "string" ? `pilots: unknown (${pilots})` : `pilots: ${pilots.length} (${pilots.map((x) => `${x.name} ${x.state}`).join(", ") || "none"})`);
   }
@@ -168,26 +195,6 @@ async function offlinePilots(p: ResolvedPaths): Promise<{ id: string; name: stri
   } catch (err) {
     return (err as Error).message;
   }
-}
-
-export async function drain(p: ResolvedPaths): Promise<number> {
-  await setControl(p.rundir, "drain");
-  say("draining: no new pilot will start; running pilots finish (planctonctl resume to end it)");
-  return 0;
-}
-
-export async function drainStop(p: ResolvedPaths): Promise<number> {
-  await setControl(p.rundir, "drain");
-  await setControl(p.rundir, "drainStop");
-  say("drain-stop: no new pilot; the daemon exits once no pilot is left");
-  return 0;
-}
-
-export async function resume(p: ResolvedPaths): Promise<number> {
-  await clearControl(p.rundir, "drain");
-  await clearControl(p.rundir, "drainStop");
-  say("resumed: pilots may start again");
-  return 0;
 }
 
 export async function forceStart(p: ResolvedPaths): Promise<number> {
@@ -272,5 +279,5 @@ export async function history(p: ResolvedPaths, since: string, json: boolean): P
 
 export async function configCheck(p: ResolvedPaths, file: string | undefined, json: boolean): Promise<number> {
   const { checkConfig } = await import("./config-check.js");
-  return checkConfig(file ? path.resolve(file) : p.configFile, json);
+  return checkConfig(file ? path.resolve(file) : p.configFile, json, file !== undefined || p.configExplicit);
 }

@@ -1,5 +1,6 @@
 // planctonctl: how an admin drives Plancton. Every error a user can cause is one line
 // on stderr; exit codes: 0 ok, 1 failure, 2 usage or invalid config, 3 not running (status).
+import { existsSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/errors.js";
 import { VERSION } from "../daemon/version.js";
@@ -23,7 +24,10 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const paths = (): ResolvedPaths => resolvePaths(program.opts<GlobalOptions>());
   const run = (fn: (p: ResolvedPaths, ...rest: never[]) => Promise<number>) => async (...args: unknown[]) => {
-    code = await fn(paths(), ...(args as never[]));
+    const p = paths();
+    // A path the admin named must exist: running on the defaults instead would hide a typo.
+    if (p.configExplicit && !existsSync(p.configFile)) throw (await import("../config/load.js")).missingConfigError(p.configFile);
+    code = await fn(p, ...(args as never[]));
   };
 
   program.command("start").description("start the daemon in the background").action(run((p) => ops.start(p)));

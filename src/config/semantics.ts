@@ -1,9 +1,10 @@
 // Checks a schema-valid config for what types cannot say: expressions compile against
-// their variables, schedules parse, InfluxDB URLs parse.
+// their variables, schedules parse, InfluxDB URLs parse, a string docker_cmd splits.
 import { compileExpr, ExprSyntaxError } from "../expr/index.js";
 import { OBSERVATION_VARIABLE_NAMES } from "../host/variables.js";
 import { parseInfluxdbUrl } from "../metrics/influxdb-url.js";
 import { parseSchedule } from "../policy/schedule.js";
+import { splitCommand } from "./command-line.js";
 import { preview, type ConfigProblem } from "./errors.js";
 import { MAX_DOCKS_VARIABLES, type Config } from "./schema.js";
 
@@ -18,6 +19,10 @@ export function checkSemantics(config: Config): ConfigProblem[] {
       problems.push({ key, message: `${err.message} in ${preview(source)}` });
     }
   };
+  if (typeof config.docker_cmd === "string") {
+    const cmd = splitCommand(config.docker_cmd);
+    if (cmd.error) problems.push({ key: "docker_cmd", message: `${preview(config.docker_cmd)}: ${cmd.error}` });
+  }
   expr("max_docks", config.max_docks, MAX_DOCKS_VARIABLES);
   for (const key of ["spawn_when", "max_pilots", "evict_when"] as const) expr(key, config[key], OBSERVATION_VARIABLE_NAMES);
   try {

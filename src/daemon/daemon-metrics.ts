@@ -21,6 +21,8 @@ export interface TickState {
   startedAtMs: number;
   cpuPriority: "idle" | "normal";
   host?: HostInfo;
+  /** Consecutive pilots that exited at once (crash-loop backoff while > 0). */
+  fastExits: number;
 }
 
 export function targetsOf(config: Config): MetricsTarget[] {
@@ -31,6 +33,7 @@ export function targetsOf(config: Config): MetricsTarget[] {
 
 const STATUS_OF_MODE: Record<string, string> = {
   "draining": "draining", "drain-stop": "draining", "force-stop": "force_stopping", "waiting-for-docker": "waiting", "no-image": "waiting",
+  "crash-loop": "crash_loop",
 };
 
 /** The Prometheus endpoint as status shows it. */
@@ -92,7 +95,7 @@ export class DaemonMetrics {
     const now = this.clock();
     this.write([
       daemonPoint({
-        uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority,
+        uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority, fastExits: s.fastExits,
         host: s.host && { cpuModel: s.host.cpuModel, os: s.host.os, kernel: s.host.kernel, arch: s.host.arch, dockerFs: s.host.dockerRoot?.fsType, cpuCores: s.host.cpuCores, memTotalBytes: s.host.memTotalBytes },
       }, now),
       measurementPoint({ cpuBusy: o.cpu_total ?? 0 }, now),
@@ -116,7 +119,7 @@ export class DaemonMetrics {
   }
 
   pilotFinished(rec: PilotRecord): void {
-    const killed = rec.reason !== "exited" && rec.reason !== "never_started";
+    const killed = rec.reason !== "exited" && rec.reason !== "fast_exit" && rec.reason !== "never_started";
     const exitCode = rec.exitCode ?? undefined;
     this.write([
       containerPoint({ name: rec.name, started: rec.reason !== "never_started", killed, uptimeSeconds: rec.uptimeSeconds, reason: rec.reason, exitCode }, rec.endedAtMs),

@@ -13,11 +13,13 @@ import type { Decision, PolicyConfig, PolicyPilot, PolicyState } from "../policy
 import { EngineUnavailableError, pilotName, type ContainerEngine, type PilotInfo } from "../runtime/index.js";
 import { act } from "./act.js";
 import { ensureRundir, readControl, clearControl, type ControlState } from "./control-files.js";
+import { controlNote } from "./control-note.js";
 import { HistoryLog, type PilotRecord } from "./history.js";
 import { ensureLogdir } from "./own-dirs.js";
 import { instanceLabels, instanceOf } from "./labels.js";
 import type { Logger } from "./logger.js";
 import { keepPilotLog } from "./pilot-logs.js";
+import { onPilotFinished } from "./fast-exits.js";
 import { pilotSpec } from "./pilot-spec.js";
 import { policyConfigOf } from "./policy-config.js";
 import { ConfigStore, type EffectiveConfig } from "./config-store.js";
@@ -56,6 +58,7 @@ export class Daemon {
   private policyWarnings: string[] = [];
   private state: PolicyState = initialPolicyState();
   private control: ControlState = { draining: false, drainStop: false, forceStop: false };
+  private controlNote?: string;
   private pilots = new Map<string, PilotInfo>();
   private lastDecision?: Decision;
   private lastTick?: StatusSnapshot["lastTick"];
@@ -110,6 +113,8 @@ export class Daemon {
     await ensureLogdir(this.opts.logdir);
     this.control = await readControl(this.opts.rundir);
     this.warnIgnored([], this.control);
+    this.controlNote = await controlNote(this.opts.rundir);
+    if (this.controlNote) this.logger.warn(this.controlNote);
     this.controlWatcher = watch(this.opts.rundir, { depth: 0, ignoreInitial: true });
     this.controlWatcher.on("all", (_e, file) => {
       if (!file.endsWith(".sock")) void this.controlChanged();
@@ -160,8 +165,8 @@ export class Daemon {
     const mode = this.docker.available ? this.lastDecision?.mode ?? "active" : "waiting-for-docker";
     return {
       pid: process.pid, version: VERSION, hostname: this.hostname, instance: this.instance, startedAtMs: this.startedAtMs, nowMs: now,
-      configFile: this.opts.configFile, configWarnings: [...this.configWarnings, ...this.policyWarnings], configError: this.configError,
-      mode, docker: this.docker, cpuPriority: this.observer.cpuPriority(), host: this.observer.hostInfo?.(),
+      configFile: this.opts.configFile, configAbsent: !this.configStore.current.exists, configWarnings: [...this.configWarnings, ...this.policyWarnings], configError: this.configError,
+      mode, controlNote: this.controlNote, docker: this.docker, cpuPriority: this.observer.cpuPriority(), host: this.observer.hostInfo?.(),
       image: { name: this.image.name, usable: this.image.usable, lastPullAtMs: this.image.lastPullAtMs, lastPullError: this.image.lastPullError, pulling: this.image.pulling },
       maxDocks: this.policy.maxDocks,
       pilots: [...this.pilots.values()].map((p) => ({
@@ -221,7 +226,7 @@ export class Daemon {
     for (const p of result.started) this.pilots.set(p.id, p); // known before the next listing
     if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
     this.lastTick = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: this.engine.apiCalls - calls0, cause: req.cause };
-    this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode, host: this.observer.hostInfo?.() }, result, this.lastTick);
+    this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode, host: this.observer.hostInfo?.(), fastExits: this.state.crashLoop?.fastExits ?? 0 }, result, this.lastTick);
     if (result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0) this.scheduleEventTick();
     if (decision.exit) void this.exitAfter(this.control.forceStop ? "force-stop" : "drain-stop");
   }
@@ -255,8 +260,11 @@ export class Daemon {
 
   private finished(rec: PilotRecord): void {
     this.pilots.delete(rec.id);
-    void this.history.append(rec);
-    this.metrics.pilotFinished(rec);
+    const { record, crashLoop, warning } = onPilotFinished(rec, this.state.crashLoop, this.opts.logdir);
+    this.state = { ...this.state, crashLoop };
+    if (warning) this.logger.warn({ pilot: rec.name, exitCode: rec.exitCode }, warning);
+    void this.history.append(record);
+    this.metrics.pilotFinished(record);
   }
 
   private policyPilots(): PolicyPilot[] {
@@ -386,6 +394,8 @@ export class Daemon {
       const { lastCountedPullFailureAtMs: _dropped, ...rest } = this.state;
       this.state = { ...rest, pullFailures: 0 };
     }
+    // A new command or image may be the fix: try it at once, without the crash-loop backoff.
+    if (prev.docker_image !== next.config.docker_image || JSON.stringify(prev.docker_cmd) !== JSON.stringify(next.config.docker_cmd)) this.state = { ...this.state, crashLoop: undefined };
     if (prev.instance !== next.config.instance || prev.container_prefix !== next.config.container_prefix) this.watchEvents();
     this.observer.configure(next.config);
     try {
@@ -411,8 +421,9 @@ export class Daemon {
   private refreshPolicy(): void {
     const { policy, warnings } = policyConfigOf(this.config, this.observer?.hostFacts() ?? { ncpus: os.cpus().length, ramBytes: os.totalmem(), swapBytes: 0 });
     this.policy = policy;
+    // Logged when new (this runs at start, when Docker answers, and on every config change).
+    for (const w of warnings) if (!this.policyWarnings.includes(w)) this.logger.warn(w);
     this.policyWarnings = warnings;
-    for (const w of warnings) this.logger.warn(w);
   }
 
   /** A control file the daemon does not obey (not ours, not a file) is said once. */
@@ -427,7 +438,8 @@ export class Daemon {
       if (JSON.stringify(next) === JSON.stringify(this.control)) return;
       this.warnIgnored(this.control.ignored ?? [], next);
       this.control = next;
-      this.logger.info(next, "control files changed");
+      this.controlNote = await controlNote(this.opts.rundir);
+      this.logger.info(next, `control files changed: ${this.controlNote ?? "none in force"}`);
       void this.lock.request({ relist: true, allowStart: true, cause: "control" });
     });
     return this.controlRead;

@@ -1,4 +1,5 @@
 // Turns the configuration into the container spec of one pilot.
+import { splitCommand } from "../config/command-line.js";
 import type { Config } from "../config/schema.js";
 import { pilotHostname, type PilotSpec } from "../runtime/engine.js";
 import { securityOptsFor } from "../runtime/pilot-spec.js";
@@ -37,9 +38,9 @@ export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
   };
 }
 
-/** The original split a string command on spaces; a list is taken as it is. */
+/** A string command is split as a shell splits words (validated at load); a list is taken as it is. */
 export function commandOf(cmd: string | string[]): string[] {
-  return Array.isArray(cmd) ? cmd : cmd.split(" ").filter((s) => s !== "");
+  return Array.isArray(cmd) ? cmd : splitCommand(cmd).argv ?? cmd.split(" ").filter((s) => s !== "");
 }
 
 export function envOf(env: Config["docker_env"]): string[] {

@@ -5,11 +5,13 @@ import { compileExpr } from "../expr/index.js";
 import { OBSERVATION_VARIABLE_NAMES } from "../host/variables.js";
 import { parseSchedule } from "../policy/schedule.js";
 import type { PolicyConfig } from "../policy/types.js";
+import { capacityWarnings } from "./capacity-warnings.js";
 
 export function policyConfigOf(config: Config, host: HostFacts): { policy: PolicyConfig; warnings: string[] } {
   const warnings: string[] = [];
   const maxDocks = evaluateMaxDocks(config, host);
   if (maxDocks.error) warnings.push(maxDocks.error);
+  warnings.push(...capacityWarnings(config, host, maxDocks.value));
   const expr = (source: string | null) => (source === null ? undefined : compileExpr(source, OBSERVATION_VARIABLE_NAMES));
   return {
     warnings,

@@ -106,7 +106,9 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
   }
   started = true;
   if (stopAsked) void daemon.stop("stopped");
-  await daemon.done;
+  const reason = await daemon.done;
+  // Said on stderr too: `planctonctl start` shows it when the daemon leaves at once.
+  if (reason !== "stopped") say(`${reason}: no pilot left, exited`);
   await server.close();
   await release();
   detach();

@@ -19,10 +19,14 @@ export interface StatusSnapshot {
   startedAtMs: number;
   nowMs: number;
   configFile: string;
+  /** The config file does not exist: the defaults are in force. */
+  configAbsent?: boolean;
   configWarnings: string[];
   configError?: string;
   /** active, draining, drain-stop, force-stop, outside-schedule, no-image, grace-spawn, pressure, waiting-for-docker */
   mode: string;
+  /** The control file in force, with since when and how to end it. */
+  controlNote?: string;
   docker: { available: boolean; since?: number; lastError?: string; version?: string };
   cpuPriority: { mode: "idle" | "normal"; detail: string };
   /** Static facts of the machine (systeminformation, once at start); absent until gathered. */

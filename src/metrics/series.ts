@@ -47,8 +47,9 @@ export const SERIES: readonly SeriesEntry[] = [
   field("daemon", "uptime", "float", "s", "seconds since the daemon started" + COMPAT),
   field("daemon", "containers", "float", "count", "running pilots" + COMPAT),
   field("daemon", "paused", "int", "count", "paused pilots"),
-  field("daemon", "status", "string", "", "active | draining | waiting | stopping | force_stopping"),
+  field("daemon", "status", "string", "", "active | draining | waiting | stopping | force_stopping | crash_loop"),
   field("daemon", "cpu_priority", "string", "", "pilots' CPU priority: idle | normal"),
+  field("daemon", "fast_exits", "int", "count", "consecutive pilots that failed (non-zero exit, OOM) within 10 s of their start; while > 0, launches back off (crash loop)"),
   tag("daemon", "cpu_model", "CPU model of the machine (static host facts, gathered once at start)"),
   tag("daemon", "os", "distribution and release, e.g. Debian GNU/Linux 12"),
   tag("daemon", "kernel", "kernel release"),
@@ -64,7 +65,7 @@ export const SERIES: readonly SeriesEntry[] = [
   tag("container", "started", 'whether the pilot ever ran: "True" | "False" (the original\'s values)'),
   tag("container", "killed", 'whether Plancton killed it (rather than it exiting): "True" | "False"'),
   tag("container", "name", "pilot container name"),
-  tag("container", "reason", "why it ended: exited | never_started | ttl | overhead | mem_pressure | disk_pressure | force_stop | schedule | evict_when | ..."),
+  tag("container", "reason", "why it ended: exited | fast_exit (failed within 10 s of its start) | never_started | ttl | overhead | mem_pressure | disk_pressure | force_stop | schedule | evict_when | ..."),
   field("container", "uptime", "float", "s", "how long the pilot ran, written when it is removed" + COMPAT),
   field("container", "exit_code", "int", "", "the pilot's exit code, when known"),
 
@@ -80,7 +81,7 @@ export const SERIES: readonly SeriesEntry[] = [
 
   hostnameTag("pilot_event"),
   tag("pilot_event", "event", "started | exited | killed | paused | resumed"),
-  tag("pilot_event", "reason", "ttl | overhead | mem_pressure | disk_pressure | force_stop | exited | schedule | evict_when | never_started | ... (empty for started)"),
+  tag("pilot_event", "reason", "ttl | overhead | mem_pressure | disk_pressure | force_stop | exited | fast_exit | schedule | evict_when | never_started | ... (empty for started)"),
   tag("pilot_event", "name", "pilot container name (a tag so that two events in the same millisecond stay two points)"),
   field("pilot_event", "uptime", "float", "s", "pilot age at the event (0 when started)"),
   field("pilot_event", "exit_code", "int", "", "exit code, for exited and killed pilots when known"),
@@ -150,12 +151,14 @@ export interface DaemonSample {
   cpuPriority: "idle" | "normal";
   /** Left out until gathered. */
   host?: DaemonHost;
+  /** Consecutive fast exits (0: no crash loop). */
+  fastExits?: number;
 }
 
 /** `daemon`: one point per loop. */
 export function daemonPoint(d: DaemonSample, timeMs: number): MetricPoint {
   const tags: Record<string, string> = {};
-  const fields: MetricPoint["fields"] = { uptime: d.uptimeSeconds, containers: d.runningPilots, paused: d.pausedPilots, status: d.status, cpu_priority: d.cpuPriority };
+  const fields: MetricPoint["fields"] = { uptime: d.uptimeSeconds, containers: d.runningPilots, paused: d.pausedPilots, status: d.status, cpu_priority: d.cpuPriority, ...(d.fastExits === undefined ? {} : { fast_exits: d.fastExits }) };
   const h = d.host;
   if (h) {
     // Line protocol has no empty tag values: an unknown fact is left out.

@@ -15,7 +15,9 @@
 //   8. start: min(fitting, room under max_docks / max_pilots, docks_per_loop), unless a
 //      blocker holds (drain, no image, schedule, pressure, expressions, paused pilots,
 //      grace_spawn after a kill)
+//      and at most one probe pilot, after a growing backoff, while pilots exit at once (crash-loop.ts)
 //   9. pull: at start, on image change, every image_expiration, failed pulls backed off
+import { crashLoopAfter, crashLoopLimit } from "./crash-loop.js";
 import { cores, explainLines, formatTime, plural, type ActionLine } from "./explain.js";
 import { evaluateExpressions } from "./expressions.js";
 import { pilotsThatFit } from "./fitting.js";
@@ -233,6 +235,8 @@ export function decide(
   }
 
   let start = 0;
+  const crashLoop = crashLoopAfter(state.crashLoop, ordered, nowMs);
+  let crashHolds = false;
   if (blockers.length === 0 && cpuKnown) {
     // Pilots that keep a slot after this decision's kills and removals.
     const going = new Set([...kill, ...remove].map((a) => a.id));
@@ -244,8 +248,13 @@ export function decide(
     const capName = maxPilots !== undefined && maxPilots < cfg.maxDocks ? "max_pilots" : "max_docks";
     const room = Math.max(0, cap - slots);
     start = Math.min(fitting, room, cfg.docksPerLoop);
+    const crash = crashLoopLimit(crashLoop, ordered, start, nowMs);
+    crashHolds = crash.start === 0 && crash.why !== undefined;
+    start = crash.start;
     const owner = `owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs, ${plural(slots, "pilot")} of ${cfg.cpusPerDock}`;
-    if (start > 0) {
+    if (crash.why !== undefined) {
+      explain.push(`${start > 0 ? `start ${start}` : "no start"}: ${crash.why}`);
+    } else if (start > 0) {
       explain.push(`start ${start}: fitting ${fitting} (${owner}), room ${room} of ${capName} ${cap}, docks_per_loop ${cfg.docksPerLoop}`);
     } else if (room === 0) {
       explain.push(`no start: ${capName} reached (${slots}/${cap})`);
@@ -264,6 +273,7 @@ export function decide(
   else if (!inWindow) mode = "outside-schedule";
   else if (!imageReady) mode = "no-image";
   else if (graceSpawnBlocks) mode = "grace-spawn";
+  else if (crashHolds) mode = "crash-loop";
 
   return finish(
     { start, pause, unpause, kill, remove, pull: pull.pull, exit: control.drainStop && noneLeft, mode, explain },
@@ -281,6 +291,7 @@ export function decide(
       pullFailures: pull.failures,
       lastCountedPullFailureAtMs: pull.lastCountedFailureAtMs,
       warningsReported: state.warningsReported,
+      crashLoop,
     },
     problems,
   );

@@ -1,6 +1,7 @@
 // The policy's vocabulary: what decide() reads, what it remembers, what it answers.
 // Plain serializable data only: no functions besides compiled expressions, no clocks.
 import type { CompiledExpr } from "../expr/index.js";
+import type { CrashLoopState } from "./crash-loop.js";
 
 /** Named host variables (CPU as fractions of the whole machine 0..1, bytes, ratios, counts). */
 export type Observation = Readonly<Record<string, number>>;
@@ -111,6 +112,8 @@ export interface PolicyState {
   readonly lastCountedPullFailureAtMs?: number;
   /** Warnings already reported (a runtime expression error is logged once). Bounded. */
   readonly warningsReported: readonly string[];
+  /** Pilots exiting at once after they start (crash-loop.ts); the caller records their exits. */
+  readonly crashLoop?: CrashLoopState;
 }
 
 export type KillReason =
@@ -136,7 +139,8 @@ export type Mode =
   | "outside-schedule"
   | "no-image"
   | "grace-spawn"
-  | "pressure";
+  | "pressure"
+  | "crash-loop";
 
 export interface PilotAction<R extends string> {
   readonly id: string;

@@ -36,7 +36,7 @@ test("broken files fail with exit 2, naming the file, line and key", async () =>
   }
 });
 
-test("--json gives machine output; a missing file means the defaults", async () => {
+test("--json gives machine output; a missing default file means the defaults", async () => {
   const ok = JSON.parse((await planctonctl(["config", "check", "--json", path.join(ROOT, "conf-examples/dryrun.yaml")])).stdout) as { valid: boolean; maxDocks: number; sources: Record<string, string> };
   assert.equal(ok.valid, true);
   assert.equal(ok.sources.docker_image, "local");
@@ -44,7 +44,7 @@ test("--json gives machine output; a missing file means the defaults", async () 
   const bad = await planctonctl(["config", "check", "--json", path.join(ROOT, "test/fixtures/broken/wrong-type.yaml")]);
   assert.equal(bad.code, 2);
   assert.equal((JSON.parse(bad.stdout) as { errors: { key: string; line: number }[] }).errors[0]!.line, 4);
-  const none = await planctonctl(["config", "check", "/nonexistent/config.yaml"]);
+  const none = await planctonctl(["--confdir", "/nonexistent", "config", "check"]);
   assert.equal(none.code, 0);
   assert.match(none.stdout, /absent: the defaults apply/);
 });

@@ -12,7 +12,7 @@ const HOST = { cpuModel: "AMD EPYC 7763", os: "Debian GNU/Linux 12", kernel: "6.
 /** Every builder with every optional input set: together they must cover SERIES exactly. */
 function fullSamples(): MetricPoint[] {
   return [
-    daemonPoint({ uptimeSeconds: 12.5, runningPilots: 3, pausedPilots: 1, status: "active", cpuPriority: "idle", host: HOST }, T),
+    daemonPoint({ uptimeSeconds: 12.5, runningPilots: 3, pausedPilots: 1, status: "active", cpuPriority: "idle", host: HOST, fastExits: 2 }, T),
     measurementPoint({ cpuBusy: 0.425 }, T),
     containerPoint({ name: "plancton-worker-abc123", started: true, killed: true, uptimeSeconds: 3600, reason: "ttl", exitCode: 137 }, T),
     hostPoint({
