@@ -1,8 +1,8 @@
 // Turns config text into a validated Config, or a ConfigError listing every problem.
 import yaml from "js-yaml";
-import { z } from "zod";
 import { nearest } from "../expr/index.js";
-import { ConfigError, formatPath, preview, type ConfigProblem } from "./errors.js";
+import { ConfigError, formatPath, type ConfigProblem } from "./errors.js";
+import { describeIssue } from "./issue-messages.js";
 import { findKeyPosition } from "./key-lines.js";
 import { CONFIG_KEYS, configSchema, NESTED_KEYS, type Config } from "./schema.js";
 import { checkSemantics } from "./semantics.js";
@@ -72,24 +72,4 @@ export function validateConfigObject(raw: Record<string, unknown>, file: string,
 
 export function parseConfigText(text: string, file: string): ParsedConfig {
   return validateConfigObject(parseYamlObject(text, file), file, text);
-}
-
-function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
-  const got = valueAt(raw, issue.path);
-  // String() of a map with a "toString" or "valueOf" key throws: only scalars are looked for in the message.
-  const scalar = got === null || typeof got !== "object";
-  const shown = got === undefined || (scalar && issue.message.includes(String(got))) ? "" : ` (got ${preview(got)})`;
-  if (issue.code === "invalid_union") {
-    return `wrong type or value${shown}; see the key's doc in conf-examples/config.yaml`;
-  }
-  return `${issue.message}${shown}`;
-}
-
-function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = obj;
-  for (const p of path) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[p];
-  }
-  return cur;
 }

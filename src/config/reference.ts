@@ -4,27 +4,54 @@ import yaml from "js-yaml";
 import { z } from "zod";
 import { configSchema, defaultConfig } from "./schema.js";
 
-export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown> & { properties: Record<string, Record<string, unknown>> };
-  const defaults = defaultConfig() as Record<string, unknown>;
-  for (const [key, prop] of Object.entries(schema.properties)) prop.default = defaults[key];
-  return {
-    ...schema,
-    $id: "https://plancton.invalid/config.schema.json",
-    title: "Plancton configuration (config.yaml)",
-    additionalProperties: true, // unknown keys are warnings, not errors
-    required: undefined,
-  };
-}
+import { KEY_EXAMPLES } from "./issue-messages.js";
+import { configJsonSchema, DURATION_PATTERN, SIZE_OR_RATIO_PATTERN, SIZE_PATTERN } from "./json-schema.js";
+
+export { configJsonSchema };
 
 function docOf(key: string): string {
   return (configSchema.shape as Record<string, z.ZodType>)[key]?.description ?? "";
 }
 
+type Json = Record<string, unknown>;
+
+const UNIT_NAMES: Record<string, string> = { [DURATION_PATTERN]: "duration", [SIZE_PATTERN]: "size", [SIZE_OR_RATIO_PATTERN]: "size or ratio" };
+
+/** A value's shape from its JSON Schema, for the reference: nested maps, lists and enum values spelled out. */
+export function shapeOf(s: Json): string {
+  if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(" | ");
+  if (Array.isArray(s.anyOf)) {
+    const branches = s.anyOf as Json[];
+    const unit = branches.map((b) => UNIT_NAMES[String(b.pattern)]).find(Boolean);
+    const rest = branches.filter((b) => b.type !== "number" && UNIT_NAMES[String(b.pattern)] === undefined);
+    const shapes = unit ? [unit, ...rest.map(shapeOf)] : branches.map(shapeOf);
+    return [...new Set(shapes)].join(" or ");
+  }
+  if (Array.isArray(s.type)) return s.type.map((t) => shapeOf({ ...s, type: t })).join(" or ");
+  switch (s.type) {
+    case "array": return `[${shapeOf((s.items as Json | undefined) ?? {})}, ...]`;
+    case "object": {
+      const props = s.properties as Record<string, Json> | undefined;
+      if (props === undefined) return `{NAME: ${shapeOf((s.additionalProperties as Json | undefined) ?? {})}}`;
+      const required = (s.required as string[] | undefined) ?? [];
+      return `{${Object.entries(props).map(([k, v]) => `${k}${required.includes(k) ? "" : "?"}: ${shapeOf(v)}`).join(", ")}}`;
+    }
+    case "string": return s.format === "uri" ? "URL" : UNIT_NAMES[String(s.pattern)] ?? "string";
+    case "integer": return "integer";
+    case "number": return "number";
+    case "boolean": return "true | false";
+    case "null": return "null";
+    default: return "any";
+  }
+}
+
 export function configReferenceTable(): string {
   const defaults = defaultConfig() as Record<string, unknown>;
-  const rows = Object.keys(configSchema.shape).map((key) => `| \`${key}\` | \`${JSON.stringify(defaults[key])}\` | ${docOf(key).replace(/\|/g, "\\|")} |`);
-  return ["| key | default | meaning |", "| --- | --- | --- |", ...rows].join("\n");
+  const props = (configJsonSchema() as { properties: Record<string, Json> }).properties;
+  const cell = (t: string) => t.replace(/\|/g, "\\|");
+  const rows = Object.keys(configSchema.shape).map((key) =>
+    `| \`${key}\` | ${cell(shapeOf(props[key] ?? {}))} | \`${JSON.stringify(defaults[key])}\` | ${KEY_EXAMPLES[key] ? `\`${key}: ${cell(KEY_EXAMPLES[key])}\`` : ""} | ${cell(docOf(key))} |`);
+  return ["| key | type | default | example | meaning |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 /** conf-examples/config.yaml: every key with its default and its one-line doc. */

@@ -88,7 +88,7 @@ export const configSchema = z.object({
   max_ttl: duration.default(43200).describe("A pilot older than this is killed."),
   docker_image: z.string().min(1).default("busybox").describe("Pilot image, repository[:tag]."),
   docker_cmd: z.union([z.string().min(1), z.array(z.string()).min(1)]).default("/bin/sleep 60")
-    .describe("Pilot command: a string (split on spaces) or a list."),
+    .describe("Pilot command: a list, or a string split as a shell splits words (quotes group them; ; | && > are refused: use sh -c)."),
   docker_privileged: z.boolean().default(false).describe("Run pilots privileged."),
   max_dock_mem: size.default(2000000000).describe("RAM per pilot, bytes or a size string."),
   max_dock_swap: size.default(0).describe("Swap per pilot (MemorySwap = mem + swap)."),

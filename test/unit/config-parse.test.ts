@@ -96,7 +96,7 @@ docker_env: {A: 1, B: x}
 test("errors name the key and the line", () => {
   const cases: { text: string; key?: string; line: number; includes: string }[] = [
     { text: "docker_image: busybox\nmain_sleep: soon\n", key: "main_sleep", line: 2, includes: "not a duration" },
-    { text: "grace_spawn: -5\n", key: "grace_spawn", line: 1, includes: ">=0" },
+    { text: "grace_spawn: -5\n", key: "grace_spawn", line: 1, includes: "must be at least 0 (got -5): write e.g. grace_spawn: 60" },
     { text: "a: 1\nmax_docks: \"ncpus - (2\"\n", key: "max_docks", line: 2, includes: "column" },
     { text: "max_docks: ncpu - 2\n", key: "max_docks", line: 1, includes: "did you mean ncpus" },
     { text: "spawn_when: cpu_ownr_5m < 0.5\n", key: "spawn_when", line: 1, includes: "cpu_owner_5m" },
