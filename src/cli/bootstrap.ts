@@ -3,7 +3,7 @@
 // with one line that says the fix; clones into a temp dir next to the confdir and
 // validates config.yaml there, so an invalid repository never touches the confdir; then
 // moves it into place (keeping a backup with --force) and enables start at boot (the
-// systemd unit, else an @reboot crontab line, never twice). Exit codes: 0 ok, 1 a
+// systemd unit, else an @reboot crontab line, never twice), checked before anything is written. Exit codes: 0 ok, 1 a
 // failed check or clone, 2 usage.
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -96,6 +96,8 @@ async function bootstrap(repository: string | undefined, o: Options, d: Bootstra
     if (!o.dryrun) say(`git: ${await checkGit(d)}`);
     say(`Docker: ${await checkDocker(d)}`);
     const occupied = await inspectConfdir(confdir, Boolean(o.force), d);
+    // Every prerequisite before anything is written: a failure here leaves the host as it was.
+    if (o.boot) say(`start at boot: ${await checkBoot(o, d)}`);
 
     // Build the new confdir next to the old one (same filesystem: the final move is a rename).
     await mkdir(path.dirname(confdir), { recursive: true });
@@ -290,6 +292,18 @@ function timestamp(now: Date): string {
 
 // --- start at boot ---
 
+/** What enableAtBoot will use, checked to answer before the confdir is touched. */
+async function checkBoot(o: Options, d: BootstrapDeps): Promise<string> {
+  if (!o.crontabFile && !o.user && existsSync(d.systemdDir)) {
+    const r = await run(d.systemctl, ["--version"], d.env, CHECK_TIMEOUT_MS);
+    if (r.code !== 0) throw new BootstrapFailure(`systemd runs but ${d.systemctl} does not answer (${r.code === "ENOENT" ? "not found" : firstLine(r.stderr) ?? r.code}): fix systemctl, or pass --no-boot; nothing was changed`);
+    return "systemd answers";
+  }
+  if (o.crontabFile) await readCrontabFile(o.crontabFile);
+  else await readUserCrontab(d);
+  return `${o.crontabFile ?? "the crontab"} can be read`;
+}
+
 async function enableAtBoot(o: Options, ctlArgs: string[], confdir: string, d: BootstrapDeps): Promise<string> {
   if (!o.crontabFile && !o.user && existsSync(d.systemdDir)) return enableSystemd(ctlArgs, confdir, d);
   const line = bootLine(ctlArgs, confdir);
@@ -361,7 +375,7 @@ async function readCrontabFile(file: string): Promise<string> {
 
 async function readUserCrontab(d: BootstrapDeps): Promise<string> {
   const r = await run("crontab", ["-l"], d.env, CHECK_TIMEOUT_MS);
-  if (r.code === "ENOENT") throw new BootstrapFailure("crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron (or pass --no-boot)");
+  if (r.code === "ENOENT") throw new BootstrapFailure("crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron (or pass --no-boot); nothing was changed");
   if (r.code !== 0) {
     if (/no crontab/i.test(r.stderr)) return "";
     throw new BootstrapFailure(`crontab -l failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; add "@reboot planctonctl start" to the crontab by hand`);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -49,6 +49,7 @@ async function bootstrap(args: string[], deps: Partial<BootstrapDeps> = {}): Pro
 }
 
 const lines = (s: string) => s.split("\n").filter(Boolean);
+const which = (cmd: string) => new Promise<string>((resolve, reject) => execFile("sh", ["-c", `command -v ${cmd}`], (err, out) => (err ? reject(err) : resolve(out.trim()))));
 const rebootLines = async (file: string) => lines(await readFile(file, "utf8")).filter((l) => l.startsWith("@reboot"));
 /** Entries of the confdir's parent: a failed run leaves no temp dir behind. */
 const siblings = async (confdir: string) => (await readdir(path.dirname(confdir))).sort();
@@ -187,6 +188,29 @@ test("failed checks: one line each, saying the fix", async () => {
   assert.ok(!existsSync(path.join(dir, "checks")));
 });
 
+test("no way to start at boot: refused before anything is written, so the rerun it suggests works", async () => {
+  const base = path.join(dir, "noboot");
+  const onlyGit = path.join(base, "bin");
+  await mkdir(onlyGit, { recursive: true });
+  await symlink(await which("git"), path.join(onlyGit, "git"));
+  const confdir = path.join(base, "conf");
+  const env = { ...process.env, PATH: onlyGit, HOME: base };
+  const noCron = await bootstrap(["alice/conf", "--git-base", server.base, "--user", "--confdir", confdir], { env });
+  assert.equal(noCron.code, 1, noCron.out);
+  assert.match(noCron.err, /^plancton-bootstrap: crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron \(or pass --no-boot\); nothing was changed\n$/);
+  assert.ok(!existsSync(confdir), "the confdir is not written");
+  assert.deepEqual(await readdir(base), ["bin"]);
+  const systemdDir = path.join(base, "run-systemd");
+  await mkdir(systemdDir);
+  const noCtl = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir], { env, systemdDir, systemctl: path.join(base, "no-systemctl") });
+  assert.equal(noCtl.code, 1);
+  assert.match(noCtl.err, /systemd runs but \S+no-systemctl does not answer \(not found\): fix systemctl, or pass --no-boot; nothing was changed/);
+  assert.ok(!existsSync(confdir));
+  // The rerun it suggests goes through.
+  const rerun = await bootstrap(["alice/conf", "--git-base", server.base, "--user", "--confdir", confdir, "--no-boot"], { env });
+  assert.equal(rerun.code, 0, rerun.err);
+});
+
 test("with systemd: the unit is installed and enabled (a fake systemctl records the calls)", async () => {
   const base = path.join(dir, "systemd");
   const systemdDir = path.join(base, "run-systemd-system");
@@ -199,7 +223,7 @@ test("with systemd: the unit is installed and enabled (a fake systemctl records 
   const confdir = path.join(base, "conf");
   const r = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir], { systemdDir, systemctl: fake, unitDir });
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(lines(await readFile(calls, "utf8")), ["daemon-reload", "enable plancton.service"]);
+  assert.deepEqual(lines(await readFile(calls, "utf8")), ["--version", "daemon-reload", "enable plancton.service"]);
   assert.equal(await readFile(path.join(unitDir, "plancton.service"), "utf8"), await readFile(path.join(packageRoot(), "systemd", "plancton.service"), "utf8"));
   assert.match(await readFile(path.join(unitDir, "plancton.service.d", "confdir.conf"), "utf8"), new RegExp(`\\nExecStart=\\nExecStart=/usr/bin/env planctonctl --confdir ${confdir} nodaemon\\n`));
   assert.match(r.out, /start at boot: enabled plancton\.service \(systemd\)/);
