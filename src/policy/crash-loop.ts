@@ -2,6 +2,7 @@
 // after they start are not relaunched at once. After each such fast exit the next launch
 // waits longer (10 s, 20 s, 40 s, ... 10 min) and is one probe pilot; a pilot that lives
 // FAST_EXIT_SECONDS ends the streak. Pure: the caller records exits, decide() asks.
+import { doublingSeconds } from "./doubling.js";
 import type { PolicyPilot } from "./types.js";
 
 /** A pilot that exits on its own within this long of its start is a fast exit. */
@@ -55,8 +56,7 @@ export function recordExit(state: CrashLoopState | undefined, e: PilotExit): Cra
 }
 
 export function crashBackoffSeconds(fastExits: number): number {
-  if (fastExits <= 0) return 0;
-  return Math.min(CRASH_BACKOFF_MAX_SECONDS, CRASH_BACKOFF_FIRST_SECONDS * 2 ** Math.min(fastExits - 1, 30));
+  return doublingSeconds(fastExits, CRASH_BACKOFF_FIRST_SECONDS, CRASH_BACKOFF_MAX_SECONDS);
 }
 
 /** Ends the streak when a pilot started after the last fast exit has lived long enough. */

@@ -1,5 +1,6 @@
 // Whether to pull the image: at start, when docker_image changes, every
 // image_expiration; after a failed pull, retry with a capped exponential backoff.
+import { doublingSeconds } from "./doubling.js";
 import type { ImageStatus } from "./types.js";
 
 export const PULL_RETRY_FIRST_SECONDS = 10;
@@ -15,8 +16,7 @@ export interface PullVerdict {
 
 /** Delay before retry number `failures` (1 = after the first failure): 10 s doubling, at most 10 min. */
 export function pullRetrySeconds(failures: number): number {
-  if (failures <= 0) return 0;
-  return Math.min(PULL_RETRY_MAX_SECONDS, PULL_RETRY_FIRST_SECONDS * 2 ** Math.min(failures - 1, 30));
+  return doublingSeconds(failures, PULL_RETRY_FIRST_SECONDS, PULL_RETRY_MAX_SECONDS);
 }
 
 export function pullVerdict(

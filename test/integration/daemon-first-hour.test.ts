@@ -2,8 +2,15 @@
 // launches, a status that says why, a history reason; a string docker_cmd split as a shell
 // splits it), and configurations that can run nothing, said in status.
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, test } from "node:test";
+import pino from "pino";
+import { formatStatus } from "../../src/cli/format.js";
+import { Daemon } from "../../src/daemon/daemon.js";
+import { createDockerEngine } from "../../src/runtime/index.js";
 import { startDaemon, logged, type Harness } from "../helpers/daemon-harness.js";
 import { requireDocker } from "../helpers/docker.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
@@ -45,5 +52,22 @@ test("max_docks that evaluates to 0 and a pilot bigger than the host: warnings i
     assert.equal(logged(small, /max_docks "ncpus - 4" is 0/).length, 1, "logged once at start");
   } finally {
     await small.cleanup();
+  }
+});
+
+test("no config file at the default path: the defaults, and status says so", async () => {
+  await requireDocker();
+  const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-absent-"));
+  const logger = pino({ level: "silent" });
+  // A busy owner (cpu_owner 1): nothing fits, so the default instance starts no pilot here.
+  const daemon = new Daemon({ configFile: path.join(dir, "conf", "config.yaml"), rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine: createDockerEngine(), logger, observer: new FixedObserver({ cpu_owner: 1 }) });
+  try {
+    await daemon.start();
+    const s = daemon.snapshot();
+    assert.equal(s.configAbsent, true);
+    assert.match(formatStatus(s), new RegExp(`config: +${dir}/conf/config\\.yaml absent: the defaults apply`));
+  } finally {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 });
