@@ -63,7 +63,8 @@ test(`${CONTENDERS} processes claiming one stale pidfile at once: exactly one wi
 test("stop never signals a stranger the pidfile names, whatever its command line says", { timeout: 60_000 }, async () => {
   const rundir = path.join(dir, "run-stranger");
   const pidfile = path.join(rundir, "plancton.pid");
-  const flags = ["--config", path.join(dir, "none.yaml"), "--rundir", rundir, "--logdir", path.join(dir, "log-stranger"), "--pidfile", pidfile];
+  // The defaults (a named --config must exist): the default path is absent in this confdir.
+  const flags = ["--confdir", path.join(dir, "conf-none"), "--rundir", rundir, "--logdir", path.join(dir, "log-stranger"), "--pidfile", pidfile];
   const sleeper = spawn("sleep", ["600"], { argv0: "plancton-ish", stdio: "ignore" });
   let signal: NodeJS.Signals | null = null;
   sleeper.once("exit", (_c, s) => (signal = s));
