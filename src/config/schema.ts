@@ -108,6 +108,8 @@ export const configSchema = z.object({
   overhead_margin: z.number().min(0).max(100).default(10).describe("Percent of the machine the owner may exceed its share by before the overhead rule acts (the original's +10)."),
   min_free_mem: sizeOrRatio.nullable().default(null).describe('Evict pilots (youngest first) and start none while available memory is below this ("10%", 0.1 or "2GiB").'),
   min_free_disk: sizeOrRatio.nullable().default(null).describe('Same for free disk space on Docker\'s data root and disk_paths.'),
+  mem_pressure_psi: z.number().positive().max(100).nullable().default(10)
+    .describe("Kill the youngest pilot at once (no pause: a paused pilot keeps its memory), one per sample, while the owner's memory stall (PSI some, /proc/pressure/memory) is at least this percent over the last sample or 10 s; null: off."),
   pressure_grace: duration.default(10).describe("Memory or disk pressure must hold this long before a pilot is evicted."),
   spawn_when: z.string().min(1).nullable().default(null).describe('Expression: pilots may start only while true, e.g. "cpu_owner_5m < 0.5 and disk_free_ratio > 0.1".'),
   max_pilots: z.string().min(1).nullable().default(null).describe("Expression capping the pilot count (max_docks still applies)."),

@@ -207,7 +207,9 @@ export class Daemon {
     }
     const now = this.clock();
     const obs = this.observation();
-    const decision = decide(obs, this.policyPilots(), this.policy, this.control, this.imageStatus(), this.state, now);
+    // Harvest without the original's headroom only while the parent really is at idle weight.
+    const policy = { ...this.policy, cpuPriority: this.observer.cpuPriority().mode };
+    const decision = decide(obs, this.policyPilots(), policy, this.control, this.imageStatus(), this.state, now);
     this.state = decision.next;
     this.lastDecision = decision;
     for (const w of decision.warnings) this.logger.warn(w);

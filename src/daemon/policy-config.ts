@@ -35,6 +35,10 @@ export function policyConfigOf(config: Config, host: HostFacts): { policy: Polic
       scheduleDrain: config.schedule_drain,
       imageExpirationSeconds: config.image_expiration,
       image: config.docker_image,
+      // The daemon overrides it with the priority really in force (the parent's weight).
+      cpuPriority: config.pilot_cpu_priority,
+      maxDockMemBytes: config.max_dock_mem,
+      memStallPercent: config.mem_pressure_psi ?? undefined,
     },
   };
 }

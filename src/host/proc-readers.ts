@@ -1,5 +1,5 @@
-// Readers of the host's counters: /proc/stat, /proc/loadavg, /proc/meminfo and
-// statfs(2). The parse functions are pure (file text in, numbers out) so tests
+// Readers of the host's counters: /proc/stat, /proc/loadavg, /proc/meminfo,
+// /proc/pressure/memory (PSI, Linux 4.20+) and statfs(2). The parse functions are pure (file text in, numbers out) so tests
 // feed them fixtures; ProcReaders groups the async reads so the sampler's tests
 // inject fakes.
 
@@ -29,6 +29,14 @@ export interface MemInfo {
   readonly swapFreeBytes: number;
 }
 
+/** The "some" line of /proc/pressure/memory: share of time at least one task waited for memory. */
+export interface MemPressure {
+  /** The kernel's 10 s average, percent (0..100). */
+  readonly someAvg10Percent: number;
+  /** Cumulative stall time since boot, microseconds. */
+  readonly someTotalUs: number;
+}
+
 export interface DiskSpace {
   /** Bytes available to unprivileged users: bavail * bsize. */
   readonly freeBytes: number;
@@ -42,6 +50,8 @@ export interface ProcReaders {
   loadAverage(): Promise<LoadAverage>;
   memInfo(): Promise<MemInfo>;
   diskSpace(path: string): Promise<DiskSpace>;
+  /** Optional: fakes written before PSI need not have it (the stall then reads 0). */
+  memPressure?(): Promise<MemPressure>;
 }
 
 export function parseProcStat(text: string): CpuTimes {
@@ -94,6 +104,12 @@ export function parseMeminfo(text: string): MemInfo {
   };
 }
 
+export function parsePressure(text: string): MemPressure {
+  const m = /^some\s+avg10=([\d.]+)\s+avg60=[\d.]+\s+avg300=[\d.]+\s+total=(\d+)\s*$/m.exec(text);
+  if (!m) throw new Error(`/proc/pressure/memory: no "some avg10=... total=..." line in ${JSON.stringify(text.slice(0, 80))}`);
+  return { someAvg10Percent: Number(m[1]), someTotalUs: Number(m[2]) };
+}
+
 export function diskSpaceFromStatfs(s: { bsize: number; blocks: number; bavail: number }): DiskSpace {
   return {
     freeBytes: s.bavail * s.bsize,
@@ -107,10 +123,12 @@ export function procReaders(procRoot = "/proc"): ProcReaders {
   const statPath = join(procRoot, "stat");
   const loadavgPath = join(procRoot, "loadavg");
   const meminfoPath = join(procRoot, "meminfo");
+  const pressurePath = join(procRoot, "pressure", "memory");
   return {
     cpuTimes: async () => parseProcStat(await readFile(statPath, "utf8")),
     loadAverage: async () => parseLoadavg(await readFile(loadavgPath, "utf8")),
     memInfo: async () => parseMeminfo(await readFile(meminfoPath, "utf8")),
     diskSpace: async (path) => diskSpaceFromStatfs(await statfs(path)),
+    memPressure: async () => parsePressure(await readFile(pressurePath, "utf8")),
   };
 }

@@ -4,7 +4,7 @@
 // fake clock and fake readers.
 
 import { RollingWindow, WINDOW_NAMES, WINDOWS } from "./rolling-window.js";
-import type { CpuTimes, DiskSpace, ProcReaders } from "./proc-readers.js";
+import type { CpuTimes, DiskSpace, MemPressure, ProcReaders } from "./proc-readers.js";
 import { INSTANT_VARIABLES, WINDOWED_SIGNALS, windowedName, type Observation, type WindowedSignal } from "./variables.js";
 
 /** What the sampler needs of PilotCpuMeter. */
@@ -27,7 +27,7 @@ export interface HostSamplerOptions {
 }
 
 export interface SampleError {
-  /** "cpu", "pilot_cpu", "load", "mem", or "disk <path>". */
+  /** "cpu", "pilot_cpu", "load", "mem", "mem_psi", or "disk <path>". */
   readonly source: string;
   readonly message: string;
   readonly atMs: number;
@@ -56,6 +56,7 @@ export class HostSampler {
   /** Last good value of each instant variable (0 until first read): a failing reader keeps it. */
   private readonly last: Record<string, number> = Object.fromEntries(INSTANT_VARIABLES.map((v) => [v.name, 0]));
   private previousCpu: CpuTimes | undefined;
+  private previousPsi: { value: MemPressure; atMs: number } | undefined;
   private readonly lastDisk = new Map<string, DiskSpace>();
   private readonly windows = new Map<WindowedSignal, RollingWindow[]>();
   private errors: SampleError[] = [];
@@ -112,11 +113,13 @@ export class HostSampler {
 
     // Readers run in parallel; attempt() turns a synchronous throw into a rejection too.
     const attempt = <T>(read: () => Promise<T>): Promise<T> => Promise.resolve().then(read);
-    const [[cpu, load, mem], disks] = await Promise.all([
+    const psiReader = this.readers.memPressure?.bind(this.readers);
+    const [[cpu, load, mem, psi], disks] = await Promise.all([
       Promise.allSettled([
         attempt(() => this.readers.cpuTimes()),
         attempt(() => this.readers.loadAverage()),
         attempt(() => this.readers.memInfo()),
+        attempt(async () => (psiReader ? psiReader() : undefined)),
       ] as const),
       Promise.allSettled(paths.map((p) => attempt(() => this.readers.diskSpace(p)))),
     ]);
@@ -164,6 +167,16 @@ export class HostSampler {
       fresh.add("mem_available_bytes").add("mem_available_ratio").add("swap_used_bytes");
     } else fail("mem", mem.reason);
 
+    if (psi.status === "fulfilled" && psi.value !== undefined) {
+      const p = psi.value;
+      const prev = this.previousPsi;
+      // The share of the last interval spent stalled; the first sample has only the kernel's average.
+      const dtUs = prev ? (nowMs - prev.atMs) * 1000 : 0;
+      v.mem_stall_some = prev && dtUs > 0 ? clamp01((p.someTotalUs - prev.value.someTotalUs) / dtUs) : clamp01(p.someAvg10Percent / 100);
+      v.mem_psi_some_avg10 = p.someAvg10Percent;
+      this.previousPsi = { value: p, atMs: nowMs };
+    } else if (psi.status === "rejected") fail("mem_psi", psi.reason);
+
     // The minimum over all paths; a path that fails keeps its last reading.
     let diskFresh = false;
     paths.forEach((path, i) => {
@@ -195,6 +208,7 @@ export class HostSampler {
     v.minute = date.getMinutes();
     v.weekday = date.getDay();
     v.uptime_seconds = Math.max(0, (nowMs - this.startedAtMs) / 1000);
+    v.sampled_at_ms = nowMs;
 
     const observation: Record<string, number> = {};
     for (const { name } of INSTANT_VARIABLES) observation[name] = v[name]!;

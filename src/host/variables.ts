@@ -23,6 +23,8 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
   { name: "load15", unit: "tasks", doc: "15-minute load average." },
   { name: "mem_available_bytes", unit: "bytes", doc: "Memory available for new work without swapping (MemAvailable)." },
   { name: "mem_available_ratio", unit: "fraction", doc: "mem_available_bytes / ram_bytes." },
+  { name: "mem_stall_some", unit: "fraction", doc: "Share of the time since the previous sample some task waited for memory (PSI some, from /proc/pressure/memory's total; 0 on a kernel without PSI)." },
+  { name: "mem_psi_some_avg10", unit: "percent", doc: "The kernel's 10 s average of the same memory stall, percent (PSI some avg10; 0 on a kernel without PSI)." },
   { name: "swap_used_bytes", unit: "bytes", doc: "Swap in use (SwapTotal - SwapFree)." },
   { name: "disk_free_bytes", unit: "bytes", doc: "Free bytes available to unprivileged users, the minimum over the Docker data root and every path in disk_paths." },
   { name: "disk_free_ratio", unit: "fraction", doc: "Free share of the disk (available / size), the minimum over the Docker data root and every path in disk_paths." },
@@ -36,6 +38,7 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
   { name: "minute", unit: "minute", doc: "Minute of the hour, local time (0-59); with hour, the time of day." },
   { name: "weekday", unit: "day", doc: "Day of the week, local time (0 = Sunday .. 6 = Saturday)." },
   { name: "uptime_seconds", unit: "seconds", doc: "Time since the daemon started." },
+  { name: "sampled_at_ms", unit: "ms", doc: "When this sample was taken (ms since the epoch): the policy acts on a pressure reading once." },
 ];
 
 /** Signals that also have one rolling mean per window: `<name>_<window>`. */

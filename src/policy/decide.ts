@@ -6,25 +6,27 @@
 //   1. exited/dead -> remove; "created" too long -> remove (never_started)
 //   2. force-stop: kill every pilot, start nothing, exit once none is left
 //   3. max_ttl -> kill (ttl)
-//   4. memory / disk pressure held for pressure_grace -> kill the youngest (one per decision)
+//   4. memory / disk pressure held for pressure_grace, or the owner's memory stall (PSI) at
+//      once -> kill the youngest (one per decision and per fresh sample; pressure-step.ts)
 //   5. outside the schedule with schedule_drain -> kill all (schedule)
 //   6. evict_when true -> kill the youngest (one per decision)
 //   7. overhead (owner's CPU, see overhead.ts) held for grace_kill -> pause (suspend_grace > 0)
 //      or kill the youngest running, as many as needed; paused past suspend_grace -> kill;
 //      owner low for resume_after -> unpause the oldest paused, as many as fit (suspend.ts)
-//   8. start: min(fitting, room under max_docks / max_pilots, docks_per_loop), unless a
+//   8. start: min(fitting (harvest.ts: the original's rule, or the idle-priority one),
+//      room under max_docks / max_pilots, docks_per_loop), unless a
 //      blocker holds (drain, no image, schedule, pressure, expressions, paused pilots,
 //      grace_spawn after a kill)
 //      and at most one probe pilot, after a growing backoff, while pilots exit at once (crash-loop.ts)
 //   9. pull: at start, on image change, every image_expiration, failed pulls backed off
 import { crashLoopAfter, crashLoopLimit } from "./crash-loop.js";
-import { cores, explainLines, formatTime, plural, type ActionLine } from "./explain.js";
+import { explainLines, formatTime, plural, type ActionLine } from "./explain.js";
 import { evaluateExpressions } from "./expressions.js";
-import { pilotsThatFit } from "./fitting.js";
-import { heldFor, secondsLeft, sinceWhen } from "./held.js";
+import { heldFor, secondsLeft } from "./held.js";
 import type { CpuShape } from "./overhead.js";
 import { holdsSlot, youngestFirst } from "./pilots.js";
-import { pressureSignal, type PressureSignal } from "./pressure.js";
+import { startRoom } from "./harvest.js";
+import { pressureStep } from "./pressure-step.js";
 import { pullVerdict } from "./pull.js";
 import { inSchedule, localTimeOf } from "./schedule.js";
 import { suspendStep, type HeldWindow } from "./suspend.js";
@@ -121,32 +123,14 @@ export function decide(
     if (v !== undefined && v.action === "kill") act(kill, "kill", p, v.reason, v.why);
   }
 
-  // 4. pressure (kubelet style)
-  const mem = pressureSignal("mem", obs, cfg.minFreeMem);
-  const disk = pressureSignal("disk", obs, cfg.minFreeDisk);
-  for (const name of [...mem.missing, ...disk.missing]) problems.push(`observation has no ${name}: its min_free threshold is not checked`);
-  const memPressureSinceMs = sinceWhen(mem.met, state.memPressureSinceMs, nowMs);
-  const diskPressureSinceMs = sinceWhen(disk.met, state.diskPressureSinceMs, nowMs);
-  const lastMemPressureAtMs = mem.met ? nowMs : state.lastMemPressureAtMs;
-  const lastDiskPressureAtMs = disk.met ? nowMs : state.lastDiskPressureAtMs;
-  let evicted = false;
-  for (const [signal, sinceMs] of [[mem, memPressureSinceMs], [disk, diskPressureSinceMs]] as [PressureSignal, number | undefined][]) {
-    if (!signal.met || sinceMs === undefined) continue;
-    const reason: KillReason = signal.kind === "mem" ? "mem_pressure" : "disk_pressure";
-    const heldS = Math.floor((nowMs - sinceMs) / 1000);
-    const victim = youngestEvictable();
-    if (heldFor(sinceMs, nowMs, cfg.pressureGraceSeconds)) {
-      if (!evicted && victim !== undefined) {
-        act(kill, "kill", victim, reason, `${signal.text} for ${heldS} s (youngest)`);
-        evicted = true;
-      }
-    } else if (victim !== undefined) {
-      explain.push(`${reason}: ${signal.text}; evict in ${secondsLeft(sinceMs, nowMs, cfg.pressureGraceSeconds)} s`);
-    }
-  }
-  const transition = (lastAtMs: number | undefined): boolean =>
-    lastAtMs !== undefined && nowMs - lastAtMs < cfg.pressureGraceSeconds * 1000;
-  const underPressure = mem.met || disk.met || transition(lastMemPressureAtMs) || transition(lastDiskPressureAtMs);
+  // 4. pressure (pressure-step.ts)
+  const pressure = pressureStep(obs, cfg, state, nowMs, {
+    victim: youngestEvictable,
+    kill: (p, reason, why) => act(kill, "kill", p, reason, why),
+    explain: (line) => explain.push(line),
+  });
+  problems.push(...pressure.problems);
+  const { mem, disk, underPressure } = pressure;
 
   // 5. schedule
   const inWindow = cfg.schedule.length === 0 || inSchedule(cfg.schedule, localTimeOf(obs, nowMs));
@@ -241,8 +225,9 @@ export function decide(
     // Pilots that keep a slot after this decision's kills and removals.
     const going = new Set([...kill, ...remove].map((a) => a.id));
     const slots = ordered.filter((p) => holdsSlot(p.state) && !going.has(p.id)).length;
-    const fitsInAll = pilotsThatFit(ownerCpu, ncpus, cfg.cpusPerDock);
-    const fitting = Math.max(0, fitsInAll - slots);
+    const fits = startRoom(obs, cfg, ownerCpu, ncpus, slots);
+    if (fits.problem !== undefined) problems.push(fits.problem);
+    const fitting = fits.fitting;
     const maxPilots = exprs.maxPilots;
     const cap = maxPilots === undefined ? cfg.maxDocks : Math.min(cfg.maxDocks, maxPilots);
     const capName = maxPilots !== undefined && maxPilots < cfg.maxDocks ? "max_pilots" : "max_docks";
@@ -251,15 +236,14 @@ export function decide(
     const crash = crashLoopLimit(crashLoop, ordered, start, nowMs);
     crashHolds = crash.start === 0 && crash.why !== undefined;
     start = crash.start;
-    const owner = `owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs, ${plural(slots, "pilot")} of ${cfg.cpusPerDock}`;
     if (crash.why !== undefined) {
       explain.push(`${start > 0 ? `start ${start}` : "no start"}: ${crash.why}`);
     } else if (start > 0) {
-      explain.push(`start ${start}: fitting ${fitting} (${owner}), room ${room} of ${capName} ${cap}, docks_per_loop ${cfg.docksPerLoop}`);
+      explain.push(`start ${start}: fitting ${fitting} (${fits.owner}), room ${room} of ${capName} ${cap}, docks_per_loop ${cfg.docksPerLoop}`);
     } else if (room === 0) {
       explain.push(`no start: ${capName} reached (${slots}/${cap})`);
     } else {
-      explain.push(`no start: fitting 0: ${owner}`);
+      explain.push(`no start: ${fits.why}`);
     }
   } else {
     explain.push(`no start: ${blockers.join("; ")}`);
@@ -283,10 +267,7 @@ export function decide(
       overheadMinOwnerCpu: overhead?.ownerCpu,
       lowSinceMs: low?.sinceMs,
       lowMaxOwnerCpu: low?.ownerCpu,
-      memPressureSinceMs,
-      diskPressureSinceMs,
-      lastMemPressureAtMs,
-      lastDiskPressureAtMs,
+      ...pressure.next,
       pausedSinceMs,
       pullFailures: pull.failures,
       lastCountedPullFailureAtMs: pull.lastCountedFailureAtMs,

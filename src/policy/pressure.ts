@@ -38,3 +38,21 @@ export function pressureSignal(kind: PressureKind, obs: Observation, threshold: 
   }
   return { kind, met: texts.length > 0, text: texts.join(", "), missing };
 }
+
+/**
+ * The owner's memory stall (PSI "some": share of time some task waited for memory) at or
+ * above `percent`, over the last sample (mem_stall_some, fast) or the kernel's 10 s
+ * average (mem_psi_some_avg10). Absent percent: off. No stall variable: reported missing.
+ */
+export function memStallSignal(obs: Observation, percent: number | undefined): PressureSignal {
+  if (percent === undefined) return { kind: "mem", met: false, text: "", missing: [] };
+  const last = obs.mem_stall_some;
+  const avg10 = obs.mem_psi_some_avg10;
+  const lastOk = last !== undefined && Number.isFinite(last);
+  const avgOk = avg10 !== undefined && Number.isFinite(avg10);
+  if (!lastOk && !avgOk) return { kind: "mem", met: false, text: "", missing: ["mem_stall_some"] };
+  const texts: string[] = [];
+  if (lastOk && last * 100 >= percent) texts.push(`memory stall ${(last * 100).toFixed(1)}% of the last sample >= mem_pressure_psi ${percent}%`);
+  else if (avgOk && avg10 >= percent) texts.push(`memory stall ${avg10.toFixed(1)}% over 10 s >= mem_pressure_psi ${percent}%`);
+  return { kind: "mem", met: texts.length > 0, text: texts.join(", "), missing: [] };
+}

@@ -71,6 +71,12 @@ export interface PolicyConfig {
   readonly image: string;
   /** A "created" pilot older than this never started and is removed; default NEVER_STARTED_SECONDS. */
   readonly neverStartedSeconds?: number;
+  /** pilot_cpu_priority in force (the parent cgroup really at idle weight); absent = "normal", the original's start rule. */
+  readonly cpuPriority?: "idle" | "normal";
+  /** max_dock_mem: at idle priority a new pilot must fit in the available memory. */
+  readonly maxDockMemBytes?: number;
+  /** mem_pressure_psi: memory stall percent (PSI some) at which the youngest pilot is killed at once; absent = off. */
+  readonly memStallPercent?: number;
 }
 
 export interface Control {
@@ -105,6 +111,9 @@ export interface PolicyState {
   /** Last decisions that saw the thresholds met: no start for pressure_grace after (transition period). */
   readonly lastMemPressureAtMs?: number;
   readonly lastDiskPressureAtMs?: number;
+  /** sampled_at_ms of the observation the last pressure kill acted on: a later decision on
+   *  the same sample (an event tick) kills no one more, memory not being measured again yet. */
+  readonly lastPressureKillSampleMs?: number;
   /** When each paused pilot (by id) was first seen paused, when the caller does not say. */
   readonly pausedSinceMs: Readonly<Record<string, number>>;
   /** Consecutive failed pulls (for the backoff) and the failure last counted. */
@@ -180,6 +189,9 @@ export const POLICY_VARIABLES = [
   "ncpus",
   "mem_available_bytes",
   "mem_available_ratio",
+  "mem_stall_some",
+  "mem_psi_some_avg10",
+  "sampled_at_ms",
   "disk_free_bytes",
   "disk_free_ratio",
   "weekday",

@@ -12,8 +12,9 @@ describe("observation variables catalogue", () => {
   it("lists every instant variable and one variable per windowed signal and window", () => {
     const instant = [
       "cpu_total", "cpu_pilots", "cpu_owner", "load1", "load5", "load15", "mem_available_bytes",
-      "mem_available_ratio", "swap_used_bytes", "disk_free_bytes", "disk_free_ratio", "ncpus", "ram_bytes",
+      "mem_available_ratio", "mem_stall_some", "mem_psi_some_avg10", "swap_used_bytes", "disk_free_bytes", "disk_free_ratio", "ncpus", "ram_bytes",
       "swap_bytes", "running", "paused", "pilots", "hour", "minute", "weekday", "uptime_seconds",
+      "sampled_at_ms",
     ];
     assert.deepEqual(INSTANT_VARIABLES.map((v) => v.name), instant);
     assert.equal(WINDOWED_SIGNALS.length, 11);
