@@ -110,6 +110,7 @@ export const configSchema = z.object({
   min_free_disk: sizeOrRatio.nullable().default(null).describe('Same for free disk space on Docker\'s data root and disk_paths.'),
   mem_pressure_psi: z.number().positive().max(100).nullable().default(10)
     .describe("Kill the youngest pilot at once (no pause: a paused pilot keeps its memory), one per sample, while the owner's memory stall (PSI some, /proc/pressure/memory) is at least this percent over the last sample or 10 s; null: off."),
+  stop_grace: duration.default(10).describe("max_ttl, schedule_drain, evict_when and force-stop send SIGTERM, then SIGKILL after this long (0: SIGKILL at once). Giving CPU or memory back to the owner is always immediate."),
   pressure_grace: duration.default(10).describe("Memory or disk pressure must hold this long before a pilot is evicted."),
   spawn_when: z.string().min(1).nullable().default(null).describe('Expression: pilots may start only while true, e.g. "cpu_owner_5m < 0.5 and disk_free_ratio > 0.1".'),
   max_pilots: z.string().min(1).nullable().default(null).describe("Expression capping the pilot count (max_docks still applies)."),

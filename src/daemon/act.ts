@@ -6,6 +6,12 @@ import type { ContainerEngine, PilotInfo, PilotSpec } from "../runtime/engine.js
 import type { PilotRecord } from "./history.js";
 import type { Logger } from "./logger.js";
 
+/** Kills that are not the owner taking resources back: SIGTERM first, SIGKILL after stop_grace. */
+const GRACEFUL_REASONS: ReadonlySet<KillReason> = new Set<KillReason>(["ttl", "schedule", "evict_when", "force_stop"]);
+
+/** Exit code of a process ended by SIGKILL (128 + 9). */
+const SIGKILL_EXIT = 137;
+
 export interface ActResult { started: PilotInfo[]; killed: number; paused: number; resumed: number; removed: number; launchError?: string }
 
 export interface ActDeps {
@@ -20,17 +26,38 @@ export interface ActDeps {
   /** Runs the urgent part (kills, pauses) with the pilots able to run, so they freeze and die at once. */
   urgent?: <T>(fn: () => Promise<T>) => Promise<T>;
   onEvent: (event: "started" | "paused" | "resumed", pilot: { id: string; name: string }, reason: string) => void;
+  /** stop_grace; 0 or absent: every kill is SIGKILL at once. */
+  stopGraceSeconds?: number;
+  /** Graceful stops in flight, kept by the caller across decisions: id -> escalated to SIGKILL. */
+  stopping?: Map<string, { escalated: boolean }>;
+  /** A graceful stop ended (in the background): decide again. */
+  afterStop?: () => void;
 }
 
 export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotInfo>, allowStart: boolean, deps: ActDeps): Promise<ActResult> {
   const { engine, logger } = deps;
   const result: ActResult = { started: [], killed: 0, paused: 0, resumed: 0, removed: 0 };
-  const finish = async (id: string, reason: KillReason, how: "kill" | "remove") => {
+  const stopping = deps.stopping ?? new Map<string, { escalated: boolean }>();
+  /** how "stop": SIGTERM, SIGKILL after stop_grace, then remove; signal says which ended it. */
+  const finish = async (id: string, reason: KillReason, how: "kill" | "remove" | "stop") => {
     const pilot = pilots.get(id);
-    const exit = how === "remove" ? await engine.exitInfo(id).catch(() => undefined) : undefined;
+    let signal: "TERM" | "KILL" | undefined = how === "kill" ? "KILL" : undefined;
+    const stopAtMs = deps.now();
+    try {
+      if (how === "stop") await engine.stop?.(id, deps.stopGraceSeconds ?? 0);
+    } catch (err) {
+      logger.warn({ id, reason, err: (err as Error).message }, `could not stop pilot ${pilot?.name ?? id} gracefully; killing it`);
+    }
+    if (how === "stop" && stopping.get(id)?.escalated === true) return false; // a give-back killed it meanwhile
+    const exit = how !== "kill" ? await engine.exitInfo(id).catch(() => undefined) : undefined;
+    if (how === "stop") {
+      // Killed: exit 137 once the grace ran out (a pilot may exit 137 by itself earlier).
+      const graceMs = (deps.stopGraceSeconds ?? 0) * 1000;
+      signal = exit?.exitCode === SIGKILL_EXIT && deps.now() - stopAtMs >= graceMs * 0.9 ? "KILL" : "TERM";
+    }
     await deps.keepLog?.(id, pilot?.name ?? "").catch(() => undefined);
     try {
-      await (how === "kill" ? engine.kill(id) : engine.remove(id));
+      await (how === "remove" ? engine.remove(id) : engine.kill(id));
     } catch (err) {
       logger.warn({ id, reason, err: (err as Error).message }, `could not ${how} pilot ${pilot?.name ?? id}`);
       return false;
@@ -41,11 +68,14 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
       id, name: pilot?.name ?? "", image: pilot?.image ?? "", startedAtMs, endedAtMs,
       uptimeSeconds: Math.max(0, Math.round((endedAtMs - startedAtMs) / 1000)),
       exitCode: exit?.exitCode ?? null, reason, ...(exit?.oomKilled ? { oomKilled: true } : {}),
+      ...(signal !== undefined ? { signal, graceful: signal === "TERM" } : {}),
     };
-    logger.info({ pilot: record.name, id: id.slice(0, 12), reason, exitCode: record.exitCode, uptime: record.uptimeSeconds }, `${how === "kill" ? "killed" : "removed"} pilot ${record.name} (${reason})`);
+    const done = how === "remove" ? "removed" : signal === "TERM" ? "stopped" : "killed";
+    logger.info({ pilot: record.name, id: id.slice(0, 12), reason, exitCode: record.exitCode, uptime: record.uptimeSeconds, signal }, `${done} pilot ${record.name} (${reason}${signal ? `, SIG${signal}` : ""})`);
     deps.onFinished(record);
     return true;
   };
+  const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && engine.stop !== undefined && GRACEFUL_REASONS.has(reason);
   for (const a of decision.remove) if (await finish(a.id, a.reason, "remove")) result.removed++;
   const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
   // Pauses go out together: giving the CPU back is the urgent part of a decision.
@@ -63,8 +93,21 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     }));
   if (decision.kill.length + decision.pause.length > 0) {
     await urgent(async () => {
-      // Kills go out together: they give resources back.
-      result.killed += (await Promise.all(decision.kill.map((a) => finish(a.id, a.reason, "kill")))).filter(Boolean).length;
+      // Kills go out together: they give resources back. A graceful stop is not awaited
+      // (it may take stop_grace): the next decisions must not wait for it.
+      const now = decision.kill.filter((a) => !graceful(a.reason));
+      for (const a of decision.kill.filter((k) => graceful(k.reason) && !stopping.has(k.id))) {
+        stopping.set(a.id, { escalated: false });
+        void finish(a.id, a.reason, "stop").finally(() => {
+          stopping.delete(a.id);
+          deps.afterStop?.();
+        });
+      }
+      for (const a of now) {
+        const s = stopping.get(a.id);
+        if (s) s.escalated = true; // the owner needs it now: SIGKILL overrides the grace
+      }
+      result.killed += (await Promise.all(now.map((a) => finish(a.id, a.reason, "kill")))).filter(Boolean).length;
       await freeze(decision.pause, "pause");
     });
   }

@@ -60,6 +60,8 @@ export class Daemon {
   private control: ControlState = { draining: false, drainStop: false, forceStop: false };
   private controlNote?: string;
   private pilots = new Map<string, PilotInfo>();
+  /** Graceful stops (SIGTERM, SIGKILL after stop_grace) in flight, across decisions. */
+  private readonly gracefulStops = new Map<string, { escalated: boolean }>();
   private lastDecision?: Decision;
   private lastTick?: StatusSnapshot["lastTick"];
   private configWarnings: string[] = [];
@@ -224,6 +226,7 @@ export class Daemon {
       keepLog: (id, name) => keepPilotLog(this.engine, id, name, this.opts.logdir),
       urgent: (fn) => this.observer.atFullWeight(fn),
       onEvent: (event, pilot, reason) => this.metrics.pilotEvent(event, pilot, reason),
+      stopGraceSeconds: this.config.stop_grace, stopping: this.gracefulStops, afterStop: () => this.scheduleEventTick(),
     });
     for (const p of result.started) this.pilots.set(p.id, p); // known before the next listing
     if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");

@@ -15,6 +15,9 @@ export interface PilotRecord {
   exitCode: number | null;
   reason: string;
   oomKilled?: boolean;
+  /** Killed or stopped: the signal that ended it (TERM: it stopped within stop_grace). */
+  signal?: "TERM" | "KILL";
+  graceful?: boolean;
 }
 
 export class HistoryLog {

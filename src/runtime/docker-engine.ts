@@ -223,6 +223,16 @@ class DockerEngine implements ContainerEngine {
     await this.remove(id);
   }
 
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    // Docker answers once the container stopped, up to the grace later: bound it by the grace plus our timeout.
+    const signal = AbortSignal.timeout(Math.ceil(graceSeconds) * 1000 + this.timeoutMs);
+    try {
+      await this.dial("stop", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/stop`, query: { t: Math.ceil(graceSeconds) } }, { timeout: "none", signal });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
   async remove(id: string): Promise<void> {
     try {
       await this.dial("remove", id, { method: "DELETE", path: `/containers/${encodeURIComponent(id)}`, query: { force: true, v: true } });

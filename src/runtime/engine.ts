@@ -111,6 +111,12 @@ export interface ContainerEngine {
   unpause(id: string): Promise<void>;
   /** SIGKILL (a stopped or paused container is fine) then force remove; a missing container is not an error. */
   kill(id: string): Promise<void>;
+  /**
+   * Added: Docker's stop: the image's stop signal (SIGTERM), SIGKILL after graceSeconds;
+   * the container stays (stopped) for exitInfo and remove. A paused container is resumed
+   * by Docker to get the signal. A missing container is not an error.
+   */
+  stop?(id: string, graceSeconds: number): Promise<void>;
   /** Force remove (with its anonymous volumes); a missing container is not an error. */
   remove(id: string): Promise<void>;
   /** Inspect; undefined when the container is gone. */

@@ -1,0 +1,94 @@
+// act(): which kills are graceful (SIGTERM, SIGKILL after stop_grace) and which are not,
+// on a fake engine whose stops end when the test says.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { act, type ActDeps } from "../../src/daemon/act.js";
+import type { PilotRecord } from "../../src/daemon/history.js";
+import type { Logger } from "../../src/daemon/logger.js";
+import { initialPolicyState, type Decision, type KillReason } from "../../src/policy/index.js";
+import type { ContainerEngine, ExitInfo, PilotInfo } from "../../src/runtime/engine.js";
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function setup(exitCodes: Record<string, number>) {
+  const calls: string[] = [];
+  const stops = new Map<string, ReturnType<typeof deferred>>();
+  const engine = {
+    apiCalls: 0,
+    stop: (id: string, grace: number) => {
+      calls.push(`stop ${id} ${grace}`);
+      const d = deferred();
+      stops.set(id, d);
+      return d.promise;
+    },
+    kill: async (id: string) => void calls.push(`kill ${id}`),
+    remove: async (id: string) => void calls.push(`remove ${id}`),
+    exitInfo: async (id: string): Promise<ExitInfo> => ({ exitCode: exitCodes[id] ?? null, oomKilled: false }),
+  } as unknown as ContainerEngine;
+  const records: PilotRecord[] = [];
+  let now = 1_000_000;
+  const ended: string[] = [];
+  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+  const deps: ActDeps = {
+    engine, logger, now: () => now, specFor: () => { throw new Error("no start here"); }, launchConcurrency: 1,
+    onFinished: (r) => records.push(r), onEvent: () => undefined,
+    stopGraceSeconds: 10, stopping: new Map(), afterStop: () => ended.push("tick"),
+  };
+  const pilots = new Map<string, PilotInfo>(["a", "b", "c"].map((id) => [id, { id, name: `p-${id}`, state: "running", createdAtMs: 0, image: "busybox", labels: {} }]));
+  const decision = (kill: [string, KillReason][]): Decision => ({
+    start: 0, pause: [], unpause: [], remove: [], pull: false, exit: false, mode: "active", explain: [], warnings: [], next: initialPolicyState(),
+    kill: kill.map(([id, reason]) => ({ id, name: `p-${id}`, reason })),
+  });
+  return { calls, stops, records, deps, pilots, decision, ended, advance: (ms: number) => (now += ms) };
+}
+
+describe("act: stop_grace", () => {
+  it("ttl, schedule, evict_when and force_stop are stopped with the grace, not awaited; owner give-back kills at once", async () => {
+    const t = setup({ a: 0, b: 137 });
+    const result = await act(t.decision([["a", "ttl"], ["b", "force_stop"], ["c", "overhead"]]), t.pilots, false, t.deps);
+    assert.equal(result.killed, 1, "only the immediate kill is done when act returns");
+    assert.deepEqual(t.calls, ["stop a 10", "stop b 10", "kill c"]);
+    assert.deepEqual(t.records.map((r) => [r.id, r.signal, r.graceful]), [["c", "KILL", false]]);
+    // a exits by itself at once on SIGTERM; b sits out the grace and is SIGKILLed (137)
+    t.stops.get("a")!.resolve();
+    t.advance(10_000);
+    t.stops.get("b")!.resolve();
+    await waitUntil(() => t.ended.length === 2);
+    const byId = Object.fromEntries(t.records.map((r) => [r.id, r]));
+    assert.deepEqual([byId.a?.signal, byId.a?.graceful, byId.a?.exitCode], ["TERM", true, 0]);
+    assert.deepEqual([byId.b?.signal, byId.b?.graceful, byId.b?.exitCode], ["KILL", false, 137]);
+    assert.deepEqual(t.calls.slice(3).sort(), ["kill a", "kill b"], "then removed (kill = SIGKILL + force remove)");
+    assert.equal(t.deps.stopping?.size, 0);
+  });
+
+  it("a second decision does not stop it again; an owner give-back escalates it to SIGKILL, recorded once", async () => {
+    const t = setup({ a: 143 });
+    await act(t.decision([["a", "evict_when"]]), t.pilots, false, t.deps);
+    await act(t.decision([["a", "evict_when"]]), t.pilots, false, t.deps);
+    assert.deepEqual(t.calls, ["stop a 10"]);
+    await act(t.decision([["a", "mem_pressure"]]), t.pilots, false, t.deps);
+    assert.deepEqual(t.calls, ["stop a 10", "kill a"]);
+    t.stops.get("a")!.resolve();
+    await waitUntil(() => t.ended.length === 1);
+    assert.deepEqual(t.records.map((r) => [r.reason, r.signal]), [["mem_pressure", "KILL"]]);
+  });
+
+  it("stop_grace 0: every kill is SIGKILL at once", async () => {
+    const t = setup({});
+    t.deps.stopGraceSeconds = 0;
+    const result = await act(t.decision([["a", "ttl"], ["b", "schedule"]]), t.pilots, false, t.deps);
+    assert.equal(result.killed, 2);
+    assert.deepEqual(t.calls, ["kill a", "kill b"]);
+    assert.ok(t.records.every((r) => r.signal === "KILL" && r.graceful === false));
+  });
+});
+
+/** Lets the fake engine's promises settle (no timer: microtasks and immediates only). */
+async function waitUntil(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(cond(), "condition never held");
+}
