@@ -15,7 +15,7 @@
 // quiet host (the owner CPU the daemon sees below 15% for two samples; at most 12 s wait).
 // Run: node --import tsx bench/give-back.ts
 import os from "node:os";
-import { detectCgroupLayout, setupPilotParent } from "../src/host/index.js";
+import { atFullWeight, detectCgroupLayout, setupPilotParent, type ParentWeight } from "../src/host/index.js";
 import { instanceLabels } from "../src/daemon/labels.js";
 import { createDockerEngine, type ContainerEngine } from "../src/runtime/index.js";
 import { startBenchDaemon, type BenchDaemon } from "./support/bench-daemon.js";
@@ -106,6 +106,9 @@ async function samplesAfter(d: BenchDaemon, count: number, timeoutMs: number): P
 }
 
 /** Exactly `n` pilots of the instance, all paused (new ones launched, then paused); their ids. */
+/** The idle parent's weight: pauses go at full weight, as the daemon's do (a starved task cannot be frozen). */
+let parentWeight: ParentWeight | undefined;
+
 async function pausedPilots(ctx: BenchContext, engine: ContainerEngine, instance: string, shape: PilotShape, n: number): Promise<string[]> {
   const list = await engine.listPilots(instanceLabels(instance));
   const alive = list.filter((p) => p.state === "running" || p.state === "paused");
@@ -114,7 +117,7 @@ async function pausedPilots(ctx: BenchContext, engine: ContainerEngine, instance
   const ids: string[] = [];
   for (const p of alive.slice(0, n)) {
     try {
-      if (p.state === "running") await engine.pause(p.id);
+      if (p.state === "running") await atFullWeight(parentWeight, () => engine.pause(p.id));
       ids.push(p.id);
     } catch {
       await engine.remove(p.id); // being killed by the daemon as we listed it: replace it
@@ -122,7 +125,7 @@ async function pausedPilots(ctx: BenchContext, engine: ContainerEngine, instance
   }
   for (let i = ids.length; i < n; i++) {
     const p = await engine.launch(pilotSpecFor(instance, ctx.labels, shape));
-    await engine.pause(p.id);
+    await atFullWeight(parentWeight, () => engine.pause(p.id));
     ids.push(p.id);
   }
   return ids;
@@ -203,6 +206,11 @@ async function runSeries(ctx: BenchContext, engine: ContainerEngine, ncpus: numb
           continue;
         }
         const ev = await events.first(t0, [gone], timeoutMs).catch(() => undefined);
+        if (!ev) {
+          const snap = d.daemon.snapshot();
+          ctx.log(`no ${gone}: explain ${JSON.stringify(snap.decision.explain)}; pilots ${snap.pilots.map((p) => p.state).join(",")}; cpu_owner ${snap.observation.cpu_owner} cpu_pilots ${snap.observation.cpu_pilots}`);
+          for (const line of d.logs.slice(logsBefore).slice(-12)) ctx.log(`no ${gone}: daemon said: ${line.trim().slice(0, 300)}`);
+        }
         const signalled = events.since(t0, ["kill"])[0];
         const all = ev ? await events.nth(t0, [gone], ncpus, 15_000).catch(() => undefined) : undefined;
         trial = {
@@ -274,6 +282,7 @@ export async function benchGiveBack(ctx: BenchContext): Promise<BenchOutput> {
   const ncpus = os.cpus().length;
   const info = (await docker.info()) as { CgroupDriver?: string };
   const parent = await setupPilotParent({ layout: detectCgroupLayout(), dockerCgroupDriver: info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs", priority: "idle" });
+  parentWeight = parent.weight;
   const engine = createDockerEngine();
 
   // PLANCTON_BENCH_GIVEBACK_SERIES=kill-idle,pause-idle,pause-normal picks series (all by default).

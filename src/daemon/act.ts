@@ -49,6 +49,14 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
       logger.warn({ id, reason, err: (err as Error).message }, `could not stop pilot ${pilot?.name ?? id} gracefully; killing it`);
     }
     if (how === "stop" && stopping.get(id)?.escalated === true) return false; // a give-back killed it meanwhile
+    // Give-back: the signal first, the log saving after (it reads the dead container's output).
+    if (how === "kill" && engine.sigkill) {
+      try {
+        await engine.sigkill(id);
+      } catch (err) {
+        logger.warn({ id, reason, err: (err as Error).message }, `could not SIGKILL pilot ${pilot?.name ?? id}; removing it`);
+      }
+    }
     const exit = how !== "kill" ? await engine.exitInfo(id).catch(() => undefined) : undefined;
     if (how === "stop") {
       // Killed: exit 137 once the grace ran out (a pilot may exit 137 by itself earlier).

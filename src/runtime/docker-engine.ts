@@ -202,6 +202,11 @@ class DockerEngine implements ContainerEngine {
   }
 
   async kill(id: string): Promise<void> {
+    await this.sigkill(id);
+    await this.remove(id);
+  }
+
+  async sigkill(id: string): Promise<void> {
     const sigkill = () => this.dial("kill", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/kill`, query: { signal: "SIGKILL" } });
     try {
       await sigkill();
@@ -220,7 +225,6 @@ class DockerEngine implements ContainerEngine {
         });
       }
     }
-    await this.remove(id);
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

@@ -111,6 +111,8 @@ export interface ContainerEngine {
   unpause(id: string): Promise<void>;
   /** SIGKILL (a stopped or paused container is fine) then force remove; a missing container is not an error. */
   kill(id: string): Promise<void>;
+  /** Added: the SIGKILL part of kill() alone (the container stays, dead, for its logs and remove). */
+  sigkill?(id: string): Promise<void>;
   /**
    * Added: Docker's stop: the image's stop signal (SIGTERM), SIGKILL after graceSeconds;
    * the container stays (stopped) for exitInfo and remove. A paused container is resumed

@@ -1,0 +1,93 @@
+// A latency-sensitive owner service beside busy pilots (issue 14): Debian's nginx on a
+// free 127.0.0.1 port serving a small static file, loaded by wrk (`-t 1 -c 8 -d <s>
+// --latency`), p99 request latency alone / with 2 busy pilots (0.9 CPU each) at idle
+// priority / at normal priority, interleaved round after round; medians over rounds.
+// Target: p99 with idle-priority pilots <= 1.05x alone.
+// Run: node --import tsx bench/owner-service.ts   (PLANCTON_BENCH_SERVICE_ROUNDS, _SECONDS)
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startBusyPilots, type Placement } from "./support/busy-pilots.js";
+import { requireDocker } from "./support/docker.js";
+import type { Figure } from "./support/figures.js";
+import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
+import { max, median, round } from "./support/stats.js";
+import { freePort, parseWrk, prepareBenchTools, run } from "./support/tools.js";
+import { poll, sleep } from "./support/wait.js";
+
+const ROUNDS = Number(process.env.PLANCTON_BENCH_SERVICE_ROUNDS ?? 3);
+const SECONDS = Number(process.env.PLANCTON_BENCH_SERVICE_SECONDS ?? 8);
+type Case = "alone" | Placement;
+const CASES: Case[] = ["alone", "idle", "normal"];
+
+interface Nginx { url: string; stop(): Promise<void> }
+
+async function startNginx(): Promise<Nginx> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "plancton-bench-nginx-"));
+  chmodSync(dir, 0o755); // the workers run as nobody
+  const port = await freePort();
+  writeFileSync(path.join(dir, "index.html"), "<html><body>" + "owner ".repeat(100) + "</body></html>\n");
+  writeFileSync(path.join(dir, "nginx.conf"), [
+    "worker_processes 1;", `pid ${dir}/nginx.pid;`, `error_log ${dir}/error.log;`, "events { worker_connections 256; }",
+    "http {", "  access_log off;", `  client_body_temp_path ${dir}/body;`, `  proxy_temp_path ${dir}/proxy;`, `  fastcgi_temp_path ${dir}/fcgi;`,
+    `  uwsgi_temp_path ${dir}/uwsgi;`, `  scgi_temp_path ${dir}/scgi;`,
+    `  server { listen 127.0.0.1:${port}; root ${dir}; location / { } }`, "}", "",
+  ].join("\n"));
+  const child: ChildProcess = spawn("nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}/index.html`;
+  await poll("nginx answering", async () => (await fetch(url).then((r) => r.ok, () => false)) || undefined, 10_000, 100);
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+      child.kill("SIGTERM");
+      await Promise.race([exited, sleep(5000)]);
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput> {
+  await requireDocker();
+  prepareBenchTools();
+  const nginx = await startNginx();
+  ctx.onCleanup(() => nginx.stop());
+  const results: Record<Case, { p99Ms: number; p50Ms: number; rps: number }[]> = { alone: [], idle: [], normal: [] };
+  const load0 = os.loadavg()[0]!;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const c of CASES) {
+      const instance = `pb-service-${ctx.runId}-${c}`;
+      const pilots = c === "alone" ? undefined : await startBusyPilots(instance, ctx.labels, 2, 0.9, c);
+      if (pilots) ctx.onCleanup(() => pilots.remove());
+      try {
+        await sleep(1000);
+        const w = parseWrk(await run("wrk", ["-t", "1", "-c", "8", "-d", `${SECONDS}s`, "--latency", nginx.url], { timeoutMs: (SECONDS + 30) * 1000 }));
+        results[c].push({ p99Ms: w.p99Ms, p50Ms: w.p50Ms, rps: w.requestsPerSecond });
+        ctx.log(`round ${r + 1}/${ROUNDS} ${c}: p99 ${w.p99Ms} ms, p50 ${w.p50Ms} ms, ${Math.round(w.requestsPerSecond)} req/s`);
+      } finally {
+        await pilots?.remove();
+      }
+    }
+  }
+  const p99 = (c: Case) => median(results[c].map((x) => x.p99Ms));
+  const rps = (c: Case) => median(results[c].map((x) => x.rps));
+  const alone = p99("alone");
+  const figures: Figure[] = [
+    { id: "owner_service.nginx_p99_alone", figure: "nginx p99 (wrk, 8 connections), alone", value: alone, unit: "ms", display: `${round(alone, 2)} ms (${Math.round(rps("alone"))} req/s)` },
+    ...(["idle", "normal"] as const).map((c): Figure => ({
+      id: `owner_service.nginx_p99_${c}`, figure: `nginx p99 with 2 busy pilots at ${c} priority`, value: p99(c), unit: "ms",
+      display: `${round(p99(c), 2)} ms (${Math.round(rps(c))} req/s; worst round ${round(max(results[c].map((x) => x.p99Ms)), 2)} ms)`,
+      reference: `alone ${round(alone, 2)} ms`, ratio: p99(c) / alone,
+      ...(c === "idle" ? { target: "<= 1.05x alone", pass: p99(c) / alone <= 1.05 } : {}),
+    })),
+  ];
+  return {
+    figures,
+    notes: [`${ROUNDS} rounds of ${SECONDS} s per case, medians over rounds; load average ${round(load0, 1)} at the start`],
+    details: { rounds: ROUNDS, seconds: SECONDS, results },
+  };
+}
+
+if (isMain(import.meta.url)) await benchMain("owner-service", benchOwnerService);
