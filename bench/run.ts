@@ -33,6 +33,12 @@ const BENCHES: Bench[] = [
   { name: "reload", timeoutSeconds: 60 },
   { name: "fill", timeoutSeconds: 180 },
   { name: "metrics-outage", timeoutSeconds: 180 },
+  // Colocation (issue 14): owner tail latency, harvest, memory give-back.
+  { name: "owner-latency", timeoutSeconds: 600 },
+  { name: "owner-service", timeoutSeconds: 400 },
+  { name: "give-back-p99", timeoutSeconds: 900 },
+  { name: "harvest", timeoutSeconds: 600 },
+  { name: "memory-give-back", timeoutSeconds: 600 },
   { name: "scale", keep: true, timeoutSeconds: 240 },
   { name: "footprint", handoffFrom: "scale", timeoutSeconds: 240 },
 ];
