@@ -2,7 +2,7 @@
 // under the idle-priority parent (what the daemon makes at pilot_cpu_priority idle) or
 // under Docker's default cgroups (normal). The parent is the benchmarks' own
 // ("/plancton-bench"), so a daemon of another test setting "/plancton" cannot change it.
-import { detectCgroupLayout, setupPilotParent, type PilotParent } from "../../src/host/index.js";
+import { atFullWeight, detectCgroupLayout, setupPilotParent, type PilotParent } from "../../src/host/index.js";
 import { createDockerEngine, type ContainerEngine } from "../../src/runtime/index.js";
 import { docker, launchPilots, removeInstance } from "./docker.js";
 
@@ -27,8 +27,9 @@ export interface BusyPilots {
 }
 
 /** Starts `n` busy pilots of `instance` at `cpus` each. */
-export async function startBusyPilots(instance: string, labels: Record<string, string>, n: number, cpus: number, placement: Placement, engine: ContainerEngine = createDockerEngine()): Promise<BusyPilots> {
-  const cgroupParent = placement === "idle" ? (await idleParent()).cgroupParent : undefined;
-  const launched = await launchPilots(engine, instance, labels, n, { cmd: BUSY, cpus, memoryBytes: 64 * 2 ** 20, cgroupParent });
+export async function startBusyPilots(instance: string, labels: Record<string, string>, n: number, cpus: number, placement: Placement, engine: ContainerEngine = createDockerEngine({ timeoutMs: 120_000 })): Promise<BusyPilots> {
+  const p = placement === "idle" ? await idleParent() : undefined;
+  // At full weight: on a busy host a container's init starved at idle weight takes minutes to start.
+  const launched = await atFullWeight(p?.weight, () => launchPilots(engine, instance, labels, n, { cmd: BUSY, cpus, memoryBytes: 64 * 2 ** 20, cgroupParent: p?.cgroupParent }));
   return { ids: launched.map((p) => p.id), remove: async () => void (await removeInstance(instance)) };
 }

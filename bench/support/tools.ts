@@ -1,9 +1,10 @@
 // The owner-side tools of the colocation benchmarks (cyclictest, nginx, wrk, makeflow),
 // installed by scripts/prepare-bench.sh, and what they print, parsed.
 import { execFileSync, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+export { freePort } from "../../test/helpers/influx-servers.js";
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "prepare-bench.sh");
 
@@ -84,16 +85,4 @@ export function parseWrk(text: string): { p50Ms: number; p99Ms: number; requests
   };
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(text);
   return { p50Ms: ms("50"), p99Ms: ms("99"), requestsPerSecond: rps ? Number(rps[1]) : NaN };
-}
-
-/** A port free on 127.0.0.1 now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
 }
