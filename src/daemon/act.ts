@@ -122,7 +122,9 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   await freeze(decision.unpause, "unpause");
   if (allowStart && decision.start > 0) {
     const specs = Array.from({ length: decision.start }, () => deps.specFor());
-    const { launched, error } = await engine.launchMany(specs, deps.launchConcurrency);
+    // At full weight too: a container's init starved under the idle parent on a busy host
+    // can take longer than Docker's answer timeout to start.
+    const { launched, error } = await urgent(() => engine.launchMany(specs, deps.launchConcurrency));
     result.started = launched;
     for (const p of launched) {
       logger.info({ pilot: p.name, id: p.id.slice(0, 12) }, `started pilot ${p.name}`);
