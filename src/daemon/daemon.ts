@@ -233,7 +233,8 @@ export class Daemon {
     this.lastTick = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: this.engine.apiCalls - calls0, cause: req.cause };
     this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode, host: this.observer.hostInfo?.(), fastExits: this.state.crashLoop?.fastExits ?? 0 }, result, this.lastTick);
     if (result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0) this.scheduleEventTick();
-    if (decision.exit) void this.exitAfter(this.control.forceStop ? "force-stop" : "drain-stop");
+    // Not while a graceful stop is in flight: its pilot may already list as "removing".
+    if (decision.exit && this.gracefulStops.size === 0) void this.exitAfter(this.control.forceStop ? "force-stop" : "drain-stop");
   }
 
   /** First listing: adopt the pilots of a previous run, and remove the ones it created but

@@ -39,7 +39,7 @@ describe("TTL, drain and resume", () => {
   after(() => h.cleanup());
 
   test("a pilot older than max_ttl is killed with reason ttl", async () => {
-    h = await startDaemon("ttl", "max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\ndocker_cmd: sleep 600\n", { observer: new FixedObserver() });
+    h = await startDaemon("ttl", "max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\nstop_grace: 0\ndocker_cmd: sleep 600\n", { observer: new FixedObserver() });
     const rec = await waitFor("a ttl kill in history", async () => (await h.daemon.historyLog().read()).find((r) => r.reason === "ttl"), 20_000);
     assert.ok(rec.uptimeSeconds >= 2, `uptime ${rec.uptimeSeconds}`);
   });
