@@ -1,5 +1,5 @@
 // Human-readable renderings of the daemon's state for planctonctl.
-import type { StatusSnapshot } from "../daemon/status.js";
+import { engineLine, type StatusSnapshot } from "../daemon/status.js";
 import type { PilotRecord } from "../daemon/history.js";
 import { formatBytes } from "../config/units.js";
 import type { HostInfo } from "../host/host-info.js";
@@ -28,6 +28,7 @@ export function formatStatus(s: StatusSnapshot): string {
     `mode:     ${s.controlNote?.startsWith(s.mode) ? s.controlNote : s.mode}${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
     `host:     owner CPU ${pct(o.cpu_owner)} (5m ${pct(o.cpu_owner_5m)}), pilots CPU ${pct(o.cpu_pilots)}, load ${o.load1?.toFixed(2) ?? "?"}, ` +
       `mem available ${o.mem_available_bytes === undefined ? "?" : formatBytes(o.mem_available_bytes)}, disk free ${pct(o.disk_free_ratio)}`,
+    `engine:   ${engineLine(s.docker)}`,
     `machine:  ${describeHost(s.host)}`,
     `priority: ${s.cpuPriority.detail}`,
     `image:    ${s.image.name}${s.image.usable ? "" : " (not available)"}${s.image.lastPullError ? ` - last pull failed: ${s.image.lastPullError}` : ""}`,
@@ -59,7 +60,7 @@ export function formatExplain(s: StatusSnapshot): string {
     return [n, fmt(s.observation[n]), ...w.map(fmt)];
   });
   return [
-    `mode: ${s.mode}; max_docks on this host: ${s.maxDocks}; priority: ${s.cpuPriority.detail}`,
+    `mode: ${s.mode}; engine: ${engineLine(s.docker)}; max_docks on this host: ${s.maxDocks}; priority: ${s.cpuPriority.detail}`,
     `machine: ${describeHost(s.host)}`,
     "",
     table([["VARIABLE", "NOW", "1m", "5m", "30m", "1h", "12h", "1d"], ...rows]),

@@ -23,6 +23,7 @@ export interface TickState {
   host?: HostInfo;
   /** Consecutive pilots that exited at once (crash-loop backoff while > 0). */
   fastExits: number;
+  engine?: string;
 }
 
 export function targetsOf(config: Config): MetricsTarget[] {
@@ -95,7 +96,7 @@ export class DaemonMetrics {
     const now = this.clock();
     this.write([
       daemonPoint({
-        uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority, fastExits: s.fastExits,
+        uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority, fastExits: s.fastExits, engine: s.engine,
         host: s.host && { cpuModel: s.host.cpuModel, os: s.host.os, kernel: s.host.kernel, arch: s.host.arch, dockerFs: s.host.dockerRoot?.fsType, cpuCores: s.host.cpuCores, memTotalBytes: s.host.memTotalBytes },
       }, now),
       measurementPoint({ cpuBusy: o.cpu_total ?? 0 }, now),

@@ -24,7 +24,7 @@ import { pilotSpec } from "./pilot-spec.js";
 import { policyConfigOf } from "./policy-config.js";
 import { ConfigStore, type EffectiveConfig } from "./config-store.js";
 import { ReconcileLock, type ReconcileRequest } from "./reconcile-lock.js";
-import type { StatusSnapshot } from "./status.js";
+import { engineLine, type StatusSnapshot } from "./status.js";
 import { HostObserver, type HostObserverLike } from "./host-observer.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
 import { VERSION } from "./version.js";
@@ -231,7 +231,7 @@ export class Daemon {
     for (const p of result.started) this.pilots.set(p.id, p); // known before the next listing
     if (acted) this.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
     this.lastTick = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: this.engine.apiCalls - calls0, cause: req.cause };
-    this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode, host: this.observer.hostInfo?.(), fastExits: this.state.crashLoop?.fastExits ?? 0 }, result, this.lastTick);
+    this.metrics.tick({ observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: this.startedAtMs, cpuPriority: this.observer.cpuPriority().mode, host: this.observer.hostInfo?.(), engine: this.docker.engine, fastExits: this.state.crashLoop?.fastExits ?? 0 }, result, this.lastTick);
     if (result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0) this.scheduleEventTick();
     // Not while a graceful stop is in flight: its pilot may already list as "removing".
     if (decision.exit && this.gracefulStops.size === 0) void this.exitAfter(this.control.forceStop ? "force-stop" : "drain-stop");
@@ -337,7 +337,8 @@ export class Daemon {
     try {
       await this.engine.ping();
       const info = await this.engine.info();
-      this.docker = { available: true, since: this.clock(), version: info.serverVersion };
+      this.docker = { available: true, since: this.clock(), version: info.serverVersion, engine: info.engine ?? "docker" };
+      this.logger.info({ engine: this.docker.engine, version: info.serverVersion, cgroupDriver: info.cgroupDriver, cgroupVersion: info.cgroupVersion }, `engine: ${engineLine(this.docker)}`);
       await this.observer.setEngine(info, this.config);
       this.refreshPolicy(); // max_docks over the sampled ncpus, ram and swap
       this.watchEvents();

@@ -27,7 +27,8 @@ export interface StatusSnapshot {
   mode: string;
   /** The control file in force, with since when and how to end it. */
   controlNote?: string;
-  docker: { available: boolean; since?: number; lastError?: string; version?: string };
+  /** The engine behind the Docker API ("docker" or "podman", from /version's Components) and its version. */
+  docker: { available: boolean; since?: number; lastError?: string; version?: string; engine?: string };
   cpuPriority: { mode: "idle" | "normal"; detail: string };
   /** Static facts of the machine (systeminformation, once at start); absent until gathered. */
   host?: HostInfo;
@@ -42,4 +43,10 @@ export interface StatusSnapshot {
   prometheus?: { listen: string; url?: string; error?: string };
   remote?: Record<string, unknown>;
   configSources?: Record<string, string>;
+}
+
+/** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */
+export function engineLine(docker: StatusSnapshot["docker"]): string {
+  if (!docker.engine) return "?";
+  return `${docker.engine === "podman" ? "Podman" : "Docker"} ${docker.version ?? ""}`.trim();
 }

@@ -78,9 +78,12 @@ function readCounterNs(counter: Counter): number | undefined {
 }
 
 /**
- * Where Docker puts a container's cgroup, for every parent the pilots may be under:
- * the configured one first, then Docker's default (pilots started before a change of
- * priority keep their old parent until they end).
+ * Where the engine puts a container's cgroup, for every parent the pilots may be under:
+ * the configured one first, then the engine's default (pilots started before a change of
+ * priority keep their old parent until they end). Docker names it `<id>` (cgroupfs) or
+ * `docker-<id>.scope` (systemd); Podman `libpod-<id>` or `libpod-<id>.scope` (with the
+ * process in a `container` child, which the scope's counters include). Both engines'
+ * names are tried: a miss costs one failed open, once per new container.
  */
 export function containerCounterCandidates(
   layout: CgroupLayout,
@@ -96,16 +99,19 @@ export function containerCounterCandidates(
         : undefined;
   if (where?.base === undefined) return [];
   const { base, file, unit } = where;
-  const parents = driver === "systemd" ? [cgroupParent, "system.slice"] : [cgroupParent, "/docker"];
+  const systemd = driver === "systemd";
+  const parents = systemd ? [cgroupParent, "system.slice", "machine.slice"] : [cgroupParent, "/docker", "/libpod_parent"];
+  const names = systemd ? [`docker-${id}.scope`, `libpod-${id}.scope`] : [id, `libpod-${id}`];
   const seen = new Set<string>();
   const counters: Counter[] = [];
   for (const parent of parents) {
     if (parent === undefined) continue;
-    const dir =
-      driver === "systemd" ? join(base, slicePath(parent), `docker-${id}.scope`) : join(base, parent.replace(/^\/+/, ""), id);
-    if (seen.has(dir)) continue;
-    seen.add(dir);
-    counters.push({ path: join(dir, file), unit });
+    for (const name of names) {
+      const dir = join(base, systemd ? slicePath(parent) : parent.replace(/^\/+/, ""), name);
+      if (seen.has(dir)) continue;
+      seen.add(dir);
+      counters.push({ path: join(dir, file), unit });
+    }
   }
   return counters;
 }

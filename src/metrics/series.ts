@@ -50,6 +50,7 @@ export const SERIES: readonly SeriesEntry[] = [
   field("daemon", "status", "string", "", "active | draining | waiting | stopping | force_stopping | crash_loop"),
   field("daemon", "cpu_priority", "string", "", "pilots' CPU priority: idle | normal"),
   field("daemon", "fast_exits", "int", "count", "consecutive pilots that failed (non-zero exit, OOM) within 10 s of their start; while > 0, launches back off (crash loop)"),
+  field("daemon", "engine", "string", "", "container engine behind the Docker API: docker | podman (left out until it answered)"),
   tag("daemon", "cpu_model", "CPU model of the machine (static host facts, gathered once at start)"),
   tag("daemon", "os", "distribution and release, e.g. Debian GNU/Linux 12"),
   tag("daemon", "kernel", "kernel release"),
@@ -153,12 +154,15 @@ export interface DaemonSample {
   host?: DaemonHost;
   /** Consecutive fast exits (0: no crash loop). */
   fastExits?: number;
+  /** "docker" or "podman"; undefined until the engine answered. */
+  engine?: string;
 }
 
 /** `daemon`: one point per loop. */
 export function daemonPoint(d: DaemonSample, timeMs: number): MetricPoint {
   const tags: Record<string, string> = {};
   const fields: MetricPoint["fields"] = { uptime: d.uptimeSeconds, containers: d.runningPilots, paused: d.pausedPilots, status: d.status, cpu_priority: d.cpuPriority, ...(d.fastExits === undefined ? {} : { fast_exits: d.fastExits }) };
+  if (d.engine) fields["engine"] = d.engine;
   const h = d.host;
   if (h) {
     // Line protocol has no empty tag values: an unknown fact is left out.

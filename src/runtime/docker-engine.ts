@@ -132,7 +132,9 @@ class DockerEngine implements ContainerEngine {
   }
 
   async info(): Promise<EngineInfo> {
-    return toEngineInfo(await this.dial<Record<string, unknown>>("info", undefined, { method: "GET", path: "/info" }));
+    const raw = await this.dial<Record<string, unknown>>("info", undefined, { method: "GET", path: "/info" });
+    const version = await this.dial<Record<string, unknown>>("version", undefined, { method: "GET", path: "/version" });
+    return toEngineInfo(raw, version);
   }
 
   async listPilots(labels: Record<string, string>): Promise<PilotInfo[]> {

@@ -1,6 +1,6 @@
 // Docker's JSON answers -> our plain types (pure). Every field is read defensively:
 // a container without a name, labels or state must never crash the daemon.
-import type { EngineInfo, ExitInfo, PilotInfo, PilotState } from "./engine.js";
+import type { EngineInfo, EngineName, ExitInfo, PilotInfo, PilotState } from "./engine.js";
 
 const PILOT_STATES: ReadonlySet<string> = new Set<PilotState>(["created", "running", "paused", "restarting", "removing", "exited", "dead"]);
 
@@ -61,8 +61,15 @@ export function securityOptionNames(options: unknown): Set<string> {
   return names;
 }
 
-/** GET /info. */
-export function toEngineInfo(raw: Record<string, unknown>): EngineInfo {
+/** Podman's Docker-compatible API names itself in GET /version's Components; anything else is Docker. */
+export function engineNameOf(version: Record<string, unknown>): EngineName {
+  const components = Array.isArray(version["Components"]) ? (version["Components"] as unknown[]) : [];
+  const named = (c: unknown) => typeof c === "object" && c !== null && /podman/i.test(String((c as { Name?: unknown }).Name ?? ""));
+  return components.some(named) ? "podman" : "docker";
+}
+
+/** GET /info (and GET /version, for the engine's name). */
+export function toEngineInfo(raw: Record<string, unknown>, version: Record<string, unknown> = {}): EngineInfo {
   const security = securityOptionNames(raw["SecurityOptions"]);
   const warnings = Array.isArray(raw["Warnings"]) ? raw["Warnings"].filter((w): w is string => typeof w === "string") : [];
   return {
@@ -77,6 +84,7 @@ export function toEngineInfo(raw: Record<string, unknown>): EngineInfo {
     memTotalBytes: Number(raw["MemTotal"] ?? 0),
     swapLimit: raw["SwapLimit"] !== false,
     warnings,
+    engine: engineNameOf(version),
   };
 }
 

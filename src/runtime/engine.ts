@@ -77,7 +77,11 @@ export interface EngineInfo {
   swapLimit?: boolean;
   /** Added: Docker's own warnings about the host (e.g. "No swap limit support"). */
   warnings?: string[];
+  /** Added: which engine answers the Docker API: Podman says so in /version's Components ("Podman Engine"). */
+  engine?: EngineName;
 }
+
+export type EngineName = "docker" | "podman";
 
 export interface PilotEvent {
   id: string;

@@ -12,7 +12,7 @@ const HOST = { cpuModel: "AMD EPYC 7763", os: "Debian GNU/Linux 12", kernel: "6.
 /** Every builder with every optional input set: together they must cover SERIES exactly. */
 function fullSamples(): MetricPoint[] {
   return [
-    daemonPoint({ uptimeSeconds: 12.5, runningPilots: 3, pausedPilots: 1, status: "active", cpuPriority: "idle", host: HOST, fastExits: 2 }, T),
+    daemonPoint({ uptimeSeconds: 12.5, runningPilots: 3, pausedPilots: 1, status: "active", cpuPriority: "idle", host: HOST, fastExits: 2, engine: "docker" }, T),
     measurementPoint({ cpuBusy: 0.425 }, T),
     containerPoint({ name: "plancton-worker-abc123", started: true, killed: true, uptimeSeconds: 3600, reason: "ttl", exitCode: 137 }, T),
     hostPoint({
@@ -86,6 +86,12 @@ describe("series: builders and the SERIES table agree", () => {
     assert.match(line, /^daemon,hostname=h containers=3,cpu_priority="idle",paused=1i,status="active",uptime=12.5 1700000000123$/);
     assert.match(toLine(containerPoint({ name: "n", started: false, killed: false, uptimeSeconds: 0, reason: "never_started" }, T)),
       /^container,killed=False,name=n,reason=never_started,started=False uptime=0 1700000000123$/);
+  });
+
+  it("names the engine in the daemon series once it answered", () => {
+    const d = { uptimeSeconds: 1, runningPilots: 0, pausedPilots: 0, status: "active" as const, cpuPriority: "idle" as const };
+    assert.equal(daemonPoint({ ...d, engine: "podman" }, T).fields.engine, "podman");
+    assert.equal("engine" in daemonPoint(d, T).fields, false);
   });
 
   it("writes each field with its declared line-protocol type", () => {

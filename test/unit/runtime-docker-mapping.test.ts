@@ -71,7 +71,15 @@ describe("toEngineInfo", () => {
       memTotalBytes: 1024,
       swapLimit: false,
       warnings: ["WARNING: No swap limit support"],
+      engine: "docker",
     });
+  });
+  it("names Podman from /version's Components, Docker otherwise", () => {
+    const podman = { Components: [{ Name: "Podman Engine", Version: "4.3.1" }], Version: "4.3.1" };
+    const docker = { Components: [{ Name: "Engine", Version: "20.10.24" }, { Name: "containerd" }], Version: "20.10.24" };
+    assert.equal(toEngineInfo({}, podman).engine, "podman");
+    assert.equal(toEngineInfo({}, docker).engine, "docker");
+    assert.equal(toEngineInfo({}).engine, "docker");
   });
   it("understands the old SecurityOptions format and a missing CgroupVersion", () => {
     const info = toEngineInfo({ SecurityOptions: ["apparmor", "seccomp"], CgroupDriver: "cgroupfs" });
