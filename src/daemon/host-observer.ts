@@ -5,7 +5,8 @@ import os from "node:os";
 import type { Config } from "../config/schema.js";
 import type { HostFacts } from "../config/max-docks.js";
 import {
-  HostSampler, PilotCpuMeter, atFullWeight, detectCgroupLayout, gatherHostInfo, procReaders, setupPilotParent, type CgroupLayout, type HostInfo, type ParentWeight,
+  HostSampler, PilotCpuMeter, atFullWeight, detectCgroupLayout, gatherHostInfo, hostSystemd, procReaders, readParentWeight, setupPilotParent,
+  type CgroupLayout, type HostInfo, type ParentWeight,
 } from "../host/index.js";
 import type { Observation } from "../host/variables.js";
 import type { EngineInfo } from "../runtime/index.js";
@@ -27,6 +28,9 @@ export interface HostObserverLike {
   atFullWeight<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** The idle weight is read back from the kernel this often, and whenever a new pilot appears. */
+export const PRIORITY_RECHECK_MS = 3 * 60_000;
+
 export class HostObserver implements HostObserverLike {
   private sampler?: HostSampler;
   private meter?: PilotCpuMeter;
@@ -43,6 +47,9 @@ export class HostObserver implements HostObserverLike {
   private pilotIds: () => { running: string[]; paused: string[] } = () => ({ running: [], paused: [] });
   private onSample: () => void = () => undefined;
   private info?: HostInfo;
+  private checkedAtMs = 0;
+  private raised = 0;
+  private knownPilots = new Set<string>();
 
   constructor(private readonly opts: { clock: () => number; logger: Logger; startedAtMs: number }) {}
 
@@ -68,11 +75,7 @@ export class HostObserver implements HostObserverLike {
     if (this.info?.dockerRoot?.path !== info.dockerRootDir) this.info = await gatherHostInfo({ dockerRootDir: info.dockerRootDir });
     this.requested = config.pilot_cpu_priority;
     this.layout ??= await detectCgroupLayout();
-    const parent = await setupPilotParent({ layout: this.layout, dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs", priority: info.rootless ? "normal" : config.pilot_cpu_priority });
-    if (parent.detail !== this.priority.detail) this.opts.logger.info(`pilot CPU priority: ${parent.detail}`);
-    this.priority = { mode: parent.mode, detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail };
-    this.parent = parent.cgroupParent;
-    this.weight = parent.weight;
+    await this.applyPriority();
     this.meter = new PilotCpuMeter({ layout: this.layout, parent: this.parent ?? "docker", driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs" });
     if (this.sampler) return; // Docker came back: keep the windows
     // The meter is looked up at each sample: a priority change replaces it.
@@ -80,6 +83,48 @@ export class HostObserver implements HostObserverLike {
     this.sampler = new HostSampler({ readers: procReaders(), pilotCpu, diskPaths: this.diskPaths(), clock: this.opts.clock, startedAtMs: this.opts.startedAtMs });
     await this.sampleOnce(); // the first decision has an observation to go on
     this.arm();
+  }
+
+  /** Sets up the pilots' parent and its idle weight (through systemd where systemd owns the slice). */
+  private async applyPriority(): Promise<void> {
+    const info = this.engineInfo;
+    if (!info || !this.layout || !this.config) return;
+    const parent = await setupPilotParent({
+      layout: this.layout, dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+      priority: info.rootless ? "normal" : this.config.pilot_cpu_priority, systemd: hostSystemd,
+    });
+    if (parent.detail !== this.priority.detail) this.opts.logger.info(`pilot CPU priority: ${parent.detail}`);
+    this.priority = { mode: parent.mode, detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail };
+    this.parent = parent.cgroupParent;
+    this.weight = parent.weight;
+    this.checkedAtMs = this.opts.clock();
+  }
+
+  /**
+   * Reads the idle weight back from the kernel (something else, systemd most of all, may
+   * have rewritten it); sets it again when it does not hold, and when even that does not
+   * hold, says so: status must not claim a priority the kernel does not have.
+   */
+  private async recheckPriority(): Promise<void> {
+    const weight = this.weight;
+    if (!weight || this.raised > 0) return;
+    this.checkedAtMs = this.opts.clock();
+    const before = await readParentWeight(weight);
+    if (before.holds) return;
+    this.opts.logger.warn(`pilot CPU priority lost: ${weight.file} reads ${before.value}, not ${weight.idle}; setting it again`);
+    await this.applyPriority();
+    const after = this.weight ? await readParentWeight(this.weight) : before;
+    if (this.weight && !after.holds) {
+      this.priority = { mode: "normal", detail: `normal: ${weight.file} reads ${after.value} after writing ${weight.idle} (something resets it)` };
+      this.opts.logger.warn(`pilot CPU priority: ${this.priority.detail}`);
+    }
+  }
+
+  private dueForRecheck(ids: { running: string[]; paused: string[] }): boolean {
+    const all = [...ids.running, ...ids.paused];
+    const fresh = all.some((id) => !this.knownPilots.has(id));
+    this.knownPilots = new Set(all);
+    return fresh || this.opts.clock() - this.checkedAtMs >= PRIORITY_RECHECK_MS;
   }
 
   stop(): void {
@@ -111,8 +156,14 @@ export class HostObserver implements HostObserverLike {
     return this.engineInfo?.apparmor ?? false;
   }
 
-  atFullWeight<T>(fn: () => Promise<T>): Promise<T> {
-    return atFullWeight(this.weight, fn);
+  async atFullWeight<T>(fn: () => Promise<T>): Promise<T> {
+    // While raised on purpose, the weight is not idle: no re-check may "fix" it meanwhile.
+    this.raised++;
+    try {
+      return await atFullWeight(this.weight, fn);
+    } finally {
+      this.raised--;
+    }
   }
 
   private diskPaths(): string[] {
@@ -128,7 +179,9 @@ export class HostObserver implements HostObserverLike {
     if (this.sampling || !this.sampler) return;
     this.sampling = true;
     try {
-      this.last = await this.sampler.sample(this.pilotIds());
+      const ids = this.pilotIds();
+      this.last = await this.sampler.sample(ids);
+      if (this.dueForRecheck(ids)) await this.recheckPriority();
       this.onSample();
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message }, "host sample failed");

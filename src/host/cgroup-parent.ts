@@ -11,6 +11,7 @@ import { constants } from "node:fs";
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { detectCgroupLayout, type CgroupLayout, type DockerCgroupDriver } from "./cgroup-layout.js";
+import { setSliceIdle, type SystemdControl } from "./systemd-slice.js";
 
 export type PilotCpuPriority = "idle" | "normal";
 
@@ -50,6 +51,11 @@ export interface PilotParentOptions {
   /** cgroup root used to detect the layout when none is given. */
   readonly root?: string;
   readonly fs?: CgroupFs;
+  /**
+   * With the systemd driver, systemd owns the slice and rewrites its weight files: the
+   * priority is then also set as the unit's property through this (none: direct writes only).
+   */
+  readonly systemd?: SystemdControl;
 }
 
 export interface PilotParent {
@@ -188,6 +194,18 @@ async function setupV2(fs: CgroupFs, unifiedDir: string, dir: string, label: str
   return normal(`cgroup v2 cpu controller not enabled on ${parent} (neither cpu.idle nor cpu.weight)`);
 }
 
+/** The slice's priority as a systemd property, where systemd owns it: ", held by systemd CPUWeight=idle", or why not. */
+async function throughSystemd(opts: PilotParentOptions, slice: string, kind: "v1" | "v2"): Promise<string> {
+  if (opts.dockerCgroupDriver !== "systemd" || !opts.systemd) return "";
+  try {
+    const form = await setSliceIdle(opts.systemd, slice, kind);
+    return form === undefined ? "" : `, held by systemd ${form}`;
+  } catch (err) {
+    // The direct write below still holds until systemd next realizes the slice; the re-check tells.
+    return `; systemd refused the property: ${errorText(err)}`;
+  }
+}
+
 /**
  * Create the pilots' parent cgroup with the lowest CPU weight and check that it took.
  * Never throws: on any failure the mode is "normal", the parent undefined, and detail says why.
@@ -202,13 +220,14 @@ export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotP
     const names = parentNames(opts.dockerCgroupDriver, opts.parentName ?? DEFAULT_PILOT_PARENT_NAME);
     if (typeof names === "string") return normal(names);
 
+    const held = await throughSystemd(opts, names.dir, layout.kind);
     if (layout.kind === "v1") {
       const setup = await setupV1(fs, layout.cpuDir, layout.cpuacctDir, names.dir, names.cgroupParent);
-      return { cgroupParent: names.cgroupParent, mode: "idle", ...setup };
+      return { cgroupParent: names.cgroupParent, mode: "idle", ...setup, detail: `${setup.detail.slice(0, -1)}${held})` };
     }
     const result = await setupV2(fs, layout.unifiedDir, names.dir, names.cgroupParent);
     if ("mode" in result) return result;
-    return { cgroupParent: names.cgroupParent, mode: "idle", ...result };
+    return { cgroupParent: names.cgroupParent, mode: "idle", ...result, detail: `${result.detail.slice(0, -1)}${held})` };
   } catch (err) {
     const name = opts.parentName ?? DEFAULT_PILOT_PARENT_NAME;
     return normal(`cannot set up the pilots' parent cgroup ${JSON.stringify(name)}: ${errorText(err)}`);
@@ -233,5 +252,15 @@ export async function atFullWeight<T>(weight: ParentWeight | undefined, fn: () =
     return await fn();
   } finally {
     if (raised) await fs.writeFile(weight.file, `${weight.idle}\n`).catch(() => undefined);
+  }
+}
+
+/** What the kernel has in the parent's weight file now; holds is false also when it cannot be read. */
+export async function readParentWeight(weight: ParentWeight, fs: CgroupFs = nodeCgroupFs): Promise<{ holds: boolean; value: string }> {
+  try {
+    const value = await readTrimmed(fs, weight.file);
+    return { holds: value === weight.idle, value };
+  } catch (err) {
+    return { holds: false, value: `unreadable (${errorText(err)})` };
   }
 }

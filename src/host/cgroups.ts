@@ -14,6 +14,7 @@ export {
   DEFAULT_PILOT_PARENT_NAME,
   V1_IDLE_SHARES,
   atFullWeight,
+  readParentWeight,
   nodeCgroupFs,
   setupPilotParent,
   type CgroupFs,
@@ -23,3 +24,4 @@ export {
   type ParentWeight,
 } from "./cgroup-parent.js";
 export { PilotCpuMeter, containerCounterCandidates, type Counter, type PilotCpuMeterOptions } from "./pilot-cpu.js";
+export { hostSystemd, setSliceIdle, type SystemdControl } from "./systemd-slice.js";
