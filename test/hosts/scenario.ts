@@ -1,0 +1,228 @@
+// One host scenario: a real daemon (bin/planctonctl nodaemon) with real busy pilots
+// on the engine at `socket`, checked against what the kernel says (kernel-facts.ts).
+// It records checks and figures instead of throwing, so a VM run reports every
+// scenario whole; the test files assert on the result. Figures are ratios only.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import Docker from "dockerode";
+import { queryStatus } from "../../src/daemon/status-server.js";
+import type { StatusSnapshot } from "../../src/daemon/status.js";
+import type { PilotRecord } from "../../src/daemon/history.js";
+import { LABEL_INSTANCE } from "../../src/daemon/labels.js";
+import { waitFor } from "../helpers/wait.js";
+import { containerPids, cpuCgroupOf, cpuSecondsOf, frozen, machineBusySeconds, parentWeight, topLevelNames, weightIsIdle } from "./kernel-facts.js";
+
+export interface ScenarioOptions {
+  readonly name: string;
+  /** unix socket of the engine (Docker or Podman's compatible API). */
+  readonly socket: string;
+  /** The pilots' parent cgroup expected at the top of the hierarchy ("plancton.slice", "plancton"). */
+  readonly parent: string;
+  readonly repo: string;
+  /** Each pilot's CPU quota (cpus_per_dock); 0.5 by default. Lower where the owner is busy (a shared host). */
+  readonly cpusPerDock?: number;
+}
+
+export interface Check { name: string; ok: boolean; detail: string }
+export interface ScenarioResult { name: string; checks: Check[]; figures: Record<string, unknown> }
+
+const TTL_SECONDS = 20;
+const systemdRuns = (): boolean => existsSync("/run/systemd/system");
+
+/**
+ * Two busy pilots; the overhead rule pauses them once the owner's CPU stays above 0.9 of
+ * the machine for grace_kill (their share leaves the owner 1 - 2 x cpus_per_dock / ncpus,
+ * overhead_margin tops it up to 0.9), which only the scenario's own owner load reaches.
+ */
+function configText(name: string, ttl: string, cpusPerDock: number): string {
+  const room = 1 - (2 * cpusPerDock) / os.availableParallelism();
+  return [
+    "docker_image: plancton/busybox:local",
+    'docker_cmd: ["/bin/sh", "-c", "yes > /dev/null"]',
+    `container_prefix: hosts-${name}`, `instance: hosts-${name}`,
+    `cpus_per_dock: ${cpusPerDock}`, "max_docks: 2", "docks_per_loop: 2",
+    "main_sleep: 5s", "sample_interval: 2s", "grace_kill: 6s", "grace_spawn: 6s",
+    "suspend_grace: 30m", "resume_after: 6s", `overhead_margin: ${Math.max(0, Math.round((0.9 - room) * 100))}`,
+    `max_ttl: ${ttl}`, "network_mode: none", "max_dock_mem: 64MiB", "pilot_cpu_priority: idle", "",
+  ].join("\n");
+}
+
+export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
+  const result: ScenarioResult = { name: opts.name, checks: [], figures: {} };
+  const t0Ms = Date.now();
+  const check = (name: string, ok: boolean, detail: string) => {
+    result.checks.push({ name, ok, detail });
+    // Progress on stderr (the VM's serial console): a stuck phase shows where it stuck.
+    process.stderr.write(`@@plancton progress ${JSON.stringify({ scenario: opts.name, s: Math.round((Date.now() - t0Ms) / 1000), check: name, ok })}\n`);
+  };
+  const fig = result.figures;
+  const dir = mkdtempSync(path.join(os.tmpdir(), `plancton-host-${opts.name}-`));
+  const configFile = path.join(dir, "config.yaml");
+  const rundir = path.join(dir, "run");
+  const logFile = path.join(dir, "daemon.log");
+  writeFileSync(configFile, configText(opts.name, "1h", opts.cpusPerDock ?? 0.5));
+  const docker = new Docker({ socketPath: opts.socket });
+  const ncpus = os.availableParallelism();
+  let daemon: ChildProcess | undefined;
+  const owners: ChildProcess[] = [];
+
+  const startDaemon = () => {
+    const out = openSync(logFile, "a");
+    daemon = spawn(process.execPath, [path.join(opts.repo, "bin/planctonctl"), "nodaemon", "--config", configFile, "--rundir", rundir, "--logdir", path.join(dir, "log"), "--pidfile", path.join(dir, "plancton.pid")], {
+      env: { ...process.env, DOCKER_HOST: `unix://${opts.socket}` }, stdio: ["ignore", out, out],
+    });
+  };
+  const stopDaemon = async () => {
+    const d = daemon;
+    if (!d || d.exitCode !== null) return;
+    const exited = new Promise((r) => d.once("exit", r));
+    d.kill("SIGTERM");
+    await Promise.race([exited, sleep(60_000).then(() => d.kill("SIGKILL"))]);
+  };
+  const sock = path.join(rundir, "plancton.sock");
+  const status = () => retried(() => queryStatus<StatusSnapshot>(sock, "/status", 10_000));
+  const history = () => retried(() => queryStatus<PilotRecord[]>(sock, "/history?since=0", 10_000));
+  const pidOf = async (id: string) => (await docker.getContainer(id).inspect()).State.Pid;
+  const weightNow = () => parentWeight(opts.parent);
+  const seenPaused = new Set<string>();
+  const running = async (n: number) => {
+    const s = await status();
+    for (const p of s.pilots) if (p.state === "paused") seenPaused.add(p.id);
+    const r = s.pilots.filter((p) => p.state === "running");
+    return r.length === n ? r.map((p) => p.id).sort() : undefined;
+  };
+
+  try {
+    startDaemon();
+    const ids = await waitFor("2 running pilots", () => running(2), 240_000, 1000);
+    const s0 = await status();
+    fig["engine"] = s0.docker;
+    fig["priority"] = s0.cpuPriority;
+    const engine = opts.name.startsWith("podman") ? "podman" : "docker";
+    check("engine identified", s0.docker.engine === engine, `status says ${s0.docker.engine ?? "nothing"} ${s0.docker.version ?? ""}; want ${engine}`);
+
+    // Placement: the pilot's cgroup is directly under the parent, which is at the top, beside system.slice.
+    const cgroups = await Promise.all(ids.map(async (id) => cpuCgroupOf(await pidOf(id)) ?? "?"));
+    fig["pilot_cgroups"] = cgroups;
+    check("parent at the top", cgroups.every((c) => c.split("/")[1] === opts.parent), `pilot cgroups ${cgroups.join(", ")}; want /${opts.parent}/...`);
+    const top = topLevelNames();
+    if (systemdRuns()) check("beside system.slice", top.includes(opts.parent) && top.includes("system.slice"), `top level: ${top.join(" ")}`);
+
+    // Idle priority in the kernel files once pilots run, and after systemd re-reads its units.
+    const firstRead = weightNow();
+    fig["weight_after_start_first_read"] = firstRead;
+    const afterStart = await waitFor("idle weight", () => (weightIsIdle(weightNow()) ? weightNow() : undefined), 30_000, 1000).catch(() => weightNow());
+    fig["weight_after_start"] = afterStart;
+    check("idle in the kernel after pilots start", weightIsIdle(afterStart), JSON.stringify(afterStart));
+    if (systemdRuns()) {
+      spawnSync("systemctl", ["daemon-reload"], { timeout: 60_000 });
+      const afterReload = weightNow();
+      fig["weight_after_daemon_reload"] = afterReload;
+      check("idle in the kernel after daemon-reload", weightIsIdle(afterReload), JSON.stringify(afterReload));
+    }
+    const truthful = (await status()).cpuPriority;
+    check("status tells the truth", (truthful.mode === "idle") === weightIsIdle(weightNow()), `status ${truthful.detail}; kernel ${JSON.stringify(weightNow())}`);
+
+    // Attribution: the daemon's cpu_pilots against the pilots' processes' own CPU time.
+    const pids = () => ids.flatMap(containerPids);
+    const c0 = cpuSecondsOf(pids());
+    const b0 = machineBusySeconds();
+    const t0 = Date.now();
+    const seen = new Map<number, { pilots: number; owner: number }>();
+    while (Date.now() - t0 < 24_000) {
+      const o = (await status()).observation;
+      if (o["uptime_seconds"] !== undefined) seen.set(o["uptime_seconds"], { pilots: o["cpu_pilots"] ?? 0, owner: o["cpu_owner"] ?? 0 });
+      await sleep(1000);
+    }
+    const elapsed = (Date.now() - t0) / 1000;
+    const truth = (cpuSecondsOf(pids()) - c0) / (elapsed * ncpus);
+    const samples = [...seen.values()];
+    const reported = samples.reduce((a, s) => a + s.pilots, 0) / Math.max(1, samples.length);
+    fig["cpu_pilots_reported"] = round(reported);
+    fig["cpu_pilots_kernel"] = round(truth);
+    fig["cpu_owner_reported"] = round(samples.reduce((a, s) => a + s.owner, 0) / Math.max(1, samples.length));
+    fig["cpu_total_kernel"] = round((machineBusySeconds() - b0) / (elapsed * ncpus));
+    fig["attribution_ratio"] = truth > 0 ? round(reported / truth) : null;
+    check("pilots' CPU attributed within 10 %", truth > 0 && Math.abs(reported / truth - 1) <= 0.1, `reported ${round(reported)} vs kernel ${round(truth)} over ${samples.length} samples`);
+    await running(2);
+    const early = await history();
+    check("no pilot paused or killed for its own work", seenPaused.size === 0 && early.length === 0, `paused ${seenPaused.size}, ended ${early.map((r) => r.reason).join(",") || "none"}`);
+
+    // The owner wants the CPU: pilots yield at once (priority), then are paused (cgroup freezer) and resumed.
+    const p0 = cpuSecondsOf(pids());
+    const m0 = machineBusySeconds();
+    for (let i = 0; i < ncpus; i++) owners.push(spawn("sh", ["-c", "exec yes > /dev/null"], { stdio: "ignore" }));
+    await sleep(6000);
+    const share = (cpuSecondsOf(pids()) - p0) / Math.max(0.01, machineBusySeconds() - m0);
+    fig["pilot_share_under_owner_load"] = round(share);
+    check("pilots yield to the owner", share < 0.1, `pilots had ${round(share)} of the busy CPU while the owner wanted all of it`);
+    // As many are paused as the owner needs: with one pilot paused, the other's share may fit.
+    const paused = await waitFor("a pilot paused", async () => {
+      const p = (await status()).pilots.filter((x) => x.state === "paused").map((x) => x.id);
+      return p.length > 0 ? p : undefined;
+    }, 180_000, 1000);
+    fig["paused_of_2"] = paused.length;
+    const frozenNow = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
+    fig["frozen_while_paused"] = frozenNow;
+    check("paused pilots frozen in the kernel", frozenNow.every((f) => f === true), JSON.stringify(frozenNow));
+    for (const o of owners.splice(0)) o.kill("SIGKILL");
+    const resumed = await waitFor("pilots resumed", () => running(2), 240_000, 1000).catch(() => undefined);
+    check("paused pilots resume (same pilots)", JSON.stringify(resumed) === JSON.stringify(ids), `running ${JSON.stringify(resumed)}, before ${JSON.stringify(ids)}`);
+    const thawed = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
+    check("resumed pilots thawed", thawed.every((f) => f === false), JSON.stringify(thawed));
+
+    // Adoption: a new daemon keeps the running pilots.
+    await stopDaemon();
+    startDaemon();
+    const adopted = await waitFor("pilots after restart", () => running(2), 120_000, 1000).catch(() => undefined);
+    check("pilots adopted after a restart", JSON.stringify(adopted) === JSON.stringify(ids), `after restart ${JSON.stringify(adopted)}, before ${JSON.stringify(ids)}; log: ${/adopted \d+ pilot/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "no adoption line"}`);
+    check("idle in the kernel after a restart", weightIsIdle(weightNow()), JSON.stringify(weightNow()));
+
+    // TTL: a shorter max_ttl applies within a second and ends the old pilots, with reason ttl.
+    writeFileSync(configFile, configText(opts.name, `${TTL_SECONDS}s`, opts.cpusPerDock ?? 0.5));
+    const ended = await waitFor("pilots ended by TTL", async () => {
+      const h = await history();
+      return ids.every((id) => h.some((r) => r.id === id)) ? h.filter((r) => ids.includes(r.id)) : undefined;
+    }, 120_000, 1000).catch(() => [] as PilotRecord[]);
+    fig["ttl_uptime_ratio"] = ended.map((r) => round(r.uptimeSeconds / TTL_SECONDS));
+    check("TTL ends pilots (reason ttl, uptime >= max_ttl)", ended.length === 2 && ended.every((r) => r.reason === "ttl" && r.uptimeSeconds >= TTL_SECONDS), JSON.stringify(ended.map((r) => ({ reason: r.reason, uptime: r.uptimeSeconds }))));
+    check("no pilot paused or killed for its own work (whole run)", (await history()).every((r) => r.reason === "ttl"), JSON.stringify((await history()).map((r) => r.reason)));
+  } catch (err) {
+    check("scenario ran to the end", false, `${(err as Error).message}; daemon log tail: ${tail(logFile)}`);
+  } finally {
+    for (const o of owners) o.kill("SIGKILL");
+    await stopDaemon().catch(() => undefined);
+    const mine = await docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=hosts-${opts.name}`] } }).catch(() => []);
+    for (const c of mine) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    fig["daemon_log_tail"] = result.checks.every((c) => c.ok) ? undefined : tail(logFile);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+/** A slow VM now and then drops a status connection (EPIPE): three tries before it counts. */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= 3) throw err;
+      await sleep(1000);
+    }
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-15).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
