@@ -13,6 +13,7 @@ import type { StatusSnapshot } from "../../src/daemon/status.js";
 import type { PilotRecord } from "../../src/daemon/history.js";
 import { LABEL_INSTANCE } from "../../src/daemon/labels.js";
 import { waitFor } from "../helpers/wait.js";
+import { measureAttribution } from "./attribution.js";
 import { containerPids, cpuCgroupOf, cpuSecondsOf, frozen, machineBusySeconds, parentWeight, topLevelNames, weightIsIdle } from "./kernel-facts.js";
 
 export interface ScenarioOptions {
@@ -128,25 +129,17 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
     // Attribution: the daemon's cpu_pilots against the pilots' processes' own CPU time.
     const pids = () => ids.flatMap(containerPids);
-    const c0 = cpuSecondsOf(pids());
     const b0 = machineBusySeconds();
     const t0 = Date.now();
-    const seen = new Map<number, { pilots: number; owner: number }>();
-    while (Date.now() - t0 < 24_000) {
-      const o = (await status()).observation;
-      if (o["uptime_seconds"] !== undefined) seen.set(o["uptime_seconds"], { pilots: o["cpu_pilots"] ?? 0, owner: o["cpu_owner"] ?? 0 });
-      await sleep(1000);
-    }
-    const elapsed = (Date.now() - t0) / 1000;
-    const truth = (cpuSecondsOf(pids()) - c0) / (elapsed * ncpus);
-    const samples = [...seen.values()];
-    const reported = samples.reduce((a, s) => a + s.pilots, 0) / Math.max(1, samples.length);
-    fig["cpu_pilots_reported"] = round(reported);
-    fig["cpu_pilots_kernel"] = round(truth);
-    fig["cpu_owner_reported"] = round(samples.reduce((a, s) => a + s.owner, 0) / Math.max(1, samples.length));
-    fig["cpu_total_kernel"] = round((machineBusySeconds() - b0) / (elapsed * ncpus));
-    fig["attribution_ratio"] = truth > 0 ? round(reported / truth) : null;
-    check("pilots' CPU attributed within 10 %", truth > 0 && Math.abs(reported / truth - 1) <= 0.1, `reported ${round(reported)} vs kernel ${round(truth)} over ${samples.length} samples`);
+    const att = await measureAttribution(status, () => cpuSecondsOf(pids()), { windowMs: 30_000, ncpus, sampleIntervalMs: 2000 });
+    const ratio = att.kernelSeconds > 0 ? att.reportedSeconds / att.kernelSeconds : 0;
+    fig["cpu_pilots_reported_s"] = round(att.reportedSeconds);
+    fig["cpu_pilots_kernel_s"] = round(att.kernelSeconds);
+    fig["attribution_ratio"] = round(ratio);
+    fig["cpu_owner_reported"] = round(att.ownerMean);
+    fig["cpu_total_kernel"] = round((machineBusySeconds() - b0) / (((Date.now() - t0) / 1000) * ncpus));
+    check("pilots' CPU attributed within 10 %", att.intervals >= 3 && Math.abs(ratio - 1) <= 0.1,
+      `reported ${round(att.reportedSeconds)} CPU-s vs kernel ${round(att.kernelSeconds)} CPU-s over ${att.intervals} sample intervals`);
     await running(2);
     const early = await history();
     check("no pilot paused or killed for its own work", seenPaused.size === 0 && early.length === 0, `paused ${seenPaused.size}, ended ${early.map((r) => r.reason).join(",") || "none"}`);

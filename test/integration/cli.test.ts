@@ -51,6 +51,7 @@ describe("an admin's session", () => {
     assert.equal(text.code, 0);
     assert.match(text.stdout, /running with PID \d+/);
     assert.match(text.stdout, /pilots: +2 running, 0 paused, max 2/);
+    assert.match(text.stdout, /^engine: +Docker \d/m, "the engine, named from its /version");
     assert.match(text.stdout, new RegExp(`${instance}-[a-z0-9]{6} +running`));
     const json = JSON.parse((await planctonctl([...flags, "status", "--json"])).stdout) as { running: boolean; pilots: { state: string }[]; mode: string };
     assert.equal(json.running, true);
