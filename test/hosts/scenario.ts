@@ -178,7 +178,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     writeFileSync(configFile, configText(opts.name, `${TTL_SECONDS}s`, opts.cpusPerDock ?? 0.5));
     const ended = await waitFor("pilots ended by TTL", async () => {
       const h = await history();
-      return ids.every((id) => h.some((r) => r.id === id)) ? h.filter((r) => ids.includes(r.id)) : undefined;
+      const same = (r: PilotRecord, id: string) => r.id.startsWith(id) || id.startsWith(r.id);
+      return ids.every((id) => h.some((r) => same(r, id))) ? h.filter((r) => ids.some((id) => same(r, id))) : undefined;
     }, 120_000, 1000).catch(() => [] as PilotRecord[]);
     fig["ttl_uptime_ratio"] = ended.map((r) => round(r.uptimeSeconds / TTL_SECONDS));
     check("TTL ends pilots (reason ttl, uptime >= max_ttl)", ended.length === 2 && ended.every((r) => r.reason === "ttl" && r.uptimeSeconds >= TTL_SECONDS), JSON.stringify(ended.map((r) => ({ reason: r.reason, uptime: r.uptimeSeconds }))));

@@ -67,11 +67,13 @@ export interface VmRun {
 
 /** Boots the image with the project disk; resolves when the VM powers off or the deadline kills it. */
 export async function bootVm(image: string, projectImg: string, timeoutMs: number, serialLog: string): Promise<VmRun> {
+  // no_timer_check: on a loaded host the TCG guest's timer check fails ("IO-APIC + timer
+  // doesn't work") and the kernel panics; panic=-1 turns any panic into an exit (-no-reboot).
   const args = [
     "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "2", "-m", "2048",
     "-nodefaults", "-display", "none", "-no-reboot", "-nic", "none",
     "-kernel", path.join(image, "vmlinuz"), "-initrd", path.join(image, "initrd.img"),
-    "-append", "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 apparmor=1 security=apparmor",
+    "-append", "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 apparmor=1 security=apparmor no_timer_check panic=-1",
     "-drive", `file=${path.join(image, "rootfs.img")},format=raw,if=virtio,snapshot=on`,
     "-drive", `file=${projectImg},format=raw,if=virtio,readonly=on`,
     "-serial", "stdio", "-monitor", "none",
