@@ -188,7 +188,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     check("TTL ends pilots (reason ttl, uptime >= max_ttl)", ended.length === 2 && ended.every((r) => r.reason === "ttl" && r.uptimeSeconds >= TTL_SECONDS), JSON.stringify(ended.map((r) => ({ reason: r.reason, uptime: r.uptimeSeconds }))));
     check("no pilot paused or killed for its own work (whole run)", (await history()).every((r) => r.reason === "ttl"), JSON.stringify((await history()).map((r) => r.reason)));
   } catch (err) {
-    check("scenario ran to the end", false, `${(err as Error).message}; daemon log tail: ${tail(logFile)}`);
+    // What the daemon would do next says why it did not (e.g. "fitting 0: owner uses 2.00 of 2 CPUs").
+    const next = await status().then((s) => s.decision.explain.join("; "), () => "no status");
+    check("scenario ran to the end", false, `${(err as Error).message}; the daemon's next step: ${next}; daemon log tail: ${tail(logFile)}`);
   } finally {
     for (const o of owners) o.kill("SIGKILL");
     await stopDaemon().catch(() => undefined);
