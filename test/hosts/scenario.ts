@@ -148,13 +148,14 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     for (let i = 0; i < ncpus; i++) owners.push(spawn("sh", ["-c", "exec yes > /dev/null"], { stdio: "ignore" }));
     // Measured once the owner's processes run (a slow VM takes a while to start them), before the
     // overhead rule can have paused a pilot (grace_kill), so the share is the scheduler's doing.
+    // Idle pilots had 0.02-0.09 of it in the VM; at normal weight (the lost cpu.idle) 0.83.
     await sleep(2000);
     const p0 = cpuSecondsOf(pids());
     const m0 = machineBusySeconds();
     await sleep(4000);
     const share = (cpuSecondsOf(pids()) - p0) / Math.max(0.01, machineBusySeconds() - m0);
     fig["pilot_share_under_owner_load"] = round(share);
-    check("pilots yield to the owner", share < 0.1, `pilots had ${round(share)} of the busy CPU while the owner wanted all of it`);
+    check("pilots yield to the owner", share < 0.2, `pilots had ${round(share)} of the busy CPU while the owner wanted all of it`);
     // As many are paused as the owner needs: with one pilot paused, the other's share may fit.
     const paused = await waitFor("a pilot paused", async () => {
       const p = (await status()).pilots.filter((x) => x.state === "paused").map((x) => x.id);
