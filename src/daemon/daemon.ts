@@ -216,9 +216,10 @@ export class Daemon {
     this.lastDecision = decision;
     for (const w of decision.warnings) this.logger.warn(w);
     if (decision.pull) void this.pull();
-    const acted = decision.start > 0 && req.allowStart ? true : decision.kill.length + decision.remove.length + decision.pause.length + decision.unpause.length > 0;
+    const allowStart = req.allowStart && !this.stopping; // a stop that came during the listing starts nothing
+    const acted = decision.start > 0 && allowStart ? true : decision.kill.length + decision.remove.length + decision.pause.length + decision.unpause.length > 0;
     if (!acted && !req.relist) return; // a sample with nothing to do: no bookkeeping
-    const result = await act(decision, this.pilots, req.allowStart, {
+    const result = await act(decision, this.pilots, allowStart, {
       engine: this.engine, logger: this.logger, now: this.clock,
       specFor: () => pilotSpec(this.config, { name: pilotName(this.config.container_prefix), hostname: this.hostname, instance: this.instance, apparmor: this.observer.apparmor(), cgroupParent: this.observer.cgroupParent() }),
       launchConcurrency: this.config.launch_concurrency,

@@ -130,8 +130,9 @@ describe("host cgroups on the real engine", () => {
 
       // Measure 2 s intervals until one shows the pilot near a core: at idle priority it only gets
       // the CPU nobody else wants, so on a busy host (other tests running) an interval may fall short.
-      const meter = new PilotCpuMeter({ layout, driver, parent: parent.cgroupParent, ncpus });
       const cores = await waitFor("an interval in which the pilot uses about one core", 60_000, async () => {
+        // A fresh meter each round: its first sample is the baseline.
+        const meter = new PilotCpuMeter({ layout, driver, parent: parent!.cgroupParent, ncpus });
         const t0 = performance.now();
         assert.equal(meter.sample([id], t0), 0, "first sample is the baseline");
         const p0 = processCpuSeconds(pid, clkTck);
@@ -139,7 +140,6 @@ describe("host cgroups on the real engine", () => {
         const t1 = performance.now();
         const fraction = meter.sample([id], t1);
         const p1 = processCpuSeconds(pid, clkTck);
-        meter.sample([], t1); // forget it: the next round starts with a fresh baseline
         const measuredCores = fraction * ncpus;
         const procCores = (p1 - p0) / ((t1 - t0) / 1000);
         // The cgroup counter and the process's own times agree (one tick = 1/clkTck s of slack per end).
