@@ -84,7 +84,8 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     return true;
   };
   const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && engine.stop !== undefined && GRACEFUL_REASONS.has(reason);
-  for (const a of decision.remove) if (await finish(a.id, a.reason, "remove")) result.removed++;
+  // A pilot that exited under a graceful stop of ours is recorded by that stop (reason ttl, ...), not as "exited".
+  for (const a of decision.remove) if (!stopping.has(a.id) && (await finish(a.id, a.reason, "remove"))) result.removed++;
   const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
   // Pauses go out together: giving the CPU back is the urgent part of a decision.
   const freeze = (actions: Decision["pause"] | Decision["unpause"], verb: "pause" | "unpause") =>

@@ -77,6 +77,18 @@ describe("act: stop_grace", () => {
     assert.deepEqual(t.records.map((r) => [r.reason, r.signal]), [["mem_pressure", "KILL"]]);
   });
 
+  it("a pilot that exits under its graceful stop is recorded by the stop (ttl), not removed as exited", async () => {
+    const t = setup({ a: 0 });
+    await act(t.decision([["a", "ttl"]]), t.pilots, false, t.deps);
+    // It exited on SIGTERM; a listing saw it before the stop returned, and the policy asks to remove it.
+    const removal: Decision = { ...t.decision([]), remove: [{ id: "a", name: "p-a", reason: "exited" }] };
+    const result = await act(removal, t.pilots, false, t.deps);
+    assert.equal(result.removed, 0);
+    t.stops.get("a")!.resolve();
+    await waitUntil(() => t.ended.length === 1);
+    assert.deepEqual(t.records.map((r) => [r.reason, r.signal]), [["ttl", "TERM"]]);
+  });
+
   it("stop_grace 0: every kill is SIGKILL at once", async () => {
     const t = setup({});
     t.deps.stopGraceSeconds = 0;
