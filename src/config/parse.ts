@@ -1,11 +1,12 @@
 // Turns config text into a validated Config, or a ConfigError listing every problem.
 import yaml from "js-yaml";
 import { nearest } from "../expr/index.js";
-import { ConfigError, formatPath, type ConfigProblem } from "./errors.js";
+import { boundProblem, ConfigError, formatPath, MAX_PROBLEMS, moreProblems, type ConfigProblem } from "./errors.js";
 import { describeIssue } from "./issue-messages.js";
-import { findKeyPosition } from "./key-lines.js";
+import { indexKeyLines } from "./key-lines.js";
 import { CONFIG_KEYS, configSchema, NESTED_KEYS, type Config } from "./schema.js";
 import { checkSemantics } from "./semantics.js";
+import { loadYamlBounded, MAX_YAML_DEPTH, YamlBudgetError, type YamlLimits } from "./yaml-load.js";
 
 export interface ParsedConfig {
   config: Config;
@@ -15,11 +16,19 @@ export interface ParsedConfig {
 }
 
 /** Parses YAML text into a plain object of keys (no validation). Throws ConfigError. */
-export function parseYamlObject(text: string, file: string): Record<string, unknown> {
+export function parseYamlObject(text: string, file: string, limits?: YamlLimits): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = yaml.load(text, { filename: file });
+    doc = loadYamlBounded(text, file, limits);
   } catch (err) {
+    if (err instanceof YamlBudgetError) throw new ConfigError(file, [{ line: err.line, message: `refused: ${err.message}` }]);
+    const budget = err instanceof yaml.YAMLException && /maxDepth|maxTotalMergeKeys/.exec(err.reason)?.[0];
+    if (budget) {
+      throw new ConfigError(file, [{
+        line: (err as yaml.YAMLException).mark ? (err as yaml.YAMLException).mark.line + 1 : undefined,
+        message: budget === "maxDepth" ? `refused: nested deeper than ${MAX_YAML_DEPTH} levels; a config is a few levels deep` : "refused: merge keys (<<) copy too many keys (an alias bomb?): write the values out",
+      }]);
+    }
     if (err instanceof yaml.YAMLException) {
       throw new ConfigError(file, [{
         line: err.mark ? err.mark.line + 1 : undefined,
@@ -36,36 +45,54 @@ export function parseYamlObject(text: string, file: string): Record<string, unkn
   return doc as Record<string, unknown>;
 }
 
-/** Validates an object of keys; `text` (when given) locates problems by line. */
+/** Longest unknown key a "did you mean" is computed for (edit distance is quadratic in it). */
+const MAX_SUGGEST_KEY_CHARS = 64;
+
+/**
+ * Validates an object of keys; `text` (when given) locates problems by line. Linear in the
+ * input: the text is indexed once, and only the problems and warnings shown (MAX_PROBLEMS
+ * of each, then "... and N more") are described.
+ */
 export function validateConfigObject(raw: Record<string, unknown>, file: string, text?: string): ParsedConfig {
-  const where = (path: readonly PropertyKey[]) => (text === undefined ? {} : findKeyPosition(text, path) ?? {});
+  const index = text === undefined ? undefined : indexKeyLines(text);
+  const where = (path: readonly PropertyKey[]) => index?.find(path) ?? {};
   const warnings: ConfigProblem[] = [];
-  for (const key of Object.keys(raw)) {
-    if (CONFIG_KEYS.includes(key)) continue;
-    const guess = nearest(key, CONFIG_KEYS);
-    warnings.push({ key, ...where([key]), message: `unknown key, ${guess ? `did you mean ${guess}?` : "ignored (see conf-examples/config.yaml for the keys)"}` });
+  let unshown = 0;
+  const unknown = (path: PropertyKey[], known: readonly string[], fallback: string) => {
+    if (warnings.length >= MAX_PROBLEMS) {
+      unshown++;
+      return;
+    }
+    const key = String(path[path.length - 1]);
+    const guess = key.length <= MAX_SUGGEST_KEY_CHARS ? nearest(key, known) : undefined;
+    warnings.push(boundProblem({ key: formatPath(path), path, ...where(path), message: `unknown key, ${guess ? `did you mean ${guess}?` : fallback}` }));
+  };
+  for (const key in raw) {
+    if (Object.prototype.hasOwnProperty.call(raw, key) && !CONFIG_KEYS.includes(key)) unknown([key], CONFIG_KEYS, "ignored (see conf-examples/config.yaml for the keys)");
   }
   for (const [key, known] of Object.entries(NESTED_KEYS)) {
     const value = raw[key];
     const maps: [PropertyKey[], unknown][] = Array.isArray(value) ? value.map((v, i) => [[key, i], v]) : [[[key], value]];
     for (const [at, map] of maps) {
       if (map === null || typeof map !== "object" || Array.isArray(map)) continue;
-      for (const k of Object.keys(map)) {
-        if (known.includes(k)) continue;
-        const guess = nearest(k, known);
-        warnings.push({ key: formatPath([...at, k]), ...where([...at, k]), message: `unknown key, ${guess ? `did you mean ${guess}?` : `ignored (known: ${known.join(", ")})`}` });
+      for (const k in map) {
+        if (Object.prototype.hasOwnProperty.call(map, k) && !known.includes(k)) unknown([...at, k], known, `ignored (known: ${known.join(", ")})`);
       }
     }
   }
+  if (unshown > 0) warnings.push(moreProblems(unshown, "unknown keys"));
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.filter((i) => i.code !== "unrecognized_keys").map((issue) => ({
-      key: formatPath(issue.path),
-      ...where(issue.path),
-      message: describeIssue(issue, raw),
-    })));
+    const issues = result.error.issues.filter((i) => i.code !== "unrecognized_keys");
+    throw new ConfigError(file, [
+      ...issues.slice(0, MAX_PROBLEMS).map((issue) => ({ key: formatPath(issue.path), path: issue.path, ...where(issue.path), message: describeIssue(issue, raw) })),
+      ...(issues.length > MAX_PROBLEMS ? [moreProblems(issues.length - MAX_PROBLEMS)] : []),
+    ]);
   }
-  const problems = checkSemantics(result.data).map((p) => ({ ...p, ...(p.key ? where(p.key.split(/\.|\[(\d+)\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))) : {}) }));
+  const problems = checkSemantics(result.data).map((p) => {
+    const path = p.key ? p.key.split(/\.|\[(\d+)\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : undefined;
+    return { ...p, ...(path ? { path, ...where(path) } : {}) };
+  });
   if (problems.length > 0) throw new ConfigError(file, problems);
   return { config: result.data, raw, warnings };
 }

@@ -39,6 +39,17 @@ const size = z
     return b;
   });
 
+/** Docker's own floors: a CpuQuota under 1 ms per 100 ms period and a Memory limit
+ *  under 6 MiB are refused by the engine, and 0 means unlimited to it. */
+export const MIN_CPUS_PER_DOCK = 0.01;
+export const MIN_DOCK_MEM_BYTES = 6 * 1024 * 1024;
+/** A PiB: far above any host, far below what overflows Docker's int64 fields. */
+const MAX_SIZE_BYTES = 2 ** 50;
+
+/** A size between min and MAX_SIZE_BYTES. */
+const boundedSize = (min: number, what: string) =>
+  size.refine((b) => b >= min && b <= MAX_SIZE_BYTES, { message: `${what} must be between ${min === 0 ? "0" : `${min / 1024 / 1024} MiB`} and 1 PiB` });
+
 /** A free-space threshold: "10%", 0.1 (ratio) or "2GiB" (bytes). */
 const sizeOrRatio = z
   .union([z.number().nonnegative(), z.string()])
@@ -81,7 +92,8 @@ export const configSchema = z.object({
   main_sleep: period(1).default(30).describe("Period of the main loop (it also runs at once on a pilot event, a config change or a control command)."),
   grace_kill: duration.default(120).describe("The owner's CPU must stay above the overhead threshold this long before a pilot is paused or killed."),
   grace_spawn: duration.default(60).describe("No new pilot this long after a kill (no wait at start)."),
-  cpus_per_dock: z.number().positive().default(1).describe("CPUs per pilot, fractional allowed: CpuQuota = cpus x 100000, CpuPeriod 100000."),
+  cpus_per_dock: z.number().min(MIN_CPUS_PER_DOCK).max(4096).default(1)
+    .describe("CPUs per pilot, fractional allowed, at least 0.01: CpuQuota = cpus x 100000, CpuPeriod 100000."),
   max_docks: z.union([z.string().min(1), z.number().int().nonnegative()]).default("ncpus - 2")
     .describe("Most pilots at once: a number or an expression over ncpus, ram_bytes, swap_bytes, max_dock_mem, max_dock_swap."),
   docks_per_loop: z.number().int().positive().max(1000).default(4).describe("Most pilots started in one loop."),
@@ -90,8 +102,8 @@ export const configSchema = z.object({
   docker_cmd: z.union([z.string().min(1), z.array(z.string()).min(1)]).default("/bin/sleep 60")
     .describe("Pilot command: a list, or a string split as a shell splits words (quotes group them; ; | && > are refused: use sh -c)."),
   docker_privileged: z.boolean().default(false).describe("Run pilots privileged."),
-  max_dock_mem: size.default(2000000000).describe("RAM per pilot, bytes or a size string."),
-  max_dock_swap: size.default(0).describe("Swap per pilot (MemorySwap = mem + swap)."),
+  max_dock_mem: boundedSize(MIN_DOCK_MEM_BYTES, "max_dock_mem").default(2000000000).describe("RAM per pilot, bytes or a size string; at least 6 MiB (0 is not unlimited)."),
+  max_dock_swap: boundedSize(0, "max_dock_swap").default(0).describe("Swap per pilot (MemorySwap = mem + swap; 0: no swap)."),
   user_group: z.string().regex(/^[\w.-]+(:[\w.-]+)?$/, 'user_group is "uid:gid", e.g. "1000:1000"').default("0:0").describe("uid:gid inside the pilot."),
   binds: z.array(z.string().regex(/^[^:]+:[^:]+(:[a-zA-Z]+(,[a-zA-Z]+)*)?$/, 'a bind is "host:container[:ro|rw]"')
     .refine((b) => !(/\bro\b/.test(b.split(":")[2] ?? "") && /\brw\b/.test(b.split(":")[2] ?? "")), "a bind cannot be both ro and rw")).default([])

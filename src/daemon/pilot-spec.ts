@@ -1,6 +1,6 @@
 // Turns the configuration into the container spec of one pilot.
 import { splitCommand } from "../config/command-line.js";
-import type { Config } from "../config/schema.js";
+import { MIN_CPUS_PER_DOCK, MIN_DOCK_MEM_BYTES, type Config } from "../config/schema.js";
 import { pilotHostname, type PilotSpec } from "../runtime/engine.js";
 import { securityOptsFor } from "../runtime/pilot-spec.js";
 import { instanceLabels } from "./labels.js";
@@ -15,6 +15,8 @@ export interface PilotContext {
 
 export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
   const caps = splitCapabilities(config.capabilities);
+  // The schema already refuses lower values; a 0 here would mean "unlimited" to Docker.
+  const memoryBytes = Math.max(MIN_DOCK_MEM_BYTES, config.max_dock_mem);
   return {
     name: ctx.name,
     hostname: pilotHostname(ctx.hostname, ctx.name),
@@ -22,10 +24,10 @@ export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
     cmd: commandOf(config.docker_cmd),
     env: envOf(config.docker_env),
     labels: instanceLabels(ctx.instance),
-    cpuQuota: Math.round(config.cpus_per_dock * 100000),
+    cpuQuota: Math.max(Math.round(MIN_CPUS_PER_DOCK * 100000), Math.round(config.cpus_per_dock * 100000)),
     cpuPeriod: 100000,
-    memoryBytes: config.max_dock_mem,
-    memorySwapBytes: config.max_dock_mem + config.max_dock_swap,
+    memoryBytes,
+    memorySwapBytes: memoryBytes + config.max_dock_swap,
     user: config.user_group,
     binds: config.binds,
     devices: config.devices.map(deviceOf),

@@ -129,3 +129,22 @@ test("plain http for config_url is refused unless allowed", () => {
   assert.match(problemsOf("config_url: http://example.org/c.yaml\n").message, /allow_insecure_http/);
   assert.equal(parseConfigText("config_url: http://example.org/c.yaml\nallow_insecure_http: true\n", F).config.allow_insecure_http, true);
 });
+
+test("resource floors: cpus_per_dock >= 0.01 and max_dock_mem >= 6 MiB (0 never means unlimited)", () => {
+  for (const bad of ["cpus_per_dock: 0.004", "cpus_per_dock: 0", "cpus_per_dock: 1e9", "max_dock_mem: 0", "max_dock_mem: 5MiB", "max_dock_mem: 1e300", "max_dock_swap: 1e300"]) {
+    assert.throws(() => parseConfigText(`${bad}\n`, "c.yaml"), ConfigError, bad);
+  }
+  const { config } = parseConfigText("cpus_per_dock: 0.01\nmax_dock_mem: 6MiB\n", "c.yaml");
+  assert.equal(config.cpus_per_dock, 0.01);
+  assert.equal(config.max_dock_mem, 6 * 1024 * 1024);
+});
+
+test("the smallest accepted caps give Docker real limits: CpuQuota 1000 (its minimum), Memory 6 MiB", () => {
+  const { config } = parseConfigText("cpus_per_dock: 0.01\nmax_dock_mem: 6MiB\n", "c.yaml");
+  const spec = pilotSpec(config, { name: "p-abcdef", hostname: "h", instance: "i", apparmor: false });
+  assert.equal(spec.cpuQuota, 1000);
+  assert.equal(spec.memoryBytes, 6 * 1024 * 1024);
+  assert.equal(spec.memorySwapBytes, 6 * 1024 * 1024);
+  const bypass = pilotSpec({ ...config, cpus_per_dock: 0, max_dock_mem: 0 }, { name: "p-abcdef", hostname: "h", instance: "i", apparmor: false });
+  assert.ok(bypass.cpuQuota >= 1000 && bypass.memoryBytes >= 6 * 1024 * 1024, "never 0 (unlimited), even past the schema");
+});

@@ -21,6 +21,13 @@ test("each privilege-granting key is flagged", () => {
     [{ user_group: "root" }, "user_group"],
     [{ user_group: "root:root" }, "user_group"],
     [{ network_mode: "host" }, "network_mode"],
+    [{ network_mode: "container:other" }, "network_mode"],
+    [{ network_mode: "site-net" }, "network_mode"],
+    [{ network_mode: " bridge" }, "network_mode"],
+    [{ network_mode: "HOST" }, "network_mode"],
+    [{ user_group: "1000:0" }, "user_group"],
+    [{ user_group: "1000" }, "user_group"],
+    [{ user_group: "nobody:nogroup" }, "user_group"],
   ];
   for (const [raw, key] of cases) assert.deepEqual(keys(raw), [key], JSON.stringify(raw));
 });
@@ -31,8 +38,8 @@ test("harmless values are not flagged, nor is a key left to its default (user_gr
     docker_privileged: false, capabilities: ["-NET_RAW", "-MKNOD"], devices: [], binds: [], security_opts: [],
     user_group: "1000:1000", network_mode: "bridge", docker_image: "site/pilot", max_docks: "ncpus",
   }), []);
-  assert.deepEqual(keys({ user_group: "1000:0" }), [], "gid 0 alone does not make root");
   assert.deepEqual(keys({ network_mode: "none" }), []);
+  assert.deepEqual(keys({ network_mode: "default" }), []);
 });
 
 test("odd types count as privileged (the schema rejects them anyway)", () => {
@@ -63,7 +70,10 @@ test("only the local config can allow remote privileges", () => {
 });
 
 test("a remote may never set the local-only keys, even when privileges are allowed", () => {
-  assert.deepEqual([...LOCAL_ONLY_KEYS].sort(), ["allow_insecure_http", "allow_remote_privileges", "config_git", "config_url", "config_url_every", "metrics_listen"]);
+  assert.deepEqual([...LOCAL_ONLY_KEYS].sort(), [
+    "allow_insecure_http", "allow_remote_privileges", "config_git", "config_url", "config_url_every",
+    "container_prefix", "disk_paths", "influxdb", "influxdb_url", "instance", "metrics_listen",
+  ]);
   for (const key of LOCAL_ONLY_KEYS) {
     const problems = remoteConfigProblems({ [key]: null }, { allow_remote_privileges: true });
     assert.equal(problems.length, 1, key);
@@ -81,4 +91,45 @@ test("assertRemoteAllowed throws a ConfigError naming the URL and the line", () 
     assert.match(err.message, /^https:\/\/conf\.example\.org\/plancton\.yaml:2:1: binds: grants host privileges \(mounts host paths into pilots\)/);
     return true;
   });
+});
+
+test("a remote may not name the instance, the pilots' prefix, metrics targets or paths the daemon reads", () => {
+  for (const [key, value] of [["instance", "other"], ["container_prefix", "other-worker"], ["influxdb_url", "http://evil:8086#x"],
+    ["influxdb", [{ url: "https://evil", bucket: "b" }]], ["disk_paths", ["/mnt/hung-nfs"]]] as const) {
+    const problems = remoteConfigProblems({ [key]: value }, { allow_remote_privileges: true });
+    assert.deepEqual(problems.map((p) => p.key), [key]);
+  }
+});
+
+test("user_group from a remote: only numeric uid:gid, both non-zero, unless the local file allows privileges", () => {
+  assert.deepEqual(keys({ user_group: "1000:1000" }), []);
+  for (const v of ["0:0", "1000:0", "1000", "pilot", "pilot:pilot", "0:1000", 1000, ["1000:1000"]]) assert.deepEqual(keys({ user_group: v }), ["user_group"], String(v));
+  assert.match(privilegedKeysIn({ user_group: "1000:0" })[0]?.why ?? "", /root group/);
+  assert.match(privilegedKeysIn({ user_group: "pilot" })[0]?.why ?? "", /may mean root in the image/);
+  assert.deepEqual(remoteConfigProblems({ user_group: "0:0" }, { allow_remote_privileges: true }), []);
+});
+
+test("remote caps: more than MAX_REMOTE_ENTRIES entries or MAX_REMOTE_DEPTH levels is one problem, found in bounded time", async () => {
+  const { MAX_REMOTE_DEPTH, MAX_REMOTE_ENTRIES } = await import("../../src/config/remote/remote-shape.js");
+  const many = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i]));
+  const [p] = remoteConfigProblems(many, {});
+  assert.match(p?.message ?? "", new RegExp(`more than ${MAX_REMOTE_ENTRIES} keys`));
+  assert.equal(remoteConfigProblems({ binds: Array(MAX_REMOTE_ENTRIES + 5).fill("/a:/a") }, { allow_remote_privileges: true }).length, 1);
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const [d] = remoteConfigProblems({ docker_env: deep }, {});
+  assert.match(d?.message ?? "", new RegExp(`nested more than ${MAX_REMOTE_DEPTH} levels`));
+  assert.deepEqual(remoteConfigProblems({ devices: [{ PathOnHost: "/dev/fuse" }], docker_env: { A: "1" } }, { allow_remote_privileges: true }), []);
+});
+
+test("reasons quote odd values boundedly (a bomb-sized value never reaches JSON.stringify)", () => {
+  let bomb: unknown[] = ["lol"];
+  for (let i = 0; i < 40; i++) bomb = [bomb, bomb, bomb, bomb];
+  for (const key of ["capabilities", "user_group", "network_mode", "docker_privileged"]) {
+    const problems = remoteConfigProblems({ [key]: bomb }, {});
+    assert.equal(problems.length, 1, key);
+    assert.ok((problems[0]?.message.length ?? 0) < 400, key);
+  }
+  const [cap] = privilegedKeysIn({ capabilities: [`+${"A".repeat(1_000_000)}`, ...Array(1000).fill("SYS_ADMIN")] });
+  assert.ok((cap?.why.length ?? 0) < 300);
 });

@@ -3,7 +3,7 @@
 // so what the admin wrote on the host is always what applies. The result is validated
 // as one config, and records where each effective value came from for `config check`.
 import { ConfigError, type ConfigProblem } from "../errors.js";
-import { findKeyPosition } from "../key-lines.js";
+import { indexKeyLines, type KeyLineIndex } from "../key-lines.js";
 import { validateConfigObject, type ParsedConfig } from "../parse.js";
 import { CONFIG_KEYS } from "../schema.js";
 import { LOCAL_ONLY_KEYS } from "./privileges.js";
@@ -35,23 +35,26 @@ export interface ConfigLayers {
  */
 export function layerConfig(layers: ConfigLayers, file: string): LayeredConfig {
   const remote: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(layers.remote ?? {})) {
-    if (!LOCAL_ONLY_KEYS.includes(key)) remote[key] = value;
+  const given = layers.remote ?? {};
+  for (const key in given) {
+    if (Object.prototype.hasOwnProperty.call(given, key) && !LOCAL_ONLY_KEYS.includes(key)) remote[key] = given[key];
   }
   const local = layers.local;
   const merged: Record<string, unknown> = { ...remote, ...local };
   const sourceOf = (key: string): ConfigSource => (Object.prototype.hasOwnProperty.call(local, key) ? "local" : Object.prototype.hasOwnProperty.call(remote, key) ? "remote" : "default");
   const remoteName = layers.remoteName ?? "remote config";
-  const fromRemote = (p: ConfigProblem) => p.key !== undefined && sourceOf(topKey(p.key)) === "remote";
-  // Locates a remote key's problem in the remote's text, not the local file's.
+  const fromRemote = (p: ConfigProblem) => p.key !== undefined && sourceOf(p.path?.length ? String(p.path[0]) : topKey(p.key)) === "remote";
+  // Locates a remote key's problem in the remote's text (indexed once), not the local file's.
+  let remoteIndex: KeyLineIndex | undefined;
   const relocate = (p: ConfigProblem): ConfigProblem => {
     if (!fromRemote(p)) return p;
-    const pos = layers.remoteText === undefined ? undefined : findKeyPosition(layers.remoteText, keyPath(p.key as string));
-    return { key: p.key, ...(pos ?? {}), message: p.message };
+    if (layers.remoteText !== undefined) remoteIndex ??= indexKeyLines(layers.remoteText);
+    const pos = remoteIndex?.find(p.path ?? keyPath(p.key as string));
+    return { key: p.key, path: p.path, ...(pos ?? {}), message: p.message };
   };
 
   // A remote key's problem reported under the local file's name: say where it really is.
-  const inRemote = (p: ConfigProblem): ConfigProblem => ({ key: p.key, message: `${p.message} (from ${remoteName}${p.line === undefined ? "" : `:${p.line}`})` });
+  const inRemote = (p: ConfigProblem): ConfigProblem => ({ key: p.key, path: p.path, message: `${p.message} (from ${remoteName}${p.line === undefined ? "" : `:${p.line}`})` });
 
   let parsed: ParsedConfig;
   try {
@@ -59,7 +62,8 @@ export function layerConfig(layers: ConfigLayers, file: string): LayeredConfig {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const problems = err.problems.map(relocate);
-    if (problems.every(fromRemote)) throw new ConfigError(remoteName, problems);
+    // "... and N more" names no key: it follows the problems it counts.
+    if (problems.every((p) => p.more !== undefined || fromRemote(p))) throw new ConfigError(remoteName, problems);
     throw new ConfigError(file, problems.map((p) => (fromRemote(p) ? inRemote(p) : p)));
   }
   const warnings = parsed.warnings.map((w) => (fromRemote(w) ? inRemote(relocate(w)) : w));

@@ -6,19 +6,23 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ConfigError, formatProblem, type ConfigProblem } from "../errors.js";
+import { clipText, ConfigError, formatProblem, type ConfigProblem } from "../errors.js";
 import { parseYamlObject } from "../parse.js";
+import { MAX_REMOTE_ENTRIES } from "./remote-shape.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 const MAX_REDIRECTS = 5;
+/** Longest remote error message (it goes to the log and to `planctonctl status`). */
+export const MAX_REMOTE_ERROR_CHARS = 4000;
 
 export type RemoteErrorKind = "url" | "insecure" | "unreachable" | "timeout" | "http" | "oversize" | "encoding" | "yaml" | "rejected" | "cache";
 
 /** A one-line message: `remote config <url>: what went wrong; what to do`. */
 export class RemoteConfigError extends Error {
   constructor(readonly url: string, readonly kind: RemoteErrorKind, detail: string) {
-    super(`remote config ${url}: ${detail}`);
+    // Bounded whatever the server sent (a Location header, a rejected config's problems).
+    super(clipText(`remote config ${url}: ${detail}`.replace(/\r\n|\r|\n/g, "; "), MAX_REMOTE_ERROR_CHARS));
     this.name = "RemoteConfigError";
   }
 }
@@ -274,7 +278,8 @@ export function checkRemoteUrl(url: string, allowInsecureHttp: boolean): RemoteC
 /** Parses the remote's YAML; errors name the URL and the line, on one line. */
 export function parseRemoteText(text: string, source: string): Record<string, unknown> {
   try {
-    return parseYamlObject(text, source);
+    // Each entry is a key and a value: past twice the entry cap, parsing stops at once.
+    return parseYamlObject(text, source, { maxNodes: 2 * MAX_REMOTE_ENTRIES + 1 });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new RemoteConfigError(source, "yaml", err.problems.map(describeProblem).join("; "));
