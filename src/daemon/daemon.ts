@@ -16,7 +16,8 @@ import { ensureRundir, readControl, clearControl, type ControlState } from "./co
 import { controlNote } from "./control-note.js";
 import { HistoryLog, type PilotRecord } from "./history.js";
 import { ensureLogdir } from "./own-dirs.js";
-import { instanceLabels, instanceOf } from "./labels.js";
+import { ManagedInstances } from "./instances.js";
+import { instanceOf } from "./labels.js";
 import type { Logger } from "./logger.js";
 import { keepPilotLog } from "./pilot-logs.js";
 import { onPilotFinished } from "./fast-exits.js";
@@ -54,6 +55,7 @@ export class Daemon {
   private observer!: HostObserverLike;
   private metrics!: DaemonMetrics;
   private config!: Config;
+  private instances!: ManagedInstances;
   private policy!: PolicyConfig;
   private policyWarnings: string[] = [];
   private state: PolicyState = initialPolicyState();
@@ -103,6 +105,7 @@ export class Daemon {
   async start(): Promise<void> {
     const loaded = await this.configStore.start();
     this.config = loaded.config;
+    this.instances = new ManagedInstances(this.instance);
     this.reportWarnings(loaded);
     this.configStore.on("change", (next) => void this.applyConfig(next));
     this.configStore.on("invalid", (err) => this.configInvalid(err));
@@ -181,6 +184,7 @@ export class Daemon {
       lastTick: this.lastTick,
       metrics: this.metrics.stats(), prometheus: this.metrics.prometheus(),
       remote: this.configStore.status(),
+      retiredInstances: this.instances.retiredInstances(),
       configSources: this.configStore.current.sources,
     };
   }
@@ -194,8 +198,9 @@ export class Daemon {
     if (!this.docker.available && req.cause === "sample") return; // the retry timer owns reconnecting
     if (req.relist || !this.docker.available) {
       try {
-        const list = await this.engine.listPilots(instanceLabels(this.instance));
+        const { pilots: list, changed } = await this.instances.list(this.engine);
         this.pilots = new Map(list.map((p) => [p.id, p]));
+        if (changed) this.watchEvents(); // the last pilot of an earlier instance has ended
         const wasDown = this.dockerUp();
         if (!this.adopted) await this.adopt();
         // A launch cut by the outage can leave a pilot created but never started (create
@@ -350,7 +355,7 @@ export class Daemon {
 
   private watchEvents(): void {
     this.events?.close();
-    this.events = this.engine.watchEvents(instanceLabels(this.instance), (e) => {
+    this.events = this.engine.watchEvents(this.instances.labels(), (e) => {
       if (["start", "die", "oom", "destroy", "pause", "unpause"].includes(e.action)) this.scheduleEventTick();
     });
   }
@@ -404,7 +409,12 @@ export class Daemon {
     }
     // A new command or image may be the fix: try it at once, without the crash-loop backoff.
     if (prev.docker_image !== next.config.docker_image || JSON.stringify(prev.docker_cmd) !== JSON.stringify(next.config.docker_cmd)) this.state = { ...this.state, crashLoop: undefined };
-    if (prev.instance !== next.config.instance || prev.container_prefix !== next.config.container_prefix) this.watchEvents();
+    if (instanceOf(prev) !== this.instance) {
+      // The previous instance's pilots stay managed until they end: never orphaned.
+      this.instances.switchTo(this.instance);
+      this.logger.info(`instance ${instanceOf(prev)} -> ${this.instance}: the ${instanceOf(prev)} pilots stay managed until they end`);
+      this.watchEvents();
+    }
     this.observer.configure(next.config);
     try {
       await this.metrics.configure(next.config);

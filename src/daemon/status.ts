@@ -42,6 +42,8 @@ export interface StatusSnapshot {
   /** The Prometheus endpoint (metrics_listen), when set. */
   prometheus?: { listen: string; url?: string; error?: string };
   remote?: Record<string, unknown>;
+  /** Earlier instances of this run whose pilots are still managed (after a change of instance). */
+  retiredInstances?: string[];
   configSources?: Record<string, string>;
 }
 
