@@ -98,13 +98,13 @@ export const configSchema = z.object({
     .describe("Most pilots at once: a number or an expression over ncpus, ram_bytes, swap_bytes, max_dock_mem, max_dock_swap."),
   docks_per_loop: z.number().int().positive().max(1000).default(4).describe("Most pilots started in one loop."),
   max_ttl: duration.default(43200).describe("A pilot older than this is killed."),
-  docker_image: z.string().min(1).default("busybox").describe("Pilot image, repository[:tag]."),
+  docker_image: z.string().min(1).max(512).default("busybox").describe("Pilot image, repository[:tag]."),
   docker_cmd: z.union([z.string().min(1), z.array(z.string()).min(1)]).default("/bin/sleep 60")
     .describe("Pilot command: a list, or a string split as a shell splits words (quotes group them; ; | && > are refused: use sh -c)."),
   docker_privileged: z.boolean().default(false).describe("Run pilots privileged."),
   max_dock_mem: boundedSize(MIN_DOCK_MEM_BYTES, "max_dock_mem").default(2000000000).describe("RAM per pilot, bytes or a size string; at least 6 MiB (0 is not unlimited)."),
   max_dock_swap: boundedSize(0, "max_dock_swap").default(0).describe("Swap per pilot (MemorySwap = mem + swap; 0: no swap)."),
-  user_group: z.string().regex(/^[\w.-]+(:[\w.-]+)?$/, 'user_group is "uid:gid", e.g. "1000:1000"').default("0:0").describe("uid:gid inside the pilot."),
+  user_group: z.string().max(64).regex(/^[\w.-]+(:[\w.-]+)?$/, 'user_group is "uid:gid", e.g. "1000:1000"').default("0:0").describe("uid:gid inside the pilot."),
   binds: z.array(z.string().regex(/^[^:]+:[^:]+(:[a-zA-Z]+(,[a-zA-Z]+)*)?$/, 'a bind is "host:container[:ro|rw]"')
     .refine((b) => !(/\bro\b/.test(b.split(":")[2] ?? "") && /\brw\b/.test(b.split(":")[2] ?? "")), "a bind cannot be both ro and rw")).default([])
     .describe('Bind mounts "host:container[:ro|rw]"; read-only unless the bind says rw.'),
@@ -132,7 +132,7 @@ export const configSchema = z.object({
   container_prefix: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).default("plancton-worker").describe("Pilot name prefix: <prefix>-<6 random [a-z0-9]>."),
   instance: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/).nullable().default(null)
     .describe("Instance label of this daemon's pilots (default: container_prefix); two daemons on one host need different ones."),
-  network_mode: z.string().min(1).default("bridge").describe('Docker network mode of pilots ("bridge", "host", "none", a network name).'),
+  network_mode: z.string().min(1).max(256).default("bridge").describe('Docker network mode of pilots ("bridge", "host", "none", a network name).'),
   docker_env: z.union([z.array(z.string().regex(/^[^=]+=/, 'an env entry is "NAME=value"')), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))])
     .default([]).describe('Extra environment of pilots: ["NAME=value"] or a map.'),
   pilot_cpu_priority: z.enum(["idle", "normal"]).default("idle")

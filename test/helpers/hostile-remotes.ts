@@ -42,10 +42,10 @@ export const ODD_VALUES: readonly { name: string; yaml: string }[] = [
   { name: "a bomb", yaml: "*l8" },
 ];
 
-/** `key: value` with the billion-laughs anchors above it, so any value may be the alias *l8. */
+/** `key: value`, with the billion-laughs anchors above it when the value is the alias *l8. */
 export function remoteWith(key: string, valueYaml: string): string {
-  const anchors = billionLaughs("unused_bomb_key").split("\n").slice(0, 9).join("\n");
-  return `${anchors}\n${key}: ${valueYaml}\n`;
+  if (!valueYaml.includes("*l8")) return `${key}: ${valueYaml}\n`;
+  return `${billionLaughs("unused_bomb_key").split("\n").slice(0, 9).join("\n")}\n${key}: ${valueYaml}\n`;
 }
 
 /** Every key of the schema, a nested one of each map, and keys that do not exist. */
