@@ -1,4 +1,5 @@
 // Hostile config texts, for the unit tests, the daemon corpus and bench/config.bench.ts.
+import { LOCAL_ONLY_KEYS, REMOTE_KEY_RULES } from "../../src/config/remote/privileges.js";
 import { CONFIG_KEYS } from "../../src/config/schema.js";
 
 /** The classic billion laughs under `key`: 9 levels of 9 aliases, ~10^9 strings once walked, < 400 bytes. */
@@ -50,3 +51,33 @@ export function remoteWith(key: string, valueYaml: string): string {
 
 /** Every key of the schema, a nested one of each map, and keys that do not exist. */
 export const CORPUS_KEYS: readonly string[] = [...CONFIG_KEYS, "no_such_key", "k".repeat(100_000)];
+
+/** The baseline remote's keys (minus `key`), then `key: value` when given. */
+export function withBaseline(baseline: Record<string, string>, key?: string, valueYaml?: string): string {
+  const base = Object.entries(baseline).filter(([k]) => k !== key).map(([k, v]) => `${k}: ${v}\n`).join("");
+  return key === undefined ? base : `${base}${remoteWith(key, valueYaml as string)}`;
+}
+
+/**
+ * The corpus served to the real daemon: every privilege-bearing key (and the resource caps
+ * and an env map) with every odd value over the baseline, every local-only key naming the
+ * test's own server (a metrics target would write to it), an alias bomb under every key,
+ * and structural attacks.
+ */
+export function hostileCorpus(serverBase: string, over: (key?: string, valueYaml?: string) => string): { name: string; body: string }[] {
+  const privileged = REMOTE_KEY_RULES.filter((r) => r.rule === "privileged").map((r) => r.key);
+  const cases: { name: string; body: string }[] = [];
+  for (const key of [...privileged, "cpus_per_dock", "max_dock_mem", "max_dock_swap", "docker_env"]) {
+    for (const v of ODD_VALUES) cases.push({ name: `${key} = ${v.name}`, body: over(key, v.yaml) });
+  }
+  for (const key of LOCAL_ONLY_KEYS) {
+    cases.push({ name: `${key} (local-only) = a string`, body: over(key, `"${serverBase}#x"`) });
+    cases.push({ name: `${key} (local-only) = a list`, body: over(key, `[{url: "${serverBase}", bucket: b}]`) });
+  }
+  for (const key of [...CONFIG_KEYS, "no_such_key"]) cases.push({ name: `alias bomb under ${key}`, body: billionLaughs(key) });
+  cases.push({ name: "20k unknown keys", body: manyKeys(20_000) });
+  cases.push({ name: "a 900 KB key", body: `${over()}${"k".repeat(900_000)}: 1\n` });
+  cases.push({ name: "nesting 5000 deep", body: `docker_env: ${"[".repeat(5000)}${"]".repeat(5000)}\n` });
+  cases.push({ name: "a recursive alias", body: "docker_env: &x {a: *x}\n" });
+  return cases;
+}

@@ -93,6 +93,7 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
   private cur?: RemoteConfigCopy;
   private timer?: NodeJS.Timeout;
   private inflight?: Promise<void>;
+  private queued?: Promise<void>;
   private closed = false;
   private lastReported?: string;
   private st: { staleSinceMs?: number; lastError?: string; lastSuccessAtMs?: number; lastAttemptAtMs?: number; errors: number; stale: boolean } = { errors: 0, stale: false };
@@ -118,10 +119,21 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     await this.refresh();
   }
 
-  /** Fetches now (SIGHUP, tests). Concurrent calls share one attempt. Never rejects. */
+  /**
+   * Fetches now (SIGHUP, tests). Never rejects. A call while an attempt is in flight gets
+   * one more attempt after it (that one may have read the server before the change the
+   * caller wants); every call meanwhile shares that one.
+   */
   refresh(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.inflight ??= this.attempt().finally(() => (this.inflight = undefined));
+    if (this.inflight) {
+      this.queued ??= this.inflight.then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    this.inflight = this.attempt().finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
@@ -140,6 +152,7 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     if (this.timer) clearInterval(this.timer);
     this.closer.abort();
     await this.inflight;
+    await this.queued;
   }
 
   current(): Partial<RemoteConfigCopy> {
@@ -185,8 +198,9 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
       if (this.closed) return;
       this.cur = { raw, text: got.text, fetchedAtMs: this.clock(), etag: got.etag, lastModified: got.lastModified, fromCache: false };
       this.succeeded();
-      await this.writeCache(this.cur);
+      // Applied at once (status then shows the success and its effect together); cached after.
       this.emit("update", { ...this.cur });
+      await this.writeCache(this.cur);
     } catch (err) {
       if (this.closed) return;
       this.failed(toRemoteError(this.url, err, this.timeoutMs));
