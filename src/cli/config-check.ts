@@ -37,7 +37,7 @@ export async function checkConfig(file: string, json: boolean, mustExist = false
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    if (json) process.stdout.write(`${JSON.stringify({ valid: false, file, errors: err.problems.map((p) => ({ ...p, text: formatProblem(file, p) })) })}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ valid: false, file, errors: err.problems.map(({ key, line, column, message }) => ({ key, line, column, message, text: formatProblem(file, { key, line, column, message }) })) })}\n`);
     else process.stderr.write(`${err.message}\n`);
     return 2;
   }

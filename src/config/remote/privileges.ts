@@ -17,8 +17,10 @@ import { remoteShapeProblem } from "./remote-shape.js";
 export interface RemoteKeyRule {
   key: string;
   rule: "local-only" | "privileged";
-  /** For the README: what the rule protects, or which values are privileged. */
+  /** For the README: what a local-only key decides, or a privileged key's privileged values. */
   doc: string;
+  /** For the README: the values of a privileged key a remote may always set. */
+  safe?: string;
   /** privileged keys: why this value grants privileges; undefined when it does not. */
   grants?: (value: unknown) => string | undefined;
 }
@@ -33,16 +35,16 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
   { key: "config_url_every", rule: "local-only", doc: "how often it is fetched" },
   { key: "allow_insecure_http", rule: "local-only", doc: "whether plain http is trusted" },
   { key: "allow_remote_privileges", rule: "local-only", doc: "whether a remote may grant privileges" },
-  { key: "config_git", rule: "local-only", doc: "git pulls of the confdir" },
-  { key: "instance", rule: "local-only", doc: "which pilots are this daemon's: another value adopts (and kills) another instance's pilots" },
+  { key: "config_git", rule: "local-only", doc: "whether the confdir is pulled from git" },
+  { key: "instance", rule: "local-only", doc: "which pilots are this daemon's (another value would adopt, and kill, another instance's pilots)" },
   { key: "container_prefix", rule: "local-only", doc: "the pilots' names, and the instance when `instance` is unset" },
-  { key: "influxdb_url", rule: "local-only", doc: "a host the daemon sends this host's metrics to" },
-  { key: "influxdb", rule: "local-only", doc: "hosts (and tokens) the daemon sends this host's metrics to" },
+  { key: "influxdb_url", rule: "local-only", doc: "where the daemon sends this host's metrics" },
+  { key: "influxdb", rule: "local-only", doc: "where the daemon sends this host's metrics, with which token" },
   { key: "metrics_listen", rule: "local-only", doc: "where the daemon listens for Prometheus scrapes" },
-  { key: "disk_paths", rule: "local-only", doc: "paths the daemon itself reads (a hung mount stalls the sampler)" },
-  { key: "docker_privileged", rule: "privileged", doc: "any value but `false`", grants: (v) => (v === false ? undefined : "runs pilots privileged: every device and capability") },
+  { key: "disk_paths", rule: "local-only", doc: "which paths the daemon itself reads (a hung mount would stall the sampler)" },
+  { key: "docker_privileged", rule: "privileged", safe: "`false`", doc: "any other value", grants: (v) => (v === false ? undefined : "runs pilots privileged: every device and capability") },
   {
-    key: "capabilities", rule: "privileged", doc: "any capability added (`NAME`, `+NAME`); drops (`-NAME`) are free",
+    key: "capabilities", rule: "privileged", safe: "drops (`-NAME`)", doc: "adds (`NAME`, `+NAME`)",
     grants: (v) => {
       if (!Array.isArray(v)) return `not a list (${preview(v)})`;
       const adds = v.filter((c) => typeof c !== "string" || !c.trim().startsWith("-")).slice(0, 6);
@@ -51,12 +53,12 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
       return `adds ${names.join(", ")}${adds.length > 5 ? ", ..." : ""}`;
     },
   },
-  { key: "devices", rule: "privileged", doc: "any device", grants: nonEmptyList("gives pilots host devices") },
-  { key: "binds", rule: "privileged", doc: "any bind mount", grants: nonEmptyList("mounts host paths into pilots") },
-  { key: "security_opts", rule: "privileged", doc: "any security option", grants: nonEmptyList("changes pilots' security profile") },
+  { key: "devices", rule: "privileged", safe: "`[]`", doc: "any device", grants: nonEmptyList("gives pilots host devices") },
+  { key: "binds", rule: "privileged", safe: "`[]`", doc: "any bind mount", grants: nonEmptyList("mounts host paths into pilots") },
+  { key: "security_opts", rule: "privileged", safe: "`[]`", doc: "any security option", grants: nonEmptyList("changes pilots' security profile") },
   {
     key: "user_group", rule: "privileged",
-    doc: 'anything but a numeric `"uid:gid"` with both non-zero (a remote may move pilots off root, never onto root, the root group, or a name the image may map to root)',
+    safe: 'a numeric `"uid:gid"`, both non-zero', doc: "root, the root group (gid 0), a name, a uid without a gid (a name or a lone uid may be root in the image)",
     grants: (v) => {
       const m = typeof v === "string" ? /^(\d+):(\d+)$/.exec(v) : null;
       if (m && Number(m[1]) > 0 && Number(m[2]) > 0) return undefined;
@@ -67,7 +69,7 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
     },
   },
   {
-    key: "network_mode", rule: "privileged", doc: `anything but ${REMOTE_NETWORK_MODES.map((m) => `\`${m}\``).join(", ")} (\`host\`, \`container:<name>\`, a named network)`,
+    key: "network_mode", rule: "privileged", safe: REMOTE_NETWORK_MODES.map((m) => `\`${m}\``).join(", "), doc: "`host`, `container:<name>`, a named network",
     grants: (v) => {
       if (typeof v === "string" && REMOTE_NETWORK_MODES.includes(v)) return undefined;
       if (v === "host") return "shares the host's network stack";
