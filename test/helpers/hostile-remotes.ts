@@ -1,6 +1,10 @@
 // Hostile config texts, for the unit tests, the daemon corpus and bench/config.bench.ts.
-import { LOCAL_ONLY_KEYS, REMOTE_KEY_RULES } from "../../src/config/remote/privileges.js";
-import { CONFIG_KEYS } from "../../src/config/schema.js";
+import assert from "node:assert/strict";
+import { ConfigError } from "../../src/config/errors.js";
+import { layerConfig } from "../../src/config/remote/layers.js";
+import { assertRemoteAllowed, LOCAL_ONLY_KEYS, REMOTE_KEY_RULES, REMOTE_NETWORK_MODES } from "../../src/config/remote/privileges.js";
+import { parseRemoteText, RemoteConfigError } from "../../src/config/remote/remote-error.js";
+import { CONFIG_KEYS, type Config } from "../../src/config/schema.js";
 
 /** The classic billion laughs under `key`: 9 levels of 9 aliases, ~10^9 strings once walked, < 400 bytes. */
 export function billionLaughs(key: string): string {
@@ -80,4 +84,32 @@ export function hostileCorpus(serverBase: string, over: (key?: string, valueYaml
   cases.push({ name: "nesting 5000 deep", body: `docker_env: ${"[".repeat(5000)}${"]".repeat(5000)}\n` });
   cases.push({ name: "a recursive alias", body: "docker_env: &x {a: *x}\n" });
   return cases;
+}
+
+export type RemoteOutcome = { accepted: Config } | { rejected: string };
+
+/** The daemon's remote pipeline, run in the test: parse, limits, layering over `local`. */
+export function throughRemotePipeline(text: string, local: Record<string, unknown>, url = "https://conf.example/p.yaml"): RemoteOutcome {
+  try {
+    const raw = parseRemoteText(text, url);
+    assertRemoteAllowed(raw, local, url, text);
+    return { accepted: layerConfig({ remote: raw, local, remoteText: text, remoteName: url }, "/etc/plancton/config.yaml").config };
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof RemoteConfigError) return { rejected: err.message };
+    throw err;
+  }
+}
+
+/** A launched pilot as the engine reports it (docker inspect). */
+export interface InspectedPilot { User: string; HostConfig: Record<string, unknown>; Labels: Record<string, string> }
+
+/** Nothing a local file without allow_remote_privileges did not allow: the engine's view of one pilot. */
+export function assertPilotNotEscalated(p: InspectedPilot, instance: string, what: string): void {
+  const hc = p.HostConfig as { Privileged?: boolean; CapAdd?: string[] | null; Devices?: unknown[] | null; Binds?: string[] | null; NetworkMode?: string; SecurityOpt?: string[] | null; CpuQuota?: number; Memory?: number };
+  assert.equal(hc.Privileged, false, what);
+  assert.deepEqual([hc.CapAdd ?? [], hc.Devices ?? [], hc.Binds ?? [], hc.SecurityOpt ?? []], [[], [], [], []], what);
+  assert.ok(REMOTE_NETWORK_MODES.includes(hc.NetworkMode ?? ""), `${what}: NetworkMode ${hc.NetworkMode}`);
+  assert.ok((hc.CpuQuota ?? 0) >= 1000 && (hc.Memory ?? 0) >= 6 * 1024 * 1024, `${what}: CpuQuota ${hc.CpuQuota}, Memory ${hc.Memory}`);
+  assert.ok(p.User === "0:0" || /^[1-9]\d*:[1-9]\d*$/.test(p.User), `${what}: User ${p.User}`);
+  assert.equal(p.Labels["org.plancton.instance"], instance, `${what}: the local instance`);
 }

@@ -11,15 +11,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { ConfigError } from "../../src/config/errors.js";
 import { parseYamlObject } from "../../src/config/parse.js";
-import { assertRemoteAllowed, formatCacheFile, layerConfig, parseRemoteText, RemoteConfigError, REMOTE_NETWORK_MODES } from "../../src/config/remote/index.js";
+import { formatCacheFile } from "../../src/config/remote/index.js";
 import { queryStatus, STATUS_SOCKET } from "../../src/daemon/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/status.js";
 import { BIN } from "../helpers/cli.js";
 import { docker, removeInstance, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-http-server.js";
-import { billionLaughs, hostileCorpus, withBaseline } from "../helpers/hostile-remotes.js";
+import { assertPilotNotEscalated, billionLaughs, hostileCorpus, throughRemotePipeline, withBaseline, type InspectedPilot } from "../helpers/hostile-remotes.js";
 import { waitFor } from "../helpers/wait.js";
 
 const STATUS_BOUND_MS = 1000;
@@ -33,8 +32,7 @@ let child: ChildProcess;
 let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 const lines: string[] = [];
 const statusMs: number[] = [];
-interface Inspected { name: string; createdMs: number; host: Record<string, unknown>; user: string; labels: Record<string, string> }
-const inspected = new Map<string, Inspected>();
+const inspected = new Map<string, InspectedPilot & { name: string }>();
 let localText: string;
 
 const remoteText = (key?: string, valueYaml?: string) => withBaseline(BASELINE, key, valueYaml);
@@ -69,18 +67,7 @@ async function serve(body: string, tag: string): Promise<{ accepted: boolean; s:
 }
 
 /** What the daemon must decide: the same pipeline, run here. */
-function expectedAccepted(text: string): boolean {
-  try {
-    const raw = parseRemoteText(text, "remote");
-    const local = parseYamlObject(localText, "local");
-    assertRemoteAllowed(raw, local, "remote", text);
-    layerConfig({ remote: raw, local }, "config.yaml");
-    return true;
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof RemoteConfigError) return false;
-    throw err;
-  }
-}
+const expectedAccepted = (text: string) => "accepted" in throughRemotePipeline(text, parseYamlObject(localText, "local"));
 
 /** Inspects every pilot of the instance not seen yet (they are short-lived: sleep 2). */
 async function inspectPilots(): Promise<void> {
@@ -88,7 +75,7 @@ async function inspectPilots(): Promise<void> {
   for (const c of list) {
     if (inspected.has(c.Id) || !(c.Names[0] ?? "").startsWith(`/${prefix}`)) continue;
     const info = await docker.getContainer(c.Id).inspect().catch(() => undefined);
-    if (info) inspected.set(c.Id, { name: info.Name, createdMs: Date.parse(info.Created), host: info.HostConfig as unknown as Record<string, unknown>, user: info.Config.User, labels: info.Config.Labels });
+    if (info) inspected.set(c.Id, { name: info.Name, User: info.Config.User, HostConfig: info.HostConfig as unknown as Record<string, unknown>, Labels: info.Config.Labels });
   }
 }
 
@@ -157,16 +144,7 @@ test("the hostile corpus: the daemon stays up, answers within 1 s, keeps the las
   // Nothing escalates: every pilot launched during the corpus has only what the local file
   // allows. (How many start depends on the host's load; remote-hostile-launch.test.ts
   // launches one under every accepted remote, with a fixed observation.)
-  for (const [id, p] of inspected) {
-    const hc = p.host as { Privileged?: boolean; CapAdd?: string[] | null; Devices?: unknown[] | null; Binds?: string[] | null; NetworkMode?: string; SecurityOpt?: string[] | null; CpuQuota?: number; Memory?: number };
-    const what = `${p.name} (${id.slice(0, 12)})`;
-    assert.equal(hc.Privileged, false, what);
-    assert.deepEqual([hc.CapAdd ?? [], hc.Devices ?? [], hc.Binds ?? [], hc.SecurityOpt ?? []], [[], [], [], []], what);
-    assert.ok(REMOTE_NETWORK_MODES.includes(hc.NetworkMode ?? ""), `${what}: NetworkMode ${hc.NetworkMode}`);
-    assert.ok((hc.CpuQuota ?? 0) >= 1000 && (hc.Memory ?? 0) >= 6 * 1024 * 1024, `${what}: CpuQuota ${hc.CpuQuota}, Memory ${hc.Memory}`);
-    assert.ok(p.user === "0:0" || /^[1-9]\d*:[1-9]\d*$/.test(p.user), `${what}: User ${p.user}`);
-    assert.equal(p.labels["org.plancton.instance"], prefix, `${what}: the local instance`);
-  }
+  for (const [id, p] of inspected) assertPilotNotEscalated(p, prefix, `${p.name} (${id.slice(0, 12)})`);
   // Metrics exfiltration: no metrics target named by a remote was ever written to.
   assert.deepEqual(server.requests.map((r) => r.path).filter((p) => p !== "/c.yaml"), [], "the daemon only fetched the config");
   const worst = Math.max(...statusMs);

@@ -6,14 +6,12 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { ConfigError } from "../../src/config/errors.js";
 import { parseYamlObject } from "../../src/config/parse.js";
-import { assertRemoteAllowed, layerConfig, parseRemoteText, RemoteConfigError, REMOTE_NETWORK_MODES } from "../../src/config/remote/index.js";
 import { containersOf, docker, removeInstance, requireDocker } from "../helpers/docker.js";
 import { startDaemon, type Harness } from "../helpers/daemon-harness.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-http-server.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
-import { hostileCorpus, withBaseline } from "../helpers/hostile-remotes.js";
+import { assertPilotNotEscalated, hostileCorpus, throughRemotePipeline, withBaseline, type InspectedPilot } from "../helpers/hostile-remotes.js";
 import { waitFor } from "../helpers/wait.js";
 
 const BASELINE: Record<string, string> = { max_docks: "1", cpus_per_dock: "0.05" };
@@ -35,22 +33,10 @@ after(async () => {
   await server.stop();
 });
 
-function accepted(text: string): boolean {
-  try {
-    const raw = parseRemoteText(text, "remote");
-    assertRemoteAllowed(raw, local, "remote", text);
-    layerConfig({ remote: raw, local }, "config.yaml");
-    return true;
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof RemoteConfigError) return false;
-    throw err;
-  }
-}
-
-interface Launched { User: string; HostConfig: Record<string, unknown>; Labels: Record<string, string> }
+const accepted = (text: string) => "accepted" in throughRemotePipeline(text, local);
 
 /** Serves `body`, replaces the running pilot, and inspects the one launched under the new copy. */
-async function launchUnder(body: string, tag: string): Promise<Launched> {
+async function launchUnder(body: string, tag: string): Promise<InspectedPilot> {
   server.answer({ kind: "ok", body, etag: `"${tag}"` });
   await h.daemon.reloadConfig();
   const remote = h.daemon.snapshot().remote?.url as { stale: boolean; lastError?: string };
@@ -62,15 +48,7 @@ async function launchUnder(body: string, tag: string): Promise<Launched> {
   return { User: info.Config.User, HostConfig: info.HostConfig as unknown as Record<string, unknown>, Labels: info.Config.Labels };
 }
 
-function assertNothingEscalated(p: Launched, what: string): void {
-  const hc = p.HostConfig as { Privileged?: boolean; CapAdd?: string[] | null; Devices?: unknown[] | null; Binds?: string[] | null; NetworkMode?: string; SecurityOpt?: string[] | null; CpuQuota?: number; Memory?: number };
-  assert.equal(hc.Privileged, false, what);
-  assert.deepEqual([hc.CapAdd ?? [], hc.Devices ?? [], hc.Binds ?? [], hc.SecurityOpt ?? []], [[], [], [], []], what);
-  assert.ok(REMOTE_NETWORK_MODES.includes(hc.NetworkMode ?? ""), `${what}: NetworkMode ${hc.NetworkMode}`);
-  assert.ok((hc.CpuQuota ?? 0) >= 1000 && (hc.Memory ?? 0) >= 6 * 1024 * 1024, `${what}: CpuQuota ${hc.CpuQuota}, Memory ${hc.Memory}`);
-  assert.ok(p.User === "0:0" || /^[1-9]\d*:[1-9]\d*$/.test(p.User), `${what}: User ${p.User}`);
-  assert.equal(p.Labels["org.plancton.instance"], h.instance, `${what}: the local instance`);
-}
+const assertNothingEscalated = (p: InspectedPilot, what: string) => assertPilotNotEscalated(p, h.instance, what);
 
 test("a pilot launched under each accepted remote of the hostile corpus has nothing the local file did not allow", { timeout: 600_000 }, async () => {
   const cases = hostileCorpus(server.base, remoteText).filter((c) => accepted(c.body));
@@ -79,7 +57,7 @@ test("a pilot launched under each accepted remote of the hostile corpus has noth
 });
 
 test("what a remote may set applies to the pilots it launches", { timeout: 300_000 }, async () => {
-  const allowed: [string, string, (p: Launched) => boolean][] = [
+  const allowed: [string, string, (p: InspectedPilot) => boolean][] = [
     ["network_mode none", remoteText("network_mode", "none"), (p) => p.HostConfig.NetworkMode === "none"],
     ["user_group 1000:1000", remoteText("user_group", '"1000:1000"'), (p) => p.User === "1000:1000"],
     ["a dropped capability", remoteText("capabilities", '["-NET_RAW"]'), (p) => JSON.stringify(p.HostConfig.CapDrop) === '["NET_RAW"]'],

@@ -5,25 +5,11 @@
 // accepted, nothing the local file did not allow.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError } from "../../src/config/errors.js";
-import { assertRemoteAllowed, layerConfig, LOCAL_ONLY_KEYS, parseRemoteText, RemoteConfigError, REMOTE_NETWORK_MODES } from "../../src/config/remote/index.js";
+import { LOCAL_ONLY_KEYS, REMOTE_NETWORK_MODES } from "../../src/config/remote/index.js";
 import { MIN_CPUS_PER_DOCK, MIN_DOCK_MEM_BYTES, type Config } from "../../src/config/schema.js";
-import { billionLaughs, CORPUS_KEYS, manyKeys, ODD_VALUES, remoteWith } from "../helpers/hostile-remotes.js";
+import { billionLaughs, CORPUS_KEYS, manyKeys, ODD_VALUES, remoteWith, throughRemotePipeline, type RemoteOutcome } from "../helpers/hostile-remotes.js";
 
 const LOCAL = { docker_image: "site/pilot", container_prefix: "site-worker", main_sleep: 30 };
-
-type Outcome = { accepted: Config } | { rejected: string };
-
-function throughPipeline(text: string, local: Record<string, unknown> = LOCAL): Outcome {
-  try {
-    const raw = parseRemoteText(text, "https://conf.example/p.yaml");
-    assertRemoteAllowed(raw, local, "https://conf.example/p.yaml", text);
-    return { accepted: layerConfig({ remote: raw, local, remoteText: text, remoteName: "https://conf.example/p.yaml" }, "/etc/plancton/config.yaml").config };
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof RemoteConfigError) return { rejected: err.message };
-    throw err;
-  }
-}
 
 /** What a remote must never change, given LOCAL (no allow_remote_privileges). */
 function assertNoEscalation(c: Config, what: string): void {
@@ -39,8 +25,8 @@ function assertNoEscalation(c: Config, what: string): void {
   assert.ok(c.cpus_per_dock >= MIN_CPUS_PER_DOCK && c.max_dock_mem >= MIN_DOCK_MEM_BYTES, what);
 }
 
-function check(text: string, what: string): Outcome {
-  const out = throughPipeline(text);
+function check(text: string, what: string): RemoteOutcome {
+  const out = throughRemotePipeline(text, LOCAL);
   if ("rejected" in out) {
     // At most 21 one-line problems of clipped key and message (a RemoteConfigError: MAX_REMOTE_ERROR_CHARS).
     assert.ok(out.rejected.split("\n").length <= 21, `${what}: ${out.rejected.split("\n").length} lines`);
@@ -104,7 +90,7 @@ test("structural attacks: many keys, deep nesting, huge keys and values, recursi
 test("every local-only key is refused from a remote whatever its value, even with allow_remote_privileges", () => {
   for (const key of LOCAL_ONLY_KEYS) {
     for (const v of ODD_VALUES) {
-      const out = throughPipeline(remoteWith(key, v.yaml), { ...LOCAL, allow_remote_privileges: true });
+      const out = throughRemotePipeline(remoteWith(key, v.yaml), { ...LOCAL, allow_remote_privileges: true });
       assert.ok("rejected" in out, `${key} = ${v.name}`);
     }
   }
