@@ -51,7 +51,10 @@ async function launchUnder(body: string, tag: string): Promise<InspectedPilot> {
 const assertNothingEscalated = (p: InspectedPilot, what: string) => assertPilotNotEscalated(p, h.instance, what);
 
 test("a pilot launched under each accepted remote of the hostile corpus has nothing the local file did not allow", { timeout: 600_000 }, async () => {
-  const cases = hostileCorpus(server.base, remoteText).filter((c) => accepted(c.body));
+  // A 200 KB environment variable is accepted (it grants nothing) but no pilot can exec with
+  // it ("argument list too long"): the daemon then backs off as from any crash loop, so no
+  // pilot to inspect. The daemon-process corpus covers it.
+  const cases = hostileCorpus(server.base, remoteText).filter((c) => accepted(c.body) && c.name !== "docker_env = a long key map");
   assert.ok(cases.length >= 5, `${cases.length} accepted cases`);
   for (const [i, c] of cases.entries()) assertNothingEscalated(await launchUnder(c.body, `corpus-${i}`), c.name);
 });
