@@ -10,7 +10,7 @@ import {
 export function samplePoints(timeMs: number, i = 0): MetricPoint[] {
   const pilot = (n: number): string => `plancton-worker-${String(i).padStart(3, "0")}${n}ab`;
   return [
-    daemonPoint({ uptimeSeconds: 30 * i + 0.5, runningPilots: 3 + (i % 2), pausedPilots: i % 2, status: i % 3 === 2 ? "draining" : "active", cpuPriority: "idle", fastExits: i % 2,
+    daemonPoint({ uptimeSeconds: 30 * i + 0.5, runningPilots: 3 + (i % 2), pausedPilots: i % 2, status: i % 3 === 2 ? "draining" : "active", cpuPriority: "idle", fastExits: i % 2, engine: i % 2 ? "docker" : "podman",
       host: { cpuModel: "AMD EPYC 7763 64-Core Processor", os: "Debian GNU/Linux 12", kernel: "6.1.0-18-amd64", arch: "x64", dockerFs: "ext4", cpuCores: 2, memTotalBytes: 8_000_000_000 } }, timeMs),
     measurementPoint({ cpuBusy: 0.5 + 0.01 * (i % 10) }, timeMs),
     hostPoint({
