@@ -1,4 +1,5 @@
 // The daemon's state as served to planctonctl (status, explain) and written to metrics.
+import type { FleetState } from "../fleet/index.js";
 import type { HostInfo } from "../host/host-info.js";
 import type { Observation } from "../host/variables.js";
 
@@ -42,4 +43,6 @@ export interface StatusSnapshot {
   prometheus?: { listen: string; url?: string; error?: string };
   remote?: Record<string, unknown>;
   configSources?: Record<string, string>;
+  /** With a `fleet` key: the agent's link to etcd and the fleet command in force. */
+  fleet?: FleetState;
 }

@@ -8,7 +8,7 @@ import { ConfigError, type ConfigProblem } from "../errors.js";
 import { findKeyPosition } from "../key-lines.js";
 
 /** Keys only the local config.yaml may set: a remote setting any of them is rejected. */
-export const LOCAL_ONLY_KEYS: readonly string[] = ["config_url", "config_url_every", "allow_insecure_http", "allow_remote_privileges", "config_git", "metrics_listen"];
+export const LOCAL_ONLY_KEYS: readonly string[] = ["config_url", "config_url_every", "allow_insecure_http", "allow_remote_privileges", "config_git", "metrics_listen", "fleet"];
 
 export interface PrivilegedKey {
   key: string;
