@@ -9,7 +9,7 @@
 // p99, drain to 99 % within 2 s, status within 2 s.
 // Run: npm run build && node --import tsx bench/fleet.ts   (PLANCTON_BENCH_FLEET_HOSTS=1000,10000,
 // PLANCTON_BENCH_FLEET_STEADY_SECONDS=60)
-import { execFile, spawn } from "node:child_process";
+import { execFile, fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
@@ -19,7 +19,7 @@ import { listFleet, sendCommand } from "../src/fleet/fleet-view.js";
 import { fleetKeys } from "../src/fleet/keys.js";
 import { BIN } from "../test/helpers/cli.js";
 import { EtcdCluster } from "../test/helpers/etcd-cluster.js";
-import { metric, rssBytes, startHosts, type SimHost } from "./support/fleet-sim.js";
+import { metric, rssBytes } from "./support/fleet-sim.js";
 import type { Figure } from "./support/figures.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
 import { median, quantile, round } from "./support/stats.js";
@@ -28,8 +28,8 @@ import { sleep } from "./support/wait.js";
 const run = promisify(execFile);
 const LEVELS = (process.env.PLANCTON_BENCH_FLEET_HOSTS ?? "1000,10000").split(",").map(Number);
 const STEADY_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_STEADY_SECONDS ?? 60);
+const CHILDREN = 4;
 const TTL = 15;
-const PER_CLIENT = 250;
 const PREFIX = "/plancton/";
 const keys = fleetKeys(PREFIX);
 
@@ -41,47 +41,70 @@ async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, 
   }
 }
 
+/** One child process of simulated hosts (bench/support/fleet-sim-child.ts). */
+class SimGroup {
+  private readonly child: ChildProcess;
+  private next = 0;
+  private readonly waiting = new Map<number, (m: Record<string, unknown>) => void>();
+
+  constructor(readonly n: number, readonly namePrefix: string) {
+    this.child = fork(path.join(import.meta.dirname, "support/fleet-sim-child.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.child.on("message", (m: { id: number }) => this.waiting.get(m.id)?.(m as Record<string, unknown>));
+  }
+
+  ask<T>(cmd: string, extra: Record<string, unknown> = {}, timeoutMs = 600_000): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.namePrefix}: no answer to ${cmd} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.set(id, (m) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(m as T);
+      });
+      this.child.send({ id, cmd, ...extra });
+    });
+  }
+
+  kill(): void {
+    this.child.kill("SIGKILL");
+  }
+}
+
+type Stats = { connected: number; writes: number; rss: number };
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
 /** Time for `action --all` to reach each host (ms after the put returned), and the p99. */
-async function commandAll(admin: Etcd3, hosts: SimHost[], action: "drain" | "resume"): Promise<{ p50: number; p99: number; reached: number }> {
+async function commandAll(admin: Etcd3, groups: SimGroup[], total: number, action: "drain" | "resume"): Promise<{ p50: number; p99: number; reached: number }> {
   const t0 = Date.now();
   await sendCommand(admin, PREFIX, "all", action, "bench", "bench@here", t0);
-  const target = Math.ceil(hosts.length * 0.99);
-  const reached = () => hosts.filter((h) => (h.applied.get(action) ?? 0) >= t0).length;
-  await waitUntil(`${action} on 99 % of ${hosts.length} hosts`, () => reached() >= target, 120_000, 20);
-  await waitUntil(`${action} on every host`, () => reached() === hosts.length, 10_000, 50).catch(() => undefined);
-  const lat = hosts.map((h) => (h.applied.get(action) ?? NaN) - t0).filter(Number.isFinite);
-  return { p50: median(lat), p99: quantile(lat, 0.99), reached: lat.length };
+  const lat = async () => (await Promise.all(groups.map((g) => g.ask<{ lat: number[] }>("applied", { action, sinceMs: t0 })))).flatMap((r) => r.lat);
+  await waitUntil(`${action} on every one of ${total} hosts`, async () => (await lat()).length >= total, 120_000, 250).catch(() => undefined);
+  const all = await lat();
+  return { p50: median(all), p99: all.length >= total * 0.99 ? quantile([...all, ...Array<number>(total - all.length).fill(Infinity)], 0.99) : NaN, reached: all.length };
 }
 
 async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const eps = cluster.endpoints();
   const admin = await connectEtcd({ etcd: eps, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null }, 30_000);
   await admin.delete().prefix(PREFIX).exec();
-  const victimCount = Math.min(PER_CLIENT, Math.round(n / 10));
-  const { hosts, clients } = await startHosts(eps, n - victimCount, { ttlSeconds: TTL, perClient: PER_CLIENT, prefix: PREFIX, namePrefix: `sim${n}-`, pollMs: 1000 });
+  const victimCount = Math.min(250, Math.round(n / 10));
+  const per = Math.ceil((n - victimCount) / CHILDREN);
+  const groups = Array.from({ length: CHILDREN }, (_, i) => new SimGroup(Math.min(per, n - victimCount - i * per), `sim${n}-${i}-`));
+  // The hosts to SIGKILL have a process of their own: a real kill, no revoke, no last word.
+  const victims = new SimGroup(victimCount, `victim${n}-`);
+  ctx.onCleanup(() => [...groups, victims].forEach((g) => g.kill()));
   const t0 = performance.now();
-  for (let i = 0; i < hosts.length; i += 500) {
-    for (const h of hosts.slice(i, i + 500)) h.agent.start();
-    await sleep(250);
-  }
-  await waitUntil(`${n - victimCount} hosts registered`, () => hosts.every((h) => h.agent.state().connected), 600_000, 200);
-  // The hosts to SIGKILL run in a child process: a real kill, no revoke, no last word.
-  const victims = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "support/fleet-victims.ts")], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, FLEET_ENDPOINTS: eps.join(","), FLEET_VICTIMS: String(victimCount), FLEET_PREFIX: PREFIX, FLEET_NAME_PREFIX: `victim${n}-`, FLEET_TTL: String(TTL) },
-  });
-  ctx.onCleanup(() => victims.kill("SIGKILL"));
-  let victimOut = "";
-  victims.stdout.on("data", (b: Buffer) => (victimOut += b.toString()));
-  await waitUntil(`${victimCount} hosts to kill registered`, () => victimOut.includes("ready"), 300_000, 100);
+  await Promise.all([...groups, victims].map((g) => g.ask("start", { endpoints: eps, n: g.n, namePrefix: g.namePrefix, ttlSeconds: TTL, prefix: PREFIX })));
+  const stats = async (gs: SimGroup[]) => Promise.all(gs.map((g) => g.ask<Stats>("stats")));
+  await waitUntil(`${n} hosts registered`, async () => sum((await stats([...groups, victims])).map((s) => s.connected)) === n, 900_000, 500);
   const registerS = (performance.now() - t0) / 1000;
   ctx.log(`${n} hosts registered in ${registerS.toFixed(1)} s; steady state for ${STEADY_SECONDS} s`);
   await sleep(5_000);
 
   const counters = async () => ({
     puts: await metric(eps[0]!, "etcd_mvcc_put_total"),
-    renewals: (await Promise.all(eps.map((e) => metric(e, "etcd_debugging_lease_renewed_total")))).reduce((a, b) => a + b, 0),
-    writes: hosts.reduce((a, h) => a + h.agent.state().writes, 0),
+    renewals: sum(await Promise.all(eps.map((e) => metric(e, "etcd_debugging_lease_renewed_total")))),
+    writes: sum((await stats([...groups, victims])).map((s) => s.writes)),
   });
   const c0 = await counters();
   const s0 = performance.now();
@@ -99,7 +122,7 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
   const bytesPerHost = (bytes(statuses.kvs) + bytes(alive.kvs)) / n;
   const rss = cluster.members.map((_, i) => rssBytes(cluster.pid(i)));
   const dbBytes = Math.max(...(await Promise.all(eps.map((e) => metric(e, "etcd_mvcc_db_total_size_in_bytes")))));
-  const benchRss = process.memoryUsage().rss;
+  const simRss = sum((await stats([...groups, victims])).map((s) => s.rss));
 
   // fleet status: the built CLI, as an admin runs it (node start-up included), and the listing alone.
   const cliMs: number[] = [];
@@ -114,24 +137,24 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
   await listFleet(admin, PREFIX, Date.now());
   const listMs = performance.now() - tl;
 
-  const drain = await commandAll(admin, hosts, "drain");
+  const everyone = [...groups, victims];
+  const drain = await commandAll(admin, everyone, n, "drain");
   await sleep(3000); // past the agents' least time between two writes
-  const resume = await commandAll(admin, hosts, "resume");
+  const resume = await commandAll(admin, everyone, n, "resume");
   ctx.log(`drain --all: p99 ${drain.p99} ms; resume --all: p99 ${resume.p99} ms`);
 
   const goneAt = new Map<string, number>();
   const watcher = await admin.watch().prefix(keys.alivePrefix).create();
   watcher.on("delete", (kv) => void goneAt.set(kv.key.toString().slice(keys.alivePrefix.length), Date.now()));
   const killedAt = Date.now();
-  victims.kill("SIGKILL");
-  const isVictim = (name: string) => name.startsWith(`victim${n}-`);
+  victims.kill();
+  const isVictim = (name: string) => name.startsWith(victims.namePrefix);
   await waitUntil(`${victimCount} killed hosts gone`, () => [...goneAt.keys()].filter(isVictim).length >= victimCount, (TTL * 3 + 60) * 1000, 100).catch((e: Error) => ctx.log(e.message));
   await watcher.cancel();
   const gone = [...goneAt].filter(([name]) => isVictim(name)).map(([, at]) => (at - killedAt) / 1000);
   const goneP99 = gone.length === victimCount ? quantile(gone, 0.99) : NaN;
 
-  await Promise.all(hosts.map((h) => h.agent.stop()));
-  for (const c of clients) c.close();
+  await Promise.all(groups.map((g) => g.ask("stop")));
   await admin.delete().prefix(PREFIX).exec();
   admin.close();
 
@@ -144,12 +167,12 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
       f("writes_per_s", "etcd puts/s, steady state", putsPerS, "/s", `${putsPerS.toFixed(0)} puts/s (+ ${renewalsPerS.toFixed(0)} lease renewals/s)`, `<= ${writesTarget}/s`, putsPerS <= writesTarget,
         `etcd_mvcc_put_total over ${secs.toFixed(0)} s; agents counted ${agentWritesPerS.toFixed(0)} writes/s; renewals are keep-alives (ttl ${TTL} s / 3), not raft writes`),
       f("bytes_per_host", "bytes per host in etcd (status + alive keys and values)", bytesPerHost, "B", `${bytesPerHost.toFixed(0)} B (largest status value ${maxValue} B)`, "<= 1024 B", bytesPerHost <= 1024),
-      f("etcd_rss", "etcd RSS per member (max) / db size", Math.max(...rss), "B", `${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB / ${(dbBytes / 2 ** 20).toFixed(1)} MiB`, undefined, undefined, `bench process RSS ${(benchRss / 2 ** 20).toFixed(0)} MiB for ${k} agents`),
+      f("etcd_rss", "etcd RSS per member (max) / db size", Math.max(...rss), "B", `${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB / ${(dbBytes / 2 ** 20).toFixed(1)} MiB`, undefined, undefined, `simulated hosts' processes: ${(simRss / 2 ** 20).toFixed(0)} MiB RSS for ${k} agents; registration took ${registerS.toFixed(0)} s`),
       f("gone_p99_s", `SIGKILLed host shows as gone, p99 of ${victimCount}`, goneP99, "s", `${goneP99.toFixed(1)} s (median ${median(gone).toFixed(1)} s)`, `<= ttl + 5 = ${TTL + 5} s`, goneP99 <= TTL + 5),
       f("drain_99_s", "drain --all reaches 99 % of hosts", drain.p99 / 1000, "s", `${(drain.p99 / 1000).toFixed(2)} s (median ${(drain.p50 / 1000).toFixed(2)} s; resume --all ${(resume.p99 / 1000).toFixed(2)} s)`, "<= 2 s", drain.p99 <= 2000),
       f("status_s", "planctonctl fleet status --json", median(cliMs) / 1000, "s", `${(median(cliMs) / 1000).toFixed(2)} s (listing alone ${(listMs / 1000).toFixed(2)} s)`, "<= 2 s", median(cliMs) <= 2000, "built CLI, median of 3, node start-up included"),
     ],
-    details: { n, registerS, putsPerS, renewalsPerS, agentWritesPerS, bytesPerHost, maxValue, rss, dbBytes, benchRss, cliMs, listMs, drain, resume, gone },
+    details: { n, registerS, putsPerS, renewalsPerS, agentWritesPerS, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, gone },
   };
 }
 
@@ -164,7 +187,7 @@ export async function fleetBench(ctx: BenchContext): Promise<BenchOutput> {
     figures.push(...r.figures);
     details[String(n)] = r.details;
   }
-  return { figures, details, notes: [`three etcd members (heartbeat 200 ms, election 3 s) on 127.0.0.1 and every simulated host in one Node process, on the same 2 cores`] };
+  return { figures, details, notes: [`three etcd members (heartbeat 200 ms, election 3 s) on 127.0.0.1 and the simulated hosts in ${CHILDREN + 1} Node processes, all on the same 2 cores`] };
 }
 
 if (isMain(import.meta.url)) await benchMain("fleet", fleetBench);

@@ -52,7 +52,7 @@ export async function startHosts(endpoints: string[], n: number, opts: { ttlSeco
 
 /** Prometheus text from a member's /metrics: the sum of the samples of one metric. */
 export async function metric(endpoint: string, name: string): Promise<number> {
-  const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(60_000) })).text();
   let sum = 0;
   for (const line of text.split("\n")) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   return sum;

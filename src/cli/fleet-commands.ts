@@ -12,7 +12,9 @@ import type { ResolvedPaths } from "./paths-from-options.js";
 
 interface ConnOptions { etcd?: string[] }
 
-const say = (s: string) => process.stdout.write(`${s}\n`);
+// Resolves once the text is handed to the kernel: bin/planctonctl exits right after, and
+// an exit with a pipe's pending writes cuts them (a 10,000-host JSON is megabytes).
+const say = (s: string) => new Promise<void>((resolve) => process.stdout.write(`${s}\n`, () => resolve()));
 const fail = (s: string) => process.stderr.write(`planctonctl: fleet: ${s}\n`);
 
 type Run = (fn: (p: ResolvedPaths, ...rest: never[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
@@ -60,11 +62,11 @@ export function fleetStatus(p: ResolvedPaths, o: ConnOptions, json: boolean): Pr
     const { hosts } = await listFleet(client, prefix, Date.now());
     const summary = summarize(hosts);
     if (json) {
-      say(JSON.stringify({ hosts, summary }));
+      await say(JSON.stringify({ hosts, summary }));
       return 0;
     }
-    if (hosts.length > 0) say(formatHosts(hosts));
-    say(`${summary.up} host(s) up, ${summary.gone} gone; ${summary.running} pilot(s) running, ${summary.paused} paused; ${summary.harvestedCores} idle core(s) harvested`);
+    if (hosts.length > 0) await say(formatHosts(hosts));
+    await say(`${summary.up} host(s) up, ${summary.gone} gone; ${summary.running} pilot(s) running, ${summary.paused} paused; ${summary.harvestedCores} idle core(s) harvested`);
     return 0;
   });
 }
@@ -95,7 +97,7 @@ export function fleetCommand(p: ResolvedPaths, action: FleetAction, names: strin
       fail(`no host named ${unknown.join(", ")} in the fleet (planctonctl fleet status lists them); nothing sent`);
       return 1;
     }
-    say(`${action} sent to ${o.all ? "every host" : names.join(", ")}${o.reason ? ` (${o.reason})` : ""}`);
+    await say(`${action} sent to ${o.all ? "every host" : names.join(", ")}${o.reason ? ` (${o.reason})` : ""}`);
     return 0;
   });
 }

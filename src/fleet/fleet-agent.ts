@@ -98,6 +98,8 @@ export class FleetAgent {
       this.all = commandOf(all.kvs[0]);
       await this.evaluate();
       if (this.watchers.length === 0) await this.watch();
+      // A watch waits for etcd: the lease may have been lost meanwhile (then try again).
+      if (this.lease !== lease || this.stopped) throw new Error("the lease was lost while registering");
       this.registered = true;
       this.backoffMs = 500;
       await this.writeStatus(true);

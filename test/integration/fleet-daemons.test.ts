@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { formatStatus } from "../../src/cli/format.js";
-import type { HostRow } from "../../src/fleet/fleet-view.js";
+import { connectEtcd } from "../../src/fleet/etcd-client.js";
+import { FORGET_AFTER_MS, type HostRow } from "../../src/fleet/fleet-view.js";
 import { DaemonProcess } from "../faults/daemon-process.js";
 import { planctonctl } from "../helpers/cli.js";
 import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js";
@@ -173,6 +174,18 @@ describe("a fleet of real daemons on a three-member etcd", () => {
       const table = await ctl(["fleet", "status", ...etcdArgs()]);
       assert.match(table.stdout, new RegExp(`${instance}\\s+gone`));
       assert.match(table.stdout, /3 host\(s\) up, 1 gone/);
+      // Gone for longer than FORGET_AFTER_MS: the next status forgets it (its keys deleted).
+      const client = await connectEtcd({ etcd: cluster.endpoints(), username: null, password_file: null, ca_file: null, cert_file: null, key_file: null });
+      try {
+        const old = { ...gone, atMs: Date.now() - FORGET_AFTER_MS - 60_000 };
+        const { state: _s, seenAgoSeconds: _a, ...record } = old;
+        await client.put(`${prefix}hosts/${instance}`).value(JSON.stringify(record));
+        assert.equal((await fleetHosts()).has(instance), false, "forgotten");
+        assert.equal((await client.get(`${prefix}hosts/${instance}`).exec()).kvs.length, 0, "its status key deleted");
+        assert.equal((await fleetHosts()).size, 3);
+      } finally {
+        client.close();
+      }
     } finally {
       d?.kill("SIGKILL");
       await removeInstance(instance);
