@@ -20,7 +20,11 @@ export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOU
       throw new Error(`fleet.${key}: cannot read ${file}: ${(err as Error).message}`);
     }
   };
-  const [ca, cert, key, password] = await Promise.all([read("ca_file", c.ca_file), read("cert_file", c.cert_file), read("key_file", c.key_file), read("password_file", c.password_file)]);
+  // One after the other: the first unreadable file in this order is the one reported.
+  const ca = await read("ca_file", c.ca_file);
+  const cert = await read("cert_file", c.cert_file);
+  const key = await read("key_file", c.key_file);
+  const password = await read("password_file", c.password_file);
   const tls = c.etcd.some((u) => u.startsWith("https:"));
   if ((cert || key) && !tls) throw new Error("fleet.cert_file: a client certificate needs https:// etcd endpoints");
   const opts: IOptions = {
