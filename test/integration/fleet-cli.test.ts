@@ -23,6 +23,7 @@ before(async () => {
   cluster = await EtcdCluster.start(1);
   client = await connectEtcd({ etcd: cluster.endpoints(), username: null, password_file: null, ca_file: null, cert_file: null, key_file: null }, 30_000);
   dir = await mkdtemp(path.join(os.tmpdir(), "plancton-fleetcli-"));
+  await writeFile(path.join(dir, "none.yaml"), "# no fleet key\n");
   const now = Date.now();
   for (let i = 0; i < HOSTS; i += 100) {
     await Promise.all(Array.from({ length: 100 }, (_, j) => {
