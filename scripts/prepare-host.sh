@@ -6,7 +6,8 @@
 #     (no registry needed), tagged plancton/busybox:local, and busybox:latest
 #     when no busybox image is present (this machine cannot pull one);
 #   - with --full (the test suite): InfluxDB 1.x, VictoriaMetrics and the
-#     Docker registry packages installed, for the integration tests to start.
+#     Docker registry packages installed, for the integration tests to start, and
+#     etcd (scripts/prepare-etcd.sh) for the fleet tests.
 # Usage: prepare-host.sh [--docker-only|--full]
 set -euo pipefail
 
@@ -65,4 +66,6 @@ if ! docker image inspect busybox:latest >/dev/null 2>&1; then
     docker tag "$LOCAL_IMAGE" busybox:latest
   fi
 fi
+# The fleet tests and benchmark need etcd (they start their own members).
+if [ "$MODE" = "--full" ]; then bash "$(dirname "$0")/prepare-etcd.sh"; fi
 log "ready: Docker $(docker version --format '{{.Server.Version}}'), image $LOCAL_IMAGE"

@@ -48,6 +48,8 @@ export function formatStatus(s: StatusSnapshot): string {
   const git = s.remote?.git as { lastError?: string; failingSinceMs?: number } | undefined;
   if (git) lines.push(`git:      ${git.lastError ? `pull failing since ${new Date(git.failingSinceMs ?? 0).toISOString()}: ${git.lastError}` : "up to date"}`);
   if (s.prometheus) lines.push(`metrics:  Prometheus ${s.prometheus.url ?? s.prometheus.listen}${s.prometheus.error ? ` NOT SERVED: ${s.prometheus.error}` : ""}`);
+  if (s.fleet) lines.push(`fleet:    ${s.fleet.name}: ${s.fleet.connected ? "registered in etcd" : `etcd unreachable${s.fleet.unreachableSinceMs === undefined ? "" : ` since ${new Date(s.fleet.unreachableSinceMs).toISOString()}`}${s.fleet.lastError ? ` (${s.fleet.lastError})` : ""}`}` +
+    (s.fleet.command ? `; last command: ${s.fleet.command.action} by ${s.fleet.command.who}${s.fleet.command.reason ? ` (${s.fleet.command.reason})` : ""}` : ""));
   for (const m of s.metrics) lines.push(`metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`);
   return lines.join("\n");
 }

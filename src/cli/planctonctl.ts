@@ -6,6 +6,7 @@ import { ConfigError } from "../config/errors.js";
 import { VERSION } from "../daemon/version.js";
 import { resolvePaths, type GlobalOptions, type ResolvedPaths } from "./paths-from-options.js";
 import * as ops from "./operations.js";
+import { addFleetCommands } from "./fleet-commands.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("planctonctl")
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   config.command("check").description("validate a config file and print the effective configuration").argument("[file]")
     .option("--json", "machine-readable output")
     .action(run((p, file: string | undefined, o: { json?: boolean }) => ops.configCheck(p, file, Boolean(o.json))));
+  addFleetCommands(program, run);
 
   try {
     await program.parseAsync(argv);

@@ -83,6 +83,21 @@ const influxTarget = z.object({
   insecure_tls: z.boolean().default(false),
 });
 
+const fleetSchema = z.object({
+  etcd: z.array(z.string().url()).min(1).describe("etcd endpoints, e.g. [\"https://etcd1.site:2379\"]."),
+  name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "a fleet name is letters, digits, _ . - (no slash)").nullable().default(null)
+    .describe("This host's name in the fleet (null: the host name)."),
+  ttl: period(2).default(15).describe("Lease TTL: a host silent this long shows as gone."),
+  prefix: z.string().regex(/^\/[^\s]*\/$/, 'a prefix starts and ends with "/", e.g. "/plancton/"').default("/plancton/").describe("Key prefix of the fleet in etcd."),
+  username: z.string().min(1).nullable().default(null).describe("etcd user (with password_file)."),
+  password_file: z.string().min(1).nullable().default(null).describe("File holding the etcd user's password."),
+  ca_file: z.string().min(1).nullable().default(null).describe("CA certificate(s) of https:// endpoints (null: the system's)."),
+  cert_file: z.string().min(1).nullable().default(null).describe("Client certificate for etcd's client-cert-auth (with key_file)."),
+  key_file: z.string().min(1).nullable().default(null).describe("Key of cert_file."),
+})
+  .refine((f) => (f.username === null) === (f.password_file === null), { message: "username and password_file go together: set both or neither" })
+  .refine((f) => (f.cert_file === null) === (f.key_file === null), { message: "cert_file and key_file go together (a client certificate and its key): set both or neither" });
+
 export const configSchema = z.object({
   // --- the original Plancton keys, with their defaults ---
   influxdb_url: z.union([z.string(), z.array(z.string())]).nullable().default(null)
@@ -148,6 +163,8 @@ export const configSchema = z.object({
   allow_insecure_http: z.boolean().default(false).describe("Allow config_url over plain http."),
   allow_remote_privileges: z.boolean().default(false).describe("Accept privilege-granting keys from config_url (local file only)."),
   config_git: z.object({ pull_every: period(1).default(600) }).nullable().default(null).describe("Run git pull --ff-only in the confdir on this period."),
+  fleet: fleetSchema.nullable().default(null)
+    .describe("Register this host in etcd for planctonctl fleet (local config only): {etcd: [URL], name, ttl, prefix, username, password_file, ca_file, cert_file, key_file}."),
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("Log level."),
   log_format: z.enum(["text", "json"]).default("text")
     .describe("Daemon log in logdir and on stderr (journald): text, one readable line per record (time, level, message, key=value); json, pino's JSON lines for log shippers. Applies at the next start."),
@@ -165,6 +182,7 @@ export const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   devices: Object.keys(deviceMap.shape),
   influxdb: Object.keys(influxTarget.shape),
   config_git: ["pull_every"],
+  fleet: Object.keys(fleetSchema.shape),
 };
 
 /** Keys whose default is itself an expression evaluated on the host. */

@@ -28,6 +28,7 @@ import { ReconcileLock, type ReconcileRequest } from "./reconcile-lock.js";
 import { engineLine, type StatusSnapshot } from "./status.js";
 import { HostObserver, type HostObserverLike } from "./host-observer.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
+import { DaemonFleet } from "./daemon-fleet.js";
 import { VERSION } from "./version.js";
 
 export interface DaemonOptions {
@@ -52,6 +53,7 @@ export class Daemon {
   private readonly configStore: ConfigStore;
   private readonly history: HistoryLog;
   private readonly lock: ReconcileLock;
+  private readonly fleet: DaemonFleet;
   private observer!: HostObserverLike;
   private metrics!: DaemonMetrics;
   private config!: Config;
@@ -94,6 +96,7 @@ export class Daemon {
     this.lock = new ReconcileLock((req) => this.reconcile(req), (err, req) =>
       this.logger.error({ err: (err as Error).stack }, `reconciliation (${req.cause}) failed: ${(err as Error).message}; trying again at the next tick`));
     this.startedAtMs = this.clock();
+    this.fleet = new DaemonFleet({ rundir: opts.rundir, hostname: this.hostname, logger: opts.logger, snapshot: () => this.snapshot() });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -133,6 +136,7 @@ export class Daemon {
     await this.connectDocker();
     this.observer.start(this.config, () => this.pilotIds(), () => void this.lock.request({ relist: false, allowStart: false, cause: "sample" }));
     this.armMainTimer();
+    void this.fleet.configure(this.config);
     this.logger.info({ version: VERSION, config: this.opts.configFile, instance: this.instance, pid: process.pid }, `plancton ${VERSION} started (instance ${this.instance})`);
     await this.lock.request({ relist: true, allowStart: true, cause: "start" });
   }
@@ -147,6 +151,7 @@ export class Daemon {
     await this.controlWatcher?.close();
     await this.configStore.close();
     await this.lock.settled();
+    await this.fleet.stop();
     await this.metrics?.close();
     this.logger.info({ reason }, `plancton stopped (${reason})`);
     this.resolveDone(reason);
@@ -186,6 +191,7 @@ export class Daemon {
       remote: this.configStore.status(),
       retiredInstances: this.instances.retiredInstances(),
       configSources: this.configStore.current.sources,
+      fleet: this.fleet.state(),
     };
   }
 
@@ -416,6 +422,7 @@ export class Daemon {
       this.watchEvents();
     }
     this.observer.configure(next.config);
+    void this.fleet.configure(next.config);
     try {
       await this.metrics.configure(next.config);
     } catch (err) {

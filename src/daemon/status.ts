@@ -1,4 +1,5 @@
 // The daemon's state as served to planctonctl (status, explain) and written to metrics.
+import type { FleetState } from "../fleet/index.js";
 import type { HostInfo } from "../host/host-info.js";
 import type { Observation } from "../host/variables.js";
 
@@ -45,6 +46,8 @@ export interface StatusSnapshot {
   /** Earlier instances of this run whose pilots are still managed (after a change of instance). */
   retiredInstances?: string[];
   configSources?: Record<string, string>;
+  /** With a `fleet` key: the agent's link to etcd and the fleet command in force. */
+  fleet?: FleetState;
 }
 
 /** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */

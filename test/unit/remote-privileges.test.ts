@@ -72,7 +72,7 @@ test("only the local config can allow remote privileges", () => {
 test("a remote may never set the local-only keys, even when privileges are allowed", () => {
   assert.deepEqual([...LOCAL_ONLY_KEYS].sort(), [
     "allow_insecure_http", "allow_remote_privileges", "config_git", "config_url", "config_url_every",
-    "container_prefix", "disk_paths", "influxdb", "influxdb_url", "instance", "metrics_listen",
+    "container_prefix", "disk_paths", "fleet", "influxdb", "influxdb_url", "instance", "metrics_listen",
   ]);
   for (const key of LOCAL_ONLY_KEYS) {
     const problems = remoteConfigProblems({ [key]: null }, { allow_remote_privileges: true });

@@ -41,6 +41,7 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
   { key: "influxdb_url", rule: "local-only", doc: "where the daemon sends this host's metrics" },
   { key: "influxdb", rule: "local-only", doc: "where the daemon sends this host's metrics, with which token" },
   { key: "metrics_listen", rule: "local-only", doc: "where the daemon listens for Prometheus scrapes" },
+  { key: "fleet", rule: "local-only", doc: "which etcd cluster this host registers in, and with which credentials" },
   { key: "disk_paths", rule: "local-only", doc: "which paths the daemon itself reads (a hung mount would stall the sampler)" },
   { key: "docker_privileged", rule: "privileged", safe: "`false`", doc: "any other value", grants: (v) => (v === false ? undefined : "runs pilots privileged: every device and capability") },
   {

@@ -1,0 +1,211 @@
+// Benchmark "fleet" (issue 17): 1,000 and 10,000 simulated hosts, each the real
+// FleetAgent (many per process, on shared etcd clients, no Docker), against a real
+// three-member etcd on this machine (Debian's etcd-server, free 127.0.0.1 ports).
+// Per level: steady-state puts/s (etcd's own counter) and lease renewals/s, bytes per
+// host, etcd's RSS and db size, `planctonctl fleet status --json` wall time, time for
+// `drain --all` to reach 99 % of hosts, and time for SIGKILLed hosts (their client closed:
+// no revoke, no more keep-alives) to show as gone, p99.
+// Targets: <= 500 writes/s at 10,000 hosts, <= 1 KiB per host, gone within ttl + 5 s
+// p99, drain to 99 % within 2 s, status within 2 s.
+// Run: npm run build && node --import tsx bench/fleet.ts   (PLANCTON_BENCH_FLEET_HOSTS=1000,10000,
+// PLANCTON_BENCH_FLEET_STEADY_SECONDS=60)
+import { execFile, fork, type ChildProcess } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
+import type { Etcd3 } from "etcd3";
+import { connectEtcd } from "../src/fleet/etcd-client.js";
+import { listFleet, sendCommand } from "../src/fleet/fleet-view.js";
+import { fleetKeys } from "../src/fleet/keys.js";
+import { BIN } from "../test/helpers/cli.js";
+import { EtcdCluster } from "../test/helpers/etcd-cluster.js";
+import { metric, rssBytes } from "./support/fleet-sim.js";
+import type { Figure } from "./support/figures.js";
+import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
+import { median, quantile, round } from "./support/stats.js";
+import { sleep } from "./support/wait.js";
+
+const run = promisify(execFile);
+const LEVELS = (process.env.PLANCTON_BENCH_FLEET_HOSTS ?? "1000,10000").split(",").map(Number);
+const STEADY_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_STEADY_SECONDS ?? 60);
+const CHILDREN = 4;
+const REGISTER_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_REGISTER_SECONDS ?? 480);
+const TTL = 15;
+const PREFIX = "/plancton/";
+const keys = fleetKeys(PREFIX);
+
+async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** One child process of simulated hosts (bench/support/fleet-sim-child.ts). */
+class SimGroup {
+  private readonly child: ChildProcess;
+  private next = 0;
+  private readonly waiting = new Map<number, (m: Record<string, unknown>) => void>();
+
+  constructor(readonly n: number, readonly namePrefix: string) {
+    this.child = fork(path.join(import.meta.dirname, "support/fleet-sim-child.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.child.on("message", (m: { id: number }) => this.waiting.get(m.id)?.(m as Record<string, unknown>));
+  }
+
+  ask<T>(cmd: string, extra: Record<string, unknown> = {}, timeoutMs = 600_000): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.namePrefix}: no answer to ${cmd} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.set(id, (m) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(m as T);
+      });
+      this.child.send({ id, cmd, ...extra });
+    });
+  }
+
+  kill(): void {
+    this.child.kill("SIGKILL");
+  }
+}
+
+type Stats = { connected: number; writes: number; rss: number };
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Time for `action --all` to reach each host (ms after the put returned), and the p99. */
+async function commandAll(admin: Etcd3, groups: SimGroup[], total: number, action: "drain" | "resume"): Promise<{ p50: number; p99: number; reached: number }> {
+  const t0 = Date.now();
+  await sendCommand(admin, PREFIX, "all", action, "bench", "bench@here", t0);
+  const lat = async () => (await Promise.all(groups.map((g) => g.ask<{ lat: number[] }>("applied", { action, sinceMs: t0 })))).flatMap((r) => r.lat);
+  await waitUntil(`${action} on every one of ${total} hosts`, async () => (await lat()).length >= total, 120_000, 250).catch(() => undefined);
+  const all = await lat();
+  return { p50: median(all), p99: all.length >= total * 0.99 ? quantile([...all, ...Array<number>(total - all.length).fill(Infinity)], 0.99) : NaN, reached: all.length };
+}
+
+async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
+  const eps = cluster.endpoints();
+  const admin = await connectEtcd({ etcd: eps, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null }, 30_000);
+  await admin.delete().prefix(PREFIX).exec();
+  const victimCount = Math.min(250, Math.round(n / 10));
+  const per = Math.ceil((n - victimCount) / CHILDREN);
+  const groups = Array.from({ length: CHILDREN }, (_, i) => new SimGroup(Math.min(per, n - victimCount - i * per), `sim${n}-${i}-`));
+  // The hosts to SIGKILL have a process of their own: a real kill, no revoke, no last word.
+  const victims = new SimGroup(victimCount, `victim${n}-`);
+  ctx.onCleanup(() => [...groups, victims].forEach((g) => g.kill()));
+  const t0 = performance.now();
+  await Promise.all([...groups, victims].map((g) => g.ask("start", { endpoints: eps, n: g.n, namePrefix: g.namePrefix, ttlSeconds: TTL, prefix: PREFIX })));
+  const stats = async (gs: SimGroup[]) => Promise.all(gs.map((g) => g.ask<Stats>("stats")));
+  // Every host registered, or (on a machine too loaded for that) as many as are after
+  // PLANCTON_BENCH_FLEET_REGISTER_SECONDS: the figures then say how many.
+  let registered = 0;
+  let lastLog = 0;
+  await waitUntil(`${n} hosts registered`, async () => {
+    registered = sum((await stats([...groups, victims])).map((s) => s.connected));
+    if (performance.now() - lastLog > 30_000) {
+      ctx.log(`${registered} of ${n} registered`);
+      lastLog = performance.now();
+    }
+    return registered === n || performance.now() - t0 > REGISTER_SECONDS * 1000;
+  }, REGISTER_SECONDS * 1000 + 60_000, 500);
+  const registerS = (performance.now() - t0) / 1000;
+  ctx.log(`${registered} of ${n} hosts registered in ${registerS.toFixed(1)} s; steady state for ${STEADY_SECONDS} s`);
+  await sleep(5_000);
+
+  const counters = async () => ({
+    puts: await metric(eps[0]!, "etcd_mvcc_put_total"),
+    renewals: sum(await Promise.all(eps.map((e) => metric(e, "etcd_debugging_lease_renewed_total")))),
+    writes: sum((await stats([...groups, victims])).map((s) => s.writes)),
+  });
+  const c0 = await counters();
+  const s0 = performance.now();
+  await sleep(STEADY_SECONDS * 1000);
+  const c1 = await counters();
+  const secs = (performance.now() - s0) / 1000;
+  const putsPerS = (c1.puts - c0.puts) / secs;
+  const renewalsPerS = (c1.renewals - c0.renewals) / secs;
+  const agentWritesPerS = (c1.writes - c0.writes) / secs;
+
+  const statuses = await admin.getAll().prefix(keys.statusPrefix).exec();
+  const alive = await admin.getAll().prefix(keys.alivePrefix).exec();
+  const bytes = (kvs: { key: Buffer; value: Buffer }[]) => kvs.reduce((a, kv) => a + kv.key.length + kv.value.length, 0);
+  const maxValue = Math.max(...statuses.kvs.map((kv) => kv.value.length));
+  const bytesPerHost = (bytes(statuses.kvs) + bytes(alive.kvs)) / n;
+  const rss = cluster.members.map((_, i) => rssBytes(cluster.pid(i)));
+  const dbBytes = Math.max(...(await Promise.all(eps.map((e) => metric(e, "etcd_mvcc_db_total_size_in_bytes")))));
+  const simRss = sum((await stats([...groups, victims])).map((s) => s.rss));
+
+  // fleet status: the built CLI, as an admin runs it (node start-up included), and the listing alone.
+  const noFleet = path.join(os.tmpdir(), `plancton-bench-fleet-${process.pid}.yaml`);
+  writeFileSync(noFleet, "# endpoints from --etcd\n");
+  ctx.onCleanup(() => rmSync(noFleet, { force: true }));
+  const cliMs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const r = await run(process.execPath, [BIN, "--config", noFleet, "fleet", "status", "--json", "--etcd", ...eps], { maxBuffer: 256 * 2 ** 20, timeout: 120_000 });
+    cliMs.push(performance.now() - t);
+    const listed = (JSON.parse(r.stdout) as { hosts: unknown[] }).hosts.length;
+    if (listed !== n) throw new Error(`fleet status listed ${listed} hosts, not ${n}`);
+  }
+  const tl = performance.now();
+  await listFleet(admin, PREFIX, Date.now());
+  const listMs = performance.now() - tl;
+
+  const everyone = [...groups, victims];
+  const drain = await commandAll(admin, everyone, n, "drain");
+  await sleep(3000); // past the agents' least time between two writes
+  const resume = await commandAll(admin, everyone, n, "resume");
+  ctx.log(`drain --all: p99 ${drain.p99} ms; resume --all: p99 ${resume.p99} ms`);
+
+  const goneAt = new Map<string, number>();
+  const watcher = await admin.watch().prefix(keys.alivePrefix).create();
+  watcher.on("delete", (kv) => void goneAt.set(kv.key.toString().slice(keys.alivePrefix.length), Date.now()));
+  const killedAt = Date.now();
+  victims.kill();
+  const isVictim = (name: string) => name.startsWith(victims.namePrefix);
+  await waitUntil(`${victimCount} killed hosts gone`, () => [...goneAt.keys()].filter(isVictim).length >= victimCount, (TTL * 3 + 60) * 1000, 100).catch((e: Error) => ctx.log(e.message));
+  await watcher.cancel();
+  const gone = [...goneAt].filter(([name]) => isVictim(name)).map(([, at]) => (at - killedAt) / 1000);
+  const goneP99 = gone.length === victimCount ? quantile(gone, 0.99) : NaN;
+
+  await Promise.all(groups.map((g) => g.ask("stop")));
+  await admin.delete().prefix(PREFIX).exec();
+  admin.close();
+
+  const k = n.toLocaleString("en");
+  const f = (id: string, figure: string, value: number, unit: string, display: string, target?: string, pass?: boolean, note?: string): Figure =>
+    ({ id: `fleet.${n}.${id}`, figure: `fleet, ${k} hosts: ${figure}`, value: Number.isFinite(value) ? round(value, 2) : null, unit, display, target, pass, note });
+  const writesTarget = n >= 10_000 ? 500 : 50;
+  return {
+    figures: [
+      f("writes_per_s", "etcd puts/s, steady state", putsPerS, "/s", `${putsPerS.toFixed(0)} puts/s (+ ${renewalsPerS.toFixed(0)} lease renewals/s)`, `<= ${writesTarget}/s`, putsPerS <= writesTarget,
+        `etcd_mvcc_put_total over ${secs.toFixed(0)} s; agents counted ${agentWritesPerS.toFixed(0)} writes/s; renewals are keep-alives (ttl ${TTL} s / 3), not raft writes`),
+      f("bytes_per_host", "bytes per host in etcd (status + alive keys and values)", bytesPerHost, "B", `${bytesPerHost.toFixed(0)} B (largest status value ${maxValue} B)`, "<= 1024 B", bytesPerHost <= 1024),
+      f("etcd_rss", "etcd RSS per member (max) / db size", Math.max(...rss), "B", `${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB / ${(dbBytes / 2 ** 20).toFixed(1)} MiB`, undefined, undefined, `simulated hosts' processes: ${(simRss / 2 ** 20).toFixed(0)} MiB RSS for ${k} agents; ${registered} of ${k} registered in ${registerS.toFixed(0)} s`),
+      f("gone_p99_s", `SIGKILLed host shows as gone, p99 of ${victimCount}`, goneP99, "s", `${goneP99.toFixed(1)} s (median ${median(gone).toFixed(1)} s)`, `<= ttl + 5 = ${TTL + 5} s`, goneP99 <= TTL + 5),
+      f("drain_99_s", "drain --all reaches 99 % of hosts", drain.p99 / 1000, "s", `${(drain.p99 / 1000).toFixed(2)} s (median ${(drain.p50 / 1000).toFixed(2)} s; resume --all ${(resume.p99 / 1000).toFixed(2)} s)`, "<= 2 s", drain.p99 <= 2000),
+      f("status_s", "planctonctl fleet status --json", median(cliMs) / 1000, "s", `${(median(cliMs) / 1000).toFixed(2)} s (listing alone ${(listMs / 1000).toFixed(2)} s)`, "<= 2 s", median(cliMs) <= 2000, "built CLI, median of 3, node start-up included"),
+    ],
+    details: { n, registered, registerS, putsPerS, renewalsPerS, agentWritesPerS, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, gone },
+  };
+}
+
+export async function fleetBench(ctx: BenchContext): Promise<BenchOutput> {
+  const cluster = await EtcdCluster.start(3);
+  ctx.onCleanup(() => cluster.stop());
+  const figures: Figure[] = [];
+  const details: Record<string, unknown> = {};
+  for (const n of LEVELS) {
+    ctx.log(`level ${n} hosts`);
+    const r = await level(ctx, cluster, n);
+    for (const f of r.figures) ctx.log(`${f.figure}: ${f.display ?? f.value}`);
+    figures.push(...r.figures);
+    details[String(n)] = r.details;
+  }
+  return { figures, details, notes: [`three etcd members (heartbeat 200 ms, election 3 s) on 127.0.0.1 and the simulated hosts in ${CHILDREN + 1} Node processes, all on the same 2 cores`] };
+}
+
+if (isMain(import.meta.url)) await benchMain("fleet", fleetBench);

@@ -1,0 +1,65 @@
+// Simulated hosts for the fleet benchmark: the real FleetAgent, many per process, each
+// with a FleetHost whose pilots and CPU move like a busy site's (a pilot starts or ends
+// about every 20 minutes per host, CPU changes at every poll), and etcd's own figures
+// (its /metrics and each member's RSS).
+import { readFileSync } from "node:fs";
+import type { Etcd3 } from "etcd3";
+import { connectEtcd } from "../../src/fleet/etcd-client.js";
+import { FleetAgent } from "../../src/fleet/fleet-agent.js";
+import type { FleetCommand, FleetHost, HostReport } from "../../src/fleet/types.js";
+
+export interface SimHost {
+  name: string;
+  agent: FleetAgent;
+  /** When the host applied each command (ms, Date.now()), by action. */
+  applied: Map<string, number>;
+}
+
+const quiet = { info: () => undefined, warn: () => undefined };
+
+function simHost(applied: Map<string, number>, pollMs: number): FleetHost {
+  let running = 4;
+  const churn = pollMs / (20 * 60_000);
+  return {
+    report(): HostReport {
+      if (Math.random() < churn) running = Math.max(0, Math.min(8, running + (Math.random() < 0.5 ? -1 : 1)));
+      return { version: "1.0.0-alpha.1", engine: "docker 20.10.24", mode: applied.size && [...applied.keys()].at(-1) === "drain" ? "draining" : "active", running, paused: 0, max: 8, ncpus: 16,
+        ownerCpu: Math.random() * 0.3, pilotCpu: running / 16, priority: "idle", config: "local", lastTickAtMs: Date.now() };
+    },
+    apply: async (c: FleetCommand) => {
+      applied.delete(c.action);
+      applied.set(c.action, Date.now());
+    },
+    lastApplied: async () => undefined,
+    log: quiet,
+  };
+}
+
+/** n hosts over ceil(n / perClient) etcd clients; started `batch` at a time so registration is a ramp. */
+export async function startHosts(endpoints: string[], n: number, opts: { ttlSeconds: number; perClient: number; prefix: string; namePrefix: string; pollMs: number }): Promise<{ hosts: SimHost[]; clients: Etcd3[] }> {
+  const conn = { etcd: endpoints, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null };
+  const clients: Etcd3[] = [];
+  for (let i = 0; i < Math.ceil(n / opts.perClient); i++) clients.push(await connectEtcd(conn, 10_000));
+  const hosts: SimHost[] = [];
+  for (let i = 0; i < n; i++) {
+    const applied = new Map<string, number>();
+    const name = `${opts.namePrefix}${String(i).padStart(5, "0")}`;
+    const agent = new FleetAgent(clients[Math.floor(i / opts.perClient)]!, simHost(applied, opts.pollMs), { name, ttlSeconds: opts.ttlSeconds, prefix: opts.prefix, pollMs: opts.pollMs });
+    hosts.push({ name, agent, applied });
+  }
+  return { hosts, clients };
+}
+
+/** Prometheus text from a member's /metrics: the sum of the samples of one metric. */
+export async function metric(endpoint: string, name: string): Promise<number> {
+  const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(60_000) })).text();
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return sum;
+}
+
+export function rssBytes(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}

@@ -1,0 +1,47 @@
+// The etcd client, loaded by dynamic import so a host without a `fleet` key never loads
+// etcd3 or gRPC. Every unary call gets a deadline (a partitioned etcd must not hold a
+// write for minutes); streams (watches, lease keep-alives) reconnect by themselves.
+import { readFile } from "node:fs/promises";
+import type { Etcd3, IOptions } from "etcd3";
+import type { Config } from "../config/schema.js";
+
+export type FleetConfig = NonNullable<Config["fleet"]>;
+export type EtcdConnection = Pick<FleetConfig, "etcd" | "username" | "password_file" | "ca_file" | "cert_file" | "key_file">;
+
+export const CALL_TIMEOUT_MS = 3_000;
+
+/** Reads the TLS and password files; an unreadable one is an error naming the key. */
+export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOUT_MS): Promise<IOptions> {
+  const read = async (key: keyof EtcdConnection, file: string | null) => {
+    if (file === null) return undefined;
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new Error(`fleet.${key}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  // One after the other: the first unreadable file in this order is the one reported.
+  const ca = await read("ca_file", c.ca_file);
+  const cert = await read("cert_file", c.cert_file);
+  const key = await read("key_file", c.key_file);
+  const password = await read("password_file", c.password_file);
+  const tls = c.etcd.some((u) => u.startsWith("https:"));
+  if ((cert || key) && !tls) throw new Error("fleet.cert_file: a client certificate needs https:// etcd endpoints");
+  const opts: IOptions = {
+    hosts: c.etcd,
+    dialTimeout: callTimeoutMs,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
+    // A status listing of 10,000 hosts is ~5 MB, over gRPC's 4 MiB default.
+    grpcOptions: { "grpc.max_receive_message_length": 256 * 1024 * 1024 },
+  };
+  // No ca_file: the system's CAs (grpc takes null for them, etcd3's type says Buffer).
+  if (tls && (ca || cert)) opts.credentials = { rootCertificate: ca ?? (null as unknown as Buffer), ...(key ? { privateKey: key } : {}), ...(cert ? { certChain: cert } : {}) };
+  if (c.username !== null && password !== undefined) opts.auth = { username: c.username, password: password.toString("utf8").trim() };
+  return opts;
+}
+
+export async function connectEtcd(c: EtcdConnection, callTimeoutMs?: number): Promise<Etcd3> {
+  const options = await etcdOptions(c, callTimeoutMs);
+  const { Etcd3 } = await import("etcd3");
+  return new Etcd3(options);
+}
