@@ -16,6 +16,7 @@ import { EtcdCluster, requireEtcd } from "../helpers/etcd-cluster.js";
 const HOSTS = 3000;
 let cluster: EtcdCluster | undefined;
 let client: Etcd3 | undefined;
+let lease: ReturnType<Etcd3["lease"]> | undefined;
 let dir = "";
 
 before(async () => {
@@ -33,11 +34,14 @@ before(async () => {
     }));
   }
   // Half of them alive (a lease-bound alive key), the other half gone.
-  const lease = client.lease(600);
-  for (let i = 0; i < HOSTS / 2; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => lease.put(`/plancton/alive/wn${String(i + j).padStart(5, "0")}`).value("{}")));
+  lease = client.lease(600);
+  for (let i = 0; i < HOSTS / 2; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => lease!.put(`/plancton/alive/wn${String(i + j).padStart(5, "0")}`).value("{}")));
 });
 
 after(async () => {
+  // A lease keeps renewing on its own timers, even with the client closed and etcd gone: the
+  // test process would never exit. Release it first.
+  await lease?.revoke().catch(() => undefined);
   client?.close();
   await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
