@@ -77,6 +77,7 @@ export class Daemon {
   private events?: { close(): void };
   private docker: StatusSnapshot["docker"] = { available: false };
   private dockerBackoffMs = 1000;
+  private dockerDownSaid = false;
   private image: { name: string; usable: boolean; lastPullAtMs?: number; lastPullFailedAtMs?: number; lastPullError?: string; pulling: boolean } = { name: "", usable: false, pulling: false };
   private stopping = false;
   private adopted = false;
@@ -378,6 +379,7 @@ export class Daemon {
   private dockerUp(): boolean {
     if (this.docker.available) return false;
     this.logger.info("Docker is back");
+    this.dockerDownSaid = false;
     this.dockerBackoffMs = 1000;
     void this.connectDocker().then(() => this.lock.request({ relist: true, allowStart: true, cause: "docker-back" }));
     return true;
@@ -386,9 +388,13 @@ export class Daemon {
   private dockerDown(err: Error): void {
     const wasUp = this.docker.available || this.docker.since === undefined;
     this.docker = { available: false, since: wasUp ? this.clock() : this.docker.since, lastError: err.message };
-    // The error is said once: in the message, or as `err` when the message sums it up.
-    if (wasUp && err instanceof EngineUnavailableError) this.logger.warn({ err: err.message }, "waiting for Docker: the engine does not answer");
-    else if (wasUp) this.logger.warn(`waiting for Docker: ${err.message}`);
+    // Said once an outage (until "Docker is back"), even when a connect that was in flight
+    // marked the engine up for a moment. The error: in the message, or as `err` when the message sums it up.
+    if (!this.dockerDownSaid) {
+      this.dockerDownSaid = true;
+      if (err instanceof EngineUnavailableError) this.logger.warn({ err: err.message }, "waiting for Docker: the engine does not answer");
+      else this.logger.warn(`waiting for Docker: ${err.message}`);
+    }
     if (this.retryTimer || this.stopping) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
