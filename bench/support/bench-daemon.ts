@@ -5,8 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { dump } from "js-yaml";
 import pino from "pino";
-import { Daemon } from "../../src/daemon/daemon.js";
-import type { HostObserverLike } from "../../src/daemon/host-observer.js";
+import { Daemon, type HostObserverLike } from "../../src/daemon/daemon.js";
 import { createDockerEngine, type ContainerEngine } from "../../src/runtime/index.js";
 import { IMAGE } from "./docker.js";
 

@@ -3,6 +3,7 @@
 // the real observer does. For figures that must not depend on the other load of a shared
 // machine (which the real sampler rightly counts as the owner's).
 import { atFullWeight, type PilotParent } from "../../src/host/index.js";
+import type { CpuPriority } from "../../src/daemon/pilot-placement.js";
 import { FixedObserver } from "../../test/helpers/fixed-observer.js";
 
 export class ScriptedObserver extends FixedObserver {
@@ -10,12 +11,12 @@ export class ScriptedObserver extends FixedObserver {
     super(overrides);
   }
 
-  override cpuPriority() {
+  override cpuPriority(): CpuPriority {
     return { mode: "idle" as const, detail: `${this.parent.detail} (scripted observer)` };
   }
 
-  override cgroupParent(): string | undefined {
-    return this.parent.cgroupParent;
+  override placement() {
+    return { cgroupParent: this.parent.cgroupParent, apparmor: false };
   }
 
   override atFullWeight<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,16 +1,16 @@
 // Carries out a policy decision on the container engine, recording what happened.
-// Every action is attempted independently: one failure is logged and the rest go on,
-// except launches, which stop at the first failure (as the original did).
+// Order: the give-back first (SIGKILLs and pauses together, at full weight), then what
+// does not hurry: saving the victims' logs, removals, resumes, launches, the pull, the
+// exit. Every action is attempted independently: one failure is logged and the rest go
+// on, except launches, which stop at the first failure (as the original did).
 import type { Decision, KillReason } from "../policy/types.js";
 import type { ContainerEngine, PilotInfo, PilotSpec } from "../runtime/engine.js";
 import type { PilotRecord } from "./history.js";
 import type { Logger } from "./logger.js";
+import { recordOf } from "./pilot-record.js";
 
 /** Kills that are not the owner taking resources back: SIGTERM first, SIGKILL after stop_grace. */
 const GRACEFUL_REASONS: ReadonlySet<KillReason> = new Set<KillReason>(["ttl", "schedule", "evict_when", "force_stop"]);
-
-/** Exit code of a process ended by SIGKILL (128 + 9). */
-const SIGKILL_EXIT = 137;
 
 export interface ActResult { started: PilotInfo[]; killed: number; paused: number; resumed: number; removed: number; launchError?: string }
 
@@ -32,62 +32,51 @@ export interface ActDeps {
   stopping?: Map<string, { escalated: boolean }>;
   /** A graceful stop ended (in the background): decide again. */
   afterStop?: () => void;
+  /** decision.pull: start the pull (in the background). */
+  pull?: () => void;
+  /** decision.exit: the daemon clears the control file and stops. */
+  exit?: (reason: "drain-stop" | "force-stop") => void;
 }
+
+type Action = Decision["kill"][number];
 
 export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotInfo>, allowStart: boolean, deps: ActDeps): Promise<ActResult> {
   const { engine, logger } = deps;
   const result: ActResult = { started: [], killed: 0, paused: 0, resumed: 0, removed: 0 };
   const stopping = deps.stopping ?? new Map<string, { escalated: boolean }>();
-  /** how "stop": SIGTERM, SIGKILL after stop_grace, then remove; signal says which ended it. */
-  const finish = async (id: string, reason: KillReason, how: "kill" | "remove" | "stop") => {
-    const pilot = pilots.get(id);
-    let signal: "TERM" | "KILL" | undefined = how === "kill" ? "KILL" : undefined;
-    const stopAtMs = deps.now();
+  const nameOf = (id: string) => pilots.get(id)?.name ?? id;
+  const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && engine.stop !== undefined && GRACEFUL_REASONS.has(reason);
+
+  /** Saves the log, removes the container, records the end. */
+  const finish = async (a: Action, how: "remove" | "kill", signal?: "TERM" | "KILL", stopAtMs?: number): Promise<boolean> => {
+    const pilot = pilots.get(a.id);
+    const exit = how === "remove" || signal === "TERM" || stopAtMs !== undefined ? await engine.exitInfo(a.id).catch(() => undefined) : undefined;
+    await deps.keepLog?.(a.id, pilot?.name ?? "").catch(() => undefined);
     try {
-      if (how === "stop") await engine.stop?.(id, deps.stopGraceSeconds ?? 0);
+      await (how === "remove" ? engine.remove(a.id) : engine.kill(a.id));
     } catch (err) {
-      logger.warn({ id, reason, err: (err as Error).message }, `could not stop pilot ${pilot?.name ?? id} gracefully; killing it`);
-    }
-    if (how === "stop" && stopping.get(id)?.escalated === true) return false; // a give-back killed it meanwhile
-    // Give-back: the signal first, the log saving after (it reads the dead container's output).
-    if (how === "kill" && engine.sigkill) {
-      try {
-        await engine.sigkill(id);
-      } catch (err) {
-        logger.warn({ id, reason, err: (err as Error).message }, `could not SIGKILL pilot ${pilot?.name ?? id}; removing it`);
-      }
-    }
-    const exit = how !== "kill" ? await engine.exitInfo(id).catch(() => undefined) : undefined;
-    if (how === "stop") {
-      // Killed: exit 137 once the grace ran out (a pilot may exit 137 by itself earlier).
-      const graceMs = (deps.stopGraceSeconds ?? 0) * 1000;
-      signal = exit?.exitCode === SIGKILL_EXIT && deps.now() - stopAtMs >= graceMs * 0.9 ? "KILL" : "TERM";
-    }
-    await deps.keepLog?.(id, pilot?.name ?? "").catch(() => undefined);
-    try {
-      await (how === "remove" ? engine.remove(id) : engine.kill(id));
-    } catch (err) {
-      logger.warn({ id, reason, err: (err as Error).message }, `could not ${how} pilot ${pilot?.name ?? id}`);
+      logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not ${how} pilot ${nameOf(a.id)}`);
       return false;
     }
-    const endedAtMs = exit?.finishedAtMs && exit.finishedAtMs > 0 ? exit.finishedAtMs : deps.now();
-    const startedAtMs = exit?.startedAtMs && exit.startedAtMs > 0 ? exit.startedAtMs : pilot?.createdAtMs ?? endedAtMs;
-    const record: PilotRecord = {
-      id, name: pilot?.name ?? "", image: pilot?.image ?? "", startedAtMs, endedAtMs,
-      uptimeSeconds: Math.max(0, Math.round((endedAtMs - startedAtMs) / 1000)),
-      exitCode: exit?.exitCode ?? null, reason, ...(exit?.oomKilled ? { oomKilled: true } : {}),
-      ...(signal !== undefined ? { signal, graceful: signal === "TERM" } : {}),
-    };
-    const done = how === "remove" ? "removed" : signal === "TERM" ? "stopped" : "killed";
-    logger.info({ pilot: record.name, id: id.slice(0, 12), reason, exitCode: record.exitCode, uptime: record.uptimeSeconds, signal }, `${done} pilot ${record.name} (${reason}${signal ? `, SIG${signal}` : ""})`);
+    const record = recordOf(a, pilot, exit, deps.now(), signal, stopAtMs, deps.stopGraceSeconds ?? 0);
+    const done = how === "remove" ? "removed" : record.signal === "TERM" ? "stopped" : "killed";
+    logger.info({ pilot: record.name, id: a.id.slice(0, 12), reason: a.reason, exitCode: record.exitCode, uptime: record.uptimeSeconds, signal: record.signal }, `${done} pilot ${record.name} (${a.reason}${record.signal ? `, SIG${record.signal}` : ""})${how === "remove" && a.why ? `: ${a.why}` : ""}`);
     deps.onFinished(record);
     return true;
   };
-  const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && engine.stop !== undefined && GRACEFUL_REASONS.has(reason);
-  // A pilot that exited under a graceful stop of ours is recorded by that stop (reason ttl, ...), not as "exited".
-  for (const a of decision.remove) if (!stopping.has(a.id) && (await finish(a.id, a.reason, "remove"))) result.removed++;
-  const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
-  // Pauses go out together: giving the CPU back is the urgent part of a decision.
+
+  /** SIGTERM, SIGKILL after stop_grace, then finish; in the background (it may take stop_grace). */
+  const stopGracefully = async (a: Action): Promise<void> => {
+    const stopAtMs = deps.now();
+    try {
+      await engine.stop?.(a.id, deps.stopGraceSeconds ?? 0);
+    } catch (err) {
+      logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not stop pilot ${nameOf(a.id)} gracefully; killing it`);
+    }
+    if (stopping.get(a.id)?.escalated === true) return; // a give-back killed it meanwhile
+    await finish(a, "kill", undefined, stopAtMs);
+  };
+
   const freeze = (actions: Decision["pause"] | Decision["unpause"], verb: "pause" | "unpause") =>
     Promise.all(actions.map(async (a) => {
       const done = verb === "pause" ? "paused" : "resumed";
@@ -100,31 +89,47 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
         logger.warn({ pilot: a.name, err: (err as Error).message }, `could not ${verb} pilot ${a.name}`);
       }
     }));
-  if (decision.kill.length + decision.pause.length > 0) {
-    await urgent(async () => {
-      // Kills go out together: they give resources back. A graceful stop is not awaited
-      // (it may take stop_grace): the next decisions must not wait for it.
-      const now = decision.kill.filter((a) => !graceful(a.reason));
-      for (const a of decision.kill.filter((k) => graceful(k.reason) && !stopping.has(k.id))) {
-        stopping.set(a.id, { escalated: false });
-        void finish(a.id, a.reason, "stop").finally(() => {
-          stopping.delete(a.id);
-          deps.afterStop?.();
-        });
-      }
-      for (const a of now) {
-        const s = stopping.get(a.id);
-        if (s) s.escalated = true; // the owner needs it now: SIGKILL overrides the grace
-      }
-      result.killed += (await Promise.all(now.map((a) => finish(a.id, a.reason, "kill")))).filter(Boolean).length;
-      await freeze(decision.pause, "pause");
+
+  // 1. The give-back: SIGKILLs and pauses go out together, before anything else.
+  const now = decision.kill.filter((a) => !graceful(a.reason));
+  for (const a of now) {
+    const s = stopping.get(a.id);
+    if (s) s.escalated = true; // the owner needs it now: SIGKILL overrides the grace
+  }
+  const signalled: Action[] = [];
+  if (now.length + decision.pause.length > 0) {
+    const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
+    await urgent(() => Promise.all([
+      ...now.map(async (a) => {
+        try {
+          if (engine.sigkill) await engine.sigkill(a.id);
+          else if (await finish(a, "kill", "KILL")) return void result.killed++; // no SIGKILL alone: kill and remove
+          signalled.push(a);
+        } catch (err) {
+          logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not SIGKILL pilot ${nameOf(a.id)}; removing it`);
+          signalled.push(a);
+        }
+      }),
+      freeze(decision.pause, "pause"),
+    ]));
+  }
+  // 2. Off the give-back path: the killed pilots' logs, then their removal.
+  result.killed += (await Promise.all(signalled.map((a) => finish(a, "kill", "KILL")))).filter(Boolean).length;
+  for (const a of decision.kill.filter((k) => graceful(k.reason) && !stopping.has(k.id))) {
+    stopping.set(a.id, { escalated: false });
+    void stopGracefully(a).finally(() => {
+      stopping.delete(a.id);
+      deps.afterStop?.();
     });
   }
+  for (const a of decision.remove) if (await finish(a, "remove")) result.removed++;
   await freeze(decision.unpause, "unpause");
+  if (decision.pull) deps.pull?.();
   if (allowStart && decision.start > 0) {
     const specs = Array.from({ length: decision.start }, () => deps.specFor());
     // At full weight too: a container's init starved under the idle parent on a busy host
     // can take longer than Docker's answer timeout to start.
+    const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
     const { launched, error } = await urgent(() => engine.launchMany(specs, deps.launchConcurrency));
     result.started = launched;
     for (const p of launched) {
@@ -136,5 +141,6 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
       logger.error({ err: error.message }, `launch failed after ${launched.length} of ${specs.length} pilots: ${error.message}`);
     }
   }
+  if (decision.exit) deps.exit?.(decision.mode === "force-stop" ? "force-stop" : "drain-stop");
   return result;
 }

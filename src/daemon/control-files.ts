@@ -3,16 +3,15 @@
 // not a regular file owned by the daemon's user or root is ignored, with a warning.
 import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
+import type { Control } from "../vocabulary.js";
 import { ensureOwnDir, RUNDIR_MODE } from "./own-dirs.js";
 import { replaceFile } from "./safe-open.js";
 
 export const CONTROL_FILES = { drain: "drain", drainStop: "stop", forceStop: "force-stop" } as const;
 export type ControlName = keyof typeof CONTROL_FILES;
 
-export interface ControlState {
-  draining: boolean;
-  drainStop: boolean;
-  forceStop: boolean;
+/** The control files in force (the policy's Control), and those present but not obeyed. */
+export interface ControlState extends Control {
   /** Control files present but not obeyed, each with why (absent when none). */
   ignored?: string[];
 }

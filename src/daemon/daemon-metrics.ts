@@ -11,11 +11,12 @@ import type { ActResult } from "./act.js";
 import type { PilotRecord } from "./history.js";
 import type { Logger } from "./logger.js";
 import type { StatusSnapshot } from "./status.js";
+import type { DaemonMode } from "../vocabulary.js";
 
 /** What one tick reports about the daemon, taken from the decision it just made. */
 export interface TickState {
   observation: StatusSnapshot["observation"];
-  mode: string;
+  mode: DaemonMode;
   running: number;
   paused: number;
   startedAtMs: number;
@@ -32,7 +33,7 @@ export function targetsOf(config: Config): MetricsTarget[] {
   return [...v1, ...v2];
 }
 
-const STATUS_OF_MODE: Record<string, string> = {
+const STATUS_OF_MODE: Partial<Record<DaemonMode, string>> = {
   "draining": "draining", "drain-stop": "draining", "force-stop": "force_stopping", "waiting-for-docker": "waiting", "no-image": "waiting",
   "crash-loop": "crash_loop",
 };

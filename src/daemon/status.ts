@@ -1,7 +1,7 @@
 // The daemon's state as served to planctonctl (status, explain) and written to metrics.
 import type { FleetState } from "../fleet/index.js";
 import type { HostInfo } from "../host/host-info.js";
-import type { Observation } from "../host/variables.js";
+import type { DaemonMode, Observation } from "../vocabulary.js";
 
 export interface PilotRow {
   id: string;
@@ -24,8 +24,7 @@ export interface StatusSnapshot {
   configAbsent?: boolean;
   configWarnings: string[];
   configError?: string;
-  /** active, draining, drain-stop, force-stop, outside-schedule, no-image, grace-spawn, pressure, waiting-for-docker */
-  mode: string;
+  mode: DaemonMode;
   /** The control file in force, with since when and how to end it. */
   controlNote?: string;
   /** The engine behind the Docker API ("docker" or "podman", from /version's Components) and its version. */

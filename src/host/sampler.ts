@@ -1,11 +1,11 @@
 // The host sampler: reads every counter once per tick, keeps the rolling windows
 // of the windowed signals, and returns one Observation holding every catalogue
-// variable. Time, /proc and the cgroups are injected, so tests drive it with a
+// variable of the host (the pilot counts and local time are added by the daemon). Time, /proc and the cgroups are injected, so tests drive it with a
 // fake clock and fake readers.
 
 import { RollingWindow, WINDOW_NAMES, WINDOWS } from "./rolling-window.js";
 import type { CpuTimes, DiskSpace, MemPressure, ProcReaders } from "./proc-readers.js";
-import { INSTANT_VARIABLES, WINDOWED_SIGNALS, windowedName, type Observation, type WindowedSignal } from "./variables.js";
+import { DAEMON_FILLED, INSTANT_VARIABLES, WINDOWED_SIGNALS, windowedName, type Observation, type WindowedSignal } from "./variables.js";
 
 /** What the sampler needs of PilotCpuMeter. */
 export interface PilotCpuSource {
@@ -54,7 +54,7 @@ export class HostSampler {
   private diskPaths: string[];
 
   /** Last good value of each instant variable (0 until first read): a failing reader keeps it. */
-  private readonly last: Record<string, number> = Object.fromEntries(INSTANT_VARIABLES.map((v) => [v.name, 0]));
+  private readonly last: Record<string, number> = Object.fromEntries(INSTANT_VARIABLES.filter((v) => !DAEMON_FILLED.has(v.name)).map((v) => [v.name, 0]));
   private previousCpu: CpuTimes | undefined;
   private previousPsi: { value: MemPressure; atMs: number } | undefined;
   private readonly lastDisk = new Map<string, DiskSpace>();
@@ -200,18 +200,12 @@ export class HostSampler {
       if (diskFresh) fresh.add("disk_free_bytes").add("disk_free_ratio");
     }
 
-    v.running = pilots.running.length;
-    v.paused = pilots.paused.length;
-    v.pilots = v.running + v.paused;
-    const date = new Date(nowMs);
-    v.hour = date.getHours();
-    v.minute = date.getMinutes();
-    v.weekday = date.getDay();
+    // Pilot counts and local time are the daemon's (daemon/observation.ts): one owner each.
     v.uptime_seconds = Math.max(0, (nowMs - this.startedAtMs) / 1000);
     v.sampled_at_ms = nowMs;
 
     const observation: Record<string, number> = {};
-    for (const { name } of INSTANT_VARIABLES) observation[name] = v[name]!;
+    for (const { name } of INSTANT_VARIABLES) if (v[name] !== undefined) observation[name] = v[name];
     for (const signal of WINDOWED_SIGNALS) {
       const value = v[signal]!;
       const windows = this.windows.get(signal)!;

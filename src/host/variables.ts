@@ -10,8 +10,7 @@ export interface ObservationVariable {
   readonly doc: string;
 }
 
-/** One sample of the host: every catalogue variable, numbers only. */
-export type Observation = Readonly<Record<string, number>>;
+export type { Observation } from "../vocabulary.js";
 
 /** Instant variables, in catalogue order. CPU is a fraction of the whole machine (0..1). */
 export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
@@ -40,6 +39,9 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
   { name: "uptime_seconds", unit: "seconds", doc: "Time since the daemon started." },
   { name: "sampled_at_ms", unit: "ms", doc: "When this sample was taken (ms since the epoch): the policy acts on a pressure reading once." },
 ];
+
+/** Filled by the daemon, not the sampler: pilot counts (its pilot list) and local time (of sampled_at_ms). */
+export const DAEMON_FILLED: ReadonlySet<string> = new Set(["running", "paused", "pilots", "hour", "minute", "weekday"]);
 
 /** Signals that also have one rolling mean per window: `<name>_<window>`. */
 export const WINDOWED_SIGNALS = [

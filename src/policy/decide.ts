@@ -3,8 +3,9 @@
 // out. No I/O, no clock: the time is `nowMs`.
 //
 // Order of the rules (a pilot gets at most one action; the first rule that picks it wins):
-//   1. exited/dead -> remove; "created" too long -> remove (never_started)
-//   2. force-stop: kill every pilot, start nothing, exit once none is left
+//   1. exited/dead -> remove; "created" too long, or left by a launch that cannot go on
+//      (listing.staleCreated) -> remove (never_started); a pilot under our graceful stop: none
+//   2. force-stop: kill every pilot, start nothing, exit once none is left (nor a stop in flight)
 //   3. max_ttl -> kill (ttl)
 //   4. memory / disk pressure held for pressure_grace, or the owner's memory stall (PSI) at
 //      once -> kill the youngest (one per decision and per fresh sample; pressure-step.ts)
@@ -37,6 +38,7 @@ import {
   type Decision,
   type ImageStatus,
   type KillReason,
+  type Listing,
   type Mode,
   type Observation,
   type PauseReason,
@@ -68,6 +70,7 @@ export function decide(
   image: ImageStatus,
   state: PolicyState,
   nowMs: number,
+  listing: Listing = {},
 ): Decision {
   const explain: (string | ActionLine)[] = [];
   const problems: string[] = [];
@@ -79,24 +82,28 @@ export function decide(
   const ordered = youngestFirst(pilots);
   const act = (list: PilotAction<KillReason>[], verb: "kill" | "remove", p: PolicyPilot, reason: KillReason, why: string): void => {
     handled.add(p.id);
-    list.push({ id: p.id, name: p.name, reason });
+    list.push({ id: p.id, name: p.name, reason, why });
     explain.push({ verb, name: p.name, reason, why });
   };
   /** The youngest running, paused or restarting pilot no rule has picked yet. */
   const youngestEvictable = (): PolicyPilot | undefined =>
     ordered.find((p) => !handled.has(p.id) && (p.state === "running" || p.state === "paused" || p.state === "restarting"));
 
-  // When each paused pilot was paused: the caller's word, else when we first saw it.
+  // When each paused pilot was paused (as asked by a decision, else when first seen so).
   const pausedSinceMs: Record<string, number> = {};
   for (const p of ordered) {
-    if (p.state === "paused") pausedSinceMs[p.id] = p.pausedSinceMs ?? state.pausedSinceMs[p.id] ?? nowMs;
+    if (p.state === "paused") pausedSinceMs[p.id] = state.pausedSinceMs[p.id] ?? nowMs;
   }
-  const noneLeft = pilots.every((p) => p.state === "removing");
+  const noneLeft = pilots.every((p) => p.state === "removing" && p.stopping !== true);
 
   // 1. exited, never started; max_ttl comes after force-stop so force_stop names the kills.
-  const neverStartedSeconds = cfg.neverStartedSeconds ?? NEVER_STARTED_SECONDS;
   for (const p of ordered) {
-    const v = ageVerdict(p, nowMs, cfg.maxTtlSeconds, neverStartedSeconds);
+    if (p.stopping === true) continue; // its stop records how it ended (an urgent kill may still pick it)
+    if (p.state === "created" && listing.staleCreated !== undefined) {
+      act(remove, "remove", p, "never_started", listing.staleCreated);
+      continue;
+    }
+    const v = ageVerdict(p, nowMs, cfg.maxTtlSeconds, NEVER_STARTED_SECONDS);
     if (v !== undefined && v.action === "remove") act(remove, "remove", p, v.reason, v.why);
   }
 
@@ -119,7 +126,7 @@ export function decide(
   // 3. max_ttl
   for (const p of ordered) {
     if (handled.has(p.id)) continue;
-    const v = ageVerdict(p, nowMs, cfg.maxTtlSeconds, neverStartedSeconds);
+    const v = ageVerdict(p, nowMs, cfg.maxTtlSeconds, NEVER_STARTED_SECONDS);
     if (v !== undefined && v.action === "kill") act(kill, "kill", p, v.reason, v.why);
   }
 
@@ -195,7 +202,7 @@ export function decide(
   const lastKillAtMs = kill.some((k) => KILLS_STARTING_GRACE_SPAWN.has(k.reason)) ? nowMs : state.lastKillAtMs;
 
   // 9 (before 8, which needs to know if an image is usable). Pull.
-  const pull = pullVerdict(cfg.image, cfg.imageExpirationSeconds, image, state.pullFailures, state.lastCountedPullFailureAtMs, nowMs);
+  const pull = pullVerdict(cfg.image, cfg.imageExpirationSeconds, image, nowMs);
   const imageReady = image.image !== undefined && image.image === cfg.image;
 
   // 8. start
@@ -269,8 +276,6 @@ export function decide(
       lowMaxOwnerCpu: low?.ownerCpu,
       ...pressure.next,
       pausedSinceMs,
-      pullFailures: pull.failures,
-      lastCountedPullFailureAtMs: pull.lastCountedFailureAtMs,
       warningsReported: state.warningsReported,
       crashLoop,
     },

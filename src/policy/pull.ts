@@ -8,9 +8,6 @@ export const PULL_RETRY_MAX_SECONDS = 600;
 
 export interface PullVerdict {
   readonly pull: boolean;
-  /** Consecutive failures, counted once per distinct lastPullFailedAtMs. */
-  readonly failures: number;
-  readonly lastCountedFailureAtMs: number | undefined;
   readonly why: string;
 }
 
@@ -19,24 +16,12 @@ export function pullRetrySeconds(failures: number): number {
   return doublingSeconds(failures, PULL_RETRY_FIRST_SECONDS, PULL_RETRY_MAX_SECONDS);
 }
 
-export function pullVerdict(
-  wanted: string,
-  imageExpirationSeconds: number,
-  image: ImageStatus,
-  failures: number,
-  lastCountedFailureAtMs: number | undefined,
-  nowMs: number,
-): PullVerdict {
+/** The puller owns the pull history (image); this only reads it. */
+export function pullVerdict(wanted: string, imageExpirationSeconds: number, image: ImageStatus, nowMs: number): PullVerdict {
   const failedAt = image.lastPullFailedAtMs;
   const lastFailed = failedAt !== undefined && (image.lastPullAtMs === undefined || failedAt > image.lastPullAtMs);
-  if (!lastFailed) {
-    failures = 0;
-    lastCountedFailureAtMs = undefined;
-  } else if (failedAt !== lastCountedFailureAtMs) {
-    failures += 1;
-    lastCountedFailureAtMs = failedAt;
-  }
-  const verdict = (pull: boolean, why: string): PullVerdict => ({ pull, failures, lastCountedFailureAtMs, why });
+  const failures = lastFailed ? Math.max(1, image.failures ?? 1) : 0;
+  const verdict = (pull: boolean, why: string): PullVerdict => ({ pull, why });
 
   let need: string | undefined;
   if (image.lastPullAtMs === undefined) need = "not pulled yet";

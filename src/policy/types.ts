@@ -1,20 +1,26 @@
 // The policy's vocabulary: what decide() reads, what it remembers, what it answers.
 // Plain serializable data only: no functions besides compiled expressions, no clocks.
 import type { CompiledExpr } from "../expr/index.js";
+import type { Control, Observation, PilotState, PolicyMode as Mode } from "../vocabulary.js";
 import type { CrashLoopState } from "./crash-loop.js";
 
-/** Named host variables (CPU as fractions of the whole machine 0..1, bytes, ratios, counts). */
-export type Observation = Readonly<Record<string, number>>;
-
-export type PilotState = "created" | "running" | "paused" | "exited" | "dead" | "restarting" | "removing";
+export type { Control, Observation, PilotState, Mode };
 
 export interface PolicyPilot {
   readonly id: string;
   readonly name: string;
   readonly state: PilotState;
   readonly createdAtMs: number;
-  /** When it was paused, if the caller knows; otherwise the policy remembers when it first saw it paused. */
-  readonly pausedSinceMs?: number;
+  /** A graceful stop of ours (SIGTERM, stop_grace) is in flight: the stop records its end,
+   *  so the pilot is not removed, and it is not gone yet (no exit after drain-stop). */
+  readonly stopping?: boolean;
+}
+
+/** What the caller knows of the listing the pilots come from. */
+export interface Listing {
+  /** Set when no launch of ours can still start this listing's "created" pilots (the first
+   *  listing of a run, the first after an engine outage): they are removed now, with this why. */
+  readonly staleCreated?: string;
 }
 
 /** A free-space threshold: below `bytes`, or below `ratio` of the total (either one is enough). */
@@ -69,20 +75,12 @@ export interface PolicyConfig {
   readonly imageExpirationSeconds: number;
   /** docker_image as configured. */
   readonly image: string;
-  /** A "created" pilot older than this never started and is removed; default NEVER_STARTED_SECONDS. */
-  readonly neverStartedSeconds?: number;
   /** pilot_cpu_priority in force (the parent cgroup really at idle weight); absent = "normal", the original's start rule. */
   readonly cpuPriority?: "idle" | "normal";
   /** max_dock_mem: at idle priority a new pilot must fit in the available memory. */
   readonly maxDockMemBytes?: number;
   /** mem_pressure_psi: memory stall percent (PSI some) at which the youngest pilot is killed at once; absent = off. */
   readonly memStallPercent?: number;
-}
-
-export interface Control {
-  readonly draining: boolean;
-  readonly drainStop: boolean;
-  readonly forceStop: boolean;
 }
 
 export interface ImageStatus {
@@ -92,6 +90,8 @@ export interface ImageStatus {
   readonly lastPullFailedAtMs?: number;
   /** A pull is in flight: do not ask for another. */
   readonly pulling?: boolean;
+  /** Consecutive failed pulls of this image (the puller counts them; a new image starts at 0). */
+  readonly failures?: number;
 }
 
 /** What the policy remembers between decisions; JSON-serializable. Start from initialPolicyState(). */
@@ -116,9 +116,6 @@ export interface PolicyState {
   readonly lastPressureKillSampleMs?: number;
   /** When each paused pilot (by id) was first seen paused, when the caller does not say. */
   readonly pausedSinceMs: Readonly<Record<string, number>>;
-  /** Consecutive failed pulls (for the backoff) and the failure last counted. */
-  readonly pullFailures: number;
-  readonly lastCountedPullFailureAtMs?: number;
   /** Warnings already reported (a runtime expression error is logged once). Bounded. */
   readonly warningsReported: readonly string[];
   /** Pilots exiting at once after they start (crash-loop.ts); the caller records their exits. */
@@ -140,21 +137,12 @@ export type KillReason =
 export type PauseReason = "overhead";
 export type UnpauseReason = "owner_low";
 
-export type Mode =
-  | "active"
-  | "draining"
-  | "drain-stop"
-  | "force-stop"
-  | "outside-schedule"
-  | "no-image"
-  | "grace-spawn"
-  | "pressure"
-  | "crash-loop";
-
 export interface PilotAction<R extends string> {
   readonly id: string;
   readonly name: string;
   readonly reason: R;
+  /** The rule's words, for the log ("created by a previous run but never started"). */
+  readonly why?: string;
 }
 
 export interface Decision {
@@ -166,8 +154,10 @@ export interface Decision {
   readonly kill: readonly PilotAction<KillReason>[];
   /** Just remove (exited, dead, never started). */
   readonly remove: readonly PilotAction<KillReason>[];
+  /** Pull the image now (the puller runs it in the background and asks for a tick when done). */
   readonly pull: boolean;
-  /** Drain-stop or force-stop asked and no pilot is left: the daemon exits. */
+  /** Drain-stop or force-stop asked, no pilot left and no stop in flight: the daemon
+   *  clears that control file and exits (`mode` says which). */
   readonly exit: boolean;
   readonly mode: Mode;
   /** Short human lines: why each action, and why nothing started when nothing did. */
@@ -183,22 +173,6 @@ export const NEVER_STARTED_SECONDS = 60;
 /** The original's safety factor on idle CPU when counting what fits. */
 export const FITTING_IDLE_FACTOR = 0.95;
 
-/** The observation variables the policy itself reads (expressions may read any). */
-export const POLICY_VARIABLES = [
-  "cpu_owner",
-  "ncpus",
-  "mem_available_bytes",
-  "mem_available_ratio",
-  "mem_stall_some",
-  "mem_psi_some_avg10",
-  "sampled_at_ms",
-  "disk_free_bytes",
-  "disk_free_ratio",
-  "weekday",
-  "hour",
-  "minute",
-] as const;
-
 export function initialPolicyState(): PolicyState {
-  return { pausedSinceMs: {}, pullFailures: 0, warningsReported: [] };
+  return { pausedSinceMs: {}, warningsReported: [] };
 }

@@ -8,7 +8,8 @@
 export { EngineUnavailableError, EngineTimeoutError, DockerApiError } from "./engine-errors.js";
 export { pilotName, pilotHostname } from "./pilot-name.js";
 
-export type PilotState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+import type { PilotState } from "../vocabulary.js";
+export type { PilotState };
 
 /** Everything needed to create one pilot; pilot-spec.ts maps it to Docker's create options. */
 export interface PilotSpec {

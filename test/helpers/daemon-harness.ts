@@ -6,7 +6,7 @@ import path from "node:path";
 import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createDockerEngine, type ContainerEngine } from "../../src/runtime/index.js";
-import type { HostObserverLike } from "../../src/daemon/host-observer.js";
+import type { HostObserverLike } from "../../src/daemon/daemon.js";
 import { removeInstance, TEST_IMAGE, uniquePrefix } from "./docker.js";
 
 export interface Harness {

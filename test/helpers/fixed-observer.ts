@@ -1,10 +1,14 @@
-// A host observer with observations set by the test, so the policy's inputs are
-// deterministic while Docker is real.
+// A host with observations set by the test, so the policy's inputs are deterministic
+// while Docker is real: it samples (each set() is a new sample, stamped with its time)
+// and places pilots (no cgroup parent, normal priority).
 import type { HostFacts } from "../../src/config/max-docks.js";
-import type { HostObserverLike } from "../../src/daemon/host-observer.js";
+import type { HostSamplingLike } from "../../src/daemon/host-sampling.js";
+import type { HostSample } from "../../src/daemon/observation.js";
+import type { CpuPriority, PilotPlacementLike, Placement } from "../../src/daemon/pilot-placement.js";
 
-export class FixedObserver implements HostObserverLike {
+export class FixedObserver implements HostSamplingLike, PilotPlacementLike {
   obs: Record<string, number>;
+  private atMs = Date.now();
   private onSample: () => void = () => undefined;
 
   constructor(overrides: Record<string, number> = {}) {
@@ -18,6 +22,7 @@ export class FixedObserver implements HostObserverLike {
   /** Changes the observation and runs the daemon's sample hook, as a real sample would. */
   set(values: Record<string, number>): void {
     Object.assign(this.obs, values);
+    this.atMs = Math.max(Date.now(), this.atMs + 1); // a new sample, newer than the last
     this.onSample();
   }
 
@@ -27,21 +32,22 @@ export class FixedObserver implements HostObserverLike {
   stop(): void {}
   configure(): void {}
   async setEngine(): Promise<void> {}
-  latest() {
-    return { ...this.obs };
+  latest(): HostSample {
+    return { atMs: this.atMs, values: { ...this.obs } };
   }
   hostFacts(): HostFacts {
     return { ncpus: this.obs.ncpus ?? 4, ramBytes: this.obs.ram_bytes ?? 0, swapBytes: 0 };
   }
-  cpuPriority() {
-    return { mode: "normal" as const, detail: "normal (test observer)" };
+  cpuPriority(): CpuPriority {
+    return { mode: "normal", detail: "normal (test observer)" };
   }
-  cgroupParent(): string | undefined {
+  placement(): Placement {
+    return { apparmor: false };
+  }
+  meter() {
     return undefined;
   }
-  apparmor(): boolean {
-    return false;
-  }
+  async recheckIfDue(): Promise<void> {}
   atFullWeight<T>(fn: () => Promise<T>): Promise<T> {
     return fn();
   }

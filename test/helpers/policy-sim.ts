@@ -13,28 +13,23 @@ import {
   type PolicyPilot,
   type PolicyState,
 } from "../../src/policy/index.js";
+import { parseConfigText } from "../../src/config/parse.js";
+import { policyConfigOf } from "../../src/daemon/policy-config.js";
 
 /** Monday 2024-01-01 12:00:00 UTC. */
 export const T0_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
 
+/** The schema's defaults as the daemon maps them (no default typed twice), on an 8-CPU
+ *  host, with max_docks 6 and docks_per_loop 4 so scenarios have room to differ. */
+const DEFAULTS: PolicyConfig = {
+  ...policyConfigOf(parseConfigText("docker_image: busybox\n", "policy-sim.yaml").config, { ncpus: 8, ramBytes: 64 * 2 ** 30, swapBytes: 0 }).policy,
+  maxDocks: 6,
+  docksPerLoop: 4,
+  cpuPriority: undefined,
+};
+
 export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
-  return {
-    cpusPerDock: 1,
-    maxDocks: 6,
-    docksPerLoop: 4,
-    graceKillSeconds: 120,
-    graceSpawnSeconds: 60,
-    maxTtlSeconds: 43200,
-    suspendGraceSeconds: 0,
-    resumeAfterSeconds: 60,
-    overheadMarginPercent: 10,
-    pressureGraceSeconds: 10,
-    schedule: [],
-    scheduleDrain: false,
-    imageExpirationSeconds: 43200,
-    image: "busybox",
-    ...overrides,
-  };
+  return { ...DEFAULTS, ...overrides };
 }
 
 export const NO_CONTROL: Control = { draining: false, drainStop: false, forceStop: false };
@@ -51,6 +46,8 @@ export function hostObs(overrides: Record<string, number> = {}): Observation {
     mem_available_ratio: 0.8,
     disk_free_bytes: 500 * 2 ** 30,
     disk_free_ratio: 0.7,
+    mem_stall_some: 0,
+    mem_psi_some_avg10: 0,
     running: 0,
     paused: 0,
     ...overrides,
@@ -179,8 +176,8 @@ export class PolicySim {
     if (d.pull) {
       this.pulls++;
       this.image = this.pullSucceeds
-        ? { image: this.cfg.image, lastPullAtMs: this.nowMs }
-        : { ...this.image, lastPullFailedAtMs: this.nowMs };
+        ? { image: this.cfg.image, lastPullAtMs: this.nowMs, failures: 0 }
+        : { ...this.image, lastPullFailedAtMs: this.nowMs, failures: (this.image.failures ?? 0) + 1 };
     }
   }
 }

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { act, type ActDeps } from "../../src/daemon/act.js";
 import type { PilotRecord } from "../../src/daemon/history.js";
 import type { Logger } from "../../src/daemon/logger.js";
-import { initialPolicyState, type Decision, type KillReason } from "../../src/policy/index.js";
+import { decide, initialPolicyState, type Decision, type KillReason } from "../../src/policy/index.js";
+import { hostObs, NO_CONTROL, policyConfig } from "../helpers/policy-sim.js";
 import type { ContainerEngine, ExitInfo, PilotInfo } from "../../src/runtime/engine.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -51,7 +52,7 @@ describe("act: stop_grace", () => {
     const t = setup({ a: 0, b: 137 });
     const result = await act(t.decision([["a", "ttl"], ["b", "force_stop"], ["c", "overhead"]]), t.pilots, false, t.deps);
     assert.equal(result.killed, 1, "only the immediate kill is done when act returns");
-    assert.deepEqual(t.calls, ["stop a 10", "stop b 10", "kill c"]);
+    assert.deepEqual(t.calls, ["kill c", "stop a 10", "stop b 10"], "the give-back first");
     assert.deepEqual(t.records.map((r) => [r.id, r.signal, r.graceful]), [["c", "KILL", false]]);
     // a exits by itself at once on SIGTERM; b sits out the grace and is SIGKILLed (137)
     t.stops.get("a")!.resolve();
@@ -80,10 +81,14 @@ describe("act: stop_grace", () => {
   it("a pilot that exits under its graceful stop is recorded by the stop (ttl), not removed as exited", async () => {
     const t = setup({ a: 0 });
     await act(t.decision([["a", "ttl"]]), t.pilots, false, t.deps);
-    // It exited on SIGTERM; a listing saw it before the stop returned, and the policy asks to remove it.
-    const removal: Decision = { ...t.decision([]), remove: [{ id: "a", name: "p-a", reason: "exited" }] };
-    const result = await act(removal, t.pilots, false, t.deps);
-    assert.equal(result.removed, 0);
+    // It exited on SIGTERM; a listing saw it before the stop returned: decide() leaves it to the stop.
+    const listed = [{ id: "a", name: "p-a", state: "exited" as const, createdAtMs: 0 }];
+    const cfg = policyConfig({ maxDocks: 0 });
+    const obs = hostObs();
+    assert.deepEqual(decide(obs, listed, cfg, NO_CONTROL, { image: "busybox", lastPullAtMs: 0 }, initialPolicyState(), 1_000_000).remove.map((r) => r.reason), ["exited"], "without the stop: removed");
+    const d = decide(obs, listed.map((p) => ({ ...p, stopping: true })), cfg, NO_CONTROL, { image: "busybox", lastPullAtMs: 0 }, initialPolicyState(), 1_000_000);
+    assert.deepEqual(d.remove, []);
+    assert.equal((await act(d, t.pilots, false, t.deps)).removed, 0);
     t.stops.get("a")!.resolve();
     await waitUntil(() => t.ended.length === 1);
     assert.deepEqual(t.records.map((r) => [r.reason, r.signal]), [["ttl", "TERM"]]);

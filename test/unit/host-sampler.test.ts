@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { HostSampler, type PilotCpuSource } from "../../src/host/sampler.js";
 import type { CpuTimes, DiskSpace, LoadAverage, MemInfo, ProcReaders } from "../../src/host/proc-readers.js";
-import { OBSERVATION_VARIABLE_NAMES } from "../../src/host/variables.js";
+import { DAEMON_FILLED, OBSERVATION_VARIABLE_NAMES } from "../../src/host/variables.js";
+import { observationOf } from "../../src/daemon/observation.js";
 import { RollingWindow } from "../../src/host/rolling-window.js";
 
 // 1.44e12 ms is a multiple of every bucket width (1 s, 5 s, 30 s, 60 s, 720 s, 1440 s),
@@ -67,19 +68,19 @@ function mean(from: number, to: number): number {
 }
 
 describe("HostSampler", () => {
-  it("returns every catalogue variable, as finite numbers", async () => {
+  it("returns every catalogue variable of the host, as finite numbers; the pilot counts and local time are the daemon's", async () => {
     const { sampler } = setup();
     const o = await sampler.sample({ running: ["a", "b"], paused: ["c"] });
-    assert.deepEqual(Object.keys(o).sort(), [...OBSERVATION_VARIABLE_NAMES].sort());
+    assert.deepEqual(Object.keys(o).sort(), [...OBSERVATION_VARIABLE_NAMES].filter((n) => !DAEMON_FILLED.has(n)).sort());
     for (const [k, v] of Object.entries(o)) assert.ok(typeof v === "number" && Number.isFinite(v), `${k} = ${v}`);
-    assert.equal(o.running, 2);
-    assert.equal(o.paused, 1);
-    assert.equal(o.pilots, 3);
+    assert.equal(o.sampled_at_ms, T0);
     assert.equal(o.ncpus, 4);
     assert.equal(o.uptime_seconds, 5);
-    assert.equal(o.hour, new Date(T0).getHours());
-    assert.equal(o.minute, new Date(T0).getMinutes());
-    assert.equal(o.weekday, new Date(T0).getDay());
+    // The daemon completes it: counts from its pilot cache, local time of the sample.
+    const full = observationOf({ atMs: o.sampled_at_ms!, values: o }, { running: ["a", "b"], paused: ["c"] });
+    assert.deepEqual(Object.keys(full).sort(), [...OBSERVATION_VARIABLE_NAMES].sort());
+    assert.deepEqual([full.running, full.paused, full.pilots], [2, 1, 3]);
+    assert.deepEqual([full.hour, full.minute, full.weekday], [new Date(T0).getHours(), new Date(T0).getMinutes(), new Date(T0).getDay()]);
     assert.equal(o.ram_bytes, 16 * GiB);
     assert.equal(o.swap_bytes, 2 * GiB);
     assert.equal(o.mem_available_ratio, 0.5);

@@ -89,11 +89,11 @@ describe("policy: the image", () => {
     });
     // First at 0; then after 10, 20, 40, 80, 160, 320, 600, 600, ... seconds.
     assert.deepEqual(pullTimes.slice(0, 9), [0, 10, 30, 70, 150, 310, 630, 1230, 1830]);
-    assert.equal(sim.state.pullFailures, pullTimes.length);
+    assert.equal(sim.image.failures, pullTimes.length);
     // The registry comes back: the next retry succeeds, the count resets, pilots start.
     sim.pullSucceeds = true;
     sim.run(700, 1, () => hostObs());
-    assert.equal(sim.state.pullFailures, 0);
+    assert.equal(sim.image.failures, 0);
     assert.ok(sim.count("running") > 0);
   });
 

@@ -44,7 +44,7 @@ describe("policy: memory stall give-back", () => {
   });
 
   it("off when mem_pressure_psi is absent; no start for pressure_grace after the stall ends", () => {
-    const off = new PolicySim({ cfg: { maxDocks: 2 }, pilots: [{ state: "running", ageSeconds: 100 }] });
+    const off = new PolicySim({ cfg: { maxDocks: 2, memStallPercent: undefined }, pilots: [{ state: "running", ageSeconds: 100 }] });
     assert.equal(off.step(stalled(off.nowMs, 0.9)).kill.length, 0);
     const sim = new PolicySim({ cfg: { maxDocks: 2, memStallPercent: 10, pressureGraceSeconds: 20, graceSpawnSeconds: 0 } });
     sim.step(stalled(sim.nowMs));
@@ -68,7 +68,8 @@ describe("policy: memory stall give-back", () => {
 
   it("no stall variable in the observation: a warning, no kill", () => {
     const sim = new PolicySim({ cfg: { memStallPercent: 10 }, pilots: [{ state: "running", ageSeconds: 100 }] });
-    const d = sim.step(hostObs());
+    const { mem_stall_some: _s, mem_psi_some_avg10: _a, ...noPsi } = hostObs();
+    const d = sim.step(noPsi);
     assert.equal(d.kill.length, 0);
     assert.deepEqual(d.warnings, ["observation has no mem_stall_some (a kernel without PSI?): mem_pressure_psi is not checked"]);
   });

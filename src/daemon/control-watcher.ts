@@ -1,0 +1,64 @@
+// The control files in force (drain, stop, force-stop): read at start, on every change
+// in rundir (chokidar), and at every main_sleep in case the watcher failed (inotify
+// limits). Reads are serialized so the last one wins; onChange runs when the set changed.
+import { watch, type FSWatcher } from "chokidar";
+import { clearControl, readControl, type ControlName, type ControlState } from "./control-files.js";
+import { controlNote } from "./control-note.js";
+import type { Logger } from "./logger.js";
+
+export class ControlWatcher {
+  private control: ControlState = { draining: false, drainStop: false, forceStop: false };
+  private noteText?: string;
+  private watcher?: FSWatcher;
+  private reading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly rundir: string, private readonly logger: Logger, private readonly onChange: () => void) {}
+
+  get state(): ControlState {
+    return this.control;
+  }
+
+  /** The control file in force, with since when and how to end it. */
+  get note(): string | undefined {
+    return this.noteText;
+  }
+
+  async start(): Promise<void> {
+    this.control = await readControl(this.rundir);
+    this.warnIgnored([], this.control);
+    this.noteText = await controlNote(this.rundir);
+    if (this.noteText) this.logger.warn(this.noteText);
+    this.watcher = watch(this.rundir, { depth: 0, ignoreInitial: true });
+    this.watcher.on("all", (_e, file) => {
+      if (!file.endsWith(".sock")) void this.reread();
+    });
+    this.watcher.on("error", (err) => this.logger.warn(`watching ${this.rundir}: ${(err as Error).message}; control files are re-read every main_sleep`));
+  }
+
+  reread(): Promise<void> {
+    this.reading = this.reading.then(async () => {
+      const next = await readControl(this.rundir);
+      if (JSON.stringify(next) === JSON.stringify(this.control)) return;
+      this.warnIgnored(this.control.ignored ?? [], next);
+      this.control = next;
+      this.noteText = await controlNote(this.rundir);
+      this.logger.info(next, `control files changed: ${this.noteText ?? "none in force"}`);
+      this.onChange();
+    });
+    return this.reading;
+  }
+
+  /** The daemon exits by drain-stop or force-stop: the file has done its job. */
+  clear(name: ControlName): Promise<void> {
+    return clearControl(this.rundir, name);
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+  }
+
+  /** A control file the daemon does not obey (not ours, not a file) is said once. */
+  private warnIgnored(before: string[], next: ControlState): void {
+    for (const w of next.ignored ?? []) if (!before.includes(w)) this.logger.warn(w);
+  }
+}

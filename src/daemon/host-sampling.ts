@@ -1,0 +1,128 @@
+// Samples the host every sample_interval (independent of main_sleep) and keeps the
+// latest sample with its time, the machine's static facts, and the readers that failed.
+// Sampling starts once the engine answered (its data root is a disk path; the pilots'
+// CPU is measured under their parent). Tests replace it with a fixed one.
+import os from "node:os";
+import type { HostFacts } from "../config/max-docks.js";
+import type { Config } from "../config/schema.js";
+import { HostSampler, gatherHostInfo, procReaders, type HostInfo, type PilotCpuSource, type SampleError } from "../host/index.js";
+import type { EngineInfo } from "../runtime/index.js";
+import type { Logger } from "./logger.js";
+import type { HostSample } from "./observation.js";
+import type { PilotIds } from "./pilot-cache.js";
+
+export interface HostSamplingLike {
+  /** pilotIds: whose CPU to measure; onSample: runs after each sample. */
+  start(config: Config, pilotIds: () => PilotIds, onSample: () => void): void;
+  stop(): void;
+  configure(config: Config): void;
+  setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void>;
+  latest(): HostSample | undefined;
+  hostFacts(): HostFacts;
+  /** Static facts of the machine, once gathered (start, then Docker's data root once known). */
+  hostInfo?(): HostInfo | undefined;
+  /** Readers that failed on the last sample (their variables kept their last value). */
+  sampleErrors?(): readonly SampleError[];
+}
+
+export class HostSampling implements HostSamplingLike {
+  private sampler?: HostSampler;
+  private timer?: NodeJS.Timeout;
+  private last?: HostSample;
+  private engineInfo?: EngineInfo;
+  private config?: Config;
+  private sampling = false;
+  private info?: HostInfo;
+  private errors: readonly SampleError[] = [];
+  private errorsSaid = "";
+  private pilotIds: () => PilotIds = () => ({ running: [], paused: [] });
+  private onSample: () => void = () => undefined;
+
+  constructor(private readonly opts: { clock: () => number; logger: Logger; startedAtMs: number }) {}
+
+  start(config: Config, pilotIds: () => PilotIds, onSample: () => void): void {
+    this.pilotIds = pilotIds;
+    this.onSample = onSample;
+    this.configure(config);
+    // Without Docker's data root: status has the machine even while Docker is away.
+    if (!this.info) void gatherHostInfo().then((info) => (this.info ??= info));
+  }
+
+  configure(config: Config): void {
+    const intervalChanged = this.config?.sample_interval !== config.sample_interval;
+    this.config = config;
+    this.sampler?.setDiskPaths(this.diskPaths());
+    if (intervalChanged && this.sampler) this.arm();
+  }
+
+  async setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void> {
+    this.engineInfo = info;
+    this.config = config;
+    if (this.info?.dockerRoot?.path !== info.dockerRootDir) this.info = await gatherHostInfo({ dockerRootDir: info.dockerRootDir });
+    if (this.sampler) {
+      this.sampler.setDiskPaths(this.diskPaths());
+      return; // Docker came back: keep the windows
+    }
+    // The meter is looked up at each sample: a priority change replaces it.
+    const pilotCpu = { sample: (ids: readonly string[], nowMs: number) => meter()?.sample(ids, nowMs) ?? 0 };
+    this.sampler = new HostSampler({ readers: procReaders(), pilotCpu, diskPaths: this.diskPaths(), clock: this.opts.clock, startedAtMs: this.opts.startedAtMs });
+    await this.sampleOnce(); // the first decision has an observation to go on
+    this.arm();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  latest(): HostSample | undefined {
+    return this.last;
+  }
+
+  hostFacts(): HostFacts {
+    const v = this.last?.values ?? {};
+    return { ncpus: v.ncpus ?? os.cpus().length, ramBytes: v.ram_bytes ?? os.totalmem(), swapBytes: v.swap_bytes ?? 0 };
+  }
+
+  hostInfo(): HostInfo | undefined {
+    return this.info;
+  }
+
+  sampleErrors(): readonly SampleError[] {
+    return this.errors;
+  }
+
+  private diskPaths(): string[] {
+    return [...new Set([this.engineInfo?.dockerRootDir ?? "/var/lib/docker", ...(this.config?.disk_paths ?? [])])];
+  }
+
+  private arm(): void {
+    this.stop();
+    this.timer = setInterval(() => void this.sampleOnce(), (this.config?.sample_interval ?? 2) * 1000);
+  }
+
+  private async sampleOnce(): Promise<void> {
+    if (this.sampling || !this.sampler) return;
+    this.sampling = true;
+    try {
+      const values = await this.sampler.sample(this.pilotIds());
+      this.last = { atMs: values.sampled_at_ms ?? this.opts.clock(), values };
+      this.reportErrors(this.sampler.lastErrors);
+      this.onSample();
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, "host sample failed");
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  /** A failing reader is said when the set of failing readers changes, not every sample. */
+  private reportErrors(errors: readonly SampleError[]): void {
+    this.errors = errors;
+    const key = errors.map((e) => e.source).join(",");
+    if (key === this.errorsSaid) return;
+    this.errorsSaid = key;
+    if (errors.length === 0) this.opts.logger.info("host sampling: every reader answers again");
+    else this.opts.logger.warn(`host sampling: ${errors.map((e) => `${e.source}: ${e.message}`).join("; ")} (their variables keep the last value read)`);
+  }
+}

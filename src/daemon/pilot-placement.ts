@@ -1,0 +1,124 @@
+// Where pilots run and at what CPU priority: their parent cgroup at idle weight (set up
+// through systemd where systemd owns the slice, once the engine's cgroup driver is known),
+// AppArmor, and the weight raised while pilots are paused or killed. The kernel's file is
+// read back after new pilots appear and every PRIORITY_RECHECK_MS: status must not claim
+// a priority the kernel does not have.
+import type { Config } from "../config/schema.js";
+import {
+  PilotCpuMeter, atFullWeight, detectCgroupLayout, hostSystemd, readParentWeight, setupPilotParent,
+  type CgroupLayout, type ParentWeight, type PilotCpuSource,
+} from "../host/index.js";
+import type { EngineInfo } from "../runtime/index.js";
+import type { Logger } from "./logger.js";
+import type { PilotIds } from "./pilot-cache.js";
+
+export interface CpuPriority { mode: "idle" | "normal"; detail: string }
+
+/** What pilotSpec needs of the placement. */
+export interface Placement { cgroupParent?: string; apparmor: boolean }
+
+export interface PilotPlacementLike {
+  setEngine(info: EngineInfo, config: Config): Promise<void>;
+  configure(config: Config): void;
+  cpuPriority(): CpuPriority;
+  placement(): Placement;
+  /** Measures the pilots' CPU under their parent (undefined until the engine answered). */
+  meter(): PilotCpuSource | undefined;
+  /** Runs fn with the pilots' parent at a normal weight (pause and kill need it). */
+  atFullWeight<T>(fn: () => Promise<T>): Promise<T>;
+  /** After a sample: re-reads the kernel's weight when new pilots appeared or it is time. */
+  recheckIfDue(ids: PilotIds): Promise<void>;
+}
+
+/** The idle weight is read back from the kernel this often, and whenever a new pilot appears. */
+export const PRIORITY_RECHECK_MS = 3 * 60_000;
+
+export class PilotPlacement implements PilotPlacementLike {
+  private layout?: CgroupLayout;
+  private priority: CpuPriority = { mode: "normal", detail: "normal: Docker not reached yet" };
+  private parent?: string;
+  private weight?: ParentWeight;
+  private engineInfo?: EngineInfo;
+  private requested?: "idle" | "normal";
+  private config?: Config;
+  private pilotMeter?: PilotCpuMeter;
+  private checkedAtMs = 0;
+  private raised = 0;
+  private knownPilots = new Set<string>();
+
+  constructor(private readonly opts: { clock: () => number; logger: Logger }) {}
+
+  async setEngine(info: EngineInfo, config: Config): Promise<void> {
+    this.engineInfo = info;
+    this.config = config;
+    this.requested = config.pilot_cpu_priority;
+    this.layout ??= await detectCgroupLayout();
+    await this.apply();
+    this.pilotMeter = new PilotCpuMeter({ layout: this.layout, parent: this.parent ?? "docker", driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs" });
+  }
+
+  configure(config: Config): void {
+    this.config = config;
+    if (this.engineInfo && config.pilot_cpu_priority !== this.requested) void this.setEngine(this.engineInfo, config);
+  }
+
+  cpuPriority(): CpuPriority {
+    return this.priority;
+  }
+
+  placement(): Placement {
+    return { cgroupParent: this.parent, apparmor: this.engineInfo?.apparmor ?? false };
+  }
+
+  meter(): PilotCpuSource | undefined {
+    return this.pilotMeter;
+  }
+
+  async atFullWeight<T>(fn: () => Promise<T>): Promise<T> {
+    // While raised on purpose, the weight is not idle: no re-check may "fix" it meanwhile.
+    this.raised++;
+    try {
+      return await atFullWeight(this.weight, fn);
+    } finally {
+      this.raised--;
+    }
+  }
+
+  async recheckIfDue(ids: PilotIds): Promise<void> {
+    const all = [...ids.running, ...ids.paused];
+    const fresh = all.some((id) => !this.knownPilots.has(id));
+    this.knownPilots = new Set(all);
+    if (fresh || this.opts.clock() - this.checkedAtMs >= PRIORITY_RECHECK_MS) await this.recheck();
+  }
+
+  private async apply(): Promise<void> {
+    const info = this.engineInfo;
+    if (!info || !this.layout || !this.config) return;
+    const parent = await setupPilotParent({
+      layout: this.layout, dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+      priority: info.rootless ? "normal" : this.config.pilot_cpu_priority, systemd: hostSystemd,
+    });
+    if (parent.detail !== this.priority.detail) this.opts.logger.info(`pilot CPU priority: ${parent.detail}`);
+    this.priority = { mode: parent.mode, detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail };
+    this.parent = parent.cgroupParent;
+    this.weight = parent.weight;
+    this.checkedAtMs = this.opts.clock();
+  }
+
+  /** Something else (systemd most of all) may have rewritten the weight: set it again, and
+   *  when even that does not hold, say so. */
+  private async recheck(): Promise<void> {
+    const weight = this.weight;
+    if (!weight || this.raised > 0) return;
+    this.checkedAtMs = this.opts.clock();
+    const before = await readParentWeight(weight);
+    if (before.holds) return;
+    this.opts.logger.warn(`pilot CPU priority lost: ${weight.file} reads ${before.value}, not ${weight.idle}; setting it again`);
+    await this.apply();
+    const after = this.weight ? await readParentWeight(this.weight) : before;
+    if (this.weight && !after.holds) {
+      this.priority = { mode: "normal", detail: `normal: ${weight.file} reads ${after.value} after writing ${weight.idle} (something resets it)` };
+      this.opts.logger.warn(`pilot CPU priority: ${this.priority.detail}`);
+    }
+  }
+}
