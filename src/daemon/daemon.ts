@@ -114,12 +114,13 @@ export class Daemon {
   async start(): Promise<void> {
     const loaded = await this.configStore.start();
     this.inForce = new ConfigInForce(loaded, this.logger, this.sampling.hostFacts());
-    this.instances = new ManagedInstances(this.instance);
     this.configStore.on("change", (next) => void this.applyConfig(next));
     this.configStore.on("invalid", (err) => this.inForce.invalid(err));
     this.configStore.on("recovered", () => this.inForce.recovered(this.configStore.current));
     await ensureRundir(this.opts.rundir);
     await ensureLogdir(this.opts.logdir);
+    this.instances = await ManagedInstances.load(this.instance, this.opts.rundir);
+    if (this.instances.retiredInstances().length > 0) this.logger.info(`still managing the pilots of earlier instance(s) ${this.instances.retiredInstances().join(", ")} until they end`);
     await this.control.start();
     await this.metrics.configure(this.config);
     this.puller = new ImagePuller(this.config.docker_image, {
@@ -238,7 +239,7 @@ export class Daemon {
     if (prev.docker_image !== next.config.docker_image || JSON.stringify(prev.docker_cmd) !== JSON.stringify(next.config.docker_cmd)) this.reconciler.forgetCrashLoop();
     if (instanceOf(prev) !== this.instance) {
       // The previous instance's pilots stay managed until they end: never orphaned.
-      this.instances.switchTo(this.instance);
+      await this.instances.switchTo(this.instance);
       this.logger.info(`instance ${instanceOf(prev)} -> ${this.instance}: the ${instanceOf(prev)} pilots stay managed until they end`);
       this.watchEvents();
     }

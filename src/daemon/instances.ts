@@ -2,24 +2,53 @@
 // `container_prefix` without `instance`) must not orphan the pilots already running:
 // they stay managed (listed, counted, paused for the owner, TTL-killed, removed when they
 // exit) until the last of them has ended; new pilots get the new instance's label.
-// (Within this run: a restart adopts only the configured instance's pilots.)
+// The retired instances are kept in rundir, so a restart still manages their pilots.
+import path from "node:path";
 import type { ContainerEngine, PilotInfo } from "../runtime/index.js";
 import { instanceLabels, LABEL_INSTANCE, LABEL_MANAGED } from "./labels.js";
+import { readNoFollow, replaceFile } from "./safe-open.js";
+
+export const RETIRED_FILE = "retired-instances";
+/** Bounds what a restart reads back: names are short, and few instances ever retire at once. */
+const MAX_RETIRED = 32;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export class ManagedInstances {
   private readonly retired = new Set<string>();
 
-  constructor(private current: string) {}
+  private constructor(private current: string, private readonly file: string | undefined, retired: readonly string[]) {
+    for (const r of retired) if (r !== current) this.retired.add(r);
+  }
+
+  /** Reads the retired instances a previous run left in rundir (a bad file is ignored). */
+  static async load(current: string, rundir: string): Promise<ManagedInstances> {
+    const file = path.join(rundir, RETIRED_FILE);
+    let names: string[] = [];
+    try {
+      const text = await readNoFollow(file);
+      const parsed: unknown = text === undefined || text.length > 8192 ? [] : JSON.parse(text);
+      if (Array.isArray(parsed)) names = parsed.filter((n): n is string => typeof n === "string" && NAME.test(n)).slice(0, MAX_RETIRED);
+    } catch {
+      names = [];
+    }
+    return new ManagedInstances(current, file, names);
+  }
+
+  /** Without persistence (tests of the listing alone). */
+  static inMemory(current: string): ManagedInstances {
+    return new ManagedInstances(current, undefined, []);
+  }
 
   /** The configured instance changed: the previous one's pilots stay managed. */
-  switchTo(next: string): void {
+  async switchTo(next: string): Promise<void> {
     if (next === this.current) return;
     this.retired.add(this.current);
     this.retired.delete(next);
     this.current = next;
+    await this.save();
   }
 
-  /** Earlier instances of this run that still have pilots. */
+  /** Earlier instances that still have pilots (or have not been listed since a restart). */
   retiredInstances(): string[] {
     return [...this.retired];
   }
@@ -43,6 +72,11 @@ export class ManagedInstances {
       this.retired.delete(old);
       changed = true;
     }
+    if (changed) await this.save();
     return { pilots, changed };
+  }
+
+  private async save(): Promise<void> {
+    if (this.file) await replaceFile(this.file, `${JSON.stringify([...this.retired].slice(0, MAX_RETIRED))}\n`, 0o644).catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@
 import { after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -80,6 +80,30 @@ describe("the daemon's tick, on a fake engine", () => {
     await until(async () => (await d.historyLog().read()).length === 1, "the removal recorded");
     assert.equal(engine.pilots.has("c1"), false);
     assert.deepEqual((await d.historyLog().read()).map((r) => r.reason), ["never_started"]);
+  });
+
+  it("a restart still manages the pilots of an instance retired before it (kept in rundir)", async () => {
+    const engine = new MemoryEngine({ images: [IMAGE] });
+    const { daemon: d } = await daemonOn("max_docks: 1\ncpus_per_dock: 1\n", new FixedObserver(), engine);
+    await until(() => engine.pilots.size === 1, "a pilot of instance tick");
+    const dir = dirs.at(-1)!;
+    const configFile = path.join(dir, "config.yaml");
+    await writeFile(configFile, `${await readFile(configFile, "utf8")}instance: tick-b\n`);
+    await d.reloadConfig();
+    await until(() => d.snapshot().instance === "tick-b", "the new instance in force");
+    await d.stop();
+    const again = new Daemon({ configFile, rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine, logger: pino({ level: "silent" }), observer: new FixedObserver() });
+    daemon = again;
+    await again.start();
+    const s = again.snapshot();
+    assert.deepEqual(s.retiredInstances, ["tick"]);
+    assert.equal(s.pilots.length, 1, "the old instance's pilot is listed and counted");
+    assert.equal(engine.pilots.size, 1, "max_docks 1 still counts it: no second pilot");
+    // It ends (removed behind the daemon's back): the old instance is let go, for good.
+    engine.pilots.clear();
+    await again.tickNow("test");
+    assert.deepEqual(again.snapshot().retiredInstances, []);
+    assert.equal(JSON.parse(await readFile(path.join(dir, "run", "retired-instances"), "utf8")).length, 0);
   });
 
   it("drain-stop: the exit is the decision's, once no pilot is left; the stop file is cleared", async () => {
