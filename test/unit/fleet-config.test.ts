@@ -32,7 +32,7 @@ test("bad fleet values say where and what to write", () => {
   assert.match(rejected("fleet:\n  etcd: [http://e:2379]\n  username: plancton\n"), /username and password_file go together/);
   assert.match(rejected("fleet:\n  etcd: [http://e:2379]\n  cert_file: /c.pem\n"), /cert_file and key_file go together/);
   const { warnings } = parseConfigText("fleet:\n  etcd: [http://e:2379]\n  tll: 5\n", F);
-  assert.ok(warnings.some((w) => w.key.includes("tll")), JSON.stringify(warnings));
+  assert.ok(warnings.some((w) => w.key?.includes("tll")), JSON.stringify(warnings));
 });
 
 test("a remote config may not set fleet (it would move the host to another etcd)", () => {

@@ -31,7 +31,7 @@ test("a daemon point sets gauges with its tags as labels; its status is a state 
   assert.equal(status?.kind, "state");
   assert.equal(status?.labels.status, "draining");
   const ev = promUpdates(pilotEventPoint({ event: "killed", name: "p-abc123", uptimeSeconds: 60, reason: "ttl", exitCode: 137 }, 0), { hostname: "h1" });
-  assert.deepEqual(ev.map((u) => [u.spec.name, u.kind, u.value, u.labels]), [
+  assert.deepEqual(ev.map((u) => [u.spec.name, u.kind, "value" in u ? u.value : undefined, u.labels]), [
     ["plancton_pilot_event_total", "inc", 1, { hostname: "h1", event: "killed", reason: "ttl" }],
     ["plancton_pilot_event_uptime_seconds_sum", "inc", 60, { hostname: "h1", event: "killed", reason: "ttl" }],
   ]);
