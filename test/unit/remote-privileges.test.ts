@@ -133,3 +133,14 @@ test("reasons quote odd values boundedly (a bomb-sized value never reaches JSON.
   const [cap] = privilegedKeysIn({ capabilities: [`+${"A".repeat(1_000_000)}`, ...Array(1000).fill("SYS_ADMIN")] });
   assert.ok((cap?.why.length ?? 0) < 300);
 });
+
+test("remote caps: a string value over MAX_REMOTE_STRING or a key over MAX_REMOTE_KEY is refused, naming where", async () => {
+  const { MAX_REMOTE_KEY, MAX_REMOTE_STRING } = await import("../../src/config/remote/remote-shape.js");
+  const [p] = remoteConfigProblems({ docker_env: { TOKEN: "x".repeat(200_000) } }, {});
+  assert.equal(p?.key, "docker_env.TOKEN");
+  assert.match(p?.message ?? "", new RegExp(`200000 characters, over the ${MAX_REMOTE_STRING}`));
+  assert.deepEqual(remoteConfigProblems({ docker_env: { TOKEN: "x".repeat(MAX_REMOTE_STRING) } }, {}), [], "at the cap: accepted");
+  const [k] = remoteConfigProblems({ ["k".repeat(MAX_REMOTE_KEY + 1)]: 1 }, {});
+  assert.match(k?.message ?? "", new RegExp(`key of ${MAX_REMOTE_KEY + 1} characters`));
+  assert.ok((k?.key ?? "").length < 50, "the key is clipped in the message");
+});
