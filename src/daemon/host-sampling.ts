@@ -5,7 +5,7 @@
 import os from "node:os";
 import type { HostFacts } from "../config/max-docks.js";
 import type { Config } from "../config/schema.js";
-import { HostSampler, gatherHostInfo, procReaders, type HostInfo, type PilotCpuSource, type SampleError } from "../host/index.js";
+import { HostSampler, gatherHostInfo, procReaders, type HostInfo, type PilotCpuSource, type ProcReaders, type SampleError } from "../host/index.js";
 import type { EngineInfo } from "../runtime/index.js";
 import type { Logger } from "./logger.js";
 import type { HostSample } from "./observation.js";
@@ -38,7 +38,8 @@ export class HostSampling implements HostSamplingLike {
   private pilotIds: () => PilotIds = () => ({ running: [], paused: [] });
   private onSample: () => void = () => undefined;
 
-  constructor(private readonly opts: { clock: () => number; logger: Logger; startedAtMs: number }) {}
+  /** readers: /proc by default (tests: a failing one). */
+  constructor(private readonly opts: { clock: () => number; logger: Logger; startedAtMs: number; readers?: ProcReaders }) {}
 
   start(config: Config, pilotIds: () => PilotIds, onSample: () => void): void {
     this.pilotIds = pilotIds;
@@ -65,7 +66,7 @@ export class HostSampling implements HostSamplingLike {
     }
     // The meter is looked up at each sample: a priority change replaces it.
     const pilotCpu = { sample: (ids: readonly string[], nowMs: number) => meter()?.sample(ids, nowMs) ?? 0 };
-    this.sampler = new HostSampler({ readers: procReaders(), pilotCpu, diskPaths: this.diskPaths(), clock: this.opts.clock, startedAtMs: this.opts.startedAtMs });
+    this.sampler = new HostSampler({ readers: this.opts.readers ?? procReaders(), pilotCpu, diskPaths: this.diskPaths(), clock: this.opts.clock, startedAtMs: this.opts.startedAtMs });
     await this.sampleOnce(); // the first decision has an observation to go on
     this.arm();
   }

@@ -8,7 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
+import { HostSampling } from "../../src/daemon/host-sampling.js";
 import { instanceLabels } from "../../src/daemon/labels.js";
+import { procReaders } from "../../src/host/proc-readers.js";
 import { MemoryEngine } from "../faults/memory-engine.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
 
@@ -117,5 +119,23 @@ describe("the daemon's tick, on a fake engine", () => {
     await d.start();
     assert.equal(await Promise.race([d.done, new Promise((r) => setTimeout(() => r("still running"), 10_000))]), "drain-stop");
     assert.equal(existsSync(path.join(dir, "run", "stop")), false);
+  });
+});
+
+describe("host sampling failures", () => {
+  it("a reader that fails is said in status and the log, once; its variables keep the last value", async () => {
+    const logs: string[] = [];
+    const logger = pino({ level: "info" }, { write: (l: string) => void logs.push(l) });
+    const readers = { ...procReaders(), memInfo: async () => { throw new Error("EACCES: /proc/meminfo"); } };
+    const sampling = new HostSampling({ clock: Date.now, logger, startedAtMs: Date.now(), readers });
+    const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-tick-"));
+    dirs.push(dir);
+    await writeFile(path.join(dir, "config.yaml"), `docker_image: ${IMAGE}\ncontainer_prefix: tick\nmax_docks: 0\nmain_sleep: 1h\nsample_interval: 1\n`);
+    daemon = new Daemon({ configFile: path.join(dir, "config.yaml"), rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine: new MemoryEngine({ images: [IMAGE] }), logger, sampling, placement: new FixedObserver() });
+    await daemon.start();
+    const warning = daemon.snapshot().configWarnings.find((w) => w.startsWith("host sampling:"));
+    assert.match(warning ?? "", /mem reader failing \(EACCES: \/proc\/meminfo\)/);
+    await until(() => sampling.sampleErrors().length > 0 && logs.length > 0 && Date.now() - daemon!.snapshot().startedAtMs > 2500, "two more samples");
+    assert.equal(logs.filter((l) => l.includes("host sampling: mem: EACCES")).length, 1, "said once, not every sample");
   });
 });
