@@ -1,6 +1,10 @@
 // The etcd client, loaded by dynamic import so a host without a `fleet` key never loads
 // etcd3 or gRPC. Every unary call gets a deadline (a partitioned etcd must not hold a
 // write for minutes); streams (watches, lease keep-alives) reconnect by themselves.
+// The agent's client (shedLoad) does not retry a call that timed out: etcd3's default
+// retries it twice at once, which triples the load of an etcd already too slow; the
+// agent paces its own retries (pacing.ts). A refused connection is still tried on the
+// next member at once (it costs that member nothing it would not have paid).
 import { readFile } from "node:fs/promises";
 import type { Etcd3, IOptions } from "etcd3";
 import type { Config } from "../config/schema.js";
@@ -9,9 +13,24 @@ export type FleetConfig = NonNullable<Config["fleet"]>;
 export type EtcdConnection = Pick<FleetConfig, "etcd" | "username" | "password_file" | "ca_file" | "cert_file" | "key_file">;
 
 export const CALL_TIMEOUT_MS = 3_000;
+/** Deadline of the registration calls (lease grant, first put, command reads). */
+export const REGISTER_TIMEOUT_MS = 10_000;
+
+/** etcd3's global fault policy for the agent: one more member on a refused connection, nothing else. */
+const shedLoadPolicy = {
+  async execute<T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> {
+    const ctx = { signal: new AbortController().signal };
+    try {
+      return await fn(ctx);
+    } catch (err) {
+      if (!(err instanceof Error) || !/UNAVAILABLE|ECONNREFUSED|No connection established/i.test(`${err.constructor.name} ${err.message}`)) throw err;
+      return fn(ctx);
+    }
+  },
+};
 
 /** Reads the TLS and password files; an unreadable one is an error naming the key. */
-export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOUT_MS): Promise<IOptions> {
+export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOUT_MS, shedLoad = false): Promise<IOptions> {
   const read = async (key: keyof EtcdConnection, file: string | null) => {
     if (file === null) return undefined;
     try {
@@ -34,14 +53,15 @@ export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOU
     // A status listing of 10,000 hosts is ~5 MB, over gRPC's 4 MiB default.
     grpcOptions: { "grpc.max_receive_message_length": 256 * 1024 * 1024 },
   };
+  if (shedLoad) opts.faultHandling = { global: shedLoadPolicy as unknown as NonNullable<IOptions["faultHandling"]>["global"] };
   // No ca_file: the system's CAs (grpc takes null for them, etcd3's type says Buffer).
   if (tls && (ca || cert)) opts.credentials = { rootCertificate: ca ?? (null as unknown as Buffer), ...(key ? { privateKey: key } : {}), ...(cert ? { certChain: cert } : {}) };
   if (c.username !== null && password !== undefined) opts.auth = { username: c.username, password: password.toString("utf8").trim() };
   return opts;
 }
 
-export async function connectEtcd(c: EtcdConnection, callTimeoutMs?: number): Promise<Etcd3> {
-  const options = await etcdOptions(c, callTimeoutMs);
+export async function connectEtcd(c: EtcdConnection, callTimeoutMs?: number, shedLoad = false): Promise<Etcd3> {
+  const options = await etcdOptions(c, callTimeoutMs, shedLoad);
   const { Etcd3 } = await import("etcd3");
   return new Etcd3(options);
 }

@@ -2,10 +2,16 @@
 // change and at most every few seconds, and two watched command keys (its own and the
 // all-hosts one). It fails open: nothing the daemon does waits for etcd, a lost etcd only
 // logs "fleet: etcd unreachable since T" once, and the last fleet command stays in force
-// (it is the daemon's drain control file). When etcd returns the agent registers again.
-import type { Etcd3, IKeyValue, Lease, Watcher } from "etcd3";
+// (it is the daemon's drain control file). It sheds load (pacing.ts): registration at a
+// random moment of a window, retries after jittered exponential backoff, a lease kept
+// across an etcd restart rather than granted again (lease-keeper.ts), longer deadlines
+// for the registration calls, and a failed status write retried later, not every poll.
+import type { Etcd3, IKeyValue, Watcher } from "etcd3";
 import { decodeCommand, newer } from "./command.js";
+import { CALL_TIMEOUT_MS, REGISTER_TIMEOUT_MS } from "./etcd-client.js";
 import { fleetKeys, type FleetKeys } from "./keys.js";
+import { isLeaseInvalid, LeaseKeeper } from "./lease-keeper.js";
+import { backoffDelay, cadence, RegistrationPacer, type Cadence } from "./pacing.js";
 import { DEFAULT_PACING, encodeStatus, shouldWrite, significant, type WritePacing } from "./status-record.js";
 import type { FleetCommand, FleetHost, FleetState, HostStatus } from "./types.js";
 
@@ -13,41 +19,61 @@ export interface FleetAgentOptions {
   name: string;
   ttlSeconds: number;
   prefix: string;
+  /** Seconds between two lease renewals (null/undefined: ttl/3); bounded to [1 s, ttl/2]. */
+  renewEverySeconds?: number | null;
   clock?: () => number;
+  random?: () => number;
   pacing?: WritePacing;
   /** How often the agent looks at the host's report (no etcd call unless it must write). */
   pollMs?: number;
-  /** Longest wait between two registration attempts while etcd is away. */
-  maxBackoffMs?: number;
+  callTimeoutMs?: number;
+  registerTimeoutMs?: number;
 }
 
 export class FleetAgent {
   private readonly keys: FleetKeys;
   private readonly clock: () => number;
+  private readonly random: () => number;
   private readonly pacing: WritePacing;
+  private readonly cadence: Cadence;
+  private readonly pacer: RegistrationPacer;
+  private readonly keeper: LeaseKeeper;
   private timer?: NodeJS.Timeout;
-  private lease?: Lease;
   private watchers: Watcher[] = [];
+  private aliveWritten = false;
+  private commandsRead = false;
   private registered = false;
   private busy = false;
   private stopped = false;
-  private nextAttemptMs = 0;
-  private backoffMs = 500;
   private downSinceMs?: number;
   /** First failure not yet followed by a success: one member going away is not "etcd down". */
   private failingSinceMs?: number;
   private lastError?: string;
   private lastWrite?: { key: string; atMs: number };
+  private statusFailures = 0;
+  private statusRetryAtMs = 0;
   private own?: FleetCommand;
   private all?: FleetCommand;
   private applied?: FleetCommand;
   private applying: Promise<void> = Promise.resolve();
   private writes = 0;
+  private grants = 0;
 
   constructor(private readonly client: Etcd3, private readonly host: FleetHost, private readonly opts: FleetAgentOptions) {
     this.keys = fleetKeys(opts.prefix);
     this.clock = opts.clock ?? Date.now;
+    this.random = opts.random ?? Math.random;
     this.pacing = opts.pacing ?? DEFAULT_PACING;
+    this.cadence = cadence(opts.ttlSeconds, opts.renewEverySeconds);
+    this.pacer = new RegistrationPacer(this.cadence, this.clock, this.random);
+    this.keeper = new LeaseKeeper(client, {
+      ttlSeconds: opts.ttlSeconds, cadence: this.cadence, clock: this.clock, random: this.random,
+      callTimeoutMs: opts.callTimeoutMs ?? CALL_TIMEOUT_MS, registerTimeoutMs: this.registerTimeoutMs,
+    }, { renewed: () => this.reachable(), failed: (err) => this.failed(err), lost: (err) => this.leaseLost(err) });
+  }
+
+  private get registerTimeoutMs(): number {
+    return this.opts.registerTimeoutMs ?? REGISTER_TIMEOUT_MS;
   }
 
   /** Returns at once; registration and writes run in the background. */
@@ -59,7 +85,10 @@ export class FleetAgent {
   }
 
   state(): FleetState {
-    return { name: this.opts.name, connected: this.registered && this.downSinceMs === undefined, unreachableSinceMs: this.downSinceMs, lastError: this.lastError, command: this.applied, writes: this.writes };
+    return {
+      name: this.opts.name, connected: this.registered && this.downSinceMs === undefined, unreachableSinceMs: this.downSinceMs, lastError: this.lastError,
+      command: this.applied, writes: this.writes, renewals: this.keeper.renewalCalls, registrations: this.grants,
+    };
   }
 
   /** Stops; the lease is revoked (bounded), so the host shows as gone at once. */
@@ -67,19 +96,17 @@ export class FleetAgent {
     this.stopped = true;
     clearInterval(this.timer);
     for (const w of this.watchers) void w.cancel().catch(() => undefined);
-    const lease = this.lease;
-    this.lease = undefined;
-    if (lease) await Promise.race([lease.revoke().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await this.keeper.revoke();
   }
 
   private async poll(): Promise<void> {
-    // Failures for longer than a keep-alive period (etcd3 has tried the other members meanwhile): down.
-    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= (this.opts.ttlSeconds * 1000) / 3 + 1000) this.down();
+    // Failing for longer than a renewal period (etcd3 has tried the other members meanwhile): down.
+    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.cadence.renewMs + 1000) this.down();
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {
-      if (!this.registered) {
-        if (this.clock() >= this.nextAttemptMs) await this.register();
+      if (!this.registered || !this.commandsRead) {
+        if (this.pacer.due()) await this.register();
       } else {
         await this.writeStatus(false);
       }
@@ -88,64 +115,84 @@ export class FleetAgent {
     }
   }
 
+  /** The steps not done yet: lease, alive key, commands (read, then watched), status. */
   private async register(): Promise<void> {
-    this.lease?.release();
-    const lease = this.client.lease(this.opts.ttlSeconds);
-    this.lease = lease;
-    lease.on("lost", (err: Error) => this.leaseLost(lease, err));
-    lease.on("keepaliveFailed", (err) => this.failed(err as unknown as Error)); // typed as a response, emitted with the error
-    lease.on("keepaliveSucceeded", () => this.reachable());
+    const deadline = () => ({ deadline: this.clock() + this.registerTimeoutMs });
     try {
-      await lease.put(this.keys.alive(this.opts.name)).value(JSON.stringify({ atMs: this.clock() }));
-      const [own, all] = await Promise.all([this.client.get(this.keys.command(this.opts.name)).exec(), this.client.get(this.keys.allCommand).exec()]);
-      this.own = commandOf(own.kvs[0]);
-      this.all = commandOf(all.kvs[0]);
-      await this.evaluate();
-      if (this.watchers.length === 0) await this.watch();
-      // A watch waits for etcd: the lease may have been lost meanwhile (then try again).
-      if (this.lease !== lease || this.stopped) throw new Error("the lease was lost while registering");
+      if (this.keeper.lease === undefined) {
+        this.aliveWritten = false;
+        this.grants++;
+        await this.keeper.grant();
+      }
+      const lease = this.keeper.lease!;
+      if (!this.aliveWritten) {
+        await lease.put(this.keys.alive(this.opts.name)).value(JSON.stringify({ atMs: this.clock() })).options(deadline());
+        this.aliveWritten = true;
+      }
+      if (!this.commandsRead) {
+        const [own, all] = await Promise.all([this.client.get(this.keys.command(this.opts.name)).options(deadline()).exec(), this.client.get(this.keys.allCommand).options(deadline()).exec()]);
+        this.own = commandOf(own.kvs[0]);
+        this.all = commandOf(all.kvs[0]);
+        this.commandsRead = true;
+        void this.evaluate();
+        // From the revision read on: nothing written between the read and the watch is missed.
+        const from = BigInt(own.header.revision < all.header.revision ? own.header.revision : all.header.revision) + 1n;
+        this.watch(String(from));
+      }
+      if (this.stopped || this.keeper.lease !== lease) throw new Error("the lease was lost while registering");
+      const first = !this.registered;
       this.registered = true;
-      this.backoffMs = 500;
-      await this.writeStatus(true);
+      this.pacer.succeeded();
+      if (first) await this.writeStatus(true);
       this.reachable();
     } catch (err) {
-      if (this.lease === lease) this.lease = undefined;
-      lease.release();
+      if (isLeaseInvalid(err)) this.keeper.drop(); // expired meanwhile: the next attempt grants a new one
       this.failed(err as Error);
       this.down();
-      // Jitter, so a returning etcd is not hit by every host at once.
-      this.nextAttemptMs = this.clock() + this.backoffMs * (0.5 + Math.random());
-      this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 10_000);
+      this.pacer.failed();
     }
   }
 
-  private leaseLost(lease: Lease, err: Error): void {
-    if (lease !== this.lease || this.stopped) return;
+  private leaseLost(err: Error): void {
+    if (this.stopped) return;
     this.registered = false;
-    this.lease = undefined;
+    this.aliveWritten = false;
     this.failed(err);
     this.down();
+    this.pacer.leaseLost();
   }
 
-  private async watch(): Promise<void> {
-    const on = (key: string, set: (c: FleetCommand | undefined) => void) =>
-      this.client.watch().key(key).create().then((w) => {
+  /** Watches the two command keys (not awaited: a watch waits for etcd; etcd3 resumes it after an outage). */
+  private watch(fromRevision: string): void {
+    for (const w of this.watchers) void w.cancel().catch(() => undefined);
+    this.watchers = [];
+    const on = (key: string, set: (c: FleetCommand | undefined) => void) => {
+      const pending = this.client.watch().key(key).startRevision(fromRevision).create().then((w) => {
         w.on("put", (kv: IKeyValue) => {
           set(commandOf(kv));
           void this.evaluate();
         });
         w.on("delete", () => set(undefined));
-        // A watch cut for good (e.g. compacted): read the keys again at the next registration.
+        // A watch cut for good (e.g. compacted): read the keys again (the lease stays).
         w.on("error", (err: Error) => {
           this.failed(err);
-          this.watchers = this.watchers.filter((x) => x !== w);
           void w.cancel().catch(() => undefined);
-          this.registered = false;
+          if (this.watchers.includes(w)) {
+            this.watchers = this.watchers.filter((x) => x !== w);
+            this.commandsRead = false;
+          }
         });
+        if (this.stopped) void w.cancel().catch(() => undefined);
+        else this.watchers.push(w);
         return w;
       });
-    this.watchers = await Promise.all([on(this.keys.command(this.opts.name), (c) => (this.own = c)), on(this.keys.allCommand, (c) => (this.all = c))]);
-    if (this.stopped) for (const w of this.watchers) void w.cancel().catch(() => undefined);
+      pending.catch((err: Error) => {
+        this.failed(err);
+        this.commandsRead = false;
+      });
+    };
+    on(this.keys.command(this.opts.name), (c) => (this.own = c));
+    on(this.keys.allCommand, (c) => (this.all = c));
   }
 
   /** Applies the command in force when it is not the one applied last. */
@@ -171,13 +218,17 @@ export class FleetAgent {
     }
     const now = this.clock();
     const status: HostStatus = { name: this.opts.name, ...report, atMs: now, ...(this.applied ? { command: { action: this.applied.action, revision: this.applied.revision } } : {}) };
-    if (!force && !shouldWrite(this.lastWrite, status, now, this.pacing)) return;
+    if (!force && (now < this.statusRetryAtMs || !shouldWrite(this.lastWrite, status, now, this.pacing))) return;
     try {
       await this.client.put(this.keys.status(this.opts.name)).value(encodeStatus(status));
       this.writes++;
       this.lastWrite = { key: significant(status), atMs: now };
+      this.statusFailures = 0;
       this.reachable();
     } catch (err) {
+      // Not again at the next poll: an overloaded etcd would get every host's put every second.
+      this.statusFailures++;
+      this.statusRetryAtMs = this.clock() + backoffDelay(this.statusFailures, { baseMs: this.pacing.minWriteMs, capMs: this.pacing.refreshMs }, this.random);
       this.failed(err as Error);
     }
   }
@@ -201,6 +252,10 @@ export class FleetAgent {
     this.host.log.info(`fleet: etcd reachable again after ${Math.round((this.clock() - this.downSinceMs) / 1000)} s; registered as ${this.opts.name}`);
     this.downSinceMs = undefined;
     this.lastError = undefined;
+    // A change that could not be written during the outage goes at the next poll (the hosts
+    // notice etcd's return at their renewals, spread over a renewal period).
+    this.statusRetryAtMs = 0;
+    this.statusFailures = 0;
   }
 }
 

@@ -2,6 +2,7 @@
 // dynamic import, through etcd-client.ts), and only when the config has a `fleet` key.
 import type { Config } from "../config/schema.js";
 import type { FleetAgent } from "./fleet-agent.js";
+import { DEFAULT_PACING } from "./status-record.js";
 import type { FleetHost, FleetState } from "./types.js";
 
 export type { FleetCommand, FleetHost, FleetState, HostReport } from "./types.js";
@@ -20,9 +21,12 @@ export async function startFleet(config: Config, host: FleetHost, hostname: stri
   let close: () => void;
   try {
     const [{ connectEtcd }, { FleetAgent }] = await Promise.all([import("./etcd-client.js"), import("./fleet-agent.js")]);
-    const client = await connectEtcd(fleet);
+    const client = await connectEtcd(fleet, undefined, true);
     close = () => client.close();
-    agent = new FleetAgent(client, host, { name: fleet.name ?? hostname, ttlSeconds: Math.max(2, Math.ceil(fleet.ttl)), prefix: fleet.prefix });
+    agent = new FleetAgent(client, host, {
+      name: fleet.name ?? hostname, ttlSeconds: Math.max(2, Math.ceil(fleet.ttl)), prefix: fleet.prefix,
+      renewEverySeconds: fleet.renew_every, pacing: { ...DEFAULT_PACING, refreshMs: fleet.refresh_every * 1000 },
+    });
   } catch (err) {
     host.log.warn(`fleet: not registering: ${(err as Error).message}`);
     return undefined;

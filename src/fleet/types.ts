@@ -57,7 +57,12 @@ export interface FleetState {
   unreachableSinceMs?: number;
   lastError?: string;
   command?: FleetCommand;
+  /** Status puts made. */
   writes: number;
+  /** Lease renewal calls made (each a request to etcd). */
+  renewals?: number;
+  /** Leases granted (1 unless the lease was lost). */
+  registrations?: number;
 }
 
 export const STATUS_MAX_BYTES = 1024;

@@ -22,13 +22,15 @@ function rejected(text: string): string {
 test("no fleet key: null (the single-host daemon); a fleet key gets its defaults", () => {
   assert.equal(parseConfigText("", F).config.fleet, null);
   const { fleet } = parseConfigText("fleet:\n  etcd: [http://10.0.0.1:2379]\n  ttl: 30s\n", F).config;
-  assert.deepEqual(fleet, { etcd: ["http://10.0.0.1:2379"], name: null, ttl: 30, prefix: "/plancton/", username: null, password_file: null, ca_file: null, cert_file: null, key_file: null });
+  assert.deepEqual(fleet, { etcd: ["http://10.0.0.1:2379"], name: null, ttl: 30, renew_every: null, refresh_every: 60, prefix: "/plancton/", username: null, password_file: null, ca_file: null, cert_file: null, key_file: null });
 });
 
 test("bad fleet values say where and what to write", () => {
   assert.match(rejected("fleet:\n  etcd: []\n"), /config\.yaml:2.*fleet\.etcd/s);
   assert.match(rejected("fleet:\n  etcd: [x]\n  name: a/b\n"), /fleet\.name.*no slash/s);
   assert.match(rejected("fleet:\n  etcd: [http://e:2379]\n  ttl: 1\n"), /fleet\.ttl.*between 2 s/s);
+  assert.match(rejected("fleet:\n  etcd: [http://e:2379]\n  ttl: 15s\n  renew_every: 10s\n"), /config\.yaml:4.*fleet\.renew_every.*at most ttl\/2/s);
+  assert.match(rejected("fleet:\n  etcd: [http://e:2379]\n  refresh_every: 1s\n"), /fleet\.refresh_every.*between 10 s/s);
   assert.match(rejected("fleet:\n  etcd: [http://e:2379]\n  username: plancton\n"), /username and password_file go together/);
   assert.match(rejected("fleet:\n  etcd: [http://e:2379]\n  cert_file: /c.pem\n"), /cert_file and key_file go together/);
   const { warnings } = parseConfigText("fleet:\n  etcd: [http://e:2379]\n  tll: 5\n", F);
