@@ -1,11 +1,15 @@
 // Benchmark "fleet" (issue 17): 1,000 and 10,000 simulated hosts, each the real
 // FleetAgent (many per process, on shared etcd clients, no Docker), against a real
 // three-member etcd on this machine (Debian's etcd-server, free 127.0.0.1 ports).
-// Per level: steady-state puts/s (etcd's own counter) and lease renewals/s, bytes per
-// host, etcd's RSS and db size, `planctonctl fleet status --json` wall time, time for
-// `drain --all` to reach 99 % of hosts, and time for SIGKILLed hosts (their client closed:
-// no revoke, no more keep-alives) to show as gone, p99.
-// Targets: <= 500 writes/s at 10,000 hosts, <= 1 KiB per host, gone within ttl + 5 s
+// Per level: steady-state requests/s as etcd counts them (every gRPC message received by
+// any member: status puts AND lease renewals, each renewal a request), puts/s and
+// renewals/s apart, bytes per host, etcd's RSS and db size, `planctonctl fleet status
+// --json` wall time, time for `drain --all` to reach 99 % of hosts, and time for
+// SIGKILLed hosts (no revoke, no more renewals) to show as gone, p99.
+// Each level runs at the setting the README gives for its size: up to 2,000 hosts the
+// defaults (ttl 15 s, renewed every ttl/3, status refreshed every 60 s); above, the
+// large-site setting (ttl 60 s, renew_every 30 s, refresh_every 120 s).
+// Targets: <= 500 requests/s at 10,000 hosts, <= 1 KiB per host, gone within ttl + 5 s
 // p99, drain to 99 % within 2 s, status within 2 s.
 // Run: npm run build && node --import tsx bench/fleet.ts   (PLANCTON_BENCH_FLEET_HOSTS=1000,10000,
 // PLANCTON_BENCH_FLEET_STEADY_SECONDS=60)
@@ -29,10 +33,15 @@ import { sleep } from "./support/wait.js";
 
 const run = promisify(execFile);
 const LEVELS = (process.env.PLANCTON_BENCH_FLEET_HOSTS ?? "1000,10000").split(",").map(Number);
-const STEADY_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_STEADY_SECONDS ?? 60);
+// At least one status refresh period: a window that long holds one refresh of every host, wherever it starts.
+const STEADY_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_STEADY_SECONDS ?? 0);
 const CHILDREN = 4;
-const REGISTER_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_REGISTER_SECONDS ?? 480);
-const TTL = 15;
+const REGISTER_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_REGISTER_SECONDS ?? 240);
+
+/** The README's setting for a site of n hosts. */
+export function settingFor(n: number): { ttl: number; renewEvery: number | null; refreshS: number } {
+  return n > 2000 ? { ttl: 60, renewEvery: 30, refreshS: 120 } : { ttl: 15, renewEvery: null, refreshS: 60 };
+}
 const PREFIX = "/plancton/";
 const keys = fleetKeys(PREFIX);
 
@@ -73,7 +82,7 @@ class SimGroup {
   }
 }
 
-type Stats = { connected: number; writes: number; rss: number };
+type Stats = { connected: number; writes: number; renewals: number; registrations: number; rss: number };
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Time for `action --all` to reach each host (ms after the put returned), and the p99. */
@@ -88,6 +97,9 @@ async function commandAll(admin: Etcd3, groups: SimGroup[], total: number, actio
 
 async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const eps = cluster.endpoints();
+  const { ttl: TTL, renewEvery, refreshS } = settingFor(n);
+  const steadyS = Math.max(STEADY_SECONDS, refreshS);
+  const load0 = os.loadavg();
   const admin = await connectEtcd({ etcd: eps, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null }, 30_000);
   await admin.delete().prefix(PREFIX).exec();
   const victimCount = Math.min(250, Math.round(n / 10));
@@ -97,7 +109,7 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
   const victims = new SimGroup(victimCount, `victim${n}-`);
   ctx.onCleanup(() => [...groups, victims].forEach((g) => g.kill()));
   const t0 = performance.now();
-  await Promise.all([...groups, victims].map((g) => g.ask("start", { endpoints: eps, n: g.n, namePrefix: g.namePrefix, ttlSeconds: TTL, prefix: PREFIX })));
+  await Promise.all([...groups, victims].map((g) => g.ask("start", { endpoints: eps, n: g.n, sim: { namePrefix: g.namePrefix, ttlSeconds: TTL, renewEverySeconds: renewEvery, refreshMs: refreshS * 1000, prefix: PREFIX } })));
   const stats = async (gs: SimGroup[]) => Promise.all(gs.map((g) => g.ask<Stats>("stats")));
   // Every host registered, or (on a machine too loaded for that) as many as are after
   // PLANCTON_BENCH_FLEET_REGISTER_SECONDS: the figures then say how many.
@@ -112,22 +124,33 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
     return registered === n || performance.now() - t0 > REGISTER_SECONDS * 1000;
   }, REGISTER_SECONDS * 1000 + 60_000, 500);
   const registerS = (performance.now() - t0) / 1000;
-  ctx.log(`${registered} of ${n} hosts registered in ${registerS.toFixed(1)} s; steady state for ${STEADY_SECONDS} s`);
+  ctx.log(`${registered} of ${n} hosts registered in ${registerS.toFixed(1)} s; steady state for ${steadyS} s`);
   await sleep(5_000);
 
-  const counters = async () => ({
-    puts: await metric(eps[0]!, "etcd_mvcc_put_total"),
-    renewals: sum(await Promise.all(eps.map((e) => metric(e, "etcd_debugging_lease_renewed_total")))),
-    writes: sum((await stats([...groups, victims])).map((s) => s.writes)),
-  });
+  const counters = async () => {
+    const st = await stats([...groups, victims]);
+    return {
+      // Every request any member received (a unary call is one message, a renewal one on its stream).
+      requests: sum(await Promise.all(eps.map((e) => metric(e, "grpc_server_msg_received_total")))),
+      puts: await metric(eps[0]!, "etcd_mvcc_put_total"),
+      renewals: sum(await Promise.all(eps.map((e) => metric(e, "grpc_server_msg_received_total", 'grpc_method="LeaseKeepAlive"')))),
+      writes: sum(st.map((s) => s.writes)),
+      agentRenewals: sum(st.map((s) => s.renewals)),
+      registrations: sum(st.map((s) => s.registrations)),
+    };
+  };
   const c0 = await counters();
   const s0 = performance.now();
-  await sleep(STEADY_SECONDS * 1000);
+  await sleep(steadyS * 1000);
   const c1 = await counters();
   const secs = (performance.now() - s0) / 1000;
+  const requestsPerS = (c1.requests - c0.requests) / secs;
   const putsPerS = (c1.puts - c0.puts) / secs;
   const renewalsPerS = (c1.renewals - c0.renewals) / secs;
   const agentWritesPerS = (c1.writes - c0.writes) / secs;
+  const agentRenewalsPerS = (c1.agentRenewals - c0.agentRenewals) / secs;
+  const reRegistrations = c1.registrations - c0.registrations;
+  const load1 = os.loadavg();
 
   const statuses = await admin.getAll().prefix(keys.statusPrefix).exec();
   const alive = await admin.getAll().prefix(keys.alivePrefix).exec();
@@ -178,18 +201,21 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
   const k = n.toLocaleString("en");
   const f = (id: string, figure: string, value: number, unit: string, display: string, target?: string, pass?: boolean, note?: string): Figure =>
     ({ id: `fleet.${n}.${id}`, figure: `fleet, ${k} hosts: ${figure}`, value: Number.isFinite(value) ? round(value, 2) : null, unit, display, target, pass, note });
-  const writesTarget = n >= 10_000 ? 500 : 50;
+  // The issue's budget for etcd: 500 writes/s (here requests: renewals count) at 10,000 hosts.
+  const writesTarget = 500;
+  const setting = `ttl ${TTL} s, renew every ${renewEvery === null ? `ttl/3 = ${(TTL / 3).toFixed(0)}` : renewEvery} s, refresh ${refreshS} s`;
   return {
     figures: [
-      f("writes_per_s", "etcd puts/s, steady state", putsPerS, "/s", `${putsPerS.toFixed(0)} puts/s (+ ${renewalsPerS.toFixed(0)} lease renewals/s)`, `<= ${writesTarget}/s`, putsPerS <= writesTarget,
-        `etcd_mvcc_put_total over ${secs.toFixed(0)} s; agents counted ${agentWritesPerS.toFixed(0)} writes/s; renewals are keep-alives (ttl ${TTL} s / 3), not raft writes`),
+      f("requests_per_s", `etcd requests/s, steady state (${setting})`, requestsPerS, "/s",
+        `${requestsPerS.toFixed(0)} requests/s: ${putsPerS.toFixed(0)} puts/s + ${renewalsPerS.toFixed(0)} lease renewals/s`, `<= ${writesTarget}/s`, requestsPerS <= writesTarget,
+        `grpc_server_msg_received_total of the 3 members over ${secs.toFixed(0)} s (agents counted ${agentWritesPerS.toFixed(0)} puts/s, ${agentRenewalsPerS.toFixed(0)} renewals/s, ${reRegistrations} re-registrations); load average ${load0.map((x) => x.toFixed(1)).join(" ")} before, ${load1.map((x) => x.toFixed(1)).join(" ")} in steady state`),
       f("bytes_per_host", "bytes per host in etcd (status + alive keys and values)", bytesPerHost, "B", `${bytesPerHost.toFixed(0)} B (largest status value ${maxValue} B)`, "<= 1024 B", bytesPerHost <= 1024),
       f("etcd_rss", "etcd RSS per member (max) / db size", Math.max(...rss), "B", `${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB / ${(dbBytes / 2 ** 20).toFixed(1)} MiB`, undefined, undefined, `simulated hosts' processes: ${(simRss / 2 ** 20).toFixed(0)} MiB RSS for ${k} agents; ${registered} of ${k} registered in ${registerS.toFixed(0)} s`),
       f("gone_p99_s", `SIGKILLed host shows as gone, p99 of ${victimCount}`, goneP99, "s", `${goneP99.toFixed(1)} s (median ${median(gone).toFixed(1)} s)`, `<= ttl + 5 = ${TTL + 5} s`, goneP99 <= TTL + 5),
       f("drain_99_s", "drain --all reaches 99 % of hosts", drain.p99 / 1000, "s", `${(drain.p99 / 1000).toFixed(2)} s (median ${(drain.p50 / 1000).toFixed(2)} s; resume --all ${(resume.p99 / 1000).toFixed(2)} s)`, "<= 2 s", drain.p99 <= 2000),
       f("status_s", "planctonctl fleet status --json", median(cliMs) / 1000, "s", `${(median(cliMs) / 1000).toFixed(2)} s (listing alone ${(listMs / 1000).toFixed(2)} s)`, "<= 2 s", median(cliMs) <= 2000, "built CLI, median of 3, node start-up included"),
     ],
-    details: { n, registered, registerS, putsPerS, renewalsPerS, agentWritesPerS, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, gone },
+    details: { n, setting: { TTL, renewEvery, refreshS }, load0, load1, registered, registerS, requestsPerS, putsPerS, renewalsPerS, agentWritesPerS, agentRenewalsPerS, reRegistrations, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, gone },
   };
 }
 

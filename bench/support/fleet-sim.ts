@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Etcd3 } from "etcd3";
 import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { FleetAgent } from "../../src/fleet/fleet-agent.js";
+import { DEFAULT_PACING } from "../../src/fleet/status-record.js";
 import type { FleetCommand, FleetHost, HostReport } from "../../src/fleet/types.js";
 
 export interface SimHost {
@@ -35,26 +36,31 @@ function simHost(applied: Map<string, number>, pollMs: number): FleetHost {
   };
 }
 
-/** n hosts over ceil(n / perClient) etcd clients; started `batch` at a time so registration is a ramp. */
-export async function startHosts(endpoints: string[], n: number, opts: { ttlSeconds: number; perClient: number; prefix: string; namePrefix: string; pollMs: number }): Promise<{ hosts: SimHost[]; clients: Etcd3[] }> {
+export interface SimOptions { ttlSeconds: number; renewEverySeconds: number | null; refreshMs: number; perClient: number; prefix: string; namePrefix: string; pollMs: number }
+
+/** n hosts over ceil(n / perClient) etcd clients, each client as the daemon makes it (its
+ *  deadlines, no retry of a timed-out call); every host its own agent, lease and keys. */
+export async function startHosts(endpoints: string[], n: number, opts: SimOptions): Promise<{ hosts: SimHost[]; clients: Etcd3[] }> {
   const conn = { etcd: endpoints, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null };
   const clients: Etcd3[] = [];
-  for (let i = 0; i < Math.ceil(n / opts.perClient); i++) clients.push(await connectEtcd(conn, 10_000));
+  for (let i = 0; i < Math.ceil(n / opts.perClient); i++) clients.push(await connectEtcd(conn, undefined, true));
   const hosts: SimHost[] = [];
   for (let i = 0; i < n; i++) {
     const applied = new Map<string, number>();
     const name = `${opts.namePrefix}${String(i).padStart(5, "0")}`;
-    const agent = new FleetAgent(clients[Math.floor(i / opts.perClient)]!, simHost(applied, opts.pollMs), { name, ttlSeconds: opts.ttlSeconds, prefix: opts.prefix, pollMs: opts.pollMs });
+    const agent = new FleetAgent(clients[Math.floor(i / opts.perClient)]!, simHost(applied, opts.pollMs), {
+      name, ttlSeconds: opts.ttlSeconds, renewEverySeconds: opts.renewEverySeconds, prefix: opts.prefix, pollMs: opts.pollMs, pacing: { ...DEFAULT_PACING, refreshMs: opts.refreshMs },
+    });
     hosts.push({ name, agent, applied });
   }
   return { hosts, clients };
 }
 
-/** Prometheus text from a member's /metrics: the sum of the samples of one metric. */
-export async function metric(endpoint: string, name: string): Promise<number> {
+/** Prometheus text from a member's /metrics: the sum of the samples of one metric (of those whose labels contain `label`). */
+export async function metric(endpoint: string, name: string, label = ""): Promise<number> {
   const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(60_000) })).text();
   let sum = 0;
-  for (const line of text.split("\n")) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  for (const line of text.split("\n")) if ((line.startsWith(`${name} `) || line.startsWith(`${name}{`)) && line.includes(label)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   return sum;
 }
 

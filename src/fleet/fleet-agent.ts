@@ -5,13 +5,14 @@
 // (it is the daemon's drain control file). It sheds load (pacing.ts): registration at a
 // random moment of a window, retries after jittered exponential backoff, a lease kept
 // across an etcd restart rather than granted again (lease-keeper.ts), longer deadlines
-// for the registration calls, and a failed status write retried later, not every poll.
+// for the registration calls, a failed status write retried later, not every poll, and
+// the status writes that follow a fleet command spread over a few seconds.
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
 import { decodeCommand, newer } from "./command.js";
 import { CALL_TIMEOUT_MS, REGISTER_TIMEOUT_MS } from "./etcd-client.js";
 import { fleetKeys, type FleetKeys } from "./keys.js";
 import { isLeaseInvalid, LeaseKeeper } from "./lease-keeper.js";
-import { backoffDelay, cadence, RegistrationPacer, type Cadence } from "./pacing.js";
+import { backoffDelay, cadence, RegistrationPacer, spreadDelay, type Cadence } from "./pacing.js";
 import { DEFAULT_PACING, encodeStatus, shouldWrite, significant, type WritePacing } from "./status-record.js";
 import type { FleetCommand, FleetHost, FleetState, HostStatus } from "./types.js";
 
@@ -203,7 +204,8 @@ export class FleetAgent {
       this.applied = next;
       this.host.log.info(`fleet: ${next.action} by ${next.who}${next.reason ? `: ${next.reason}` : ""}`);
       await this.host.apply(next);
-      void this.poll(); // the command shows in the status record soon
+      // The command shows in the status record soon, at a moment of its own (pacing.ts).
+      this.statusRetryAtMs = Math.max(this.statusRetryAtMs, this.clock() + spreadDelay(this.cadence.commandWindowMs, this.random));
     });
     return this.applying;
   }

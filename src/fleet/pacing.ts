@@ -9,7 +9,10 @@
 //  - the lease is renewed every renewEvery (default ttl/3, bounded to [1 s, ttl/2]) with
 //    +-10 % jitter, so renewals never line up; a failed renewal is retried from
 //    renewEvery/8, doubling up to renewEvery: at least three tries before the lease can
-//    expire, and under a long outage no more calls than the steady renewals.
+//    expire, and under a long outage no more calls than the steady renewals;
+//  - after a fleet command (drain --all reaches every host within a second) the status
+//    write that shows it comes at a random moment of a renewal period (2 s to 10 s), not
+//    10,000 puts in the same second as the watch events etcd is still delivering.
 export type Ms = number;
 
 export interface Backoff {
@@ -36,6 +39,8 @@ export interface Cadence {
   startWindowMs: Ms;
   /** Window of a registration after the lease was lost. */
   relostWindowMs: Ms;
+  /** Window of the status write after a fleet command. */
+  commandWindowMs: Ms;
   register: Backoff;
   renewRetry: Backoff;
 }
@@ -55,6 +60,7 @@ export function cadence(ttlSeconds: number, renewEverySeconds?: number | null): 
     renewMs,
     startWindowMs: Math.min(ttlMs, 5000),
     relostWindowMs: ttlMs,
+    commandWindowMs: Math.min(10_000, Math.max(2000, renewMs)),
     register: { baseMs: Math.min(ttlMs, 5000), capMs: Math.min(120_000, Math.max(10_000, 2 * ttlMs)) },
     renewRetry: { baseMs: renewMs / 8, capMs: renewMs },
   };

@@ -34,6 +34,9 @@ test("renewal cadence: ttl/3 by default, renew_every bounded to [1 s, ttl/2]", (
   const c = cadence(15);
   assert.equal(c.startWindowMs, 5000);
   assert.equal(c.relostWindowMs, 15_000);
+  assert.equal(c.commandWindowMs, 5000);
+  assert.equal(cadence(2).commandWindowMs, 2000);
+  assert.equal(cadence(60, 30).commandWindowMs, 10_000);
   assert.deepEqual(c.register, { baseMs: 5000, capMs: 30_000 });
   assert.deepEqual(cadence(3).register, { baseMs: 3000, capMs: 10_000 });
   assert.deepEqual(cadence(600).register, { baseMs: 5000, capMs: 120_000 });
