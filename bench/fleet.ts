@@ -85,6 +85,29 @@ class SimGroup {
 type Stats = { connected: number; writes: number; renewals: number; registrations: number; rss: number };
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
+/** Every member stopped for downS (past a renewal period: every host sees its renewal fail),
+ *  then started: time until every host is connected again, leases granted meanwhile (a
+ *  re-registration storm would show here), leases in etcd, and the requests etcd took
+ *  while the fleet came back (its counters start at 0 with the restart). */
+async function etcdRestart(ctx: BenchContext, cluster: EtcdCluster, admin: Etcd3, groups: SimGroup[], n: number, downS: number) {
+  const registrations = async () => sum((await Promise.all(groups.map((g) => g.ask<Stats>("stats")))).map((s) => s.registrations));
+  const reg0 = await registrations();
+  await cluster.stopAll();
+  await sleep(downS * 1000);
+  for (let i = 0; i < cluster.members.length; i++) cluster.startMember(i);
+  await cluster.waitHealthy(120_000);
+  const upAt = performance.now();
+  let connected = 0;
+  await waitUntil(`${n} hosts connected after the etcd restart`, async () => (connected = sum((await Promise.all(groups.map((g) => g.ask<Stats>("stats")))).map((s) => s.connected))) === n, 300_000, 500)
+    .catch((e: Error) => ctx.log(e.message));
+  const backS = (performance.now() - upAt) / 1000;
+  const requests = sum(await Promise.all(cluster.endpoints().map((e) => metric(e, "grpc_server_msg_received_total"))));
+  const leases = (await admin.leaseClient.leaseLeases()).leases.length;
+  const reRegistrations = (await registrations()) - reg0;
+  ctx.log(`etcd restart: ${connected} of ${n} back in ${backS.toFixed(1)} s, ${reRegistrations} re-registrations, ${leases} leases`);
+  return { downS, backS, connected, reRegistrations, leases, requestsPerS: requests / backS };
+}
+
 /** Time for `action --all` to reach each host (ms after the put returned), and the p99. */
 async function commandAll(admin: Etcd3, groups: SimGroup[], total: number, action: "drain" | "resume"): Promise<{ p50: number; p99: number; reached: number }> {
   const t0 = Date.now();
@@ -182,6 +205,7 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
   await sleep(3000); // past the agents' least time between two writes
   const resume = await commandAll(admin, everyone, n, "resume");
   ctx.log(`drain --all: p99 ${drain.p99} ms; resume --all: p99 ${resume.p99} ms`);
+  const restart = await etcdRestart(ctx, cluster, admin, everyone, n, (renewEvery ?? TTL / 3) + 5);
 
   const goneAt = new Map<string, number>();
   const watcher = await admin.watch().prefix(keys.alivePrefix).create();
@@ -213,9 +237,13 @@ async function level(ctx: BenchContext, cluster: EtcdCluster, n: number): Promis
       f("etcd_rss", "etcd RSS per member (max) / db size", Math.max(...rss), "B", `${(Math.max(...rss) / 2 ** 20).toFixed(0)} MiB / ${(dbBytes / 2 ** 20).toFixed(1)} MiB`, undefined, undefined, `simulated hosts' processes: ${(simRss / 2 ** 20).toFixed(0)} MiB RSS for ${k} agents; ${registered} of ${k} registered in ${registerS.toFixed(0)} s`),
       f("gone_p99_s", `SIGKILLed host shows as gone, p99 of ${victimCount}`, goneP99, "s", `${goneP99.toFixed(1)} s (median ${median(gone).toFixed(1)} s)`, `<= ttl + 5 = ${TTL + 5} s`, goneP99 <= TTL + 5),
       f("drain_99_s", "drain --all reaches 99 % of hosts", drain.p99 / 1000, "s", `${(drain.p99 / 1000).toFixed(2)} s (median ${(drain.p50 / 1000).toFixed(2)} s; resume --all ${(resume.p99 / 1000).toFixed(2)} s)`, "<= 2 s", drain.p99 <= 2000),
+      f("etcd_restart_s", `etcd stopped ${restart.downS} s and started again: every host connected again`, restart.connected === n ? restart.backS : NaN, "s",
+        `${restart.backS.toFixed(1)} s, ${restart.reRegistrations} re-registrations, ${restart.leases} leases for ${k} hosts (${restart.requestsPerS.toFixed(0)} requests/s meanwhile)`,
+        "0 re-registrations, 1 lease per host", restart.connected === n && restart.reRegistrations === 0 && restart.leases === n,
+        "the hosts renew the lease they had: etcd extends every lease when it elects a leader"),
       f("status_s", "planctonctl fleet status --json", median(cliMs) / 1000, "s", `${(median(cliMs) / 1000).toFixed(2)} s (listing alone ${(listMs / 1000).toFixed(2)} s)`, "<= 2 s", median(cliMs) <= 2000, "built CLI, median of 3, node start-up included"),
     ],
-    details: { n, setting: { TTL, renewEvery, refreshS }, load0, load1, registered, registerS, requestsPerS, putsPerS, renewalsPerS, agentWritesPerS, agentRenewalsPerS, reRegistrations, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, gone },
+    details: { n, setting: { TTL, renewEvery, refreshS }, load0, load1, registered, registerS, requestsPerS, putsPerS, renewalsPerS, agentWritesPerS, agentRenewalsPerS, reRegistrations, bytesPerHost, maxValue, rss, dbBytes, simRss, cliMs, listMs, drain, resume, restart, gone },
   };
 }
 

@@ -5,18 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { backoffDelay, cadence, RegistrationPacer, RenewalPacer, renewEveryMs, spreadDelay } from "../../src/fleet/pacing.js";
-
-/** mulberry32: a small seeded PRNG, so the fleet-wide figures are the same at every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from "../helpers/policy-sim.js";
 
 test("backoff doubles from its base up to its cap, jittered within [1/2, 1] of it", () => {
   const b = { baseMs: 1000, capMs: 10_000 };
