@@ -1,6 +1,6 @@
 // The metrics room's public surface: sinks that survive outages, the series, the hub.
 export type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./types.js";
-export { parseInfluxdbUrl, describeTarget, targetKey, redactUrl } from "./influxdb-url.js";
+export { describeTarget, targetKey, redactUrl } from "./target-names.js";
 export { createSink } from "./create-sink.js";
 export { createBufferedSink, realTimers, SINK_DEFAULTS, type SinkOptions, type Timers } from "./buffered-sink.js";
 export { createInfluxTransport, type SendOutcome, type Transport } from "./influx-transport.js";

@@ -3,7 +3,7 @@
 // a config change without losing what unchanged targets have buffered.
 import type { SinkOptions } from "./buffered-sink.js";
 import { createSink } from "./create-sink.js";
-import { targetKey } from "./influxdb-url.js";
+import { targetKey } from "./target-names.js";
 import { toLine } from "./line-protocol.js";
 import { metricsPoints } from "./series.js";
 import type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./types.js";

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { MetricsHub, parseInfluxdbUrl, SERIES } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { MetricsHub, SERIES } from "../../src/metrics/index.js";
 import { startInfluxd, type InfluxdHandle } from "../helpers/influx-servers.js";
 import { samplePoints } from "../helpers/metrics-samples.js";
 

@@ -3,7 +3,8 @@
 // and every point reads back with its tags, fields, types and timestamp.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createSink, parseInfluxdbUrl, SERIES, type MetricPoint } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { createSink, SERIES, type MetricPoint } from "../../src/metrics/index.js";
 import { startInfluxd, type InfluxdHandle } from "../helpers/influx-servers.js";
 import { samplePoints } from "../helpers/metrics-samples.js";
 

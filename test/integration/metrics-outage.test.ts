@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
-import { createSink, parseInfluxdbUrl, tickPoint } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { createSink, tickPoint } from "../../src/metrics/index.js";
 import { startInfluxd, type InfluxdHandle } from "../helpers/influx-servers.js";
 
 const DB = "outage";

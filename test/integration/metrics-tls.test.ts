@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createSink, parseInfluxdbUrl, tickPoint } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { createSink, tickPoint } from "../../src/metrics/index.js";
 
 interface Seen {
   method: string;
