@@ -23,6 +23,8 @@ import { watchEventStream, type EventStreamOptions } from "./event-stream.js";
 export interface DockerEngineOptions {
   /** Docker's unix socket; default DOCKER_HOST, else /var/run/docker.sock. */
   socketPath?: string;
+  /** Where DOCKER_HOST is read (default process.env); docker-modem reads a tcp:// or ssh:// one from process.env. */
+  env?: NodeJS.ProcessEnv;
   /** How long Docker may take to answer one request (default 30 s). */
   timeoutMs?: number;
   /** Backoff of watchEvents' reconnects (default 0.5 s doubling to 10 s). */
@@ -62,7 +64,7 @@ class DockerEngine implements ContainerEngine {
   private calls = 0;
 
   constructor(opts: DockerEngineOptions) {
-    const connection = dockerConnection(opts.socketPath);
+    const connection = dockerConnection(opts.socketPath, opts.env);
     this.endpoint = connection.endpoint;
     this.docker = new Docker(connection.options);
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
