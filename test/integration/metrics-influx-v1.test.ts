@@ -24,7 +24,7 @@ describe("metrics sink, InfluxDB v1 (real influxd)", { timeout: 90_000 }, () => 
     const before = await influx.query("", "SHOW DATABASES");
     assert.ok(!JSON.stringify(before).includes(DB), "the database does not exist yet");
     const errors: string[] = [];
-    const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), { defaultTags: { hostname: HOST }, onError: (m) => errors.push(m) });
+    const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), { maxBufferedPoints: 10_000, defaultTags: { hostname: HOST }, onError: (m) => errors.push(m) });
     const t0 = Date.now() - 60_000;
     const written: MetricPoint[] = [];
     for (let i = 0; i < 3; i++) {

@@ -25,7 +25,7 @@ describe("metrics sink through an InfluxDB outage (real influxd)", { timeout: 12
   it("keeps every point written while the server is down and delivers it afterwards", async () => {
     const errors: string[] = [];
     const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), {
-      defaultTags: { hostname: "outage-host" },
+      maxBufferedPoints: 200_000, defaultTags: { hostname: "outage-host" },
       flushIntervalMs: 200, minRetryMs: 200, maxRetryMs: 1000, requestTimeoutMs: 2000,
       onError: (m) => errors.push(m),
     });

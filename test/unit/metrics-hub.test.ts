@@ -29,7 +29,7 @@ function hubWithFakes() {
     const s = new FakeSink(t);
     made.push(s);
     return s;
-  }, closeTimeoutMs: 1234 };
+  }, closeTimeoutMs: 1234, maxBufferedPoints: 1000 };
   return { hub, made, opts };
 }
 
