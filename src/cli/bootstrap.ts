@@ -20,7 +20,7 @@ import { checkBoot, enableAtBoot } from "./start-at-boot.js";
 
 export type { BootstrapDeps } from "./bootstrap-deps.js";
 
-export const DEFAULT_GIT_BASE = "https://github.com";
+const DEFAULT_GIT_BASE = "https://github.com";
 
 export async function main(argv: string[], overrides: Partial<BootstrapDeps> = {}): Promise<number> {
   const deps: BootstrapDeps = {

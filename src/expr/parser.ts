@@ -8,9 +8,9 @@ import { nearest } from "./suggest.js";
 import { FUNCTION_NAMES, FUNCTIONS, SIZE_SUFFIXES, SUFFIX_NAMES, type BinaryOp, type ExprNode, type FunctionName } from "./ast.js";
 import { quote, syntaxError, tokenize, type Token } from "./lexer.js";
 
-export const MAX_SOURCE_LENGTH = 1000;
+const MAX_SOURCE_LENGTH = 1000;
 /** Most nested groups: parentheses, function calls and prefix operators each open one. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 const KEYWORDS: ReadonlySet<string> = new Set(["and", "or", "not", "true", "false"]);
 const COMPARISONS: ReadonlySet<string> = new Set(["<", "<=", ">", ">=", "==", "!="]);

@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import { realpath } from "node:fs/promises";
 import { gitErrorLine, runGit, type GitFailure } from "./git.js";
 
-export const DEFAULT_GIT_TIMEOUT_MS = 60_000;
+const DEFAULT_GIT_TIMEOUT_MS = 60_000;
 
 export type GitPullErrorKind = "git-missing" | "not-a-repo" | "dirty" | "diverged" | "overwrite" | "no-upstream" | "timeout" | "network" | "failed";
 
