@@ -54,7 +54,7 @@ export function benchMetrics(loops = 25_000, buffered = 100_000): MetricsBenchRe
   // hub.write(): line protocol once + queue on one sink (frozen: nothing sent).
   const hub = new MetricsHub("bench-host.example.org");
   const sinkFactory = (): MetricsSink => createBufferedSink(downTransport, { timers: frozen, maxBufferedPoints: points });
-  void hub.setTargets([{ kind: "v1", url: "http://127.0.0.1:1", database: "bench", insecureTls: false }], { sinkFactory });
+  void hub.setTargets([{ kind: "v1", url: "http://127.0.0.1:1", database: "bench", insecureTls: false }], { sinkFactory, maxBufferedPoints: points });
   for (const b of batches.slice(0, 1000)) hub.write(b); // warm-up
   const hubWriteNsPerPoint = nsPer(points, () => {
     for (const b of batches) hub.write(b);

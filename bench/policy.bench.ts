@@ -3,11 +3,11 @@
 import { policyConfig } from "../test/helpers/policy-sim.js";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { parseSchedule } from "../src/config/schedule.js";
 import { compileExpr } from "../src/expr/index.js";
 import {
   decide,
   initialPolicyState,
-  parseSchedule,
   type Control,
   type ImageStatus,
   type Observation,

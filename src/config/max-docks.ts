@@ -1,13 +1,16 @@
 // Evaluates max_docks on this host. The original turned an invalid value into 0.
-import { compileExpr, ExprEvalError } from "../expr/index.js";
-import { MAX_DOCKS_VARIABLES, type Config } from "./schema.js";
+import { ExprEvalError } from "../expr/index.js";
+import { compiledOf } from "./compile.js";
+import type { Config } from "./schema.js";
 
 export interface HostFacts { ncpus: number; ramBytes: number; swapBytes: number }
 
 export function evaluateMaxDocks(config: Config, host: HostFacts): { value: number; error?: string } {
   if (typeof config.max_docks === "number") return { value: config.max_docks };
   try {
-    const raw = compileExpr(config.max_docks, MAX_DOCKS_VARIABLES).evaluate({
+    const expr = compiledOf(config).maxDocks;
+    if (!expr) throw new Error("max_docks is a string but did not compile");
+    const raw = expr.evaluate({
       ncpus: host.ncpus,
       ram_bytes: host.ramBytes,
       swap_bytes: host.swapBytes,

@@ -18,7 +18,7 @@ type Json = Record<string, unknown>;
 const UNIT_NAMES: Record<string, string> = { [DURATION_PATTERN]: "duration", [SIZE_PATTERN]: "size", [SIZE_OR_RATIO_PATTERN]: "size or ratio" };
 
 /** A value's shape from its JSON Schema, for the reference: nested maps, lists and enum values spelled out. */
-export function shapeOf(s: Json): string {
+function shapeOf(s: Json): string {
   if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(" | ");
   if (Array.isArray(s.anyOf)) {
     const branches = s.anyOf as Json[];

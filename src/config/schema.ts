@@ -177,8 +177,6 @@ export const configSchema = z.object({
     .describe("Daemon log in logdir and on stderr (journald): text, one readable line per record (time, level, message, key=value); json, pino's JSON lines for log shippers. Applies at the next start."),
 });
 
-/** What a user writes (before defaults and units are applied). */
-export type ConfigInput = z.input<typeof configSchema>;
 /** The validated configuration with defaults applied, durations in seconds, sizes in bytes. */
 export type Config = z.output<typeof configSchema>;
 

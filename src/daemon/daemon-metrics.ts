@@ -1,10 +1,11 @@
 // What the daemon reports to its metrics targets, built from its own state with the
 // series builders of metrics/. Writing never waits on the network.
+import { compiledOf } from "../config/compile.js";
 import { isLoopback, parseListenAddress } from "../config/listen-address.js";
 import type { Config } from "../config/schema.js";
 import type { HostInfo } from "../host/index.js";
 import {
-  MetricsHub, containerPoint, daemonPoint, hostPoint, imagePullPoint, measurementPoint, parseInfluxdbUrl, pilotEventPoint, startPrometheusExporter, tickPoint,
+  MetricsHub, containerPoint, daemonPoint, hostPoint, imagePullPoint, measurementPoint, pilotEventPoint, startPrometheusExporter, tickPoint,
   type MetricPoint, type MetricsTarget, type PrometheusExporter, type SinkStats,
 } from "../metrics/index.js";
 import type { ActResult } from "./act.js";
@@ -28,7 +29,7 @@ export interface TickState {
 }
 
 export function targetsOf(config: Config): MetricsTarget[] {
-  const v1 = config.influxdb_url === null ? [] : [config.influxdb_url].flat().map(parseInfluxdbUrl);
+  const v1: MetricsTarget[] = [...compiledOf(config).influxdbTargets];
   const v2 = config.influxdb.map((t): MetricsTarget => ({ kind: "v2", url: t.url, token: t.token, org: t.org, bucket: t.bucket, insecureTls: t.insecure_tls }));
   return [...v1, ...v2];
 }

@@ -1,9 +1,8 @@
-// Maps the validated configuration onto the policy's input (plain units, compiled expressions).
+// Maps the validated configuration onto the policy's input: plain units, max_docks evaluated
+// on this host, and the expressions and schedule the config load compiled (config/compile.ts).
+import { compiledOf } from "../config/compile.js";
 import { evaluateMaxDocks, type HostFacts } from "../config/max-docks.js";
 import type { Config } from "../config/schema.js";
-import { compileExpr } from "../expr/index.js";
-import { OBSERVATION_VARIABLE_NAMES } from "../host/variables.js";
-import { parseSchedule } from "../policy/schedule.js";
 import type { PolicyConfig } from "../policy/types.js";
 import { capacityWarnings } from "./capacity-warnings.js";
 
@@ -12,7 +11,7 @@ export function policyConfigOf(config: Config, host: HostFacts): { policy: Polic
   const maxDocks = evaluateMaxDocks(config, host);
   if (maxDocks.error) warnings.push(maxDocks.error);
   warnings.push(...capacityWarnings(config, host, maxDocks.value));
-  const expr = (source: string | null) => (source === null ? undefined : compileExpr(source, OBSERVATION_VARIABLE_NAMES));
+  const compiled = compiledOf(config);
   return {
     warnings,
     policy: {
@@ -28,10 +27,10 @@ export function policyConfigOf(config: Config, host: HostFacts): { policy: Polic
       minFreeMem: config.min_free_mem ?? undefined,
       minFreeDisk: config.min_free_disk ?? undefined,
       pressureGraceSeconds: config.pressure_grace,
-      spawnWhen: expr(config.spawn_when),
-      maxPilots: expr(config.max_pilots),
-      evictWhen: expr(config.evict_when),
-      schedule: parseSchedule(config.schedule),
+      spawnWhen: compiled.spawnWhen,
+      maxPilots: compiled.maxPilots,
+      evictWhen: compiled.evictWhen,
+      schedule: compiled.schedule,
       scheduleDrain: config.schedule_drain,
       imageExpirationSeconds: config.image_expiration,
       image: config.docker_image,

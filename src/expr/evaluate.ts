@@ -3,7 +3,8 @@
 //
 // Invariant: every closure returns a finite number (variables are checked when read,
 // arithmetic when computed), so truth is simply `!== 0` and booleans are 1 / 0.
-import { parseExpr, type ExprNode } from "./parser.js";
+import type { ExprNode } from "./ast.js";
+import { parseExpr } from "./parser.js";
 import { columnAt, quote } from "./lexer.js";
 
 /** A well-formed expression that cannot be evaluated with the values given. */

@@ -5,55 +5,12 @@
 //   or ||  <  and &&  <  not ! (prefix)  <  < <= > >= == != (non-associative)
 //   <  + -  <  * / %  <  unary - +  <  number, variable, call, ( ... )
 import { nearest } from "./suggest.js";
+import { FUNCTION_NAMES, FUNCTIONS, SIZE_SUFFIXES, SUFFIX_NAMES, type BinaryOp, type ExprNode, type FunctionName } from "./ast.js";
 import { quote, syntaxError, tokenize, type Token } from "./lexer.js";
 
-export const MAX_SOURCE_LENGTH = 1000;
+const MAX_SOURCE_LENGTH = 1000;
 /** Most nested groups: parentheses, function calls and prefix operators each open one. */
-export const MAX_DEPTH = 64;
-
-export type BinaryOp = "or" | "and" | "<" | "<=" | ">" | ">=" | "==" | "!=" | "+" | "-" | "*" | "/" | "%";
-export type FunctionName = "min" | "max" | "floor" | "ceil" | "round" | "abs" | "clamp" | "if";
-
-interface Span {
-  /** UTF-16 offsets of the node's source text: [start, end). */
-  readonly start: number;
-  readonly end: number;
-}
-
-export type ExprNode =
-  | (Span & { readonly kind: "number"; readonly value: number })
-  | (Span & { readonly kind: "variable"; readonly name: string })
-  | (Span & { readonly kind: "negate"; readonly operand: ExprNode })
-  | (Span & { readonly kind: "not"; readonly operand: ExprNode })
-  | (Span & { readonly kind: "binary"; readonly op: BinaryOp; readonly left: ExprNode; readonly right: ExprNode })
-  | (Span & { readonly kind: "call"; readonly name: FunctionName; readonly args: readonly ExprNode[] });
-
-/** Arity of each function: [least, most] arguments, and how to describe them. */
-export const FUNCTIONS: Readonly<Record<FunctionName, { min: number; max: number; params: string }>> = {
-  min: { min: 1, max: Infinity, params: "a, b, ..." },
-  max: { min: 1, max: Infinity, params: "a, b, ..." },
-  floor: { min: 1, max: 1, params: "x" },
-  ceil: { min: 1, max: 1, params: "x" },
-  round: { min: 1, max: 1, params: "x" },
-  abs: { min: 1, max: 1, params: "x" },
-  clamp: { min: 3, max: 3, params: "x, lo, hi" },
-  if: { min: 3, max: 3, params: "cond, then, else" },
-};
-const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
-
-/** Size suffixes after a number, as multipliers. Case matters: `MB` is 10^6, `MiB` is 2^20. */
-export const SIZE_SUFFIXES: Readonly<Record<string, number>> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  TB: 1e12,
-  KiB: 2 ** 10,
-  MiB: 2 ** 20,
-  GiB: 2 ** 30,
-  TiB: 2 ** 40,
-};
-const SUFFIX_NAMES = Object.keys(SIZE_SUFFIXES);
+const MAX_DEPTH = 64;
 
 const KEYWORDS: ReadonlySet<string> = new Set(["and", "or", "not", "true", "false"]);
 const COMPARISONS: ReadonlySet<string> = new Set(["<", "<=", ">", ">=", "==", "!="]);

@@ -1,9 +1,10 @@
 // A sink for one target: the buffered sender over that target's HTTP transport.
-import { createBufferedSink, SINK_DEFAULTS, type SinkOptions } from "./buffered-sink.js";
+import { createBufferedSink } from "./buffered-sink.js";
 import { createInfluxTransport } from "./influx-transport.js";
+import { SINK_DEFAULTS, type SinkOptions } from "./sink-options.js";
 import type { MetricsSink, MetricsTarget } from "./types.js";
 
-export function createSink(target: MetricsTarget, opts: SinkOptions = {}): MetricsSink {
+export function createSink(target: MetricsTarget, opts: SinkOptions): MetricsSink {
   const transport = createInfluxTransport(target, opts.requestTimeoutMs ?? SINK_DEFAULTS.requestTimeoutMs);
   return createBufferedSink(transport, opts);
 }

@@ -1,7 +1,7 @@
 // Sends one batch of line protocol to an InfluxDB v1 or v2 write endpoint and says
 // what the buffered sender should do next: done, retry later, or drop the batch.
 import { createHttpClient, type HttpClient, type HttpResponse } from "./http-post.js";
-import { describeTarget } from "./influxdb-url.js";
+import { describeTarget } from "./target-names.js";
 import type { MetricsTarget } from "./types.js";
 
 export type SendOutcome =

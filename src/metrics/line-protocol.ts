@@ -6,7 +6,7 @@ import { fieldType, type SeriesType } from "./series.js";
 import type { MetricPoint } from "./types.js";
 
 /** Longest string field kept (error messages); longer ones are cut, so one point stays small. */
-export const MAX_STRING_FIELD_CHARS = 1024;
+const MAX_STRING_FIELD_CHARS = 1024;
 
 /**
  * Returns the line, or throws an Error saying why the point cannot be written

@@ -1,11 +1,11 @@
 // All the daemon's metrics targets behind one write(): each point is turned into line
 // protocol once (with the hostname tag) and queued on every sink; setTargets() applies
 // a config change without losing what unchanged targets have buffered.
-import type { SinkOptions } from "./buffered-sink.js";
 import { createSink } from "./create-sink.js";
-import { targetKey } from "./influxdb-url.js";
+import { targetKey } from "./target-names.js";
 import { toLine } from "./line-protocol.js";
-import { metricsPoints } from "./series.js";
+import { metricsPoints } from "./series-points.js";
+import type { SinkOptions } from "./sink-options.js";
 import type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./types.js";
 
 export interface HubOptions extends SinkOptions {
@@ -30,7 +30,7 @@ export class MetricsHub {
    * options they were made with); new targets get a sink made with `opts`; removed
    * ones get a bounded final flush and are closed. Resolves when those are closed.
    */
-  async setTargets(targets: readonly MetricsTarget[], opts: HubOptions = {}): Promise<void> {
+  async setTargets(targets: readonly MetricsTarget[], opts: HubOptions): Promise<void> {
     if (this.closed) return;
     const { closeTimeoutMs = 5000, sinkFactory = createSink, ...sinkOpts } = opts;
     this.onError = opts.onError;

@@ -24,7 +24,7 @@ export interface PromMetricSpec {
   stateLabel?: string;
 }
 
-export const EVENT_MEASUREMENTS: ReadonlySet<string> = new Set(["container", "pilot_event", "image_pull"]);
+const EVENT_MEASUREMENTS: ReadonlySet<string> = new Set(["container", "pilot_event", "image_pull"]);
 const DROPPED_TAGS: ReadonlySet<string> = new Set(["name"]);
 const NOT_SUMMED: ReadonlySet<string> = new Set(["exit_code", "error"]);
 

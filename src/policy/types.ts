@@ -29,17 +29,9 @@ export interface FreeThreshold {
   readonly ratio?: number;
 }
 
-/** One time-of-day window of `schedule` (see schedule.ts). */
-export interface ScheduleWindow {
-  /** The entry as written, for messages. */
-  readonly source: string;
-  /** days[weekday] (0 = Sunday): the window starts on that day. */
-  readonly days: readonly boolean[];
-  /** Minutes after local midnight, start inclusive. */
-  readonly startMinute: number;
-  /** Minutes after local midnight, end exclusive; <= startMinute means the window ends the next day. */
-  readonly endMinute: number;
-}
+/** One time-of-day window of `schedule`, as config/schedule.ts parses it. */
+import type { ScheduleWindow } from "../config/schedule.js";
+export type { ScheduleWindow };
 
 /** Local wall-clock time parts, for the schedule. */
 export interface LocalTime {

@@ -13,7 +13,7 @@ export interface DockerConnection {
   endpoint: string;
 }
 
-export const DEFAULT_SOCKET = "/var/run/docker.sock";
+const DEFAULT_SOCKET = "/var/run/docker.sock";
 
 export function dockerConnection(
   socketPath: string | undefined,

@@ -1,17 +1,11 @@
-// ContainerEngine on Docker's API, through dockerode's modem (docker-modem).
-//
-// Every request goes through one function, `dial`, which counts it (apiCalls), gives
-// it a timeout (Docker must answer within timeoutMs; pulls have none, streams only
-// for their response headers) and turns failures into our errors (engine-errors.ts).
-// The modem is used directly rather than dockerode's methods so that every call has
-// the same abort/timeout handling and exact status handling; dockerode's own methods
-// add nothing here but per-method quirks (e.g. non-follow logs parsed as JSON).
+// ContainerEngine on Docker's API: what each operation asks Docker, and which of its
+// answers mean the goal is reached anyway. Every request goes through DockerDialer.dial
+// (docker-dial.ts: counted, bounded in time, errors mapped).
 import { PassThrough } from "node:stream";
-import Docker from "dockerode";
-import type DockerModem from "docker-modem";
 import type { ContainerEngine, EngineInfo, EventWatch, ExitInfo, PilotEvent, PilotInfo, PilotSpec } from "./engine.js";
 import { labelFilter, toEngineInfo, toExitInfo, toPilotInfo } from "./docker-mapping.js";
-import { DockerApiError, EngineTimeoutError, EngineUnavailableError, isNotFound, toEngineError } from "./engine-errors.js";
+import { DEFAULT_TIMEOUT_MS, DockerDialer } from "./docker-dial.js";
+import { DockerApiError, EngineUnavailableError, isNotFound } from "./engine-errors.js";
 import { dockerConnection } from "./docker-endpoint.js";
 import { toCreateOptions } from "./pilot-spec.js";
 import { loadRegistryAuth } from "./docker-auth.js";
@@ -23,31 +17,12 @@ import { watchEventStream, type EventStreamOptions } from "./event-stream.js";
 export interface DockerEngineOptions {
   /** Docker's unix socket; default DOCKER_HOST, else /var/run/docker.sock. */
   socketPath?: string;
+  /** Where DOCKER_HOST is read (default process.env); docker-modem reads a tcp:// or ssh:// one from process.env. */
+  env?: NodeJS.ProcessEnv;
   /** How long Docker may take to answer one request (default 30 s). */
   timeoutMs?: number;
   /** Backoff of watchEvents' reconnects (default 0.5 s doubling to 10 s). */
   eventBackoff?: Pick<EventStreamOptions, "initialDelayMs" | "maxDelayMs">;
-}
-
-export const DEFAULT_TIMEOUT_MS = 30_000;
-
-/** Success for every request: Docker's 2xx, and 304 "already started/stopped". */
-const OK_STATUS: Record<number, true> = { 200: true, 201: true, 204: true, 304: true };
-
-interface DialRequest {
-  method: "GET" | "POST" | "DELETE";
-  path: string;
-  query?: Record<string, unknown>;
-  body?: unknown;
-  isStream?: boolean;
-  authconfig?: DockerModem.DialOptions["authconfig"];
-}
-
-interface DialLimits {
-  /** "request": the whole answer within timeoutMs; "headers": only the response headers; "none". */
-  timeout: "request" | "headers" | "none";
-  /** A caller's signal (pull, events) that aborts the request. */
-  signal?: AbortSignal;
 }
 
 export function createDockerEngine(opts: DockerEngineOptions = {}): ContainerEngine {
@@ -56,84 +31,27 @@ export function createDockerEngine(opts: DockerEngineOptions = {}): ContainerEng
 
 class DockerEngine implements ContainerEngine {
   readonly endpoint: string;
-  private readonly docker: Docker;
-  private readonly timeoutMs: number;
+  private readonly api: DockerDialer;
   private readonly eventBackoff: DockerEngineOptions["eventBackoff"];
-  private calls = 0;
 
   constructor(opts: DockerEngineOptions) {
-    const connection = dockerConnection(opts.socketPath);
+    const connection = dockerConnection(opts.socketPath, opts.env);
     this.endpoint = connection.endpoint;
-    this.docker = new Docker(connection.options);
-    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.api = new DockerDialer(connection.options, connection.endpoint, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.eventBackoff = opts.eventBackoff;
   }
 
   get apiCalls(): number {
-    return this.calls;
-  }
-
-  /** One Docker API request: counted, bounded in time, errors mapped. */
-  private dial<T>(operation: string, target: string | undefined, req: DialRequest, limits: DialLimits = { timeout: "request" }): Promise<T> {
-    this.calls++;
-    const ctl = new AbortController();
-    const onCallerAbort = () => ctl.abort();
-    limits.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    if (limits.signal?.aborted) ctl.abort();
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      // keepLink: a stream handed to the caller stays abortable by the caller's signal.
-      const settle = (fn: () => void, keepLink = false) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        if (!keepLink) limits.signal?.removeEventListener("abort", onCallerAbort);
-        fn();
-      };
-      if (limits.timeout !== "none") {
-        timer = setTimeout(() => {
-          ctl.abort();
-          const part = limits.timeout === "headers" ? "did not begin to answer" : "did not answer";
-          const where = target ? `${operation} ${target}` : operation;
-          settle(() => reject(new EngineTimeoutError(`${where}: Docker at ${this.endpoint} ${part} within ${this.timeoutMs} ms`)));
-        }, this.timeoutMs);
-      }
-      // The modem sends `_query` as the query string and, for POST, `_body` as JSON
-      // (an empty object: no body at all).
-      const options: Record<string, unknown> = { _query: req.query ?? {} };
-      if (req.method === "POST") options["_body"] = req.body ?? {};
-      const dialOptions: DockerModem.DialOptions = {
-        path: `${req.path}?`,
-        method: req.method,
-        options,
-        isStream: req.isStream ?? false,
-        statusCodes: OK_STATUS,
-        ...(req.authconfig ? { authconfig: req.authconfig } : {}),
-      };
-      (dialOptions as { abortSignal?: AbortSignal }).abortSignal = ctl.signal;
-      try {
-        this.docker.modem.dial(dialOptions, (err: unknown, data: unknown) => {
-          if (err) {
-            const aborted = limits.signal?.aborted === true;
-            settle(() => reject(aborted ? new Error(`${operation}${target ? ` ${target}` : ""}: aborted`) : toEngineError(err, operation, target, this.endpoint)));
-          } else {
-            settle(() => resolve(data as T), req.isStream === true);
-          }
-        });
-      } catch (err) {
-        settle(() => reject(toEngineError(err, operation, target, this.endpoint)));
-      }
-    });
+    return this.api.apiCalls;
   }
 
   async ping(): Promise<void> {
-    await this.dial("ping", undefined, { method: "GET", path: "/_ping" });
+    await this.api.dial("ping", undefined, { method: "GET", path: "/_ping" });
   }
 
   async info(): Promise<EngineInfo> {
-    const raw = await this.dial<Record<string, unknown>>("info", undefined, { method: "GET", path: "/info" });
-    const version = await this.dial<Record<string, unknown>>("version", undefined, { method: "GET", path: "/version" });
+    const raw = await this.api.dial<Record<string, unknown>>("info", undefined, { method: "GET", path: "/info" });
+    const version = await this.api.dial<Record<string, unknown>>("version", undefined, { method: "GET", path: "/version" });
     return toEngineInfo(raw, version);
   }
 
@@ -141,7 +59,7 @@ class DockerEngine implements ContainerEngine {
     const filter = labelFilter(labels);
     // Without a label, the listing would hold every container of the host.
     if (filter.length === 0) throw new Error("listPilots: at least one label is needed, or every container of the host would count as a pilot");
-    const list = await this.dial<unknown>("list containers", undefined, {
+    const list = await this.api.dial<unknown>("list containers", undefined, {
       method: "GET",
       path: "/containers/json",
       query: { all: true, filters: JSON.stringify({ label: filter }) },
@@ -159,7 +77,7 @@ class DockerEngine implements ContainerEngine {
     }
     const { name, ...config } = body;
     const createdAtMs = Date.now();
-    const created = await this.dial<{ Id?: string }>("create", spec.name, {
+    const created = await this.api.dial<{ Id?: string }>("create", spec.name, {
       method: "POST",
       path: "/containers/create",
       query: name ? { name } : {},
@@ -168,7 +86,7 @@ class DockerEngine implements ContainerEngine {
     const id = created?.Id;
     if (!id) throw new Error(`create ${spec.name}: Docker at ${this.endpoint} returned no container id`);
     try {
-      await this.dial("start", spec.name, { method: "POST", path: `/containers/${encodeURIComponent(id)}/start` });
+      await this.api.dial("start", spec.name, { method: "POST", path: `/containers/${encodeURIComponent(id)}/start` });
     } catch (startError) {
       try {
         await this.remove(id);
@@ -188,7 +106,7 @@ class DockerEngine implements ContainerEngine {
 
   async pause(id: string): Promise<void> {
     try {
-      await this.dial("pause", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/pause` });
+      await this.api.dial("pause", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/pause` });
     } catch (e) {
       // Docker answers 409 or (20.10) 500 for "already paused"; the goal is reached.
       if (!(e instanceof DockerApiError && /already paused/i.test(e.dockerMessage))) throw e;
@@ -197,7 +115,7 @@ class DockerEngine implements ContainerEngine {
 
   async unpause(id: string): Promise<void> {
     try {
-      await this.dial("unpause", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/unpause` });
+      await this.api.dial("unpause", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/unpause` });
     } catch (e) {
       if (!(e instanceof DockerApiError && /is not paused/i.test(e.dockerMessage))) throw e;
     }
@@ -209,7 +127,7 @@ class DockerEngine implements ContainerEngine {
   }
 
   async sigkill(id: string): Promise<void> {
-    const sigkill = () => this.dial("kill", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/kill`, query: { signal: "SIGKILL" } });
+    const sigkill = () => this.api.dial("kill", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/kill`, query: { signal: "SIGKILL" } });
     try {
       await sigkill();
     } catch (e) {
@@ -231,9 +149,9 @@ class DockerEngine implements ContainerEngine {
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     // Docker answers once the container stopped, up to the grace later: bound it by the grace plus our timeout.
-    const signal = AbortSignal.timeout(Math.ceil(graceSeconds) * 1000 + this.timeoutMs);
+    const signal = AbortSignal.timeout(Math.ceil(graceSeconds) * 1000 + this.api.timeoutMs);
     try {
-      await this.dial("stop", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/stop`, query: { t: Math.ceil(graceSeconds) } }, { timeout: "none", signal });
+      await this.api.dial("stop", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/stop`, query: { t: Math.ceil(graceSeconds) } }, { timeout: "none", signal });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -241,7 +159,7 @@ class DockerEngine implements ContainerEngine {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.dial("remove", id, { method: "DELETE", path: `/containers/${encodeURIComponent(id)}`, query: { force: true, v: true } });
+      await this.api.dial("remove", id, { method: "DELETE", path: `/containers/${encodeURIComponent(id)}`, query: { force: true, v: true } });
     } catch (e) {
       if (isNotFound(e)) return;
       // Another remove of the same container is under way: it will be gone.
@@ -253,7 +171,7 @@ class DockerEngine implements ContainerEngine {
   async exitInfo(id: string): Promise<ExitInfo | undefined> {
     let raw: Record<string, unknown>;
     try {
-      raw = await this.dial("inspect", id, { method: "GET", path: `/containers/${encodeURIComponent(id)}/json` });
+      raw = await this.api.dial("inspect", id, { method: "GET", path: `/containers/${encodeURIComponent(id)}/json` });
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -263,7 +181,7 @@ class DockerEngine implements ContainerEngine {
 
   async imagePresent(image: string): Promise<boolean> {
     try {
-      await this.dial("inspect image", image, { method: "GET", path: `/images/${encodeURIComponent(image)}/json` });
+      await this.api.dial("inspect image", image, { method: "GET", path: `/images/${encodeURIComponent(image)}/json` });
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -280,7 +198,7 @@ class DockerEngine implements ContainerEngine {
     };
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.dial<NodeJS.ReadableStream>(
+      stream = await this.api.dial<NodeJS.ReadableStream>(
         "pull",
         image,
         { method: "POST", path: "/images/create", query: { fromImage: repository, tag }, isStream: true, ...(auth ? { authconfig: { ...auth } } : {}) },
@@ -302,7 +220,7 @@ class DockerEngine implements ContainerEngine {
   watchEvents(labels: Record<string, string>, onEvent: (e: PilotEvent) => void, onState?: (connected: boolean, err?: Error) => void): EventWatch {
     const filters = JSON.stringify({ type: ["container"], ...(Object.keys(labels).length > 0 ? { label: labelFilter(labels) } : {}) });
     const open = (since: string | undefined, signal: AbortSignal) =>
-      this.dial<NodeJS.ReadableStream>("events", undefined, { method: "GET", path: "/events", query: { filters, ...(since ? { since } : {}) }, isStream: true }, { timeout: "headers", signal });
+      this.api.dial<NodeJS.ReadableStream>("events", undefined, { method: "GET", path: "/events", query: { filters, ...(since ? { since } : {}) }, isStream: true }, { timeout: "headers", signal });
     // A lost stream is Docker going away (or restarting): say so in our terms.
     const report = onState
       ? (connected: boolean, err?: Error) => {
@@ -316,7 +234,7 @@ class DockerEngine implements ContainerEngine {
 
   async logs(id: string, opts: { follow: boolean; tail?: number }): Promise<NodeJS.ReadableStream> {
     const ctl = new AbortController();
-    const raw = await this.dial<NodeJS.ReadableStream & { destroy(): void }>(
+    const raw = await this.api.dial<NodeJS.ReadableStream & { destroy(): void }>(
       "logs",
       id,
       {
@@ -328,7 +246,7 @@ class DockerEngine implements ContainerEngine {
       { timeout: "headers", signal: ctl.signal },
     );
     const out = new PassThrough();
-    this.docker.modem.demuxStream(raw, out, out);
+    this.api.docker.modem.demuxStream(raw, out, out);
     raw.on("end", () => out.end());
     raw.on("error", (e: Error) => out.destroy(e));
     // The reader gave up: end the request (a follow would otherwise stay open).

@@ -12,7 +12,7 @@ export function parseDockerTime(value: unknown): number | undefined {
 }
 
 /** Docker documents no other states; an unknown or missing one is treated as unusable ("dead"). */
-export function toState(value: unknown): PilotState {
+function toState(value: unknown): PilotState {
   return typeof value === "string" && PILOT_STATES.has(value) ? (value as PilotState) : "dead";
 }
 
@@ -50,7 +50,7 @@ export function toPilotInfo(c: Record<string, unknown>): PilotInfo {
 }
 
 /** Names out of SecurityOptions: "name=seccomp,profile=default" (API >= 1.26) or plain "apparmor" (older). */
-export function securityOptionNames(options: unknown): Set<string> {
+function securityOptionNames(options: unknown): Set<string> {
   const names = new Set<string>();
   if (!Array.isArray(options)) return names;
   for (const opt of options) {
@@ -62,7 +62,7 @@ export function securityOptionNames(options: unknown): Set<string> {
 }
 
 /** Podman's Docker-compatible API names itself in GET /version's Components; anything else is Docker. */
-export function engineNameOf(version: Record<string, unknown>): EngineName {
+function engineNameOf(version: Record<string, unknown>): EngineName {
   const components = Array.isArray(version["Components"]) ? (version["Components"] as unknown[]) : [];
   const named = (c: unknown) => typeof c === "object" && c !== null && /podman/i.test(String((c as { Name?: unknown }).Name ?? ""));
   return components.some(named) ? "podman" : "docker";

@@ -2,8 +2,6 @@
 // ContainerEngine and plain data; docker-engine.ts implements it with dockerode.
 // This module is light on purpose (no dockerode import), so code that only needs
 // the types, the errors or pilotName does not load the Docker client.
-// Fields and members marked "Added" go beyond the first draft of the interface;
-// they are optional so that fakes written against that draft still compile.
 
 export { EngineUnavailableError, EngineTimeoutError, DockerApiError } from "./engine-errors.js";
 export { pilotName, pilotHostname } from "./pilot-name.js";
@@ -57,9 +55,9 @@ export interface ExitInfo {
   oomKilled: boolean;
   startedAtMs?: number;
   finishedAtMs?: number;
-  /** Added: the container's state at inspection. */
-  state?: PilotState;
-  /** Added: Docker's State.Error (why a start failed), when not empty. */
+  /** The container's state at inspection. */
+  state: PilotState;
+  /** Docker's State.Error (why a start failed), when not empty. */
   error?: string;
 }
 
@@ -74,12 +72,12 @@ export interface EngineInfo {
   rootless: boolean;
   ncpu: number;
   memTotalBytes: number;
-  /** Added: false when the kernel cannot limit swap (MemorySwap is then ignored by Docker). */
-  swapLimit?: boolean;
-  /** Added: Docker's own warnings about the host (e.g. "No swap limit support"). */
-  warnings?: string[];
-  /** Added: which engine answers the Docker API: Podman says so in /version's Components ("Podman Engine"). */
-  engine?: EngineName;
+  /** false when the kernel cannot limit swap (MemorySwap is then ignored by Docker). */
+  swapLimit: boolean;
+  /** Docker's own warnings about the host (e.g. "No swap limit support"). */
+  warnings: string[];
+  /** Which engine answers the Docker API: Podman says so in /version's Components ("Podman Engine"). */
+  engine: EngineName;
 }
 
 export type EngineName = "docker" | "podman";
@@ -90,7 +88,7 @@ export interface PilotEvent {
   /** Set for "die". */
   exitCode?: number;
   timeMs: number;
-  /** Added: the container's name (without "/") when the event carries it. */
+  /** The container's name (without "/") when the event carries it. */
   name?: string;
 }
 
@@ -99,8 +97,8 @@ export interface EventWatch {
 }
 
 export interface ContainerEngine {
-  /** Added: where the engine talks to Docker, e.g. "unix:///var/run/docker.sock" (for messages). */
-  readonly endpoint?: string;
+  /** Where the engine talks to Docker, e.g. "unix:///var/run/docker.sock" (for messages). */
+  readonly endpoint: string;
   /** Count of Docker API requests made (for metrics and benchmarks). */
   readonly apiCalls: number;
 
@@ -116,14 +114,14 @@ export interface ContainerEngine {
   unpause(id: string): Promise<void>;
   /** SIGKILL (a stopped or paused container is fine) then force remove; a missing container is not an error. */
   kill(id: string): Promise<void>;
-  /** Added: the SIGKILL part of kill() alone (the container stays, dead, for its logs and remove). */
-  sigkill?(id: string): Promise<void>;
+  /** The SIGKILL part of kill() alone (the container stays, dead, for its logs and remove). */
+  sigkill(id: string): Promise<void>;
   /**
-   * Added: Docker's stop: the image's stop signal (SIGTERM), SIGKILL after graceSeconds;
+   * Docker's stop: the image's stop signal (SIGTERM), SIGKILL after graceSeconds;
    * the container stays (stopped) for exitInfo and remove. A paused container is resumed
    * by Docker to get the signal. A missing container is not an error.
    */
-  stop?(id: string, graceSeconds: number): Promise<void>;
+  stop(id: string, graceSeconds: number): Promise<void>;
   /** Force remove (with its anonymous volumes); a missing container is not an error. */
   remove(id: string): Promise<void>;
   /** Inspect; undefined when the container is gone. */
@@ -132,7 +130,7 @@ export interface ContainerEngine {
   /**
    * Always pulls (even when the tag is present), follows the progress to the end and
    * rejects on an error in the stream; registry auth from the Docker config file.
-   * No timeout; opts.signal (added) aborts it.
+   * No timeout; opts.signal aborts it.
    */
   pull(image: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /**

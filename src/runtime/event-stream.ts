@@ -26,8 +26,8 @@ export interface EventStreamOptions {
   timers?: Timers;
 }
 
-export const DEFAULT_INITIAL_DELAY_MS = 500;
-export const DEFAULT_MAX_DELAY_MS = 10_000;
+const DEFAULT_INITIAL_DELAY_MS = 500;
+const DEFAULT_MAX_DELAY_MS = 10_000;
 
 /** The delay before reconnect attempt number `attempt` (0-based): initial * 2^attempt, capped. */
 export function backoffDelayMs(attempt: number, initialDelayMs = DEFAULT_INITIAL_DELAY_MS, maxDelayMs = DEFAULT_MAX_DELAY_MS): number {

@@ -26,7 +26,7 @@ export class MemoryEngine implements ContainerEngine {
 
   async info(): Promise<EngineInfo> {
     this.calls++;
-    return { serverVersion: "memory", cgroupDriver: "cgroupfs", cgroupVersion: "2", dockerRootDir: "/var/lib/docker", apparmor: false, rootless: false, ncpu: 4, memTotalBytes: 8 * 2 ** 30 };
+    return { serverVersion: "memory", cgroupDriver: "cgroupfs", cgroupVersion: "2", dockerRootDir: "/var/lib/docker", apparmor: false, rootless: false, ncpu: 4, memTotalBytes: 8 * 2 ** 30, swapLimit: true, warnings: [], engine: "docker" };
   }
 
   async listPilots(labels: Record<string, string>): Promise<PilotInfo[]> {
@@ -65,6 +65,17 @@ export class MemoryEngine implements ContainerEngine {
   async kill(id: string): Promise<void> {
     this.calls++;
     this.pilots.delete(id);
+  }
+
+  /** As Docker: the container stays, exited, for exitInfo and remove. */
+  async sigkill(id: string): Promise<void> {
+    this.calls++;
+    const p = this.pilots.get(id);
+    if (p) p.state = "exited";
+  }
+
+  async stop(id: string): Promise<void> {
+    await this.sigkill(id);
   }
 
   async remove(id: string): Promise<void> {

@@ -8,7 +8,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { main, packageRoot, type BootstrapDeps } from "../../src/cli/bootstrap.js";
+import { main, type BootstrapDeps } from "../../src/cli/bootstrap.js";
+import { PACKAGE_ROOT } from "../../src/daemon/version.js";
 import { createBareRepo, git, startGitServer, type GitServer } from "../helpers/git-server.js";
 
 const GOOD = "# site configuration\ndocker_image: site/pilot:1\nmain_sleep: 12\n";
@@ -73,7 +74,7 @@ describe("clone into a confdir, twice", () => {
     assert.equal(await git(["remote", "get-url", "origin"], confdir), `${server.base}/alice/conf`);
     const reboot = await rebootLines(crontab);
     assert.equal(reboot.length, 1);
-    assert.match(reboot[0] ?? "", new RegExp(`^@reboot (\\S+ )?${path.join(packageRoot(), "bin", "planctonctl")} --confdir ${confdir} start # plancton-bootstrap ${confdir}$`));
+    assert.match(reboot[0] ?? "", new RegExp(`^@reboot (\\S+ )?${path.join(PACKAGE_ROOT, "bin", "planctonctl")} --confdir ${confdir} start # plancton-bootstrap ${confdir}$`));
     assert.match(await readFile(crontab, "utf8"), /^MAILTO=root\n0 3 \* \* \* \/usr\/local\/bin\/backup\n@reboot /, "the rest of the crontab is kept");
     assert.match(r.out, /^git: git version /m);
     assert.match(r.out, /^Docker: answers/m);
@@ -154,7 +155,7 @@ test("--dryrun writes the dry-run config", async () => {
   const crontab = path.join(dir, "dry", "crontab");
   const r = await bootstrap(["--dryrun", "--confdir", confdir, "--crontab-file", crontab]);
   assert.equal(r.code, 0, r.err);
-  assert.equal(await readFile(path.join(confdir, "config.yaml"), "utf8"), await readFile(path.join(packageRoot(), "conf-examples", "dryrun.yaml"), "utf8"));
+  assert.equal(await readFile(path.join(confdir, "config.yaml"), "utf8"), await readFile(path.join(PACKAGE_ROOT, "conf-examples", "dryrun.yaml"), "utf8"));
   assert.ok(!existsSync(path.join(confdir, ".git")));
   assert.doesNotMatch(r.out, /^git:/m, "no git needed");
   assert.equal((await rebootLines(crontab)).length, 1);
@@ -224,20 +225,20 @@ test("with systemd: the unit is installed and enabled (a fake systemctl records 
   const r = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir], { systemdDir, systemctl: fake, unitDir });
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(lines(await readFile(calls, "utf8")), ["--version", "daemon-reload", "enable plancton.service"]);
-  assert.equal(await readFile(path.join(unitDir, "plancton.service"), "utf8"), await readFile(path.join(packageRoot(), "systemd", "plancton.service"), "utf8"));
+  assert.equal(await readFile(path.join(unitDir, "plancton.service"), "utf8"), await readFile(path.join(PACKAGE_ROOT, "systemd", "plancton.service"), "utf8"));
   assert.match(await readFile(path.join(unitDir, "plancton.service.d", "confdir.conf"), "utf8"), new RegExp(`\\nExecStart=\\nExecStart=/usr/bin/env planctonctl --confdir ${confdir} nodaemon\\n`));
   assert.match(r.out, /start at boot: enabled plancton\.service \(systemd\)/);
 });
 
 describe("through bin/plancton-bootstrap (built)", () => {
-  const bin = path.join(packageRoot(), "bin", "plancton-bootstrap");
+  const bin = path.join(PACKAGE_ROOT, "bin", "plancton-bootstrap");
   const run = (args: string[]) => new Promise<Run>((resolve) => {
     execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 60_000 }, (err, out, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out, err: stderr });
     });
   });
   before(() => {
-    assert.ok(existsSync(path.join(packageRoot(), "dist", "src", "cli", "bootstrap.js")), "run `npm run build` before the bootstrap CLI test");
+    assert.ok(existsSync(path.join(PACKAGE_ROOT, "dist", "src", "cli", "bootstrap.js")), "run `npm run build` before the bootstrap CLI test");
   });
 
   test("a clone, and a usage error", async () => {

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { MetricsHub, parseInfluxdbUrl, SERIES } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { MetricsHub, SERIES } from "../../src/metrics/index.js";
 import { startInfluxd, type InfluxdHandle } from "../helpers/influx-servers.js";
 import { samplePoints } from "../helpers/metrics-samples.js";
 
@@ -85,7 +86,7 @@ describe("Grafana dashboard conf-examples/grafana/plancton.json", () => {
       for (const host of HOSTS) {
         const hub = new MetricsHub(host);
         const errors: string[] = [];
-        await hub.setTargets([parseInfluxdbUrl(`${influx.url}#${DB}`)], { onError: (m) => errors.push(m) });
+        await hub.setTargets([parseInfluxdbUrl(`${influx.url}#${DB}`)], { maxBufferedPoints: 10_000, onError: (m) => errors.push(m) });
         for (let i = 0; i < 20; i++) hub.write(samplePoints(now - 50 * 60_000 + i * 150_000, i));
         await hub.close(20_000);
         assert.deepEqual(errors, [], `loading ${host}`);

@@ -3,7 +3,8 @@
 // and every point reads back with its tags, fields, types and timestamp.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createSink, parseInfluxdbUrl, SERIES, type MetricPoint } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { createSink, SERIES, type MetricPoint } from "../../src/metrics/index.js";
 import { startInfluxd, type InfluxdHandle } from "../helpers/influx-servers.js";
 import { samplePoints } from "../helpers/metrics-samples.js";
 
@@ -23,7 +24,7 @@ describe("metrics sink, InfluxDB v1 (real influxd)", { timeout: 90_000 }, () => 
     const before = await influx.query("", "SHOW DATABASES");
     assert.ok(!JSON.stringify(before).includes(DB), "the database does not exist yet");
     const errors: string[] = [];
-    const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), { defaultTags: { hostname: HOST }, onError: (m) => errors.push(m) });
+    const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), { maxBufferedPoints: 10_000, defaultTags: { hostname: HOST }, onError: (m) => errors.push(m) });
     const t0 = Date.now() - 60_000;
     const written: MetricPoint[] = [];
     for (let i = 0; i < 3; i++) {

@@ -36,7 +36,7 @@ describe("metrics sink, v2 write API (real VictoriaMetrics)", { timeout: 90_000 
   it("delivers every numeric field of every series with its tags and timestamp", async () => {
     const hub = new MetricsHub(HOST);
     const errors: string[] = [];
-    await hub.setTargets([{ kind: "v2", url: vm.url, token: "user:password", org: "", bucket: "plancton/autogen" }], { onError: (m) => errors.push(m) });
+    await hub.setTargets([{ kind: "v2", url: vm.url, token: "user:password", org: "", bucket: "plancton/autogen" }], { maxBufferedPoints: 10_000, onError: (m) => errors.push(m) });
     const t0 = Date.now() - 60_000;
     const written: MetricPoint[] = [];
     for (let i = 0; i < 3; i++) {

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
-import { createSink, parseInfluxdbUrl, tickPoint } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { createSink, tickPoint } from "../../src/metrics/index.js";
 import { startInfluxd, type InfluxdHandle } from "../helpers/influx-servers.js";
 
 const DB = "outage";
@@ -24,7 +25,7 @@ describe("metrics sink through an InfluxDB outage (real influxd)", { timeout: 12
   it("keeps every point written while the server is down and delivers it afterwards", async () => {
     const errors: string[] = [];
     const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), {
-      defaultTags: { hostname: "outage-host" },
+      maxBufferedPoints: 200_000, defaultTags: { hostname: "outage-host" },
       flushIntervalMs: 200, minRetryMs: 200, maxRetryMs: 1000, requestTimeoutMs: 2000,
       onError: (m) => errors.push(m),
     });

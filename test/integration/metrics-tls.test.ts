@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createSink, parseInfluxdbUrl, tickPoint } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { createSink, tickPoint } from "../../src/metrics/index.js";
 
 interface Seen {
   method: string;
@@ -54,7 +55,7 @@ describe("metrics sinks over HTTPS (self-signed server)", { timeout: 60_000 }, (
 
   it("insecure_https:// delivers to a self-signed server, with basic auth from the URL", async () => {
     seen.length = 0;
-    const sink = createSink(parseInfluxdbUrl(`insecure_https://writer:p%40ss@${base}#site db`));
+    const sink = createSink(parseInfluxdbUrl(`insecure_https://writer:p%40ss@${base}#site db`), { maxBufferedPoints: 100 });
     sink.write([point(1), point(2)]);
     await sink.close(10_000);
     assert.equal(sink.stats().delivered, 2, JSON.stringify(sink.stats()));
@@ -70,7 +71,7 @@ describe("metrics sinks over HTTPS (self-signed server)", { timeout: 60_000 }, (
   it("a verifying https target refuses the certificate and keeps the points for later", async () => {
     seen.length = 0;
     const errors: string[] = [];
-    const sink = createSink(parseInfluxdbUrl(`https://${base}#db`), { onError: (m) => errors.push(m), minRetryMs: 100, maxRetryMs: 200 });
+    const sink = createSink(parseInfluxdbUrl(`https://${base}#db`), { maxBufferedPoints: 100, onError: (m) => errors.push(m), minRetryMs: 100, maxRetryMs: 200 });
     sink.write([point(1)]);
     await sink.flush(1500);
     const s = sink.stats();
@@ -86,7 +87,7 @@ describe("metrics sinks over HTTPS (self-signed server)", { timeout: 60_000 }, (
 
   it("v2 with insecureTls writes to /api/v2/write with the token", async () => {
     seen.length = 0;
-    const sink = createSink({ kind: "v2", url: `https://${base}/`, token: "tok-1", org: "my org", bucket: "plancton", insecureTls: true });
+    const sink = createSink({ kind: "v2", url: `https://${base}/`, token: "tok-1", org: "my org", bucket: "plancton", insecureTls: true }, { maxBufferedPoints: 100 });
     sink.write([point(3)]);
     await sink.close(10_000);
     assert.equal(sink.stats().delivered, 1, JSON.stringify(sink.stats()));

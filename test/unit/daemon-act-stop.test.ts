@@ -28,7 +28,7 @@ function setup(exitCodes: Record<string, number>) {
     },
     kill: async (id: string) => void calls.push(`kill ${id}`),
     remove: async (id: string) => void calls.push(`remove ${id}`),
-    exitInfo: async (id: string): Promise<ExitInfo> => ({ exitCode: exitCodes[id] ?? null, oomKilled: false }),
+    exitInfo: async (id: string): Promise<ExitInfo> => ({ exitCode: exitCodes[id] ?? null, oomKilled: false, state: exitCodes[id] === undefined ? "running" : "exited" }),
   } as unknown as ContainerEngine;
   const records: PilotRecord[] = [];
   let now = 1_000_000;

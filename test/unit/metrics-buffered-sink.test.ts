@@ -74,13 +74,13 @@ class FakeTransport implements Transport {
 const point = (i: number, timeMs = T0 + i): MetricPoint => ({ measurement: "tick", tags: { n: String(i) }, fields: { started: i }, timeMs });
 const down: SendOutcome = { kind: "retry", message: "fake://influx#db: connect ECONNREFUSED 127.0.0.1:1" };
 
-function setup(opts: SinkOptions = {}) {
+function setup(opts: Partial<SinkOptions> = {}) {
   const time = new FakeTime();
   const transport = new FakeTransport(time);
   const errors: string[] = [];
   const recovered: string[] = [];
   const sink = createBufferedSink(transport, {
-    clock: time.clock, timers: time.timers, random: () => 0.5, onError: (m) => errors.push(m), onRecover: (m) => recovered.push(m), ...opts,
+    maxBufferedPoints: 200_000, clock: time.clock, timers: time.timers, random: () => 0.5, onError: (m) => errors.push(m), onRecover: (m) => recovered.push(m), ...opts,
   });
   return { time, transport, sink, errors, recovered };
 }

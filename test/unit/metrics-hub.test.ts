@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MetricsHub, daemonPoint, parseInfluxdbUrl, type MetricPoint, type MetricsSink, type MetricsTarget, type SinkStats } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { MetricsHub, daemonPoint, type MetricPoint, type MetricsSink, type MetricsTarget, type SinkStats } from "../../src/metrics/index.js";
 
 class FakeSink implements MetricsSink {
   lines: string[][] = [];
@@ -28,7 +29,7 @@ function hubWithFakes() {
     const s = new FakeSink(t);
     made.push(s);
     return s;
-  }, closeTimeoutMs: 1234 };
+  }, closeTimeoutMs: 1234, maxBufferedPoints: 1000 };
   return { hub, made, opts };
 }
 

@@ -1,7 +1,8 @@
 // schedule: parsing (valid and invalid entries), boundaries, and what decide() does outside.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { inSchedule, localTimeOf, parseSchedule } from "../../src/policy/index.js";
+import { parseSchedule } from "../../src/config/schedule.js";
+import { inSchedule, localTimeOf } from "../../src/policy/index.js";
 import { PolicySim, hostObs } from "../helpers/policy-sim.js";
 
 const DAYS = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 } as const;

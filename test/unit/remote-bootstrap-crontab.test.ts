@@ -1,7 +1,8 @@
 // plancton-bootstrap's pure parts: the repository argument and the @reboot crontab line.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bootLine, parseRequest, withBootLine } from "../../src/cli/bootstrap.js";
+import { parseRequest } from "../../src/cli/config-repository.js";
+import { bootLine, withBootLine } from "../../src/cli/start-at-boot.js";
 
 test("user/repo[:branch] is parsed; anything else is a usage error", () => {
   assert.deepEqual(parseRequest("alice/plancton-conf", false), { user: "alice", repo: "plancton-conf", branch: undefined });

@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  checkRemoteUrl, contentLengthOver, describeHttpStatus, formatBytes, formatCacheFile, parseCacheFile, parseRemoteText,
+  checkRemoteUrl, contentLengthOver, describeHttpStatus, formatCacheFile, parseCacheFile, parseRemoteText,
   readCapped, RemoteConfigError, toRemoteError,
 } from "../../src/config/remote/url-source.js";
+import { formatBytes } from "../../src/config/units.js";
 
 const U = "https://conf.example.org/plancton.yaml";
 
@@ -101,10 +102,11 @@ test("network errors become one line naming the URL", () => {
   assert.equal(toRemoteError(U, same, 1), same);
 });
 
-test("sizes are shown in the unit they were given", () => {
+test("size limits are shown in binary units", () => {
   assert.equal(formatBytes(1024 * 1024), "1 MiB");
   assert.equal(formatBytes(64 * 1024), "64 KiB");
-  assert.equal(formatBytes(1000), "1000 bytes");
+  assert.equal(formatBytes(1536 * 1024), "1.5 MiB");
+  assert.equal(formatBytes(1000), "1000 B");
 });
 
 test("the cache file is the remote text behind one comment line of metadata", () => {

@@ -2,11 +2,11 @@
 // its remote branch with `git pull --ff-only`. Anything but a clean fast-forward (local
 // edits, a diverged or rewritten remote, a conflict) is refused with one line and the
 // tree is left as it was; the config file watcher applies a pulled config.yaml by itself.
-import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { realpath } from "node:fs/promises";
+import { gitErrorLine, runGit, type GitFailure } from "./git.js";
 
-export const DEFAULT_GIT_TIMEOUT_MS = 60_000;
+const DEFAULT_GIT_TIMEOUT_MS = 60_000;
 
 export type GitPullErrorKind = "git-missing" | "not-a-repo" | "dirty" | "diverged" | "overwrite" | "no-upstream" | "timeout" | "network" | "failed";
 
@@ -24,28 +24,6 @@ export interface GitPullResult {
   fromCommit: string;
   toCommit: string;
 }
-
-/** The environment of every git run: never prompt, messages in English (they are matched). */
-export function gitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...base, GIT_TERMINAL_PROMPT: "0", GIT_SSH_COMMAND: base.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes", LC_ALL: "C", LANGUAGE: "C" };
-}
-
-interface GitRun {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs git without a shell; rejects with the error, stdout and stderr attached. */
-export function runGit(args: string[], opts: { cwd?: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<GitRun> {
-  return new Promise((resolve, reject) => {
-    execFile("git", args, { cwd: opts.cwd, env: opts.env ?? gitEnv(), timeout: opts.timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(err, { stdout, stderr }));
-      else resolve({ stdout, stderr });
-    });
-  });
-}
-
-type GitFailure = Error & { code?: number | string; killed?: boolean; signal?: string; stderr?: string };
 
 /**
  * `git -C confdir pull --ff-only`: resolves with whether HEAD moved, or rejects with a
@@ -99,16 +77,11 @@ export function describeGitFailure(confdir: string, err: GitFailure, timeoutMs: 
   if (/no tracking information/i.test(stderr)) {
     return new GitPullError(confdir, "no-upstream", `the branch has no upstream: git -C ${confdir} branch --set-upstream-to=origin/<branch>`);
   }
-  const line = firstMeaningfulLine(stderr) ?? err.message.split("\n")[0] ?? "git failed";
+  const line = gitErrorLine(stderr) ?? err.message.split("\n")[0] ?? "git failed";
   if (/unable to access|Could not resolve|could not read|Connection refused|timed out|not found|repository .* does not exist|Authentication failed/i.test(stderr)) {
     return new GitPullError(confdir, "network", `cannot fetch from the remote: ${line}; check the network and the repository`);
   }
   return new GitPullError(confdir, "failed", line);
-}
-
-function firstMeaningfulLine(stderr: string): string | undefined {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /^(fatal|error):/.test(l))?.replace(/^(fatal|error):\s*/, "") ?? lines[lines.length - 1];
 }
 
 function filesIn(stderr: string): string {

@@ -1,6 +1,7 @@
 // One bounded fetch of config_url: https only (unless allowed), redirects checked like the
 // URL, a timeout over everything, a size cap enforced while reading; every failure a
 // one-line RemoteConfigError naming the URL.
+import { formatBytes } from "../units.js";
 import { RemoteConfigError } from "./remote-error.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -160,10 +161,4 @@ export function toRemoteError(url: string, err: unknown, timeoutMs: number): Rem
   }
   const detail = (e?.cause?.message ?? e?.message ?? String(err)).split("\n")[0];
   return new RemoteConfigError(url, "unreachable", `cannot fetch: ${detail}${code ? ` (${code})` : ""}`);
-}
-
-export function formatBytes(n: number): string {
-  if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
-  if (n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
 }

@@ -181,7 +181,7 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
       // decision to drop every remote key: refuse it (a remote that sets nothing says {}).
       if (got.text.replace(/#.*$/gm, "").trim() === "") throw new RemoteConfigError(this.url, "yaml", "the body is empty (or only comments), the last good copy stays; serve {} for a remote config that sets nothing");
       const raw = parseRemoteText(got.text, this.url);
-      await this.decide(raw, got.text);
+      await this.acceptOrReject(raw, got.text);
       if (this.closed) return;
       this.cur = { raw, text: got.text, fetchedAtMs: this.clock(), etag: got.etag, lastModified: got.lastModified, fromCache: false };
       this.succeeded();
@@ -194,7 +194,8 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     }
   }
 
-  private async decide(raw: Record<string, unknown>, text: string): Promise<void> {
+  /** Asks the `accept` hook (privileges, layering, validation); a refusal becomes a "rejected" error. */
+  private async acceptOrReject(raw: Record<string, unknown>, text: string): Promise<void> {
     try {
       await this.opts.accept?.({ raw, text, url: this.url });
     } catch (err) {
@@ -216,7 +217,7 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     if (!cached || cached.meta.url !== this.url) return; // another URL's copy, or not ours
     try {
       const raw = parseRemoteText(cached.text, `${this.opts.cacheFile} (cache of ${this.url})`);
-      await this.decide(raw, cached.text);
+      await this.acceptOrReject(raw, cached.text);
       this.cur = { raw, text: cached.text, fetchedAtMs: cached.meta.fetchedAtMs, etag: cached.meta.etag, lastModified: cached.meta.lastModified, fromCache: true };
       this.emit("update", { ...this.cur });
     } catch (err) {

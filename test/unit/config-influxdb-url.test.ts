@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { describeTarget, parseInfluxdbUrl, targetKey } from "../../src/metrics/index.js";
+import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
+import { describeTarget, targetKey } from "../../src/metrics/index.js";
 
 describe("parseInfluxdbUrl: the original influxdb_url form", () => {
   it("reads URL#database", () => {

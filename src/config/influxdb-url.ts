@@ -1,5 +1,13 @@
-// The original Plancton's `influxdb_url` form ("http://host:8086#database"), and how targets are named.
-import type { MetricsTarget } from "./types.js";
+// Parses the original Plancton's `influxdb_url` form ("http://host:8086#database") into
+// a v1 metrics target (the daemon hands it to metrics/, whose MetricsTarget it fits).
+
+/** A v1 InfluxDB target: `/write?db=<database>` on `url` (credentials in the URL are basic auth). */
+export interface InfluxdbV1Target {
+  kind: "v1";
+  url: string;
+  database: string;
+  insecureTls: boolean;
+}
 
 const INSECURE_PREFIX = "insecure_";
 const SHAPE = '"http://host:8086#database", "https://host:8086#database" or "insecure_https://host:8086#database"';
@@ -11,7 +19,7 @@ const SHAPE = '"http://host:8086#database", "https://host:8086#database" or "ins
  * ("http://user:password@host:8086#db") are sent as HTTP basic authentication.
  * Throws an Error saying what is wrong and the expected shape.
  */
-export function parseInfluxdbUrl(value: string): MetricsTarget {
+export function parseInfluxdbUrl(value: string): InfluxdbV1Target {
   const fail = (why: string): never => {
     throw new Error(`${JSON.stringify(value)} is not an InfluxDB URL: ${why}; expected ${SHAPE}`);
   };
@@ -43,31 +51,4 @@ export function parseInfluxdbUrl(value: string): MetricsTarget {
 function baseUrl(url: URL): string {
   const auth = url.username !== "" ? `${url.username}${url.password !== "" ? `:${url.password}` : ""}@` : "";
   return `${url.protocol}//${auth}${url.host}${url.pathname.replace(/\/+$/, "")}`;
-}
-
-/** The URL without user and password (for logs and stats). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, "//");
-  }
-}
-
-/** How a target is shown in stats and logs: no credentials, no token. */
-export function describeTarget(target: MetricsTarget): string {
-  const insecure = target.insecureTls === true ? " (TLS not verified)" : "";
-  return target.kind === "v1"
-    ? `${redactUrl(target.url)}#${target.database}${insecure}`
-    : `${redactUrl(target.url)} bucket ${target.bucket}${target.org !== "" ? ` org ${target.org}` : ""}${insecure}`;
-}
-
-/** A stable identity: two targets with the same key write the same data to the same place. */
-export function targetKey(target: MetricsTarget): string {
-  return target.kind === "v1"
-    ? JSON.stringify(["v1", target.url, target.database, target.insecureTls])
-    : JSON.stringify(["v2", target.url, target.token, target.org, target.bucket, target.insecureTls === true]);
 }
