@@ -14,11 +14,9 @@
 //   7. overhead (owner's CPU, see overhead.ts) held for grace_kill -> pause (suspend_grace > 0)
 //      or kill the youngest running, as many as needed; paused past suspend_grace -> kill;
 //      owner low for resume_after -> unpause the oldest paused, as many as fit (suspend.ts)
-//   8. start: min(fitting (harvest.ts: the original's rule, or the idle-priority one),
-//      room under max_docks / max_pilots, docks_per_loop), unless a
-//      blocker holds (drain, no image, schedule, pressure, expressions, paused pilots,
-//      grace_spawn after a kill)
-//      and at most one probe pilot, after a growing backoff, while pilots exit at once (crash-loop.ts)
+//   8. start: min(fitting (harvest.ts), room under max_docks / max_pilots, docks_per_loop),
+//      unless a blocker holds (drain, no image, schedule, pressure, expressions, paused
+//      pilots, grace_spawn after a kill); one probe pilot at a time in a crash loop
 //   9. pull: at start, on image change, every image_expiration, failed pulls backed off
 import { crashLoopAfter, crashLoopLimit } from "./crash-loop.js";
 import { explainLines, formatTime, plural, type ActionLine } from "./explain.js";
