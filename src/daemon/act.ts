@@ -45,7 +45,7 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   const result: ActResult = { started: [], killed: 0, paused: 0, resumed: 0, removed: 0 };
   const stopping = deps.stopping ?? new Map<string, { escalated: boolean }>();
   const nameOf = (id: string) => pilots.get(id)?.name ?? id;
-  const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && engine.stop !== undefined && GRACEFUL_REASONS.has(reason);
+  const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && GRACEFUL_REASONS.has(reason);
 
   /** Saves the log, removes the container, records the end. */
   const finish = async (a: Action, how: "remove" | "kill", signal?: "TERM" | "KILL", stopAtMs?: number): Promise<boolean> => {
@@ -69,7 +69,7 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   const stopGracefully = async (a: Action): Promise<void> => {
     const stopAtMs = deps.now();
     try {
-      await engine.stop?.(a.id, deps.stopGraceSeconds ?? 0);
+      await engine.stop(a.id, deps.stopGraceSeconds ?? 0);
     } catch (err) {
       logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not stop pilot ${nameOf(a.id)} gracefully; killing it`);
     }
@@ -102,13 +102,11 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     await urgent(() => Promise.all([
       ...now.map(async (a) => {
         try {
-          if (engine.sigkill) await engine.sigkill(a.id);
-          else if (await finish(a, "kill", "KILL")) return void result.killed++; // no SIGKILL alone: kill and remove
-          signalled.push(a);
+          await engine.sigkill(a.id);
         } catch (err) {
           logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not SIGKILL pilot ${nameOf(a.id)}; removing it`);
-          signalled.push(a);
         }
+        signalled.push(a);
       }),
       freeze(decision.pause, "pause"),
     ]));

@@ -101,8 +101,9 @@ export class FleetAgent {
   }
 
   private async poll(): Promise<void> {
-    // Failing for longer than a renewal period (etcd3 has tried the other members meanwhile): down.
-    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.cadence.renewMs + 1000) this.down();
+    // Failing for longer than a renewal period plus one call's deadline (a call that timed out
+    // on a member going away, then one to another member): down.
+    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.cadence.renewMs + (this.opts.callTimeoutMs ?? CALL_TIMEOUT_MS)) this.down();
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {

@@ -55,7 +55,12 @@ const pilotIds = async (h: Harness) => (await containersOf(h.instance)).filter((
 
 /** Under a stopped etcd: every daemon says so once, ticks on with its pilots and its last command. */
 async function outage(stoppedAt: number, pilots: string[][]): Promise<void> {
-  for (const h of daemons) await waitFor(`${name(h)} says etcd is unreachable`, () => loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length > 0, 30_000, 200);
+  for (const h of daemons) {
+    await waitFor(`${name(h)} says etcd is unreachable`, () => loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length > 0, 30_000, 200).catch((err: Error) => {
+      // What the agent knew: CI has only this message to go on.
+      throw new Error(`${err.message}; stopped at ${new Date(stoppedAt).toISOString()}; agent ${JSON.stringify(h.daemon.snapshot().fleet)}; its fleet lines: ${h.logs.filter((l) => l.includes("fleet")).slice(-8).join(" | ")}`);
+    });
+  }
   // Past twice the ttl the lease is lost and the agents retry registering: still one message.
   for (const h of daemons) {
     await waitFor(`${name(h)} ticking on`, async () => {
@@ -146,6 +151,8 @@ describe("a fleet of real daemons on a three-member etcd", () => {
     assert.equal((await ctl(["fleet", "drain", name(c), "--reason", "before outage", ...etcdArgs()])).code, 0);
     await waitFor("c draining", () => mode(c) === "draining", 20_000);
     const pilots = await Promise.all(daemons.map(pilotIds));
+    // Every agent linked (the member killed before may have made one say "unreachable").
+    await waitFor("every agent connected", () => daemons.every((h) => h.daemon.snapshot().fleet?.connected === true), 30_000, 200);
     const stoppedAt = Date.now();
     await cluster.stopAll();
     try {
@@ -155,9 +162,11 @@ describe("a fleet of real daemons on a three-member etcd", () => {
       await cluster.waitHealthy();
     }
     for (const h of daemons) await waitFor(`${name(h)} registered again`, () => loggedSince(h, /^fleet: etcd reachable again/, stoppedAt).length > 0, 60_000, 200);
-    const hosts = await waitFor("3 hosts up again", async () => {
+    // The leases outlived the outage, so the hosts are "up" at once; c's record says
+    // draining once its pending write (spread over a few seconds) has gone out.
+    const hosts = await waitFor("3 hosts up again, c's record draining", async () => {
       const m = await fleetHosts();
-      return daemons.every((h) => m.get(name(h))?.state === "up") ? m : undefined;
+      return daemons.every((h) => m.get(name(h))?.state === "up") && m.get(name(c))?.mode === "draining" ? m : undefined;
     }, 30_000, 500);
     assert.equal(hosts.get(name(c))?.mode, "draining");
     assert.equal(hosts.get(name(c))?.command?.action, "drain");
