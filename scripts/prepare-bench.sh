@@ -13,15 +13,9 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v makeflow >/dev/null 2>&1 || need+=(coop-computing-tools)
 command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
 
-if [ "${#need[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    log "missing packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}"; exit 1
-  fi
-  log "installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+# shellcheck source=apt-install.sh
+. "$(dirname "$0")/apt-install.sh"
+install_missing ${need[@]+"${need[@]}"}
 # Debian starts nginx on install where it can; the benchmark runs its own on a free port.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then systemctl stop nginx || true; fi
 log "ready: $(command -v cyclictest) $(command -v nginx) $(command -v wrk) $(command -v makeflow) $(command -v mpirun)"

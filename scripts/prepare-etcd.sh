@@ -9,13 +9,7 @@ log() { echo "prepare-etcd: $*" >&2; }
 need=()
 command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
-if [ "${#need[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then log "missing packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}"; exit 1; fi
-  log "installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  # The deb starts a system etcd on the fixed ports 2379/2380 where an init system runs;
-  # the tests never use it (they start their own members on free ports).
-fi
+# shellcheck source=apt-install.sh
+. "$(dirname "$0")/apt-install.sh"
+install_missing ${need[@]+"${need[@]}"}
 log "ready: $(etcd --version 2>/dev/null | head -1)"

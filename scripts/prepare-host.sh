@@ -27,15 +27,9 @@ if [ "$MODE" = "--full" ]; then
 fi
 command -v file >/dev/null 2>&1 || need_pkgs+=(file)
 
-if [ "${#need_pkgs[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    log "missing packages: ${need_pkgs[*]}; run as root or: sudo apt-get install -y ${need_pkgs[*]}"; exit 1
-  fi
-  log "installing ${need_pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
-fi
+# shellcheck source=apt-install.sh
+. "$(dirname "$0")/apt-install.sh"
+install_missing ${need_pkgs[@]+"${need_pkgs[@]}"}
 
 docker_answers() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 

@@ -45,12 +45,13 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   const result: ActResult = { started: [], killed: 0, paused: 0, resumed: 0, removed: 0 };
   const stopping = deps.stopping ?? new Map<string, { escalated: boolean }>();
   const nameOf = (id: string) => pilots.get(id)?.name ?? id;
+  const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
   const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && GRACEFUL_REASONS.has(reason);
 
   /** Saves the log, removes the container, records the end. */
-  const finish = async (a: Action, how: "remove" | "kill", signal?: "TERM" | "KILL", stopAtMs?: number): Promise<boolean> => {
+  const finish = async (a: Action, how: "remove" | "kill", signal?: "KILL", stopAtMs?: number): Promise<boolean> => {
     const pilot = pilots.get(a.id);
-    const exit = how === "remove" || signal === "TERM" || stopAtMs !== undefined ? await engine.exitInfo(a.id).catch(() => undefined) : undefined;
+    const exit = how === "remove" || stopAtMs !== undefined ? await engine.exitInfo(a.id).catch(() => undefined) : undefined;
     await deps.keepLog?.(a.id, pilot?.name ?? "").catch(() => undefined);
     try {
       await (how === "remove" ? engine.remove(a.id) : engine.kill(a.id));
@@ -98,7 +99,6 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   }
   const signalled: Action[] = [];
   if (now.length + decision.pause.length > 0) {
-    const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
     await urgent(() => Promise.all([
       ...now.map(async (a) => {
         try {
@@ -127,7 +127,6 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     const specs = Array.from({ length: decision.start }, () => deps.specFor());
     // At full weight too: a container's init starved under the idle parent on a busy host
     // can take longer than Docker's answer timeout to start.
-    const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
     const { launched, error } = await urgent(() => engine.launchMany(specs, deps.launchConcurrency));
     result.started = launched;
     for (const p of launched) {

@@ -73,6 +73,11 @@ export class FleetAgent {
     }, { renewed: () => this.reachable(), failed: (err) => this.failed(err), lost: (err) => this.leaseLost(err) });
   }
 
+  /** A renewal period plus one call's deadline without a success. */
+  private get downAfterMs(): number {
+    return this.cadence.renewMs + (this.opts.callTimeoutMs ?? CALL_TIMEOUT_MS);
+  }
+
   private get registerTimeoutMs(): number {
     return this.opts.registerTimeoutMs ?? REGISTER_TIMEOUT_MS;
   }
@@ -103,7 +108,7 @@ export class FleetAgent {
   private async poll(): Promise<void> {
     // Failing for longer than a renewal period plus one call's deadline (a call that timed out
     // on a member going away, then one to another member): down.
-    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.cadence.renewMs + (this.opts.callTimeoutMs ?? CALL_TIMEOUT_MS)) this.down();
+    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.downAfterMs) this.down();
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {
