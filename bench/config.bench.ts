@@ -5,10 +5,18 @@
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../src/config/errors.js";
 import { parseConfigText } from "../src/config/parse.js";
-import { assertRemoteAllowed, layerConfig, parseRemoteText, RemoteConfigError } from "../src/config/remote/index.js";
+import {
+  assertRemoteAllowed,
+  layerConfig,
+  parseRemoteText,
+  RemoteConfigError,
+} from "../src/config/remote/index.js";
 import { billionLaughs, manyKeys } from "../test/helpers/hostile-remotes.js";
 
-export interface ConfigBenchRow { what: string; ms: number }
+export interface ConfigBenchRow {
+  what: string;
+  ms: number;
+}
 
 function bestMs(fn: () => void, runs = 3): number {
   let best = Infinity;
@@ -35,12 +43,24 @@ export function benchConfig(): ConfigBenchRow[] {
   const rows: ConfigBenchRow[] = [];
   for (const n of [10_000, 100_000]) {
     const text = manyKeys(n);
-    rows.push({ what: `local file, ${n / 1000}k unknown keys: parse + validate`, ms: bestMs(() => parseConfigText(text, "config.yaml")) });
-    rows.push({ what: `remote, ${n / 1000}k unknown keys: parse + refuse (key cap)`, ms: bestMs(() => acceptRemote(text)) });
+    rows.push({
+      what: `local file, ${n / 1000}k unknown keys: parse + validate`,
+      ms: bestMs(() => parseConfigText(text, "config.yaml")),
+    });
+    rows.push({
+      what: `remote, ${n / 1000}k unknown keys: parse + refuse (key cap)`,
+      ms: bestMs(() => acceptRemote(text)),
+    });
   }
-  rows.push({ what: "remote, billion laughs (~400 bytes): refuse", ms: bestMs(() => acceptRemote(billionLaughs("capabilities"))) });
+  rows.push({
+    what: "remote, billion laughs (~400 bytes): refuse",
+    ms: bestMs(() => acceptRemote(billionLaughs("capabilities"))),
+  });
   const capped = manyKeys(42_000); // about 1 MiB, the fetch cap
-  rows.push({ what: `remote at the fetch cap (${(capped.length / 1024).toFixed(0)} KiB): parse + refuse`, ms: bestMs(() => acceptRemote(capped)) });
+  rows.push({
+    what: `remote at the fetch cap (${(capped.length / 1024).toFixed(0)} KiB): parse + refuse`,
+    ms: bestMs(() => acceptRemote(capped)),
+  });
   return rows;
 }
 

@@ -6,7 +6,15 @@ import { compileExpr } from "../src/expr/index.js";
 
 const ITERATIONS = 100_000;
 
-const VARIABLES = ["ncpus", "ram_bytes", "max_dock_mem", "cpu_owner_5m", "disk_free_ratio", "mem_available_bytes", "load1"];
+const VARIABLES = [
+  "ncpus",
+  "ram_bytes",
+  "max_dock_mem",
+  "cpu_owner_5m",
+  "disk_free_ratio",
+  "mem_available_bytes",
+  "load1",
+];
 const VALUES = {
   ncpus: 8,
   ram_bytes: 16e9,
@@ -54,7 +62,9 @@ function main(): void {
   console.log(`expr: ${ITERATIONS} iterations each, node ${process.version}`);
   console.log(`${"compile ns/op".padStart(14)} ${"evaluate ns/op".padStart(15)}  expression`);
   for (const r of benchExpr()) {
-    console.log(`${r.compileNsPerOp.toFixed(0).padStart(14)} ${r.evaluateNsPerOp.toFixed(1).padStart(15)}  ${r.source}`);
+    console.log(
+      `${r.compileNsPerOp.toFixed(0).padStart(14)} ${r.evaluateNsPerOp.toFixed(1).padStart(15)}  ${r.source}`,
+    );
   }
 }
 

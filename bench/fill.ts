@@ -30,7 +30,8 @@ const TARGET = 0.5;
 
 /** The daemon's containers, made by the docker CLI one after the other (another instance label: the daemon ignores them). */
 function shellLoop(count: number, instance: string, benchLabel: string, tag: string): Promise<unknown> {
-  const script = `for i in $(seq 1 ${count}); do docker run -d --name "${instance}-${tag}-$i" --label ${LABEL_MANAGED}=true --label ${LABEL_INSTANCE}=${instance} --label "${benchLabel}" ` +
+  const script =
+    `for i in $(seq 1 ${count}); do docker run -d --name "${instance}-${tag}-$i" --label ${LABEL_MANAGED}=true --label ${LABEL_INSTANCE}=${instance} --label "${benchLabel}" ` +
     `--hostname "plancton-bench-$i" --cpu-period 100000 --cpu-quota 5000 --memory 32m --memory-swap 32m --user 0:0 --network bridge ${IMAGE} sleep 600 >/dev/null || exit 1; done`;
   return run("bash", ["-c", script], { timeout: 300_000 });
 }
@@ -47,13 +48,28 @@ export async function benchFill(ctx: BenchContext): Promise<BenchOutput> {
   await events.ready();
 
   const observer = new FixedObserver({ ncpus: os.cpus().length, cpu_owner: 0, cpu_total: 0 });
-  const d = await startBenchDaemon(instance, {
-    docker_cmd: "sleep 600", cpus_per_dock: 0.05, max_docks: PILOTS, docks_per_loop: PILOTS, launch_concurrency: CONCURRENCY,
-    max_dock_mem: "32MiB", main_sleep: 3600, grace_spawn: 0, pilot_cpu_priority: "normal",
-  }, { observer, drain: true });
+  const d = await startBenchDaemon(
+    instance,
+    {
+      docker_cmd: "sleep 600",
+      cpus_per_dock: 0.05,
+      max_docks: PILOTS,
+      docks_per_loop: PILOTS,
+      launch_concurrency: CONCURRENCY,
+      max_dock_mem: "32MiB",
+      main_sleep: 3600,
+      grace_spawn: 0,
+      pilot_cpu_priority: "normal",
+    },
+    { observer, drain: true },
+  );
   ctx.onCleanup(() => d.close());
   const drainFile = path.join(d.rundir, "drain");
-  await poll("the image to be usable (its pull fails offline, the local copy is used)", () => d.daemon.snapshot().image.usable, 30_000);
+  await poll(
+    "the image to be usable (its pull fails offline, the local copy is used)",
+    () => d.daemon.snapshot().image.usable,
+    30_000,
+  );
 
   // Warm both paths once (CLI binary, image layers, connection), untimed.
   await shellLoop(1, shellInstance, benchLabel, "warm");
@@ -79,22 +95,39 @@ export async function benchFill(ctx: BenchContext): Promise<BenchOutput> {
     await poll("the daemon to drain", () => d.daemon.snapshot().mode === "draining", 10_000);
     await removeInstance(instance);
     await poll("the daemon to see the host empty", () => d.daemon.snapshot().pilots.length === 0, 10_000);
-    ctx.log(`round ${round_ + 1}/${ROUNDS}: shell loop ${shellMs.at(-1)!.toFixed(0)} ms, daemon ${daemonMs.at(-1)!.toFixed(0)} ms`);
+    ctx.log(
+      `round ${round_ + 1}/${ROUNDS}: shell loop ${shellMs.at(-1)!.toFixed(0)} ms, daemon ${daemonMs.at(-1)!.toFixed(0)} ms`,
+    );
   }
   await d.close();
 
   const shell = median(shellMs);
   const daemon = median(daemonMs);
   const ratio = daemon / shell;
-  const figures: Figure[] = [{
-    id: "fill.ratio", figure: `fill: empty host -> ${PILOTS} running pilots (daemon)`, value: daemon / 1000, unit: "s",
-    display: `${(daemon / 1000).toFixed(2)} s`, target: `<= ${TARGET}x the shell loop`,
-    reference: `shell loop of docker run -d: ${(shell / 1000).toFixed(2)} s`, ratio, pass: ratio <= TARGET,
-    note: `median of ${ROUNDS} alternating rounds; from \`resume\` (drain file removed) to Docker's ${PILOTS}th start event; launch_concurrency ${CONCURRENCY}`,
-  }];
+  const figures: Figure[] = [
+    {
+      id: "fill.ratio",
+      figure: `fill: empty host -> ${PILOTS} running pilots (daemon)`,
+      value: daemon / 1000,
+      unit: "s",
+      display: `${(daemon / 1000).toFixed(2)} s`,
+      target: `<= ${TARGET}x the shell loop`,
+      reference: `shell loop of docker run -d: ${(shell / 1000).toFixed(2)} s`,
+      ratio,
+      pass: ratio <= TARGET,
+      note: `median of ${ROUNDS} alternating rounds; from \`resume\` (drain file removed) to Docker's ${PILOTS}th start event; launch_concurrency ${CONCURRENCY}`,
+    },
+  ];
   return {
     figures,
-    details: { pilots: PILOTS, rounds: ROUNDS, concurrency: CONCURRENCY, shellMs: shellMs.map((x) => round(x, 0)), daemonMs: daemonMs.map((x) => round(x, 0)), fillingTicks: ticks },
+    details: {
+      pilots: PILOTS,
+      rounds: ROUNDS,
+      concurrency: CONCURRENCY,
+      shellMs: shellMs.map((x) => round(x, 0)),
+      daemonMs: daemonMs.map((x) => round(x, 0)),
+      fillingTicks: ticks,
+    },
   };
 }
 

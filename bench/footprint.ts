@@ -14,7 +14,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDockerEngine } from "../src/runtime/index.js";
 import { configText } from "./support/bench-daemon.js";
-import { instanceContainers, launchPilots, removeInstance, requireDocker, type PilotShape } from "./support/docker.js";
+import {
+  instanceContainers,
+  launchPilots,
+  removeInstance,
+  requireDocker,
+  type PilotShape,
+} from "./support/docker.js";
 import type { Figure } from "./support/figures.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
 import { poll, sleep } from "./support/wait.js";
@@ -101,22 +107,50 @@ async function bareNodeRss(): Promise<number> {
   return rss;
 }
 
-async function startDaemonProcess(ctx: BenchContext, instance: string, pilots: number, config: Record<string, unknown>): Promise<Running> {
+async function startDaemonProcess(
+  ctx: BenchContext,
+  instance: string,
+  pilots: number,
+  config: Record<string, unknown>,
+): Promise<Running> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `plancton-bench-foot${pilots}-`));
   const configFile = path.join(dir, "config.yaml");
   await writeFile(configFile, configText(instance, config));
   const stderr = openSync(path.join(dir, "stderr.log"), "w");
-  const child = spawn(process.execPath, [CLI, "nodaemon", "--config", configFile, "--rundir", path.join(dir, "run"), "--logdir", path.join(dir, "log"), "--pidfile", path.join(dir, "run", "plancton.pid")], {
-    stdio: ["ignore", "ignore", stderr],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      "nodaemon",
+      "--config",
+      configFile,
+      "--rundir",
+      path.join(dir, "run"),
+      "--logdir",
+      path.join(dir, "log"),
+      "--pidfile",
+      path.join(dir, "run", "plancton.pid"),
+    ],
+    {
+      stdio: ["ignore", "ignore", stderr],
+    },
+  );
   closeSync(stderr);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const running: Running = { pilots, child, dir, exited };
   ctx.onCleanup(() => stopDaemonProcess(running));
-  await poll(`planctonctl nodaemon (${pilots} pilots) to start`, () => {
-    if (child.exitCode !== null) throw new Error(`planctonctl nodaemon exited with ${child.exitCode}: ${readFileSync(path.join(dir, "stderr.log"), "utf8").slice(-2000)}`);
-    return existsSync(path.join(dir, "run", "plancton.pid"));
-  }, 30_000, 100);
+  await poll(
+    `planctonctl nodaemon (${pilots} pilots) to start`,
+    () => {
+      if (child.exitCode !== null)
+        throw new Error(
+          `planctonctl nodaemon exited with ${child.exitCode}: ${readFileSync(path.join(dir, "stderr.log"), "utf8").slice(-2000)}`,
+        );
+      return existsSync(path.join(dir, "run", "plancton.pid"));
+    },
+    30_000,
+    100,
+  );
   return running;
 }
 
@@ -133,7 +167,21 @@ async function stopDaemonProcess(r: Running): Promise<void> {
 /** The daemon's own count of pilots, from its status socket (planctonctl status --json). */
 function pilotsSeen(r: Running): number | undefined {
   try {
-    const out = execFileSync(process.execPath, [CLI, "status", "--json", "--rundir", path.join(r.dir, "run"), "--pidfile", path.join(r.dir, "run", "plancton.pid"), "--config", path.join(r.dir, "config.yaml")], { encoding: "utf8", timeout: 10_000 });
+    const out = execFileSync(
+      process.execPath,
+      [
+        CLI,
+        "status",
+        "--json",
+        "--rundir",
+        path.join(r.dir, "run"),
+        "--pidfile",
+        path.join(r.dir, "run", "plancton.pid"),
+        "--config",
+        path.join(r.dir, "config.yaml"),
+      ],
+      { encoding: "utf8", timeout: 10_000 },
+    );
     return (JSON.parse(out) as { pilots?: unknown[] }).pilots?.length;
   } catch {
     return undefined;
@@ -142,22 +190,39 @@ function pilotsSeen(r: Running): number | undefined {
 
 export async function benchFootprint(ctx: BenchContext): Promise<BenchOutput> {
   await requireDocker();
-  if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` first (planctonctl runs the built daemon)`);
+  if (!existsSync(BUILT))
+    throw new Error(`${BUILT} is missing: run \`npm run build\` first (planctonctl runs the built daemon)`);
   const notes: string[] = [];
-  if (newest(path.join(ROOT, "src")) > newest(path.join(ROOT, "dist", "src"))) notes.push("dist/ is older than src/: the measured daemon is the last build (`npm run build`)");
+  if (newest(path.join(ROOT, "src")) > newest(path.join(ROOT, "dist", "src")))
+    notes.push("dist/ is older than src/: the measured daemon is the last build (`npm run build`)");
 
   // 200 sleeping pilots: scale's (handed over by run.ts), or our own.
   const handed = ctx.handoffIn as { instance?: string; pilots?: number } | undefined;
   const instance = handed?.instance ?? `pb-foot-${ctx.runId}`;
   ctx.onCleanup(() => removeInstance(instance));
-  const shape: PilotShape = { ...SLEEPING_PILOT, cmd: [...SLEEPING_PILOT.cmd], cgroupParent: await pilotParent() };
+  const shape: PilotShape = {
+    ...SLEEPING_PILOT,
+    cmd: [...SLEEPING_PILOT.cmd],
+    cgroupParent: await pilotParent(),
+  };
   const have = (await instanceContainers(instance)).length;
   if (have < PILOTS) await launchPilots(createDockerEngine(), instance, ctx.labels, PILOTS - have, shape);
-  const common = { sample_interval: 2, main_sleep: 30, docker_cmd: shape.cmd, cpus_per_dock: shape.cpus, max_dock_mem: "16MiB", max_ttl: 86400 };
+  const common = {
+    sample_interval: 2,
+    main_sleep: 30,
+    docker_cmd: shape.cmd,
+    cpus_per_dock: shape.cpus,
+    max_dock_mem: "16MiB",
+    max_ttl: 86400,
+  };
   const instance0 = `pb-foot0-${ctx.runId}`;
   ctx.onCleanup(() => removeInstance(instance0));
   // grace_kill 1 day: other work on this shared machine must not make it pause pilots mid-window.
-  const d200 = await startDaemonProcess(ctx, instance, PILOTS, { ...common, max_docks: PILOTS, grace_kill: 86400 });
+  const d200 = await startDaemonProcess(ctx, instance, PILOTS, {
+    ...common,
+    max_docks: PILOTS,
+    grace_kill: 86400,
+  });
   const d0 = await startDaemonProcess(ctx, instance0, 0, { ...common, max_docks: 0 });
   const daemons = [d0, d200];
   await sleep(WARMUP_S * 1000);
@@ -179,26 +244,44 @@ export async function benchFootprint(ctx: BenchContext): Promise<BenchOutput> {
   const measured: Measured[] = daemons.map((d, i) => {
     const cpu = cpuSeconds(d.child.pid!) - cpu0[i]!;
     return {
-      pilots: d.pilots, pid: d.child.pid!, rssMaxMB: Math.max(...rss[i]!), rssSamplesMB: rss[i]!.map((x) => Math.round(x * 10) / 10),
-      anonMB: peak[i]!.anon, fileMB: peak[i]!.file, pssMB: peak[i]!.pss,
-      cpuSeconds: cpu, cpuPercent: (cpu / windowSeconds) * 100, windowSeconds, pilotsSeen: pilotsSeen(d),
+      pilots: d.pilots,
+      pid: d.child.pid!,
+      rssMaxMB: Math.max(...rss[i]!),
+      rssSamplesMB: rss[i]!.map((x) => Math.round(x * 10) / 10),
+      anonMB: peak[i]!.anon,
+      fileMB: peak[i]!.file,
+      pssMB: peak[i]!.pss,
+      cpuSeconds: cpu,
+      cpuPercent: (cpu / windowSeconds) * 100,
+      windowSeconds,
+      pilotsSeen: pilotsSeen(d),
     };
   });
   for (const d of daemons) await stopDaemonProcess(d);
   const [m0, m200] = measured as [Measured, Measured];
   const bare = await bareNodeRss();
-  if (m200.pilotsSeen !== undefined && m200.pilotsSeen !== PILOTS) notes.push(`the 200-pilot daemon reported ${m200.pilotsSeen} pilots`);
+  if (m200.pilotsSeen !== undefined && m200.pilotsSeen !== PILOTS)
+    notes.push(`the 200-pilot daemon reported ${m200.pilotsSeen} pilots`);
   const figures: Figure[] = [
     {
-      id: "footprint.rss_mb", figure: "footprint: daemon RSS (max), 0 / 200 pilots", value: m200.rssMaxMB, unit: "MB",
-      display: `${m0.rssMaxMB.toFixed(1)} / ${m200.rssMaxMB.toFixed(1)} MB`, target: `<= ${RSS_TARGET_MB} MB`,
+      id: "footprint.rss_mb",
+      figure: "footprint: daemon RSS (max), 0 / 200 pilots",
+      value: m200.rssMaxMB,
+      unit: "MB",
+      display: `${m0.rssMaxMB.toFixed(1)} / ${m200.rssMaxMB.toFixed(1)} MB`,
+      target: `<= ${RSS_TARGET_MB} MB`,
       pass: Math.max(m0.rssMaxMB, m200.rssMaxMB) <= RSS_TARGET_MB,
-      note: `VmRSS of \`planctonctl nodaemon\` (node ${process.version}) sampled every second over ${WINDOW_S} s after ${WARMUP_S} s of warm-up (MB = MiB); ` +
+      note:
+        `VmRSS of \`planctonctl nodaemon\` (node ${process.version}) sampled every second over ${WINDOW_S} s after ${WARMUP_S} s of warm-up (MB = MiB); ` +
         `at the peak: anonymous ${m0.anonMB.toFixed(1)} / ${m200.anonMB.toFixed(1)} MB (the daemon's own), file-backed ${m0.fileMB.toFixed(1)} / ${m200.fileMB.toFixed(1)} MB (node's binary and libraries, shared), PSS ${m0.pssMB.toFixed(1)} / ${m200.pssMB.toFixed(1)} MB; a bare idle node: ${bare.toFixed(1)} MB`,
     },
     {
-      id: "footprint.cpu_percent", figure: "footprint: daemon CPU, 0 / 200 pilots", value: m200.cpuPercent, unit: "% of a core",
-      display: `${m0.cpuPercent.toFixed(2)} / ${m200.cpuPercent.toFixed(2)} % of a core`, target: `<= ${CPU_TARGET_PERCENT} %`,
+      id: "footprint.cpu_percent",
+      figure: "footprint: daemon CPU, 0 / 200 pilots",
+      value: m200.cpuPercent,
+      unit: "% of a core",
+      display: `${m0.cpuPercent.toFixed(2)} / ${m200.cpuPercent.toFixed(2)} % of a core`,
+      target: `<= ${CPU_TARGET_PERCENT} %`,
       pass: Math.max(m0.cpuPercent, m200.cpuPercent) <= CPU_TARGET_PERCENT,
       note: `(utime+stime) delta from /proc/PID/stat over ${windowSeconds.toFixed(0)} s; sample_interval 2 s, main_sleep 30 s`,
     },

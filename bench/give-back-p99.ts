@@ -23,7 +23,12 @@ const TARGET_MS = 1000;
 /** Per series: on a host this loaded a relaunch can take minutes; report what fits. */
 const BUDGET_MS = Number(process.env.PLANCTON_BENCH_GIVEBACK_P99_BUDGET_S ?? 420) * 1000;
 
-interface SeriesResult { ms: number[]; missed: number; signalMs: number[]; skipped: number }
+interface SeriesResult {
+  ms: number[];
+  missed: number;
+  signalMs: number[];
+  skipped: number;
+}
 
 async function series(ctx: BenchContext, action: "kill" | "pause"): Promise<SeriesResult> {
   const parent = await idleParent();
@@ -33,10 +38,23 @@ async function series(ctx: BenchContext, action: "kill" | "pause"): Promise<Seri
   ctx.onCleanup(() => events.close());
   await events.ready();
   const observer = new ScriptedObserver(parent, { ncpus: 2, cpu_owner: 0 });
-  const d = await startBenchDaemon(instance, {
-    docker_cmd: BUSY, cpus_per_dock: 1, max_docks: 2, docks_per_loop: 2, max_dock_mem: "64MiB", main_sleep: 30,
-    grace_kill: 0, grace_spawn: 0, resume_after: 0, suspend_grace: action === "kill" ? 0 : 600, overhead_margin: 10,
-  }, { observer });
+  const d = await startBenchDaemon(
+    instance,
+    {
+      docker_cmd: BUSY,
+      cpus_per_dock: 1,
+      max_docks: 2,
+      docks_per_loop: 2,
+      max_dock_mem: "64MiB",
+      main_sleep: 30,
+      grace_kill: 0,
+      grace_spawn: 0,
+      resume_after: 0,
+      suspend_grace: action === "kill" ? 0 : 600,
+      overhead_margin: 10,
+    },
+    { observer },
+  );
   ctx.onCleanup(() => d.close());
   const ms: number[] = [];
   const signalMs: number[] = [];
@@ -48,7 +66,9 @@ async function series(ctx: BenchContext, action: "kill" | "pause"): Promise<Seri
     for (let i = 0; i < TRIALS && Date.now() < deadline; i++) {
       const ready = await poll("2 running pilots", () => running() === 2, 180_000, 50).catch(() => false);
       if (ready === false) {
-        ctx.log(`${action} trial ${i + 1}: the daemon did not get 2 pilots running within 180 s; trial skipped`);
+        ctx.log(
+          `${action} trial ${i + 1}: the daemon did not get 2 pilots running within 180 s; trial skipped`,
+        );
         skipped++;
         continue;
       }
@@ -60,7 +80,8 @@ async function series(ctx: BenchContext, action: "kill" | "pause"): Promise<Seri
       else missed++;
       const signalled = action === "kill" ? events.since(t0, ["kill"])[0] : undefined;
       if (signalled) signalMs.push(Math.max(0, signalled.timeMs - t0));
-      if (i % 10 === 9 || !ev) ctx.log(`${action} trial ${i + 1}/${TRIALS}: ${ev ? `${ev.timeMs - t0} ms` : "none within 20 s"}`);
+      if (i % 10 === 9 || !ev)
+        ctx.log(`${action} trial ${i + 1}/${TRIALS}: ${ev ? `${ev.timeMs - t0} ms` : "none within 20 s"}`);
       observer.set({ cpu_owner: 0, cpu_total: 0, cpu_pilots: 0 });
     }
   } finally {
@@ -74,10 +95,13 @@ async function series(ctx: BenchContext, action: "kill" | "pause"): Promise<Seri
 function figure(action: "kill" | "pause", r: SeriesResult): Figure {
   const p99 = quantile(r.ms, 0.99);
   return {
-    id: `give_back_p99.${action}_ms`, figure: `give-back p99: owner -> first pilot ${action === "kill" ? "dead (suspend_grace 0)" : "frozen (suspend_grace 600)"}, idle priority`,
-    value: r.ms.length > 0 ? p99 : null, unit: "ms",
+    id: `give_back_p99.${action}_ms`,
+    figure: `give-back p99: owner -> first pilot ${action === "kill" ? "dead (suspend_grace 0)" : "frozen (suspend_grace 600)"}, idle priority`,
+    value: r.ms.length > 0 ? p99 : null,
+    unit: "ms",
     display: `p99 ${round(p99, 0)} ms, median ${round(median(r.ms), 0)} ms over ${r.ms.length} trials${r.missed ? `, ${r.missed} never` : ""}${r.skipped ? `, ${r.skipped} skipped (no pilots back)` : ""}`,
-    target: `<= ${TARGET_MS} ms p99, >= 50 trials`, pass: r.missed === 0 && r.ms.length >= 50 && p99 <= TARGET_MS,
+    target: `<= ${TARGET_MS} ms p99, >= 50 trials`,
+    pass: r.missed === 0 && r.ms.length >= 50 && p99 <= TARGET_MS,
     note: `decision + Docker, the sample scripted; the real sampler adds up to one sample_interval (2 s default) before it${r.signalMs.length > 0 ? `; SIGKILL sent (Docker's kill event) after p99 ${round(quantile(r.signalMs, 0.99), 0)} ms, median ${round(median(r.signalMs), 0)} ms` : ""}`,
   };
 }

@@ -71,7 +71,12 @@ interface Series {
   timeoutMs: number;
 }
 
-function daemonConfig(ncpus: number, action: Action, priority: Priority, cpusPerDock: number): Record<string, unknown> {
+function daemonConfig(
+  ncpus: number,
+  action: Action,
+  priority: Priority,
+  cpusPerDock: number,
+): Record<string, unknown> {
   return {
     docker_cmd: BUSY,
     cpus_per_dock: cpusPerDock,
@@ -91,17 +96,26 @@ function daemonConfig(ncpus: number, action: Action, priority: Priority, cpusPer
 }
 
 /** The daemon's next `count` host samples (uptime_seconds moves with each). */
-async function samplesAfter(d: BenchDaemon, count: number, timeoutMs: number): Promise<Record<string, number>[]> {
+async function samplesAfter(
+  d: BenchDaemon,
+  count: number,
+  timeoutMs: number,
+): Promise<Record<string, number>[]> {
   const seen: Record<string, number>[] = [];
   let last = d.daemon.snapshot().observation.uptime_seconds;
-  await poll(`${count} host samples`, () => {
-    const o = d.daemon.snapshot().observation;
-    if (o.uptime_seconds !== last) {
-      last = o.uptime_seconds;
-      seen.push({ ...o } as Record<string, number>);
-    }
-    return seen.length >= count;
-  }, timeoutMs, 25);
+  await poll(
+    `${count} host samples`,
+    () => {
+      const o = d.daemon.snapshot().observation;
+      if (o.uptime_seconds !== last) {
+        last = o.uptime_seconds;
+        seen.push({ ...o } as Record<string, number>);
+      }
+      return seen.length >= count;
+    },
+    timeoutMs,
+    25,
+  );
   return seen;
 }
 
@@ -109,7 +123,13 @@ async function samplesAfter(d: BenchDaemon, count: number, timeoutMs: number): P
 /** The idle parent's weight: pauses go at full weight, as the daemon's do (a starved task cannot be frozen). */
 let parentWeight: ParentWeight | undefined;
 
-async function pausedPilots(ctx: BenchContext, engine: ContainerEngine, instance: string, shape: PilotShape, n: number): Promise<string[]> {
+async function pausedPilots(
+  ctx: BenchContext,
+  engine: ContainerEngine,
+  instance: string,
+  shape: PilotShape,
+  n: number,
+): Promise<string[]> {
   const list = await engine.listPilots(instanceLabels(instance));
   const alive = list.filter((p) => p.state === "running" || p.state === "paused");
   for (const p of list.filter((x) => !alive.includes(x))) await engine.remove(p.id);
@@ -136,31 +156,50 @@ async function pausedPilots(ctx: BenchContext, engine: ContainerEngine, instance
  * Foreign load on a shared host makes the daemon pause them (rightly: to it, that is an
  * owner): resume them and wait again, for up to QUIET_WAIT_MS.
  */
-async function readyPilots(ctx: BenchContext, d: BenchDaemon, engine: ContainerEngine, shape: PilotShape, ncpus: number): Promise<{ quiet: boolean; owners: number[] }> {
+async function readyPilots(
+  ctx: BenchContext,
+  d: BenchDaemon,
+  engine: ContainerEngine,
+  shape: PilotShape,
+  ncpus: number,
+): Promise<{ quiet: boolean; owners: number[] }> {
   // A pilot the daemon was still killing when we listed may vanish: list and top up again.
   for (let attempt = 1; ; attempt++) {
     const ids = await pausedPilots(ctx, engine, d.instance, shape, ncpus);
     const listed = () => ids.every((id) => d.daemon.snapshot().pilots.some((p) => id.startsWith(p.id)));
-    if (await poll("the daemon to list the pilots", listed, 5000, 25).catch((err: unknown) => {
-      if (attempt >= 3) throw err;
-      return false;
-    })) break;
+    if (
+      await poll("the daemon to list the pilots", listed, 5000, 25).catch((err: unknown) => {
+        if (attempt >= 3) throw err;
+        return false;
+      })
+    )
+      break;
   }
   await samplesAfter(d, 2, 10_000); // the meter's baseline for each of them
   const deadline = Date.now() + QUIET_WAIT_MS;
   const owners: number[] = [];
   const allRunning = () => d.daemon.snapshot().pilots.filter((p) => p.state === "running").length === ncpus;
   while (Date.now() < deadline) {
-    for (const p of await engine.listPilots(instanceLabels(d.instance))) if (p.state === "paused") await engine.unpause(p.id);
+    for (const p of await engine.listPilots(instanceLabels(d.instance)))
+      if (p.state === "paused") await engine.unpause(p.id);
     if (!(await poll("every pilot running", allRunning, 5000, 25).catch(() => false))) continue;
     const samples = await samplesAfter(d, 2, 10_000);
     owners.push(...samples.map((o) => round(o.cpu_owner ?? NaN, 3)));
-    if (samples.every((o) => (o.cpu_owner ?? 1) < QUIET_OWNER) && allRunning()) return { quiet: true, owners };
+    if (samples.every((o) => (o.cpu_owner ?? 1) < QUIET_OWNER) && allRunning())
+      return { quiet: true, owners };
   }
   return { quiet: false, owners };
 }
 
-async function runSeries(ctx: BenchContext, engine: ContainerEngine, ncpus: number, action: Action, priority: Priority, cgroupParent: string | undefined, cpusPerDock = 1): Promise<Series> {
+async function runSeries(
+  ctx: BenchContext,
+  engine: ContainerEngine,
+  ncpus: number,
+  action: Action,
+  priority: Priority,
+  cgroupParent: string | undefined,
+  cpusPerDock = 1,
+): Promise<Series> {
   const trialsWanted = action === "pause" && priority === "idle" ? IDLE_PAUSE_TRIALS : TRIALS;
   const timeoutMs = action === "pause" && priority === "idle" ? IDLE_PAUSE_TIMEOUT_MS : 20_000;
   const instance = `pb-giveback-${ctx.runId}-${action}-${priority}`;
@@ -178,7 +217,11 @@ async function runSeries(ctx: BenchContext, engine: ContainerEngine, ncpus: numb
   const noisy: string[] = [];
   const gone = action === "pause" ? "pause" : "die";
   try {
-    await poll("the daemon's first host sample", () => d.daemon.snapshot().observation.cpu_owner !== undefined, 10_000);
+    await poll(
+      "the daemon's first host sample",
+      () => d.daemon.snapshot().observation.cpu_owner !== undefined,
+      10_000,
+    );
     const detail = d.daemon.snapshot().cpuPriority.detail;
     let attempts = 0;
     while (trials.length < trialsWanted && attempts < trialsWanted * 2) {
@@ -187,10 +230,14 @@ async function runSeries(ctx: BenchContext, engine: ContainerEngine, ncpus: numb
       if (!quiet) {
         const seen = owners.length > 0 ? owners.slice(-6).join(", ") : "no complete sample";
         if (!d.daemon.snapshot().pilots.every((p) => p.state === "running")) {
-          discarded.push(`${action}/${priority} attempt ${attempts}: no quiet host within ${QUIET_WAIT_MS / 1000} s (owner CPU seen: ${seen})`);
+          discarded.push(
+            `${action}/${priority} attempt ${attempts}: no quiet host within ${QUIET_WAIT_MS / 1000} s (owner CPU seen: ${seen})`,
+          );
           continue;
         }
-        noisy.push(`${action}/${priority} trial ${trials.length + 1} started on a busy host (owner CPU seen: ${seen})`);
+        noisy.push(
+          `${action}/${priority} trial ${trials.length + 1} started on a busy host (owner CPU seen: ${seen})`,
+        );
       }
       const before = Date.now();
       await sleep(200);
@@ -202,21 +249,28 @@ async function runSeries(ctx: BenchContext, engine: ContainerEngine, ncpus: numb
       try {
         // Valid only if every pilot was running, untouched, when the owner came.
         if (events.since(before, ["pause", "die", "kill"]).length > 0) {
-          discarded.push(`${action}/${priority} attempt ${attempts}: the daemon acted before the owner started (foreign load on the host)`);
+          discarded.push(
+            `${action}/${priority} attempt ${attempts}: the daemon acted before the owner started (foreign load on the host)`,
+          );
           continue;
         }
         const ev = await events.first(t0, [gone], timeoutMs).catch(() => undefined);
         if (!ev) {
           const snap = d.daemon.snapshot();
-          ctx.log(`no ${gone}: explain ${JSON.stringify(snap.decision.explain)}; pilots ${snap.pilots.map((p) => p.state).join(",")}; cpu_owner ${snap.observation.cpu_owner} cpu_pilots ${snap.observation.cpu_pilots}`);
-          for (const line of d.logs.slice(logsBefore).slice(-12)) ctx.log(`no ${gone}: daemon said: ${line.trim().slice(0, 300)}`);
+          ctx.log(
+            `no ${gone}: explain ${JSON.stringify(snap.decision.explain)}; pilots ${snap.pilots.map((p) => p.state).join(",")}; cpu_owner ${snap.observation.cpu_owner} cpu_pilots ${snap.observation.cpu_pilots}`,
+          );
+          for (const line of d.logs.slice(logsBefore).slice(-12))
+            ctx.log(`no ${gone}: daemon said: ${line.trim().slice(0, 300)}`);
         }
         const signalled = events.since(t0, ["kill"])[0];
         const all = ev ? await events.nth(t0, [gone], ncpus, 15_000).catch(() => undefined) : undefined;
         trial = {
-          giveBackMs: ev ? ev.timeMs - t0 : null, allGoneMs: all ? all.timeMs - t0 : undefined,
+          giveBackMs: ev ? ev.timeMs - t0 : null,
+          allGoneMs: all ? all.timeMs - t0 : undefined,
           killSignalMs: action === "kill" && signalled ? signalled.timeMs - t0 : undefined,
-          ownerCpuSeen: round(d.daemon.snapshot().observation.cpu_owner ?? NaN, 3), pauseFailures: 0,
+          ownerCpuSeen: round(d.daemon.snapshot().observation.cpu_owner ?? NaN, 3),
+          pauseFailures: 0,
         };
       } finally {
         t1 = await owner.stop();
@@ -227,9 +281,11 @@ async function runSeries(ctx: BenchContext, engine: ContainerEngine, ncpus: numb
         if (ev) trial.takeBackMs = ev.timeMs - t1;
       }
       trials.push(trial);
-      ctx.log(`${action}/${priority} trial ${trials.length}/${trialsWanted}: give-back ${trial.giveBackMs ?? `none within ${timeoutMs}`} ms` +
-        `${trial.killSignalMs !== undefined ? ` (SIGKILL at ${trial.killSignalMs} ms)` : ""}` +
-        `${trial.takeBackMs !== undefined ? `, take-back ${trial.takeBackMs} ms` : ""}${trial.pauseFailures ? `, ${trial.pauseFailures} failed pause(s)` : ""}`);
+      ctx.log(
+        `${action}/${priority} trial ${trials.length}/${trialsWanted}: give-back ${trial.giveBackMs ?? `none within ${timeoutMs}`} ms` +
+          `${trial.killSignalMs !== undefined ? ` (SIGKILL at ${trial.killSignalMs} ms)` : ""}` +
+          `${trial.takeBackMs !== undefined ? `, take-back ${trial.takeBackMs} ms` : ""}${trial.pauseFailures ? `, ${trial.pauseFailures} failed pause(s)` : ""}`,
+      );
     }
     return { action, priority, cpusPerDock, detail, trials, discarded, noisy, timeoutMs };
   } catch (err) {
@@ -250,14 +306,25 @@ function giveBackFigure(series: Series, id: string, label: string, wanted: numbe
   const missed = series.trials.length - ok.length;
   const failures = series.trials.reduce((n, t) => n + t.pauseFailures, 0);
   const how = `median of ${ok.length}/${series.trials.length} trial(s), ${os.cpus().length} pilots of ${series.cpusPerDock} CPU, sample_interval ${SAMPLE_INTERVAL_S} s, grace_kill 0, overhead_margin ${OVERHEAD_MARGIN} %, ${series.detail}`;
-  const missedText = missed > 0 ? `; ${missed} trial(s) with no ${series.action} within ${series.timeoutMs / 1000} s` : "";
+  const missedText =
+    missed > 0 ? `; ${missed} trial(s) with no ${series.action} within ${series.timeoutMs / 1000} s` : "";
   const failText = failures > 0 ? `; Docker refused ${failures} pause(s): "unable to freeze"` : "";
   const signals = series.trials.flatMap((t) => (t.killSignalMs === undefined ? [] : [t.killSignalMs]));
-  const killText = signals.length > 0 ? `; SIGKILL sent after ${s(median(signals))} (median), the pilot's death (Docker's die event) is the figure` : "";
+  const killText =
+    signals.length > 0
+      ? `; SIGKILL sent after ${s(median(signals))} (median), the pilot's death (Docker's die event) is the figure`
+      : "";
   return {
-    id, figure: label, value: ok.length > 0 ? median(ok) / 1000 : null, unit: "s",
-    display: ok.length > 0 ? `${s(median(ok))} (max ${s(max(ok))})${missed ? `, ${missed}/${series.trials.length} never` : ""}` : `none within ${series.timeoutMs / 1000} s`,
-    target: `<= ${TARGET_S} s (2 samples + 1 s)`, reference: REFERENCE,
+    id,
+    figure: label,
+    value: ok.length > 0 ? median(ok) / 1000 : null,
+    unit: "s",
+    display:
+      ok.length > 0
+        ? `${s(median(ok))} (max ${s(max(ok))})${missed ? `, ${missed}/${series.trials.length} never` : ""}`
+        : `none within ${series.timeoutMs / 1000} s`,
+    target: `<= ${TARGET_S} s (2 samples + 1 s)`,
+    reference: REFERENCE,
     ratio: ok.length > 0 ? median(ok) / 150_000 : null,
     pass: series.trials.length === wanted && missed === 0 && max(ok) <= TARGET_S * 1000,
     note: `${how}${missedText}${failText}${killText}`,
@@ -268,10 +335,14 @@ function takeBackFigure(series: Series, id: string, label: string): Figure {
   const ms = series.trials.flatMap((t) => (t.takeBackMs === undefined ? [] : [t.takeBackMs]));
   const paused = series.trials.filter((t) => t.giveBackMs !== null).length;
   return {
-    id, figure: label, value: ms.length > 0 ? median(ms) / 1000 : null, unit: "s",
+    id,
+    figure: label,
+    value: ms.length > 0 ? median(ms) / 1000 : null,
+    unit: "s",
     display: ms.length > 0 ? `${s(median(ms))} (max ${s(max(ms))})` : "n/a (no pause)",
     target: `<= ${TAKE_BACK_TARGET_S} s (resume_after + 2 samples + 1 s; ours)`,
-    reference: "original: a new pilot after grace_spawn 60 s + up to main_sleep 30 s (quoted)", ratio: ms.length > 0 ? median(ms) / 60_000 : null,
+    reference: "original: a new pilot after grace_spawn 60 s + up to main_sleep 30 s (quoted)",
+    ratio: ms.length > 0 ? median(ms) / 60_000 : null,
     pass: ms.length > 0 && ms.length === paused && max(ms) <= TAKE_BACK_TARGET_S * 1000,
     note: `median of the ${ms.length} trial(s) of the pause series above in which a pilot was paused: the owner's loops SIGKILLed -> Docker's unpause event`,
   };
@@ -281,30 +352,79 @@ export async function benchGiveBack(ctx: BenchContext): Promise<BenchOutput> {
   await requireDocker();
   const ncpus = os.cpus().length;
   const info = (await docker.info()) as { CgroupDriver?: string };
-  const parent = await setupPilotParent({ layout: detectCgroupLayout(), dockerCgroupDriver: info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs", priority: "idle" });
+  const parent = await setupPilotParent({
+    layout: detectCgroupLayout(),
+    dockerCgroupDriver: info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+    priority: "idle",
+  });
   parentWeight = parent.weight;
   const engine = createDockerEngine();
 
   // PLANCTON_BENCH_GIVEBACK_SERIES=kill-idle,pause-idle,pause-normal picks series (all by default).
-  const wanted = (process.env.PLANCTON_BENCH_GIVEBACK_SERIES ?? "kill-idle,pause-idle,pause-normal").split(",");
-  const empty = (action: Action, priority: Priority): Series => ({ action, priority, cpusPerDock: 1, detail: "not run", trials: [], discarded: [], noisy: [], timeoutMs: 0 });
-  const killIdle = wanted.includes("kill-idle") ? await runSeries(ctx, engine, ncpus, "kill", "idle", parent.cgroupParent) : empty("kill", "idle");
-  const pauseIdle = wanted.includes("pause-idle") ? await runSeries(ctx, engine, ncpus, "pause", "idle", parent.cgroupParent) : empty("pause", "idle");
+  const wanted = (process.env.PLANCTON_BENCH_GIVEBACK_SERIES ?? "kill-idle,pause-idle,pause-normal").split(
+    ",",
+  );
+  const empty = (action: Action, priority: Priority): Series => ({
+    action,
+    priority,
+    cpusPerDock: 1,
+    detail: "not run",
+    trials: [],
+    discarded: [],
+    noisy: [],
+    timeoutMs: 0,
+  });
+  const killIdle = wanted.includes("kill-idle")
+    ? await runSeries(ctx, engine, ncpus, "kill", "idle", parent.cgroupParent)
+    : empty("kill", "idle");
+  const pauseIdle = wanted.includes("pause-idle")
+    ? await runSeries(ctx, engine, ncpus, "pause", "idle", parent.cgroupParent)
+    : empty("pause", "idle");
   // cpus_per_dock 0.9 here: the start rule's 0.95 factor fits only floor(0.95 x 2 / 1) = 1
   // pilot of 1 CPU on 2 cores, and a paused pilot resumes only when it fits by that rule,
   // so with 1 CPU each the paused pilot of this series would never resume (take-back).
-  const pauseNormal = wanted.includes("pause-normal") ? await runSeries(ctx, engine, ncpus, "pause", "normal", undefined, 0.9) : empty("pause", "normal");
+  const pauseNormal = wanted.includes("pause-normal")
+    ? await runSeries(ctx, engine, ncpus, "pause", "normal", undefined, 0.9)
+    : empty("pause", "normal");
 
   const ran = (x: Series) => x.detail !== "not run";
   const figures: Figure[] = [
-    giveBackFigure(killIdle, "give_back.kill_s", "give-back: owner starts -> first pilot killed (idle priority, suspend_grace 0)", TRIALS),
-    giveBackFigure(pauseIdle, "give_back.pause_s", "give-back: owner starts -> first pilot paused (idle priority, suspend_grace 600)", IDLE_PAUSE_TRIALS),
-    giveBackFigure(pauseNormal, "give_back.pause_normal_s", "give-back: owner starts -> first pilot paused (normal priority, 0.9 CPU, suspend_grace 600)", TRIALS),
-    takeBackFigure(pauseIdle, "take_back.resume_s", `take-back: owner stops -> first pilot resumed (idle priority, resume_after ${RESUME_AFTER_S} s)`),
-    takeBackFigure(pauseNormal, "take_back.resume_normal_s", `take-back: owner stops -> first pilot resumed (normal priority, 0.9 CPU, resume_after ${RESUME_AFTER_S} s)`),
+    giveBackFigure(
+      killIdle,
+      "give_back.kill_s",
+      "give-back: owner starts -> first pilot killed (idle priority, suspend_grace 0)",
+      TRIALS,
+    ),
+    giveBackFigure(
+      pauseIdle,
+      "give_back.pause_s",
+      "give-back: owner starts -> first pilot paused (idle priority, suspend_grace 600)",
+      IDLE_PAUSE_TRIALS,
+    ),
+    giveBackFigure(
+      pauseNormal,
+      "give_back.pause_normal_s",
+      "give-back: owner starts -> first pilot paused (normal priority, 0.9 CPU, suspend_grace 600)",
+      TRIALS,
+    ),
+    takeBackFigure(
+      pauseIdle,
+      "take_back.resume_s",
+      `take-back: owner stops -> first pilot resumed (idle priority, resume_after ${RESUME_AFTER_S} s)`,
+    ),
+    takeBackFigure(
+      pauseNormal,
+      "take_back.resume_normal_s",
+      `take-back: owner stops -> first pilot resumed (normal priority, 0.9 CPU, resume_after ${RESUME_AFTER_S} s)`,
+    ),
   ];
-  const shown = figures.filter((f) => !(f.id === "give_back.kill_s" && !ran(killIdle)) && !(f.id === "give_back.pause_s" && !ran(pauseIdle)) &&
-    !(f.id === "take_back.resume_s" && !ran(pauseIdle)) && !((f.id === "give_back.pause_normal_s" || f.id === "take_back.resume_normal_s") && !ran(pauseNormal)));
+  const shown = figures.filter(
+    (f) =>
+      !(f.id === "give_back.kill_s" && !ran(killIdle)) &&
+      !(f.id === "give_back.pause_s" && !ran(pauseIdle)) &&
+      !(f.id === "take_back.resume_s" && !ran(pauseIdle)) &&
+      !((f.id === "give_back.pause_normal_s" || f.id === "take_back.resume_normal_s") && !ran(pauseNormal)),
+  );
   const all = [killIdle, pauseIdle, pauseNormal].filter(ran);
   const discarded = all.flatMap((x) => x.discarded);
   const noisy = all.flatMap((x) => x.noisy);
@@ -314,7 +434,12 @@ export async function benchGiveBack(ctx: BenchContext): Promise<BenchOutput> {
       ...(discarded.length > 0 ? [`${discarded.length} attempt(s) discarded: ${discarded.join("; ")}`] : []),
       ...(noisy.length > 0 ? [`${noisy.join("; ")}`] : []),
     ],
-    details: { ncpus, sampleIntervalSeconds: SAMPLE_INTERVAL_S, resumeAfterSeconds: RESUME_AFTER_S, series: [killIdle, pauseIdle, pauseNormal] },
+    details: {
+      ncpus,
+      sampleIntervalSeconds: SAMPLE_INTERVAL_S,
+      resumeAfterSeconds: RESUME_AFTER_S,
+      series: [killIdle, pauseIdle, pauseNormal],
+    },
   };
 }
 

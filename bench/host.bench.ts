@@ -9,7 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { detectCgroupLayout, PilotCpuMeter, type CgroupLayout, type DockerCgroupDriver } from "../src/host/cgroups.js";
+import {
+  detectCgroupLayout,
+  PilotCpuMeter,
+  type CgroupLayout,
+  type DockerCgroupDriver,
+} from "../src/host/cgroups.js";
 import { procReaders } from "../src/host/proc-readers.js";
 import { RollingWindow } from "../src/host/rolling-window.js";
 import { HostSampler } from "../src/host/sampler.js";
@@ -35,7 +40,11 @@ async function measure(what: string, iterations: number, op: (i: number) => unkn
   for (let i = 0; i < iterations; i++) await op(i);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { what, cpuUsPerOp: (cpu.user + cpu.system) / iterations, wallUsPerOp: (wallMs * 1000) / iterations };
+  return {
+    what,
+    cpuUsPerOp: (cpu.user + cpu.system) / iterations,
+    wallUsPerOp: (wallMs * 1000) / iterations,
+  };
 }
 
 function fakeTree(dir: string, version: 1 | 2, containerIds: string[]): CgroupLayout {
@@ -43,7 +52,10 @@ function fakeTree(dir: string, version: 1 | 2, containerIds: string[]): CgroupLa
     writeFileSync(join(mkdirp(join(dir, "cpu")), "cpu.shares"), "1024\n");
     writeFileSync(join(mkdirp(join(dir, "cpuacct")), "cpuacct.usage"), "0\n");
     for (const [i, id] of containerIds.entries()) {
-      writeFileSync(join(mkdirp(join(dir, "cpuacct", "plancton", id)), "cpuacct.usage"), `${123456789012 + i * 1000}\n`);
+      writeFileSync(
+        join(mkdirp(join(dir, "cpuacct", "plancton", id)), "cpuacct.usage"),
+        `${123456789012 + i * 1000}\n`,
+      );
     }
   } else {
     writeFileSync(join(dir, "cgroup.controllers"), "cpu io memory\n");
@@ -62,17 +74,24 @@ function mkdirp(dir: string): string {
   return dir;
 }
 
-async function meterRow(what: string, layout: CgroupLayout, driver: DockerCgroupDriver, containerIds: string[]): Promise<HostBenchRow> {
+async function meterRow(
+  what: string,
+  layout: CgroupLayout,
+  driver: DockerCgroupDriver,
+  containerIds: string[],
+): Promise<HostBenchRow> {
   const meter = new PilotCpuMeter({ layout, driver, parent: "/plancton", ncpus: 2 });
   const row = await measure(what, SAMPLES * 5, (i) => meter.sample(containerIds, i * 2000));
-  if (meter.lastMissing.length > 0) throw new Error(`${what}: ${meter.lastMissing.length} counters not found`);
+  if (meter.lastMissing.length > 0)
+    throw new Error(`${what}: ${meter.lastMissing.length} counters not found`);
   return row;
 }
 
 /** 200 real (empty) cgroups in this host's v1 cpuacct hierarchy: the kernel's cost of a counter read. */
 async function realCgroupRow(containerIds: string[]): Promise<HostBenchRow | string> {
   const layout = detectCgroupLayout();
-  if (layout.kind !== "v1" || layout.cpuacctDir === undefined) return `skipped: host is ${layout.kind}, not cgroup v1`;
+  if (layout.kind !== "v1" || layout.cpuacctDir === undefined)
+    return `skipped: host is ${layout.kind}, not cgroup v1`;
   const parentName = `plancton-bench-${process.pid}`;
   const parentDir = join(layout.cpuacctDir, parentName);
   const made: string[] = [];
@@ -83,7 +102,12 @@ async function realCgroupRow(containerIds: string[]): Promise<HostBenchRow | str
       mkdirSync(join(parentDir, id));
       made.push(join(parentDir, id));
     }
-    return await meterRowWithParent("PilotCpuMeter.sample, 200 real v1 cgroups", layout, `/${parentName}`, containerIds);
+    return await meterRowWithParent(
+      "PilotCpuMeter.sample, 200 real v1 cgroups",
+      layout,
+      `/${parentName}`,
+      containerIds,
+    );
   } catch (err) {
     return `skipped: ${(err as Error).message}`;
   } finally {
@@ -98,10 +122,16 @@ async function realCgroupRow(containerIds: string[]): Promise<HostBenchRow | str
   }
 }
 
-async function meterRowWithParent(what: string, layout: CgroupLayout, parent: string, containerIds: string[]): Promise<HostBenchRow> {
+async function meterRowWithParent(
+  what: string,
+  layout: CgroupLayout,
+  parent: string,
+  containerIds: string[],
+): Promise<HostBenchRow> {
   const meter = new PilotCpuMeter({ layout, driver: "cgroupfs", parent, ncpus: 2 });
   const row = await measure(what, SAMPLES * 5, (i) => meter.sample(containerIds, i * 2000));
-  if (meter.lastMissing.length > 0) throw new Error(`${what}: ${meter.lastMissing.length} counters not found`);
+  if (meter.lastMissing.length > 0)
+    throw new Error(`${what}: ${meter.lastMissing.length} counters not found`);
   return row;
 }
 
@@ -132,10 +162,15 @@ export async function benchHost(): Promise<HostBenchResult> {
     });
     const pilots = { running: containerIds.slice(0, 180), paused: containerIds.slice(180) };
     rows.push(await measure(`HostSampler.sample, ${PILOTS} pilots`, SAMPLES, () => sampler.sample(pilots)));
-    if (sampler.lastErrors.length > 0) notes.push(`sampler errors: ${sampler.lastErrors.map((e) => e.source).join(", ")}`);
+    if (sampler.lastErrors.length > 0)
+      notes.push(`sampler errors: ${sampler.lastErrors.map((e) => e.source).join(", ")}`);
 
-    rows.push(await meterRow(`PilotCpuMeter.sample, ${PILOTS} fake v1 counters`, v1, "cgroupfs", containerIds));
-    rows.push(await meterRow(`PilotCpuMeter.sample, ${PILOTS} fake v2 cpu.stat`, v2, "cgroupfs", containerIds));
+    rows.push(
+      await meterRow(`PilotCpuMeter.sample, ${PILOTS} fake v1 counters`, v1, "cgroupfs", containerIds),
+    );
+    rows.push(
+      await meterRow(`PilotCpuMeter.sample, ${PILOTS} fake v2 cpu.stat`, v2, "cgroupfs", containerIds),
+    );
     const real = await realCgroupRow(containerIds);
     if (typeof real === "string") notes.push(`real cgroups: ${real}`);
     else rows.push(real);
@@ -146,14 +181,22 @@ export async function benchHost(): Promise<HostBenchResult> {
     const add = await measure(`RollingWindow.add x ${ADDS}`, 5, (k) => {
       for (let i = 0; i < ADDS; i++) w.add(i & 1023, k * 1e9 + i * 50);
     });
-    rows.push({ what: "RollingWindow.add", cpuUsPerOp: add.cpuUsPerOp / ADDS, wallUsPerOp: add.wallUsPerOp / ADDS });
+    rows.push({
+      what: "RollingWindow.add",
+      cpuUsPerOp: add.cpuUsPerOp / ADDS,
+      wallUsPerOp: add.wallUsPerOp / ADDS,
+    });
     let sink = 0;
     const MEANS = 100_000;
     const mean = await measure(`RollingWindow.mean x ${MEANS}`, 5, (k) => {
       for (let i = 0; i < MEANS; i++) sink += w.mean(k * 1e9 + i * 50) ?? 0;
     });
     if (Number.isNaN(sink)) throw new Error("unreachable");
-    rows.push({ what: "RollingWindow.mean (60 buckets)", cpuUsPerOp: mean.cpuUsPerOp / MEANS, wallUsPerOp: mean.wallUsPerOp / MEANS });
+    rows.push({
+      what: "RollingWindow.mean (60 buckets)",
+      cpuUsPerOp: mean.cpuUsPerOp / MEANS,
+      wallUsPerOp: mean.wallUsPerOp / MEANS,
+    });
 
     // Memory: the exact bytes of the rings, and what the heap says for many samplers' windows.
     const windowBytes = sampler.windowMemoryBytes();
@@ -163,11 +206,20 @@ export async function benchHost(): Promise<HostBenchResult> {
     gc?.();
     const m0 = process.memoryUsage();
     for (let i = 0; i < N; i++) {
-      keep.push(new HostSampler({ readers: procReaders(), pilotCpu: { sample: () => 0 }, diskPaths: ["/"], clock: () => 0, startedAtMs: 0 }));
+      keep.push(
+        new HostSampler({
+          readers: procReaders(),
+          pilotCpu: { sample: () => 0 },
+          diskPaths: ["/"],
+          clock: () => 0,
+          startedAtMs: 0,
+        }),
+      );
     }
     gc?.();
     const m1 = process.memoryUsage();
-    const measuredBytesPerSampler = (m1.heapUsed - m0.heapUsed + (m1.arrayBuffers - m0.arrayBuffers)) / keep.length;
+    const measuredBytesPerSampler =
+      (m1.heapUsed - m0.heapUsed + (m1.arrayBuffers - m0.arrayBuffers)) / keep.length;
     if (!gc) notes.push("measured memory without --expose-gc: approximate");
     return { rows, notes, windowBytes, measuredBytesPerSampler };
   } finally {
@@ -181,10 +233,14 @@ async function main(): Promise<void> {
   console.log(`${"CPU us/op".padStart(12)} ${"wall us/op".padStart(12)}  what`);
   for (const row of r.rows) {
     const digits = row.cpuUsPerOp < 1 ? 4 : 1;
-    console.log(`${row.cpuUsPerOp.toFixed(digits).padStart(12)} ${row.wallUsPerOp.toFixed(digits).padStart(12)}  ${row.what}`);
+    console.log(
+      `${row.cpuUsPerOp.toFixed(digits).padStart(12)} ${row.wallUsPerOp.toFixed(digits).padStart(12)}  ${row.what}`,
+    );
   }
-  console.log(`windows of all signals: ${r.windowBytes} bytes of rings (${(r.windowBytes / 1024).toFixed(1)} KiB); ` +
-    `measured ${(r.measuredBytesPerSampler / 1024).toFixed(1)} KiB per sampler (heap + array buffers)`);
+  console.log(
+    `windows of all signals: ${r.windowBytes} bytes of rings (${(r.windowBytes / 1024).toFixed(1)} KiB); ` +
+      `measured ${(r.measuredBytesPerSampler / 1024).toFixed(1)} KiB per sampler (heap + array buffers)`,
+  );
   for (const n of r.notes) console.log(`note: ${n}`);
 }
 

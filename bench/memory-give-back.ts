@@ -41,10 +41,16 @@ function ownerAllocates(bytes: number): Promise<number> {
   const script = `const n = Number(process.argv[1]); const keep = []; for (let d = 0; d < n; d += 268435456) keep.push(Buffer.alloc(Math.min(268435456, n - d), 1)); if (keep.length < 0) console.log(keep);`;
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [`--max-old-space-size=256`, "-e", script, String(bytes)], { stdio: ["ignore", "ignore", "pipe"] });
+    const c = spawn(process.execPath, [`--max-old-space-size=256`, "-e", script, String(bytes)], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let err = "";
     c.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    c.once("exit", (code, signal) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`owner allocation exited with ${code ?? signal}: ${err.slice(-300)}`))));
+    c.once("exit", (code, signal) =>
+      code === 0
+        ? resolve(performance.now() - t0)
+        : reject(new Error(`owner allocation exited with ${code ?? signal}: ${err.slice(-300)}`)),
+    );
   });
 }
 
@@ -54,8 +60,11 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
   const avail0 = available();
   const ownerBytes = Math.min(Math.floor(ram / 2), avail0 - LEAVE - 2 * GiB);
   const perPilot = Math.floor((avail0 - LEAVE - ownerBytes) / 2 / MiB) * MiB;
-  if (ownerBytes < GiB || perPilot < 256 * MiB) throw new Error(`not enough memory available to run it safely: ${round(avail0 / GiB, 1)} GiB`);
-  ctx.log(`available ${round(avail0 / GiB, 1)} GiB: owner allocates ${round(ownerBytes / GiB, 1)} GiB, 2 pilots hold ${round(perPilot / GiB, 2)} GiB each`);
+  if (ownerBytes < GiB || perPilot < 256 * MiB)
+    throw new Error(`not enough memory available to run it safely: ${round(avail0 / GiB, 1)} GiB`);
+  ctx.log(
+    `available ${round(avail0 / GiB, 1)} GiB: owner allocates ${round(ownerBytes / GiB, 1)} GiB, 2 pilots hold ${round(perPilot / GiB, 2)} GiB each`,
+  );
   const engine = createDockerEngine();
   const alone: number[] = [];
   const withPilots: number[] = [];
@@ -72,19 +81,42 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
     // One read(2) fills at most 2 GiB: chunks of at most 1 GiB, each held by a dd blocked on a pipe nobody reads.
     const chunks = Math.ceil(mib / 1024);
     const hold = `for i in $(seq ${chunks}); do dd if=/dev/zero bs=${Math.floor(mib / chunks)}M count=1 2>/dev/null | sleep 1000000 & done; wait`;
-    await launchPilots(engine, instance, ctx.labels, 2, { cmd: ["sh", "-c", hold], cpus: 0.5, memoryBytes: perPilot + 128 * MiB });
-    await poll("the pilots holding their memory", () => available() < avail0 - 1.8 * perPilot || undefined, 60_000, 200);
+    await launchPilots(engine, instance, ctx.labels, 2, {
+      cmd: ["sh", "-c", hold],
+      cpus: 0.5,
+      memoryBytes: perPilot + 128 * MiB,
+    });
+    await poll(
+      "the pilots holding their memory",
+      () => available() < avail0 - 1.8 * perPilot || undefined,
+      60_000,
+      200,
+    );
     const d = await startBenchDaemon(instance, {
-      docker_cmd: ["sleep", "1000000"], cpus_per_dock: 0.5, max_docks: 2, max_dock_mem: `${mib + 128}MiB`, main_sleep: 30,
-      grace_kill: 3600, grace_spawn: 600, min_free_mem: `${THRESHOLD / GiB}GiB`, pressure_grace: 0, mem_pressure_psi: 10,
+      docker_cmd: ["sleep", "1000000"],
+      cpus_per_dock: 0.5,
+      max_docks: 2,
+      max_dock_mem: `${mib + 128}MiB`,
+      main_sleep: 30,
+      grace_kill: 3600,
+      grace_spawn: 600,
+      min_free_mem: `${THRESHOLD / GiB}GiB`,
+      pressure_grace: 0,
+      mem_pressure_psi: 10,
     });
     try {
-      await poll("the daemon adopting the pilots", () => d.daemon.snapshot().pilots.length === 2 || undefined, 30_000, 100);
+      await poll(
+        "the daemon adopting the pilots",
+        () => d.daemon.snapshot().pilots.length === 2 || undefined,
+        30_000,
+        100,
+      );
       await sleep(2500);
       let pressureAt: number | undefined;
       const stall0 = stallTotalUs();
       const watch = setInterval(() => {
-        if (pressureAt === undefined && (available() < THRESHOLD || stallTotalUs() > stall0)) pressureAt = Date.now();
+        if (pressureAt === undefined && (available() < THRESHOLD || stallTotalUs() > stall0))
+          pressureAt = Date.now();
       }, 100);
       const t0 = Date.now();
       try {
@@ -93,8 +125,10 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
         if (dead && pressureAt !== undefined) toDeadMs.push(Math.max(0, dead.timeMs - pressureAt));
         else missed++;
         stallMs.push((stallTotalUs() - stall0) / 1000);
-        ctx.log(`round ${r + 1}/${ROUNDS}: owner ${round(withPilots.at(-1)! / 1000, 2)} s with pilots, ${round(alone.at(-1)! / 1000, 2)} s alone; ` +
-          `pressure ${pressureAt !== undefined ? `at +${pressureAt - t0} ms` : "never seen"}, first pilot dead ${dead ? `at +${dead.timeMs - t0} ms` : "never"}; memory stall ${round(stallMs.at(-1)!, 0)} ms`);
+        ctx.log(
+          `round ${r + 1}/${ROUNDS}: owner ${round(withPilots.at(-1)! / 1000, 2)} s with pilots, ${round(alone.at(-1)! / 1000, 2)} s alone; ` +
+            `pressure ${pressureAt !== undefined ? `at +${pressureAt - t0} ms` : "never seen"}, first pilot dead ${dead ? `at +${dead.timeMs - t0} ms` : "never"}; memory stall ${round(stallMs.at(-1)!, 0)} ms`,
+        );
       } finally {
         clearInterval(watch);
       }
@@ -107,18 +141,37 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
   const ratio = median(withPilots) / median(alone);
   const figures: Figure[] = [
     {
-      id: "memory_give_back.first_dead_ms", figure: "memory give-back: pressure -> first pilot dead", value: toDeadMs.length > 0 ? median(toDeadMs) : null, unit: "ms",
-      display: toDeadMs.length > 0 ? `median ${round(median(toDeadMs), 0)} ms, max ${round(max(toDeadMs), 0)} ms over ${toDeadMs.length}${missed ? `, ${missed} never` : ""}` : "never",
-      target: "<= 2000 ms", pass: missed === 0 && toDeadMs.length > 0 && max(toDeadMs) <= 2000,
+      id: "memory_give_back.first_dead_ms",
+      figure: "memory give-back: pressure -> first pilot dead",
+      value: toDeadMs.length > 0 ? median(toDeadMs) : null,
+      unit: "ms",
+      display:
+        toDeadMs.length > 0
+          ? `median ${round(median(toDeadMs), 0)} ms, max ${round(max(toDeadMs), 0)} ms over ${toDeadMs.length}${missed ? `, ${missed} never` : ""}`
+          : "never",
+      target: "<= 2000 ms",
+      pass: missed === 0 && toDeadMs.length > 0 && max(toDeadMs) <= 2000,
       note: `pressure = MemAvailable below min_free_mem ${THRESHOLD / GiB} GiB (or a PSI stall), seen by a 100 ms poll; the daemon samples every 2 s`,
     },
     {
-      id: "memory_give_back.owner_ratio", figure: `memory give-back: owner allocates ${round(ownerBytes / GiB, 1)} GiB, with 2 pilots of ${round(perPilot / GiB, 1)} GiB / alone`,
-      value: ratio, unit: "", display: `${round(median(withPilots) / 1000, 2)} s / ${round(median(alone) / 1000, 2)} s`, ratio, target: "<= 1.2x", pass: ratio <= 1.2,
+      id: "memory_give_back.owner_ratio",
+      figure: `memory give-back: owner allocates ${round(ownerBytes / GiB, 1)} GiB, with 2 pilots of ${round(perPilot / GiB, 1)} GiB / alone`,
+      value: ratio,
+      unit: "",
+      display: `${round(median(withPilots) / 1000, 2)} s / ${round(median(alone) / 1000, 2)} s`,
+      ratio,
+      target: "<= 1.2x",
+      pass: ratio <= 1.2,
       reference: "alone, same run",
     },
   ];
-  return { figures, notes: [`${ROUNDS} rounds; no swap on this host, so PSI stalls only in direct reclaim of the page cache (stall per round: ${stallMs.map((x) => round(x, 0)).join(", ")} ms)`], details: { ownerBytes, perPilot, alone, withPilots, toDeadMs, stallMs } };
+  return {
+    figures,
+    notes: [
+      `${ROUNDS} rounds; no swap on this host, so PSI stalls only in direct reclaim of the page cache (stall per round: ${stallMs.map((x) => round(x, 0)).join(", ")} ms)`,
+    ],
+    details: { ownerBytes, perPilot, alone, withPilots, toDeadMs, stallMs },
+  };
 }
 
 if (isMain(import.meta.url)) await benchMain("memory-give-back", benchMemoryGiveBack);

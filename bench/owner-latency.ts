@@ -27,12 +27,26 @@ type Case = "alone" | Placement;
 const CASES: Case[] = ["alone", "idle", "normal"];
 const LOADS = [0, 50] as const;
 
-interface Sample { p99Us: number; p999Us: number; maxUs: number; samples: number }
+interface Sample {
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+  samples: number;
+}
 
 async function cyclictest(): Promise<Sample> {
-  const out = await run("cyclictest", ["-t", "2", "-i", "1000", "-D", String(SECONDS), "-q", "-m", "-h", "20000"], { timeoutMs: (SECONDS + 30) * 1000 });
+  const out = await run(
+    "cyclictest",
+    ["-t", "2", "-i", "1000", "-D", String(SECONDS), "-q", "-m", "-h", "20000"],
+    { timeoutMs: (SECONDS + 30) * 1000 },
+  );
   const h = parseCyclictestHistogram(out);
-  return { p99Us: histogramQuantile(h, 0.99), p999Us: histogramQuantile(h, 0.999), maxUs: h.maxUs, samples: h.total };
+  return {
+    p99Us: histogramQuantile(h, 0.99),
+    p999Us: histogramQuantile(h, 0.999),
+    maxUs: h.maxUs,
+    samples: h.total,
+  };
 }
 
 export async function benchOwnerLatency(ctx: BenchContext): Promise<BenchOutput> {
@@ -45,7 +59,8 @@ export async function benchOwnerLatency(ctx: BenchContext): Promise<BenchOutput>
     for (const load of LOADS) {
       for (const c of CASES) {
         const instance = `pb-latency-${ctx.runId}-${c}`;
-        const pilots = c === "alone" ? undefined : await startBusyPilots(instance, ctx.labels, PILOTS, PILOT_CPUS, c);
+        const pilots =
+          c === "alone" ? undefined : await startBusyPilots(instance, ctx.labels, PILOTS, PILOT_CPUS, c);
         if (pilots) ctx.onCleanup(() => pilots.remove());
         try {
           await sleep(1000); // the pilots spinning
@@ -53,7 +68,9 @@ export async function benchOwnerLatency(ctx: BenchContext): Promise<BenchOutput>
           try {
             const s = await cyclictest();
             (samples[`${c}@${load}`] ??= []).push(s);
-            ctx.log(`round ${r + 1}/${ROUNDS} load ${load}% ${c}: p99 ${s.p99Us} us, p99.9 ${s.p999Us} us, max ${s.maxUs} us (${s.samples} wakeups)`);
+            ctx.log(
+              `round ${r + 1}/${ROUNDS} load ${load}% ${c}: p99 ${s.p99Us} us, p99.9 ${s.p999Us} us, max ${s.maxUs} us (${s.samples} wakeups)`,
+            );
           } finally {
             await owner?.stop();
           }
@@ -66,16 +83,29 @@ export async function benchOwnerLatency(ctx: BenchContext): Promise<BenchOutput>
   const figures: Figure[] = [];
   const med = (key: string, f: (s: Sample) => number) => median((samples[key] ?? []).map(f));
   for (const load of LOADS) {
-    for (const [q, label, f, target] of [["p99", "p99", (s: Sample) => s.p99Us, 1.1], ["p999", "p99.9", (s: Sample) => s.p999Us, 1.2]] as const) {
+    for (const [q, label, f, target] of [
+      ["p99", "p99", (s: Sample) => s.p99Us, 1.1],
+      ["p999", "p99.9", (s: Sample) => s.p999Us, 1.2],
+    ] as const) {
       const alone = med(`alone@${load}`, f);
-      figures.push({ id: `owner_latency.${q}_alone_${load}`, figure: `owner ${label} wakeup latency, alone, owner load ${load}%`, value: alone, unit: "us", display: `${round(alone, 0)} us` });
+      figures.push({
+        id: `owner_latency.${q}_alone_${load}`,
+        figure: `owner ${label} wakeup latency, alone, owner load ${load}%`,
+        value: alone,
+        unit: "us",
+        display: `${round(alone, 0)} us`,
+      });
       for (const c of ["idle", "normal"] as const) {
         const v = med(`${c}@${load}`, f);
         const ratio = v / alone;
         figures.push({
-          id: `owner_latency.${q}_${c}_${load}`, figure: `owner ${label}, ${PILOTS} busy pilots at ${c} priority, owner load ${load}%`,
-          value: v, unit: "us", display: `${round(v, 0)} us (worst round ${round(max((samples[`${c}@${load}`] ?? []).map(f)), 0)})`,
-          reference: `alone ${round(alone, 0)} us`, ratio,
+          id: `owner_latency.${q}_${c}_${load}`,
+          figure: `owner ${label}, ${PILOTS} busy pilots at ${c} priority, owner load ${load}%`,
+          value: v,
+          unit: "us",
+          display: `${round(v, 0)} us (worst round ${round(max((samples[`${c}@${load}`] ?? []).map(f)), 0)})`,
+          reference: `alone ${round(alone, 0)} us`,
+          ratio,
           ...(c === "idle" ? { target: `<= ${target}x alone`, pass: ratio <= target } : {}),
         });
       }
@@ -83,7 +113,9 @@ export async function benchOwnerLatency(ctx: BenchContext): Promise<BenchOutput>
   }
   return {
     figures,
-    notes: [`${ROUNDS} rounds of ${SECONDS} s per case, medians over rounds; load average ${round(load0, 1)} at the start (other work on the host is in every case alike)`],
+    notes: [
+      `${ROUNDS} rounds of ${SECONDS} s per case, medians over rounds; load average ${round(load0, 1)} at the start (other work on the host is in every case alike)`,
+    ],
     details: { rounds: ROUNDS, seconds: SECONDS, samples },
   };
 }

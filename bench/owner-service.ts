@@ -21,26 +21,57 @@ const SECONDS = Number(process.env.PLANCTON_BENCH_SERVICE_SECONDS ?? 8);
 type Case = "alone" | Placement;
 const CASES: Case[] = ["alone", "idle", "normal"];
 
-interface Nginx { url: string; stop(): Promise<void> }
+interface Nginx {
+  url: string;
+  stop(): Promise<void>;
+}
 
 async function startNginx(): Promise<Nginx> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "plancton-bench-nginx-"));
   chmodSync(dir, 0o755); // the workers run as nobody
   const port = await freePort();
   writeFileSync(path.join(dir, "index.html"), "<html><body>" + "owner ".repeat(100) + "</body></html>\n");
-  writeFileSync(path.join(dir, "nginx.conf"), [
-    "worker_processes 1;", `pid ${dir}/nginx.pid;`, `error_log ${dir}/error.log;`, "events { worker_connections 256; }",
-    "http {", "  access_log off;", `  client_body_temp_path ${dir}/body;`, `  proxy_temp_path ${dir}/proxy;`, `  fastcgi_temp_path ${dir}/fcgi;`,
-    `  uwsgi_temp_path ${dir}/uwsgi;`, `  scgi_temp_path ${dir}/scgi;`,
-    `  server { listen 127.0.0.1:${port}; root ${dir}; location / { } }`, "}", "",
-  ].join("\n"));
-  const child: ChildProcess = spawn("nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
+  writeFileSync(
+    path.join(dir, "nginx.conf"),
+    [
+      "worker_processes 1;",
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log;`,
+      "events { worker_connections 256; }",
+      "http {",
+      "  access_log off;",
+      `  client_body_temp_path ${dir}/body;`,
+      `  proxy_temp_path ${dir}/proxy;`,
+      `  fastcgi_temp_path ${dir}/fcgi;`,
+      `  uwsgi_temp_path ${dir}/uwsgi;`,
+      `  scgi_temp_path ${dir}/scgi;`,
+      `  server { listen 127.0.0.1:${port}; root ${dir}; location / { } }`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const child: ChildProcess = spawn(
+    "nginx",
+    ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"],
+    { stdio: "ignore" },
+  );
   const url = `http://127.0.0.1:${port}/index.html`;
-  await poll("nginx answering", async () => (await fetch(url).then((r) => r.ok, () => false)) || undefined, 10_000, 100);
+  await poll(
+    "nginx answering",
+    async () =>
+      (await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )) || undefined,
+    10_000,
+    100,
+  );
   return {
     url,
     stop: async () => {
-      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+      const exited = new Promise<void>((resolve) =>
+        child.exitCode !== null ? resolve() : child.once("exit", () => resolve()),
+      );
       child.kill("SIGTERM");
       await Promise.race([exited, sleep(5000)]);
       child.kill("SIGKILL");
@@ -54,7 +85,11 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
   prepareBenchTools();
   const nginx = await startNginx();
   ctx.onCleanup(() => nginx.stop());
-  const results: Record<Case, { p99Ms: number; p50Ms: number; rps: number }[]> = { alone: [], idle: [], normal: [] };
+  const results: Record<Case, { p99Ms: number; p50Ms: number; rps: number }[]> = {
+    alone: [],
+    idle: [],
+    normal: [],
+  };
   const load0 = os.loadavg()[0]!;
   for (let r = 0; r < ROUNDS; r++) {
     for (const c of CASES) {
@@ -63,9 +98,15 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
       if (pilots) ctx.onCleanup(() => pilots.remove());
       try {
         await sleep(1000);
-        const w = parseWrk(await run("wrk", ["-t", "1", "-c", "8", "-d", `${SECONDS}s`, "--latency", nginx.url], { timeoutMs: (SECONDS + 30) * 1000 }));
+        const w = parseWrk(
+          await run("wrk", ["-t", "1", "-c", "8", "-d", `${SECONDS}s`, "--latency", nginx.url], {
+            timeoutMs: (SECONDS + 30) * 1000,
+          }),
+        );
         results[c].push({ p99Ms: w.p99Ms, p50Ms: w.p50Ms, rps: w.requestsPerSecond });
-        ctx.log(`round ${r + 1}/${ROUNDS} ${c}: p99 ${w.p99Ms} ms, p50 ${w.p50Ms} ms, ${Math.round(w.requestsPerSecond)} req/s`);
+        ctx.log(
+          `round ${r + 1}/${ROUNDS} ${c}: p99 ${w.p99Ms} ms, p50 ${w.p50Ms} ms, ${Math.round(w.requestsPerSecond)} req/s`,
+        );
       } finally {
         await pilots?.remove();
       }
@@ -75,17 +116,29 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
   const rps = (c: Case) => median(results[c].map((x) => x.rps));
   const alone = p99("alone");
   const figures: Figure[] = [
-    { id: "owner_service.nginx_p99_alone", figure: "nginx p99 (wrk, 8 connections), alone", value: alone, unit: "ms", display: `${round(alone, 2)} ms (${Math.round(rps("alone"))} req/s)` },
+    {
+      id: "owner_service.nginx_p99_alone",
+      figure: "nginx p99 (wrk, 8 connections), alone",
+      value: alone,
+      unit: "ms",
+      display: `${round(alone, 2)} ms (${Math.round(rps("alone"))} req/s)`,
+    },
     ...(["idle", "normal"] as const).map((c): Figure => ({
-      id: `owner_service.nginx_p99_${c}`, figure: `nginx p99 with 2 busy pilots at ${c} priority`, value: p99(c), unit: "ms",
+      id: `owner_service.nginx_p99_${c}`,
+      figure: `nginx p99 with 2 busy pilots at ${c} priority`,
+      value: p99(c),
+      unit: "ms",
       display: `${round(p99(c), 2)} ms (${Math.round(rps(c))} req/s; worst round ${round(max(results[c].map((x) => x.p99Ms)), 2)} ms)`,
-      reference: `alone ${round(alone, 2)} ms`, ratio: p99(c) / alone,
+      reference: `alone ${round(alone, 2)} ms`,
+      ratio: p99(c) / alone,
       ...(c === "idle" ? { target: "<= 1.05x alone", pass: p99(c) / alone <= 1.05 } : {}),
     })),
   ];
   return {
     figures,
-    notes: [`${ROUNDS} rounds of ${SECONDS} s per case, medians over rounds; load average ${round(load0, 1)} at the start`],
+    notes: [
+      `${ROUNDS} rounds of ${SECONDS} s per case, medians over rounds; load average ${round(load0, 1)} at the start`,
+    ],
     details: { rounds: ROUNDS, seconds: SECONDS, results },
   };
 }

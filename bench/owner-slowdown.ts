@@ -24,7 +24,12 @@ const TARGET = 1.05;
 
 type Mode = "alone" | "idle" | "normal";
 
-async function busyContainers(ctx: BenchContext, n: number, cgroupParent: string | undefined, tag: string): Promise<Docker.Container[]> {
+async function busyContainers(
+  ctx: BenchContext,
+  n: number,
+  cgroupParent: string | undefined,
+  tag: string,
+): Promise<Docker.Container[]> {
   const made: Docker.Container[] = [];
   for (let i = 0; i < n; i++) {
     const c = await docker.createContainer({
@@ -32,7 +37,12 @@ async function busyContainers(ctx: BenchContext, n: number, cgroupParent: string
       name: `pb-slowdown-${ctx.runId}-${tag}-${i}`,
       Cmd: ["sh", "-c", "while :; do :; done"],
       Labels: { ...ctx.labels },
-      HostConfig: { CpuQuota: 100000, CpuPeriod: 100000, Memory: 64 * 2 ** 20, ...(cgroupParent ? { CgroupParent: cgroupParent } : {}) },
+      HostConfig: {
+        CpuQuota: 100000,
+        CpuPeriod: 100000,
+        Memory: 64 * 2 ** 20,
+        ...(cgroupParent ? { CgroupParent: cgroupParent } : {}),
+      },
     });
     made.push(c);
     ctx.onCleanup(() => c.remove({ force: true }).catch(() => undefined));
@@ -45,7 +55,9 @@ async function busyContainers(ctx: BenchContext, n: number, cgroupParent: string
 /** cpuacct.usage (ns) of a container in cgroup v1 under `parent`, or undefined. */
 function usageNs(parent: string, id: string): number | undefined {
   try {
-    return Number(readFileSync(`/sys/fs/cgroup/cpuacct/${parent.replace(/^\//, "")}/${id}/cpuacct.usage`, "utf8"));
+    return Number(
+      readFileSync(`/sys/fs/cgroup/cpuacct/${parent.replace(/^\//, "")}/${id}/cpuacct.usage`, "utf8"),
+    );
   } catch {
     return undefined;
   }
@@ -65,10 +77,15 @@ async function pilotCores(parent: string, ids: string[], ms: number): Promise<nu
 export async function benchOwnerSlowdown(ctx: BenchContext): Promise<BenchOutput> {
   await requireDocker();
   const ncpus = os.cpus().length;
-  const info = await docker.info() as { CgroupDriver?: string };
+  const info = (await docker.info()) as { CgroupDriver?: string };
   const driver = info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs";
-  const parent = await setupPilotParent({ layout: detectCgroupLayout(), dockerCgroupDriver: driver, priority: "idle" });
-  if (parent.mode !== "idle" || parent.cgroupParent === undefined) throw new Error(`the pilots' idle parent cgroup could not be set up: ${parent.detail}`);
+  const parent = await setupPilotParent({
+    layout: detectCgroupLayout(),
+    dockerCgroupDriver: driver,
+    priority: "idle",
+  });
+  if (parent.mode !== "idle" || parent.cgroupParent === undefined)
+    throw new Error(`the pilots' idle parent cgroup could not be set up: ${parent.detail}`);
   ctx.log(`parent: ${parent.detail}; calibrating the workload`);
   const iterations = await calibrateWorkload(WORKLOAD_MS);
 
@@ -103,7 +120,9 @@ export async function benchOwnerSlowdown(ctx: BenchContext): Promise<BenchOutput
       await sleep(300); // the pilots are spinning before the owner starts
       samples[mode].push(await runWorkload(ncpus, iterations));
     }
-    ctx.log(`round ${round + 1}/${ROUNDS}: alone ${samples.alone.at(-1)!.toFixed(0)} ms, idle ${samples.idle.at(-1)!.toFixed(0)} ms, normal ${samples.normal.at(-1)!.toFixed(0)} ms`);
+    ctx.log(
+      `round ${round + 1}/${ROUNDS}: alone ${samples.alone.at(-1)!.toFixed(0)} ms, idle ${samples.idle.at(-1)!.toFixed(0)} ms, normal ${samples.normal.at(-1)!.toFixed(0)} ms`,
+    );
   }
   await runOnly("alone");
 
@@ -114,32 +133,54 @@ export async function benchOwnerSlowdown(ctx: BenchContext): Promise<BenchOutput
   const normalRatio = normal / alone;
   const figures: Figure[] = [
     {
-      id: "owner_slowdown.idle_ratio", figure: "owner slowdown, pilots at idle priority (idle/alone)", value: idleRatio, unit: "x",
+      id: "owner_slowdown.idle_ratio",
+      figure: "owner slowdown, pilots at idle priority (idle/alone)",
+      value: idleRatio,
+      unit: "x",
       display: `${idleRatio.toFixed(3)}x (${(idle / 1000).toFixed(2)} s vs ${(alone / 1000).toFixed(2)} s)`,
-      target: `<= ${TARGET}`, reference: `normal priority: ${normalRatio.toFixed(2)}x (${(normal / 1000).toFixed(2)} s)`,
+      target: `<= ${TARGET}`,
+      reference: `normal priority: ${normalRatio.toFixed(2)}x (${(normal / 1000).toFixed(2)} s)`,
       pass: idleRatio <= TARGET,
       note: `${ncpus} owner processes x ${iterations} iterations on ${ncpus} cores beside ${ncpus} busy pilots (CpuQuota 1 core each), median of ${ROUNDS} interleaved runs; ${parent.detail}`,
     },
     {
-      id: "owner_slowdown.normal_ratio", figure: "owner slowdown, pilots at normal priority (normal/alone)", value: normalRatio, unit: "x",
-      display: `${normalRatio.toFixed(2)}x (${(normal / 1000).toFixed(2)} s)`, reference: "the original: until its policy reacts (150 s)",
+      id: "owner_slowdown.normal_ratio",
+      figure: "owner slowdown, pilots at normal priority (normal/alone)",
+      value: normalRatio,
+      unit: "x",
+      display: `${normalRatio.toFixed(2)}x (${(normal / 1000).toFixed(2)} s)`,
+      reference: "the original: until its policy reacts (150 s)",
       note: "for comparison: Docker's default cgroups, as the original ran its pilots",
     },
   ];
   if (idleAloneCores !== undefined) {
     figures.push({
-      id: "owner_slowdown.idle_pilot_cores", figure: "idle-priority pilot's CPU while the owner is idle", value: idleAloneCores * 100, unit: "% of a core",
-      reference: normalAloneCores !== undefined ? `normal priority: ${(normalAloneCores * 100).toFixed(0)}% of a core` : undefined,
+      id: "owner_slowdown.idle_pilot_cores",
+      figure: "idle-priority pilot's CPU while the owner is idle",
+      value: idleAloneCores * 100,
+      unit: "% of a core",
+      reference:
+        normalAloneCores !== undefined
+          ? `normal priority: ${(normalAloneCores * 100).toFixed(0)}% of a core`
+          : undefined,
       note: "cpuacct.usage over 1.5 s: idle priority costs the pilots nothing when nobody else wants the CPU",
     });
   }
   return {
     figures,
     details: {
-      ncpus, iterations, rounds: ROUNDS, parent: parent.detail,
-      wallMs: { alone: samples.alone.map((x) => round(x, 1)), idle: samples.idle.map((x) => round(x, 1)), normal: samples.normal.map((x) => round(x, 1)) },
+      ncpus,
+      iterations,
+      rounds: ROUNDS,
+      parent: parent.detail,
+      wallMs: {
+        alone: samples.alone.map((x) => round(x, 1)),
+        idle: samples.idle.map((x) => round(x, 1)),
+        normal: samples.normal.map((x) => round(x, 1)),
+      },
       medianMs: { alone: round(alone, 1), idle: round(idle, 1), normal: round(normal, 1) },
-      idleAloneCores, normalAloneCores,
+      idleAloneCores,
+      normalAloneCores,
     },
   };
 }

@@ -21,7 +21,19 @@ const PILOTS = 200;
 const ITERATIONS = 5_000;
 const NOW_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
 
-const VARIABLES = ["ncpus", "cpu_owner", "cpu_owner_5m", "load1", "disk_free_ratio", "mem_available_bytes", "running", "paused", "weekday", "hour", "minute"];
+const VARIABLES = [
+  "ncpus",
+  "cpu_owner",
+  "cpu_owner_5m",
+  "load1",
+  "disk_free_ratio",
+  "mem_available_bytes",
+  "running",
+  "paused",
+  "weekday",
+  "hour",
+  "minute",
+];
 
 const baseConfig: PolicyConfig = policyConfig({ maxDocks: 254, suspendGraceSeconds: 600 });
 
@@ -43,15 +55,27 @@ function pilots(states: (i: number) => PilotState): PolicyPilot[] {
     id: `${i.toString(16).padStart(12, "0")}${"f".repeat(52)}`,
     name: `plancton-worker-${i.toString(36).padStart(6, "0")}`,
     state: states(i),
-    createdAtMs: NOW_MS - (i * 37_000) % 40_000_000,
+    createdAtMs: NOW_MS - ((i * 37_000) % 40_000_000),
   }));
 }
 
 function obs(cpuOwner: number): Observation {
   return {
-    ncpus: 256, cpu_owner: cpuOwner, cpu_owner_5m: cpuOwner, cpu_pilots: 0.7, cpu_total: 0.7 + cpuOwner, load1: 200,
-    mem_available_bytes: 400 * 2 ** 30, mem_available_ratio: 0.4, disk_free_bytes: 2 ** 40, disk_free_ratio: 0.5,
-    running: PILOTS, paused: 0, weekday: 1, hour: 20, minute: 0,
+    ncpus: 256,
+    cpu_owner: cpuOwner,
+    cpu_owner_5m: cpuOwner,
+    cpu_pilots: 0.7,
+    cpu_total: 0.7 + cpuOwner,
+    load1: 200,
+    mem_available_bytes: 400 * 2 ** 30,
+    mem_available_ratio: 0.4,
+    disk_free_bytes: 2 ** 40,
+    disk_free_ratio: 0.5,
+    running: PILOTS,
+    paused: 0,
+    weekday: 1,
+    hour: 20,
+    minute: 0,
   };
 }
 
@@ -64,7 +88,13 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: "steady: 200 running, owner idle", obs: obs(0.05), pilots: pilots(() => "running"), cfg: baseConfig, state: initialPolicyState() },
+  {
+    name: "steady: 200 running, owner idle",
+    obs: obs(0.05),
+    pilots: pilots(() => "running"),
+    cfg: baseConfig,
+    state: initialPolicyState(),
+  },
   {
     name: "overhead held: pause many of 200",
     obs: obs(0.6),
@@ -75,7 +105,9 @@ const SCENARIOS: Scenario[] = [
   {
     name: "mixed states, all keys set (exprs, schedule, pressure)",
     obs: obs(0.2),
-    pilots: pilots((i) => (["running", "running", "running", "paused", "exited", "created"] as const)[i % 6] ?? "running"),
+    pilots: pilots(
+      (i) => (["running", "running", "running", "paused", "exited", "created"] as const)[i % 6] ?? "running",
+    ),
     cfg: fullConfig,
     state: initialPolicyState(),
   },
@@ -103,7 +135,9 @@ export function benchPolicy(iterations = ITERATIONS): PolicyBenchResult[] {
 }
 
 function main(): void {
-  console.log(`policy: decide() with ${PILOTS} pilots, ${ITERATIONS} calls each, node ${process.version} (target < 1000 us)`);
+  console.log(
+    `policy: decide() with ${PILOTS} pilots, ${ITERATIONS} calls each, node ${process.version} (target < 1000 us)`,
+  );
   for (const r of benchPolicy()) console.log(`${r.usPerCall.toFixed(1).padStart(8)} us/call  ${r.name}`);
 }
 

@@ -43,14 +43,23 @@ const BENCHES: Bench[] = [
   { name: "footprint", handoffFrom: "scale", timeoutSeconds: 240 },
 ];
 
-function runChild(b: Bench, runId: string, handoff: Record<string, unknown> | undefined, dir: string): Promise<BenchResult> {
+function runChild(
+  b: Bench,
+  runId: string,
+  handoff: Record<string, unknown> | undefined,
+  dir: string,
+): Promise<BenchResult> {
   const out = path.join(dir, `${b.name}.json`);
   const env: NodeJS.ProcessEnv = { ...process.env, PLANCTON_BENCH_RUN: runId, PLANCTON_BENCH_OUT: out };
   if (b.keep) env.PLANCTON_BENCH_KEEP = "1";
   if (handoff) env.PLANCTON_BENCH_HANDOFF = JSON.stringify(handoff);
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(b.nodeArgs ?? []), "--import", "tsx", path.join(HERE, `${b.name}.ts`)], { env, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      [...(b.nodeArgs ?? []), "--import", "tsx", path.join(HERE, `${b.name}.ts`)],
+      { env, stdio: ["ignore", "inherit", "inherit"] },
+    );
     current = child;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -65,8 +74,18 @@ function runChild(b: Bench, runId: string, handoff: Record<string, unknown> | un
       try {
         resolve(JSON.parse(readFileSync(out, "utf8")) as BenchResult);
       } catch {
-        const why = timedOut ? `stopped after ${b.timeoutSeconds} s` : `exited with ${code ?? signal} before reporting`;
-        resolve({ bench: b.name, startedAt: new Date(t0).toISOString(), seconds: (Date.now() - t0) / 1000, figures: [], notes: [], details: {}, error: why });
+        const why = timedOut
+          ? `stopped after ${b.timeoutSeconds} s`
+          : `exited with ${code ?? signal} before reporting`;
+        resolve({
+          bench: b.name,
+          startedAt: new Date(t0).toISOString(),
+          seconds: (Date.now() - t0) / 1000,
+          figures: [],
+          notes: [],
+          details: {},
+          error: why,
+        });
       }
     });
   });
@@ -81,7 +100,12 @@ async function sweep(runId: string): Promise<number> {
 }
 
 async function machine(): Promise<Record<string, unknown>> {
-  const info = (await docker.info().catch(() => ({}))) as { ServerVersion?: string; CgroupDriver?: string; CgroupVersion?: string; KernelVersion?: string };
+  const info = (await docker.info().catch(() => ({}))) as {
+    ServerVersion?: string;
+    CgroupDriver?: string;
+    CgroupVersion?: string;
+    KernelVersion?: string;
+  };
   return {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
@@ -99,7 +123,10 @@ async function machine(): Promise<Record<string, unknown>> {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const unknown = only.filter((n) => !BENCHES.some((b) => b.name === n));
-  if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHES.map((b) => b.name).join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHES.map((b) => b.name).join(", ")}`,
+    );
   const selected = BENCHES.filter((b) => only.length === 0 || only.includes(b.name));
   const runId = newRunId();
   const dir = mkdtempSync(path.join(os.tmpdir(), "plancton-bench-run-"));
@@ -109,7 +136,9 @@ async function main(): Promise<void> {
     current?.kill("SIGINT");
     void sweep(runId).finally(() => process.exit(130));
   });
-  process.stderr.write(`[run] ${runId}: ${selected.map((b) => b.name).join(", ")} on ${host.cpus} CPUs, kernel ${host.kernel}, Docker ${host.docker} (cgroup v${host.cgroupVersion}, ${host.cgroupDriver})\n`);
+  process.stderr.write(
+    `[run] ${runId}: ${selected.map((b) => b.name).join(", ")} on ${host.cpus} CPUs, kernel ${host.kernel}, Docker ${host.docker} (cgroup v${host.cgroupVersion}, ${host.cgroupDriver})\n`,
+  );
   const results: BenchResult[] = [];
   for (const b of selected) {
     const handoff = b.handoffFrom ? results.find((r) => r.bench === b.handoffFrom)?.handoff : undefined;
@@ -121,16 +150,35 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const seconds = (Date.now() - t0) / 1000;
 
-  const figures: (Figure & { bench: string })[] = results.flatMap((r) => r.figures.map((f) => ({ ...f, bench: r.bench })));
+  const figures: (Figure & { bench: string })[] = results.flatMap((r) =>
+    r.figures.map((f) => ({ ...f, bench: r.bench })),
+  );
   const failedBenches = results.filter((r) => r.error);
-  const rows: Figure[] = [...figures, ...failedBenches.map((r): Figure => ({ id: `${r.bench}.error`, figure: `${r.bench}: benchmark failed`, value: null, unit: "", display: r.error, pass: false }))];
-  console.log(`\n== Plancton benchmarks: ${host.cpus} CPUs (${host.cpuModel}), kernel ${host.kernel}, Docker ${host.docker}, cgroup v${host.cgroupVersion} (${host.cgroupDriver}), node ${host.node}, ${String(host.date)} ==`);
+  const rows: Figure[] = [
+    ...figures,
+    ...failedBenches.map((r): Figure => ({
+      id: `${r.bench}.error`,
+      figure: `${r.bench}: benchmark failed`,
+      value: null,
+      unit: "",
+      display: r.error,
+      pass: false,
+    })),
+  ];
+  console.log(
+    `\n== Plancton benchmarks: ${host.cpus} CPUs (${host.cpuModel}), kernel ${host.kernel}, Docker ${host.docker}, cgroup v${host.cgroupVersion} (${host.cgroupDriver}), node ${host.node}, ${String(host.date)} ==`,
+  );
   console.log(figureTable(rows));
   const withTarget = rows.filter((f) => f.pass !== undefined);
-  console.log(`\n${withTarget.filter((f) => f.pass).length}/${withTarget.length} targets met; ${failedBenches.length} benchmark(s) failed to run; ` +
-    `${seconds.toFixed(0)} s in all${swept > 0 ? `; the final sweep removed ${swept} container(s) left behind` : ""}.`);
+  console.log(
+    `\n${withTarget.filter((f) => f.pass).length}/${withTarget.length} targets met; ${failedBenches.length} benchmark(s) failed to run; ` +
+      `${seconds.toFixed(0)} s in all${swept > 0 ? `; the final sweep removed ${swept} container(s) left behind` : ""}.`,
+  );
   const file = path.join(HERE, "results.json");
-  writeFileSync(file, JSON.stringify({ runId, machine: host, seconds, figures, benches: results }, null, 2) + "\n");
+  writeFileSync(
+    file,
+    JSON.stringify({ runId, machine: host, seconds, figures, benches: results }, null, 2) + "\n",
+  );
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
   process.exitCode = failedBenches.length > 0 ? 1 : 0;
   setTimeout(() => process.exit(), 500).unref();

@@ -34,7 +34,13 @@ function median(xs: number[]): number {
 
 function spec(prefix: string, labels: Record<string, string>): PilotSpec {
   const name = pilotName(prefix);
-  return plainPilotSpec({ name, hostname: `plancton-bench-${name.slice(-6)}`, image: IMAGE, cmd: ["sleep", "600"], labels });
+  return plainPilotSpec({
+    name,
+    hostname: `plancton-bench-${name.slice(-6)}`,
+    image: IMAGE,
+    cmd: ["sleep", "600"],
+    labels,
+  });
 }
 
 /** The same containers as spec() makes, by the docker CLI, one after the other. */
@@ -48,10 +54,14 @@ async function removeAll(engine: ContainerEngine, labels: Record<string, string>
   await Promise.all(pilots.map((p) => engine.remove(p.id)));
 }
 
-export async function benchRuntime(pilots = 20, concurrencies: number[] = [4, 8]): Promise<RuntimeBenchResult> {
+export async function benchRuntime(
+  pilots = 20,
+  concurrencies: number[] = [4, 8],
+): Promise<RuntimeBenchResult> {
   const engine = createDockerEngine();
   await engine.ping();
-  if (!(await engine.imagePresent(IMAGE))) throw new Error(`${IMAGE} is missing: run \`npm run prepare-host\``);
+  if (!(await engine.imagePresent(IMAGE)))
+    throw new Error(`${IMAGE} is missing: run \`npm run prepare-host\``);
   const id = randomBytes(4).toString("hex");
   const labels = { "org.plancton.bench": id };
   const label = `org.plancton.bench=${id}`;
@@ -77,7 +87,8 @@ export async function benchRuntime(pilots = 20, concurrencies: number[] = [4, 8]
         const { launched, error } = await engine.launchMany(specs, concurrency);
         manyMs.get(concurrency)!.push(performance.now() - t0);
         callsPerPilot.set(concurrency, (engine.apiCalls - calls) / pilots);
-        if (error || launched.length !== pilots) throw new Error(`launchMany launched ${launched.length}/${pilots}: ${error?.message}`);
+        if (error || launched.length !== pilots)
+          throw new Error(`launchMany launched ${launched.length}/${pilots}: ${error?.message}`);
         await removeAll(engine, labels);
       }
     }
@@ -90,7 +101,12 @@ export async function benchRuntime(pilots = 20, concurrencies: number[] = [4, 8]
     shellLoopMs,
     launchMany: concurrencies.map((concurrency) => {
       const ms = median(manyMs.get(concurrency)!);
-      return { concurrency, ms, ratio: ms / shellLoopMs, apiCallsPerPilot: callsPerPilot.get(concurrency) ?? 0 };
+      return {
+        concurrency,
+        ms,
+        ratio: ms / shellLoopMs,
+        apiCallsPerPilot: callsPerPilot.get(concurrency) ?? 0,
+      };
     }),
   };
 }
@@ -104,7 +120,9 @@ async function main(): Promise<void> {
   console.log(`  shell loop of docker run -d : ${r.shellLoopMs.toFixed(0)} ms`);
   for (const m of r.launchMany) {
     const verdict = m.ratio <= 0.6 ? "ok (target <= 0.6x)" : "ABOVE target 0.6x";
-    console.log(`  launchMany concurrency ${String(m.concurrency).padStart(2)}  : ${m.ms.toFixed(0)} ms = ${m.ratio.toFixed(2)}x the shell loop, ${m.apiCallsPerPilot} API calls/pilot  ${verdict}`);
+    console.log(
+      `  launchMany concurrency ${String(m.concurrency).padStart(2)}  : ${m.ms.toFixed(0)} ms = ${m.ratio.toFixed(2)}x the shell loop, ${m.apiCallsPerPilot} API calls/pilot  ${verdict}`,
+    );
   }
 }
 

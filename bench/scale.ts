@@ -12,7 +12,14 @@ import { instanceLabels } from "../src/daemon/labels.js";
 import { createDockerEngine } from "../src/runtime/index.js";
 import { FixedObserver } from "../test/helpers/fixed-observer.js";
 import { startBenchDaemon } from "./support/bench-daemon.js";
-import { docker, instanceContainers, launchPilots, removeInstance, requireDocker, type PilotShape } from "./support/docker.js";
+import {
+  docker,
+  instanceContainers,
+  launchPilots,
+  removeInstance,
+  requireDocker,
+  type PilotShape,
+} from "./support/docker.js";
 import type { Figure } from "./support/figures.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
 import { median } from "./support/stats.js";
@@ -37,7 +44,13 @@ export interface Level {
 /** The idle-priority parent, as the daemon would set it up (footprint's daemon adopts these pilots). */
 export async function pilotParent(): Promise<string | undefined> {
   const info = (await docker.info()) as { CgroupDriver?: string };
-  return (await setupPilotParent({ layout: detectCgroupLayout(), dockerCgroupDriver: info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs", priority: "idle" })).cgroupParent;
+  return (
+    await setupPilotParent({
+      layout: detectCgroupLayout(),
+      dockerCgroupDriver: info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+      priority: "idle",
+    })
+  ).cgroupParent;
 }
 
 export async function benchScale(ctx: BenchContext): Promise<BenchOutput> {
@@ -46,7 +59,11 @@ export async function benchScale(ctx: BenchContext): Promise<BenchOutput> {
   const instance = `pb-scale-${ctx.runId}`;
   if (ctx.keepForNext) ctx.keepInstance(instance);
   else ctx.onCleanup(() => removeInstance(instance));
-  const shape: PilotShape = { ...SLEEPING_PILOT, cmd: [...SLEEPING_PILOT.cmd], cgroupParent: await pilotParent() };
+  const shape: PilotShape = {
+    ...SLEEPING_PILOT,
+    cmd: [...SLEEPING_PILOT.cmd],
+    cgroupParent: await pilotParent(),
+  };
   const observer = new FixedObserver({ ncpus: os.cpus().length, cpu_owner: 0, cpu_total: 0 });
   const levels: Level[] = [];
   const launchSeconds: number[] = [];
@@ -55,9 +72,19 @@ export async function benchScale(ctx: BenchContext): Promise<BenchOutput> {
     const t0 = performance.now();
     await launchPilots(engine, instance, ctx.labels, pilots - have, shape);
     if (pilots > have) launchSeconds.push((performance.now() - t0) / 1000);
-    const d = await startBenchDaemon(instance, {
-      docker_cmd: shape.cmd, cpus_per_dock: shape.cpus, max_dock_mem: "16MiB", max_docks: pilots, main_sleep: 3600, max_ttl: 86400, pilot_cpu_priority: "normal",
-    }, { observer, engine });
+    const d = await startBenchDaemon(
+      instance,
+      {
+        docker_cmd: shape.cmd,
+        cpus_per_dock: shape.cpus,
+        max_dock_mem: "16MiB",
+        max_docks: pilots,
+        main_sleep: 3600,
+        max_ttl: 86400,
+        pilot_cpu_priority: "normal",
+      },
+      { observer, engine },
+    );
     const level: Level = { pilots, wallMs: [], daemonMs: [], apiCalls: [], listMs: [] };
     try {
       for (let i = 0; i < WARMUP + TICKS; i++) {
@@ -84,7 +111,9 @@ export async function benchScale(ctx: BenchContext): Promise<BenchOutput> {
       await d.close();
     }
     levels.push(level);
-    ctx.log(`${pilots} pilots: tick ${median(level.wallMs).toFixed(2)} ms (daemon's own ${median(level.daemonMs).toFixed(2)} ms), ${median(level.apiCalls)} API call(s); the listing alone ${median(level.listMs).toFixed(2)} ms`);
+    ctx.log(
+      `${pilots} pilots: tick ${median(level.wallMs).toFixed(2)} ms (daemon's own ${median(level.daemonMs).toFixed(2)} ms), ${median(level.apiCalls)} API call(s); the listing alone ${median(level.listMs).toFixed(2)} ms`,
+    );
   }
   const wall = levels.map((l) => median(l.wallMs));
   const list = levels.map((l) => median(l.listMs));
@@ -94,24 +123,43 @@ export async function benchScale(ctx: BenchContext): Promise<BenchOutput> {
   const constant = calls.every((c) => c.length === 1) && new Set(calls.flat()).size === 1;
   const figures: Figure[] = [
     {
-      id: "scale.tick_ms", figure: `scale: tick wall time, ${LEVELS.join(" / ")} pilots`, value: wall.at(-1)!, unit: "ms",
-      display: `${wall.map((w) => w.toFixed(1)).join(" / ")} ms`, target: `tick(${LEVELS.at(-1)}) / tick(0) <= ${TARGET_RATIO}`,
-      reference: `tick(0) = ${wall[0]!.toFixed(1)} ms`, ratio, pass: ratio <= TARGET_RATIO,
+      id: "scale.tick_ms",
+      figure: `scale: tick wall time, ${LEVELS.join(" / ")} pilots`,
+      value: wall.at(-1)!,
+      unit: "ms",
+      display: `${wall.map((w) => w.toFixed(1)).join(" / ")} ms`,
+      target: `tick(${LEVELS.at(-1)}) / tick(0) <= ${TARGET_RATIO}`,
+      reference: `tick(0) = ${wall[0]!.toFixed(1)} ms`,
+      ratio,
+      pass: ratio <= TARGET_RATIO,
       note: `median of ${TICKS} tickNow() after ${WARMUP} warm-up, wall time around the call (listing, decision, act, status, metrics); the daemon's own durationMs: ${levels.map((l) => median(l.daemonMs).toFixed(1)).join(" / ")} ms`,
     },
     {
-      id: "scale.api_calls", figure: `scale: Docker API calls per tick, ${LEVELS.join(" / ")} pilots`, value: Math.max(...calls.flat()), unit: "calls",
-      display: calls.map((c) => c.join(",")).join(" / "), target: "constant", pass: constant,
+      id: "scale.api_calls",
+      figure: `scale: Docker API calls per tick, ${LEVELS.join(" / ")} pilots`,
+      value: Math.max(...calls.flat()),
+      unit: "calls",
+      display: calls.map((c) => c.join(",")).join(" / "),
+      target: "constant",
+      pass: constant,
       note: "from the engine's own request counter (lastTick.apiCalls)",
     },
     {
-      id: "scale.list_ms", figure: `scale: of which Docker's listing (the 1 call), ${LEVELS.join(" / ")} pilots`, value: list.at(-1)!, unit: "ms",
-      display: `${list.map((w) => w.toFixed(1)).join(" / ")} ms`, ratio: list.at(-1)! / list[0]!,
+      id: "scale.list_ms",
+      figure: `scale: of which Docker's listing (the 1 call), ${LEVELS.join(" / ")} pilots`,
+      value: list.at(-1)!,
+      unit: "ms",
+      display: `${list.map((w) => w.toFixed(1)).join(" / ")} ms`,
+      ratio: list.at(-1)! / list[0]!,
       note: `the same engine.listPilots() alone, median of ${TICKS}: dockerd's container listing and its JSON grow with the containers listed`,
     },
     {
-      id: "scale.own_ms", figure: `scale: tick without the listing, ${LEVELS.join(" / ")} pilots`, value: own.at(-1)!, unit: "ms",
-      display: `${own.map((w) => w.toFixed(1)).join(" / ")} ms`, ratio: own[0]! > 0 ? own.at(-1)! / own[0]! : null,
+      id: "scale.own_ms",
+      figure: `scale: tick without the listing, ${LEVELS.join(" / ")} pilots`,
+      value: own.at(-1)!,
+      unit: "ms",
+      display: `${own.map((w) => w.toFixed(1)).join(" / ")} ms`,
+      ratio: own[0]! > 0 ? own.at(-1)! / own[0]! : null,
       note: "tick wall time minus the listing alone: the daemon's own work (decision, act, status, metrics)",
     },
   ];

@@ -28,10 +28,17 @@ export interface BenchDaemon {
 
 /** The config file text: the bench image and instance first, then `config`. */
 export function configText(instance: string, config: Record<string, unknown>): string {
-  return dump({ docker_image: IMAGE, container_prefix: instance, log_level: "info", ...config }, { lineWidth: 200 });
+  return dump(
+    { docker_image: IMAGE, container_prefix: instance, log_level: "info", ...config },
+    { lineWidth: 200 },
+  );
 }
 
-export async function startBenchDaemon(instance: string, config: Record<string, unknown>, opts: { observer?: HostObserverLike; engine?: ContainerEngine; drain?: boolean } = {}): Promise<BenchDaemon> {
+export async function startBenchDaemon(
+  instance: string,
+  config: Record<string, unknown>,
+  opts: { observer?: HostObserverLike; engine?: ContainerEngine; drain?: boolean } = {},
+): Promise<BenchDaemon> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `plancton-bench-${instance}-`));
   const configFile = path.join(dir, "config.yaml");
   const rundir = path.join(dir, "run");
@@ -41,18 +48,34 @@ export async function startBenchDaemon(instance: string, config: Record<string, 
     await writeFile(path.join(rundir, "drain"), "");
   }
   const logs: string[] = [];
-  const logger = pino({ level: "info" }, {
-    write: (line: string) => {
-      logs.push(line);
-      if (logs.length > 2000) logs.splice(0, 1000);
+  const logger = pino(
+    { level: "info" },
+    {
+      write: (line: string) => {
+        logs.push(line);
+        if (logs.length > 2000) logs.splice(0, 1000);
+      },
     },
-  });
+  );
   const engine = opts.engine ?? createDockerEngine();
-  const daemon = new Daemon({ configFile, rundir, logdir: path.join(dir, "log"), engine, logger, observer: opts.observer });
+  const daemon = new Daemon({
+    configFile,
+    rundir,
+    logdir: path.join(dir, "log"),
+    engine,
+    logger,
+    observer: opts.observer,
+  });
   await daemon.start();
   let closed = false;
   return {
-    daemon, engine, dir, rundir, configFile, instance, logs,
+    daemon,
+    engine,
+    dir,
+    rundir,
+    configFile,
+    instance,
+    logs,
     writeConfig: (c) => writeFile(configFile, configText(instance, c)),
     close: async () => {
       if (closed) return;

@@ -2,7 +2,12 @@
 // under the idle-priority parent (what the daemon makes at pilot_cpu_priority idle) or
 // under Docker's default cgroups (normal). The parent is the benchmarks' own
 // ("/plancton-bench"), so a daemon of another test setting "/plancton" cannot change it.
-import { atFullWeight, detectCgroupLayout, setupPilotParent, type PilotParent } from "../../src/host/index.js";
+import {
+  atFullWeight,
+  detectCgroupLayout,
+  setupPilotParent,
+  type PilotParent,
+} from "../../src/host/index.js";
 import { createDockerEngine, type ContainerEngine } from "../../src/runtime/index.js";
 import { docker, launchPilots, removeInstance } from "./docker.js";
 
@@ -16,7 +21,12 @@ let parent: PilotParent | undefined;
 export async function idleParent(): Promise<PilotParent> {
   if (parent) return parent;
   const info = (await docker.info()) as { CgroupDriver?: string };
-  parent = await setupPilotParent({ layout: detectCgroupLayout(), dockerCgroupDriver: info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs", priority: "idle", parentName: "plancton-bench" });
+  parent = await setupPilotParent({
+    layout: detectCgroupLayout(),
+    dockerCgroupDriver: info.CgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+    priority: "idle",
+    parentName: "plancton-bench",
+  });
   if (parent.mode !== "idle") throw new Error(`no idle-priority parent on this host: ${parent.detail}`);
   return parent;
 }
@@ -27,9 +37,23 @@ export interface BusyPilots {
 }
 
 /** Starts `n` busy pilots of `instance` at `cpus` each. */
-export async function startBusyPilots(instance: string, labels: Record<string, string>, n: number, cpus: number, placement: Placement, engine: ContainerEngine = createDockerEngine({ timeoutMs: 120_000 })): Promise<BusyPilots> {
+export async function startBusyPilots(
+  instance: string,
+  labels: Record<string, string>,
+  n: number,
+  cpus: number,
+  placement: Placement,
+  engine: ContainerEngine = createDockerEngine({ timeoutMs: 120_000 }),
+): Promise<BusyPilots> {
   const p = placement === "idle" ? await idleParent() : undefined;
   // At full weight: on a busy host a container's init starved at idle weight takes minutes to start.
-  const launched = await atFullWeight(p?.weight, () => launchPilots(engine, instance, labels, n, { cmd: BUSY, cpus, memoryBytes: 64 * 2 ** 20, cgroupParent: p?.cgroupParent }));
+  const launched = await atFullWeight(p?.weight, () =>
+    launchPilots(engine, instance, labels, n, {
+      cmd: BUSY,
+      cpus,
+      memoryBytes: 64 * 2 ** 20,
+      cgroupParent: p?.cgroupParent,
+    }),
+  );
   return { ids: launched.map((p) => p.id), remove: async () => void (await removeInstance(instance)) };
 }

@@ -16,7 +16,9 @@ export async function requireDocker(): Promise<void> {
     await docker.ping();
     await docker.getImage(IMAGE).inspect();
   } catch (err) {
-    throw new Error(`Docker engine or the image ${IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`);
+    throw new Error(
+      `Docker engine or the image ${IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`,
+    );
   }
 }
 
@@ -28,7 +30,11 @@ export interface PilotShape {
 }
 
 /** The spec the daemon would make for one pilot of `instance`, with the bench label added. */
-export function pilotSpecFor(instance: string, benchLabels: Record<string, string>, shape: PilotShape): PilotSpec {
+export function pilotSpecFor(
+  instance: string,
+  benchLabels: Record<string, string>,
+  shape: PilotShape,
+): PilotSpec {
   const name = pilotName(instance);
   return plainPilotSpec({
     name,
@@ -45,11 +51,19 @@ export function pilotSpecFor(instance: string, benchLabels: Record<string, strin
 }
 
 /** Creates and starts `count` pilots of `instance` (the daemon adopts them at its next listing). */
-export async function launchPilots(engine: ContainerEngine, instance: string, benchLabels: Record<string, string>, count: number, shape: PilotShape, concurrency = 8): Promise<PilotInfo[]> {
+export async function launchPilots(
+  engine: ContainerEngine,
+  instance: string,
+  benchLabels: Record<string, string>,
+  count: number,
+  shape: PilotShape,
+  concurrency = 8,
+): Promise<PilotInfo[]> {
   if (count <= 0) return [];
   const specs = Array.from({ length: count }, () => pilotSpecFor(instance, benchLabels, shape));
   const { launched, error } = await engine.launchMany(specs, concurrency);
-  if (error || launched.length !== count) throw new Error(`launched ${launched.length}/${count} pilots: ${error?.message ?? "?"}`);
+  if (error || launched.length !== count)
+    throw new Error(`launched ${launched.length}/${count} pilots: ${error?.message ?? "?"}`);
   return launched;
 }
 

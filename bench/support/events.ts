@@ -10,9 +10,13 @@ export class EventLog {
   private connected = false;
 
   constructor(instance: string) {
-    this.watch = createDockerEngine().watchEvents(instanceLabels(instance), (e) => this.events.push(e), (up) => {
-      this.connected = up;
-    });
+    this.watch = createDockerEngine().watchEvents(
+      instanceLabels(instance),
+      (e) => this.events.push(e),
+      (up) => {
+        this.connected = up;
+      },
+    );
   }
 
   /** Waits until the stream is connected (events before that would be missed). */
@@ -32,7 +36,12 @@ export class EventLog {
 
   /** The count-th event (1-based) of these actions at or after sinceMs. */
   nth(sinceMs: number, actions: readonly string[], count: number, timeoutMs: number): Promise<PilotEvent> {
-    return poll(`${count} ${actions.join("/")} events`, () => this.since(sinceMs, actions)[count - 1], timeoutMs, 10);
+    return poll(
+      `${count} ${actions.join("/")} events`,
+      () => this.since(sinceMs, actions)[count - 1],
+      timeoutMs,
+      10,
+    );
   }
 
   close(): void {

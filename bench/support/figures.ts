@@ -38,7 +38,12 @@ export interface BenchResult {
 export function formatValue(f: Figure): string {
   if (f.display !== undefined) return f.display;
   if (f.value === null) return "n/a";
-  const v = Math.abs(f.value) >= 100 ? f.value.toFixed(0) : Math.abs(f.value) >= 10 ? f.value.toFixed(1) : f.value.toFixed(2);
+  const v =
+    Math.abs(f.value) >= 100
+      ? f.value.toFixed(0)
+      : Math.abs(f.value) >= 10
+        ? f.value.toFixed(1)
+        : f.value.toFixed(2);
   return f.unit === "" ? v : `${v} ${f.unit}`;
 }
 
@@ -55,7 +60,14 @@ function formatPass(p: boolean | undefined): string {
 /** A Markdown table: | figure | value | target | reference | ratio | pass? | */
 export function figureTable(figures: readonly Figure[]): string {
   const header = ["figure", "value", "target", "reference (same run unless quoted)", "ratio", "pass?"];
-  const rows = figures.map((f) => [f.figure, formatValue(f), f.target ?? "", f.reference ?? "", formatRatio(f.ratio), formatPass(f.pass)]);
+  const rows = figures.map((f) => [
+    f.figure,
+    formatValue(f),
+    f.target ?? "",
+    f.reference ?? "",
+    formatRatio(f.ratio),
+    formatPass(f.pass),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
@@ -63,5 +75,13 @@ export function figureTable(figures: readonly Figure[]): string {
 
 /** A figure that could not be measured: the error is its note, it fails its target. */
 export function failedFigure(id: string, figure: string, target: string | undefined, err: unknown): Figure {
-  return { id, figure, value: null, unit: "", target, pass: target === undefined ? undefined : false, note: `not measured: ${err instanceof Error ? err.message : String(err)}` };
+  return {
+    id,
+    figure,
+    value: null,
+    unit: "",
+    target,
+    pass: target === undefined ? undefined : false,
+    note: `not measured: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }

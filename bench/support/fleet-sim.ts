@@ -24,8 +24,20 @@ function simHost(applied: Map<string, number>, pollMs: number): FleetHost {
   return {
     report(): HostReport {
       if (Math.random() < churn) running = Math.max(0, Math.min(8, running + (Math.random() < 0.5 ? -1 : 1)));
-      return { version: "1.0.0-alpha.1", engine: "docker 20.10.24", mode: applied.size && [...applied.keys()].at(-1) === "drain" ? "draining" : "active", running, paused: 0, max: 8, ncpus: 16,
-        ownerCpu: Math.random() * 0.3, pilotCpu: running / 16, priority: "idle", config: "local", lastTickAtMs: Date.now() };
+      return {
+        version: "1.0.0-alpha.1",
+        engine: "docker 20.10.24",
+        mode: applied.size && [...applied.keys()].at(-1) === "drain" ? "draining" : "active",
+        running,
+        paused: 0,
+        max: 8,
+        ncpus: 16,
+        ownerCpu: Math.random() * 0.3,
+        pilotCpu: running / 16,
+        priority: "idle",
+        config: "local",
+        lastTickAtMs: Date.now(),
+      };
     },
     apply: async (c: FleetCommand) => {
       applied.delete(c.action);
@@ -36,20 +48,45 @@ function simHost(applied: Map<string, number>, pollMs: number): FleetHost {
   };
 }
 
-export interface SimOptions { ttlSeconds: number; renewEverySeconds: number | null; refreshMs: number; perClient: number; prefix: string; namePrefix: string; pollMs: number }
+export interface SimOptions {
+  ttlSeconds: number;
+  renewEverySeconds: number | null;
+  refreshMs: number;
+  perClient: number;
+  prefix: string;
+  namePrefix: string;
+  pollMs: number;
+}
 
 /** n hosts over ceil(n / perClient) etcd clients, each client as the daemon makes it (its
  *  deadlines, no retry of a timed-out call); every host its own agent, lease and keys. */
-export async function startHosts(endpoints: string[], n: number, opts: SimOptions): Promise<{ hosts: SimHost[]; clients: Etcd3[] }> {
-  const conn = { etcd: endpoints, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null };
+export async function startHosts(
+  endpoints: string[],
+  n: number,
+  opts: SimOptions,
+): Promise<{ hosts: SimHost[]; clients: Etcd3[] }> {
+  const conn = {
+    etcd: endpoints,
+    username: null,
+    password_file: null,
+    ca_file: null,
+    cert_file: null,
+    key_file: null,
+  };
   const clients: Etcd3[] = [];
-  for (let i = 0; i < Math.ceil(n / opts.perClient); i++) clients.push(await connectEtcd(conn, undefined, true));
+  for (let i = 0; i < Math.ceil(n / opts.perClient); i++)
+    clients.push(await connectEtcd(conn, undefined, true));
   const hosts: SimHost[] = [];
   for (let i = 0; i < n; i++) {
     const applied = new Map<string, number>();
     const name = `${opts.namePrefix}${String(i).padStart(5, "0")}`;
     const agent = new FleetAgent(clients[Math.floor(i / opts.perClient)]!, simHost(applied, opts.pollMs), {
-      name, ttlSeconds: opts.ttlSeconds, renewEverySeconds: opts.renewEverySeconds, prefix: opts.prefix, pollMs: opts.pollMs, pacing: { ...DEFAULT_PACING, refreshMs: opts.refreshMs },
+      name,
+      ttlSeconds: opts.ttlSeconds,
+      renewEverySeconds: opts.renewEverySeconds,
+      prefix: opts.prefix,
+      pollMs: opts.pollMs,
+      pacing: { ...DEFAULT_PACING, refreshMs: opts.refreshMs },
     });
     hosts.push({ name, agent, applied });
   }
@@ -60,7 +97,9 @@ export async function startHosts(endpoints: string[], n: number, opts: SimOption
 export async function metric(endpoint: string, name: string, label = ""): Promise<number> {
   const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(60_000) })).text();
   let sum = 0;
-  for (const line of text.split("\n")) if ((line.startsWith(`${name} `) || line.startsWith(`${name}{`)) && line.includes(label)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  for (const line of text.split("\n"))
+    if ((line.startsWith(`${name} `) || line.startsWith(`${name}{`)) && line.includes(label))
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
   return sum;
 }
 

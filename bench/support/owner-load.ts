@@ -15,11 +15,15 @@ export interface BusyLoad {
 export function startBusyLoad(n: number): BusyLoad {
   const startedAtMs = Date.now();
   const children: ChildProcess[] = [];
-  for (let i = 0; i < n; i++) children.push(spawn("/bin/sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
-  const exits = children.map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) resolve();
-    else c.once("exit", () => resolve());
-  }));
+  for (let i = 0; i < n; i++)
+    children.push(spawn("/bin/sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+  const exits = children.map(
+    (c) =>
+      new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) resolve();
+        else c.once("exit", () => resolve());
+      }),
+  );
   return {
     startedAtMs,
     pids: children.map((c) => c.pid ?? -1),
@@ -43,11 +47,19 @@ if (x === -1) console.log(x);
 /** Wall time (ms) from spawning `n` workers to the last one's exit. */
 export async function runWorkload(n: number, iterations: number): Promise<number> {
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
-    const c = spawn(process.execPath, ["-e", WORKER, String(iterations)], { stdio: "ignore" });
-    c.once("error", reject);
-    c.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`workload exited with ${code}`))));
-  })));
+  await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const c = spawn(process.execPath, ["-e", WORKER, String(iterations)], { stdio: "ignore" });
+          c.once("error", reject);
+          c.once("exit", (code) =>
+            code === 0 ? resolve() : reject(new Error(`workload exited with ${code}`)),
+          );
+        }),
+    ),
+  );
   return performance.now() - t0;
 }
 

@@ -66,11 +66,14 @@ export async function runBench(name: string, body: BenchBody): Promise<BenchResu
         }
       }
       // The sweep: whatever this run made and did not hand over.
-      const left = (await containersWithLabel(LABEL_BENCH, runId).catch(() => []))
-        .filter((c) => !kept.has(c.Labels?.[LABEL_INSTANCE] ?? ""));
+      const left = (await containersWithLabel(LABEL_BENCH, runId).catch(() => [])).filter(
+        (c) => !kept.has(c.Labels?.[LABEL_INSTANCE] ?? ""),
+      );
       if (left.length > 0) {
         const failed = await removeContainers(left.map((c) => c.Id));
-        ctx.log(`sweep: removed ${left.length - failed} container(s) left by ${name}${failed ? `, ${failed} could not be removed` : ""}`);
+        ctx.log(
+          `sweep: removed ${left.length - failed} container(s) left by ${name}${failed ? `, ${failed} could not be removed` : ""}`,
+        );
       }
     })();
     return cleaning;
@@ -85,14 +88,27 @@ export async function runBench(name: string, body: BenchBody): Promise<BenchResu
     const out = await body(ctx);
     await cleanup();
     return {
-      bench: name, startedAt: new Date(t0).toISOString(), seconds: (Date.now() - t0) / 1000,
-      figures: out.figures, notes: out.notes ?? [], details: out.details ?? {}, handoff: out.handoff,
+      bench: name,
+      startedAt: new Date(t0).toISOString(),
+      seconds: (Date.now() - t0) / 1000,
+      figures: out.figures,
+      notes: out.notes ?? [],
+      details: out.details ?? {},
+      handoff: out.handoff,
     };
   } catch (err) {
     await cleanup();
     const e = err as Error;
     ctx.log(`failed: ${e.stack ?? e.message}`);
-    return { bench: name, startedAt: new Date(t0).toISOString(), seconds: (Date.now() - t0) / 1000, figures: [], notes: [], details: {}, error: e.message };
+    return {
+      bench: name,
+      startedAt: new Date(t0).toISOString(),
+      seconds: (Date.now() - t0) / 1000,
+      figures: [],
+      notes: [],
+      details: {},
+      error: e.message,
+    };
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -106,7 +122,8 @@ export function isMain(moduleUrl: string): boolean {
 /** The script entry of a benchmark: runs it, prints its table, writes PLANCTON_BENCH_OUT. */
 export async function benchMain(name: string, body: BenchBody): Promise<void> {
   const result = await runBench(name, body);
-  if (process.env.PLANCTON_BENCH_OUT) writeFileSync(process.env.PLANCTON_BENCH_OUT, JSON.stringify(result, null, 2));
+  if (process.env.PLANCTON_BENCH_OUT)
+    writeFileSync(process.env.PLANCTON_BENCH_OUT, JSON.stringify(result, null, 2));
   else printResult(result);
   process.exitCode = result.error ? 1 : 0;
   // Handles left by libraries (sockets, watchers) must not keep a finished benchmark alive.

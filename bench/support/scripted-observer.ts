@@ -7,7 +7,10 @@ import type { CpuPriority } from "../../src/daemon/pilot-placement.js";
 import { FixedObserver } from "../../test/helpers/fixed-observer.js";
 
 export class ScriptedObserver extends FixedObserver {
-  constructor(private readonly parent: PilotParent, overrides: Record<string, number> = {}) {
+  constructor(
+    private readonly parent: PilotParent,
+    overrides: Record<string, number> = {},
+  ) {
     super(overrides);
   }
 

@@ -6,7 +6,13 @@ import { fileURLToPath } from "node:url";
 
 export { freePort } from "../../test/helpers/influx-servers.js";
 
-const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts", "prepare-bench.sh");
+const SCRIPT = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "scripts",
+  "prepare-bench.sh",
+);
 
 /** Runs scripts/prepare-bench.sh once per process (idempotent: installs only what is missing). */
 let prepared = false;
@@ -29,7 +35,12 @@ export function run(cmd: string, args: readonly string[], opts: { timeoutMs: num
     c.once("exit", (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(" ")} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`));
+      else
+        reject(
+          new Error(
+            `${cmd} ${args.join(" ")} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`,
+          ),
+        );
     });
   });
 }
@@ -51,11 +62,18 @@ export function parseCyclictestHistogram(text: string): LatencyHistogram {
   for (const line of text.split("\n")) {
     const m = /^(\d+)((?:\s+\d+)+)\s*$/.exec(line);
     if (m) {
-      counts[Number(m[1])] = m[2]!.trim().split(/\s+/).reduce((a, b) => a + Number(b), 0);
+      counts[Number(m[1])] = m[2]!
+        .trim()
+        .split(/\s+/)
+        .reduce((a, b) => a + Number(b), 0);
       continue;
     }
     const o = /^# Histogram Overflows:((?:\s+\d+)+)/.exec(line);
-    if (o) overflows = o[1]!.trim().split(/\s+/).reduce((a, b) => a + Number(b), 0);
+    if (o)
+      overflows = o[1]!
+        .trim()
+        .split(/\s+/)
+        .reduce((a, b) => a + Number(b), 0);
     const x = /^# Max Latencies:((?:\s+\d+)+)/.exec(line);
     if (x) maxUs = Math.max(...x[1]!.trim().split(/\s+/).map(Number));
   }

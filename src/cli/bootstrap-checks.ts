@@ -12,12 +12,19 @@ export async function checkGit(d: BootstrapDeps): Promise<string> {
     return (await runGit(["--version"], { env: gitEnv(d.env), timeoutMs: CHECK_TIMEOUT_MS })).stdout.trim();
   } catch (err) {
     const e = err as GitFailure;
-    throw new BootstrapFailure(`git is not available${e.code === "ENOENT" ? "" : ` (${gitErrorLine(e.stderr ?? "") ?? e.code})`}: install git: apt-get install -y git`);
+    throw new BootstrapFailure(
+      `git is not available${e.code === "ENOENT" ? "" : ` (${gitErrorLine(e.stderr ?? "") ?? e.code})`}: install git: apt-get install -y git`,
+    );
   }
 }
 
 /** Why Docker did not answer, in a few words. */
-const UNAVAILABLE_WORDS: Record<string, string> = { ENOENT: "no socket", ECONNREFUSED: "connection refused", ETIMEDOUT: "no answer", ENOTSOCK: "not a socket" };
+const UNAVAILABLE_WORDS: Record<string, string> = {
+  ENOENT: "no socket",
+  ECONNREFUSED: "connection refused",
+  ETIMEDOUT: "no answer",
+  ENOTSOCK: "not a socket",
+};
 
 /** Pings Docker where the daemon will reach it (dockerConnection: DOCKER_HOST, else the socket). */
 export async function checkDocker(d: BootstrapDeps): Promise<string> {
@@ -33,9 +40,13 @@ export async function checkDocker(d: BootstrapDeps): Promise<string> {
   } catch (err) {
     const code = err instanceof EngineUnavailableError ? err.code : undefined;
     if (code === "EACCES") {
-      throw new BootstrapFailure(`cannot use Docker on ${endpoint}: permission denied: run as root, or add the user to the docker group (usermod -aG docker $USER, then log in again)`);
+      throw new BootstrapFailure(
+        `cannot use Docker on ${endpoint}: permission denied: run as root, or add the user to the docker group (usermod -aG docker $USER, then log in again)`,
+      );
     }
     const why = (code && UNAVAILABLE_WORDS[code]) ?? code ?? (err as Error).message;
-    throw new BootstrapFailure(`Docker does not answer on ${endpoint} (${why}): start Docker: systemctl start docker`);
+    throw new BootstrapFailure(
+      `Docker does not answer on ${endpoint} (${why}): start Docker: systemctl start docker`,
+    );
   }
 }

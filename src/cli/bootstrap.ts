@@ -24,20 +24,34 @@ const DEFAULT_GIT_BASE = "https://github.com";
 
 export async function main(argv: string[], overrides: Partial<BootstrapDeps> = {}): Promise<number> {
   const deps: BootstrapDeps = {
-    env: process.env, uid: process.getuid?.() ?? 0, systemdDir: "/run/systemd/system", systemctl: "systemctl", unitDir: "/etc/systemd/system",
-    now: () => new Date(), stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s),
+    env: process.env,
+    uid: process.getuid?.() ?? 0,
+    systemdDir: "/run/systemd/system",
+    systemctl: "systemctl",
+    unitDir: "/etc/systemd/system",
+    now: () => new Date(),
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
     ...overrides,
   };
   let code = 0;
   const program = new Command("plancton-bootstrap")
-    .description("Make this host follow a configuration repository: clone it into the confdir, validate it, enable start at boot.")
+    .description(
+      "Make this host follow a configuration repository: clone it into the confdir, validate it, enable start at boot.",
+    )
     .argument("[repository]", "the configuration repository: user/repo or user/repo:branch")
     .option("--dryrun", "write the dry-run config (busybox pilots) instead of cloning a repository")
     .option("--force", "replace an existing configuration (the old confdir is kept as <confdir>.bak-<time>)")
     .option("--user", "run as an unprivileged user, with ~/.plancton/conf")
     .option("--confdir <dir>", "configuration directory (root: /etc/plancton, --user: ~/.plancton/conf)")
-    .option("--git-base <url>", `where repositories live (default: $PLANCTON_GIT_BASE or ${DEFAULT_GIT_BASE})`)
-    .option("--crontab-file <file>", "add the @reboot line to this file instead of systemd or the user's crontab (tests)")
+    .option(
+      "--git-base <url>",
+      `where repositories live (default: $PLANCTON_GIT_BASE or ${DEFAULT_GIT_BASE})`,
+    )
+    .option(
+      "--crontab-file <file>",
+      "add the @reboot line to this file instead of systemd or the user's crontab (tests)",
+    )
     .option("--no-boot", "do not enable start at boot")
     .exitOverride()
     .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
@@ -49,7 +63,11 @@ export async function main(argv: string[], overrides: Partial<BootstrapDeps> = {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help" ? 0 : 2;
+      return err.code === "commander.helpDisplayed" ||
+        err.code === "commander.version" ||
+        err.code === "commander.help"
+        ? 0
+        : 2;
     }
     deps.stderr(`plancton-bootstrap: ${(err as Error).message}\n`);
     return 1;
@@ -57,11 +75,18 @@ export async function main(argv: string[], overrides: Partial<BootstrapDeps> = {
   return code;
 }
 
-async function bootstrap(repository: string | undefined, o: BootstrapOptions, d: BootstrapDeps): Promise<number> {
+async function bootstrap(
+  repository: string | undefined,
+  o: BootstrapOptions,
+  d: BootstrapDeps,
+): Promise<number> {
   const say = (s: string) => d.stdout(`${s}\n`);
   try {
     const repo = parseRequest(repository, Boolean(o.dryrun));
-    if (!o.user && d.uid !== 0) throw new BootstrapFailure("only root can configure Plancton for the whole host: run as root (sudo plancton-bootstrap ...), or pass --user");
+    if (!o.user && d.uid !== 0)
+      throw new BootstrapFailure(
+        "only root can configure Plancton for the whole host: run as root (sudo plancton-bootstrap ...), or pass --user",
+      );
     const defaultConfdir = defaultPaths({ user: o.user, uid: d.uid, home: d.env.HOME }).confdir;
     const confdir = path.resolve(o.confdir ?? defaultConfdir);
     if (!o.dryrun) say(`git: ${await checkGit(d)}`);
@@ -87,7 +112,11 @@ async function bootstrap(repository: string | undefined, o: BootstrapOptions, d:
         await copyFile(path.join(PACKAGE_ROOT, "conf-examples", "dryrun.yaml"), configFileIn(tree));
         displayName = "conf-examples/dryrun.yaml";
       }
-      const warnings = await validateTree(tree, displayName, repo ? `${repo.user}/${repo.repo}` : "the dry-run config");
+      const warnings = await validateTree(
+        tree,
+        displayName,
+        repo ? `${repo.user}/${repo.repo}` : "the dry-run config",
+      );
       for (const w of warnings) d.stderr(`warning: ${w}\n`);
       say(`${displayName}: valid`);
 
@@ -104,7 +133,10 @@ async function bootstrap(repository: string | undefined, o: BootstrapOptions, d:
       await rm(tmp, { recursive: true, force: true });
     }
 
-    const ctlArgs = [...(o.user ? ["--user"] : []), ...(confdir !== defaultConfdir ? ["--confdir", confdir] : [])];
+    const ctlArgs = [
+      ...(o.user ? ["--user"] : []),
+      ...(confdir !== defaultConfdir ? ["--confdir", confdir] : []),
+    ];
     if (o.boot) say(`start at boot: ${await enableAtBoot(o, ctlArgs, confdir, d)}`);
     say(`Start Plancton now with: planctonctl ${[...ctlArgs.map(shellQuote), "start"].join(" ")}`);
     return 0;

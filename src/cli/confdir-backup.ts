@@ -13,13 +13,21 @@ export async function inspectConfdir(confdir: string, force: boolean, d: Bootstr
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw new BootstrapFailure(`cannot read ${confdir}: ${(err as Error).message}`);
   }
-  if (!st.isDirectory()) throw new BootstrapFailure(`${confdir} is a file, not a directory: move it away, or pass another --confdir`);
+  if (!st.isDirectory())
+    throw new BootstrapFailure(
+      `${confdir} is a file, not a directory: move it away, or pass another --confdir`,
+    );
   const entries = await readdir(confdir);
   if (entries.length === 0) return false;
   const backup = `${confdir}.bak-${timestamp(d.now())}`;
   if (!force) {
-    if (entries.includes(".git")) throw new BootstrapFailure(`${confdir} already holds a configuration repository: pass --force to replace it (the old one is kept as ${backup})`);
-    throw new BootstrapFailure(`${confdir} already holds files (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", ..." : ""}): pass --force to replace them (they are kept as ${backup})`);
+    if (entries.includes(".git"))
+      throw new BootstrapFailure(
+        `${confdir} already holds a configuration repository: pass --force to replace it (the old one is kept as ${backup})`,
+      );
+    throw new BootstrapFailure(
+      `${confdir} already holds files (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", ..." : ""}): pass --force to replace them (they are kept as ${backup})`,
+    );
   }
   return true;
 }
@@ -33,5 +41,8 @@ export async function backupName(confdir: string, now: Date): Promise<string> {
 }
 
 function timestamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }

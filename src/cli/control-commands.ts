@@ -11,20 +11,28 @@ const running = async (p: ResolvedPaths) => (await readPidState(p.pidfile)).stat
 
 export async function drain(p: ResolvedPaths): Promise<number> {
   await setControl(p.rundir, "drain");
-  if (await running(p)) say("draining: no new pilot will start; running pilots finish (planctonctl resume to end it)");
-  else say(`plancton is not running: the drain file is set (${path.join(p.rundir, CONTROL_FILES.drain)}), so the next start starts no pilot until planctonctl resume`);
+  if (await running(p))
+    say("draining: no new pilot will start; running pilots finish (planctonctl resume to end it)");
+  else
+    say(
+      `plancton is not running: the drain file is set (${path.join(p.rundir, CONTROL_FILES.drain)}), so the next start starts no pilot until planctonctl resume`,
+    );
   return 0;
 }
 
 export async function drainStop(p: ResolvedPaths): Promise<number> {
   if (!(await running(p))) {
     // Nothing to stop: a file written now would make the next start exit at once.
-    say("plancton is not running: nothing to drain-stop (no control file written; pilots still running are adopted at the next start, planctonctl force-stop removes them)");
+    say(
+      "plancton is not running: nothing to drain-stop (no control file written; pilots still running are adopted at the next start, planctonctl force-stop removes them)",
+    );
     return 0;
   }
   await setControl(p.rundir, "drain");
   await setControl(p.rundir, "drainStop");
-  say("drain-stop: no new pilot; the daemon exits once no pilot is left (the drain file stays: planctonctl resume before the next start)");
+  say(
+    "drain-stop: no new pilot; the daemon exits once no pilot is left (the drain file stays: planctonctl resume before the next start)",
+  );
   return 0;
 }
 
@@ -33,8 +41,12 @@ export async function resume(p: ResolvedPaths): Promise<number> {
   const present = names.filter((n) => existsSync(path.join(p.rundir, CONTROL_FILES[n])));
   for (const n of names) await clearControl(p.rundir, n);
   const up = await running(p);
-  if (present.length === 0) say(`${up ? "" : "plancton is not running; "}it was not draining: nothing to resume`);
+  if (present.length === 0)
+    say(`${up ? "" : "plancton is not running; "}it was not draining: nothing to resume`);
   else if (up) say("resumed: pilots may start again");
-  else say(`plancton is not running: removed the ${present.map((n) => CONTROL_FILES[n]).join(" and ")} file${present.length > 1 ? "s" : ""}; pilots start at the next start`);
+  else
+    say(
+      `plancton is not running: removed the ${present.map((n) => CONTROL_FILES[n]).join(" and ")} file${present.length > 1 ? "s" : ""}; pilots start at the next start`,
+    );
   return 0;
 }

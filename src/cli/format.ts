@@ -7,7 +7,14 @@ import type { HostInfo } from "../host/host-info.js";
 export function table(rows: string[][]): string {
   if (rows.length === 0) return "";
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function duration(seconds: number | null | undefined): string {
@@ -35,22 +42,53 @@ export function formatStatus(s: StatusSnapshot): string {
     `pilots:   ${s.pilots.filter((p) => p.state === "running").length} running, ${s.pilots.filter((p) => p.state === "paused").length} paused, max ${s.maxDocks}`,
   ];
   if (s.controlNote && !s.controlNote.startsWith(s.mode)) lines.push(`control:  ${s.controlNote}`);
-  if (s.configAbsent) lines.push(`config:   ${s.configFile} absent: the defaults apply (planctonctl config check shows them)`);
-  if (s.configError) lines.push(`config:   REJECTED (the previous one is in force): ${s.configError.split("\n")[0]}`);
+  if (s.configAbsent)
+    lines.push(`config:   ${s.configFile} absent: the defaults apply (planctonctl config check shows them)`);
+  if (s.configError)
+    lines.push(`config:   REJECTED (the previous one is in force): ${s.configError.split("\n")[0]}`);
   for (const w of s.configWarnings) lines.push(`warning:  ${w}`);
   if (s.pilots.length > 0) {
     lines.push("");
-    lines.push(table([["ID", "NAME", "STATE", "UPTIME", "TTL LEFT"], ...s.pilots.map((p) => [p.id, p.name, p.state, duration(p.uptimeSeconds), duration(p.ttlLeftSeconds)])]));
+    lines.push(
+      table([
+        ["ID", "NAME", "STATE", "UPTIME", "TTL LEFT"],
+        ...s.pilots.map((p) => [
+          p.id,
+          p.name,
+          p.state,
+          duration(p.uptimeSeconds),
+          duration(p.ttlLeftSeconds),
+        ]),
+      ]),
+    );
   }
   lines.push("", "next:", ...s.decision.explain.map((l) => `  ${l}`));
-  const url = s.remote?.url as { url: string; stale: boolean; staleSinceMs?: number; lastError?: string } | undefined;
-  if (url) lines.push(`remote:   ${url.url}: ${url.stale ? `STALE since ${new Date(url.staleSinceMs ?? 0).toISOString()} (${url.lastError ?? "?"}); the last good copy is in force` : "current"}`);
+  const url = s.remote?.url as
+    { url: string; stale: boolean; staleSinceMs?: number; lastError?: string } | undefined;
+  if (url)
+    lines.push(
+      `remote:   ${url.url}: ${url.stale ? `STALE since ${new Date(url.staleSinceMs ?? 0).toISOString()} (${url.lastError ?? "?"}); the last good copy is in force` : "current"}`,
+    );
   const git = s.remote?.git as { lastError?: string; failingSinceMs?: number } | undefined;
-  if (git) lines.push(`git:      ${git.lastError ? `pull failing since ${new Date(git.failingSinceMs ?? 0).toISOString()}: ${git.lastError}` : "up to date"}`);
-  if (s.prometheus) lines.push(`metrics:  Prometheus ${s.prometheus.url ?? s.prometheus.listen}${s.prometheus.error ? ` NOT SERVED: ${s.prometheus.error}` : ""}`);
-  if (s.fleet) lines.push(`fleet:    ${s.fleet.name}: ${s.fleet.connected ? "registered in etcd" : `etcd unreachable${s.fleet.unreachableSinceMs === undefined ? "" : ` since ${new Date(s.fleet.unreachableSinceMs).toISOString()}`}${s.fleet.lastError ? ` (${s.fleet.lastError})` : ""}`}` +
-    (s.fleet.command ? `; last command: ${s.fleet.command.action} by ${s.fleet.command.who}${s.fleet.command.reason ? ` (${s.fleet.command.reason})` : ""}` : ""));
-  for (const m of s.metrics) lines.push(`metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`);
+  if (git)
+    lines.push(
+      `git:      ${git.lastError ? `pull failing since ${new Date(git.failingSinceMs ?? 0).toISOString()}: ${git.lastError}` : "up to date"}`,
+    );
+  if (s.prometheus)
+    lines.push(
+      `metrics:  Prometheus ${s.prometheus.url ?? s.prometheus.listen}${s.prometheus.error ? ` NOT SERVED: ${s.prometheus.error}` : ""}`,
+    );
+  if (s.fleet)
+    lines.push(
+      `fleet:    ${s.fleet.name}: ${s.fleet.connected ? "registered in etcd" : `etcd unreachable${s.fleet.unreachableSinceMs === undefined ? "" : ` since ${new Date(s.fleet.unreachableSinceMs).toISOString()}`}${s.fleet.lastError ? ` (${s.fleet.lastError})` : ""}`}` +
+        (s.fleet.command
+          ? `; last command: ${s.fleet.command.action} by ${s.fleet.command.who}${s.fleet.command.reason ? ` (${s.fleet.command.reason})` : ""}`
+          : ""),
+    );
+  for (const m of s.metrics)
+    lines.push(
+      `metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`,
+    );
   return lines.join("\n");
 }
 
@@ -75,8 +113,11 @@ export function formatExplain(s: StatusSnapshot): string {
 /** The static host facts in one line (status, explain). */
 export function describeHost(h: HostInfo | undefined): string {
   if (!h) return "? (not gathered yet)";
-  const cores = h.physicalCores !== h.cpuCores ? `${h.cpuCores} CPUs, ${h.physicalCores} cores` : `${h.cpuCores} CPUs`;
-  const root = h.dockerRoot ? `, Docker data root ${h.dockerRoot.path} on ${h.dockerRoot.fsType} (${h.dockerRoot.device})` : "";
+  const cores =
+    h.physicalCores !== h.cpuCores ? `${h.cpuCores} CPUs, ${h.physicalCores} cores` : `${h.cpuCores} CPUs`;
+  const root = h.dockerRoot
+    ? `, Docker data root ${h.dockerRoot.path} on ${h.dockerRoot.fsType} (${h.dockerRoot.device})`
+    : "";
   return `${h.cpuModel} (${cores}), ${formatBytes(h.memTotalBytes)} RAM, ${h.os}, kernel ${h.kernel} ${h.arch}${root}`;
 }
 
@@ -88,8 +129,15 @@ function fmt(v: number | undefined): string {
 
 export function formatHistory(records: PilotRecord[]): string {
   if (records.length === 0) return "no finished pilot in this period";
-  return table([["NAME", "STARTED", "ENDED", "UPTIME", "EXIT", "REASON"], ...records.map((r) => [
-    r.name, new Date(r.startedAtMs).toISOString().replace(/\.\d+Z$/, "Z"), new Date(r.endedAtMs).toISOString().replace(/\.\d+Z$/, "Z"),
-    duration(r.uptimeSeconds), r.exitCode === null ? "-" : String(r.exitCode), r.reason + (r.oomKilled ? " (OOM)" : ""),
-  ])]);
+  return table([
+    ["NAME", "STARTED", "ENDED", "UPTIME", "EXIT", "REASON"],
+    ...records.map((r) => [
+      r.name,
+      new Date(r.startedAtMs).toISOString().replace(/\.\d+Z$/, "Z"),
+      new Date(r.endedAtMs).toISOString().replace(/\.\d+Z$/, "Z"),
+      duration(r.uptimeSeconds),
+      r.exitCode === null ? "-" : String(r.exitCode),
+      r.reason + (r.oomKilled ? " (OOM)" : ""),
+    ]),
+  ]);
 }

@@ -28,8 +28,10 @@ export { drain, drainStop, resume } from "./control-commands.js";
 
 // Heavy modules (schema, Docker client, the daemon) load only for the commands that
 // need them, so `planctonctl status` of a running daemon starts fast.
-const loadConfigFile = async (file: string): Promise<LoadedConfig> => (await import("../config/load.js")).loadConfigFile(file);
-const createDockerEngine = async (opts?: { timeoutMs?: number }): Promise<ContainerEngine> => (await import("../runtime/index.js")).createDockerEngine(opts);
+const loadConfigFile = async (file: string): Promise<LoadedConfig> =>
+  (await import("../config/load.js")).loadConfigFile(file);
+const createDockerEngine = async (opts?: { timeoutMs?: number }): Promise<ContainerEngine> =>
+  (await import("../runtime/index.js")).createDockerEngine(opts);
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const fail = (s: string) => process.stderr.write(`planctonctl: ${s}\n`);
@@ -37,7 +39,13 @@ const socketOf = (p: ResolvedPaths) => path.join(p.rundir, STATUS_SOCKET);
 
 export async function nodaemon(p: ResolvedPaths): Promise<number> {
   const { runForeground } = await import("../daemon/run-foreground.js");
-  return runForeground({ configFile: p.configFile, rundir: p.rundir, logdir: p.logdir, pidfile: p.pidfile, stderr: process.env.PLANCTON_DETACHED !== "1" });
+  return runForeground({
+    configFile: p.configFile,
+    rundir: p.rundir,
+    logdir: p.logdir,
+    pidfile: p.pidfile,
+    stderr: process.env.PLANCTON_DETACHED !== "1",
+  });
 }
 
 export async function start(p: ResolvedPaths): Promise<number> {
@@ -68,7 +76,11 @@ export async function start(p: ResolvedPaths): Promise<number> {
     return 2;
   }
   const bin = path.join(PACKAGE_ROOT, "bin", "planctonctl");
-  const child = spawn(process.execPath, [bin, ...pathsToArgs(p), "nodaemon"], { detached: true, stdio: ["ignore", out, out], env: { ...process.env, PLANCTON_DETACHED: "1" } });
+  const child = spawn(process.execPath, [bin, ...pathsToArgs(p), "nodaemon"], {
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: { ...process.env, PLANCTON_DETACHED: "1" },
+  });
   closeSync(out);
   let exited: number | null = null;
   child.on("exit", (c) => (exited = c ?? 1));
@@ -76,15 +88,24 @@ export async function start(p: ResolvedPaths): Promise<number> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (exited !== null) {
-      fail(`the daemon exited at start (code ${exited}): ${whyItDied(startLog, path.join(p.logdir, "current.log"))}`);
+      fail(
+        `the daemon exited at start (code ${exited}): ${whyItDied(startLog, path.join(p.logdir, "current.log"))}`,
+      );
       return exited === 2 ? 2 : 1;
     }
     const now = await readPidState(p.pidfile);
-    const live = now.state === "running" ? await queryStatus<StatusSnapshot>(socketOf(p), "/status", 500).catch(() => undefined) : undefined;
+    const live =
+      now.state === "running"
+        ? await queryStatus<StatusSnapshot>(socketOf(p), "/status", 500).catch(() => undefined)
+        : undefined;
     if (now.state === "running" && live) {
       say(`plancton started with PID ${now.pid}`);
       if (live.controlNote) say(live.controlNote);
-      for (const w of [...(live.configAbsent ? [`${live.configFile} absent: the defaults apply`] : []), ...live.configWarnings]) say(`warning: ${w}`);
+      for (const w of [
+        ...(live.configAbsent ? [`${live.configFile} absent: the defaults apply`] : []),
+        ...live.configWarnings,
+      ])
+        say(`warning: ${w}`);
       return 0;
     }
     await sleep(100);
@@ -106,17 +127,24 @@ function whyItDied(startLog: string, daemonLog: string): string {
   const own = tail(startLog, 15);
   if (own) return `last lines of ${startLog}:\n${own}`;
   const log = tail(daemonLog, 15);
-  return log ? `${startLog} is empty; last lines of ${daemonLog}:\n${log}` : `no output in ${startLog} nor ${daemonLog}: run planctonctl nodaemon to see it in the foreground`;
+  return log
+    ? `${startLog} is empty; last lines of ${daemonLog}:\n${log}`
+    : `no output in ${startLog} nor ${daemonLog}: run planctonctl nodaemon to see it in the foreground`;
 }
 
 /** With no daemon, a stop or force-stop file is a leftover of one that died mid-way: it
  *  would make this start exit at once. The drain file stays (the admin's choice). */
 async function clearLeftovers(p: ResolvedPaths): Promise<void> {
   const control = await readControl(p.rundir);
-  for (const [name, set] of [["drainStop", control.drainStop], ["forceStop", control.forceStop]] as const) {
+  for (const [name, set] of [
+    ["drainStop", control.drainStop],
+    ["forceStop", control.forceStop],
+  ] as const) {
     if (!set) continue;
     await clearControl(p.rundir, name);
-    say(`removed the ${name === "drainStop" ? "drain-stop" : "force-stop"} file left in ${p.rundir} by a daemon that is gone`);
+    say(
+      `removed the ${name === "drainStop" ? "drain-stop" : "force-stop"} file left in ${p.rundir} by a daemon that is gone`,
+    );
   }
 }
 
@@ -138,7 +166,12 @@ export async function stop(p: ResolvedPaths, quiet = false): Promise<number> {
 }
 
 /** Waits until the process `id` describes is gone (its PID may meanwhile be reused). */
-async function waitExit(pid: number, id: ReturnType<typeof procIdentity>, timeoutMs: number, dots: boolean): Promise<boolean> {
+async function waitExit(
+  pid: number,
+  id: ReturnType<typeof procIdentity>,
+  timeoutMs: number,
+  dots: boolean,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let nextDot = Date.now() + 1000;
   while (Date.now() < deadline) {
@@ -169,26 +202,49 @@ export async function status(p: ResolvedPaths, json: boolean): Promise<number> {
   const control = await readControl(p.rundir);
   const note = await controlNote(p.rundir);
   const pilots = await offlinePilots(p);
-  const state = pid.state === "stale" ? `not running (stale pidfile naming PID ${pid.pid})` : pid.state === "running" ? `running with PID ${pid.pid} but not answering on ${socketOf(p)}` : "not running";
+  const state =
+    pid.state === "stale"
+      ? `not running (stale pidfile naming PID ${pid.pid})`
+      : pid.state === "running"
+        ? `running with PID ${pid.pid} but not answering on ${socketOf(p)}`
+        : "not running";
   if (json) {
-    say(JSON.stringify({ running: pid.state === "running", state, pid: pid.state === "absent" ? null : pid.pid, control, controlNote: note, pilots }));
+    say(
+      JSON.stringify({
+        running: pid.state === "running",
+        state,
+        pid: pid.state === "absent" ? null : pid.pid,
+        control,
+        controlNote: note,
+        pilots,
+      }),
+    );
   } else {
     say(`plancton: ${state}`);
     if (note) say(`control:  ${note}`);
     for (const w of control.ignored ?? []) say(`control file ${w}`);
-    say(typeof pilots === "string" ? `pilots: unknown (${pilots})` : `pilots: ${pilots.length} (${pilots.map((x) => `${x.name} ${x.state}`).join(", ") || "none"})`);
+    say(
+      typeof pilots === "string"
+        ? `pilots: unknown (${pilots})`
+        : `pilots: ${pilots.length} (${pilots.map((x) => `${x.name} ${x.state}`).join(", ") || "none"})`,
+    );
   }
   return pid.state === "running" ? 0 : 3;
 }
 
 /** The pilots of this config's instance, straight from Docker (the daemon may be down). */
-async function ourPilots(p: ResolvedPaths, timeoutMs?: number): Promise<{ engine: ContainerEngine; pilots: PilotInfo[] }> {
+async function ourPilots(
+  p: ResolvedPaths,
+  timeoutMs?: number,
+): Promise<{ engine: ContainerEngine; pilots: PilotInfo[] }> {
   const { config } = await loadConfigFile(p.configFile);
   const engine = await createDockerEngine(timeoutMs === undefined ? undefined : { timeoutMs });
   return { engine, pilots: await engine.listPilots(instanceLabels(instanceOf(config))) };
 }
 
-async function offlinePilots(p: ResolvedPaths): Promise<{ id: string; name: string; state: string }[] | string> {
+async function offlinePilots(
+  p: ResolvedPaths,
+): Promise<{ id: string; name: string; state: string }[] | string> {
   try {
     const { pilots } = await ourPilots(p, 3000);
     return pilots.map((x) => ({ id: x.id.slice(0, 12), name: x.name, state: x.state }));
@@ -225,11 +281,26 @@ export async function explain(p: ResolvedPaths, json: boolean): Promise<number> 
     fail("plancton is not running: start it (planctonctl start) to see its observations");
     return 3;
   }
-  say(json ? JSON.stringify({ mode: live.mode, observation: live.observation, decision: live.decision, maxDocks: live.maxDocks, cpuPriority: live.cpuPriority }) : formatExplain(live));
+  say(
+    json
+      ? JSON.stringify({
+          mode: live.mode,
+          observation: live.observation,
+          decision: live.decision,
+          maxDocks: live.maxDocks,
+          cpuPriority: live.cpuPriority,
+        })
+      : formatExplain(live),
+  );
   return 0;
 }
 
-export async function logs(p: ResolvedPaths, pilot: string, follow: boolean, tailN?: string): Promise<number> {
+export async function logs(
+  p: ResolvedPaths,
+  pilot: string,
+  follow: boolean,
+  tailN?: string,
+): Promise<number> {
   const tail = tailN === undefined ? undefined : Number.parseInt(tailN, 10);
   if (tailN !== undefined && (!Number.isInteger(tail) || (tail as number) < 0)) {
     fail(`--tail "${tailN}" is not a number of lines`);
@@ -245,11 +316,15 @@ export async function logs(p: ResolvedPaths, pilot: string, follow: boolean, tai
     // A finished pilot: the tail the daemon kept when it removed it.
     const kept = await readPilotLog(p.logdir, pilot);
     if (kept === undefined) {
-      fail(`no pilot named or with id "${pilot}", running or kept in ${path.join(p.logdir, "pilots")} (see planctonctl history)`);
+      fail(
+        `no pilot named or with id "${pilot}", running or kept in ${path.join(p.logdir, "pilots")} (see planctonctl history)`,
+      );
       return 1;
     }
     const lines = kept.split("\n");
-    process.stdout.write(tail === undefined ? kept : lines.slice(-(tail + (kept.endsWith("\n") ? 1 : 0))).join("\n"));
+    process.stdout.write(
+      tail === undefined ? kept : lines.slice(-(tail + (kept.endsWith("\n") ? 1 : 0))).join("\n"),
+    );
     return 0;
   }
   const stream = await engine.logs(match[0]!.id, { follow, tail });
@@ -270,14 +345,21 @@ export async function history(p: ResolvedPaths, since: string, json: boolean): P
   }
   const sinceMs = Date.now() - seconds * 1000;
   const live = await readPidState(p.pidfile);
-  const records = live.state === "running"
-    ? await queryStatus<PilotRecord[]>(socketOf(p), `/history?since=${sinceMs}`).catch(() => new HistoryLog(p.logdir).read(sinceMs))
-    : await new HistoryLog(p.logdir).read(sinceMs);
+  const records =
+    live.state === "running"
+      ? await queryStatus<PilotRecord[]>(socketOf(p), `/history?since=${sinceMs}`).catch(() =>
+          new HistoryLog(p.logdir).read(sinceMs),
+        )
+      : await new HistoryLog(p.logdir).read(sinceMs);
   say(json ? JSON.stringify(records) : formatHistory(records));
   return 0;
 }
 
-export async function configCheck(p: ResolvedPaths, file: string | undefined, json: boolean): Promise<number> {
+export async function configCheck(
+  p: ResolvedPaths,
+  file: string | undefined,
+  json: boolean,
+): Promise<number> {
   const { checkConfig } = await import("./config-check.js");
   return checkConfig(file ? path.resolve(file) : p.configFile, json, file !== undefined || p.configExplicit);
 }

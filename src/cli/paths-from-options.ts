@@ -3,7 +3,14 @@
 import path from "node:path";
 import { configFileIn, defaultPaths, type PlanctonPaths } from "../config/paths.js";
 
-export interface GlobalOptions { confdir?: string; rundir?: string; logdir?: string; pidfile?: string; user?: boolean; config?: string }
+export interface GlobalOptions {
+  confdir?: string;
+  rundir?: string;
+  logdir?: string;
+  pidfile?: string;
+  user?: boolean;
+  config?: string;
+}
 
 export interface ResolvedPaths extends PlanctonPaths {
   configFile: string;
@@ -28,5 +35,15 @@ export function resolvePaths(o: GlobalOptions): ResolvedPaths {
 
 /** The same flags, to pass to a child planctonctl. */
 export function pathsToArgs(p: ResolvedPaths): string[] {
-  return ["--confdir", p.confdir, "--rundir", p.rundir, "--logdir", p.logdir, "--pidfile", p.pidfile, ...(p.configExplicit ? ["--config", p.configFile] : [])];
+  return [
+    "--confdir",
+    p.confdir,
+    "--rundir",
+    p.rundir,
+    "--logdir",
+    p.logdir,
+    "--pidfile",
+    p.pidfile,
+    ...(p.configExplicit ? ["--config", p.configFile] : []),
+  ];
 }

@@ -24,34 +24,84 @@ export async function main(argv: string[]): Promise<number> {
 
   let code = 0;
   const paths = (): ResolvedPaths => resolvePaths(program.opts<GlobalOptions>());
-  const run = (fn: (p: ResolvedPaths, ...rest: never[]) => Promise<number>) => async (...args: unknown[]) => {
-    const p = paths();
-    // A path the admin named must exist: running on the defaults instead would hide a typo.
-    if (p.configExplicit && !existsSync(p.configFile)) throw (await import("../config/load.js")).missingConfigError(p.configFile);
-    code = await fn(p, ...(args as never[]));
-  };
+  const run =
+    (fn: (p: ResolvedPaths, ...rest: never[]) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const p = paths();
+      // A path the admin named must exist: running on the defaults instead would hide a typo.
+      if (p.configExplicit && !existsSync(p.configFile))
+        throw (await import("../config/load.js")).missingConfigError(p.configFile);
+      code = await fn(p, ...(args as never[]));
+    };
 
-  program.command("start").description("start the daemon in the background").action(run((p) => ops.start(p)));
-  program.command("stop").description("stop the daemon (pilots keep running)").action(run((p) => ops.stop(p)));
-  program.command("status").description("daemon state, host, pilots and what the policy would do next (exit 3: not running)")
-    .option("--json", "one JSON object").action(run((p, o: { json?: boolean }) => ops.status(p, Boolean(o.json))));
-  program.command("nodaemon").description("run the daemon in the foreground (what systemd runs)").action(run((p) => ops.nodaemon(p)));
-  program.command("drain").description("start no new pilot; running ones finish").action(run((p) => ops.drain(p)));
-  program.command("drain-stop").description("drain, and exit once no pilot is left").action(run((p) => ops.drainStop(p)));
-  program.command("resume").description("end draining").action(run((p) => ops.resume(p)));
-  program.command("force-start").description("resume, then start").action(run((p) => ops.forceStart(p)));
-  program.command("force-stop").description("kill and remove every pilot, then stop the daemon").action(run((p) => ops.forceStop(p)));
-  program.command("explain").description("every observation variable and the policy's decision with its reasons")
-    .option("--json", "one JSON object").action(run((p, o: { json?: boolean }) => ops.explain(p, Boolean(o.json))));
-  program.command("logs").description("a pilot's output").argument("<pilot>", "name, or id prefix")
-    .option("-f, --follow", "follow").option("--tail <n>", "last N lines")
-    .action(run((p, pilot: string, o: { follow?: boolean; tail?: string }) => ops.logs(p, pilot, Boolean(o.follow), o.tail)));
-  program.command("history").description("finished pilots").option("--since <duration>", "e.g. 1h, 1d", "1d").option("--json", "JSON")
+  program
+    .command("start")
+    .description("start the daemon in the background")
+    .action(run((p) => ops.start(p)));
+  program
+    .command("stop")
+    .description("stop the daemon (pilots keep running)")
+    .action(run((p) => ops.stop(p)));
+  program
+    .command("status")
+    .description("daemon state, host, pilots and what the policy would do next (exit 3: not running)")
+    .option("--json", "one JSON object")
+    .action(run((p, o: { json?: boolean }) => ops.status(p, Boolean(o.json))));
+  program
+    .command("nodaemon")
+    .description("run the daemon in the foreground (what systemd runs)")
+    .action(run((p) => ops.nodaemon(p)));
+  program
+    .command("drain")
+    .description("start no new pilot; running ones finish")
+    .action(run((p) => ops.drain(p)));
+  program
+    .command("drain-stop")
+    .description("drain, and exit once no pilot is left")
+    .action(run((p) => ops.drainStop(p)));
+  program
+    .command("resume")
+    .description("end draining")
+    .action(run((p) => ops.resume(p)));
+  program
+    .command("force-start")
+    .description("resume, then start")
+    .action(run((p) => ops.forceStart(p)));
+  program
+    .command("force-stop")
+    .description("kill and remove every pilot, then stop the daemon")
+    .action(run((p) => ops.forceStop(p)));
+  program
+    .command("explain")
+    .description("every observation variable and the policy's decision with its reasons")
+    .option("--json", "one JSON object")
+    .action(run((p, o: { json?: boolean }) => ops.explain(p, Boolean(o.json))));
+  program
+    .command("logs")
+    .description("a pilot's output")
+    .argument("<pilot>", "name, or id prefix")
+    .option("-f, --follow", "follow")
+    .option("--tail <n>", "last N lines")
+    .action(
+      run((p, pilot: string, o: { follow?: boolean; tail?: string }) =>
+        ops.logs(p, pilot, Boolean(o.follow), o.tail),
+      ),
+    );
+  program
+    .command("history")
+    .description("finished pilots")
+    .option("--since <duration>", "e.g. 1h, 1d", "1d")
+    .option("--json", "JSON")
     .action(run((p, o: { since: string; json?: boolean }) => ops.history(p, o.since, Boolean(o.json))));
   const config = program.command("config").description("configuration tools");
-  config.command("check").description("validate a config file and print the effective configuration").argument("[file]")
+  config
+    .command("check")
+    .description("validate a config file and print the effective configuration")
+    .argument("[file]")
     .option("--json", "machine-readable output")
-    .action(run((p, file: string | undefined, o: { json?: boolean }) => ops.configCheck(p, file, Boolean(o.json))));
+    .action(
+      run((p, file: string | undefined, o: { json?: boolean }) => ops.configCheck(p, file, Boolean(o.json))),
+    );
   addFleetCommands(program, run);
 
   try {

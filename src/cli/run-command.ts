@@ -14,18 +14,31 @@ export interface CommandResult {
   killed: boolean;
 }
 
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CommandResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CommandResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { env, timeout: timeoutMs, encoding: "utf8", maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number | string; killed?: boolean }) | null;
-      resolve({ code: e ? e.code ?? 1 : 0, stdout, stderr, killed: Boolean(e?.killed) });
-    });
+    execFile(
+      cmd,
+      args,
+      { env, timeout: timeoutMs, encoding: "utf8", maxBuffer: 4 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { code?: number | string; killed?: boolean }) | null;
+        resolve({ code: e ? (e.code ?? 1) : 0, stdout, stderr, killed: Boolean(e?.killed) });
+      },
+    );
   });
 }
 
 /** The line of a command's stderr worth quoting: its first "fatal:"/"error:" line, else its first line. */
 export function firstLine(s: string): string | undefined {
-  const lines = s.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = s
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0])?.replace(/^(fatal|error):\s*/, "");
 }
 

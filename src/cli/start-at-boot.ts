@@ -15,7 +15,10 @@ const CRON_MARKER = "# plancton-bootstrap";
 export async function checkBoot(o: BootstrapOptions, d: BootstrapDeps): Promise<string> {
   if (!o.crontabFile && !o.user && existsSync(d.systemdDir)) {
     const r = await run(d.systemctl, ["--version"], d.env, CHECK_TIMEOUT_MS);
-    if (r.code !== 0) throw new BootstrapFailure(`systemd runs but ${d.systemctl} does not answer (${r.code === "ENOENT" ? "not found" : firstLine(r.stderr) ?? r.code}): fix systemctl, or pass --no-boot; nothing was changed`);
+    if (r.code !== 0)
+      throw new BootstrapFailure(
+        `systemd runs but ${d.systemctl} does not answer (${r.code === "ENOENT" ? "not found" : (firstLine(r.stderr) ?? r.code)}): fix systemctl, or pass --no-boot; nothing was changed`,
+      );
     return "systemd answers";
   }
   if (o.crontabFile) await readCrontabFile(o.crontabFile);
@@ -23,7 +26,12 @@ export async function checkBoot(o: BootstrapOptions, d: BootstrapDeps): Promise<
   return `${o.crontabFile ?? "the crontab"} can be read`;
 }
 
-export async function enableAtBoot(o: BootstrapOptions, ctlArgs: string[], confdir: string, d: BootstrapDeps): Promise<string> {
+export async function enableAtBoot(
+  o: BootstrapOptions,
+  ctlArgs: string[],
+  confdir: string,
+  d: BootstrapDeps,
+): Promise<string> {
   if (!o.crontabFile && !o.user && existsSync(d.systemdDir)) return enableSystemd(ctlArgs, confdir, d);
   const line = bootLine(ctlArgs, confdir);
   const before = o.crontabFile ? await readCrontabFile(o.crontabFile) : await readUserCrontab(d);
@@ -35,29 +43,45 @@ export async function enableAtBoot(o: BootstrapOptions, ctlArgs: string[], confd
 }
 
 async function enableSystemd(ctlArgs: string[], confdir: string, d: BootstrapDeps): Promise<string> {
-  const known = [d.unitDir, "/lib/systemd/system", "/usr/lib/systemd/system"].some((dir) => existsSync(path.join(dir, "plancton.service")));
+  const known = [d.unitDir, "/lib/systemd/system", "/usr/lib/systemd/system"].some((dir) =>
+    existsSync(path.join(dir, "plancton.service")),
+  );
   let reload = false;
   if (!known) {
     await mkdir(d.unitDir, { recursive: true });
-    await copyFile(path.join(PACKAGE_ROOT, "systemd", "plancton.service"), path.join(d.unitDir, "plancton.service"));
+    await copyFile(
+      path.join(PACKAGE_ROOT, "systemd", "plancton.service"),
+      path.join(d.unitDir, "plancton.service"),
+    );
     reload = true;
   }
   if (ctlArgs.length > 0) {
     // A confdir other than /etc/plancton: a drop-in gives the unit the same flags.
     const dropIn = path.join(d.unitDir, "plancton.service.d");
     await mkdir(dropIn, { recursive: true });
-    await writeFile(path.join(dropIn, "confdir.conf"), `# written by plancton-bootstrap for ${confdir}\n[Service]\nExecStart=\nExecStart=/usr/bin/env planctonctl ${ctlArgs.map(shellQuote).join(" ")} nodaemon\n`);
+    await writeFile(
+      path.join(dropIn, "confdir.conf"),
+      `# written by plancton-bootstrap for ${confdir}\n[Service]\nExecStart=\nExecStart=/usr/bin/env planctonctl ${ctlArgs.map(shellQuote).join(" ")} nodaemon\n`,
+    );
     reload = true;
   }
   for (const args of [...(reload ? [["daemon-reload"]] : []), ["enable", "plancton.service"]]) {
     const r = await run(d.systemctl, args, d.env, 30_000);
-    if (r.code !== 0) throw new BootstrapFailure(`systemctl ${args.join(" ")} failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; run systemctl enable plancton.service`);
+    if (r.code !== 0)
+      throw new BootstrapFailure(
+        `systemctl ${args.join(" ")} failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; run systemctl enable plancton.service`,
+      );
   }
   return "enabled plancton.service (systemd)";
 }
 
 /** `@reboot <planctonctl> [flags] start # plancton-bootstrap <confdir>`. */
-export function bootLine(ctlArgs: string[], confdir: string, nodePath = process.execPath, ctlPath = path.join(PACKAGE_ROOT, "bin", "planctonctl")): string {
+export function bootLine(
+  ctlArgs: string[],
+  confdir: string,
+  nodePath = process.execPath,
+  ctlPath = path.join(PACKAGE_ROOT, "bin", "planctonctl"),
+): string {
   // cron's PATH is /usr/bin:/bin: name node itself when it lives elsewhere, or the
   // planctonctl script's `#!/usr/bin/env node` finds none at boot.
   const nodeDir = path.dirname(nodePath);
@@ -76,8 +100,11 @@ export function withBootLine(crontab: string, line: string, confdir: string): st
   const ours = `${CRON_MARKER} ${confdir}`;
   const kept = lines.filter((l) => !l.trimEnd().endsWith(ours));
   // An admin's line counts when it names the same confdir (or neither names one).
-  const sameConfdir = (l: string) => (line.includes("--confdir") ? l.includes(confdir) : !l.includes("--confdir"));
-  const adminOwn = kept.some((l) => /^\s*@reboot\s.*planctonctl\b.*\sstart\b/.test(l) && !l.includes(CRON_MARKER) && sameConfdir(l));
+  const sameConfdir = (l: string) =>
+    line.includes("--confdir") ? l.includes(confdir) : !l.includes("--confdir");
+  const adminOwn = kept.some(
+    (l) => /^\s*@reboot\s.*planctonctl\b.*\sstart\b/.test(l) && !l.includes(CRON_MARKER) && sameConfdir(l),
+  );
   if (adminOwn && kept.length === lines.length) return crontab;
   if (!adminOwn) kept.push(line);
   return `${kept.join("\n")}\n`;
@@ -94,10 +121,15 @@ async function readCrontabFile(file: string): Promise<string> {
 
 async function readUserCrontab(d: BootstrapDeps): Promise<string> {
   const r = await run("crontab", ["-l"], d.env, CHECK_TIMEOUT_MS);
-  if (r.code === "ENOENT") throw new BootstrapFailure("crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron (or pass --no-boot); nothing was changed");
+  if (r.code === "ENOENT")
+    throw new BootstrapFailure(
+      "crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron (or pass --no-boot); nothing was changed",
+    );
   if (r.code !== 0) {
     if (/no crontab/i.test(r.stderr)) return "";
-    throw new BootstrapFailure(`crontab -l failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; add "@reboot planctonctl start" to the crontab by hand`);
+    throw new BootstrapFailure(
+      `crontab -l failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; add "@reboot planctonctl start" to the crontab by hand`,
+    );
   }
   return r.stdout;
 }
@@ -107,8 +139,22 @@ function writeUserCrontab(text: string, d: BootstrapDeps): Promise<void> {
     const child = spawn("crontab", ["-"], { env: d.env, stdio: ["pipe", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-    child.on("error", (err) => reject(new BootstrapFailure(`crontab failed (${err.message}): install cron: apt-get install -y cron (or pass --no-boot)`)));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new BootstrapFailure(`crontab - failed (${firstLine(stderr) ?? code}): add "@reboot planctonctl start" to the crontab by hand`))));
+    child.on("error", (err) =>
+      reject(
+        new BootstrapFailure(
+          `crontab failed (${err.message}): install cron: apt-get install -y cron (or pass --no-boot)`,
+        ),
+      ),
+    );
+    child.on("close", (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new BootstrapFailure(
+              `crontab - failed (${firstLine(stderr) ?? code}): add "@reboot planctonctl start" to the crontab by hand`,
+            ),
+          ),
+    );
     child.stdin.end(text);
   });
 }

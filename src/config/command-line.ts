@@ -11,7 +11,10 @@ const SH_C = 'or run a shell: /bin/sh -c "first; second"';
 
 export function splitCommand(line: string): SplitCommand {
   const open = unclosedQuote(line);
-  if (open) return { error: `${open} quote is not closed: close it, or write the command as a list, e.g. ["/bin/sh", "-c", "echo hi; sleep 60"]` };
+  if (open)
+    return {
+      error: `${open} quote is not closed: close it, or write the command as a list, e.g. ["/bin/sh", "-c", "echo hi; sleep 60"]`,
+    };
   // Variables stay as written: Docker does not expand them in a command either.
   const entries = parse(line, (name: string) => `$${name}`);
   const argv: string[] = [];
@@ -19,7 +22,10 @@ export function splitCommand(line: string): SplitCommand {
     if (typeof e === "string") argv.push(e);
     else if ("comment" in e) break;
     else if (e.op === "glob") argv.push(e.pattern);
-    else return { error: `"${e.op}" is shell syntax and pilots run without a shell: write the command as a list, ${SH_C}` };
+    else
+      return {
+        error: `"${e.op}" is shell syntax and pilots run without a shell: write the command as a list, ${SH_C}`,
+      };
   }
   if (argv.length === 0) return { error: 'is empty: write a command, e.g. "/bin/sleep 60"' };
   return { argv };

@@ -25,7 +25,11 @@ const compiledConfigs = new WeakMap<Config, CompiledConfig>();
 /** Compiles a schema-valid config; on success the result is kept for compiledOf(config). */
 export function compileConfig(config: Config): { compiled?: CompiledConfig; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const attempt = <T>(key: string, compile: () => T, message = (err: Error) => err.message): T | undefined => {
+  const attempt = <T>(
+    key: string,
+    compile: () => T,
+    message = (err: Error) => err.message,
+  ): T | undefined => {
     try {
       return compile();
     } catch (err) {
@@ -34,12 +38,20 @@ export function compileConfig(config: Config): { compiled?: CompiledConfig; prob
       return undefined;
     }
   };
-  const expr = (key: string, source: string | number | null, vars: readonly string[]): CompiledExpr | undefined => {
+  const expr = (
+    key: string,
+    source: string | number | null,
+    vars: readonly string[],
+  ): CompiledExpr | undefined => {
     if (typeof source !== "string") return undefined;
-    return attempt(key, () => compileExpr(source, vars), (err) => {
-      if (!(err instanceof ExprSyntaxError)) throw err;
-      return `${err.message} in ${preview(source)}`;
-    });
+    return attempt(
+      key,
+      () => compileExpr(source, vars),
+      (err) => {
+        if (!(err instanceof ExprSyntaxError)) throw err;
+        return `${err.message} in ${preview(source)}`;
+      },
+    );
   };
   const maxDocks = expr("max_docks", config.max_docks, MAX_DOCKS_VARIABLES);
   const spawnWhen = expr("spawn_when", config.spawn_when, OBSERVATION_VARIABLE_NAMES);
@@ -47,9 +59,20 @@ export function compileConfig(config: Config): { compiled?: CompiledConfig; prob
   const evictWhen = expr("evict_when", config.evict_when, OBSERVATION_VARIABLE_NAMES);
   const schedule = attempt("schedule", () => parseSchedule(config.schedule));
   const urls = config.influxdb_url === null ? [] : [config.influxdb_url].flat();
-  const influxdbTargets = urls.map((url, i) => attempt(Array.isArray(config.influxdb_url) ? `influxdb_url[${i}]` : "influxdb_url", () => parseInfluxdbUrl(url)));
+  const influxdbTargets = urls.map((url, i) =>
+    attempt(Array.isArray(config.influxdb_url) ? `influxdb_url[${i}]` : "influxdb_url", () =>
+      parseInfluxdbUrl(url),
+    ),
+  );
   if (problems.length > 0 || schedule === undefined) return { problems };
-  const compiled: CompiledConfig = { maxDocks, spawnWhen, maxPilots, evictWhen, schedule, influxdbTargets: influxdbTargets.filter((t) => t !== undefined) };
+  const compiled: CompiledConfig = {
+    maxDocks,
+    spawnWhen,
+    maxPilots,
+    evictWhen,
+    schedule,
+    influxdbTargets: influxdbTargets.filter((t) => t !== undefined),
+  };
   compiledConfigs.set(config, compiled);
   return { compiled, problems };
 }
@@ -62,6 +85,9 @@ export function compiledOf(config: Config): CompiledConfig {
   const known = compiledConfigs.get(config);
   if (known) return known;
   const { compiled, problems } = compileConfig(config);
-  if (!compiled) throw new Error(`config does not compile (validate it first): ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
+  if (!compiled)
+    throw new Error(
+      `config does not compile (validate it first): ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`,
+    );
   return compiled;
 }

@@ -9,9 +9,9 @@ export { clipText, preview } from "./preview.js";
 export const MAX_PROBLEMS = 20;
 
 export interface ConfigProblem {
-  key?: string;      // dotted path, e.g. "devices[2].PathOnHost"
-  line?: number;     // 1-based
-  column?: number;   // 1-based
+  key?: string; // dotted path, e.g. "devices[2].PathOnHost"
+  line?: number; // 1-based
+  column?: number; // 1-based
   message: string;
   /** The key path as parsed, unclipped (for code: which layer a key came from). */
   path?: readonly PropertyKey[];
@@ -21,8 +21,13 @@ export interface ConfigProblem {
 
 export class ConfigError extends Error {
   readonly problems: readonly ConfigProblem[];
-  constructor(readonly file: string, problems: readonly ConfigProblem[]) {
-    const capped = problems.some((p) => p.more !== undefined) ? problems.map(boundProblem) : capProblems(problems);
+  constructor(
+    readonly file: string,
+    problems: readonly ConfigProblem[],
+  ) {
+    const capped = problems.some((p) => p.more !== undefined)
+      ? problems.map(boundProblem)
+      : capProblems(problems);
     super(capped.map((p) => formatProblem(file, p)).join("\n"));
     this.problems = capped;
     this.name = "ConfigError";
@@ -32,7 +37,8 @@ export class ConfigError extends Error {
 /** One line: `file:line:column: key: message`, bounded. */
 export function formatProblem(file: string, problem: ConfigProblem): string {
   const p = boundProblem(problem);
-  const where = p.line === undefined ? file : `${file}:${p.line}${p.column === undefined ? "" : `:${p.column}`}`;
+  const where =
+    p.line === undefined ? file : `${file}:${p.line}${p.column === undefined ? "" : `:${p.column}`}`;
   return p.key ? `${where}: ${p.key}: ${p.message}` : `${where}: ${p.message}`;
 }
 
@@ -48,7 +54,11 @@ export function boundProblem(p: ConfigProblem): ConfigProblem {
  * At most MAX_PROBLEMS problems, each bounded, then one "... and N more" entry. Reads
  * only the entries it keeps: a list of a million problems costs what twenty do.
  */
-export function capProblems(problems: readonly ConfigProblem[], noun = "problems", max = MAX_PROBLEMS): ConfigProblem[] {
+export function capProblems(
+  problems: readonly ConfigProblem[],
+  noun = "problems",
+  max = MAX_PROBLEMS,
+): ConfigProblem[] {
   const kept = problems.slice(0, max).map(boundProblem);
   if (problems.length > max) kept.push(moreProblems(problems.length - max, noun));
   return kept;

@@ -10,7 +10,8 @@ export interface InfluxdbV1Target {
 }
 
 const INSECURE_PREFIX = "insecure_";
-const SHAPE = '"http://host:8086#database", "https://host:8086#database" or "insecure_https://host:8086#database"';
+const SHAPE =
+  '"http://host:8086#database", "https://host:8086#database" or "insecure_https://host:8086#database"';
 
 /**
  * Parses the original form `URL#database`. The prefix `insecure_https:` means https
@@ -41,7 +42,8 @@ export function parseInfluxdbUrl(value: string): InfluxdbV1Target {
   } catch {
     return fail("not a URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") fail(`scheme "${url.protocol}" is neither http nor https`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    fail(`scheme "${url.protocol}" is neither http nor https`);
   if (url.hostname === "") fail("no host");
   if (url.search !== "") fail("a query string is not allowed");
   return { kind: "v1", url: baseUrl(url), database, insecureTls };

@@ -67,21 +67,30 @@ export const KEY_EXAMPLES: Readonly<Record<string, string>> = {
 };
 
 const TYPE_WORDS: Record<string, string> = {
-  number: "a number", string: "a string", array: "a list", object: "a map (key: value)", boolean: "true or false", null: "null",
+  number: "a number",
+  string: "a string",
+  array: "a list",
+  object: "a map (key: value)",
+  boolean: "true or false",
+  null: "null",
 };
 
 /** The validator's own phrasings, to be replaced; anything else was worded by the schema. */
-const ZOD_WORDING = /^(Invalid input|Invalid option|Invalid string|Invalid URL|Invalid|Too small|Too big|Expected|expected)\b/;
+const ZOD_WORDING =
+  /^(Invalid input|Invalid option|Invalid string|Invalid URL|Invalid|Too small|Too big|Expected|expected)\b/;
 
 export function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const got = valueAt(raw, issue.path);
   const shownGot = got === undefined ? "" : ` (got ${preview(got)})`;
   const { name, example } = exampleFor(issue.path);
-  const write = (ex = example) => (ex === undefined ? "see the key's doc in docs/CONFIG.md" : `write e.g. ${name}: ${ex}`);
+  const write = (ex = example) =>
+    ex === undefined ? "see the key's doc in docs/CONFIG.md" : `write e.g. ${name}: ${ex}`;
   if (!ZOD_WORDING.test(issue.message)) {
     // The schema's own words; add the value when the message does not show it.
     const scalar = got === null || typeof got !== "object";
-    return got === undefined || (scalar && issue.message.includes(String(got))) ? issue.message : `${issue.message}${shownGot}`;
+    return got === undefined || (scalar && issue.message.includes(String(got)))
+      ? issue.message
+      : `${issue.message}${shownGot}`;
   }
   switch (issue.code) {
     case "invalid_type": {
@@ -101,13 +110,22 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unkno
     case "too_big": {
       const bound = Number(issue.code === "too_small" ? issue.minimum : issue.maximum);
       if (issue.origin === "string") return `must not be empty: ${write()}`;
-      if (issue.origin === "array") return `must list at least ${bound} item${bound === 1 ? "" : "s"}${shownGot}: ${write()}`;
-      const op = issue.code === "too_small" ? (issue.inclusive ? "at least" : "more than") : issue.inclusive ? "at most" : "less than";
+      if (issue.origin === "array")
+        return `must list at least ${bound} item${bound === 1 ? "" : "s"}${shownGot}: ${write()}`;
+      const op =
+        issue.code === "too_small"
+          ? issue.inclusive
+            ? "at least"
+            : "more than"
+          : issue.inclusive
+            ? "at most"
+            : "less than";
       return `must be ${op} ${bound}${shownGot}: ${write()}`;
     }
     case "invalid_format":
       if (issue.format === "url") return `${preview(got)} is not a URL: ${write()}`;
-      if (issue.format === "regex") return `${preview(got)} is not a valid ${name}: use letters, digits, "_", "." and "-", starting with a letter or digit: ${write()}`;
+      if (issue.format === "regex")
+        return `${preview(got)} is not a valid ${name}: use letters, digits, "_", "." and "-", starting with a letter or digit: ${write()}`;
       return `${preview(got)} has the wrong form (${issue.format}): ${write()}`;
     case "invalid_value":
       return `${preview(got)} is not one of ${issue.values.map((v) => String(v)).join(", ")}: ${write()}`;

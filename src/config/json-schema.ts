@@ -9,7 +9,8 @@ import { configSchema, defaultConfig } from "./schema.js";
 type Json = Record<string, unknown>;
 
 /** What parseDurationSeconds accepts: "30", "90s", "1h30m", " 5 m" (any case). */
-export const DURATION_PATTERN = "^\\s*\\d+(\\.\\d+)?\\s*(([mM][sS]|[sSmMhHdDwW])(\\s*\\d+(\\.\\d+)?\\s*([mM][sS]|[sSmMhHdDwW]))*)?\\s*$";
+export const DURATION_PATTERN =
+  "^\\s*\\d+(\\.\\d+)?\\s*(([mM][sS]|[sSmMhHdDwW])(\\s*\\d+(\\.\\d+)?\\s*([mM][sS]|[sSmMhHdDwW]))*)?\\s*$";
 /** What parseSizeBytes accepts: "2000000000", "2GiB", "512MB", "1.5 g" (any case). */
 export const SIZE_PATTERN = "^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgGtT]([iI]?[bB])?)?\\s*$";
 /** A size, or a percentage: "10%". */
@@ -26,7 +27,8 @@ function unitKind(schema: z.ZodType): { pattern: string; doc: string } | undefin
     return r.success ? r.data : undefined;
   };
   const ratio = out("10%") as { ratio?: number } | undefined;
-  if (ratio !== undefined && typeof ratio === "object" && ratio !== null && ratio.ratio === 0.1) return { pattern: SIZE_OR_RATIO_PATTERN, doc: RATIO_DOC };
+  if (ratio !== undefined && typeof ratio === "object" && ratio !== null && ratio.ratio === 0.1)
+    return { pattern: SIZE_OR_RATIO_PATTERN, doc: RATIO_DOC };
   if (out("2GiB") === 2 ** 31) return { pattern: SIZE_PATTERN, doc: SIZE_DOC };
   if (out("90m") === 5400) return { pattern: DURATION_PATTERN, doc: DURATION_DOC };
   return undefined;
@@ -46,12 +48,15 @@ function closeObjects(node: unknown): void {
   }
   if (node === null || typeof node !== "object") return;
   const obj = node as Json;
-  if (obj.type === "object" && obj.properties !== undefined && obj.additionalProperties === undefined) obj.additionalProperties = false;
+  if (obj.type === "object" && obj.properties !== undefined && obj.additionalProperties === undefined)
+    obj.additionalProperties = false;
   for (const v of Object.values(obj)) closeObjects(v);
 }
 
 export function configJsonSchema(): Json {
-  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Json & { properties: Record<string, Json> };
+  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Json & {
+    properties: Record<string, Json>;
+  };
   const defaults = defaultConfig() as Record<string, unknown>;
   const shape = configSchema.shape as Record<string, z.ZodType>;
   for (const [key, prop] of Object.entries(schema.properties)) {
@@ -62,7 +67,8 @@ export function configJsonSchema(): Json {
     if (kind) addPattern(prop, kind.pattern);
     // One level of nesting (config_git: {pull_every: 10m}): try each property alone.
     for (const branch of [prop, ...((prop.anyOf as Json[] | undefined) ?? [])]) {
-      const props = branch.type === "object" ? (branch.properties as Record<string, Json> | undefined) : undefined;
+      const props =
+        branch.type === "object" ? (branch.properties as Record<string, Json> | undefined) : undefined;
       for (const [name, sub] of Object.entries(props ?? {})) {
         const parsed = (v: unknown) => {
           const r = field.safeParse({ [name]: v });
@@ -78,7 +84,8 @@ export function configJsonSchema(): Json {
     ...schema,
     $id: "https://plancton.invalid/config.schema.json",
     title: "Plancton configuration (config.yaml)",
-    description: "Unknown keys are flagged here; the daemon itself only warns about them (with the nearest known key) and ignores them.",
+    description:
+      "Unknown keys are flagged here; the daemon itself only warns about them (with the nearest known key) and ignores them.",
     required: undefined,
   };
 }

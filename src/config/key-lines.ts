@@ -4,7 +4,10 @@
 // The text is scanned ONCE into an index of every key path it writes (`binds[2]`,
 // `influxdb[0].url`), so locating any number of problems is linear in the text.
 
-export interface KeyPosition { line: number; column: number }
+export interface KeyPosition {
+  line: number;
+  column: number;
+}
 
 export interface KeyLineIndex {
   /** Where `path` is written, or its longest prefix that is; undefined when none is. */
@@ -14,14 +17,23 @@ export interface KeyLineIndex {
 /** Lines scanned by indexKeyLines since start (tests check the work is linear). */
 export const keyLineStats = { linesScanned: 0 };
 
-interface Open { indent: number; path: string; item: boolean; items: Map<number, number> }
+interface Open {
+  indent: number;
+  path: string;
+  item: boolean;
+  items: Map<number, number>;
+}
 
 const BLOCK_SCALAR = /^[|>][-+0-9]*\s*(#.*)?$/;
 const QUOTED_KEY = /^(["'])((?:(?!\1).)*)\1\s*:(?:\s|$)/;
 const PLAIN_KEY = /^([^\s#'"{[\]},&*!|>%@`-][^:#]*?|-[^\s:#][^:#]*?)\s*:(?:\s|$)/;
 
 function pathKey(parent: string, part: PropertyKey): string {
-  return typeof part === "number" ? `${parent}[${part}]` : parent === "" ? String(part) : `${parent}.${String(part)}`;
+  return typeof part === "number"
+    ? `${parent}[${part}]`
+    : parent === ""
+      ? String(part)
+      : `${parent}.${String(part)}`;
 }
 
 /** Scans `text` once: O(length of the text). */

@@ -2,7 +2,10 @@
 // alone (then loopback, 127.0.0.1). Used by metrics_listen.
 import { isIP } from "node:net";
 
-export interface ListenAddress { host: string; port: number }
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
 
 export const LISTEN_EXAMPLE = '"127.0.0.1:9857" (a port alone, "9857", listens on 127.0.0.1)';
 

@@ -11,7 +11,10 @@ export interface LoadedConfig extends ParsedConfig {
   text: string;
 }
 
-export async function loadConfigFile(file: string, opts: { mustExist?: boolean } = {}): Promise<LoadedConfig> {
+export async function loadConfigFile(
+  file: string,
+  opts: { mustExist?: boolean } = {},
+): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -19,8 +22,12 @@ export async function loadConfigFile(file: string, opts: { mustExist?: boolean }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && opts.mustExist) throw missingConfigError(file);
     if (code === "ENOENT") return { ...parseConfigText("", file), file, exists: false, text: "" };
-    if (code === "EISDIR") throw new ConfigError(file, [{ message: "is a directory: give the path of config.yaml" }]);
-    if (code === "EACCES") throw new ConfigError(file, [{ message: "permission denied: run as root, or pass --user / --confdir" }]);
+    if (code === "EISDIR")
+      throw new ConfigError(file, [{ message: "is a directory: give the path of config.yaml" }]);
+    if (code === "EACCES")
+      throw new ConfigError(file, [
+        { message: "permission denied: run as root, or pass --user / --confdir" },
+      ]);
     throw new ConfigError(file, [{ message: `cannot read: ${(err as Error).message}` }]);
   }
   return { ...parseConfigText(text, file), file, exists: true, text };
@@ -28,5 +35,10 @@ export async function loadConfigFile(file: string, opts: { mustExist?: boolean }
 
 /** An explicit config path (--config, config check FILE) that does not exist. */
 export function missingConfigError(file: string): ConfigError {
-  return new ConfigError(file, [{ message: "no such file: give the path of an existing config file, or leave the path out to use <confdir>/config.yaml (the defaults when it is absent)" }]);
+  return new ConfigError(file, [
+    {
+      message:
+        "no such file: give the path of an existing config file, or leave the path out to use <confdir>/config.yaml (the defaults when it is absent)",
+    },
+  ]);
 }

@@ -3,7 +3,11 @@ import { ExprEvalError } from "../expr/index.js";
 import { compiledOf } from "./compile.js";
 import type { Config } from "./schema.js";
 
-export interface HostFacts { ncpus: number; ramBytes: number; swapBytes: number }
+export interface HostFacts {
+  ncpus: number;
+  ramBytes: number;
+  swapBytes: number;
+}
 
 export function evaluateMaxDocks(config: Config, host: HostFacts): { value: number; error?: string } {
   if (typeof config.max_docks === "number") return { value: config.max_docks };
@@ -19,7 +23,8 @@ export function evaluateMaxDocks(config: Config, host: HostFacts): { value: numb
     });
     return { value: Math.max(0, Math.floor(raw)) };
   } catch (err) {
-    if (err instanceof ExprEvalError) return { value: 0, error: `max_docks "${config.max_docks}": ${err.message}; using 0` };
+    if (err instanceof ExprEvalError)
+      return { value: 0, error: `max_docks "${config.max_docks}": ${err.message}; using 0` };
     throw err;
   }
 }

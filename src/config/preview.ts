@@ -41,7 +41,9 @@ export function preview(value: unknown, max = 80): string {
           parts.push("…");
           break;
         }
-        parts.push(`${JSON.stringify(clipText(k, max))}:${walk((v as Record<string, unknown>)[k], depth + 1)}`);
+        parts.push(
+          `${JSON.stringify(clipText(k, max))}:${walk((v as Record<string, unknown>)[k], depth + 1)}`,
+        );
       }
       s = `{${parts.join(",")}}`;
     } else if (typeof v === "number" && !Number.isFinite(v)) {

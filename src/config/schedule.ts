@@ -24,7 +24,15 @@ export interface ScheduleWindow {
 }
 
 const DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
-const FULL_DAY_NAMES = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
+const FULL_DAY_NAMES = [
+  "sunday",
+  "monday",
+  "tuesday",
+  "wednesday",
+  "thursday",
+  "friday",
+  "saturday",
+] as const;
 const MINUTES_PER_DAY = 1440;
 const ALL_DAYS: readonly boolean[] = Object.freeze([true, true, true, true, true, true, true]);
 
@@ -39,7 +47,10 @@ function parseEntry(entry: string): ScheduleWindow {
       `schedule entry "${entry}": ${why}; write "[days] [HH:MM-HH:MM]", e.g. "Mon-Fri 19:00-07:00", "Sat-Sun", "Mon,Wed 08:00-12:00", "19:00-07:00" or "*"`,
     );
   };
-  const tokens = entry.trim().split(/\s+/).filter((t) => t !== "");
+  const tokens = entry
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== "");
   if (tokens.length === 0) fail("empty");
   if (tokens.length > 2) fail(`too many parts (${tokens.length})`);
   let days: readonly boolean[] | undefined;
@@ -96,7 +107,13 @@ function parseTimeRange(text: string, fail: (why: string) => never): { start: nu
   return { start, end };
 }
 
-function clock(hour: number, minute: number, isEnd: boolean, text: string, fail: (why: string) => never): number {
+function clock(
+  hour: number,
+  minute: number,
+  isEnd: boolean,
+  text: string,
+  fail: (why: string) => never,
+): number {
   if (minute > 59 || hour > 24 || (hour === 24 && (minute !== 0 || !isEnd))) {
     fail(`"${text}" has an invalid time (hours 00-23, minutes 00-59; 24:00 only as an end)`);
   }

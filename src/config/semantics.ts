@@ -9,11 +9,15 @@ export function checkSemantics(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (typeof config.docker_cmd === "string") {
     const cmd = splitCommand(config.docker_cmd);
-    if (cmd.error) problems.push({ key: "docker_cmd", message: `${preview(config.docker_cmd)}: ${cmd.error}` });
+    if (cmd.error)
+      problems.push({ key: "docker_cmd", message: `${preview(config.docker_cmd)}: ${cmd.error}` });
   }
   problems.push(...compileConfig(config).problems);
   if (config.config_url?.startsWith("http:") && !config.allow_insecure_http) {
-    problems.push({ key: "config_url", message: "plain http is refused: use https, or set allow_insecure_http: true" });
+    problems.push({
+      key: "config_url",
+      message: "plain http is refused: use https, or set allow_insecure_http: true",
+    });
   }
   return problems;
 }

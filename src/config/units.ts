@@ -19,8 +19,19 @@ export function parseDurationSeconds(text: string): number | undefined {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
-  k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tib: 1024 ** 4,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tib: 1024 ** 4,
 };
 
 /** "2GiB", "512MB", "1.5 GiB", "2000000000" -> bytes (integer); undefined when unparsable. */
@@ -33,7 +44,10 @@ export function parseSizeBytes(text: string): number | undefined {
 }
 
 /** A free-space threshold: an absolute size, or a ratio of the total. */
-export interface SizeOrRatio { bytes?: number; ratio?: number }
+export interface SizeOrRatio {
+  bytes?: number;
+  ratio?: number;
+}
 
 /** "10%" or 0.1 -> ratio; "2GiB" or 2147483648 -> bytes. Numbers below 1 are ratios. */
 export function parseSizeOrRatio(value: string | number): SizeOrRatio | undefined {
@@ -51,6 +65,9 @@ export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = bytes;
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
 }

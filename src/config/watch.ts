@@ -22,7 +22,10 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
   private reading: Promise<void> = Promise.resolve();
   private _current?: LoadedConfig;
 
-  constructor(readonly file: string, private readonly opts: { debounceMs?: number; load?: (file: string) => Promise<LoadedConfig> } = {}) {
+  constructor(
+    readonly file: string,
+    private readonly opts: { debounceMs?: number; load?: (file: string) => Promise<LoadedConfig> } = {},
+  ) {
     super();
   }
 
@@ -38,7 +41,8 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
     const name = path.basename(this.file);
     this.watcher = watch(dir, { depth: 0, ignoreInitial: true, ignorePermissionErrors: true });
     this.watcher.on("all", (_event, changed) => {
-      if (path.basename(changed) === name && path.dirname(path.resolve(changed)) === path.resolve(dir)) this.schedule();
+      if (path.basename(changed) === name && path.dirname(path.resolve(changed)) === path.resolve(dir))
+        this.schedule();
     });
     this.watcher.on("error", () => this.schedule());
     await new Promise<void>((resolve) => this.watcher?.once("ready", () => resolve()));
@@ -48,7 +52,11 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   /** Re-reads now (SIGHUP, or the periodic timer). Resolves when applied or rejected. */
   reload(): Promise<void> {
-    this.reading = this.reading.then(() => this.readOnce()).catch((err: Error) => void this.emit("invalid", new ConfigError(this.file, [{ message: err.message }])));
+    this.reading = this.reading
+      .then(() => this.readOnce())
+      .catch(
+        (err: Error) => void this.emit("invalid", new ConfigError(this.file, [{ message: err.message }])),
+      );
     return this.reading;
   }
 
@@ -94,7 +102,11 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
     }
     const previous = this.current;
     if (!next.exists && previous.exists) {
-      this.reportInvalid(new ConfigError(this.file, [{ message: "the file is gone: the previous configuration stays in force until it is back" }]));
+      this.reportInvalid(
+        new ConfigError(this.file, [
+          { message: "the file is gone: the previous configuration stays in force until it is back" },
+        ]),
+      );
       return;
     }
     const recovered = this.lastErrorText !== undefined;
@@ -104,7 +116,8 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
       return;
     }
     this._current = next;
-    if (next.config.updateconfig !== previous.config.updateconfig) this.setRereadSeconds(next.config.updateconfig);
+    if (next.config.updateconfig !== previous.config.updateconfig)
+      this.setRereadSeconds(next.config.updateconfig);
     this.emit("change", next, previous);
   }
 }

@@ -17,13 +17,20 @@ export const MAX_YAML_DEPTH = 32;
 
 /** The document asks for more than the budget: message says what and what to do. */
 export class YamlBudgetError extends Error {
-  constructor(message: string, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
     super(message);
     this.name = "YamlBudgetError";
   }
 }
 
-interface ListenerState { kind: string | null; result: unknown; line: number }
+interface ListenerState {
+  kind: string | null;
+  result: unknown;
+  line: number;
+}
 
 function isCollection(v: unknown): v is Record<string, unknown> | unknown[] {
   if (v === null || typeof v !== "object") return false;
@@ -46,10 +53,15 @@ export function loadYamlBounded(text: string, filename: string, limits: YamlLimi
   const sizes = new WeakMap<object, number>();
   let aliasUnits = 0;
   let nodes = 0;
-  const weight = (v: unknown): number => (typeof v === "string" ? 1 + v.length : isCollection(v) ? sizes.get(v) ?? 1 : 1);
+  const weight = (v: unknown): number =>
+    typeof v === "string" ? 1 + v.length : isCollection(v) ? (sizes.get(v) ?? 1) : 1;
   const listener = (event: string, state: ListenerState) => {
     if (event === "open") {
-      if (++nodes > maxNodes) throw new YamlBudgetError(`more than ${maxNodes} keys, values and list items; a config has about fifty keys: check what the server sends`, state.line + 1);
+      if (++nodes > maxNodes)
+        throw new YamlBudgetError(
+          `more than ${maxNodes} keys, values and list items; a config has about fifty keys: check what the server sends`,
+          state.line + 1,
+        );
       return;
     }
     const r = state.result;
@@ -64,11 +76,17 @@ export function loadYamlBounded(text: string, filename: string, limits: YamlLimi
     if (state.kind !== null || r === null || r === undefined) return;
     // kind null with a result: an alias (*name).
     if (isCollection(r) && !sizes.has(r)) {
-      throw new YamlBudgetError("an alias refers to a map or list that contains it (a recursive alias): write the values out", state.line + 1);
+      throw new YamlBudgetError(
+        "an alias refers to a map or list that contains it (a recursive alias): write the values out",
+        state.line + 1,
+      );
     }
     aliasUnits += weight(r);
     if (aliasUnits > aliasBudget) {
-      throw new YamlBudgetError(`aliases expand to more than ${aliasBudget} nodes and characters (an alias bomb?): write the values out instead of repeating anchors`, state.line + 1);
+      throw new YamlBudgetError(
+        `aliases expand to more than ${aliasBudget} nodes and characters (an alias bomb?): write the values out instead of repeating anchors`,
+        state.line + 1,
+      );
     }
   };
   // maxDepth is an option of js-yaml 4.3 that @types/js-yaml does not list yet.

@@ -10,9 +10,21 @@ import type { Logger } from "./logger.js";
 import { recordOf } from "./pilot-record.js";
 
 /** Kills that are not the owner taking resources back: SIGTERM first, SIGKILL after stop_grace. */
-const GRACEFUL_REASONS: ReadonlySet<KillReason> = new Set<KillReason>(["ttl", "schedule", "evict_when", "force_stop"]);
+const GRACEFUL_REASONS: ReadonlySet<KillReason> = new Set<KillReason>([
+  "ttl",
+  "schedule",
+  "evict_when",
+  "force_stop",
+]);
 
-export interface ActResult { started: PilotInfo[]; killed: number; paused: number; resumed: number; removed: number; launchError?: string }
+export interface ActResult {
+  started: PilotInfo[];
+  killed: number;
+  paused: number;
+  resumed: number;
+  removed: number;
+  launchError?: string;
+}
 
 export interface ActDeps {
   engine: ContainerEngine;
@@ -25,7 +37,11 @@ export interface ActDeps {
   keepLog?: (id: string, name: string) => Promise<void>;
   /** Runs the urgent part (kills, pauses) with the pilots able to run, so they freeze and die at once. */
   urgent?: <T>(fn: () => Promise<T>) => Promise<T>;
-  onEvent: (event: "started" | "paused" | "resumed", pilot: { id: string; name: string }, reason: string) => void;
+  onEvent: (
+    event: "started" | "paused" | "resumed",
+    pilot: { id: string; name: string },
+    reason: string,
+  ) => void;
   /** stop_grace; 0 or absent: every kill is SIGKILL at once. */
   stopGraceSeconds?: number;
   /** Graceful stops in flight, kept by the caller across decisions: id -> escalated to SIGKILL. */
@@ -40,28 +56,55 @@ export interface ActDeps {
 
 type Action = Decision["kill"][number];
 
-export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotInfo>, allowStart: boolean, deps: ActDeps): Promise<ActResult> {
+export async function act(
+  decision: Decision,
+  pilots: ReadonlyMap<string, PilotInfo>,
+  allowStart: boolean,
+  deps: ActDeps,
+): Promise<ActResult> {
   const { engine, logger } = deps;
   const result: ActResult = { started: [], killed: 0, paused: 0, resumed: 0, removed: 0 };
   const stopping = deps.stopping ?? new Map<string, { escalated: boolean }>();
   const nameOf = (id: string) => pilots.get(id)?.name ?? id;
   const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
-  const graceful = (reason: KillReason): boolean => (deps.stopGraceSeconds ?? 0) > 0 && GRACEFUL_REASONS.has(reason);
+  const graceful = (reason: KillReason): boolean =>
+    (deps.stopGraceSeconds ?? 0) > 0 && GRACEFUL_REASONS.has(reason);
 
   /** Saves the log, removes the container, records the end. */
-  const finish = async (a: Action, how: "remove" | "kill", signal?: "KILL", stopAtMs?: number): Promise<boolean> => {
+  const finish = async (
+    a: Action,
+    how: "remove" | "kill",
+    signal?: "KILL",
+    stopAtMs?: number,
+  ): Promise<boolean> => {
     const pilot = pilots.get(a.id);
-    const exit = how === "remove" || stopAtMs !== undefined ? await engine.exitInfo(a.id).catch(() => undefined) : undefined;
+    const exit =
+      how === "remove" || stopAtMs !== undefined
+        ? await engine.exitInfo(a.id).catch(() => undefined)
+        : undefined;
     await deps.keepLog?.(a.id, pilot?.name ?? "").catch(() => undefined);
     try {
       await (how === "remove" ? engine.remove(a.id) : engine.kill(a.id));
     } catch (err) {
-      logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not ${how} pilot ${nameOf(a.id)}`);
+      logger.warn(
+        { id: a.id, reason: a.reason, err: (err as Error).message },
+        `could not ${how} pilot ${nameOf(a.id)}`,
+      );
       return false;
     }
     const record = recordOf(a, pilot, exit, deps.now(), signal, stopAtMs, deps.stopGraceSeconds ?? 0);
     const done = how === "remove" ? "removed" : record.signal === "TERM" ? "stopped" : "killed";
-    logger.info({ pilot: record.name, id: a.id.slice(0, 12), reason: a.reason, exitCode: record.exitCode, uptime: record.uptimeSeconds, signal: record.signal }, `${done} pilot ${record.name} (${a.reason}${record.signal ? `, SIG${record.signal}` : ""})${how === "remove" && a.why ? `: ${a.why}` : ""}`);
+    logger.info(
+      {
+        pilot: record.name,
+        id: a.id.slice(0, 12),
+        reason: a.reason,
+        exitCode: record.exitCode,
+        uptime: record.uptimeSeconds,
+        signal: record.signal,
+      },
+      `${done} pilot ${record.name} (${a.reason}${record.signal ? `, SIG${record.signal}` : ""})${how === "remove" && a.why ? `: ${a.why}` : ""}`,
+    );
     deps.onFinished(record);
     return true;
   };
@@ -72,24 +115,29 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     try {
       await engine.stop(a.id, deps.stopGraceSeconds ?? 0);
     } catch (err) {
-      logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not stop pilot ${nameOf(a.id)} gracefully; killing it`);
+      logger.warn(
+        { id: a.id, reason: a.reason, err: (err as Error).message },
+        `could not stop pilot ${nameOf(a.id)} gracefully; killing it`,
+      );
     }
     if (stopping.get(a.id)?.escalated === true) return; // a give-back killed it meanwhile
     await finish(a, "kill", undefined, stopAtMs);
   };
 
   const freeze = (actions: Decision["pause"] | Decision["unpause"], verb: "pause" | "unpause") =>
-    Promise.all(actions.map(async (a) => {
-      const done = verb === "pause" ? "paused" : "resumed";
-      try {
-        await (verb === "pause" ? engine.pause(a.id) : engine.unpause(a.id));
-        result[done]++;
-        logger.info({ pilot: a.name, reason: a.reason }, `${done} pilot ${a.name} (${a.reason})`);
-        deps.onEvent(done, a, a.reason);
-      } catch (err) {
-        logger.warn({ pilot: a.name, err: (err as Error).message }, `could not ${verb} pilot ${a.name}`);
-      }
-    }));
+    Promise.all(
+      actions.map(async (a) => {
+        const done = verb === "pause" ? "paused" : "resumed";
+        try {
+          await (verb === "pause" ? engine.pause(a.id) : engine.unpause(a.id));
+          result[done]++;
+          logger.info({ pilot: a.name, reason: a.reason }, `${done} pilot ${a.name} (${a.reason})`);
+          deps.onEvent(done, a, a.reason);
+        } catch (err) {
+          logger.warn({ pilot: a.name, err: (err as Error).message }, `could not ${verb} pilot ${a.name}`);
+        }
+      }),
+    );
 
   // 1. The give-back: SIGKILLs and pauses go out together, before anything else.
   const now = decision.kill.filter((a) => !graceful(a.reason));
@@ -99,20 +147,27 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
   }
   const signalled: Action[] = [];
   if (now.length + decision.pause.length > 0) {
-    await urgent(() => Promise.all([
-      ...now.map(async (a) => {
-        try {
-          await engine.sigkill(a.id);
-        } catch (err) {
-          logger.warn({ id: a.id, reason: a.reason, err: (err as Error).message }, `could not SIGKILL pilot ${nameOf(a.id)}; removing it`);
-        }
-        signalled.push(a);
-      }),
-      freeze(decision.pause, "pause"),
-    ]));
+    await urgent(() =>
+      Promise.all([
+        ...now.map(async (a) => {
+          try {
+            await engine.sigkill(a.id);
+          } catch (err) {
+            logger.warn(
+              { id: a.id, reason: a.reason, err: (err as Error).message },
+              `could not SIGKILL pilot ${nameOf(a.id)}; removing it`,
+            );
+          }
+          signalled.push(a);
+        }),
+        freeze(decision.pause, "pause"),
+      ]),
+    );
   }
   // 2. Off the give-back path: the killed pilots' logs, then their removal.
-  result.killed += (await Promise.all(signalled.map((a) => finish(a, "kill", "KILL")))).filter(Boolean).length;
+  result.killed += (await Promise.all(signalled.map((a) => finish(a, "kill", "KILL")))).filter(
+    Boolean,
+  ).length;
   for (const a of decision.kill.filter((k) => graceful(k.reason) && !stopping.has(k.id))) {
     stopping.set(a.id, { escalated: false });
     void stopGracefully(a).finally(() => {
@@ -135,7 +190,10 @@ export async function act(decision: Decision, pilots: ReadonlyMap<string, PilotI
     }
     if (error) {
       result.launchError = error.message;
-      logger.error({ err: error.message }, `launch failed after ${launched.length} of ${specs.length} pilots: ${error.message}`);
+      logger.error(
+        { err: error.message },
+        `launch failed after ${launched.length} of ${specs.length} pilots: ${error.message}`,
+      );
     }
   }
   if (decision.exit) deps.exit?.(decision.mode === "force-stop" ? "force-stop" : "drain-stop");

@@ -17,7 +17,11 @@ export class ConfigInForce {
   private policyWarnings: string[] = [];
   private rejected?: string;
 
-  constructor(loaded: EffectiveConfig, private readonly logger: Logger, facts: HostFacts) {
+  constructor(
+    loaded: EffectiveConfig,
+    private readonly logger: Logger,
+    facts: HostFacts,
+  ) {
     this.current = loaded.config;
     this.reportWarnings(loaded);
     this.refresh(facts);
@@ -56,7 +60,8 @@ export class ConfigInForce {
 
   /** The file is valid again with the same values: the error is over, its warnings may differ. */
   recovered(loaded: EffectiveConfig): void {
-    if (this.rejected !== undefined) this.logger.info("configuration valid again (its values are the ones in force)");
+    if (this.rejected !== undefined)
+      this.logger.info("configuration valid again (its values are the ones in force)");
     this.rejected = undefined;
     this.reportWarnings(loaded);
   }
@@ -70,7 +75,9 @@ export class ConfigInForce {
   }
 
   private reportWarnings(loaded: EffectiveConfig): void {
-    this.configWarnings = loaded.warnings.map((w) => `${path.basename(loaded.file)}${w.line ? `:${w.line}` : ""}: ${w.key}: ${w.message}`);
+    this.configWarnings = loaded.warnings.map(
+      (w) => `${path.basename(loaded.file)}${w.line ? `:${w.line}` : ""}: ${w.key}: ${w.message}`,
+    );
     for (const w of this.configWarnings) this.logger.warn(w);
   }
 }

@@ -5,7 +5,13 @@ import { EventEmitter } from "node:events";
 import path from "node:path";
 import { ConfigError } from "../config/errors.js";
 import type { LoadedConfig } from "../config/load.js";
-import { assertRemoteAllowed, GitPuller, layerConfig, RemoteConfigSource, type ConfigSource } from "../config/remote/index.js";
+import {
+  assertRemoteAllowed,
+  GitPuller,
+  layerConfig,
+  RemoteConfigSource,
+  type ConfigSource,
+} from "../config/remote/index.js";
 import { ConfigWatcher } from "../config/watch.js";
 import type { Logger } from "./logger.js";
 
@@ -15,7 +21,12 @@ export interface EffectiveConfig extends LoadedConfig {
 
 /** The local file alone: each key's value is the file's or the default. */
 export function localOnly(loaded: LoadedConfig): EffectiveConfig {
-  return { ...loaded, sources: Object.fromEntries(Object.keys(loaded.config).map((k) => [k, k in loaded.raw ? "local" : "default"])) };
+  return {
+    ...loaded,
+    sources: Object.fromEntries(
+      Object.keys(loaded.config).map((k) => [k, k in loaded.raw ? "local" : "default"]),
+    ),
+  };
 }
 
 export interface ConfigStoreEvents {
@@ -30,7 +41,10 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
   private git?: GitPuller;
   private _current!: EffectiveConfig;
 
-  constructor(readonly file: string, private readonly logger: Logger) {
+  constructor(
+    readonly file: string,
+    private readonly logger: Logger,
+  ) {
     super();
     this.local = new ConfigWatcher(file);
   }
@@ -58,7 +72,10 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
 
   status(): Record<string, unknown> | undefined {
     if (!this.remote && !this.git) return undefined;
-    return { ...(this.remote ? { url: this.remote.status() } : {}), ...(this.git ? { git: this.git.status() } : {}) };
+    return {
+      ...(this.remote ? { url: this.remote.status() } : {}),
+      ...(this.git ? { git: this.git.status() } : {}),
+    };
   }
 
   async close(): Promise<void> {
@@ -77,15 +94,28 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
     if (c.config_url && !this.remote) {
       const url = c.config_url;
       this.remote = new RemoteConfigSource({
-        url, everySeconds: c.config_url_every, allowInsecureHttp: c.allow_insecure_http,
+        url,
+        everySeconds: c.config_url_every,
+        allowInsecureHttp: c.allow_insecure_http,
         cacheFile: path.join(path.dirname(this.file), ".remote-config.yaml"),
         accept: ({ raw, text }) => {
           assertRemoteAllowed(raw, this.local.current.raw, url, text);
-          layerConfig({ remote: raw, local: this.local.current.raw, remoteName: url, remoteText: text, localText: this.local.current.text }, this.file);
+          layerConfig(
+            {
+              remote: raw,
+              local: this.local.current.raw,
+              remoteName: url,
+              remoteText: text,
+              localText: this.local.current.text,
+            },
+            this.file,
+          );
         },
       });
       this.remote.on("update", () => this.relayer("remote"));
-      this.remote.on("error", (err) => this.logger.error(`remote config: ${err.message}; the last good configuration stays in force`));
+      this.remote.on("error", (err) =>
+        this.logger.error(`remote config: ${err.message}; the last good configuration stays in force`),
+      );
       this.remote.on("recovered", () => this.logger.info(`remote config ${url} reachable again`));
       await this.remote.start();
     } else {
@@ -96,7 +126,9 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
       this.git = undefined;
     } else if (!this.git) {
       this.git = new GitPuller({ confdir: path.dirname(this.file), everySeconds: c.config_git.pull_every });
-      this.git.on("error", (err) => this.logger.error(`config git pull: ${err.message}; the local tree is left alone`));
+      this.git.on("error", (err) =>
+        this.logger.error(`config git pull: ${err.message}; the local tree is left alone`),
+      );
       this.git.on("pulled", (r) => r.changed && this.logger.info(`config git pull: ${r.message}`));
       this.git.start();
     } else {
@@ -112,13 +144,24 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
         assertRemoteAllowed(remoteRaw, local.raw, this.remote.url, this.remote.current().text);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        this.logger.error(`remote config no longer allowed by the local file, using the local file alone:\n${err.message}`);
+        this.logger.error(
+          `remote config no longer allowed by the local file, using the local file alone:\n${err.message}`,
+        );
         remoteRaw = undefined;
       }
     }
     let next: EffectiveConfig;
     try {
-      const layered = layerConfig({ remote: remoteRaw, local: local.raw, remoteName: this.remote?.url, remoteText: this.remote?.current().text, localText: local.text }, this.file);
+      const layered = layerConfig(
+        {
+          remote: remoteRaw,
+          local: local.raw,
+          remoteName: this.remote?.url,
+          remoteText: this.remote?.current().text,
+          localText: local.text,
+        },
+        this.file,
+      );
       next = { ...local, ...layered };
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
@@ -127,7 +170,8 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
     }
     const previous = this._current;
     this._current = next;
-    if (cause === "local") void this.syncSources().catch((err: Error) => this.logger.error(`remote config: ${err.message}`));
+    if (cause === "local")
+      void this.syncSources().catch((err: Error) => this.logger.error(`remote config: ${err.message}`));
     if (quiet) return;
     if (JSON.stringify(next.config) !== JSON.stringify(previous.config)) this.emit("change", next, previous);
     // The file changed and is valid, with the same values: it may have just been fixed

@@ -36,7 +36,10 @@ export async function readControl(rundir: string): Promise<ControlState> {
     const st = await lstat(file).catch(() => undefined);
     if (st === undefined) return false; // removed meanwhile
     if (!st.isFile()) ignored.push(`${file} is not a regular file: ignored (remove it)`);
-    else if (st.uid !== uid && st.uid !== 0) ignored.push(`${file} belongs to uid ${st.uid}, neither the daemon's user (uid ${uid}) nor root: ignored (remove it)`);
+    else if (st.uid !== uid && st.uid !== 0)
+      ignored.push(
+        `${file} belongs to uid ${st.uid}, neither the daemon's user (uid ${uid}) nor root: ignored (remove it)`,
+      );
     else return true;
     return false;
   };

@@ -12,7 +12,11 @@ export class ControlWatcher {
   private watcher?: FSWatcher;
   private reading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly rundir: string, private readonly logger: Logger, private readonly onChange: () => void) {}
+  constructor(
+    private readonly rundir: string,
+    private readonly logger: Logger,
+    private readonly onChange: () => void,
+  ) {}
 
   get state(): ControlState {
     return this.control;
@@ -32,7 +36,11 @@ export class ControlWatcher {
     this.watcher.on("all", (_e, file) => {
       if (!file.endsWith(".sock")) void this.reread();
     });
-    this.watcher.on("error", (err) => this.logger.warn(`watching ${this.rundir}: ${(err as Error).message}; control files are re-read every main_sleep`));
+    this.watcher.on("error", (err) =>
+      this.logger.warn(
+        `watching ${this.rundir}: ${(err as Error).message}; control files are re-read every main_sleep`,
+      ),
+    );
   }
 
   reread(): Promise<void> {

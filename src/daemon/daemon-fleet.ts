@@ -60,11 +60,17 @@ export class DaemonFleet {
       apply: async (c: FleetCommand) => {
         try {
           if (c.action === "drain") await setControl(this.opts.rundir, "drain");
-          else await Promise.all([clearControl(this.opts.rundir, "drain"), clearControl(this.opts.rundir, "drainStop")]);
+          else
+            await Promise.all([
+              clearControl(this.opts.rundir, "drain"),
+              clearControl(this.opts.rundir, "drainStop"),
+            ]);
           await writeFile(`${file}.tmp`, `${JSON.stringify(c)}\n`, { mode: 0o644 });
           await rename(`${file}.tmp`, file);
         } catch (err) {
-          this.opts.logger.error(`fleet: could not apply ${c.action} in ${this.opts.rundir}: ${(err as Error).message}`);
+          this.opts.logger.error(
+            `fleet: could not apply ${c.action} in ${this.opts.rundir}: ${(err as Error).message}`,
+          );
         }
       },
       lastApplied: async () => {

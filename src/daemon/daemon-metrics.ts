@@ -5,8 +5,19 @@ import { isLoopback, parseListenAddress } from "../config/listen-address.js";
 import type { Config } from "../config/schema.js";
 import type { HostInfo } from "../host/index.js";
 import {
-  MetricsHub, containerPoint, daemonPoint, hostPoint, imagePullPoint, measurementPoint, pilotEventPoint, startPrometheusExporter, tickPoint,
-  type MetricPoint, type MetricsTarget, type PrometheusExporter, type SinkStats,
+  MetricsHub,
+  containerPoint,
+  daemonPoint,
+  hostPoint,
+  imagePullPoint,
+  measurementPoint,
+  pilotEventPoint,
+  startPrometheusExporter,
+  tickPoint,
+  type MetricPoint,
+  type MetricsTarget,
+  type PrometheusExporter,
+  type SinkStats,
 } from "../metrics/index.js";
 import type { ActResult } from "./act.js";
 import type { PilotRecord } from "./history.js";
@@ -30,17 +41,32 @@ export interface TickState {
 
 export function targetsOf(config: Config): MetricsTarget[] {
   const v1: MetricsTarget[] = [...compiledOf(config).influxdbTargets];
-  const v2 = config.influxdb.map((t): MetricsTarget => ({ kind: "v2", url: t.url, token: t.token, org: t.org, bucket: t.bucket, insecureTls: t.insecure_tls }));
+  const v2 = config.influxdb.map((t): MetricsTarget => ({
+    kind: "v2",
+    url: t.url,
+    token: t.token,
+    org: t.org,
+    bucket: t.bucket,
+    insecureTls: t.insecure_tls,
+  }));
   return [...v1, ...v2];
 }
 
 const STATUS_OF_MODE: Partial<Record<DaemonMode, string>> = {
-  "draining": "draining", "drain-stop": "draining", "force-stop": "force_stopping", "waiting-for-docker": "waiting", "no-image": "waiting",
+  draining: "draining",
+  "drain-stop": "draining",
+  "force-stop": "force_stopping",
+  "waiting-for-docker": "waiting",
+  "no-image": "waiting",
   "crash-loop": "crash_loop",
 };
 
 /** The Prometheus endpoint as status shows it. */
-export interface PrometheusStatus { listen: string; url?: string; error?: string }
+export interface PrometheusStatus {
+  listen: string;
+  url?: string;
+  error?: string;
+}
 
 export class DaemonMetrics {
   private readonly hub: MetricsHub;
@@ -49,7 +75,11 @@ export class DaemonMetrics {
   private promStatus?: PrometheusStatus;
   private listening: Promise<void> = Promise.resolve();
 
-  constructor(private readonly hostname: string, private readonly logger: Logger, clock: () => number = Date.now) {
+  constructor(
+    private readonly hostname: string,
+    private readonly logger: Logger,
+    clock: () => number = Date.now,
+  ) {
     this.hub = new MetricsHub(hostname);
     this.clock = clock;
   }
@@ -77,10 +107,15 @@ export class DaemonMetrics {
       this.prom = await startPrometheusExporter({ ...addr, labels: { hostname: this.hostname } });
       this.promStatus.url = this.prom.url;
       if (isLoopback(addr.host)) this.logger.info(`Prometheus metrics on ${this.prom.url}`);
-      else this.logger.warn(`Prometheus metrics on ${this.prom.url}: reachable from other machines (metrics_listen is not a loopback address; a firewall should limit it to the scraper)`);
+      else
+        this.logger.warn(
+          `Prometheus metrics on ${this.prom.url}: reachable from other machines (metrics_listen is not a loopback address; a firewall should limit it to the scraper)`,
+        );
     } catch (err) {
       this.promStatus.error = (err as Error).message;
-      this.logger.error(`metrics_listen ${listen}: cannot serve Prometheus metrics: ${(err as Error).message}; change metrics_listen (a free port) or set it to null`);
+      this.logger.error(
+        `metrics_listen ${listen}: cannot serve Prometheus metrics: ${(err as Error).message}; change metrics_listen (a free port) or set it to null`,
+      );
     }
   }
 
@@ -97,36 +132,105 @@ export class DaemonMetrics {
     const o = s.observation;
     const now = this.clock();
     this.write([
-      daemonPoint({
-        uptimeSeconds: (now - s.startedAtMs) / 1000, runningPilots: s.running, pausedPilots: s.paused, status: STATUS_OF_MODE[s.mode] ?? s.mode, cpuPriority: s.cpuPriority, fastExits: s.fastExits, engine: s.engine,
-        host: s.host && { cpuModel: s.host.cpuModel, os: s.host.os, kernel: s.host.kernel, arch: s.host.arch, dockerFs: s.host.dockerRoot?.fsType, cpuCores: s.host.cpuCores, memTotalBytes: s.host.memTotalBytes },
-      }, now),
+      daemonPoint(
+        {
+          uptimeSeconds: (now - s.startedAtMs) / 1000,
+          runningPilots: s.running,
+          pausedPilots: s.paused,
+          status: STATUS_OF_MODE[s.mode] ?? s.mode,
+          cpuPriority: s.cpuPriority,
+          fastExits: s.fastExits,
+          engine: s.engine,
+          host: s.host && {
+            cpuModel: s.host.cpuModel,
+            os: s.host.os,
+            kernel: s.host.kernel,
+            arch: s.host.arch,
+            dockerFs: s.host.dockerRoot?.fsType,
+            cpuCores: s.host.cpuCores,
+            memTotalBytes: s.host.memTotalBytes,
+          },
+        },
+        now,
+      ),
       measurementPoint({ cpuBusy: o.cpu_total ?? 0 }, now),
-      hostPoint({
-        cpuTotal: o.cpu_total ?? 0, cpuOwner: o.cpu_owner ?? 0, cpuPilots: o.cpu_pilots ?? 0,
-        cpuTotal5m: o.cpu_total_5m, cpuOwner5m: o.cpu_owner_5m, cpuPilots5m: o.cpu_pilots_5m,
-        cpuTotal1h: o.cpu_total_1h, cpuOwner1h: o.cpu_owner_1h, cpuPilots1h: o.cpu_pilots_1h,
-        load1: o.load1 ?? 0, load5: o.load5 ?? 0, load15: o.load15 ?? 0,
-        memAvailableBytes: o.mem_available_bytes ?? 0, swapUsedBytes: o.swap_used_bytes ?? 0,
-        diskFreeBytes: o.disk_free_bytes, diskFreeRatio: o.disk_free_ratio,
-      }, now),
-      tickPoint({ durationMs: t.durationMs, dockerApiCalls: t.apiCalls, started: r.started.length, killed: r.killed, paused: r.paused, resumed: r.resumed }, now),
+      hostPoint(
+        {
+          cpuTotal: o.cpu_total ?? 0,
+          cpuOwner: o.cpu_owner ?? 0,
+          cpuPilots: o.cpu_pilots ?? 0,
+          cpuTotal5m: o.cpu_total_5m,
+          cpuOwner5m: o.cpu_owner_5m,
+          cpuPilots5m: o.cpu_pilots_5m,
+          cpuTotal1h: o.cpu_total_1h,
+          cpuOwner1h: o.cpu_owner_1h,
+          cpuPilots1h: o.cpu_pilots_1h,
+          load1: o.load1 ?? 0,
+          load5: o.load5 ?? 0,
+          load15: o.load15 ?? 0,
+          memAvailableBytes: o.mem_available_bytes ?? 0,
+          swapUsedBytes: o.swap_used_bytes ?? 0,
+          diskFreeBytes: o.disk_free_bytes,
+          diskFreeRatio: o.disk_free_ratio,
+        },
+        now,
+      ),
+      tickPoint(
+        {
+          durationMs: t.durationMs,
+          dockerApiCalls: t.apiCalls,
+          started: r.started.length,
+          killed: r.killed,
+          paused: r.paused,
+          resumed: r.resumed,
+        },
+        now,
+      ),
       ...this.hub.selfReport(now),
     ]);
   }
 
-  pilotEvent(event: "started" | "paused" | "resumed", pilot: { name: string; createdAtMs?: number }, reason: string): void {
+  pilotEvent(
+    event: "started" | "paused" | "resumed",
+    pilot: { name: string; createdAtMs?: number },
+    reason: string,
+  ): void {
     const now = this.clock();
-    const uptime = event === "started" || pilot.createdAtMs === undefined ? 0 : (now - pilot.createdAtMs) / 1000;
-    this.write([pilotEventPoint({ event, name: pilot.name, uptimeSeconds: uptime, reason: event === "started" ? undefined : reason }, now)]);
+    const uptime =
+      event === "started" || pilot.createdAtMs === undefined ? 0 : (now - pilot.createdAtMs) / 1000;
+    this.write([
+      pilotEventPoint(
+        { event, name: pilot.name, uptimeSeconds: uptime, reason: event === "started" ? undefined : reason },
+        now,
+      ),
+    ]);
   }
 
   pilotFinished(rec: PilotRecord): void {
     const killed = rec.reason !== "exited" && rec.reason !== "fast_exit" && rec.reason !== "never_started";
     const exitCode = rec.exitCode ?? undefined;
     this.write([
-      containerPoint({ name: rec.name, started: rec.reason !== "never_started", killed, uptimeSeconds: rec.uptimeSeconds, reason: rec.reason, exitCode }, rec.endedAtMs),
-      pilotEventPoint({ event: killed ? "killed" : "exited", name: rec.name, uptimeSeconds: rec.uptimeSeconds, reason: rec.reason, exitCode }, rec.endedAtMs),
+      containerPoint(
+        {
+          name: rec.name,
+          started: rec.reason !== "never_started",
+          killed,
+          uptimeSeconds: rec.uptimeSeconds,
+          reason: rec.reason,
+          exitCode,
+        },
+        rec.endedAtMs,
+      ),
+      pilotEventPoint(
+        {
+          event: killed ? "killed" : "exited",
+          name: rec.name,
+          uptimeSeconds: rec.uptimeSeconds,
+          reason: rec.reason,
+          exitCode,
+        },
+        rec.endedAtMs,
+      ),
     ]);
   }
 

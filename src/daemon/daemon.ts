@@ -91,14 +91,29 @@ export class Daemon {
     this.startedAtMs = this.clock();
     this.configStore = new ConfigStore(opts.configFile, opts.logger);
     this.history = new HistoryLog(opts.logdir);
-    this.lock = new ReconcileLock((req) => this.runTick(req), (err, req) =>
-      this.logger.error({ err: (err as Error).stack }, `reconciliation (${req.cause}) failed: ${(err as Error).message}; trying again at the next tick`));
+    this.lock = new ReconcileLock(
+      (req) => this.runTick(req),
+      (err, req) =>
+        this.logger.error(
+          { err: (err as Error).stack },
+          `reconciliation (${req.cause}) failed: ${(err as Error).message}; trying again at the next tick`,
+        ),
+    );
     this.connection = new EngineConnection(opts.engine, opts.logger, this.clock);
     this.control = new ControlWatcher(opts.rundir, opts.logger, () => void this.request("control"));
-    this.sampling = opts.sampling ?? opts.observer ?? new HostSampling({ clock: this.clock, logger: this.logger, startedAtMs: this.startedAtMs });
-    this.placement = opts.placement ?? opts.observer ?? new PilotPlacement({ clock: this.clock, logger: this.logger });
+    this.sampling =
+      opts.sampling ??
+      opts.observer ??
+      new HostSampling({ clock: this.clock, logger: this.logger, startedAtMs: this.startedAtMs });
+    this.placement =
+      opts.placement ?? opts.observer ?? new PilotPlacement({ clock: this.clock, logger: this.logger });
     this.metrics = new DaemonMetrics(this.hostname, this.logger);
-    this.fleet = new DaemonFleet({ rundir: opts.rundir, hostname: this.hostname, logger: opts.logger, snapshot: () => this.snapshot() });
+    this.fleet = new DaemonFleet({
+      rundir: opts.rundir,
+      hostname: this.hostname,
+      logger: opts.logger,
+      snapshot: () => this.snapshot(),
+    });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -120,19 +135,37 @@ export class Daemon {
     await ensureRundir(this.opts.rundir);
     await ensureLogdir(this.opts.logdir);
     this.instances = await ManagedInstances.load(this.instance, this.opts.rundir);
-    if (this.instances.retiredInstances().length > 0) this.logger.info(`still managing the pilots of earlier instance(s) ${this.instances.retiredInstances().join(", ")} until they end`);
+    if (this.instances.retiredInstances().length > 0)
+      this.logger.info(
+        `still managing the pilots of earlier instance(s) ${this.instances.retiredInstances().join(", ")} until they end`,
+      );
     await this.control.start();
     await this.metrics.configure(this.config);
     this.puller = new ImagePuller(this.config.docker_image, {
-      engine: this.opts.engine, logger: this.logger, clock: this.clock, engineUp: () => this.connection.available,
+      engine: this.opts.engine,
+      logger: this.logger,
+      clock: this.clock,
+      engineUp: () => this.connection.available,
       onPulled: (image, ok, ms, error) => this.metrics.pull(image, ok, ms, error),
       requestTick: () => void this.lock.request({ relist: false, allowStart: true, cause: "pull" }),
     });
     this.reconciler = new Reconciler({
-      engine: this.opts.engine, connection: this.connection, instances: this.instances, puller: this.puller,
-      sampling: this.sampling, placement: this.placement, metrics: this.metrics, history: this.history,
-      logger: this.logger, clock: this.clock, hostname: this.hostname, logdir: this.opts.logdir, startedAtMs: this.startedAtMs,
-      config: () => this.config, policy: () => this.inForce.policy, control: () => this.control.state,
+      engine: this.opts.engine,
+      connection: this.connection,
+      instances: this.instances,
+      puller: this.puller,
+      sampling: this.sampling,
+      placement: this.placement,
+      metrics: this.metrics,
+      history: this.history,
+      logger: this.logger,
+      clock: this.clock,
+      hostname: this.hostname,
+      logdir: this.opts.logdir,
+      startedAtMs: this.startedAtMs,
+      config: () => this.config,
+      policy: () => this.inForce.policy,
+      control: () => this.control.state,
       rewatch: () => this.watchEvents(),
       engineBack: () => void this.connect().then(() => this.request("docker-back")),
       exit: (reason) => void this.exitAfter(reason),
@@ -140,10 +173,17 @@ export class Daemon {
       stopping: () => this.stopping,
     });
     await this.connect();
-    this.sampling.start(this.config, () => this.reconciler.pilots.ids(), () => this.sampled());
+    this.sampling.start(
+      this.config,
+      () => this.reconciler.pilots.ids(),
+      () => this.sampled(),
+    );
     this.armMainTimer();
     void this.fleet.configure(this.config);
-    this.logger.info({ version: VERSION, config: this.opts.configFile, instance: this.instance, pid: process.pid }, `plancton ${VERSION} started (instance ${this.instance})`);
+    this.logger.info(
+      { version: VERSION, config: this.opts.configFile, instance: this.instance, pid: process.pid },
+      `plancton ${VERSION} started (instance ${this.instance})`,
+    );
     await this.request("start");
   }
 
@@ -179,14 +219,35 @@ export class Daemon {
   snapshot(): StatusSnapshot {
     const store = this.configStore.current;
     return statusOf({
-      identity: { pid: process.pid, version: VERSION, hostname: this.hostname, instance: this.instance, startedAtMs: this.startedAtMs, configFile: this.opts.configFile },
-      nowMs: this.clock(), config: this.config, configAbsent: !store.exists, configWarnings: this.inForce.warnings(), configError: this.inForce.error,
-      controlNote: this.control.note, docker: this.connection.state(), cpuPriority: this.placement.cpuPriority(),
-      host: this.sampling.hostInfo?.(), sampleErrors: this.sampling.sampleErrors?.() ?? [], image: this.puller.view(), maxDocks: this.inForce.policy.maxDocks,
-      pilots: this.reconciler.pilots.all(), observation: this.reconciler.observation(),
-      decision: this.reconciler.lastDecision(), lastTick: this.reconciler.lastTick(),
+      identity: {
+        pid: process.pid,
+        version: VERSION,
+        hostname: this.hostname,
+        instance: this.instance,
+        startedAtMs: this.startedAtMs,
+        configFile: this.opts.configFile,
+      },
+      nowMs: this.clock(),
+      config: this.config,
+      configAbsent: !store.exists,
+      configWarnings: this.inForce.warnings(),
+      configError: this.inForce.error,
+      controlNote: this.control.note,
+      docker: this.connection.state(),
+      cpuPriority: this.placement.cpuPriority(),
+      host: this.sampling.hostInfo?.(),
+      sampleErrors: this.sampling.sampleErrors?.() ?? [],
+      image: this.puller.view(),
+      maxDocks: this.inForce.policy.maxDocks,
+      pilots: this.reconciler.pilots.all(),
+      observation: this.reconciler.observation(),
+      decision: this.reconciler.lastDecision(),
+      lastTick: this.reconciler.lastTick(),
       metrics: { metrics: this.metrics.stats(), prometheus: this.metrics.prometheus() },
-      remote: this.configStore.status(), retiredInstances: this.instances.retiredInstances(), configSources: store.sources, fleet: this.fleet.state(),
+      remote: this.configStore.status(),
+      retiredInstances: this.instances.retiredInstances(),
+      configSources: store.sources,
+      fleet: this.fleet.state(),
     });
   }
 
@@ -208,7 +269,9 @@ export class Daemon {
 
   /** A host sample: re-check the pilots' priority when due, and give the CPU back if needed. */
   private sampled(): void {
-    void this.placement.recheckIfDue(this.reconciler.pilots.ids()).catch((err: Error) => this.logger.warn(`pilot CPU priority re-check failed: ${err.message}`));
+    void this.placement
+      .recheckIfDue(this.reconciler.pilots.ids())
+      .catch((err: Error) => this.logger.warn(`pilot CPU priority re-check failed: ${err.message}`));
     void this.lock.request({ relist: false, allowStart: false, cause: "sample" });
   }
 
@@ -236,11 +299,17 @@ export class Daemon {
     this.logger.level = next.config.log_level;
     if (prev.main_sleep !== next.config.main_sleep) this.armMainTimer();
     this.puller.configure(next.config.docker_image);
-    if (prev.docker_image !== next.config.docker_image || JSON.stringify(prev.docker_cmd) !== JSON.stringify(next.config.docker_cmd)) this.reconciler.forgetCrashLoop();
+    if (
+      prev.docker_image !== next.config.docker_image ||
+      JSON.stringify(prev.docker_cmd) !== JSON.stringify(next.config.docker_cmd)
+    )
+      this.reconciler.forgetCrashLoop();
     if (instanceOf(prev) !== this.instance) {
       // The previous instance's pilots stay managed until they end: never orphaned.
       await this.instances.switchTo(this.instance);
-      this.logger.info(`instance ${instanceOf(prev)} -> ${this.instance}: the ${instanceOf(prev)} pilots stay managed until they end`);
+      this.logger.info(
+        `instance ${instanceOf(prev)} -> ${this.instance}: the ${instanceOf(prev)} pilots stay managed until they end`,
+      );
       this.watchEvents();
     }
     this.placement.configure(next.config);
@@ -250,7 +319,9 @@ export class Daemon {
       await this.metrics.configure(next.config);
     } catch (err) {
       // Never an unhandled rejection: the daemon runs on, with the metrics targets it had.
-      this.logger.error(`metrics: the new targets could not be set up: ${(err as Error).message}; keeping the previous ones`);
+      this.logger.error(
+        `metrics: the new targets could not be set up: ${(err as Error).message}; keeping the previous ones`,
+      );
     }
     this.logger.info({ file: next.file }, "configuration reloaded");
     await this.request("config");
@@ -258,6 +329,9 @@ export class Daemon {
 
   private armMainTimer(): void {
     // Control files are re-read here too, in case their watcher failed (inotify limits).
-    this.timers.every(this.config.main_sleep * 1000, () => void this.control.reread().then(() => this.request("main_sleep")));
+    this.timers.every(
+      this.config.main_sleep * 1000,
+      () => void this.control.reread().then(() => this.request("main_sleep")),
+    );
   }
 }

@@ -18,7 +18,11 @@ export class EngineConnection {
   private downSaid = false;
   private events?: { close(): void };
 
-  constructor(private readonly engine: ContainerEngine, private readonly logger: Logger, private readonly clock: () => number) {}
+  constructor(
+    private readonly engine: ContainerEngine,
+    private readonly logger: Logger,
+    private readonly clock: () => number,
+  ) {}
 
   get available(): boolean {
     return this.docker.available;
@@ -33,8 +37,21 @@ export class EngineConnection {
     try {
       await this.engine.ping();
       const info = await this.engine.info();
-      this.docker = { available: true, since: this.clock(), version: info.serverVersion, engine: info.engine ?? "docker" };
-      this.logger.info({ engine: this.docker.engine, version: info.serverVersion, cgroupDriver: info.cgroupDriver, cgroupVersion: info.cgroupVersion }, `engine: ${engineLine(this.docker)}`);
+      this.docker = {
+        available: true,
+        since: this.clock(),
+        version: info.serverVersion,
+        engine: info.engine ?? "docker",
+      };
+      this.logger.info(
+        {
+          engine: this.docker.engine,
+          version: info.serverVersion,
+          cgroupDriver: info.cgroupDriver,
+          cgroupVersion: info.cgroupVersion,
+        },
+        `engine: ${engineLine(this.docker)}`,
+      );
       return info;
     } catch (err) {
       this.down(err as Error);
@@ -53,12 +70,17 @@ export class EngineConnection {
 
   down(err: Error): void {
     const wasUp = this.docker.available || this.docker.since === undefined;
-    this.docker = { available: false, since: wasUp ? this.clock() : this.docker.since, lastError: err.message };
+    this.docker = {
+      available: false,
+      since: wasUp ? this.clock() : this.docker.since,
+      lastError: err.message,
+    };
     // Said once an outage (until "Docker is back"), even when a connect that was in flight
     // marked the engine up for a moment. The error: in the message, or as `err` when the message sums it up.
     if (this.downSaid) return;
     this.downSaid = true;
-    if (err instanceof EngineUnavailableError) this.logger.warn({ err: err.message }, "waiting for Docker: the engine does not answer");
+    if (err instanceof EngineUnavailableError)
+      this.logger.warn({ err: err.message }, "waiting for Docker: the engine does not answer");
     else this.logger.warn(`waiting for Docker: ${err.message}`);
   }
 

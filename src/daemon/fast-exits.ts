@@ -13,20 +13,33 @@ export interface FastExitOutcome {
   warning?: string;
 }
 
-export function onPilotFinished(rec: PilotRecord, before: CrashLoopState | undefined, logdir: string): FastExitOutcome {
+export function onPilotFinished(
+  rec: PilotRecord,
+  before: CrashLoopState | undefined,
+  logdir: string,
+): FastExitOutcome {
   const fast = isFastExit(rec);
-  const crashLoop = recordExit(before, { ...rec, lastOutput: fast ? lastLine(pilotLogFile(logdir, rec.name)) : undefined });
+  const crashLoop = recordExit(before, {
+    ...rec,
+    lastOutput: fast ? lastLine(pilotLogFile(logdir, rec.name)) : undefined,
+  });
   return {
     record: fast ? { ...rec, reason: "fast_exit" } : rec,
     crashLoop,
-    warning: crashLoop?.fastExits === 2 ? `${crashLoopText(crashLoop)}; relaunching with a growing backoff (a pilot that lives ends it)` : undefined,
+    warning:
+      crashLoop?.fastExits === 2
+        ? `${crashLoopText(crashLoop)}; relaunching with a growing backoff (a pilot that lives ends it)`
+        : undefined,
   };
 }
 
 /** The last non-empty line of the output kept for a pilot ("" when none). */
 function lastLine(file: string): string {
   try {
-    const lines = readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = readFileSync(file, "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.at(-1) ?? "";
   } catch {
     return "";

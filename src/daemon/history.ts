@@ -24,7 +24,11 @@ export class HistoryLog {
   readonly file: string;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(logdir: string, private readonly maxBytes = 5 * 1024 * 1024, private readonly keep = 3) {
+  constructor(
+    logdir: string,
+    private readonly maxBytes = 5 * 1024 * 1024,
+    private readonly keep = 3,
+  ) {
     this.file = path.join(logdir, "history.jsonl");
   }
 
@@ -54,7 +58,10 @@ export class HistoryLog {
 
   private async appendNow(record: PilotRecord): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true, mode: LOGDIR_MODE });
-    const size = await lstat(this.file).then((s) => s.size, () => 0);
+    const size = await lstat(this.file).then(
+      (s) => s.size,
+      () => 0,
+    );
     if (size > this.maxBytes) await this.rotate();
     const fh = await openForWrite(this.file, "append");
     try {
@@ -67,7 +74,8 @@ export class HistoryLog {
   // rename and rm act on the names themselves: a link there is moved or removed, not followed.
   private async rotate(): Promise<void> {
     await rm(`${this.file}.${this.keep}`, { force: true });
-    for (let i = this.keep - 1; i >= 1; i--) await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
+    for (let i = this.keep - 1; i >= 1; i--)
+      await rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
     await rename(this.file, `${this.file}.1`).catch(() => undefined);
   }
 }

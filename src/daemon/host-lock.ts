@@ -8,9 +8,17 @@
 import { createHash } from "node:crypto";
 import net from "node:net";
 
-export interface LockHolder { pid: number; rundir?: string; pidfile?: string; instance?: string }
+export interface LockHolder {
+  pid: number;
+  rundir?: string;
+  pidfile?: string;
+  instance?: string;
+}
 
-export interface HeldLock { readonly name: string; release(): Promise<void> }
+export interface HeldLock {
+  readonly name: string;
+  release(): Promise<void>;
+}
 
 export type LockResult = { held: HeldLock } | { holder: LockHolder | undefined };
 
@@ -19,7 +27,9 @@ const MAX_NAME = 100; // sun_path is 108 bytes, with the leading NUL
 /** `plancton-<what>-<key>`, hashed when too long for a socket name. */
 export function lockName(what: string, key: string): string {
   const plain = `plancton-${what}-${key}`;
-  return plain.length <= MAX_NAME ? plain : `plancton-${what}-${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
+  return plain.length <= MAX_NAME
+    ? plain
+    : `plancton-${what}-${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
 }
 
 function listen(name: string, me: LockHolder): Promise<net.Server | "busy"> {
@@ -28,7 +38,9 @@ function listen(name: string, me: LockHolder): Promise<net.Server | "busy"> {
       sock.on("error", () => undefined);
       sock.end(`${JSON.stringify(me)}\n`);
     });
-    server.once("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? resolve("busy") : reject(err)));
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      err.code === "EADDRINUSE" ? resolve("busy") : reject(err),
+    );
     server.listen({ path: `\0${name}` }, () => {
       server.unref(); // the lock never keeps the process alive
       resolve(server);
@@ -60,7 +72,9 @@ export function askHolder(name: string, timeoutMs = 2000): Promise<LockHolder | 
         done(undefined);
       }
     });
-    sock.on("error", (err: NodeJS.ErrnoException) => done(err.code === "ECONNREFUSED" || err.code === "ENOENT" ? "gone" : undefined));
+    sock.on("error", (err: NodeJS.ErrnoException) =>
+      done(err.code === "ECONNREFUSED" || err.code === "ENOENT" ? "gone" : undefined),
+    );
   });
 }
 

@@ -5,7 +5,15 @@
 import os from "node:os";
 import type { HostFacts } from "../config/max-docks.js";
 import type { Config } from "../config/schema.js";
-import { HostSampler, gatherHostInfo, procReaders, type HostInfo, type PilotCpuSource, type ProcReaders, type SampleError } from "../host/index.js";
+import {
+  HostSampler,
+  gatherHostInfo,
+  procReaders,
+  type HostInfo,
+  type PilotCpuSource,
+  type ProcReaders,
+  type SampleError,
+} from "../host/index.js";
 import type { EngineInfo } from "../runtime/index.js";
 import type { Logger } from "./logger.js";
 import type { HostSample } from "./observation.js";
@@ -39,7 +47,14 @@ export class HostSampling implements HostSamplingLike {
   private onSample: () => void = () => undefined;
 
   /** readers: /proc by default (tests: a failing one). */
-  constructor(private readonly opts: { clock: () => number; logger: Logger; startedAtMs: number; readers?: ProcReaders }) {}
+  constructor(
+    private readonly opts: {
+      clock: () => number;
+      logger: Logger;
+      startedAtMs: number;
+      readers?: ProcReaders;
+    },
+  ) {}
 
   start(config: Config, pilotIds: () => PilotIds, onSample: () => void): void {
     this.pilotIds = pilotIds;
@@ -59,14 +74,21 @@ export class HostSampling implements HostSamplingLike {
   async setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void> {
     this.engineInfo = info;
     this.config = config;
-    if (this.info?.dockerRoot?.path !== info.dockerRootDir) this.info = await gatherHostInfo({ dockerRootDir: info.dockerRootDir });
+    if (this.info?.dockerRoot?.path !== info.dockerRootDir)
+      this.info = await gatherHostInfo({ dockerRootDir: info.dockerRootDir });
     if (this.sampler) {
       this.sampler.setDiskPaths(this.diskPaths());
       return; // Docker came back: keep the windows
     }
     // The meter is looked up at each sample: a priority change replaces it.
     const pilotCpu = { sample: (ids: readonly string[], nowMs: number) => meter()?.sample(ids, nowMs) ?? 0 };
-    this.sampler = new HostSampler({ readers: this.opts.readers ?? procReaders(), pilotCpu, diskPaths: this.diskPaths(), clock: this.opts.clock, startedAtMs: this.opts.startedAtMs });
+    this.sampler = new HostSampler({
+      readers: this.opts.readers ?? procReaders(),
+      pilotCpu,
+      diskPaths: this.diskPaths(),
+      clock: this.opts.clock,
+      startedAtMs: this.opts.startedAtMs,
+    });
     await this.sampleOnce(); // the first decision has an observation to go on
     this.arm();
   }
@@ -82,7 +104,11 @@ export class HostSampling implements HostSamplingLike {
 
   hostFacts(): HostFacts {
     const v = this.last?.values ?? {};
-    return { ncpus: v.ncpus ?? os.cpus().length, ramBytes: v.ram_bytes ?? os.totalmem(), swapBytes: v.swap_bytes ?? 0 };
+    return {
+      ncpus: v.ncpus ?? os.cpus().length,
+      ramBytes: v.ram_bytes ?? os.totalmem(),
+      swapBytes: v.swap_bytes ?? 0,
+    };
   }
 
   hostInfo(): HostInfo | undefined {
@@ -94,7 +120,9 @@ export class HostSampling implements HostSamplingLike {
   }
 
   private diskPaths(): string[] {
-    return [...new Set([this.engineInfo?.dockerRootDir ?? "/var/lib/docker", ...(this.config?.disk_paths ?? [])])];
+    return [
+      ...new Set([this.engineInfo?.dockerRootDir ?? "/var/lib/docker", ...(this.config?.disk_paths ?? [])]),
+    ];
   }
 
   private arm(): void {
@@ -124,6 +152,9 @@ export class HostSampling implements HostSamplingLike {
     if (key === this.errorsSaid) return;
     this.errorsSaid = key;
     if (errors.length === 0) this.opts.logger.info("host sampling: every reader answers again");
-    else this.opts.logger.warn(`host sampling: ${errors.map((e) => `${e.source}: ${e.message}`).join("; ")} (their variables keep the last value read)`);
+    else
+      this.opts.logger.warn(
+        `host sampling: ${errors.map((e) => `${e.source}: ${e.message}`).join("; ")} (their variables keep the last value read)`,
+      );
   }
 }

@@ -6,9 +6,18 @@ import type { ImageStatus } from "../policy/types.js";
 import type { ContainerEngine } from "../runtime/index.js";
 import type { Logger } from "./logger.js";
 
-export interface ImageView { name: string; usable: boolean; lastPullAtMs?: number; lastPullError?: string; pulling: boolean }
+export interface ImageView {
+  name: string;
+  usable: boolean;
+  lastPullAtMs?: number;
+  lastPullError?: string;
+  pulling: boolean;
+}
 
-interface ImageState extends ImageView { lastPullFailedAtMs?: number; failures: number }
+interface ImageState extends ImageView {
+  lastPullFailedAtMs?: number;
+  failures: number;
+}
 
 export interface ImagePullerDeps {
   engine: ContainerEngine;
@@ -24,7 +33,10 @@ export interface ImagePullerDeps {
 export class ImagePuller {
   private image: ImageState;
 
-  constructor(name: string, private readonly deps: ImagePullerDeps) {
+  constructor(
+    name: string,
+    private readonly deps: ImagePullerDeps,
+  ) {
     this.image = fresh(name);
   }
 
@@ -35,7 +47,13 @@ export class ImagePuller {
 
   status(): ImageStatus {
     const i = this.image;
-    return { image: i.usable ? i.name : undefined, lastPullAtMs: i.lastPullAtMs, lastPullFailedAtMs: i.lastPullFailedAtMs, pulling: i.pulling, failures: i.failures };
+    return {
+      image: i.usable ? i.name : undefined,
+      lastPullAtMs: i.lastPullAtMs,
+      lastPullFailedAtMs: i.lastPullFailedAtMs,
+      pulling: i.pulling,
+      failures: i.failures,
+    };
   }
 
   view(): ImageView {
@@ -63,9 +81,21 @@ export class ImagePuller {
       if (name !== this.image.name) return;
       const msg = (err as Error).message;
       if (msg !== this.image.lastPullError) {
-        logger.warn({ image: name }, present ? `pull of ${name} failed, using the local copy: ${msg}` : `pull of ${name} failed and no local copy: no new pilot until it succeeds: ${msg}`);
+        logger.warn(
+          { image: name },
+          present
+            ? `pull of ${name} failed, using the local copy: ${msg}`
+            : `pull of ${name} failed and no local copy: no new pilot until it succeeds: ${msg}`,
+        );
       }
-      this.image = { ...this.image, usable: present, lastPullFailedAtMs: clock(), lastPullError: msg, pulling: false, failures: this.image.failures + 1 };
+      this.image = {
+        ...this.image,
+        usable: present,
+        lastPullFailedAtMs: clock(),
+        lastPullError: msg,
+        pulling: false,
+        failures: this.image.failures + 1,
+      };
       this.deps.onPulled(name, false, clock() - t0, msg);
     }
     this.deps.requestTick();

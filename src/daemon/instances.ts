@@ -16,7 +16,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 export class ManagedInstances {
   private readonly retired = new Set<string>();
 
-  private constructor(private current: string, private readonly file: string | undefined, retired: readonly string[]) {
+  private constructor(
+    private current: string,
+    private readonly file: string | undefined,
+    retired: readonly string[],
+  ) {
     for (const r of retired) if (r !== current) this.retired.add(r);
   }
 
@@ -27,7 +31,10 @@ export class ManagedInstances {
     try {
       const text = await readNoFollow(file);
       const parsed: unknown = text === undefined || text.length > 8192 ? [] : JSON.parse(text);
-      if (Array.isArray(parsed)) names = parsed.filter((n): n is string => typeof n === "string" && NAME.test(n)).slice(0, MAX_RETIRED);
+      if (Array.isArray(parsed))
+        names = parsed
+          .filter((n): n is string => typeof n === "string" && NAME.test(n))
+          .slice(0, MAX_RETIRED);
     } catch {
       names = [];
     }
@@ -65,7 +72,9 @@ export class ManagedInstances {
   async list(engine: ContainerEngine): Promise<{ pilots: PilotInfo[]; changed: boolean }> {
     const listed = await engine.listPilots(this.labels());
     if (this.retired.size === 0) return { pilots: listed, changed: false };
-    const pilots = listed.filter((p) => p.labels[LABEL_INSTANCE] === this.current || this.retired.has(p.labels[LABEL_INSTANCE] ?? ""));
+    const pilots = listed.filter(
+      (p) => p.labels[LABEL_INSTANCE] === this.current || this.retired.has(p.labels[LABEL_INSTANCE] ?? ""),
+    );
     let changed = false;
     for (const old of [...this.retired]) {
       if (pilots.some((p) => p.labels[LABEL_INSTANCE] === old)) continue;
@@ -77,6 +86,11 @@ export class ManagedInstances {
   }
 
   private async save(): Promise<void> {
-    if (this.file) await replaceFile(this.file, `${JSON.stringify([...this.retired].slice(0, MAX_RETIRED))}\n`, 0o644).catch(() => undefined);
+    if (this.file)
+      await replaceFile(
+        this.file,
+        `${JSON.stringify([...this.retired].slice(0, MAX_RETIRED))}\n`,
+        0o644,
+      ).catch(() => undefined);
   }
 }

@@ -22,7 +22,9 @@ export function textFormatter(colorize: boolean): (jsonLine: string) => string {
     messageFormat: (log, messageKey) => {
       // One record, one line: a multi-line message (a config error's list) is joined.
       const msg = String(log[messageKey] ?? "").replace(/\s*\n\s*/g, " | ");
-      const extras = Object.entries(log).filter(([k]) => k !== messageKey && !OWN_KEYS.has(k)).map(([k, v]) => `${k}=${kv(v)}`);
+      const extras = Object.entries(log)
+        .filter(([k]) => k !== messageKey && !OWN_KEYS.has(k))
+        .map(([k, v]) => `${k}=${kv(v)}`);
       return [msg, ...extras].join(" ");
     },
   });

@@ -21,7 +21,12 @@ export type { Logger };
 
 export type LogFormat = "text" | "json";
 
-export interface LoggerOptions { logdir?: string; stderr: boolean; level: string; format?: LogFormat }
+export interface LoggerOptions {
+  logdir?: string;
+  stderr: boolean;
+  level: string;
+  format?: LogFormat;
+}
 
 const LOG_NAME = /^(plancton\.\d+\.log|current\.log)$/;
 
@@ -47,9 +52,23 @@ export async function createLogger(opts: LoggerOptions): Promise<Logger> {
   const late: { logger?: Logger } = {}; // for a rotation's note, once the logger exists
   if (opts.logdir) {
     await ensureLogdir(opts.logdir);
-    for (const name of readdirSync(opts.logdir)) if (LOG_NAME.test(name)) dropped.push(...[dropUnsafeLogEntry(path.join(opts.logdir, name))].filter((x) => x !== undefined));
-    const file = await roll({ file: path.join(opts.logdir, "plancton"), extension: ".log", size: "10m", limit: { count: 50 }, mkdir: true, symlink: true, mode: LOG_FILE_MODE });
-    const sonic = file as unknown as { fd: number; reopen(file?: string): void; on(e: "ready", f: () => void): void };
+    for (const name of readdirSync(opts.logdir))
+      if (LOG_NAME.test(name))
+        dropped.push(...[dropUnsafeLogEntry(path.join(opts.logdir, name))].filter((x) => x !== undefined));
+    const file = await roll({
+      file: path.join(opts.logdir, "plancton"),
+      extension: ".log",
+      size: "10m",
+      limit: { count: 50 },
+      mkdir: true,
+      symlink: true,
+      mode: LOG_FILE_MODE,
+    });
+    const sonic = file as unknown as {
+      fd: number;
+      reopen(file?: string): void;
+      on(e: "ready", f: () => void): void;
+    };
     const reopen = sonic.reopen.bind(sonic);
     sonic.reopen = (next?: string) => {
       if (next !== undefined) {
@@ -64,7 +83,10 @@ export async function createLogger(opts: LoggerOptions): Promise<Logger> {
     streams.push({ level: "trace", stream: text ? textStream(file, false) : file });
   }
   if (opts.stderr) {
-    streams.push({ level: "trace", stream: text ? textStream(process.stderr, process.stderr.isTTY === true) : process.stderr });
+    streams.push({
+      level: "trace",
+      stream: text ? textStream(process.stderr, process.stderr.isTTY === true) : process.stderr,
+    });
   }
   const logger = pino({ level: opts.level, base: { pid: process.pid } }, pino.multistream(streams));
   late.logger = logger;

@@ -16,7 +16,11 @@ export function observationOf(sample: HostSample | undefined, ids: PilotIds): Ob
   const paused = ids.paused.length;
   return {
     ...sample?.values,
-    ...(sample ? { sampled_at_ms: sample.atMs, hour: at.getHours(), minute: at.getMinutes(), weekday: at.getDay() } : {}),
-    running, paused, pilots: running + paused,
+    ...(sample
+      ? { sampled_at_ms: sample.atMs, hour: at.getHours(), minute: at.getMinutes(), weekday: at.getDay() }
+      : {}),
+    running,
+    paused,
+    pilots: running + paused,
   };
 }

@@ -21,7 +21,9 @@ const octal = (mode: number): string => `0${(mode & 0o7777).toString(8).padStart
 /** "uid 1000 (alice)", the name from /etc/passwd when there is one. */
 export function describeUid(uid: number, passwd = (): string => readFileSync("/etc/passwd", "utf8")): string {
   try {
-    const line = passwd().split("\n").find((l) => l.split(":")[2] === String(uid));
+    const line = passwd()
+      .split("\n")
+      .find((l) => l.split(":")[2] === String(uid));
     if (line) return `uid ${uid} (${line.split(":")[0]})`;
   } catch {
     // no passwd file
@@ -40,9 +42,14 @@ export async function ensureOwnDir(dir: string, what: string, mode: number, flag
   const uid = myUid();
   const me = describeUid(uid);
   const st = await stat(abs);
-  if (!st.isDirectory()) throw new UnsafeDirError(`${what} ${abs} is not a directory: give ${flag} a directory of the daemon's own`);
+  if (!st.isDirectory())
+    throw new UnsafeDirError(
+      `${what} ${abs} is not a directory: give ${flag} a directory of the daemon's own`,
+    );
   if (st.uid !== uid || (st.mode & 0o022) !== 0) {
-    throw new UnsafeDirError(`${what} ${abs} is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}: the daemon (${me}) needs a directory of its own that group and others cannot write; fix: chown ${uid} ${abs} && chmod ${octal(mode)} ${abs} (or pass ${flag} another directory)`);
+    throw new UnsafeDirError(
+      `${what} ${abs} is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}: the daemon (${me}) needs a directory of its own that group and others cannot write; fix: chown ${uid} ${abs} && chmod ${octal(mode)} ${abs} (or pass ${flag} another directory)`,
+    );
   }
   await checkAncestors(path.dirname(abs), `${what} ${abs}`, flag);
 }
@@ -61,10 +68,13 @@ async function checkAncestors(first: string, subject: string, flag: string): Pro
     const st = await stat(dir);
     const othersWrite = (st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0;
     if ((st.uid !== uid && st.uid !== 0) || othersWrite) {
-      throw new UnsafeDirError(`${subject}: ${dir}, a directory above it, is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}, so another user could replace what it holds; fix: chown root ${dir} && chmod o-w ${dir} (or pass ${flag} a directory under paths only root or ${describeUid(uid)} can write)`);
+      throw new UnsafeDirError(
+        `${subject}: ${dir}, a directory above it, is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}, so another user could replace what it holds; fix: chown root ${dir} && chmod o-w ${dir} (or pass ${flag} a directory under paths only root or ${describeUid(uid)} can write)`,
+      );
     }
     if (dir === path.dirname(dir)) return;
   }
 }
 
-export const ensureLogdir = (logdir: string): Promise<void> => ensureOwnDir(logdir, "logdir", LOGDIR_MODE, "--logdir");
+export const ensureLogdir = (logdir: string): Promise<void> =>
+  ensureOwnDir(logdir, "logdir", LOGDIR_MODE, "--logdir");

@@ -10,7 +10,10 @@ import path from "node:path";
 import { acquireLock, lockName, type HeldLock, type LockHolder } from "./host-lock.js";
 import { readNoFollow, replaceFile } from "./safe-open.js";
 
-export interface ProcIdentity { startTime: string; argv: string[] }
+export interface ProcIdentity {
+  startTime: string;
+  argv: string[];
+}
 
 export type PidState =
   | { state: "running"; pid: number; rundir?: string }
@@ -35,7 +38,12 @@ export function procIdentity(pid: number): ProcIdentity | undefined {
 /** True when `pid` is still the very process `id` describes. */
 export function isSameProcess(pid: number, id: ProcIdentity): boolean {
   const now = procIdentity(pid);
-  return now !== undefined && now.startTime === id.startTime && now.argv.length === id.argv.length && now.argv.every((a, i) => a === id.argv[i]);
+  return (
+    now !== undefined &&
+    now.startTime === id.startTime &&
+    now.argv.length === id.argv.length &&
+    now.argv.every((a, i) => a === id.argv[i])
+  );
 }
 
 /** A pidfile of the version before identities: a daemon's argv is `node .../planctonctl ... nodaemon`. */
@@ -50,8 +58,12 @@ export async function readPidState(pidfile: string): Promise<PidState> {
   if (text === undefined) return { state: "absent" };
   const [first = "", second] = text.split("\n");
   const pid = Number.parseInt(first.trim(), 10);
-  if (!Number.isInteger(pid) || pid <= 0 || String(pid) !== first.trim()) return { state: "stale", pid: 0, why: "no PID in it" };
-  if (!second) return looksLikeOldDaemon(pid) ? { state: "running", pid } : { state: "stale", pid, why: "no such daemon" };
+  if (!Number.isInteger(pid) || pid <= 0 || String(pid) !== first.trim())
+    return { state: "stale", pid: 0, why: "no PID in it" };
+  if (!second)
+    return looksLikeOldDaemon(pid)
+      ? { state: "running", pid }
+      : { state: "stale", pid, why: "no such daemon" };
   let id: ProcIdentity & { rundir?: string };
   try {
     id = JSON.parse(second) as ProcIdentity & { rundir?: string };
@@ -59,7 +71,12 @@ export async function readPidState(pidfile: string): Promise<PidState> {
   } catch {
     return { state: "stale", pid, why: "an unreadable identity" };
   }
-  if (!isSameProcess(pid, id)) return { state: "stale", pid, why: procIdentity(pid) ? "the PID is now another process's" : "no such process" };
+  if (!isSameProcess(pid, id))
+    return {
+      state: "stale",
+      pid,
+      why: procIdentity(pid) ? "the PID is now another process's" : "no such process",
+    };
   return { state: "running", pid, rundir: typeof id.rundir === "string" ? id.rundir : undefined };
 }
 
@@ -76,7 +93,10 @@ async function pidfileLockName(pidfile: string): Promise<string> {
  * replaced). Returns undefined when this process now owns it, else the PID of the daemon
  * that holds it (-1 when it does not say).
  */
-export async function claimPidfile(pidfile: string, me: Omit<LockHolder, "pid"> = {}): Promise<number | undefined> {
+export async function claimPidfile(
+  pidfile: string,
+  me: Omit<LockHolder, "pid"> = {},
+): Promise<number | undefined> {
   const holder: LockHolder = { ...me, pid: process.pid, pidfile: path.resolve(pidfile) };
   const r = await acquireLock(await pidfileLockName(pidfile), holder);
   if ("holder" in r) return r.holder?.pid ?? -1;

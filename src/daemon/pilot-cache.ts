@@ -43,8 +43,16 @@ export class PilotCache {
   /** What decide() sees; a pilot under a graceful stop of ours is marked, and one the stop
    *  has already removed from the listing still counts until the stop has recorded it. */
   forPolicy(stopping: ReadonlySet<string>): PolicyPilot[] {
-    const pilots: PolicyPilot[] = this.all().map((p) => ({ id: p.id, name: p.name, state: p.state, createdAtMs: p.createdAtMs, ...(stopping.has(p.id) ? { stopping: true } : {}) }));
-    for (const id of stopping) if (!this.pilots.has(id)) pilots.push({ id, name: "", state: "removing", createdAtMs: 0, stopping: true });
+    const pilots: PolicyPilot[] = this.all().map((p) => ({
+      id: p.id,
+      name: p.name,
+      state: p.state,
+      createdAtMs: p.createdAtMs,
+      ...(stopping.has(p.id) ? { stopping: true } : {}),
+    }));
+    for (const id of stopping)
+      if (!this.pilots.has(id))
+        pilots.push({ id, name: "", state: "removing", createdAtMs: 0, stopping: true });
     return pilots;
   }
 }

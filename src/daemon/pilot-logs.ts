@@ -20,15 +20,22 @@ export function readPilotLog(logdir: string, name: string): Promise<string | und
   return readNoFollow(pilotLogFile(logdir, name));
 }
 
-export async function keepPilotLog(engine: ContainerEngine, id: string, name: string, logdir: string): Promise<void> {
+export async function keepPilotLog(
+  engine: ContainerEngine,
+  id: string,
+  name: string,
+  logdir: string,
+): Promise<void> {
   if (!name) return;
   const stream = await engine.logs(id, { follow: false, tail: TAIL_LINES });
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  for await (const chunk of stream)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   const dir = path.join(logdir, "pilots");
   await mkdir(dir, { recursive: true, mode: LOGDIR_MODE });
   const st = await lstat(dir);
-  if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? 0)) throw new Error(`${dir} is not a directory of the daemon's own (a link, or another user's): remove it`);
+  if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? 0))
+    throw new Error(`${dir} is not a directory of the daemon's own (a link, or another user's): remove it`);
   await replaceFile(pilotLogFile(logdir, name), Buffer.concat(chunks));
   await prune(dir);
 }
@@ -36,7 +43,12 @@ export async function keepPilotLog(engine: ContainerEngine, id: string, name: st
 async function prune(dir: string): Promise<void> {
   const names = await readdir(dir);
   if (names.length <= KEEP) return;
-  const dated = await Promise.all(names.map(async (n) => ({ n, t: (await lstat(path.join(dir, n)).catch(() => ({ mtimeMs: 0 }))).mtimeMs })));
+  const dated = await Promise.all(
+    names.map(async (n) => ({
+      n,
+      t: (await lstat(path.join(dir, n)).catch(() => ({ mtimeMs: 0 }))).mtimeMs,
+    })),
+  );
   dated.sort((a, b) => b.t - a.t);
   await Promise.all(dated.slice(KEEP).map((d) => rm(path.join(dir, d.n), { force: true })));
 }

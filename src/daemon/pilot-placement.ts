@@ -5,17 +5,30 @@
 // a priority the kernel does not have.
 import type { Config } from "../config/schema.js";
 import {
-  PilotCpuMeter, atFullWeight, detectCgroupLayout, hostSystemd, readParentWeight, setupPilotParent,
-  type CgroupLayout, type ParentWeight, type PilotCpuSource,
+  PilotCpuMeter,
+  atFullWeight,
+  detectCgroupLayout,
+  hostSystemd,
+  readParentWeight,
+  setupPilotParent,
+  type CgroupLayout,
+  type ParentWeight,
+  type PilotCpuSource,
 } from "../host/index.js";
 import type { EngineInfo } from "../runtime/index.js";
 import type { Logger } from "./logger.js";
 import type { PilotIds } from "./pilot-cache.js";
 
-export interface CpuPriority { mode: "idle" | "normal"; detail: string }
+export interface CpuPriority {
+  mode: "idle" | "normal";
+  detail: string;
+}
 
 /** What pilotSpec needs of the placement. */
-export interface Placement { cgroupParent?: string; apparmor: boolean }
+export interface Placement {
+  cgroupParent?: string;
+  apparmor: boolean;
+}
 
 export interface PilotPlacementLike {
   setEngine(info: EngineInfo, config: Config): Promise<void>;
@@ -54,12 +67,17 @@ export class PilotPlacement implements PilotPlacementLike {
     this.requested = config.pilot_cpu_priority;
     this.layout ??= await detectCgroupLayout();
     await this.apply();
-    this.pilotMeter = new PilotCpuMeter({ layout: this.layout, parent: this.parent ?? "docker", driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs" });
+    this.pilotMeter = new PilotCpuMeter({
+      layout: this.layout,
+      parent: this.parent ?? "docker",
+      driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+    });
   }
 
   configure(config: Config): void {
     this.config = config;
-    if (this.engineInfo && config.pilot_cpu_priority !== this.requested) void this.setEngine(this.engineInfo, config);
+    if (this.engineInfo && config.pilot_cpu_priority !== this.requested)
+      void this.setEngine(this.engineInfo, config);
   }
 
   cpuPriority(): CpuPriority {
@@ -95,11 +113,16 @@ export class PilotPlacement implements PilotPlacementLike {
     const info = this.engineInfo;
     if (!info || !this.layout || !this.config) return;
     const parent = await setupPilotParent({
-      layout: this.layout, dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
-      priority: info.rootless ? "normal" : this.config.pilot_cpu_priority, systemd: hostSystemd,
+      layout: this.layout,
+      dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+      priority: info.rootless ? "normal" : this.config.pilot_cpu_priority,
+      systemd: hostSystemd,
     });
     if (parent.detail !== this.priority.detail) this.opts.logger.info(`pilot CPU priority: ${parent.detail}`);
-    this.priority = { mode: parent.mode, detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail };
+    this.priority = {
+      mode: parent.mode,
+      detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail,
+    };
     this.parent = parent.cgroupParent;
     this.weight = parent.weight;
     this.checkedAtMs = this.opts.clock();
@@ -113,11 +136,16 @@ export class PilotPlacement implements PilotPlacementLike {
     this.checkedAtMs = this.opts.clock();
     const before = await readParentWeight(weight);
     if (before.holds) return;
-    this.opts.logger.warn(`pilot CPU priority lost: ${weight.file} reads ${before.value}, not ${weight.idle}; setting it again`);
+    this.opts.logger.warn(
+      `pilot CPU priority lost: ${weight.file} reads ${before.value}, not ${weight.idle}; setting it again`,
+    );
     await this.apply();
     const after = this.weight ? await readParentWeight(this.weight) : before;
     if (this.weight && !after.holds) {
-      this.priority = { mode: "normal", detail: `normal: ${weight.file} reads ${after.value} after writing ${weight.idle} (something resets it)` };
+      this.priority = {
+        mode: "normal",
+        detail: `normal: ${weight.file} reads ${after.value} after writing ${weight.idle} (something resets it)`,
+      };
       this.opts.logger.warn(`pilot CPU priority: ${this.priority.detail}`);
     }
   }

@@ -9,19 +9,32 @@ const SIGKILL_EXIT = 137;
 
 /** stopAtMs: when a graceful stop began (the signal is then read from the exit code). */
 export function recordOf(
-  a: PilotAction<KillReason>, pilot: PilotInfo | undefined, exit: ExitInfo | undefined, nowMs: number,
-  signal: "TERM" | "KILL" | undefined, stopAtMs: number | undefined, stopGraceSeconds: number,
+  a: PilotAction<KillReason>,
+  pilot: PilotInfo | undefined,
+  exit: ExitInfo | undefined,
+  nowMs: number,
+  signal: "TERM" | "KILL" | undefined,
+  stopAtMs: number | undefined,
+  stopGraceSeconds: number,
 ): PilotRecord {
   if (stopAtMs !== undefined) {
     // Killed: exit 137 once the grace ran out (a pilot may exit 137 by itself earlier).
-    signal = exit?.exitCode === SIGKILL_EXIT && nowMs - stopAtMs >= stopGraceSeconds * 1000 * 0.9 ? "KILL" : "TERM";
+    signal =
+      exit?.exitCode === SIGKILL_EXIT && nowMs - stopAtMs >= stopGraceSeconds * 1000 * 0.9 ? "KILL" : "TERM";
   }
   const endedAtMs = exit?.finishedAtMs && exit.finishedAtMs > 0 ? exit.finishedAtMs : nowMs;
-  const startedAtMs = exit?.startedAtMs && exit.startedAtMs > 0 ? exit.startedAtMs : pilot?.createdAtMs ?? endedAtMs;
+  const startedAtMs =
+    exit?.startedAtMs && exit.startedAtMs > 0 ? exit.startedAtMs : (pilot?.createdAtMs ?? endedAtMs);
   return {
-    id: a.id, name: pilot?.name ?? a.name, image: pilot?.image ?? "", startedAtMs, endedAtMs,
+    id: a.id,
+    name: pilot?.name ?? a.name,
+    image: pilot?.image ?? "",
+    startedAtMs,
+    endedAtMs,
     uptimeSeconds: Math.max(0, Math.round((endedAtMs - startedAtMs) / 1000)),
-    exitCode: exit?.exitCode ?? null, reason: a.reason, ...(exit?.oomKilled ? { oomKilled: true } : {}),
+    exitCode: exit?.exitCode ?? null,
+    reason: a.reason,
+    ...(exit?.oomKilled ? { oomKilled: true } : {}),
     ...(signal !== undefined ? { signal, graceful: signal === "TERM" } : {}),
   };
 }

@@ -7,10 +7,10 @@ import { instanceLabels } from "./labels.js";
 
 export interface PilotContext {
   name: string;
-  hostname: string;       // the host's short name
+  hostname: string; // the host's short name
   instance: string;
-  apparmor: boolean;      // AppArmor enabled on the host: security_opts apply
-  cgroupParent?: string;  // the idle-priority parent cgroup, when set up
+  apparmor: boolean; // AppArmor enabled on the host: security_opts apply
+  cgroupParent?: string; // the idle-priority parent cgroup, when set up
 }
 
 export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
@@ -42,7 +42,7 @@ export function pilotSpec(config: Config, ctx: PilotContext): PilotSpec {
 
 /** A string command is split as a shell splits words (validated at load); a list is taken as it is. */
 export function commandOf(cmd: string | string[]): string[] {
-  return Array.isArray(cmd) ? cmd : splitCommand(cmd).argv ?? cmd.split(" ").filter((s) => s !== "");
+  return Array.isArray(cmd) ? cmd : (splitCommand(cmd).argv ?? cmd.split(" ").filter((s) => s !== ""));
 }
 
 export function envOf(env: Config["docker_env"]): string[] {
@@ -61,9 +61,17 @@ export function splitCapabilities(caps: readonly string[]): { add: string[]; dro
 
 type Device = Config["devices"][number];
 
-export function deviceOf(d: Device): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+export function deviceOf(d: Device): {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+} {
   if (typeof d !== "string") {
-    return { PathOnHost: d.PathOnHost, PathInContainer: d.PathInContainer ?? d.PathOnHost, CgroupPermissions: d.CgroupPermissions ?? "rwm" };
+    return {
+      PathOnHost: d.PathOnHost,
+      PathInContainer: d.PathInContainer ?? d.PathOnHost,
+      CgroupPermissions: d.CgroupPermissions ?? "rwm",
+    };
   }
   const [host = "", container, perms] = d.split(":");
   return { PathOnHost: host, PathInContainer: container || host, CgroupPermissions: perms || "rwm" };

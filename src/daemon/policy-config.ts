@@ -6,7 +6,10 @@ import type { Config } from "../config/schema.js";
 import type { PolicyConfig } from "../policy/types.js";
 import { capacityWarnings } from "./capacity-warnings.js";
 
-export function policyConfigOf(config: Config, host: HostFacts): { policy: PolicyConfig; warnings: string[] } {
+export function policyConfigOf(
+  config: Config,
+  host: HostFacts,
+): { policy: PolicyConfig; warnings: string[] } {
   const warnings: string[] = [];
   const maxDocks = evaluateMaxDocks(config, host);
   if (maxDocks.error) warnings.push(maxDocks.error);

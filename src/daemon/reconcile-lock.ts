@@ -1,6 +1,10 @@
 // Runs reconciliations one at a time; a request made while one runs is merged into a
 // single follow-up run (the strongest of the requested options wins).
-export interface ReconcileRequest { relist: boolean; allowStart: boolean; cause: string }
+export interface ReconcileRequest {
+  relist: boolean;
+  allowStart: boolean;
+  cause: string;
+}
 
 export class ReconcileLock {
   private running = false;
@@ -15,7 +19,11 @@ export class ReconcileLock {
   request(req: ReconcileRequest): Promise<void> {
     if (this.running) {
       this.pending = this.pending
-        ? { relist: this.pending.relist || req.relist, allowStart: this.pending.allowStart || req.allowStart, cause: `${this.pending.cause}+${req.cause}` }
+        ? {
+            relist: this.pending.relist || req.relist,
+            allowStart: this.pending.allowStart || req.allowStart,
+            cause: `${this.pending.cause}+${req.cause}`,
+          }
         : req;
       return this.idle;
     }

@@ -56,7 +56,9 @@ export interface ReconcilerDeps {
 }
 
 /** When to run again: soon after acting (the engine's answer shows in a listing), or after the reconnect backoff. */
-export interface TickOutcome { requeue?: "event" | "docker-retry" }
+export interface TickOutcome {
+  requeue?: "event" | "docker-retry";
+}
 
 export type LastTick = NonNullable<StatusSnapshot["lastTick"]>;
 
@@ -116,19 +118,36 @@ export class Reconciler {
     // Harvest without the original's headroom only while the parent really is at idle weight.
     const policy = { ...this.deps.policy(), cpuPriority: this.deps.placement.cpuPriority().mode };
     const stopping = new Set(this.gracefulStops.keys());
-    const decision = decide(obs, this.pilots.forPolicy(stopping), policy, this.deps.control(), this.deps.puller.status(), this.state, now, listing);
+    const decision = decide(
+      obs,
+      this.pilots.forPolicy(stopping),
+      policy,
+      this.deps.control(),
+      this.deps.puller.status(),
+      this.state,
+      now,
+      listing,
+    );
     this.state = decision.next;
     this.decision = decision;
     for (const w of decision.warnings) this.deps.logger.warn(w);
     const allowStart = req.allowStart && !this.deps.stopping();
-    const acted = (decision.start > 0 && allowStart) || decision.kill.length + decision.remove.length + decision.pause.length + decision.unpause.length > 0;
+    const acted =
+      (decision.start > 0 && allowStart) ||
+      decision.kill.length + decision.remove.length + decision.pause.length + decision.unpause.length > 0;
     if (!acted && !req.relist && !decision.pull && !decision.exit) return {}; // a sample with nothing to do: no bookkeeping
     const result = await act(decision, this.pilots.view(), allowStart, this.actDeps());
     this.pilots.added(result.started); // known before the next listing
     if (acted) this.deps.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
-    this.tickInfo = { atMs: now, durationMs: Math.round((performance.now() - t0) * 100) / 100, apiCalls: engine.apiCalls - calls0, cause: req.cause };
+    this.tickInfo = {
+      atMs: now,
+      durationMs: Math.round((performance.now() - t0) * 100) / 100,
+      apiCalls: engine.apiCalls - calls0,
+      cause: req.cause,
+    };
     this.report(obs, decision, result);
-    const changedPilots = result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0;
+    const changedPilots =
+      result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0;
     return changedPilots ? { requeue: "event" } : {};
   }
 
@@ -148,15 +167,30 @@ export class Reconciler {
     const d = this.deps;
     const config = d.config();
     return {
-      engine: d.engine, logger: d.logger, now: d.clock,
-      specFor: () => pilotSpec(config, { name: pilotName(config.container_prefix), hostname: d.hostname, instance: instanceOf(config), ...d.placement.placement() }),
+      engine: d.engine,
+      logger: d.logger,
+      now: d.clock,
+      specFor: () =>
+        pilotSpec(config, {
+          name: pilotName(config.container_prefix),
+          hostname: d.hostname,
+          instance: instanceOf(config),
+          ...d.placement.placement(),
+        }),
       launchConcurrency: config.launch_concurrency,
       onFinished: (rec: PilotRecord) => this.finished(rec),
       keepLog: (id: string, name: string) => keepPilotLog(d.engine, id, name, d.logdir),
       urgent: <T>(fn: () => Promise<T>) => d.placement.atFullWeight(fn),
-      onEvent: (event: "started" | "paused" | "resumed", pilot: { id: string; name: string }, reason: string) => d.metrics.pilotEvent(event, pilot, reason),
-      stopGraceSeconds: config.stop_grace, stopping: this.gracefulStops, afterStop: d.stopEnded,
-      pull: () => d.puller.pull(), exit: d.exit,
+      onEvent: (
+        event: "started" | "paused" | "resumed",
+        pilot: { id: string; name: string },
+        reason: string,
+      ) => d.metrics.pilotEvent(event, pilot, reason),
+      stopGraceSeconds: config.stop_grace,
+      stopping: this.gracefulStops,
+      afterStop: d.stopEnded,
+      pull: () => d.puller.pull(),
+      exit: d.exit,
     };
   }
 
@@ -171,9 +205,20 @@ export class Reconciler {
 
   private report(obs: Observation, decision: Decision, result: ActResult): void {
     const d = this.deps;
-    d.metrics.tick({
-      observation: obs, mode: decision.mode, running: obs.running ?? 0, paused: obs.paused ?? 0, startedAtMs: d.startedAtMs,
-      cpuPriority: d.placement.cpuPriority().mode, host: d.sampling.hostInfo?.(), engine: d.connection.state().engine, fastExits: this.state.crashLoop?.fastExits ?? 0,
-    }, result, this.tickInfo!);
+    d.metrics.tick(
+      {
+        observation: obs,
+        mode: decision.mode,
+        running: obs.running ?? 0,
+        paused: obs.paused ?? 0,
+        startedAtMs: d.startedAtMs,
+        cpuPriority: d.placement.cpuPriority().mode,
+        host: d.sampling.hostInfo?.(),
+        engine: d.connection.state().engine,
+        fastExits: this.state.crashLoop?.fastExits ?? 0,
+      },
+      result,
+      this.tickInfo!,
+    );
   }
 }

@@ -16,13 +16,22 @@ import { ensureLogdir, ensureSafeParent, UnsafeDirError } from "./own-dirs.js";
 import { claimPidfile, removePidfile } from "./pidfile.js";
 import { serveStatus, STATUS_SOCKET } from "./status-server.js";
 
-export interface ForegroundOptions { configFile: string; rundir: string; logdir: string; pidfile: string; stderr: boolean }
-
+export interface ForegroundOptions {
+  configFile: string;
+  rundir: string;
+  logdir: string;
+  pidfile: string;
+  stderr: boolean;
+}
 
 const say = (s: string) => process.stderr.write(`plancton: ${s}\n`);
 
 /** Refuses directories others could write (UnsafeDirError), before any file is opened. */
-export async function checkDaemonDirs(opts: { rundir: string; logdir: string; pidfile: string }): Promise<void> {
+export async function checkDaemonDirs(opts: {
+  rundir: string;
+  logdir: string;
+  pidfile: string;
+}): Promise<void> {
   await ensureRundir(opts.rundir);
   await ensureLogdir(opts.logdir);
   await ensureSafeParent(opts.pidfile, "pidfile", "--pidfile");
@@ -35,11 +44,20 @@ async function claim(opts: ForegroundOptions, instance: string): Promise<HeldLoc
     say(`already running with PID ${owner} (pidfile ${opts.pidfile})`);
     return 1;
   }
-  const r = await acquireLock(lockName("instance", instance), { pid: process.pid, rundir: opts.rundir, pidfile: opts.pidfile, instance });
+  const r = await acquireLock(lockName("instance", instance), {
+    pid: process.pid,
+    rundir: opts.rundir,
+    pidfile: opts.pidfile,
+    instance,
+  });
   if ("held" in r) return r.held;
   await removePidfile(opts.pidfile);
-  const who = r.holder ? `PID ${r.holder.pid}, rundir ${r.holder.rundir ?? "?"} (pidfile ${r.holder.pidfile ?? "?"})` : "a process that does not say who it is";
-  say(`instance "${instance}" already has a daemon on this host: ${who}; two daemons of one instance would fight over its pilots: stop that one, or give this one another \`instance\` in its config`);
+  const who = r.holder
+    ? `PID ${r.holder.pid}, rundir ${r.holder.rundir ?? "?"} (pidfile ${r.holder.pidfile ?? "?"})`
+    : "a process that does not say who it is";
+  say(
+    `instance "${instance}" already has a daemon on this host: ${who}; two daemons of one instance would fight over its pilots: stop that one, or give this one another \`instance\` in its config`,
+  );
   return 1;
 }
 
@@ -61,7 +79,9 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     await checkDaemonDirs(opts);
   } catch (err) {
     // Unsafe, or not even creatable (EACCES, a file in the way): a restart fixes neither.
-    say(`not starting: ${err instanceof UnsafeDirError ? "" : "cannot set up its directories: "}${(err as Error).message}`);
+    say(
+      `not starting: ${err instanceof UnsafeDirError ? "" : "cannot set up its directories: "}${(err as Error).message}`,
+    );
     return 2;
   }
   const instanceLock = await claim(opts, instance);
@@ -71,7 +91,13 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     await instanceLock.release();
   };
   const logger = await createLogger({ logdir: opts.logdir, stderr: opts.stderr, level, format });
-  const daemon = new Daemon({ configFile: opts.configFile, rundir: opts.rundir, logdir: opts.logdir, engine: createDockerEngine(), logger });
+  const daemon = new Daemon({
+    configFile: opts.configFile,
+    rundir: opts.rundir,
+    logdir: opts.logdir,
+    engine: createDockerEngine(),
+    logger,
+  });
   // Signals are handled from the start: a stop asked during start-up waits for it.
   let started = false;
   let stopAsked = false;
@@ -84,10 +110,22 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     logger.info("SIGHUP received: re-reading the configuration");
     if (started) void daemon.reloadConfig();
   };
-  const onUnhandled = (err: unknown) => logger.error({ err: (err as Error)?.stack }, `unexpected error, the daemon goes on: ${(err as Error)?.message ?? String(err)}`);
-  process.on("SIGTERM", onSignal).on("SIGINT", onSignal).on("SIGHUP", onHup).on("unhandledRejection", onUnhandled);
+  const onUnhandled = (err: unknown) =>
+    logger.error(
+      { err: (err as Error)?.stack },
+      `unexpected error, the daemon goes on: ${(err as Error)?.message ?? String(err)}`,
+    );
+  process
+    .on("SIGTERM", onSignal)
+    .on("SIGINT", onSignal)
+    .on("SIGHUP", onHup)
+    .on("unhandledRejection", onUnhandled);
   const detach = () => {
-    process.off("SIGTERM", onSignal).off("SIGINT", onSignal).off("SIGHUP", onHup).off("unhandledRejection", onUnhandled);
+    process
+      .off("SIGTERM", onSignal)
+      .off("SIGINT", onSignal)
+      .off("SIGHUP", onHup)
+      .off("unhandledRejection", onUnhandled);
   };
   let server: { close(): Promise<void> };
   try {

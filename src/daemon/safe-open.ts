@@ -16,7 +16,10 @@ const WRITE = O_WRONLY | O_CREAT | O_NOFOLLOW;
 export type WriteHow = "append" | "truncate";
 
 function explain(file: string, err: unknown): Error {
-  if ((err as NodeJS.ErrnoException).code === "ELOOP") return new Error(`${file} is a symbolic link: the daemon does not follow links in its directories; remove it`);
+  if ((err as NodeJS.ErrnoException).code === "ELOOP")
+    return new Error(
+      `${file} is a symbolic link: the daemon does not follow links in its directories; remove it`,
+    );
   return err as Error;
 }
 
@@ -24,7 +27,8 @@ function explain(file: string, err: unknown): Error {
 function refusal(file: string, st: Stats): string | undefined {
   const uid = process.getuid?.() ?? 0;
   if (!st.isFile()) return `${file} is not a regular file: remove it`;
-  if (st.nlink !== 1) return `${file} has ${st.nlink} hard links (one may be another file of the system): remove it`;
+  if (st.nlink !== 1)
+    return `${file} has ${st.nlink} hard links (one may be another file of the system): remove it`;
   if (st.uid !== uid) return `${file} belongs to uid ${st.uid}, not to the daemon (uid ${uid}): remove it`;
   return undefined;
 }
@@ -97,7 +101,11 @@ export async function readNoFollow(file: string, owners?: number[]): Promise<str
  */
 let replaced = 0;
 
-export async function replaceFile(file: string, data: string | Uint8Array, mode = LOG_FILE_MODE): Promise<void> {
+export async function replaceFile(
+  file: string,
+  data: string | Uint8Array,
+  mode = LOG_FILE_MODE,
+): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${++replaced}.tmp`);
   await rm(tmp, { force: true });
   const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);

@@ -13,7 +13,10 @@ export interface StatusSource {
   historyLog(): HistoryLog;
 }
 
-export async function serveStatus(socketPath: string, source: StatusSource): Promise<{ close(): Promise<void> }> {
+export async function serveStatus(
+  socketPath: string,
+  source: StatusSource,
+): Promise<{ close(): Promise<void> }> {
   await rm(socketPath, { force: true });
   const server = http.createServer((req, res) => {
     void handle(req, source).then(
@@ -33,10 +36,11 @@ export async function serveStatus(socketPath: string, source: StatusSource): Pro
   });
   await chmod(socketPath, 0o600);
   return {
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

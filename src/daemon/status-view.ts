@@ -39,17 +39,33 @@ export interface StatusParts {
 
 export function statusOf(p: StatusParts): StatusSnapshot {
   const now = p.nowMs;
-  const mode: DaemonMode = p.docker.available ? p.decision?.mode ?? "active" : "waiting-for-docker";
-  const samplerWarnings = p.sampleErrors.map((e) => `host sampling: ${e.source} reader failing (${e.message}); its variables keep the last value read`);
+  const mode: DaemonMode = p.docker.available ? (p.decision?.mode ?? "active") : "waiting-for-docker";
+  const samplerWarnings = p.sampleErrors.map(
+    (e) => `host sampling: ${e.source} reader failing (${e.message}); its variables keep the last value read`,
+  );
   return {
-    ...p.identity, nowMs: now,
-    configAbsent: p.configAbsent, configWarnings: [...p.configWarnings, ...samplerWarnings], configError: p.configError,
-    mode, controlNote: p.controlNote, docker: p.docker, cpuPriority: p.cpuPriority, host: p.host,
-    image: p.image, maxDocks: p.maxDocks,
+    ...p.identity,
+    nowMs: now,
+    configAbsent: p.configAbsent,
+    configWarnings: [...p.configWarnings, ...samplerWarnings],
+    configError: p.configError,
+    mode,
+    controlNote: p.controlNote,
+    docker: p.docker,
+    cpuPriority: p.cpuPriority,
+    host: p.host,
+    image: p.image,
+    maxDocks: p.maxDocks,
     pilots: p.pilots.map((x) => ({
-      id: x.id.slice(0, 12), name: x.name, state: x.state, image: x.image,
+      id: x.id.slice(0, 12),
+      name: x.name,
+      state: x.state,
+      image: x.image,
       uptimeSeconds: Math.max(0, Math.round((now - x.createdAtMs) / 1000)),
-      ttlLeftSeconds: p.config.max_ttl > 0 ? Math.max(0, Math.round(p.config.max_ttl - (now - x.createdAtMs) / 1000)) : null,
+      ttlLeftSeconds:
+        p.config.max_ttl > 0
+          ? Math.max(0, Math.round(p.config.max_ttl - (now - x.createdAtMs) / 1000))
+          : null,
     })),
     observation: p.observation,
     decision: { start: p.decision?.start ?? 0, explain: p.decision?.explain ?? [] },

@@ -15,10 +15,13 @@ export class TickTimers {
   /** Runs fn once after delayMs() unless a follow-up of this key is pending; delayMs is only asked then. */
   after(key: string, delayMs: () => number, fn: () => void): void {
     if (this.closed || this.pending.has(key)) return;
-    this.pending.set(key, setTimeout(() => {
-      this.pending.delete(key);
-      fn();
-    }, delayMs()));
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        fn();
+      }, delayMs()),
+    );
   }
 
   close(): void {

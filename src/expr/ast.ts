@@ -15,7 +15,12 @@ export type ExprNode =
   | (Span & { readonly kind: "variable"; readonly name: string })
   | (Span & { readonly kind: "negate"; readonly operand: ExprNode })
   | (Span & { readonly kind: "not"; readonly operand: ExprNode })
-  | (Span & { readonly kind: "binary"; readonly op: BinaryOp; readonly left: ExprNode; readonly right: ExprNode })
+  | (Span & {
+      readonly kind: "binary";
+      readonly op: BinaryOp;
+      readonly left: ExprNode;
+      readonly right: ExprNode;
+    })
   | (Span & { readonly kind: "call"; readonly name: FunctionName; readonly args: readonly ExprNode[] });
 
 /** Arity of each function: [least, most] arguments, and how to describe them. */

@@ -162,41 +162,71 @@ class Compiler {
         return this.fold({ fn: (v) => (a(v) !== b(v) ? 1 : 0) }, [left, right]);
       case "+": {
         const overflow = this.overflow(node);
-        return this.fold({ fn: (v) => { const r = a(v) + b(v); return r - r === 0 ? r : overflow(r); } }, [left, right]);
+        return this.fold(
+          {
+            fn: (v) => {
+              const r = a(v) + b(v);
+              return r - r === 0 ? r : overflow(r);
+            },
+          },
+          [left, right],
+        );
       }
       case "-": {
         const overflow = this.overflow(node);
-        return this.fold({ fn: (v) => { const r = a(v) - b(v); return r - r === 0 ? r : overflow(r); } }, [left, right]);
+        return this.fold(
+          {
+            fn: (v) => {
+              const r = a(v) - b(v);
+              return r - r === 0 ? r : overflow(r);
+            },
+          },
+          [left, right],
+        );
       }
       case "*": {
         const overflow = this.overflow(node);
-        return this.fold({ fn: (v) => { const r = a(v) * b(v); return r - r === 0 ? r : overflow(r); } }, [left, right]);
+        return this.fold(
+          {
+            fn: (v) => {
+              const r = a(v) * b(v);
+              return r - r === 0 ? r : overflow(r);
+            },
+          },
+          [left, right],
+        );
       }
       case "/": {
         const overflow = this.overflow(node);
         const text = this.text(node);
-        return this.fold({
-          fn: (v) => {
-            const x = a(v);
-            const y = b(v);
-            if (y === 0) throw new ExprEvalError(`division by zero in ${text()}`);
-            const r = x / y;
-            return r - r === 0 ? r : overflow(r);
+        return this.fold(
+          {
+            fn: (v) => {
+              const x = a(v);
+              const y = b(v);
+              if (y === 0) throw new ExprEvalError(`division by zero in ${text()}`);
+              const r = x / y;
+              return r - r === 0 ? r : overflow(r);
+            },
           },
-        }, [left, right]);
+          [left, right],
+        );
       }
       case "%": {
         const text = this.text(node);
-        return this.fold({
-          fn: (v) => {
-            const x = a(v);
-            const y = b(v);
-            if (y === 0) throw new ExprEvalError(`modulo by zero in ${text()}`);
-            // Floored modulo (sign of the divisor), as in Python: -7 % 3 == 2.
-            const r = x % y;
-            return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+        return this.fold(
+          {
+            fn: (v) => {
+              const x = a(v);
+              const y = b(v);
+              if (y === 0) throw new ExprEvalError(`modulo by zero in ${text()}`);
+              // Floored modulo (sign of the divisor), as in Python: -7 % 3 == 2.
+              const r = x % y;
+              return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+            },
           },
-        }, [left, right]);
+          [left, right],
+        );
       }
     }
   }
@@ -222,13 +252,16 @@ class Compiler {
           const s = g as Fn;
           return this.fold({ fn: (v) => pick(f(v), s(v)) }, args);
         }
-        return this.fold({
-          fn: (v) => {
-            let r = f(v);
-            for (let i = 1; i < fns.length; i++) r = pick(r, (fns[i] as Fn)(v));
-            return r;
+        return this.fold(
+          {
+            fn: (v) => {
+              let r = f(v);
+              for (let i = 1; i < fns.length; i++) r = pick(r, (fns[i] as Fn)(v));
+              return r;
+            },
           },
-        }, args);
+          args,
+        );
       }
       case "floor":
         return this.fold({ fn: (v) => Math.floor(f(v)) }, args);
@@ -236,22 +269,34 @@ class Compiler {
         return this.fold({ fn: (v) => Math.ceil(f(v)) }, args);
       case "round":
         // Halves away from zero: round(2.5) == 3, round(-2.5) == -3.
-        return this.fold({ fn: (v) => { const x = f(v); return x < 0 ? -Math.round(-x) : Math.round(x); } }, args);
+        return this.fold(
+          {
+            fn: (v) => {
+              const x = f(v);
+              return x < 0 ? -Math.round(-x) : Math.round(x);
+            },
+          },
+          args,
+        );
       case "abs":
         return this.fold({ fn: (v) => Math.abs(f(v)) }, args);
       case "clamp": {
         const lowFn = g as Fn;
         const highFn = h as Fn;
         const text = this.text(node);
-        return this.fold({
-          fn: (v) => {
-            const x = f(v);
-            const lo = lowFn(v);
-            const hi = highFn(v);
-            if (lo > hi) throw new ExprEvalError(`clamp bounds are reversed (lo ${lo} > hi ${hi}) in ${text()}`);
-            return x < lo ? lo : x > hi ? hi : x;
+        return this.fold(
+          {
+            fn: (v) => {
+              const x = f(v);
+              const lo = lowFn(v);
+              const hi = highFn(v);
+              if (lo > hi)
+                throw new ExprEvalError(`clamp bounds are reversed (lo ${lo} > hi ${hi}) in ${text()}`);
+              return x < lo ? lo : x > hi ? hi : x;
+            },
           },
-        }, args);
+          args,
+        );
       }
     }
   }

@@ -112,7 +112,8 @@ export function tokenize(source: string): Token[] {
       continue;
     }
     const hint = TYPO_HINTS[one];
-    if (hint !== undefined) throw syntaxError(source, start, `unexpected ${quote(one)}`, `; did you mean ${quote(hint)}?`);
+    if (hint !== undefined)
+      throw syntaxError(source, start, `unexpected ${quote(one)}`, `; did you mean ${quote(hint)}?`);
     const codePoint = String.fromCodePoint(source.codePointAt(i) ?? c);
     throw syntaxError(source, start, `unexpected character ${quote(codePoint)}`);
   }
@@ -134,7 +135,12 @@ function scanNumber(source: string, from: number): number {
     const sign = source.charCodeAt(j);
     if (sign === 43 || sign === 45) j++;
     if (!isDigit(source.charCodeAt(j))) {
-      throw syntaxError(source, from, `invalid number ${quote(source.slice(from, j))}`, `; expected digits after the exponent "${source[i]}"`);
+      throw syntaxError(
+        source,
+        from,
+        `invalid number ${quote(source.slice(from, j))}`,
+        `; expected digits after the exponent "${source[i]}"`,
+      );
     }
     while (isDigit(source.charCodeAt(j))) j++;
     i = j;

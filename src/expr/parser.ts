@@ -5,7 +5,15 @@
 //   or ||  <  and &&  <  not ! (prefix)  <  < <= > >= == != (non-associative)
 //   <  + -  <  * / %  <  unary - +  <  number, variable, call, ( ... )
 import { nearest } from "./suggest.js";
-import { FUNCTION_NAMES, FUNCTIONS, SIZE_SUFFIXES, SUFFIX_NAMES, type BinaryOp, type ExprNode, type FunctionName } from "./ast.js";
+import {
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  SIZE_SUFFIXES,
+  SUFFIX_NAMES,
+  type BinaryOp,
+  type ExprNode,
+  type FunctionName,
+} from "./ast.js";
 import { quote, syntaxError, tokenize, type Token } from "./lexer.js";
 
 const MAX_SOURCE_LENGTH = 1000;
@@ -23,9 +31,14 @@ function hasOwn(record: object, key: string): boolean {
 
 /** Parses and checks an expression; throws ExprSyntaxError. */
 export function parseExpr(source: string, allowedVariables: readonly string[]): ExprNode {
-  if (typeof source !== "string") throw syntaxError("", 0, `expression must be a string, not ${typeof source}`);
+  if (typeof source !== "string")
+    throw syntaxError("", 0, `expression must be a string, not ${typeof source}`);
   if (source.length > MAX_SOURCE_LENGTH) {
-    throw syntaxError(source, MAX_SOURCE_LENGTH, `expression too long (${source.length} characters, at most ${MAX_SOURCE_LENGTH})`);
+    throw syntaxError(
+      source,
+      MAX_SOURCE_LENGTH,
+      `expression too long (${source.length} characters, at most ${MAX_SOURCE_LENGTH})`,
+    );
   }
   const tokens = tokenize(source);
   return new Parser(source, tokens, allowedVariables).parseAll();
@@ -51,7 +64,11 @@ class Parser {
     const rest = this.peek();
     if (rest.kind !== "eof") {
       if (rest.kind === "op" && rest.text === ")") throw this.fail(rest, `unmatched ")"`);
-      throw this.fail(rest, "expected an operator or end of expression", `, found ${this.describe(rest)}${this.suffixHint(rest)}`);
+      throw this.fail(
+        rest,
+        "expected an operator or end of expression",
+        `, found ${this.describe(rest)}${this.suffixHint(rest)}`,
+      );
     }
     return node;
   }
@@ -82,7 +99,9 @@ class Parser {
   }
 
   private suffixHint(token: Token): string {
-    return token.kind === "ident" && hasOwn(SIZE_SUFFIXES, token.text) ? "; a size suffix must follow a number directly" : "";
+    return token.kind === "ident" && hasOwn(SIZE_SUFFIXES, token.text)
+      ? "; a size suffix must follow a number directly"
+      : "";
   }
 
   private fail(token: Token, what: string, tail = "") {
@@ -91,12 +110,14 @@ class Parser {
 
   private expectOp(text: string): Token {
     const token = this.peek();
-    if (!this.isOp(token, text)) throw this.fail(token, `expected ${quote(text)}`, `, found ${this.describe(token)}`);
+    if (!this.isOp(token, text))
+      throw this.fail(token, `expected ${quote(text)}`, `, found ${this.describe(token)}`);
     return this.next();
   }
 
   private enter(token: Token): void {
-    if (++this.depth > MAX_DEPTH) throw this.fail(token, `expression nested too deeply (more than ${MAX_DEPTH} levels)`);
+    if (++this.depth > MAX_DEPTH)
+      throw this.fail(token, `expression nested too deeply (more than ${MAX_DEPTH} levels)`);
   }
 
   private leave(): void {
@@ -145,7 +166,11 @@ class Parser {
     const right = this.parseAdditive();
     const after = this.peek();
     if (after.kind === "op" && COMPARISONS.has(after.text)) {
-      throw this.fail(after, `comparisons cannot be chained: unexpected ${quote(after.text)}`, `; combine them with "and"`);
+      throw this.fail(
+        after,
+        `comparisons cannot be chained: unexpected ${quote(after.text)}`,
+        `; combine them with "and"`,
+      );
     }
     return { kind: "binary", op: opToken.text as BinaryOp, left, right, start: left.start, end: right.end };
   }
@@ -210,13 +235,17 @@ class Parser {
       if (multiplier !== undefined) {
         this.next();
         const value = token.value * multiplier;
-        if (!Number.isFinite(value)) throw this.fail(token, `number ${quote(this.source.slice(token.start, suffix.end))} is too large`);
+        if (!Number.isFinite(value))
+          throw this.fail(token, `number ${quote(this.source.slice(token.start, suffix.end))} is too large`);
         return { kind: "number", value, start: token.start, end: suffix.end };
       }
       if (suffix.start === token.end) {
         // Letters glued to a number: a mistyped suffix, or a missing operator.
         const caseless = SUFFIX_NAMES.find((name) => name.toLowerCase() === suffix.text.toLowerCase());
-        const tail = caseless !== undefined ? `; did you mean ${quote(caseless)}?` : `; size suffixes are ${SUFFIX_NAMES.join(", ")}`;
+        const tail =
+          caseless !== undefined
+            ? `; did you mean ${quote(caseless)}?`
+            : `; size suffixes are ${SUFFIX_NAMES.join(", ")}`;
         throw this.fail(suffix, `unknown size suffix ${quote(suffix.text)}`, tail);
       }
     }
@@ -227,18 +256,26 @@ class Parser {
     const token = this.next();
     const name = token.text;
     const callFollows = this.isOp(this.peek(), "(");
-    if (name === "true" || name === "false") return { kind: "number", value: name === "true" ? 1 : 0, start: token.start, end: token.end };
+    if (name === "true" || name === "false")
+      return { kind: "number", value: name === "true" ? 1 : 0, start: token.start, end: token.end };
     if (KEYWORDS.has(name)) throw this.fail(token, "expected a value", `, found ${quote(name)}`);
     if (callFollows) {
       if (hasOwn(FUNCTIONS, name)) return this.parseCall(token, name as FunctionName);
       if (this.allowed.has(name)) throw this.fail(token, `${quote(name)} is a variable, not a function`);
       const guess = nearest(name, FUNCTION_NAMES);
-      const tail = guess !== undefined ? `; did you mean ${guess}?` : `; functions are ${FUNCTION_NAMES.join(", ")}`;
+      const tail =
+        guess !== undefined ? `; did you mean ${guess}?` : `; functions are ${FUNCTION_NAMES.join(", ")}`;
       throw this.fail(token, `unknown function ${quote(name)}`, tail);
     }
     if (this.allowed.has(name)) return { kind: "variable", name, start: token.start, end: token.end };
-    if (hasOwn(FUNCTIONS, name)) throw this.fail(this.peek(), `expected "(" after function ${quote(name)}`, `, found ${this.describe(this.peek())}`);
-    if (hasOwn(SIZE_SUFFIXES, name)) throw this.fail(token, `expected a number before size suffix ${quote(name)}`);
+    if (hasOwn(FUNCTIONS, name))
+      throw this.fail(
+        this.peek(),
+        `expected "(" after function ${quote(name)}`,
+        `, found ${this.describe(this.peek())}`,
+      );
+    if (hasOwn(SIZE_SUFFIXES, name))
+      throw this.fail(token, `expected a number before size suffix ${quote(name)}`);
     throw this.fail(token, `unknown variable ${quote(name)}`, this.unknownVariableTail(name));
   }
 
@@ -272,7 +309,11 @@ class Parser {
     const arity = FUNCTIONS[name];
     if (args.length < arity.min || args.length > arity.max) {
       const wanted = arity.max === Infinity ? `at least ${arity.min}` : `${arity.min}`;
-      throw this.fail(nameToken, `wrong number of arguments to ${name}(${arity.params})`, `: takes ${wanted}, got ${args.length}`);
+      throw this.fail(
+        nameToken,
+        `wrong number of arguments to ${name}(${arity.params})`,
+        `: takes ${wanted}, got ${args.length}`,
+      );
     }
     return { kind: "call", name, args, start: nameToken.start, end: close.end };
   }

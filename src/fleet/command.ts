@@ -12,7 +12,13 @@ export function decodeCommand(text: string, revision: string): FleetCommand | un
   try {
     const v = JSON.parse(text) as Partial<FleetCommand>;
     if (v === null || (v.action !== "drain" && v.action !== "resume")) return undefined;
-    return { action: v.action, reason: typeof v.reason === "string" ? v.reason : "", who: typeof v.who === "string" ? v.who : "?", atMs: typeof v.atMs === "number" ? v.atMs : 0, revision };
+    return {
+      action: v.action,
+      reason: typeof v.reason === "string" ? v.reason : "",
+      who: typeof v.who === "string" ? v.who : "?",
+      atMs: typeof v.atMs === "number" ? v.atMs : 0,
+      revision,
+    };
   } catch {
     return undefined;
   }

@@ -10,7 +10,10 @@ import type { Etcd3, IOptions } from "etcd3";
 import type { Config } from "../config/schema.js";
 
 export type FleetConfig = NonNullable<Config["fleet"]>;
-export type EtcdConnection = Pick<FleetConfig, "etcd" | "username" | "password_file" | "ca_file" | "cert_file" | "key_file">;
+export type EtcdConnection = Pick<
+  FleetConfig,
+  "etcd" | "username" | "password_file" | "ca_file" | "cert_file" | "key_file"
+>;
 
 export const CALL_TIMEOUT_MS = 3_000;
 /** Deadline of the registration calls (lease grant, first put, command reads). */
@@ -23,14 +26,22 @@ const shedLoadPolicy = {
     try {
       return await fn(ctx);
     } catch (err) {
-      if (!(err instanceof Error) || !/UNAVAILABLE|ECONNREFUSED|No connection established/i.test(`${err.constructor.name} ${err.message}`)) throw err;
+      if (
+        !(err instanceof Error) ||
+        !/UNAVAILABLE|ECONNREFUSED|No connection established/i.test(`${err.constructor.name} ${err.message}`)
+      )
+        throw err;
       return fn(ctx);
     }
   },
 };
 
 /** Reads the TLS and password files; an unreadable one is an error naming the key. */
-export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOUT_MS, shedLoad = false): Promise<IOptions> {
+export async function etcdOptions(
+  c: EtcdConnection,
+  callTimeoutMs = CALL_TIMEOUT_MS,
+  shedLoad = false,
+): Promise<IOptions> {
   const read = async (key: keyof EtcdConnection, file: string | null) => {
     if (file === null) return undefined;
     try {
@@ -45,7 +56,8 @@ export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOU
   const key = await read("key_file", c.key_file);
   const password = await read("password_file", c.password_file);
   const tls = c.etcd.some((u) => u.startsWith("https:"));
-  if ((cert || key) && !tls) throw new Error("fleet.cert_file: a client certificate needs https:// etcd endpoints");
+  if ((cert || key) && !tls)
+    throw new Error("fleet.cert_file: a client certificate needs https:// etcd endpoints");
   const opts: IOptions = {
     hosts: c.etcd,
     dialTimeout: callTimeoutMs,
@@ -53,14 +65,27 @@ export async function etcdOptions(c: EtcdConnection, callTimeoutMs = CALL_TIMEOU
     // A status listing of 10,000 hosts is ~5 MB, over gRPC's 4 MiB default.
     grpcOptions: { "grpc.max_receive_message_length": 256 * 1024 * 1024 },
   };
-  if (shedLoad) opts.faultHandling = { global: shedLoadPolicy as unknown as NonNullable<IOptions["faultHandling"]>["global"] };
+  if (shedLoad)
+    opts.faultHandling = {
+      global: shedLoadPolicy as unknown as NonNullable<IOptions["faultHandling"]>["global"],
+    };
   // No ca_file: the system's CAs (grpc takes null for them, etcd3's type says Buffer).
-  if (tls && (ca || cert)) opts.credentials = { rootCertificate: ca ?? (null as unknown as Buffer), ...(key ? { privateKey: key } : {}), ...(cert ? { certChain: cert } : {}) };
-  if (c.username !== null && password !== undefined) opts.auth = { username: c.username, password: password.toString("utf8").trim() };
+  if (tls && (ca || cert))
+    opts.credentials = {
+      rootCertificate: ca ?? (null as unknown as Buffer),
+      ...(key ? { privateKey: key } : {}),
+      ...(cert ? { certChain: cert } : {}),
+    };
+  if (c.username !== null && password !== undefined)
+    opts.auth = { username: c.username, password: password.toString("utf8").trim() };
   return opts;
 }
 
-export async function connectEtcd(c: EtcdConnection, callTimeoutMs?: number, shedLoad = false): Promise<Etcd3> {
+export async function connectEtcd(
+  c: EtcdConnection,
+  callTimeoutMs?: number,
+  shedLoad = false,
+): Promise<Etcd3> {
   const options = await etcdOptions(c, callTimeoutMs, shedLoad);
   const { Etcd3 } = await import("etcd3");
   return new Etcd3(options);

@@ -60,17 +60,33 @@ export class FleetAgent {
   private writes = 0;
   private grants = 0;
 
-  constructor(private readonly client: Etcd3, private readonly host: FleetHost, private readonly opts: FleetAgentOptions) {
+  constructor(
+    private readonly client: Etcd3,
+    private readonly host: FleetHost,
+    private readonly opts: FleetAgentOptions,
+  ) {
     this.keys = fleetKeys(opts.prefix);
     this.clock = opts.clock ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.pacing = opts.pacing ?? DEFAULT_PACING;
     this.cadence = cadence(opts.ttlSeconds, opts.renewEverySeconds);
     this.pacer = new RegistrationPacer(this.cadence, this.clock, this.random);
-    this.keeper = new LeaseKeeper(client, {
-      ttlSeconds: opts.ttlSeconds, cadence: this.cadence, clock: this.clock, random: this.random,
-      callTimeoutMs: opts.callTimeoutMs ?? CALL_TIMEOUT_MS, registerTimeoutMs: this.registerTimeoutMs,
-    }, { renewed: () => this.reachable(), failed: (err) => this.failed(err), lost: (err) => this.leaseLost(err) });
+    this.keeper = new LeaseKeeper(
+      client,
+      {
+        ttlSeconds: opts.ttlSeconds,
+        cadence: this.cadence,
+        clock: this.clock,
+        random: this.random,
+        callTimeoutMs: opts.callTimeoutMs ?? CALL_TIMEOUT_MS,
+        registerTimeoutMs: this.registerTimeoutMs,
+      },
+      {
+        renewed: () => this.reachable(),
+        failed: (err) => this.failed(err),
+        lost: (err) => this.leaseLost(err),
+      },
+    );
   }
 
   /** A renewal period plus one call's deadline without a success. */
@@ -84,7 +100,10 @@ export class FleetAgent {
 
   /** Returns at once; registration and writes run in the background. */
   start(): void {
-    this.applying = this.host.lastApplied().then((c) => void (this.applied ??= c), () => undefined);
+    this.applying = this.host.lastApplied().then(
+      (c) => void (this.applied ??= c),
+      () => undefined,
+    );
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 1000);
     this.timer.unref();
     void this.poll();
@@ -92,8 +111,14 @@ export class FleetAgent {
 
   state(): FleetState {
     return {
-      name: this.opts.name, connected: this.registered && this.downSinceMs === undefined, unreachableSinceMs: this.downSinceMs, lastError: this.lastError,
-      command: this.applied, writes: this.writes, renewals: this.keeper.renewalCalls, registrations: this.grants,
+      name: this.opts.name,
+      connected: this.registered && this.downSinceMs === undefined,
+      unreachableSinceMs: this.downSinceMs,
+      lastError: this.lastError,
+      command: this.applied,
+      writes: this.writes,
+      renewals: this.keeper.renewalCalls,
+      registrations: this.grants,
     };
   }
 
@@ -108,7 +133,8 @@ export class FleetAgent {
   private async poll(): Promise<void> {
     // Failing for longer than a renewal period plus one call's deadline (a call that timed out
     // on a member going away, then one to another member): down.
-    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.downAfterMs) this.down();
+    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.downAfterMs)
+      this.down();
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {
@@ -133,20 +159,28 @@ export class FleetAgent {
       }
       const lease = this.keeper.lease!;
       if (!this.aliveWritten) {
-        await lease.put(this.keys.alive(this.opts.name)).value(JSON.stringify({ atMs: this.clock() })).options(deadline());
+        await lease
+          .put(this.keys.alive(this.opts.name))
+          .value(JSON.stringify({ atMs: this.clock() }))
+          .options(deadline());
         this.aliveWritten = true;
       }
       if (!this.commandsRead) {
-        const [own, all] = await Promise.all([this.client.get(this.keys.command(this.opts.name)).options(deadline()).exec(), this.client.get(this.keys.allCommand).options(deadline()).exec()]);
+        const [own, all] = await Promise.all([
+          this.client.get(this.keys.command(this.opts.name)).options(deadline()).exec(),
+          this.client.get(this.keys.allCommand).options(deadline()).exec(),
+        ]);
         this.own = commandOf(own.kvs[0]);
         this.all = commandOf(all.kvs[0]);
         this.commandsRead = true;
         void this.evaluate();
         // From the revision read on: nothing written between the read and the watch is missed.
-        const from = BigInt(own.header.revision < all.header.revision ? own.header.revision : all.header.revision) + 1n;
+        const from =
+          BigInt(own.header.revision < all.header.revision ? own.header.revision : all.header.revision) + 1n;
         this.watch(String(from));
       }
-      if (this.stopped || this.keeper.lease !== lease) throw new Error("the lease was lost while registering");
+      if (this.stopped || this.keeper.lease !== lease)
+        throw new Error("the lease was lost while registering");
       const first = !this.registered;
       this.registered = true;
       this.pacer.succeeded();
@@ -174,25 +208,30 @@ export class FleetAgent {
     for (const w of this.watchers) void w.cancel().catch(() => undefined);
     this.watchers = [];
     const on = (key: string, set: (c: FleetCommand | undefined) => void) => {
-      const pending = this.client.watch().key(key).startRevision(fromRevision).create().then((w) => {
-        w.on("put", (kv: IKeyValue) => {
-          set(commandOf(kv));
-          void this.evaluate();
+      const pending = this.client
+        .watch()
+        .key(key)
+        .startRevision(fromRevision)
+        .create()
+        .then((w) => {
+          w.on("put", (kv: IKeyValue) => {
+            set(commandOf(kv));
+            void this.evaluate();
+          });
+          w.on("delete", () => set(undefined));
+          // A watch cut for good (e.g. compacted): read the keys again (the lease stays).
+          w.on("error", (err: Error) => {
+            this.failed(err);
+            void w.cancel().catch(() => undefined);
+            if (this.watchers.includes(w)) {
+              this.watchers = this.watchers.filter((x) => x !== w);
+              this.commandsRead = false;
+            }
+          });
+          if (this.stopped) void w.cancel().catch(() => undefined);
+          else this.watchers.push(w);
+          return w;
         });
-        w.on("delete", () => set(undefined));
-        // A watch cut for good (e.g. compacted): read the keys again (the lease stays).
-        w.on("error", (err: Error) => {
-          this.failed(err);
-          void w.cancel().catch(() => undefined);
-          if (this.watchers.includes(w)) {
-            this.watchers = this.watchers.filter((x) => x !== w);
-            this.commandsRead = false;
-          }
-        });
-        if (this.stopped) void w.cancel().catch(() => undefined);
-        else this.watchers.push(w);
-        return w;
-      });
       pending.catch((err: Error) => {
         this.failed(err);
         this.commandsRead = false;
@@ -211,7 +250,10 @@ export class FleetAgent {
       this.host.log.info(`fleet: ${next.action} by ${next.who}${next.reason ? `: ${next.reason}` : ""}`);
       await this.host.apply(next);
       // The command shows in the status record soon, at a moment of its own (pacing.ts).
-      this.statusRetryAtMs = Math.max(this.statusRetryAtMs, this.clock() + spreadDelay(this.cadence.commandWindowMs, this.random));
+      this.statusRetryAtMs = Math.max(
+        this.statusRetryAtMs,
+        this.clock() + spreadDelay(this.cadence.commandWindowMs, this.random),
+      );
     });
     return this.applying;
   }
@@ -225,8 +267,14 @@ export class FleetAgent {
       return;
     }
     const now = this.clock();
-    const status: HostStatus = { name: this.opts.name, ...report, atMs: now, ...(this.applied ? { command: { action: this.applied.action, revision: this.applied.revision } } : {}) };
-    if (!force && (now < this.statusRetryAtMs || !shouldWrite(this.lastWrite, status, now, this.pacing))) return;
+    const status: HostStatus = {
+      name: this.opts.name,
+      ...report,
+      atMs: now,
+      ...(this.applied ? { command: { action: this.applied.action, revision: this.applied.revision } } : {}),
+    };
+    if (!force && (now < this.statusRetryAtMs || !shouldWrite(this.lastWrite, status, now, this.pacing)))
+      return;
     try {
       await this.client.put(this.keys.status(this.opts.name)).value(encodeStatus(status));
       this.writes++;
@@ -236,7 +284,13 @@ export class FleetAgent {
     } catch (err) {
       // Not again at the next poll: an overloaded etcd would get every host's put every second.
       this.statusFailures++;
-      this.statusRetryAtMs = this.clock() + backoffDelay(this.statusFailures, { baseMs: this.pacing.minWriteMs, capMs: this.pacing.refreshMs }, this.random);
+      this.statusRetryAtMs =
+        this.clock() +
+        backoffDelay(
+          this.statusFailures,
+          { baseMs: this.pacing.minWriteMs, capMs: this.pacing.refreshMs },
+          this.random,
+        );
       this.failed(err as Error);
     }
   }
@@ -250,14 +304,18 @@ export class FleetAgent {
   private down(): void {
     if (this.downSinceMs !== undefined || this.stopped) return;
     this.downSinceMs = this.failingSinceMs ?? this.clock();
-    this.host.log.warn(`fleet: etcd unreachable since ${new Date(this.downSinceMs).toISOString()} (${this.lastError ?? "?"}); pilots and the last fleet command stay as they are`);
+    this.host.log.warn(
+      `fleet: etcd unreachable since ${new Date(this.downSinceMs).toISOString()} (${this.lastError ?? "?"}); pilots and the last fleet command stay as they are`,
+    );
   }
 
   private reachable(): void {
     if (!this.registered) return;
     this.failingSinceMs = undefined;
     if (this.downSinceMs === undefined) return;
-    this.host.log.info(`fleet: etcd reachable again after ${Math.round((this.clock() - this.downSinceMs) / 1000)} s; registered as ${this.opts.name}`);
+    this.host.log.info(
+      `fleet: etcd reachable again after ${Math.round((this.clock() - this.downSinceMs) / 1000)} s; registered as ${this.opts.name}`,
+    );
     this.downSinceMs = undefined;
     this.lastError = undefined;
     // A change that could not be written during the outage goes at the next poll (the hosts

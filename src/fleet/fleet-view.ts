@@ -15,11 +15,25 @@ export interface HostRow extends HostStatus {
   seenAgoSeconds: number;
 }
 
-export interface FleetSummary { up: number; gone: number; running: number; paused: number; harvestedCores: number }
+export interface FleetSummary {
+  up: number;
+  gone: number;
+  running: number;
+  paused: number;
+  harvestedCores: number;
+}
 
-export async function listFleet(client: Etcd3, prefix: string, nowMs: number, forgetAfterMs = FORGET_AFTER_MS): Promise<{ hosts: HostRow[]; forgotten: string[] }> {
+export async function listFleet(
+  client: Etcd3,
+  prefix: string,
+  nowMs: number,
+  forgetAfterMs = FORGET_AFTER_MS,
+): Promise<{ hosts: HostRow[]; forgotten: string[] }> {
   const keys = fleetKeys(prefix);
-  const [statuses, alive] = await Promise.all([client.getAll().prefix(keys.statusPrefix).exec(), client.getAll().prefix(keys.alivePrefix).keys()]);
+  const [statuses, alive] = await Promise.all([
+    client.getAll().prefix(keys.statusPrefix).exec(),
+    client.getAll().prefix(keys.alivePrefix).keys(),
+  ]);
   const up = new Set(alive.map((k) => k.slice(keys.alivePrefix.length)));
   const hosts: HostRow[] = [];
   const forgotten: string[] = [];
@@ -31,7 +45,10 @@ export async function listFleet(client: Etcd3, prefix: string, nowMs: number, fo
     const state = up.has(name) ? "up" : "gone";
     if (state === "gone" && nowMs - s.atMs > forgetAfterMs) {
       // Deleted only if nobody wrote it meanwhile (the host may just have come back).
-      await client.if(kv.key, "Mod", "==", kv.mod_revision).then(client.delete().key(kv.key), client.delete().key(keys.command(name))).commit();
+      await client
+        .if(kv.key, "Mod", "==", kv.mod_revision)
+        .then(client.delete().key(kv.key), client.delete().key(keys.command(name)))
+        .commit();
       forgotten.push(name);
       continue;
     }
@@ -53,16 +70,27 @@ export function summarize(hosts: HostRow[]): FleetSummary {
 }
 
 /** Sends a command to the named hosts (all of them must be known) or to every host. */
-export async function sendCommand(client: Etcd3, prefix: string, target: string[] | "all", action: FleetAction, reason: string, who: string, nowMs: number): Promise<{ unknown: string[] }> {
+export async function sendCommand(
+  client: Etcd3,
+  prefix: string,
+  target: string[] | "all",
+  action: FleetAction,
+  reason: string,
+  who: string,
+  nowMs: number,
+): Promise<{ unknown: string[] }> {
   const keys = fleetKeys(prefix);
   const value = encodeCommand(action, reason, who, nowMs);
   if (target === "all") {
     await client.put(keys.allCommand).value(value);
     return { unknown: [] };
   }
-  const known = await Promise.all(target.map(async (n) => (await client.get(keys.status(n)).exec()).kvs.length > 0));
+  const known = await Promise.all(
+    target.map(async (n) => (await client.get(keys.status(n)).exec()).kvs.length > 0),
+  );
   const unknown = target.filter((_, i) => !known[i]);
   if (unknown.length > 0) return { unknown };
-  for (let i = 0; i < target.length; i += 100) await Promise.all(target.slice(i, i + 100).map((n) => client.put(keys.command(n)).value(value)));
+  for (let i = 0; i < target.length; i += 100)
+    await Promise.all(target.slice(i, i + 100).map((n) => client.put(keys.command(n)).value(value)));
   return { unknown: [] };
 }

@@ -34,7 +34,11 @@ export class LeaseKeeper {
   private pacer: RenewalPacer;
   private renewals = 0;
 
-  constructor(private readonly client: Etcd3, private readonly opts: LeaseKeeperOptions, private readonly events: LeaseEvents) {
+  constructor(
+    private readonly client: Etcd3,
+    private readonly opts: LeaseKeeperOptions,
+    private readonly events: LeaseEvents,
+  ) {
     this.pacer = new RenewalPacer(opts.cadence, opts.random);
   }
 
@@ -50,7 +54,10 @@ export class LeaseKeeper {
   /** Grants a new lease and starts renewing it; rejects (and keeps nothing) on failure. */
   async grant(): Promise<Lease> {
     this.drop();
-    const lease = this.client.lease(this.opts.ttlSeconds, { autoKeepAlive: false, deadline: this.opts.clock() + this.opts.registerTimeoutMs });
+    const lease = this.client.lease(this.opts.ttlSeconds, {
+      autoKeepAlive: false,
+      deadline: this.opts.clock() + this.opts.registerTimeoutMs,
+    });
     lease.on("lost", () => undefined); // reported through grant() and renew() instead
     await lease.grant();
     this.current = lease;
@@ -72,7 +79,10 @@ export class LeaseKeeper {
     clearTimeout(this.timer);
     const lease = this.current;
     this.current = undefined;
-    if (lease) await lease.revoke({ deadline: this.opts.clock() + Math.min(this.opts.callTimeoutMs, 1000) }).catch(() => undefined);
+    if (lease)
+      await lease
+        .revoke({ deadline: this.opts.clock() + Math.min(this.opts.callTimeoutMs, 1000) })
+        .catch(() => undefined);
   }
 
   private schedule(delayMs: Ms): void {

@@ -76,7 +76,11 @@ export class RegistrationPacer {
   private failures = 0;
   private atMs: Ms;
 
-  constructor(private readonly c: Cadence, private readonly clock: () => Ms, private readonly random: () => number) {
+  constructor(
+    private readonly c: Cadence,
+    private readonly clock: () => Ms,
+    private readonly random: () => number,
+  ) {
     this.atMs = clock() + spreadDelay(c.startWindowMs, random);
   }
 
@@ -109,7 +113,10 @@ export class RegistrationPacer {
 export class RenewalPacer {
   private failures = 0;
 
-  constructor(private readonly c: Cadence, private readonly random: () => number) {}
+  constructor(
+    private readonly c: Cadence,
+    private readonly random: () => number,
+  ) {}
 
   succeeded(): Ms {
     this.failures = 0;

@@ -15,11 +15,28 @@ export const DEFAULT_PACING: WritePacing = { minWriteMs: 2_000, refreshMs: 60_00
 
 /** What counts as a change worth a write: everything but timestamps and CPU. */
 export function significant(s: HostStatus): string {
-  return JSON.stringify([s.version, s.engine, s.mode, s.running, s.paused, s.max, s.ncpus, s.priority, s.config, s.command?.revision ?? null, s.command?.action ?? null]);
+  return JSON.stringify([
+    s.version,
+    s.engine,
+    s.mode,
+    s.running,
+    s.paused,
+    s.max,
+    s.ncpus,
+    s.priority,
+    s.config,
+    s.command?.revision ?? null,
+    s.command?.action ?? null,
+  ]);
 }
 
 /** True when `next` should be written now, given what was written last and when. */
-export function shouldWrite(last: { key: string; atMs: number } | undefined, next: HostStatus, nowMs: number, pacing: WritePacing): boolean {
+export function shouldWrite(
+  last: { key: string; atMs: number } | undefined,
+  next: HostStatus,
+  nowMs: number,
+  pacing: WritePacing,
+): boolean {
   if (last === undefined) return true;
   const since = nowMs - last.atMs;
   if (since < pacing.minWriteMs) return false;
@@ -35,7 +52,14 @@ export function encodeStatus(s: HostStatus): string {
   for (const limit of [120, 40, 16]) {
     if (Buffer.byteLength(text) <= STATUS_MAX_BYTES) return text;
     const cut = (v: string) => (v.length > limit ? `${v.slice(0, limit - 1)}…` : v);
-    text = JSON.stringify({ ...rec, version: cut(rec.version), engine: rec.engine === null ? null : cut(rec.engine), mode: cut(rec.mode), priority: cut(rec.priority), config: cut(rec.config) });
+    text = JSON.stringify({
+      ...rec,
+      version: cut(rec.version),
+      engine: rec.engine === null ? null : cut(rec.engine),
+      mode: cut(rec.mode),
+      priority: cut(rec.priority),
+      config: cut(rec.config),
+    });
   }
   return text;
 }
@@ -44,7 +68,8 @@ export function encodeStatus(s: HostStatus): string {
 export function decodeStatus(text: string): HostStatus | undefined {
   try {
     const v = JSON.parse(text) as Partial<HostStatus>;
-    if (typeof v !== "object" || v === null || typeof v.name !== "string" || typeof v.atMs !== "number") return undefined;
+    if (typeof v !== "object" || v === null || typeof v.name !== "string" || typeof v.atMs !== "number")
+      return undefined;
     return v as HostStatus;
   } catch {
     return undefined;

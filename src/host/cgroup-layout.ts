@@ -68,7 +68,9 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     const fsType = right[0];
     if ((fsType !== "cgroup" && fsType !== "cgroup2") || left[4] === undefined) continue;
     // mountinfo escapes spaces and friends as \ooo octal
-    const mountPoint = left[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const mountPoint = left[4].replace(/\\([0-7]{3})/g, (_, o: string) =>
+      String.fromCharCode(parseInt(o, 8)),
+    );
     mounts.push({ mountPoint, fsType, superOptions: (right[2] ?? "").split(",") });
   }
   return mounts;
@@ -104,9 +106,15 @@ export function detectCgroupLayout(
 ): CgroupLayout {
   if (existsSync(join(root, "cgroup.controllers"))) return { kind: "v2", root, unifiedDir: root };
 
-  const cpuDir = firstDirWith([join(root, "cpu"), join(root, "cpu,cpuacct"), join(root, "cpuacct,cpu")], "cpu.shares");
+  const cpuDir = firstDirWith(
+    [join(root, "cpu"), join(root, "cpu,cpuacct"), join(root, "cpuacct,cpu")],
+    "cpu.shares",
+  );
   if (cpuDir) {
-    const cpuacct = firstDirWith([join(root, "cpuacct"), join(root, "cpu,cpuacct"), join(root, "cpuacct,cpu")], "cpuacct.usage");
+    const cpuacct = firstDirWith(
+      [join(root, "cpuacct"), join(root, "cpu,cpuacct"), join(root, "cpuacct,cpu")],
+      "cpuacct.usage",
+    );
     const sameMount = cpuacct !== undefined && canonical(cpuacct) === canonical(cpuDir);
     return { kind: "v1", root, cpuDir, cpuacctDir: sameMount ? cpuDir : cpuacct };
   }

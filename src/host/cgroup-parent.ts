@@ -68,7 +68,11 @@ export interface PilotParent {
   readonly weight?: ParentWeight;
 }
 
-export interface ParentWeight { readonly file: string; readonly idle: string; readonly normal: string }
+export interface ParentWeight {
+  readonly file: string;
+  readonly idle: string;
+  readonly normal: string;
+}
 
 export const DEFAULT_PILOT_PARENT_NAME = "plancton";
 /** The lowest cpu.shares cgroup v1 accepts. */
@@ -85,11 +89,16 @@ function errorText(err: unknown): string {
 }
 
 function errorCode(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === "object" && err !== null && "code" in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
 }
 
 /** The parent's directory name and what Docker wants in CgroupParent, or why the name will not do. */
-function parentNames(driver: DockerCgroupDriver, parentName: string): { dir: string; cgroupParent: string } | string {
+function parentNames(
+  driver: DockerCgroupDriver,
+  parentName: string,
+): { dir: string; cgroupParent: string } | string {
   if (driver === "systemd") {
     const stem = parentName.endsWith(".slice") ? parentName.slice(0, -".slice".length) : parentName;
     // A dash means nesting for systemd (a-b.slice lives in a.slice): the parent must be top level,
@@ -112,7 +121,13 @@ async function readTrimmed(fs: CgroupFs, path: string): Promise<string> {
 
 type Setup = { detail: string; weight: ParentWeight };
 
-async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefined, dir: string, label: string): Promise<Setup> {
+async function setupV1(
+  fs: CgroupFs,
+  cpuDir: string,
+  cpuacctDir: string | undefined,
+  dir: string,
+  label: string,
+): Promise<Setup> {
   const cpuParent = join(cpuDir, dir);
   await fs.mkdir(cpuParent);
   // With cpuacct mounted apart, make the parent there too, so every pilot's usage is under one directory.
@@ -129,8 +144,15 @@ async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefi
   } catch (err) {
     // The kernel refuses cpu.shares on a group already marked cpu.idle=1, which is lower still.
     const idleFile = join(cpuParent, "cpu.idle");
-    if (errorCode(err) === "EINVAL" && (await fs.exists(idleFile)) && (await readTrimmed(fs, idleFile)) === "1") {
-      return { detail: `idle (cgroup v1 cpu.idle=1 on ${label})`, weight: { file: idleFile, idle: "1", normal: "0" } };
+    if (
+      errorCode(err) === "EINVAL" &&
+      (await fs.exists(idleFile)) &&
+      (await readTrimmed(fs, idleFile)) === "1"
+    ) {
+      return {
+        detail: `idle (cgroup v1 cpu.idle=1 on ${label})`,
+        weight: { file: idleFile, idle: "1", normal: "0" },
+      };
     }
     throw err;
   }
@@ -138,7 +160,10 @@ async function setupV1(fs: CgroupFs, cpuDir: string, cpuacctDir: string | undefi
   if (readBack !== String(V1_IDLE_SHARES)) {
     throw new SetupError(`${sharesFile} reads ${JSON.stringify(readBack)} after writing ${V1_IDLE_SHARES}`);
   }
-  return { detail: `idle (cgroup v1 cpu.shares=${V1_IDLE_SHARES} on ${label})`, weight: { file: sharesFile, idle: String(V1_IDLE_SHARES), normal: "1024" } };
+  return {
+    detail: `idle (cgroup v1 cpu.shares=${V1_IDLE_SHARES} on ${label})`,
+    weight: { file: sharesFile, idle: String(V1_IDLE_SHARES), normal: "1024" },
+  };
 }
 
 /** Writes cpu.idle=1 where the kernel has it; undefined when it has not, or refuses it (then shares are the fallback). */
@@ -157,13 +182,23 @@ async function setIdleIfPresent(fs: CgroupFs, idleFile: string): Promise<ParentW
 
 function tokens(text: string): string[] {
   // A real kernel lists "cpu io memory"; a fake tree may keep the "+cpu" we wrote.
-  return text.split(/\s+/).filter(Boolean).map((t) => t.replace(/^\+/, ""));
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((t) => t.replace(/^\+/, ""));
 }
 
-async function setupV2(fs: CgroupFs, unifiedDir: string, dir: string, label: string): Promise<Setup | PilotParent> {
+async function setupV2(
+  fs: CgroupFs,
+  unifiedDir: string,
+  dir: string,
+  label: string,
+): Promise<Setup | PilotParent> {
   const controllers = tokens(await fs.readFile(join(unifiedDir, "cgroup.controllers")));
   if (!controllers.includes("cpu")) {
-    return normal(`cgroup v2 without cpu controller delegation (no cpu in ${join(unifiedDir, "cgroup.controllers")})`);
+    return normal(
+      `cgroup v2 without cpu controller delegation (no cpu in ${join(unifiedDir, "cgroup.controllers")})`,
+    );
   }
   const subtreeFile = join(unifiedDir, "cgroup.subtree_control");
   if (!tokens(await fs.readFile(subtreeFile)).includes("cpu")) {
@@ -183,13 +218,20 @@ async function setupV2(fs: CgroupFs, unifiedDir: string, dir: string, label: str
     // left to runc
   }
 
-  for (const [file, value, normalValue] of [["cpu.idle", "1", "0"], ["cpu.weight", "1", "100"]] as const) {
+  for (const [file, value, normalValue] of [
+    ["cpu.idle", "1", "0"],
+    ["cpu.weight", "1", "100"],
+  ] as const) {
     const path = join(parent, file);
     if (!(await fs.exists(path))) continue;
     await fs.writeFile(path, `${value}\n`);
     const readBack = await readTrimmed(fs, path);
-    if (readBack !== value) throw new SetupError(`${path} reads ${JSON.stringify(readBack)} after writing ${value}`);
-    return { detail: `idle (cgroup v2 ${file}=${value} on ${label})`, weight: { file: path, idle: value, normal: normalValue } };
+    if (readBack !== value)
+      throw new SetupError(`${path} reads ${JSON.stringify(readBack)} after writing ${value}`);
+    return {
+      detail: `idle (cgroup v2 ${file}=${value} on ${label})`,
+      weight: { file: path, idle: value, normal: normalValue },
+    };
   }
   return normal(`cgroup v2 cpu controller not enabled on ${parent} (neither cpu.idle nor cpu.weight)`);
 }
@@ -211,7 +253,8 @@ async function throughSystemd(opts: PilotParentOptions, slice: string, kind: "v1
  * Never throws: on any failure the mode is "normal", the parent undefined, and detail says why.
  */
 export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotParent> {
-  if (opts.priority === "normal") return { cgroupParent: undefined, mode: "normal", detail: "normal (configured)" };
+  if (opts.priority === "normal")
+    return { cgroupParent: undefined, mode: "normal", detail: "normal (configured)" };
   const fs = opts.fs ?? nodeCgroupFs;
   try {
     const layout = opts.layout ?? detectCgroupLayout(opts.root);
@@ -223,11 +266,21 @@ export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotP
     const held = await throughSystemd(opts, names.dir, layout.kind);
     if (layout.kind === "v1") {
       const setup = await setupV1(fs, layout.cpuDir, layout.cpuacctDir, names.dir, names.cgroupParent);
-      return { cgroupParent: names.cgroupParent, mode: "idle", ...setup, detail: `${setup.detail.slice(0, -1)}${held})` };
+      return {
+        cgroupParent: names.cgroupParent,
+        mode: "idle",
+        ...setup,
+        detail: `${setup.detail.slice(0, -1)}${held})`,
+      };
     }
     const result = await setupV2(fs, layout.unifiedDir, names.dir, names.cgroupParent);
     if ("mode" in result) return result;
-    return { cgroupParent: names.cgroupParent, mode: "idle", ...result, detail: `${result.detail.slice(0, -1)}${held})` };
+    return {
+      cgroupParent: names.cgroupParent,
+      mode: "idle",
+      ...result,
+      detail: `${result.detail.slice(0, -1)}${held})`,
+    };
   } catch (err) {
     const name = opts.parentName ?? DEFAULT_PILOT_PARENT_NAME;
     return normal(`cannot set up the pilots' parent cgroup ${JSON.stringify(name)}: ${errorText(err)}`);
@@ -239,7 +292,11 @@ export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotP
  * Freezing (docker pause) and killing need the pilots' tasks to run: at the idle weight,
  * on a busy host, runc gives up with "unable to freeze" and a SIGKILL takes seconds.
  */
-export async function atFullWeight<T>(weight: ParentWeight | undefined, fn: () => Promise<T>, fs: CgroupFs = nodeCgroupFs): Promise<T> {
+export async function atFullWeight<T>(
+  weight: ParentWeight | undefined,
+  fn: () => Promise<T>,
+  fs: CgroupFs = nodeCgroupFs,
+): Promise<T> {
   if (!weight) return fn();
   let raised = false;
   try {
@@ -256,7 +313,10 @@ export async function atFullWeight<T>(weight: ParentWeight | undefined, fn: () =
 }
 
 /** What the kernel has in the parent's weight file now; holds is false also when it cannot be read. */
-export async function readParentWeight(weight: ParentWeight, fs: CgroupFs = nodeCgroupFs): Promise<{ holds: boolean; value: string }> {
+export async function readParentWeight(
+  weight: ParentWeight,
+  fs: CgroupFs = nodeCgroupFs,
+): Promise<{ holds: boolean; value: string }> {
   try {
     const value = await readTrimmed(fs, weight.file);
     return { holds: value === weight.idle, value };

@@ -23,5 +23,10 @@ export {
   type PilotParentOptions,
   type ParentWeight,
 } from "./cgroup-parent.js";
-export { PilotCpuMeter, containerCounterCandidates, type Counter, type PilotCpuMeterOptions } from "./pilot-cpu.js";
+export {
+  PilotCpuMeter,
+  containerCounterCandidates,
+  type Counter,
+  type PilotCpuMeterOptions,
+} from "./pilot-cpu.js";
 export { hostSystemd, setSliceIdle, type SystemdControl } from "./systemd-slice.js";

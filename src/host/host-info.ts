@@ -56,10 +56,17 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
  */
 async function loadSystemInfo(): Promise<SystemInfoLike> {
   const [cpu, mem, osi, fs] = await Promise.all([
-    import("systeminformation/lib/cpu.js"), import("systeminformation/lib/memory.js"),
-    import("systeminformation/lib/osinfo.js"), import("systeminformation/lib/filesystem.js"),
+    import("systeminformation/lib/cpu.js"),
+    import("systeminformation/lib/memory.js"),
+    import("systeminformation/lib/osinfo.js"),
+    import("systeminformation/lib/filesystem.js"),
   ]);
-  return { cpu: () => cpu.default.cpu(), mem: () => mem.default.mem(), osInfo: () => osi.default.osInfo(), fsSize: () => fs.default.fsSize() };
+  return {
+    cpu: () => cpu.default.cpu(),
+    mem: () => mem.default.mem(),
+    osInfo: () => osi.default.osInfo(),
+    fsSize: () => fs.default.fsSize(),
+  };
 }
 
 /** The mount holding `dir`: the longest mount point that is `dir` or one of its parents. */
@@ -94,7 +101,14 @@ export async function gatherHostInfo(opts: GatherOptions = {}): Promise<HostInfo
   };
   if (opts.dockerRootDir !== undefined) {
     const m = fs ? mountOf(fs, opts.dockerRootDir) : undefined;
-    if (m) info.dockerRoot = { path: opts.dockerRootDir, mount: m.mount, fsType: m.type, device: m.fs, sizeBytes: m.size };
+    if (m)
+      info.dockerRoot = {
+        path: opts.dockerRootDir,
+        mount: m.mount,
+        fsType: m.type,
+        device: m.fs,
+        sizeBytes: m.size,
+      };
     else partial.push("docker root filesystem");
   }
   if (partial.length > 0) info.partial = partial;

@@ -100,7 +100,9 @@ export function containerCounterCandidates(
   if (where?.base === undefined) return [];
   const { base, file, unit } = where;
   const systemd = driver === "systemd";
-  const parents = systemd ? [cgroupParent, "system.slice", "machine.slice"] : [cgroupParent, "/docker", "/libpod_parent"];
+  const parents = systemd
+    ? [cgroupParent, "system.slice", "machine.slice"]
+    : [cgroupParent, "/docker", "/libpod_parent"];
   const names = systemd ? [`docker-${id}.scope`, `libpod-${id}.scope`] : [id, `libpod-${id}`];
   const seen = new Set<string>();
   const counters: Counter[] = [];

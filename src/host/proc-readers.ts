@@ -65,7 +65,7 @@ export function parseProcStat(text: string): CpuTimes {
     else if (/^cpu\d+$/.test(label)) ncpus++;
   }
   if (!aggregate || aggregate.length < 4 || aggregate.some((n) => !Number.isFinite(n))) {
-    throw new Error("/proc/stat: no valid aggregate \"cpu\" line");
+    throw new Error('/proc/stat: no valid aggregate "cpu" line');
   }
   // user nice system idle iowait irq softirq steal [guest guest_nice]
   const at = (i: number): number => aggregate[i] ?? 0;
@@ -95,7 +95,8 @@ export function parseMeminfo(text: string): MemInfo {
   const memTotalBytes = get("MemTotal");
   if (memTotalBytes === undefined) throw new Error("/proc/meminfo: no MemTotal");
   // MemAvailable appeared in Linux 3.14; before it, free + buffers + page cache is the usual estimate.
-  const memAvailableBytes = get("MemAvailable") ?? (get("MemFree") ?? 0) + (get("Buffers") ?? 0) + (get("Cached") ?? 0);
+  const memAvailableBytes =
+    get("MemAvailable") ?? (get("MemFree") ?? 0) + (get("Buffers") ?? 0) + (get("Cached") ?? 0);
   return {
     memTotalBytes,
     memAvailableBytes,
@@ -106,7 +107,10 @@ export function parseMeminfo(text: string): MemInfo {
 
 export function parsePressure(text: string): MemPressure {
   const m = /^some\s+avg10=([\d.]+)\s+avg60=[\d.]+\s+avg300=[\d.]+\s+total=(\d+)\s*$/m.exec(text);
-  if (!m) throw new Error(`/proc/pressure/memory: no "some avg10=... total=..." line in ${JSON.stringify(text.slice(0, 80))}`);
+  if (!m)
+    throw new Error(
+      `/proc/pressure/memory: no "some avg10=... total=..." line in ${JSON.stringify(text.slice(0, 80))}`,
+    );
   return { someAvg10Percent: Number(m[1]), someTotalUs: Number(m[2]) };
 }
 

@@ -5,7 +5,14 @@
 
 import { RollingWindow, WINDOW_NAMES, WINDOWS } from "./rolling-window.js";
 import type { CpuTimes, DiskSpace, MemPressure, ProcReaders } from "./proc-readers.js";
-import { DAEMON_FILLED, INSTANT_VARIABLES, WINDOWED_SIGNALS, windowedName, type Observation, type WindowedSignal } from "./variables.js";
+import {
+  DAEMON_FILLED,
+  INSTANT_VARIABLES,
+  WINDOWED_SIGNALS,
+  windowedName,
+  type Observation,
+  type WindowedSignal,
+} from "./variables.js";
 
 /** What the sampler needs of PilotCpuMeter. */
 export interface PilotCpuSource {
@@ -54,7 +61,9 @@ export class HostSampler {
   private diskPaths: string[];
 
   /** Last good value of each instant variable (0 until first read): a failing reader keeps it. */
-  private readonly last: Record<string, number> = Object.fromEntries(INSTANT_VARIABLES.filter((v) => !DAEMON_FILLED.has(v.name)).map((v) => [v.name, 0]));
+  private readonly last: Record<string, number> = Object.fromEntries(
+    INSTANT_VARIABLES.filter((v) => !DAEMON_FILLED.has(v.name)).map((v) => [v.name, 0]),
+  );
   private previousCpu: CpuTimes | undefined;
   private previousPsi: { value: MemPressure; atMs: number } | undefined;
   private readonly lastDisk = new Map<string, DiskSpace>();
@@ -172,7 +181,10 @@ export class HostSampler {
       const prev = this.previousPsi;
       // The share of the last interval spent stalled; the first sample has only the kernel's average.
       const dtUs = prev ? (nowMs - prev.atMs) * 1000 : 0;
-      v.mem_stall_some = prev && dtUs > 0 ? clamp01((p.someTotalUs - prev.value.someTotalUs) / dtUs) : clamp01(p.someAvg10Percent / 100);
+      v.mem_stall_some =
+        prev && dtUs > 0
+          ? clamp01((p.someTotalUs - prev.value.someTotalUs) / dtUs)
+          : clamp01(p.someAvg10Percent / 100);
       v.mem_psi_some_avg10 = p.someAvg10Percent;
       this.previousPsi = { value: p, atMs: nowMs };
     } else if (psi.status === "rejected") fail("mem_psi", psi.reason);

@@ -22,10 +22,20 @@ export const hostSystemd: SystemdControl = {
   running: () => existsSync("/run/systemd/system"),
   setProperty: (unit, properties) =>
     new Promise((resolve, reject) => {
-      execFile("systemctl", ["set-property", "--runtime", unit, ...properties], { timeout: SYSTEMCTL_TIMEOUT_MS }, (err, _stdout, stderr) => {
-        if (err) reject(new Error(`systemctl set-property --runtime ${unit} ${properties.join(" ")}: ${String(stderr).trim() || err.message}`));
-        else resolve();
-      });
+      execFile(
+        "systemctl",
+        ["set-property", "--runtime", unit, ...properties],
+        { timeout: SYSTEMCTL_TIMEOUT_MS },
+        (err, _stdout, stderr) => {
+          if (err)
+            reject(
+              new Error(
+                `systemctl set-property --runtime ${unit} ${properties.join(" ")}: ${String(stderr).trim() || err.message}`,
+              ),
+            );
+          else resolve();
+        },
+      );
     }),
 };
 
@@ -34,7 +44,11 @@ export const hostSystemd: SystemdControl = {
  * took ("CPUWeight=idle"), or undefined when systemd does not run here; rejects
  * when systemd refused every form.
  */
-export async function setSliceIdle(systemd: SystemdControl, slice: string, cgroupVersion: "v1" | "v2"): Promise<string | undefined> {
+export async function setSliceIdle(
+  systemd: SystemdControl,
+  slice: string,
+  cgroupVersion: "v1" | "v2",
+): Promise<string | undefined> {
   if (!systemd.running()) return undefined;
   const forms = cgroupVersion === "v2" ? ["CPUWeight=idle", "CPUWeight=1"] : ["CPUShares=2"];
   let last: unknown;

@@ -14,19 +14,51 @@ export type { Observation } from "../vocabulary.js";
 
 /** Instant variables, in catalogue order. CPU is a fraction of the whole machine (0..1). */
 export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
-  { name: "cpu_total", unit: "fraction", doc: "Busy share of all CPUs since the previous sample (from /proc/stat; the first sample averages since boot)." },
-  { name: "cpu_pilots", unit: "fraction", doc: "Share of the whole machine's CPU used by Plancton's pilots since the previous sample (from their cgroups)." },
-  { name: "cpu_owner", unit: "fraction", doc: "CPU used by everything but the pilots: max(0, cpu_total - cpu_pilots)." },
+  {
+    name: "cpu_total",
+    unit: "fraction",
+    doc: "Busy share of all CPUs since the previous sample (from /proc/stat; the first sample averages since boot).",
+  },
+  {
+    name: "cpu_pilots",
+    unit: "fraction",
+    doc: "Share of the whole machine's CPU used by Plancton's pilots since the previous sample (from their cgroups).",
+  },
+  {
+    name: "cpu_owner",
+    unit: "fraction",
+    doc: "CPU used by everything but the pilots: max(0, cpu_total - cpu_pilots).",
+  },
   { name: "load1", unit: "tasks", doc: "1-minute load average (/proc/loadavg)." },
   { name: "load5", unit: "tasks", doc: "5-minute load average." },
   { name: "load15", unit: "tasks", doc: "15-minute load average." },
-  { name: "mem_available_bytes", unit: "bytes", doc: "Memory available for new work without swapping (MemAvailable)." },
+  {
+    name: "mem_available_bytes",
+    unit: "bytes",
+    doc: "Memory available for new work without swapping (MemAvailable).",
+  },
   { name: "mem_available_ratio", unit: "fraction", doc: "mem_available_bytes / ram_bytes." },
-  { name: "mem_stall_some", unit: "fraction", doc: "Share of the time since the previous sample some task waited for memory (PSI some, from /proc/pressure/memory's total; 0 on a kernel without PSI)." },
-  { name: "mem_psi_some_avg10", unit: "percent", doc: "The kernel's 10 s average of the same memory stall, percent (PSI some avg10; 0 on a kernel without PSI)." },
+  {
+    name: "mem_stall_some",
+    unit: "fraction",
+    doc: "Share of the time since the previous sample some task waited for memory (PSI some, from /proc/pressure/memory's total; 0 on a kernel without PSI).",
+  },
+  {
+    name: "mem_psi_some_avg10",
+    unit: "percent",
+    doc: "The kernel's 10 s average of the same memory stall, percent (PSI some avg10; 0 on a kernel without PSI).",
+  },
   { name: "swap_used_bytes", unit: "bytes", doc: "Swap in use (SwapTotal - SwapFree)." },
-  { name: "disk_free_bytes", unit: "bytes", doc: "Free bytes available to unprivileged users, the minimum over the Docker data root and every path in disk_paths." },
-  { name: "disk_free_ratio", unit: "fraction", doc: "Free share of the disk (available / size), the minimum over the Docker data root and every path in disk_paths." },
+  {
+    name: "disk_free_bytes",
+    unit: "bytes",
+    doc: "Free bytes available to unprivileged users, the minimum over the Docker data root and every path in disk_paths.",
+  },
+  {
+    name: "disk_free_ratio",
+    unit: "fraction",
+    doc: "Free share of the disk (available / size), the minimum over the Docker data root and every path in disk_paths.",
+  },
   { name: "ncpus", unit: "count", doc: "Number of online CPUs." },
   { name: "ram_bytes", unit: "bytes", doc: "Total RAM (MemTotal)." },
   { name: "swap_bytes", unit: "bytes", doc: "Total swap (SwapTotal)." },
@@ -34,14 +66,29 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
   { name: "paused", unit: "count", doc: "Pilots paused (suspended)." },
   { name: "pilots", unit: "count", doc: "All pilots: running + paused." },
   { name: "hour", unit: "hour", doc: "Hour of the day, local time (0-23)." },
-  { name: "minute", unit: "minute", doc: "Minute of the hour, local time (0-59); with hour, the time of day." },
+  {
+    name: "minute",
+    unit: "minute",
+    doc: "Minute of the hour, local time (0-59); with hour, the time of day.",
+  },
   { name: "weekday", unit: "day", doc: "Day of the week, local time (0 = Sunday .. 6 = Saturday)." },
   { name: "uptime_seconds", unit: "seconds", doc: "Time since the daemon started." },
-  { name: "sampled_at_ms", unit: "ms", doc: "When this sample was taken (ms since the epoch): the policy acts on a pressure reading once." },
+  {
+    name: "sampled_at_ms",
+    unit: "ms",
+    doc: "When this sample was taken (ms since the epoch): the policy acts on a pressure reading once.",
+  },
 ];
 
 /** Filled by the daemon, not the sampler: pilot counts (its pilot list) and local time (of sampled_at_ms). */
-export const DAEMON_FILLED: ReadonlySet<string> = new Set(["running", "paused", "pilots", "hour", "minute", "weekday"]);
+export const DAEMON_FILLED: ReadonlySet<string> = new Set([
+  "running",
+  "paused",
+  "pilots",
+  "hour",
+  "minute",
+  "weekday",
+]);
 
 /** Signals that also have one rolling mean per window: `<name>_<window>`. */
 export const WINDOWED_SIGNALS = [
@@ -85,7 +132,10 @@ export const WINDOWED_VARIABLES: readonly ObservationVariable[] = WINDOWED_SIGNA
   }));
 });
 
-export const OBSERVATION_VARIABLES: readonly ObservationVariable[] = [...INSTANT_VARIABLES, ...WINDOWED_VARIABLES];
+export const OBSERVATION_VARIABLES: readonly ObservationVariable[] = [
+  ...INSTANT_VARIABLES,
+  ...WINDOWED_VARIABLES,
+];
 
 export const OBSERVATION_VARIABLE_NAMES: readonly string[] = OBSERVATION_VARIABLES.map((v) => v.name);
 

@@ -12,7 +12,17 @@ import type { MetricsSink, SinkStats } from "./types.js";
 const MAX_REMEMBERED_ERRORS = 100;
 
 export function createBufferedSink(transport: Transport, opts: SinkOptions): MetricsSink {
-  const { maxBuffered, batchSize, flushIntervalMs, minRetryMs, maxRetryMs, random, clock, timers, defaultTags } = checkSinkOptions(opts);
+  const {
+    maxBuffered,
+    batchSize,
+    flushIntervalMs,
+    minRetryMs,
+    maxRetryMs,
+    random,
+    clock,
+    timers,
+    defaultTags,
+  } = checkSinkOptions(opts);
 
   const ring = new RingBuffer(maxBuffered);
   // The batch taken from the ring: in flight, or waiting for its retry. pending[pendingStart..] are live.
@@ -30,7 +40,14 @@ export function createBufferedSink(transport: Transport, opts: SinkOptions): Met
   const waiters = new Set<() => void>();
   const reported = new Set<string>(); // transport errors since the last success
   const reportedInvalid = new Set<string>(); // invalid points: reported once for good
-  const stats: SinkStats & { rejected: number } = { target: transport.description, buffered: 0, delivered: 0, dropped: 0, rejected: 0, retries: 0 };
+  const stats: SinkStats & { rejected: number } = {
+    target: transport.description,
+    buffered: 0,
+    delivered: 0,
+    dropped: 0,
+    rejected: 0,
+    retries: 0,
+  };
 
   const pendingLive = (): number => (pending === null ? 0 : pending.length - pendingStart);
   const buffered = (): number => ring.size + pendingLive();
@@ -102,7 +119,8 @@ export function createBufferedSink(transport: Transport, opts: SinkOptions): Met
     }
     outcome.then(
       (o) => settle(controller, o),
-      (e: unknown) => settle(controller, { kind: "retry", message: `${transport.description}: ${errorMessage(e)}` }),
+      (e: unknown) =>
+        settle(controller, { kind: "retry", message: `${transport.description}: ${errorMessage(e)}` }),
     );
   }
 
@@ -120,7 +138,11 @@ export function createBufferedSink(transport: Transport, opts: SinkOptions): Met
       if (failures > 0 || reported.size > 0) {
         const last = stats.lastError ?? "";
         reported.clear();
-        if (failures > 0) safeCall(opts.onRecover, `${transport.description}: delivering again after ${failures} failed attempt(s) (last error: ${last})`);
+        if (failures > 0)
+          safeCall(
+            opts.onRecover,
+            `${transport.description}: delivering again after ${failures} failed attempt(s) (last error: ${last})`,
+          );
       }
       failures = 0;
     } else if (outcome.kind === "reject") {
@@ -138,7 +160,10 @@ export function createBufferedSink(transport: Transport, opts: SinkOptions): Met
       if (pendingLive() === 0) pending = null;
       owed = 0;
       report(outcome.message);
-      const delay = Math.min(maxRetryMs, Math.max(backoffDelayMs(failures, minRetryMs, maxRetryMs, random), outcome.retryAfterMs ?? 0));
+      const delay = Math.min(
+        maxRetryMs,
+        Math.max(backoffDelayMs(failures, minRetryMs, maxRetryMs, random), outcome.retryAfterMs ?? 0),
+      );
       nextAttemptAtMs = clock() + delay;
     }
     if (pending !== null) schedule(nextAttemptAtMs - clock(), true);

@@ -15,7 +15,13 @@ export interface HttpResponse {
 const MAX_BODY_CHARS = 64 * 1024;
 
 export interface HttpClient {
-  post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpResponse>;
+  post(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse>;
   /** Closes idle keep-alive connections. */
   close(): void;
 }
@@ -23,9 +29,14 @@ export interface HttpClient {
 /** A client with its own keep-alive agents (one request at a time is the sinks' pattern). */
 export function createHttpClient(opts: { insecureTls: boolean }): HttpClient {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 2 });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 2, rejectUnauthorized: !opts.insecureTls });
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 2,
+    rejectUnauthorized: !opts.insecureTls,
+  });
   return {
-    post: (url, body, headers, timeoutMs, signal) => post(url, body, headers, timeoutMs, signal, httpAgent, httpsAgent),
+    post: (url, body, headers, timeoutMs, signal) =>
+      post(url, body, headers, timeoutMs, signal, httpAgent, httpsAgent),
     close: () => {
       httpAgent.destroy();
       httpsAgent.destroy();
@@ -45,7 +56,10 @@ function post(
   return new Promise<HttpResponse>((resolve, reject) => {
     const url = new URL(rawUrl);
     const secure = url.protocol === "https:";
-    const allHeaders: Record<string, string | number> = { ...headers, "Content-Length": Buffer.byteLength(body) };
+    const allHeaders: Record<string, string | number> = {
+      ...headers,
+      "Content-Length": Buffer.byteLength(body),
+    };
     if (url.username !== "") {
       const user = decodeURIComponent(url.username);
       const password = decodeURIComponent(url.password);
@@ -75,7 +89,9 @@ function post(
       res.on("data", (chunk: string) => {
         if (text.length < MAX_BODY_CHARS) text += chunk.slice(0, MAX_BODY_CHARS - text.length);
       });
-      res.on("end", () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.on("end", () =>
+        finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: text }),
+      );
       res.on("error", (e) => finish(e));
     });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);

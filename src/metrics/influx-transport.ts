@@ -21,15 +21,20 @@ export interface Transport {
 
 const MAX_MESSAGE_CHARS = 300;
 
-export function createInfluxTransport(target: MetricsTarget, requestTimeoutMs: number, client?: HttpClient): Transport {
+export function createInfluxTransport(
+  target: MetricsTarget,
+  requestTimeoutMs: number,
+  client?: HttpClient,
+): Transport {
   const http = client ?? createHttpClient({ insecureTls: target.insecureTls === true });
   const description = describeTarget(target);
   const headers: Record<string, string> = { "Content-Type": "text/plain; charset=utf-8" };
   if (target.kind === "v2" && target.token !== "") headers.Authorization = `Token ${target.token}`;
   const write = {
-    url: target.kind === "v1"
-      ? endpoint(target.url, "/write", { db: target.database, precision: "ms" })
-      : endpoint(target.url, "/api/v2/write", { org: target.org, bucket: target.bucket, precision: "ms" }),
+    url:
+      target.kind === "v1"
+        ? endpoint(target.url, "/write", { db: target.database, precision: "ms" })
+        : endpoint(target.url, "/api/v2/write", { org: target.org, bucket: target.bucket, precision: "ms" }),
   };
 
   async function attempt(body: string, signal: AbortSignal): Promise<HttpResponse | Error> {
@@ -41,11 +46,20 @@ export function createInfluxTransport(target: MetricsTarget, requestTimeoutMs: n
   }
 
   // The original created the database when a write failed; so do we, on the 404 that says so.
-  async function createDatabase(database: string, base: string, signal: AbortSignal): Promise<string | undefined> {
+  async function createDatabase(
+    database: string,
+    base: string,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
     const q = `CREATE DATABASE ${quoteIdentifier(database)}`;
     try {
-      const res = await http.post(endpoint(base, "/query", {}), new URLSearchParams({ q }).toString(),
-        { "Content-Type": "application/x-www-form-urlencoded" }, requestTimeoutMs, signal);
+      const res = await http.post(
+        endpoint(base, "/query", {}),
+        new URLSearchParams({ q }).toString(),
+        { "Content-Type": "application/x-www-form-urlencoded" },
+        requestTimeoutMs,
+        signal,
+      );
       if (res.status < 200 || res.status >= 300) return `${q}: HTTP ${res.status}: ${errorText(res.body)}`;
       const inner = /"error"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(res.body);
       return inner !== null ? `${q}: ${inner[1]}` : undefined;
@@ -58,7 +72,12 @@ export function createInfluxTransport(target: MetricsTarget, requestTimeoutMs: n
     description,
     async send(body, signal) {
       let res = await attempt(body, signal);
-      if (target.kind === "v1" && !(res instanceof Error) && res.status === 404 && /database not found/i.test(res.body)) {
+      if (
+        target.kind === "v1" &&
+        !(res instanceof Error) &&
+        res.status === 404 &&
+        /database not found/i.test(res.body)
+      ) {
         const failed = await createDatabase(target.database, target.url, signal);
         if (failed !== undefined) return { kind: "retry", message: `${description}: ${failed}` };
         res = await attempt(body, signal);

@@ -16,7 +16,8 @@ const MAX_STRING_FIELD_CHARS = 1024;
 export function toLine(point: MetricPoint, extraTags?: Readonly<Record<string, string>>): string {
   const { measurement } = point;
   if (typeof measurement !== "string" || measurement === "") throw new Error("point without a measurement");
-  if (!Number.isFinite(point.timeMs)) throw new Error(`${measurement}: timestamp ${String(point.timeMs)} is not a number of ms`);
+  if (!Number.isFinite(point.timeMs))
+    throw new Error(`${measurement}: timestamp ${String(point.timeMs)} is not a number of ms`);
   const p = new Point(measurement);
   const tags = extraTags !== undefined ? { ...point.tags, ...extraTags } : point.tags;
   for (const name of Object.keys(tags).sort()) {
@@ -47,7 +48,8 @@ function flatten(s: string): string {
 }
 
 function addField(p: Point, name: string, value: unknown, declared: SeriesType | undefined): boolean {
-  const type = declared ?? (typeof value === "number" ? "float" : typeof value === "boolean" ? "bool" : "string");
+  const type =
+    declared ?? (typeof value === "number" ? "float" : typeof value === "boolean" ? "bool" : "string");
   if (typeof value === "boolean") {
     if (type === "bool") {
       p.booleanField(name, value);
@@ -70,7 +72,10 @@ function addField(p: Point, name: string, value: unknown, declared: SeriesType |
   if (typeof value === "string" && type === "string") {
     // A raw newline would end the line early on some servers; a long message is cut.
     const flat = value.replace(/[\r\n]+/g, " ");
-    p.stringField(name, flat.length > MAX_STRING_FIELD_CHARS ? `${flat.slice(0, MAX_STRING_FIELD_CHARS)}...` : flat);
+    p.stringField(
+      name,
+      flat.length > MAX_STRING_FIELD_CHARS ? `${flat.slice(0, MAX_STRING_FIELD_CHARS)}...` : flat,
+    );
     return true;
   }
   return false;

@@ -38,7 +38,10 @@ export async function startPrometheusExporter(opts: ExporterOptions): Promise<Pr
       res.writeHead(404, { "content-type": "text/plain" }).end("Plancton serves /metrics only\n");
     } else {
       registry.metrics().then(
-        (body) => res.writeHead(200, { "content-type": registry.contentType }).end(req.method === "HEAD" ? undefined : body),
+        (body) =>
+          res
+            .writeHead(200, { "content-type": registry.contentType })
+            .end(req.method === "HEAD" ? undefined : body),
         (err: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`${err.message}\n`),
       );
     }
@@ -72,9 +75,10 @@ export async function startPrometheusExporter(opts: ExporterOptions): Promise<Pr
         }
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -40,19 +40,51 @@ function build(): PromMetricSpec[] {
   const measurements = [...new Set(SERIES.map((s) => s.measurement))];
   for (const m of measurements) {
     const entries = SERIES.filter((s) => s.measurement === m);
-    const labelNames = entries.filter((s) => s.kind === "tag" && !DROPPED_TAGS.has(s.name)).map((s) => s.name);
+    const labelNames = entries
+      .filter((s) => s.kind === "tag" && !DROPPED_TAGS.has(s.name))
+      .map((s) => s.name);
     const fields = entries.filter((s) => s.kind === "field");
     if (EVENT_MEASUREMENTS.has(m)) {
-      out.push({ name: `${PREFIX}${m}_total`, type: "counter", help: `${m} points written (one per event)`, labelNames, measurement: m });
+      out.push({
+        name: `${PREFIX}${m}_total`,
+        type: "counter",
+        help: `${m} points written (one per event)`,
+        labelNames,
+        measurement: m,
+      });
       for (const f of fields.filter((s) => s.type === "float" && !NOT_SUMMED.has(s.name))) {
-        out.push({ name: `${PREFIX}${m}_${withUnit(f)}_sum`, type: "counter", help: `sum of: ${f.doc}`, labelNames, measurement: m, field: f.name });
+        out.push({
+          name: `${PREFIX}${m}_${withUnit(f)}_sum`,
+          type: "counter",
+          help: `sum of: ${f.doc}`,
+          labelNames,
+          measurement: m,
+          field: f.name,
+        });
       }
       continue;
     }
     for (const f of fields) {
       const name = `${PREFIX}${m}_${withUnit(f)}`;
-      if (f.type === "string") out.push({ name, type: "gauge", help: `1 for the current value of: ${f.doc}`, labelNames: [...labelNames, f.name], measurement: m, field: f.name, stateLabel: f.name });
-      else out.push({ name, type: "gauge", help: f.doc + (f.unit && f.unit !== "s" ? ` (${f.unit})` : ""), labelNames, measurement: m, field: f.name });
+      if (f.type === "string")
+        out.push({
+          name,
+          type: "gauge",
+          help: `1 for the current value of: ${f.doc}`,
+          labelNames: [...labelNames, f.name],
+          measurement: m,
+          field: f.name,
+          stateLabel: f.name,
+        });
+      else
+        out.push({
+          name,
+          type: "gauge",
+          help: f.doc + (f.unit && f.unit !== "s" ? ` (${f.unit})` : ""),
+          labelNames,
+          measurement: m,
+          field: f.name,
+        });
     }
   }
   return out;
@@ -67,7 +99,8 @@ export type PromUpdate =
   | { kind: "state"; spec: PromMetricSpec; labels: Record<string, string> };
 
 const BY_MEASUREMENT = new Map<string, PromMetricSpec[]>();
-for (const spec of PROM_METRICS) BY_MEASUREMENT.set(spec.measurement, [...(BY_MEASUREMENT.get(spec.measurement) ?? []), spec]);
+for (const spec of PROM_METRICS)
+  BY_MEASUREMENT.set(spec.measurement, [...(BY_MEASUREMENT.get(spec.measurement) ?? []), spec]);
 
 /** The updates a point makes; `extraLabels` (hostname) are added to every one. */
 export function promUpdates(point: MetricPoint, extraLabels: Record<string, string>): PromUpdate[] {
@@ -81,14 +114,25 @@ export function promUpdates(point: MetricPoint, extraLabels: Record<string, stri
     }
     const v = point.fields[spec.field];
     if (v === undefined) continue;
-    if (spec.stateLabel !== undefined) updates.push({ kind: "state", spec, labels: { ...labels, [spec.stateLabel]: String(v) } });
-    else if (typeof v === "number" && Number.isFinite(v)) updates.push({ kind: spec.type === "counter" ? "inc" : "set", spec, labels, value: v });
+    if (spec.stateLabel !== undefined)
+      updates.push({ kind: "state", spec, labels: { ...labels, [spec.stateLabel]: String(v) } });
+    else if (typeof v === "number" && Number.isFinite(v))
+      updates.push({ kind: spec.type === "counter" ? "inc" : "set", spec, labels, value: v });
   }
   return updates;
 }
 
 /** PROM_METRICS as a Markdown table, for docs/METRICS.md (generated). */
 export function promTable(): string {
-  const rows = PROM_METRICS.map((p) => `| ${p.name} | ${p.type} | ${p.labelNames.join(", ")} | ${p.measurement}${p.field ? `.${p.field}` : ""} | ${p.help.replace(/\|/g, "\\|")} |`);
-  return ["| metric | type | labels | from (measurement.field) | meaning |", "|---|---|---|---|---|", ...rows].join("\n") + "\n";
+  const rows = PROM_METRICS.map(
+    (p) =>
+      `| ${p.name} | ${p.type} | ${p.labelNames.join(", ")} | ${p.measurement}${p.field ? `.${p.field}` : ""} | ${p.help.replace(/\|/g, "\\|")} |`,
+  );
+  return (
+    [
+      "| metric | type | labels | from (measurement.field) | meaning |",
+      "|---|---|---|---|---|",
+      ...rows,
+    ].join("\n") + "\n"
+  );
 }

@@ -6,7 +6,8 @@ export class RingBuffer {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`ring capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`ring capacity must be a positive integer, got ${capacity}`);
     this.slots = new Array<string | undefined>(capacity).fill(undefined);
   }
 

@@ -6,7 +6,15 @@ import type { MetricPoint, SinkStats } from "./types.js";
 export type DaemonStatus = "active" | "draining" | "waiting" | "stopping" | "force_stopping" | (string & {});
 export type PilotEvent = "started" | "exited" | "killed" | "paused" | "resumed";
 export type PilotReason =
-  | "ttl" | "overhead" | "mem_pressure" | "disk_pressure" | "force_stop" | "exited" | "never_started" | "schedule" | "evict_when"
+  | "ttl"
+  | "overhead"
+  | "mem_pressure"
+  | "disk_pressure"
+  | "force_stop"
+  | "exited"
+  | "never_started"
+  | "schedule"
+  | "evict_when"
   | (string & {});
 
 /** Static facts of the machine (host/host-info.ts), as the daemon series carries them. */
@@ -37,12 +45,26 @@ export interface DaemonSample {
 /** `daemon`: one point per loop. */
 export function daemonPoint(d: DaemonSample, timeMs: number): MetricPoint {
   const tags: Record<string, string> = {};
-  const fields: MetricPoint["fields"] = { uptime: d.uptimeSeconds, containers: d.runningPilots, paused: d.pausedPilots, status: d.status, cpu_priority: d.cpuPriority, ...(d.fastExits === undefined ? {} : { fast_exits: d.fastExits }) };
+  const fields: MetricPoint["fields"] = {
+    uptime: d.uptimeSeconds,
+    containers: d.runningPilots,
+    paused: d.pausedPilots,
+    status: d.status,
+    cpu_priority: d.cpuPriority,
+    ...(d.fastExits === undefined ? {} : { fast_exits: d.fastExits }),
+  };
   if (d.engine) fields["engine"] = d.engine;
   const h = d.host;
   if (h) {
     // Line protocol has no empty tag values: an unknown fact is left out.
-    for (const [k, v] of Object.entries({ cpu_model: h.cpuModel, os: h.os, kernel: h.kernel, arch: h.arch, docker_fs: h.dockerFs })) if (v) tags[k] = v;
+    for (const [k, v] of Object.entries({
+      cpu_model: h.cpuModel,
+      os: h.os,
+      kernel: h.kernel,
+      arch: h.arch,
+      docker_fs: h.dockerFs,
+    }))
+      if (v) tags[k] = v;
     Object.assign(fields, { cpu_cores: h.cpuCores, mem_total_bytes: h.memTotalBytes });
   }
   return { measurement: "daemon", tags, fields, timeMs };
@@ -99,12 +121,22 @@ export interface HostSample {
 /** `host`: what the host sampler observed, with the window averages the policy uses. */
 export function hostPoint(h: HostSample, timeMs: number): MetricPoint {
   const all: Record<string, number | undefined> = {
-    cpu_total: h.cpuTotal, cpu_owner: h.cpuOwner, cpu_pilots: h.cpuPilots,
-    cpu_total_5m: h.cpuTotal5m, cpu_owner_5m: h.cpuOwner5m, cpu_pilots_5m: h.cpuPilots5m,
-    cpu_total_1h: h.cpuTotal1h, cpu_owner_1h: h.cpuOwner1h, cpu_pilots_1h: h.cpuPilots1h,
-    load1: h.load1, load5: h.load5, load15: h.load15,
-    mem_available_bytes: h.memAvailableBytes, swap_used_bytes: h.swapUsedBytes,
-    disk_free_bytes: h.diskFreeBytes, disk_free_ratio: h.diskFreeRatio,
+    cpu_total: h.cpuTotal,
+    cpu_owner: h.cpuOwner,
+    cpu_pilots: h.cpuPilots,
+    cpu_total_5m: h.cpuTotal5m,
+    cpu_owner_5m: h.cpuOwner5m,
+    cpu_pilots_5m: h.cpuPilots5m,
+    cpu_total_1h: h.cpuTotal1h,
+    cpu_owner_1h: h.cpuOwner1h,
+    cpu_pilots_1h: h.cpuPilots1h,
+    load1: h.load1,
+    load5: h.load5,
+    load15: h.load15,
+    mem_available_bytes: h.memAvailableBytes,
+    swap_used_bytes: h.swapUsedBytes,
+    disk_free_bytes: h.diskFreeBytes,
+    disk_free_ratio: h.diskFreeRatio,
   };
   return { measurement: "host", tags: {}, fields: definedNumbers(all), timeMs };
 }
@@ -139,7 +171,12 @@ export interface ImagePullSample {
 export function imagePullPoint(p: ImagePullSample, timeMs: number): MetricPoint {
   const fields: MetricPoint["fields"] = { duration_ms: p.durationMs };
   if (!p.ok) fields.error = p.error !== undefined && p.error !== "" ? p.error : "unknown error";
-  return { measurement: "image_pull", tags: { image: p.image, result: p.ok ? "ok" : "error" }, fields, timeMs };
+  return {
+    measurement: "image_pull",
+    tags: { image: p.image, result: p.ok ? "ok" : "error" },
+    fields,
+    timeMs,
+  };
 }
 
 export interface TickSample {
@@ -156,7 +193,14 @@ export function tickPoint(t: TickSample, timeMs: number): MetricPoint {
   return {
     measurement: "tick",
     tags: {},
-    fields: { duration_ms: t.durationMs, docker_api_calls: t.dockerApiCalls, started: t.started, killed: t.killed, paused: t.paused, resumed: t.resumed },
+    fields: {
+      duration_ms: t.durationMs,
+      docker_api_calls: t.dockerApiCalls,
+      started: t.started,
+      killed: t.killed,
+      paused: t.paused,
+      resumed: t.resumed,
+    },
     timeMs,
   };
 }

@@ -24,9 +24,29 @@ export function boolTag(value: boolean): string {
 }
 
 const HOSTNAME_DOC = "short host name of the machine running Plancton (added to every point)";
-const hostnameTag = (measurement: string): SeriesEntry => ({ measurement, kind: "tag", name: "hostname", type: "string", unit: "", doc: HOSTNAME_DOC });
-const tag = (measurement: string, name: string, doc: string): SeriesEntry => ({ measurement, kind: "tag", name, type: "string", unit: "", doc });
-const field = (measurement: string, name: string, type: SeriesType, unit: string, doc: string): SeriesEntry => ({ measurement, kind: "field", name, type, unit, doc });
+const hostnameTag = (measurement: string): SeriesEntry => ({
+  measurement,
+  kind: "tag",
+  name: "hostname",
+  type: "string",
+  unit: "",
+  doc: HOSTNAME_DOC,
+});
+const tag = (measurement: string, name: string, doc: string): SeriesEntry => ({
+  measurement,
+  kind: "tag",
+  name,
+  type: "string",
+  unit: "",
+  doc,
+});
+const field = (
+  measurement: string,
+  name: string,
+  type: SeriesType,
+  unit: string,
+  doc: string,
+): SeriesEntry => ({ measurement, kind: "field", name, type, unit, doc });
 
 // Compatibility: the original wrote every number without the "i" suffix, so its fields are
 // floats in existing databases; writing them as integers now would fail with "field type
@@ -37,19 +57,44 @@ const CPU_WINDOWS = ["", "_5m", "_1h"] as const;
 const cpuFields = (): SeriesEntry[] =>
   (["total", "owner", "pilots"] as const).flatMap((who) =>
     CPU_WINDOWS.map((w) =>
-      field("host", `cpu_${who}${w}`, "float", "fraction 0..1",
+      field(
+        "host",
+        `cpu_${who}${w}`,
+        "float",
+        "fraction 0..1",
         `${who === "total" ? "busy CPU of the whole machine" : who === "owner" ? "CPU used by everything but the pilots" : "CPU used by the pilots"}` +
-          `, as a fraction of all CPUs, ${w === "" ? "since the previous sample" : `averaged over ${w.slice(1)}`}`)));
+          `, as a fraction of all CPUs, ${w === "" ? "since the previous sample" : `averaged over ${w.slice(1)}`}`,
+      ),
+    ),
+  );
 
 export const SERIES: readonly SeriesEntry[] = [
   hostnameTag("daemon"),
   field("daemon", "uptime", "float", "s", "seconds since the daemon started" + COMPAT),
   field("daemon", "containers", "float", "count", "running pilots" + COMPAT),
   field("daemon", "paused", "int", "count", "paused pilots"),
-  field("daemon", "status", "string", "", "active | draining | waiting | stopping | force_stopping | crash_loop"),
+  field(
+    "daemon",
+    "status",
+    "string",
+    "",
+    "active | draining | waiting | stopping | force_stopping | crash_loop",
+  ),
   field("daemon", "cpu_priority", "string", "", "pilots' CPU priority: idle | normal"),
-  field("daemon", "fast_exits", "int", "count", "consecutive pilots that failed (non-zero exit, OOM) within 10 s of their start; while > 0, launches back off (crash loop)"),
-  field("daemon", "engine", "string", "", "container engine behind the Docker API: docker | podman (left out until it answered)"),
+  field(
+    "daemon",
+    "fast_exits",
+    "int",
+    "count",
+    "consecutive pilots that failed (non-zero exit, OOM) within 10 s of their start; while > 0, launches back off (crash loop)",
+  ),
+  field(
+    "daemon",
+    "engine",
+    "string",
+    "",
+    "container engine behind the Docker API: docker | podman (left out until it answered)",
+  ),
   tag("daemon", "cpu_model", "CPU model of the machine (static host facts, gathered once at start)"),
   tag("daemon", "os", "distribution and release, e.g. Debian GNU/Linux 12"),
   tag("daemon", "kernel", "kernel release"),
@@ -59,13 +104,23 @@ export const SERIES: readonly SeriesEntry[] = [
   field("daemon", "mem_total_bytes", "int", "bytes", "RAM of the machine"),
 
   hostnameTag("measurement"),
-  field("measurement", "cpu_eff", "float", "percent", "busy CPU of the whole machine since the previous loop, 0..100 (the original's CPU efficiency)"),
+  field(
+    "measurement",
+    "cpu_eff",
+    "float",
+    "percent",
+    "busy CPU of the whole machine since the previous loop, 0..100 (the original's CPU efficiency)",
+  ),
 
   hostnameTag("container"),
   tag("container", "started", 'whether the pilot ever ran: "True" | "False" (the original\'s values)'),
   tag("container", "killed", 'whether Plancton killed it (rather than it exiting): "True" | "False"'),
   tag("container", "name", "pilot container name"),
-  tag("container", "reason", "why it ended: exited | fast_exit (failed within 10 s of its start) | never_started | ttl | overhead | mem_pressure | disk_pressure | force_stop | schedule | evict_when | ..."),
+  tag(
+    "container",
+    "reason",
+    "why it ended: exited | fast_exit (failed within 10 s of its start) | never_started | ttl | overhead | mem_pressure | disk_pressure | force_stop | schedule | evict_when | ...",
+  ),
   field("container", "uptime", "float", "s", "how long the pilot ran, written when it is removed" + COMPAT),
   field("container", "exit_code", "int", "", "the pilot's exit code, when known"),
 
@@ -76,13 +131,27 @@ export const SERIES: readonly SeriesEntry[] = [
   field("host", "load15", "float", "", "load average over 15 min"),
   field("host", "mem_available_bytes", "int", "bytes", "available memory (MemAvailable)"),
   field("host", "swap_used_bytes", "int", "bytes", "swap in use"),
-  field("host", "disk_free_bytes", "int", "bytes", "free space on the fullest watched disk (Docker's data root and disk_paths)"),
+  field(
+    "host",
+    "disk_free_bytes",
+    "int",
+    "bytes",
+    "free space on the fullest watched disk (Docker's data root and disk_paths)",
+  ),
   field("host", "disk_free_ratio", "float", "fraction 0..1", "free share of the fullest watched disk"),
 
   hostnameTag("pilot_event"),
   tag("pilot_event", "event", "started | exited | killed | paused | resumed"),
-  tag("pilot_event", "reason", "ttl | overhead | mem_pressure | disk_pressure | force_stop | exited | fast_exit | schedule | evict_when | never_started | ... (empty for started)"),
-  tag("pilot_event", "name", "pilot container name (a tag so that two events in the same millisecond stay two points)"),
+  tag(
+    "pilot_event",
+    "reason",
+    "ttl | overhead | mem_pressure | disk_pressure | force_stop | exited | fast_exit | schedule | evict_when | never_started | ... (empty for started)",
+  ),
+  tag(
+    "pilot_event",
+    "name",
+    "pilot container name (a tag so that two events in the same millisecond stay two points)",
+  ),
   field("pilot_event", "uptime", "float", "s", "pilot age at the event (0 when started)"),
   field("pilot_event", "exit_code", "int", "", "exit code, for exited and killed pilots when known"),
 
@@ -104,7 +173,13 @@ export const SERIES: readonly SeriesEntry[] = [
   tag("metrics", "target", "metrics target (URL without credentials, database or bucket)"),
   field("metrics", "buffered", "int", "points", "points waiting for this target"),
   field("metrics", "delivered", "int", "points", "points delivered since start"),
-  field("metrics", "dropped", "int", "points", "points lost since start (buffer full, refused by the server)"),
+  field(
+    "metrics",
+    "dropped",
+    "int",
+    "points",
+    "points lost since start (buffer full, refused by the server)",
+  ),
   field("metrics", "retries", "int", "count", "failed attempts retried since start"),
 ];
 
@@ -120,6 +195,13 @@ export function fieldType(measurement: string, name: string): SeriesType | undef
 /** SERIES as a Markdown table, for the docs (generated, so it cannot drift). */
 export function seriesTable(): string {
   const cell = (s: string): string => s.replace(/\|/g, "\\|");
-  const rows = SERIES.map((s) => `| ${s.measurement} | ${s.kind} | ${s.name} | ${s.kind === "tag" ? "tag" : s.type} | ${cell(s.unit)} | ${cell(s.doc)} |`);
-  return ["| measurement | kind | name | type | unit | meaning |", "|---|---|---|---|---|---|", ...rows].join("\n") + "\n";
+  const rows = SERIES.map(
+    (s) =>
+      `| ${s.measurement} | ${s.kind} | ${s.name} | ${s.kind === "tag" ? "tag" : s.type} | ${cell(s.unit)} | ${cell(s.doc)} |`,
+  );
+  return (
+    ["| measurement | kind | name | type | unit | meaning |", "|---|---|---|---|---|---|", ...rows].join(
+      "\n",
+    ) + "\n"
+  );
 }

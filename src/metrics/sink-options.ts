@@ -52,23 +52,44 @@ export const SINK_DEFAULTS = {
 /** The options with defaults applied, each checked. */
 export function checkSinkOptions(opts: SinkOptions) {
   const maxBuffered = positiveInt(opts.maxBufferedPoints, "maxBufferedPoints");
-  const batchSize = Math.min(positiveInt(opts.batchSize ?? SINK_DEFAULTS.batchSize, "batchSize"), maxBuffered);
-  const flushIntervalMs = nonNegative(opts.flushIntervalMs ?? SINK_DEFAULTS.flushIntervalMs, "flushIntervalMs");
+  const batchSize = Math.min(
+    positiveInt(opts.batchSize ?? SINK_DEFAULTS.batchSize, "batchSize"),
+    maxBuffered,
+  );
+  const flushIntervalMs = nonNegative(
+    opts.flushIntervalMs ?? SINK_DEFAULTS.flushIntervalMs,
+    "flushIntervalMs",
+  );
   const minRetryMs = nonNegative(opts.minRetryMs ?? SINK_DEFAULTS.minRetryMs, "minRetryMs");
-  const maxRetryMs = Math.max(minRetryMs, nonNegative(opts.maxRetryMs ?? SINK_DEFAULTS.maxRetryMs, "maxRetryMs"));
+  const maxRetryMs = Math.max(
+    minRetryMs,
+    nonNegative(opts.maxRetryMs ?? SINK_DEFAULTS.maxRetryMs, "maxRetryMs"),
+  );
   const random = opts.random ?? Math.random;
   const clock = opts.clock ?? Date.now;
   const timers = opts.timers ?? realTimers;
   const defaultTags = opts.defaultTags;
-  return { maxBuffered, batchSize, flushIntervalMs, minRetryMs, maxRetryMs, random, clock, timers, defaultTags };
+  return {
+    maxBuffered,
+    batchSize,
+    flushIntervalMs,
+    minRetryMs,
+    maxRetryMs,
+    random,
+    clock,
+    timers,
+    defaultTags,
+  };
 }
 
 function positiveInt(n: number, name: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`metrics sink option ${name} must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`metrics sink option ${name} must be a positive integer, got ${n}`);
   return n;
 }
 
 function nonNegative(n: number, name: string): number {
-  if (!Number.isFinite(n) || n < 0) throw new Error(`metrics sink option ${name} must be a number >= 0, got ${n}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`metrics sink option ${name} must be a number >= 0, got ${n}`);
   return n;
 }

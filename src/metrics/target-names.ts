@@ -25,5 +25,12 @@ export function describeTarget(target: MetricsTarget): string {
 export function targetKey(target: MetricsTarget): string {
   return target.kind === "v1"
     ? JSON.stringify(["v1", target.url, target.database, target.insecureTls])
-    : JSON.stringify(["v2", target.url, target.token, target.org, target.bucket, target.insecureTls === true]);
+    : JSON.stringify([
+        "v2",
+        target.url,
+        target.token,
+        target.org,
+        target.bucket,
+        target.insecureTls === true,
+      ]);
 }

@@ -37,9 +37,14 @@ export interface PilotExit {
  * pilot that found no work; 137 and 143 (SIGKILL, SIGTERM without OOM) are someone
  * stopping it by hand.
  */
-export function isFastExit(e: Pick<PilotExit, "reason" | "uptimeSeconds" | "exitCode" | "oomKilled">): boolean {
+export function isFastExit(
+  e: Pick<PilotExit, "reason" | "uptimeSeconds" | "exitCode" | "oomKilled">,
+): boolean {
   if (e.reason !== "exited" || e.uptimeSeconds >= FAST_EXIT_SECONDS) return false;
-  return e.oomKilled === true || (e.exitCode !== null && e.exitCode !== 0 && e.exitCode !== 137 && e.exitCode !== 143);
+  return (
+    e.oomKilled === true ||
+    (e.exitCode !== null && e.exitCode !== 0 && e.exitCode !== 137 && e.exitCode !== 143)
+  );
 }
 
 /** The streak after a pilot ended: longer after a fast exit, over after a pilot that lived. */
@@ -60,9 +65,18 @@ export function crashBackoffSeconds(fastExits: number): number {
 }
 
 /** Ends the streak when a pilot started after the last fast exit has lived long enough. */
-export function crashLoopAfter(state: CrashLoopState | undefined, pilots: readonly PolicyPilot[], nowMs: number): CrashLoopState | undefined {
+export function crashLoopAfter(
+  state: CrashLoopState | undefined,
+  pilots: readonly PolicyPilot[],
+  nowMs: number,
+): CrashLoopState | undefined {
   if (state === undefined) return undefined;
-  const lived = pilots.some((p) => p.state === "running" && p.createdAtMs > state.lastExitAtMs && nowMs - p.createdAtMs >= FAST_EXIT_SECONDS * 1000);
+  const lived = pilots.some(
+    (p) =>
+      p.state === "running" &&
+      p.createdAtMs > state.lastExitAtMs &&
+      nowMs - p.createdAtMs >= FAST_EXIT_SECONDS * 1000,
+  );
   return lived ? undefined : state;
 }
 
@@ -77,10 +91,17 @@ export function crashLoopText(s: CrashLoopState): string {
  * How many pilots may start, given what the other rules allow (`start`), and why fewer:
  * none during the backoff, then one probe at a time (none while a young one runs).
  */
-export function crashLoopLimit(state: CrashLoopState | undefined, pilots: readonly PolicyPilot[], start: number, nowMs: number): { start: number; why?: string } {
+export function crashLoopLimit(
+  state: CrashLoopState | undefined,
+  pilots: readonly PolicyPilot[],
+  start: number,
+  nowMs: number,
+): { start: number; why?: string } {
   if (start === 0) return { start };
   // A young pilot exited: its exit is recorded once it is removed, so hold starts this round.
-  const young = pilots.find((p) => (p.state === "exited" || p.state === "dead") && nowMs - p.createdAtMs < FAST_EXIT_SECONDS * 1000);
+  const young = pilots.find(
+    (p) => (p.state === "exited" || p.state === "dead") && nowMs - p.createdAtMs < FAST_EXIT_SECONDS * 1000,
+  );
   if (young !== undefined) {
     const why = `${young.name} exited ${Math.round((nowMs - young.createdAtMs) / 1000)} s after its start: waiting for its exit before starting more`;
     return { start: 0, why: state === undefined ? why : `${crashLoopText(state)}; ${why}` };
@@ -89,9 +110,18 @@ export function crashLoopLimit(state: CrashLoopState | undefined, pilots: readon
   const waitMs = state.lastExitAtMs + crashBackoffSeconds(state.fastExits) * 1000 - nowMs;
   const streak = `${state.fastExits} fast exit${state.fastExits === 1 ? "" : "s"} in a row`;
   if (waitMs > 0) {
-    return { start: 0, why: `${crashLoopText(state)}; next try in ${Math.ceil(waitMs / 1000)} s (backoff after ${streak})` };
+    return {
+      start: 0,
+      why: `${crashLoopText(state)}; next try in ${Math.ceil(waitMs / 1000)} s (backoff after ${streak})`,
+    };
   }
-  const probing = pilots.some((p) => (p.state === "running" || p.state === "created") && p.createdAtMs > state.lastExitAtMs);
-  if (probing) return { start: 0, why: `${crashLoopText(state)}; waiting to see if the last pilot started lives ${FAST_EXIT_SECONDS} s` };
+  const probing = pilots.some(
+    (p) => (p.state === "running" || p.state === "created") && p.createdAtMs > state.lastExitAtMs,
+  );
+  if (probing)
+    return {
+      start: 0,
+      why: `${crashLoopText(state)}; waiting to see if the last pilot started lives ${FAST_EXIT_SECONDS} s`,
+    };
   return { start: 1, why: `${crashLoopText(state)}; trying one pilot (after ${streak})` };
 }

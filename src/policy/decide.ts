@@ -78,14 +78,23 @@ export function decide(
   let unpause: PilotAction<UnpauseReason>[] = [];
   const handled = new Set<string>();
   const ordered = youngestFirst(pilots);
-  const act = (list: PilotAction<KillReason>[], verb: "kill" | "remove", p: PolicyPilot, reason: KillReason, why: string): void => {
+  const act = (
+    list: PilotAction<KillReason>[],
+    verb: "kill" | "remove",
+    p: PolicyPilot,
+    reason: KillReason,
+    why: string,
+  ): void => {
     handled.add(p.id);
     list.push({ id: p.id, name: p.name, reason, why });
     explain.push({ verb, name: p.name, reason, why });
   };
   /** The youngest running, paused or restarting pilot no rule has picked yet. */
   const youngestEvictable = (): PolicyPilot | undefined =>
-    ordered.find((p) => !handled.has(p.id) && (p.state === "running" || p.state === "paused" || p.state === "restarting"));
+    ordered.find(
+      (p) =>
+        !handled.has(p.id) && (p.state === "running" || p.state === "paused" || p.state === "restarting"),
+    );
 
   // When each paused pilot was paused (as asked by a decision, else when first seen so).
   const pausedSinceMs: Record<string, number> = {};
@@ -111,14 +120,18 @@ export function decide(
       if (!handled.has(p.id) && holdsSlot(p.state)) act(kill, "kill", p, "force_stop", "force-stop asked");
     }
     explain.push(noneLeft ? "force-stop: no pilot left, exit" : "no start: force-stop");
-    return finish({ start: 0, pause, unpause, kill, remove, pull: false, exit: noneLeft, mode: "force-stop", explain }, {
-      ...state,
-      overheadSinceMs: undefined,
-      overheadMinOwnerCpu: undefined,
-      lowSinceMs: undefined,
-      lowMaxOwnerCpu: undefined,
-      pausedSinceMs,
-    }, problems);
+    return finish(
+      { start: 0, pause, unpause, kill, remove, pull: false, exit: noneLeft, mode: "force-stop", explain },
+      {
+        ...state,
+        overheadSinceMs: undefined,
+        overheadMinOwnerCpu: undefined,
+        lowSinceMs: undefined,
+        lowMaxOwnerCpu: undefined,
+        pausedSinceMs,
+      },
+      problems,
+    );
   }
 
   // 3. max_ttl
@@ -141,7 +154,8 @@ export function decide(
   const inWindow = cfg.schedule.length === 0 || inSchedule(cfg.schedule, localTimeOf(obs, nowMs));
   if (!inWindow && cfg.scheduleDrain) {
     for (const p of ordered) {
-      if (!handled.has(p.id) && holdsSlot(p.state)) act(kill, "kill", p, "schedule", "outside the schedule, schedule_drain");
+      if (!handled.has(p.id) && holdsSlot(p.state))
+        act(kill, "kill", p, "schedule", "outside the schedule, schedule_drain");
     }
   }
 
@@ -152,14 +166,21 @@ export function decide(
   const evictWhen = !exprError && exprs.evictWhen === true;
   if (evictWhen) {
     const victim = youngestEvictable();
-    if (victim !== undefined) act(kill, "kill", victim, "evict_when", `"${cfg.evictWhen?.source ?? ""}" is true (youngest)`);
+    if (victim !== undefined)
+      act(kill, "kill", victim, "evict_when", `"${cfg.evictWhen?.source ?? ""}" is true (youngest)`);
   }
 
   // 7. overhead, suspend, resume: on the owner's CPU.
   const ncpus = obs.ncpus;
   const ownerCpu = obs.cpu_owner;
-  const cpuKnown = ncpus !== undefined && ownerCpu !== undefined && Number.isFinite(ncpus) && ncpus > 0 && Number.isFinite(ownerCpu);
-  if (!cpuKnown) problems.push("observation has no valid cpu_owner and ncpus: starting nothing, no overhead rule");
+  const cpuKnown =
+    ncpus !== undefined &&
+    ownerCpu !== undefined &&
+    Number.isFinite(ncpus) &&
+    ncpus > 0 &&
+    Number.isFinite(ownerCpu);
+  if (!cpuKnown)
+    problems.push("observation has no valid cpu_owner and ncpus: starting nothing, no overhead rule");
   const shape: CpuShape = {
     ncpus: cpuKnown ? ncpus : 1,
     cpusPerDock: cfg.cpusPerDock,
@@ -197,7 +218,9 @@ export function decide(
     low = step.low;
   }
 
-  const lastKillAtMs = kill.some((k) => KILLS_STARTING_GRACE_SPAWN.has(k.reason)) ? nowMs : state.lastKillAtMs;
+  const lastKillAtMs = kill.some((k) => KILLS_STARTING_GRACE_SPAWN.has(k.reason))
+    ? nowMs
+    : state.lastKillAtMs;
 
   // 9 (before 8, which needs to know if an image is usable). Pull.
   const pull = pullVerdict(cfg.image, cfg.imageExpirationSeconds, image, nowMs);
@@ -207,20 +230,25 @@ export function decide(
   const blockers: string[] = [];
   if (control.drainStop) blockers.push(noneLeft ? "drain-stop: no pilot left, exit" : "drain-stop");
   else if (control.draining) blockers.push("draining");
-  if (!imageReady) blockers.push(`no image (${cfg.image} not present${image.pulling === true ? ", pulling" : ""})`);
+  if (!imageReady)
+    blockers.push(`no image (${cfg.image} not present${image.pulling === true ? ", pulling" : ""})`);
   if (!inWindow) blockers.push(`outside the schedule${cfg.scheduleDrain ? " (schedule_drain)" : ""}`);
   if (mem.met) blockers.push(`mem_pressure: ${mem.text}`);
   if (disk.met) blockers.push(`disk_pressure: ${disk.text}`);
-  if (underPressure && !mem.met && !disk.met) blockers.push(`pressure ended less than pressure_grace ${cfg.pressureGraceSeconds} s ago`);
+  if (underPressure && !mem.met && !disk.met)
+    blockers.push(`pressure ended less than pressure_grace ${cfg.pressureGraceSeconds} s ago`);
   if (!cpuKnown) blockers.push("no CPU observation");
   if (exprError) blockers.push("expression error (safe decision)");
-  if (!exprError && exprs.spawnWhen === false) blockers.push(`spawn_when is false ("${cfg.spawnWhen?.source ?? ""}")`);
+  if (!exprError && exprs.spawnWhen === false)
+    blockers.push(`spawn_when is false ("${cfg.spawnWhen?.source ?? ""}")`);
   if (evictWhen) blockers.push(`evict_when is true ("${cfg.evictWhen?.source ?? ""}")`);
   const pausedLeft = ordered.filter((p) => p.state === "paused" && !handled.has(p.id)).length;
   if (pausedLeft > 0) blockers.push(`${plural(pausedLeft, "pilot")} paused: resume first`);
   const graceSpawnBlocks = lastKillAtMs !== undefined && !heldFor(lastKillAtMs, nowMs, cfg.graceSpawnSeconds);
   if (graceSpawnBlocks && lastKillAtMs !== undefined) {
-    blockers.push(`grace_spawn: ${secondsLeft(lastKillAtMs, nowMs, cfg.graceSpawnSeconds)} s left after the kill at ${formatTime(lastKillAtMs)}`);
+    blockers.push(
+      `grace_spawn: ${secondsLeft(lastKillAtMs, nowMs, cfg.graceSpawnSeconds)} s left after the kill at ${formatTime(lastKillAtMs)}`,
+    );
   }
 
   let start = 0;
@@ -244,7 +272,9 @@ export function decide(
     if (crash.why !== undefined) {
       explain.push(`${start > 0 ? `start ${start}` : "no start"}: ${crash.why}`);
     } else if (start > 0) {
-      explain.push(`start ${start}: fitting ${fitting} (${fits.owner}), room ${room} of ${capName} ${cap}, docks_per_loop ${cfg.docksPerLoop}`);
+      explain.push(
+        `start ${start}: fitting ${fitting} (${fits.owner}), room ${room} of ${capName} ${cap}, docks_per_loop ${cfg.docksPerLoop}`,
+      );
     } else if (room === 0) {
       explain.push(`no start: ${capName} reached (${slots}/${cap})`);
     } else {
@@ -265,7 +295,17 @@ export function decide(
   else if (crashHolds) mode = "crash-loop";
 
   return finish(
-    { start, pause, unpause, kill, remove, pull: pull.pull, exit: control.drainStop && noneLeft, mode, explain },
+    {
+      start,
+      pause,
+      unpause,
+      kill,
+      remove,
+      pull: pull.pull,
+      exit: control.drainStop && noneLeft,
+      mode,
+      explain,
+    },
     {
       lastKillAtMs,
       overheadSinceMs: overhead?.sinceMs,
@@ -292,7 +332,10 @@ function finish(
   problems: readonly string[],
 ): Decision {
   const fresh = [...new Set(problems)].filter((w) => !next.warningsReported.includes(w));
-  const warningsReported = fresh.length === 0 ? next.warningsReported : [...next.warningsReported, ...fresh].slice(-MAX_REPORTED_WARNINGS);
+  const warningsReported =
+    fresh.length === 0
+      ? next.warningsReported
+      : [...next.warningsReported, ...fresh].slice(-MAX_REPORTED_WARNINGS);
   const clean: Record<string, unknown> = { ...next, warningsReported };
   for (const key of Object.keys(clean)) if (clean[key] === undefined) delete clean[key];
   return { ...d, explain: explainLines(d.explain), warnings: fresh, next: clean as unknown as PolicyState };

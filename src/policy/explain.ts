@@ -44,7 +44,13 @@ export function explainLines(items: readonly (string | ActionLine)[]): string[] 
   const flush = (): void => {
     const first = group[0];
     if (first === undefined) return;
-    const names = group.length <= 3 ? group.map((a) => a.name).join(", ") : `${group.slice(0, 3).map((a) => a.name).join(", ")} and ${group.length - 3} more`;
+    const names =
+      group.length <= 3
+        ? group.map((a) => a.name).join(", ")
+        : `${group
+            .slice(0, 3)
+            .map((a) => a.name)
+            .join(", ")} and ${group.length - 3} more`;
     out.push(`${first.verb} ${names}: ${first.reason}: ${first.why}`);
     group = [];
   };
@@ -54,7 +60,11 @@ export function explainLines(items: readonly (string | ActionLine)[]): string[] 
       out.push(item);
     } else {
       const first = group[0];
-      if (first !== undefined && (first.verb !== item.verb || first.reason !== item.reason || first.why !== item.why)) flush();
+      if (
+        first !== undefined &&
+        (first.verb !== item.verb || first.reason !== item.reason || first.why !== item.why)
+      )
+        flush();
       group.push(item);
     }
   }

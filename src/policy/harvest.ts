@@ -27,7 +27,12 @@ export interface StartRoom {
 }
 
 /** Pilots that fit in all on the owner's idle CPU at idle priority (memory aside). */
-export function pilotsThatFitIdle(ownerCpu: number, ncpus: number, cpusPerDock: number, overheadMarginPercent: number): number {
+export function pilotsThatFitIdle(
+  ownerCpu: number,
+  ncpus: number,
+  cpusPerDock: number,
+  overheadMarginPercent: number,
+): number {
   const slack = Math.min(IDLE_CORE_SLACK, overheadMarginPercent / 100);
   const idleCores = (1 - Math.min(1, Math.max(0, ownerCpu))) * ncpus;
   // The slack forgives a little owner use on each pilot's cores, never more cores than there are.
@@ -35,18 +40,31 @@ export function pilotsThatFitIdle(ownerCpu: number, ncpus: number, cpusPerDock: 
   return Math.max(0, Math.min(byIdle, Math.floor(ncpus / cpusPerDock + 1e-9)));
 }
 
-export function startRoom(obs: Observation, cfg: PolicyConfig, ownerCpu: number, ncpus: number, slots: number): StartRoom {
+export function startRoom(
+  obs: Observation,
+  cfg: PolicyConfig,
+  ownerCpu: number,
+  ncpus: number,
+  slots: number,
+): StartRoom {
   const owner = `owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs, ${plural(slots, "pilot")} of ${cfg.cpusPerDock}`;
   if (cfg.cpuPriority !== "idle") {
     const fitting = Math.max(0, pilotsThatFit(ownerCpu, ncpus, cfg.cpusPerDock) - slots);
     return { fitting, owner, why: fitting > 0 ? "" : `fitting 0: ${owner}` };
   }
-  const byCpu = Math.max(0, pilotsThatFitIdle(ownerCpu, ncpus, cfg.cpusPerDock, cfg.overheadMarginPercent) - slots);
+  const byCpu = Math.max(
+    0,
+    pilotsThatFitIdle(ownerCpu, ncpus, cfg.cpusPerDock, cfg.overheadMarginPercent) - slots,
+  );
   const memBytes = cfg.maxDockMemBytes;
   const available = obs.mem_available_bytes;
   const memKnown = available !== undefined && Number.isFinite(available);
-  const byMem = memBytes === undefined || memBytes <= 0 || !memKnown ? Infinity : Math.floor(available / memBytes);
-  const problem = memBytes !== undefined && memBytes > 0 && !memKnown ? "observation has no mem_available_bytes: max_dock_mem is not checked against available memory" : undefined;
+  const byMem =
+    memBytes === undefined || memBytes <= 0 || !memKnown ? Infinity : Math.floor(available / memBytes);
+  const problem =
+    memBytes !== undefined && memBytes > 0 && !memKnown
+      ? "observation has no mem_available_bytes: max_dock_mem is not checked against available memory"
+      : undefined;
   const fitting = Math.min(byCpu, byMem);
   if (fitting > 0) return { fitting, owner, why: "", problem };
   const idleCores = cores(1 - Math.min(1, Math.max(0, ownerCpu)), ncpus);

@@ -1,7 +1,11 @@
 // "Since when has this held": the kubelet's thresholds-first-observed-at, for one condition.
 
 /** The time the condition started holding: kept while it holds, set to now when it starts, cleared when it stops. */
-export function sinceWhen(holds: boolean, previousSinceMs: number | undefined, nowMs: number): number | undefined {
+export function sinceWhen(
+  holds: boolean,
+  previousSinceMs: number | undefined,
+  nowMs: number,
+): number | undefined {
   if (!holds) return undefined;
   return previousSinceMs ?? nowMs;
 }

@@ -5,4 +5,10 @@ export { pilotsThatFit } from "./fitting.js";
 export { ownerRoom, overheadLimit, isOverhead, oneMoreFits, type CpuShape } from "./overhead.js";
 export { pullRetrySeconds, PULL_RETRY_FIRST_SECONDS, PULL_RETRY_MAX_SECONDS } from "./pull.js";
 export * from "./types.js";
-export { recordExit, isFastExit, crashBackoffSeconds, FAST_EXIT_SECONDS, type CrashLoopState } from "./crash-loop.js";
+export {
+  recordExit,
+  isFastExit,
+  crashBackoffSeconds,
+  FAST_EXIT_SECONDS,
+  type CrashLoopState,
+} from "./crash-loop.js";

@@ -8,5 +8,7 @@ export function holdsSlot(state: PilotState): boolean {
 
 /** Youngest first (latest createdAtMs); ties by id so the order is deterministic. */
 export function youngestFirst(pilots: readonly PolicyPilot[]): PolicyPilot[] {
-  return [...pilots].sort((a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return [...pilots].sort(
+    (a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+  );
 }

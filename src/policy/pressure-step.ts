@@ -15,7 +15,14 @@ export interface PressureStep {
   /** Met now, or ended less than pressure_grace ago. */
   readonly underPressure: boolean;
   readonly problems: readonly string[];
-  readonly next: Pick<PolicyState, "memPressureSinceMs" | "diskPressureSinceMs" | "lastMemPressureAtMs" | "lastDiskPressureAtMs" | "lastPressureKillSampleMs">;
+  readonly next: Pick<
+    PolicyState,
+    | "memPressureSinceMs"
+    | "diskPressureSinceMs"
+    | "lastMemPressureAtMs"
+    | "lastDiskPressureAtMs"
+    | "lastPressureKillSampleMs"
+  >;
 }
 
 export interface PressureHooks {
@@ -25,7 +32,13 @@ export interface PressureHooks {
   explain(line: string): void;
 }
 
-export function pressureStep(obs: Observation, cfg: PolicyConfig, state: PolicyState, nowMs: number, hooks: PressureHooks): PressureStep {
+export function pressureStep(
+  obs: Observation,
+  cfg: PolicyConfig,
+  state: PolicyState,
+  nowMs: number,
+  hooks: PressureHooks,
+): PressureStep {
   const free = pressureSignal("mem", obs, cfg.minFreeMem);
   const stall = memStallSignal(obs, cfg.memStallPercent);
   const disk = pressureSignal("disk", obs, cfg.minFreeDisk);
@@ -36,14 +49,19 @@ export function pressureStep(obs: Observation, cfg: PolicyConfig, state: PolicyS
     missing: [...free.missing, ...stall.missing],
   };
   const problems = [
-    ...[...free.missing, ...disk.missing].map((name) => `observation has no ${name}: its min_free threshold is not checked`),
-    ...stall.missing.map((name) => `observation has no ${name} (a kernel without PSI?): mem_pressure_psi is not checked`),
+    ...[...free.missing, ...disk.missing].map(
+      (name) => `observation has no ${name}: its min_free threshold is not checked`,
+    ),
+    ...stall.missing.map(
+      (name) => `observation has no ${name} (a kernel without PSI?): mem_pressure_psi is not checked`,
+    ),
   ];
   const memPressureSinceMs = sinceWhen(mem.met, state.memPressureSinceMs, nowMs);
   const diskPressureSinceMs = sinceWhen(disk.met, state.diskPressureSinceMs, nowMs);
   const lastMemPressureAtMs = mem.met ? nowMs : state.lastMemPressureAtMs;
   const lastDiskPressureAtMs = disk.met ? nowMs : state.lastDiskPressureAtMs;
-  const sampleMs = obs.sampled_at_ms !== undefined && Number.isFinite(obs.sampled_at_ms) ? obs.sampled_at_ms : nowMs;
+  const sampleMs =
+    obs.sampled_at_ms !== undefined && Number.isFinite(obs.sampled_at_ms) ? obs.sampled_at_ms : nowMs;
   const fresh = state.lastPressureKillSampleMs === undefined || sampleMs > state.lastPressureKillSampleMs;
   let lastPressureKillSampleMs = state.lastPressureKillSampleMs;
   let evicted = false;
@@ -51,7 +69,9 @@ export function pressureStep(obs: Observation, cfg: PolicyConfig, state: PolicyS
     const victim = hooks.victim();
     if (evicted || victim === undefined) return;
     if (!fresh) {
-      hooks.explain(`${reason}: ${why.replace(/ \(youngest.*\)$/, "")}; waiting for a sample newer than the last eviction`);
+      hooks.explain(
+        `${reason}: ${why.replace(/ \(youngest.*\)$/, "")}; waiting for a sample newer than the last eviction`,
+      );
       evicted = true;
       return;
     }
@@ -59,22 +79,35 @@ export function pressureStep(obs: Observation, cfg: PolicyConfig, state: PolicyS
     evicted = true;
     lastPressureKillSampleMs = sampleMs;
   };
-  if (stall.met) evict("mem_pressure", `${stall.text} (youngest, killed at once: a paused pilot keeps its memory)`);
-  for (const [signal, sinceMs] of [[free, memPressureSinceMs], [disk, diskPressureSinceMs]] as [PressureSignal, number | undefined][]) {
+  if (stall.met)
+    evict("mem_pressure", `${stall.text} (youngest, killed at once: a paused pilot keeps its memory)`);
+  for (const [signal, sinceMs] of [
+    [free, memPressureSinceMs],
+    [disk, diskPressureSinceMs],
+  ] as [PressureSignal, number | undefined][]) {
     if (!signal.met || sinceMs === undefined) continue;
     const reason: KillReason = signal.kind === "mem" ? "mem_pressure" : "disk_pressure";
     if (heldFor(sinceMs, nowMs, cfg.pressureGraceSeconds)) {
       evict(reason, `${signal.text} for ${Math.floor((nowMs - sinceMs) / 1000)} s (youngest)`);
     } else if (hooks.victim() !== undefined) {
-      hooks.explain(`${reason}: ${signal.text}; evict in ${secondsLeft(sinceMs, nowMs, cfg.pressureGraceSeconds)} s`);
+      hooks.explain(
+        `${reason}: ${signal.text}; evict in ${secondsLeft(sinceMs, nowMs, cfg.pressureGraceSeconds)} s`,
+      );
     }
   }
-  const transition = (lastAtMs: number | undefined): boolean => lastAtMs !== undefined && nowMs - lastAtMs < cfg.pressureGraceSeconds * 1000;
+  const transition = (lastAtMs: number | undefined): boolean =>
+    lastAtMs !== undefined && nowMs - lastAtMs < cfg.pressureGraceSeconds * 1000;
   return {
     mem,
     disk,
     underPressure: mem.met || disk.met || transition(lastMemPressureAtMs) || transition(lastDiskPressureAtMs),
     problems,
-    next: { memPressureSinceMs, diskPressureSinceMs, lastMemPressureAtMs, lastDiskPressureAtMs, lastPressureKillSampleMs },
+    next: {
+      memPressureSinceMs,
+      diskPressureSinceMs,
+      lastMemPressureAtMs,
+      lastDiskPressureAtMs,
+      lastPressureKillSampleMs,
+    },
   };
 }

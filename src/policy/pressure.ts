@@ -22,19 +22,25 @@ const VARIABLES: Record<PressureKind, { bytes: string; ratio: string }> = {
 };
 
 /** Whether `threshold` is met by the observation; an absent threshold never is. */
-export function pressureSignal(kind: PressureKind, obs: Observation, threshold: FreeThreshold | undefined): PressureSignal {
+export function pressureSignal(
+  kind: PressureKind,
+  obs: Observation,
+  threshold: FreeThreshold | undefined,
+): PressureSignal {
   const names = VARIABLES[kind];
   const missing: string[] = [];
   const texts: string[] = [];
   if (threshold?.bytes !== undefined) {
     const v = obs[names.bytes];
     if (v === undefined || !Number.isFinite(v)) missing.push(names.bytes);
-    else if (v < threshold.bytes) texts.push(`${names.bytes} ${formatBytes(v)} < ${formatBytes(threshold.bytes)}`);
+    else if (v < threshold.bytes)
+      texts.push(`${names.bytes} ${formatBytes(v)} < ${formatBytes(threshold.bytes)}`);
   }
   if (threshold?.ratio !== undefined) {
     const v = obs[names.ratio];
     if (v === undefined || !Number.isFinite(v)) missing.push(names.ratio);
-    else if (v < threshold.ratio) texts.push(`${names.ratio} ${formatRatio(v)} < ${formatRatio(threshold.ratio)}`);
+    else if (v < threshold.ratio)
+      texts.push(`${names.ratio} ${formatRatio(v)} < ${formatRatio(threshold.ratio)}`);
   }
   return { kind, met: texts.length > 0, text: texts.join(", "), missing };
 }
@@ -52,7 +58,9 @@ export function memStallSignal(obs: Observation, percent: number | undefined): P
   const avgOk = avg10 !== undefined && Number.isFinite(avg10);
   if (!lastOk && !avgOk) return { kind: "mem", met: false, text: "", missing: ["mem_stall_some"] };
   const texts: string[] = [];
-  if (lastOk && last * 100 >= percent) texts.push(`memory stall ${(last * 100).toFixed(1)}% of the last sample >= mem_pressure_psi ${percent}%`);
-  else if (avgOk && avg10 >= percent) texts.push(`memory stall ${avg10.toFixed(1)}% over 10 s >= mem_pressure_psi ${percent}%`);
+  if (lastOk && last * 100 >= percent)
+    texts.push(`memory stall ${(last * 100).toFixed(1)}% of the last sample >= mem_pressure_psi ${percent}%`);
+  else if (avgOk && avg10 >= percent)
+    texts.push(`memory stall ${avg10.toFixed(1)}% over 10 s >= mem_pressure_psi ${percent}%`);
   return { kind: "mem", met: texts.length > 0, text: texts.join(", "), missing: [] };
 }

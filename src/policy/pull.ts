@@ -17,22 +17,33 @@ export function pullRetrySeconds(failures: number): number {
 }
 
 /** The puller owns the pull history (image); this only reads it. */
-export function pullVerdict(wanted: string, imageExpirationSeconds: number, image: ImageStatus, nowMs: number): PullVerdict {
+export function pullVerdict(
+  wanted: string,
+  imageExpirationSeconds: number,
+  image: ImageStatus,
+  nowMs: number,
+): PullVerdict {
   const failedAt = image.lastPullFailedAtMs;
-  const lastFailed = failedAt !== undefined && (image.lastPullAtMs === undefined || failedAt > image.lastPullAtMs);
+  const lastFailed =
+    failedAt !== undefined && (image.lastPullAtMs === undefined || failedAt > image.lastPullAtMs);
   const failures = lastFailed ? Math.max(1, image.failures ?? 1) : 0;
   const verdict = (pull: boolean, why: string): PullVerdict => ({ pull, why });
 
   let need: string | undefined;
   if (image.lastPullAtMs === undefined) need = "not pulled yet";
-  else if (image.image !== wanted) need = `${wanted} is not present${image.image === undefined ? "" : ` (have ${image.image})`}`;
-  else if (nowMs - image.lastPullAtMs >= imageExpirationSeconds * 1000) need = `image_expiration ${imageExpirationSeconds} s passed`;
+  else if (image.image !== wanted)
+    need = `${wanted} is not present${image.image === undefined ? "" : ` (have ${image.image})`}`;
+  else if (nowMs - image.lastPullAtMs >= imageExpirationSeconds * 1000)
+    need = `image_expiration ${imageExpirationSeconds} s passed`;
   if (need === undefined) return verdict(false, "");
   if (image.pulling === true) return verdict(false, `pull of ${wanted} in progress`);
   if (lastFailed && failedAt !== undefined) {
     const waitMs = pullRetrySeconds(failures) * 1000 - (nowMs - failedAt);
     if (waitMs > 0) {
-      return verdict(false, `pull ${wanted}: ${need}; last pull failed, retry ${failures} in ${Math.ceil(waitMs / 1000)} s`);
+      return verdict(
+        false,
+        `pull ${wanted}: ${need}; last pull failed, retry ${failures} in ${Math.ceil(waitMs / 1000)} s`,
+      );
     }
   }
   return verdict(true, `pull ${wanted}: ${need}`);

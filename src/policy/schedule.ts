@@ -8,7 +8,12 @@ export function inSchedule(windows: readonly ScheduleWindow[], time: LocalTime):
   const yesterday = (time.weekday + 6) % 7;
   for (const w of windows) {
     if (w.startMinute < w.endMinute) {
-      if (w.days[time.weekday] === true && time.minuteOfDay >= w.startMinute && time.minuteOfDay < w.endMinute) return true;
+      if (
+        w.days[time.weekday] === true &&
+        time.minuteOfDay >= w.startMinute &&
+        time.minuteOfDay < w.endMinute
+      )
+        return true;
     } else {
       // Over midnight: the evening part on the listed day, the morning part on the day after.
       if (w.days[time.weekday] === true && time.minuteOfDay >= w.startMinute) return true;

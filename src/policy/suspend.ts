@@ -67,7 +67,12 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
       const since = input.pausedSinceMs[p.id] ?? nowMs;
       if (heldFor(since, nowMs, input.suspendGraceSeconds)) {
         kill.push({ id: p.id, name: p.name, reason: "suspend_expired" });
-        explain.push({ verb: "kill", name: p.name, reason: "suspend_expired", why: `paused ${Math.floor((nowMs - since) / 1000)} s >= suspend_grace ${input.suspendGraceSeconds} s` });
+        explain.push({
+          verb: "kill",
+          name: p.name,
+          reason: "suspend_expired",
+          why: `paused ${Math.floor((nowMs - since) / 1000)} s >= suspend_grace ${input.suspendGraceSeconds} s`,
+        });
       } else {
         keep.push(p);
       }
@@ -78,7 +83,10 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
   const running = input.running.length;
   const overheadNow = isOverhead(ownerCpu, running, shape);
   let overhead: HeldWindow | undefined = overheadNow
-    ? { sinceMs: input.overhead?.sinceMs ?? nowMs, ownerCpu: Math.min(input.overhead?.ownerCpu ?? ownerCpu, ownerCpu) }
+    ? {
+        sinceMs: input.overhead?.sinceMs ?? nowMs,
+        ownerCpu: Math.min(input.overhead?.ownerCpu ?? ownerCpu, ownerCpu),
+      }
     : undefined;
   if (overhead !== undefined) {
     const limit = overheadLimit(running, shape);
@@ -95,7 +103,9 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
       }
       overhead = undefined;
     } else {
-      explain.push(`overhead: ${why}; grace_kill ${secondsLeft(overhead.sinceMs, nowMs, input.graceKillSeconds)} s left`);
+      explain.push(
+        `overhead: ${why}; grace_kill ${secondsLeft(overhead.sinceMs, nowMs, input.graceKillSeconds)} s left`,
+      );
     }
   }
 
@@ -104,20 +114,34 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
   let low: HeldWindow | undefined;
   if (paused.length > 0 && !overheadNow) {
     const fits = input.mayResume && oneMoreFits(ownerCpu, running, shape);
-    low = fits ? { sinceMs: input.low?.sinceMs ?? nowMs, ownerCpu: Math.max(input.low?.ownerCpu ?? ownerCpu, ownerCpu) } : undefined;
+    low = fits
+      ? {
+          sinceMs: input.low?.sinceMs ?? nowMs,
+          ownerCpu: Math.max(input.low?.ownerCpu ?? ownerCpu, ownerCpu),
+        }
+      : undefined;
     if (low !== undefined && heldFor(low.sinceMs, nowMs, input.resumeAfterSeconds)) {
       const room = pilotsThatFit(low.ownerCpu, shape.ncpus, shape.cpusPerDock) - running;
       const n = Math.min(paused.length, Math.max(1, room));
       const heldS = Math.floor((nowMs - low.sinceMs) / 1000);
       for (const p of paused.slice(-n).reverse()) {
         unpause.push({ id: p.id, name: p.name, reason: "owner_low" });
-        explain.push({ verb: "unpause", name: p.name, reason: "owner_low", why: `owner uses at most ${cores(low.ownerCpu, shape.ncpus)} ${ofCpus} over ${heldS} s, room for ${running + n} running` });
+        explain.push({
+          verb: "unpause",
+          name: p.name,
+          reason: "owner_low",
+          why: `owner uses at most ${cores(low.ownerCpu, shape.ncpus)} ${ofCpus} over ${heldS} s, room for ${running + n} running`,
+        });
       }
       low = undefined;
     } else if (low !== undefined) {
-      explain.push(`${paused.length} paused: resume in ${secondsLeft(low.sinceMs, nowMs, input.resumeAfterSeconds)} s if the owner stays low`);
+      explain.push(
+        `${paused.length} paused: resume in ${secondsLeft(low.sinceMs, nowMs, input.resumeAfterSeconds)} s if the owner stays low`,
+      );
     } else if (input.mayResume) {
-      explain.push(`${paused.length} paused: owner uses ${cores(ownerCpu, shape.ncpus)} ${ofCpus}, no room for ${running + 1} running`);
+      explain.push(
+        `${paused.length} paused: owner uses ${cores(ownerCpu, shape.ncpus)} ${ofCpus}, no room for ${running + 1} running`,
+      );
     }
   }
   return { pause, unpause, kill, overhead, low, explain };

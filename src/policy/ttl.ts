@@ -22,7 +22,11 @@ export function ageVerdict(
   if (pilot.state === "created" && nowMs - pilot.createdAtMs > neverStartedSeconds * 1000) {
     return { action: "remove", reason: "never_started", why: `created ${ageSeconds} s ago, never started` };
   }
-  if ((pilot.state === "running" || pilot.state === "paused" || pilot.state === "restarting") && maxTtlSeconds > 0 && nowMs - pilot.createdAtMs > maxTtlSeconds * 1000) {
+  if (
+    (pilot.state === "running" || pilot.state === "paused" || pilot.state === "restarting") &&
+    maxTtlSeconds > 0 &&
+    nowMs - pilot.createdAtMs > maxTtlSeconds * 1000
+  ) {
     return { action: "kill", reason: "ttl", why: `age ${ageSeconds} s > max_ttl ${maxTtlSeconds} s` };
   }
   return undefined;

@@ -50,7 +50,8 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
   } catch (e) {
     throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${source}: expected a JSON object`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Error(`${source}: expected a JSON object`);
   const obj = raw as Record<string, unknown>;
   const auths = new Map<string, RegistryAuth>();
   const rawAuths = obj["auths"];
@@ -71,8 +72,10 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
         password = decoded.slice(colon + 1);
       }
       const identitytoken = str(entry["identitytoken"]);
-      if (identitytoken) auths.set(registry, { identitytoken, serveraddress, ...(username ? { username } : {}) });
-      else if (username !== undefined && password !== undefined) auths.set(registry, { username, password, serveraddress });
+      if (identitytoken)
+        auths.set(registry, { identitytoken, serveraddress, ...(username ? { username } : {}) });
+      else if (username !== undefined && password !== undefined)
+        auths.set(registry, { username, password, serveraddress });
     }
   }
   const credHelpers: Record<string, string> = {};
@@ -91,12 +94,16 @@ export function authForImage(config: DockerConfigFile, image: string, source: st
   const registry = registryOfImage(image);
   const helper = config.credHelpers[registry];
   if (helper) {
-    return { note: `${source} names the credential helper "docker-credential-${helper}" for ${registry}; Plancton does not run credential helpers, so it pulls anonymously (put the credentials under "auths" instead)` };
+    return {
+      note: `${source} names the credential helper "docker-credential-${helper}" for ${registry}; Plancton does not run credential helpers, so it pulls anonymously (put the credentials under "auths" instead)`,
+    };
   }
   const auth = config.auths.get(registry);
   if (auth) return { auth };
   if (config.credsStore) {
-    return { note: `${source} uses the credential store "docker-credential-${config.credsStore}" and has no "auths" entry for ${registry}; Plancton does not run credential helpers, so it pulls anonymously` };
+    return {
+      note: `${source} uses the credential store "docker-credential-${config.credsStore}" and has no "auths" entry for ${registry}; Plancton does not run credential helpers, so it pulls anonymously`,
+    };
   }
   return {};
 }

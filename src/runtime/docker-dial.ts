@@ -34,7 +34,11 @@ export class DockerDialer {
   readonly docker: Docker;
   private calls = 0;
 
-  constructor(options: Docker.DockerOptions, readonly endpoint: string, readonly timeoutMs: number) {
+  constructor(
+    options: Docker.DockerOptions,
+    readonly endpoint: string,
+    readonly timeoutMs: number,
+  ) {
     this.docker = new Docker(options);
   }
 
@@ -44,7 +48,12 @@ export class DockerDialer {
   }
 
   /** One Docker API request: counted, bounded in time, errors mapped. */
-  dial<T>(operation: string, target: string | undefined, req: DialRequest, limits: DialLimits = { timeout: "request" }): Promise<T> {
+  dial<T>(
+    operation: string,
+    target: string | undefined,
+    req: DialRequest,
+    limits: DialLimits = { timeout: "request" },
+  ): Promise<T> {
     this.calls++;
     const ctl = new AbortController();
     const onCallerAbort = () => ctl.abort();
@@ -66,7 +75,13 @@ export class DockerDialer {
           ctl.abort();
           const part = limits.timeout === "headers" ? "did not begin to answer" : "did not answer";
           const where = target ? `${operation} ${target}` : operation;
-          settle(() => reject(new EngineTimeoutError(`${where}: Docker at ${this.endpoint} ${part} within ${this.timeoutMs} ms`)));
+          settle(() =>
+            reject(
+              new EngineTimeoutError(
+                `${where}: Docker at ${this.endpoint} ${part} within ${this.timeoutMs} ms`,
+              ),
+            ),
+          );
         }, this.timeoutMs);
       }
       // The modem sends `_query` as the query string and, for POST, `_body` as JSON
@@ -86,7 +101,13 @@ export class DockerDialer {
         this.docker.modem.dial(dialOptions, (err: unknown, data: unknown) => {
           if (err) {
             const aborted = limits.signal?.aborted === true;
-            settle(() => reject(aborted ? new Error(`${operation}${target ? ` ${target}` : ""}: aborted`) : toEngineError(err, operation, target, this.endpoint)));
+            settle(() =>
+              reject(
+                aborted
+                  ? new Error(`${operation}${target ? ` ${target}` : ""}: aborted`)
+                  : toEngineError(err, operation, target, this.endpoint),
+              ),
+            );
           } else {
             settle(() => resolve(data as T), req.isStream === true);
           }
@@ -96,5 +117,4 @@ export class DockerDialer {
       }
     });
   }
-
 }

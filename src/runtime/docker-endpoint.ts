@@ -40,9 +40,13 @@ export function dockerConnection(
       const url = new URL(dockerHost.includes("://") ? dockerHost : `tcp://${dockerHost}`);
       if (!url.hostname) throw new Error("no host");
     } catch {
-      throw new Error(`DOCKER_HOST="${dockerHost}" is not a Docker address: use unix:///path/to/docker.sock or tcp://host:port`);
+      throw new Error(
+        `DOCKER_HOST="${dockerHost}" is not a Docker address: use unix:///path/to/docker.sock or tcp://host:port`,
+      );
     }
     return { options: {}, endpoint: dockerHost };
   }
-  throw new Error(`DOCKER_HOST="${dockerHost}": unsupported scheme; use unix:///path/to/docker.sock or tcp://host:port`);
+  throw new Error(
+    `DOCKER_HOST="${dockerHost}": unsupported scheme; use unix:///path/to/docker.sock or tcp://host:port`,
+  );
 }

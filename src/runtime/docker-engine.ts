@@ -2,7 +2,15 @@
 // answers mean the goal is reached anyway. Every request goes through DockerDialer.dial
 // (docker-dial.ts: counted, bounded in time, errors mapped).
 import { PassThrough } from "node:stream";
-import type { ContainerEngine, EngineInfo, EventWatch, ExitInfo, PilotEvent, PilotInfo, PilotSpec } from "./engine.js";
+import type {
+  ContainerEngine,
+  EngineInfo,
+  EventWatch,
+  ExitInfo,
+  PilotEvent,
+  PilotInfo,
+  PilotSpec,
+} from "./engine.js";
 import { labelFilter, toEngineInfo, toExitInfo, toPilotInfo } from "./docker-mapping.js";
 import { DEFAULT_TIMEOUT_MS, DockerDialer } from "./docker-dial.js";
 import { DockerApiError, EngineUnavailableError, isNotFound } from "./engine-errors.js";
@@ -37,7 +45,11 @@ class DockerEngine implements ContainerEngine {
   constructor(opts: DockerEngineOptions) {
     const connection = dockerConnection(opts.socketPath, opts.env);
     this.endpoint = connection.endpoint;
-    this.api = new DockerDialer(connection.options, connection.endpoint, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.api = new DockerDialer(
+      connection.options,
+      connection.endpoint,
+      opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
     this.eventBackoff = opts.eventBackoff;
   }
 
@@ -50,21 +62,31 @@ class DockerEngine implements ContainerEngine {
   }
 
   async info(): Promise<EngineInfo> {
-    const raw = await this.api.dial<Record<string, unknown>>("info", undefined, { method: "GET", path: "/info" });
-    const version = await this.api.dial<Record<string, unknown>>("version", undefined, { method: "GET", path: "/version" });
+    const raw = await this.api.dial<Record<string, unknown>>("info", undefined, {
+      method: "GET",
+      path: "/info",
+    });
+    const version = await this.api.dial<Record<string, unknown>>("version", undefined, {
+      method: "GET",
+      path: "/version",
+    });
     return toEngineInfo(raw, version);
   }
 
   async listPilots(labels: Record<string, string>): Promise<PilotInfo[]> {
     const filter = labelFilter(labels);
     // Without a label, the listing would hold every container of the host.
-    if (filter.length === 0) throw new Error("listPilots: at least one label is needed, or every container of the host would count as a pilot");
+    if (filter.length === 0)
+      throw new Error(
+        "listPilots: at least one label is needed, or every container of the host would count as a pilot",
+      );
     const list = await this.api.dial<unknown>("list containers", undefined, {
       method: "GET",
       path: "/containers/json",
       query: { all: true, filters: JSON.stringify({ label: filter }) },
     });
-    if (!Array.isArray(list)) throw new Error(`list containers: unexpected answer from Docker at ${this.endpoint}`);
+    if (!Array.isArray(list))
+      throw new Error(`list containers: unexpected answer from Docker at ${this.endpoint}`);
     return list.map((c: Record<string, unknown>) => toPilotInfo(c));
   }
 
@@ -86,27 +108,44 @@ class DockerEngine implements ContainerEngine {
     const id = created?.Id;
     if (!id) throw new Error(`create ${spec.name}: Docker at ${this.endpoint} returned no container id`);
     try {
-      await this.api.dial("start", spec.name, { method: "POST", path: `/containers/${encodeURIComponent(id)}/start` });
+      await this.api.dial("start", spec.name, {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/start`,
+      });
     } catch (startError) {
       try {
         await this.remove(id);
       } catch (removeError) {
         // The pilot stays "created": it is ours (labelled) and is removed as never started.
-        (startError as Error).message += `; removing the unstarted container failed too: ${(removeError as Error).message}`;
+        (startError as Error).message +=
+          `; removing the unstarted container failed too: ${(removeError as Error).message}`;
       }
       throw startError;
     }
-    return { id, name: spec.name, state: "running", createdAtMs, image: spec.image, labels: { ...spec.labels } };
+    return {
+      id,
+      name: spec.name,
+      state: "running",
+      createdAtMs,
+      image: spec.image,
+      labels: { ...spec.labels },
+    };
   }
 
-  async launchMany(specs: PilotSpec[], concurrency: number): Promise<{ launched: PilotInfo[]; error?: Error }> {
+  async launchMany(
+    specs: PilotSpec[],
+    concurrency: number,
+  ): Promise<{ launched: PilotInfo[]; error?: Error }> {
     const outcome = await runBounded(specs, concurrency, (spec) => this.launch(spec));
     return { launched: outcome.results, ...(outcome.error ? { error: outcome.error } : {}) };
   }
 
   async pause(id: string): Promise<void> {
     try {
-      await this.api.dial("pause", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/pause` });
+      await this.api.dial("pause", id, {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/pause`,
+      });
     } catch (e) {
       // Docker answers 409 or (20.10) 500 for "already paused"; the goal is reached.
       if (!(e instanceof DockerApiError && /already paused/i.test(e.dockerMessage))) throw e;
@@ -115,7 +154,10 @@ class DockerEngine implements ContainerEngine {
 
   async unpause(id: string): Promise<void> {
     try {
-      await this.api.dial("unpause", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/unpause` });
+      await this.api.dial("unpause", id, {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/unpause`,
+      });
     } catch (e) {
       if (!(e instanceof DockerApiError && /is not paused/i.test(e.dockerMessage))) throw e;
     }
@@ -127,7 +169,12 @@ class DockerEngine implements ContainerEngine {
   }
 
   async sigkill(id: string): Promise<void> {
-    const sigkill = () => this.api.dial("kill", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/kill`, query: { signal: "SIGKILL" } });
+    const sigkill = () =>
+      this.api.dial("kill", id, {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/kill`,
+        query: { signal: "SIGKILL" },
+      });
     try {
       await sigkill();
     } catch (e) {
@@ -151,7 +198,16 @@ class DockerEngine implements ContainerEngine {
     // Docker answers once the container stopped, up to the grace later: bound it by the grace plus our timeout.
     const signal = AbortSignal.timeout(Math.ceil(graceSeconds) * 1000 + this.api.timeoutMs);
     try {
-      await this.api.dial("stop", id, { method: "POST", path: `/containers/${encodeURIComponent(id)}/stop`, query: { t: Math.ceil(graceSeconds) } }, { timeout: "none", signal });
+      await this.api.dial(
+        "stop",
+        id,
+        {
+          method: "POST",
+          path: `/containers/${encodeURIComponent(id)}/stop`,
+          query: { t: Math.ceil(graceSeconds) },
+        },
+        { timeout: "none", signal },
+      );
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -159,11 +215,16 @@ class DockerEngine implements ContainerEngine {
 
   async remove(id: string): Promise<void> {
     try {
-      await this.api.dial("remove", id, { method: "DELETE", path: `/containers/${encodeURIComponent(id)}`, query: { force: true, v: true } });
+      await this.api.dial("remove", id, {
+        method: "DELETE",
+        path: `/containers/${encodeURIComponent(id)}`,
+        query: { force: true, v: true },
+      });
     } catch (e) {
       if (isNotFound(e)) return;
       // Another remove of the same container is under way: it will be gone.
-      if (e instanceof DockerApiError && e.statusCode === 409 && /already in progress/i.test(e.dockerMessage)) return;
+      if (e instanceof DockerApiError && e.statusCode === 409 && /already in progress/i.test(e.dockerMessage))
+        return;
       throw e;
     }
   }
@@ -171,7 +232,10 @@ class DockerEngine implements ContainerEngine {
   async exitInfo(id: string): Promise<ExitInfo | undefined> {
     let raw: Record<string, unknown>;
     try {
-      raw = await this.api.dial("inspect", id, { method: "GET", path: `/containers/${encodeURIComponent(id)}/json` });
+      raw = await this.api.dial("inspect", id, {
+        method: "GET",
+        path: `/containers/${encodeURIComponent(id)}/json`,
+      });
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -181,7 +245,10 @@ class DockerEngine implements ContainerEngine {
 
   async imagePresent(image: string): Promise<boolean> {
     try {
-      await this.api.dial("inspect image", image, { method: "GET", path: `/images/${encodeURIComponent(image)}/json` });
+      await this.api.dial("inspect image", image, {
+        method: "GET",
+        path: `/images/${encodeURIComponent(image)}/json`,
+      });
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -201,7 +268,13 @@ class DockerEngine implements ContainerEngine {
       stream = await this.api.dial<NodeJS.ReadableStream>(
         "pull",
         image,
-        { method: "POST", path: "/images/create", query: { fromImage: repository, tag }, isStream: true, ...(auth ? { authconfig: { ...auth } } : {}) },
+        {
+          method: "POST",
+          path: "/images/create",
+          query: { fromImage: repository, tag },
+          isStream: true,
+          ...(auth ? { authconfig: { ...auth } } : {}),
+        },
         { timeout: "none", ...(opts.signal ? { signal: opts.signal } : {}) },
       );
     } catch (e) {
@@ -212,21 +285,46 @@ class DockerEngine implements ContainerEngine {
     } catch (e) {
       if (opts.signal?.aborted) throw new Error(`pull ${image}: aborted`);
       const message = (e as Error).message;
-      if (e instanceof PullFailedError) throw withNote(new DockerApiError(`pull ${image}: ${message}`, 0, message, { cause: e }));
-      throw new EngineUnavailableError(`pull ${image}: the progress stream from Docker at ${this.endpoint} was cut: ${message}`, "ECONNRESET", { cause: e });
+      if (e instanceof PullFailedError)
+        throw withNote(new DockerApiError(`pull ${image}: ${message}`, 0, message, { cause: e }));
+      throw new EngineUnavailableError(
+        `pull ${image}: the progress stream from Docker at ${this.endpoint} was cut: ${message}`,
+        "ECONNRESET",
+        { cause: e },
+      );
     }
   }
 
-  watchEvents(labels: Record<string, string>, onEvent: (e: PilotEvent) => void, onState?: (connected: boolean, err?: Error) => void): EventWatch {
-    const filters = JSON.stringify({ type: ["container"], ...(Object.keys(labels).length > 0 ? { label: labelFilter(labels) } : {}) });
+  watchEvents(
+    labels: Record<string, string>,
+    onEvent: (e: PilotEvent) => void,
+    onState?: (connected: boolean, err?: Error) => void,
+  ): EventWatch {
+    const filters = JSON.stringify({
+      type: ["container"],
+      ...(Object.keys(labels).length > 0 ? { label: labelFilter(labels) } : {}),
+    });
     const open = (since: string | undefined, signal: AbortSignal) =>
-      this.api.dial<NodeJS.ReadableStream>("events", undefined, { method: "GET", path: "/events", query: { filters, ...(since ? { since } : {}) }, isStream: true }, { timeout: "headers", signal });
+      this.api.dial<NodeJS.ReadableStream>(
+        "events",
+        undefined,
+        { method: "GET", path: "/events", query: { filters, ...(since ? { since } : {}) }, isStream: true },
+        { timeout: "headers", signal },
+      );
     // A lost stream is Docker going away (or restarting): say so in our terms.
     const report = onState
       ? (connected: boolean, err?: Error) => {
-          if (connected || err instanceof EngineUnavailableError || err instanceof DockerApiError) return onState(connected, err);
+          if (connected || err instanceof EngineUnavailableError || err instanceof DockerApiError)
+            return onState(connected, err);
           const why = err ? err.message : "closed";
-          return onState(false, new EngineUnavailableError(`events: the stream from Docker at ${this.endpoint} was lost: ${why}`, "ECONNRESET", { cause: err }));
+          return onState(
+            false,
+            new EngineUnavailableError(
+              `events: the stream from Docker at ${this.endpoint} was lost: ${why}`,
+              "ECONNRESET",
+              { cause: err },
+            ),
+          );
         }
       : undefined;
     return watchEventStream(open, onEvent, report, { ...this.eventBackoff });
@@ -240,7 +338,12 @@ class DockerEngine implements ContainerEngine {
       {
         method: "GET",
         path: `/containers/${encodeURIComponent(id)}/logs`,
-        query: { follow: opts.follow, stdout: true, stderr: true, tail: opts.tail === undefined ? "all" : String(opts.tail) },
+        query: {
+          follow: opts.follow,
+          stdout: true,
+          stderr: true,
+          tail: opts.tail === undefined ? "all" : String(opts.tail),
+        },
         isStream: true,
       },
       { timeout: "headers", signal: ctl.signal },

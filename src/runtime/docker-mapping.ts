@@ -2,7 +2,15 @@
 // a container without a name, labels or state must never crash the daemon.
 import type { EngineInfo, EngineName, ExitInfo, PilotInfo, PilotState } from "./engine.js";
 
-const PILOT_STATES: ReadonlySet<string> = new Set<PilotState>(["created", "running", "paused", "restarting", "removing", "exited", "dead"]);
+const PILOT_STATES: ReadonlySet<string> = new Set<PilotState>([
+  "created",
+  "running",
+  "paused",
+  "restarting",
+  "removing",
+  "exited",
+  "dead",
+]);
 
 /** Docker's time strings; its "zero" time (0001-01-01) means "never". */
 export function parseDockerTime(value: unknown): number | undefined {
@@ -32,7 +40,8 @@ export function nameOf(names: unknown): string {
 function labelsOf(value: unknown): Record<string, string> {
   if (typeof value !== "object" || value === null) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (typeof v === "string") out[k] = v;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    if (typeof v === "string") out[k] = v;
   return out;
 }
 
@@ -55,7 +64,10 @@ function securityOptionNames(options: unknown): Set<string> {
   if (!Array.isArray(options)) return names;
   for (const opt of options) {
     if (typeof opt !== "string") continue;
-    const name = opt.split(",").map((kv) => kv.split("=")).find(([k]) => k === "name")?.[1];
+    const name = opt
+      .split(",")
+      .map((kv) => kv.split("="))
+      .find(([k]) => k === "name")?.[1];
     names.add(name ?? opt);
   }
   return names;
@@ -64,14 +76,20 @@ function securityOptionNames(options: unknown): Set<string> {
 /** Podman's Docker-compatible API names itself in GET /version's Components; anything else is Docker. */
 function engineNameOf(version: Record<string, unknown>): EngineName {
   const components = Array.isArray(version["Components"]) ? (version["Components"] as unknown[]) : [];
-  const named = (c: unknown) => typeof c === "object" && c !== null && /podman/i.test(String((c as { Name?: unknown }).Name ?? ""));
+  const named = (c: unknown) =>
+    typeof c === "object" && c !== null && /podman/i.test(String((c as { Name?: unknown }).Name ?? ""));
   return components.some(named) ? "podman" : "docker";
 }
 
 /** GET /info (and GET /version, for the engine's name). */
-export function toEngineInfo(raw: Record<string, unknown>, version: Record<string, unknown> = {}): EngineInfo {
+export function toEngineInfo(
+  raw: Record<string, unknown>,
+  version: Record<string, unknown> = {},
+): EngineInfo {
   const security = securityOptionNames(raw["SecurityOptions"]);
-  const warnings = Array.isArray(raw["Warnings"]) ? raw["Warnings"].filter((w): w is string => typeof w === "string") : [];
+  const warnings = Array.isArray(raw["Warnings"])
+    ? raw["Warnings"].filter((w): w is string => typeof w === "string")
+    : [];
   return {
     serverVersion: String(raw["ServerVersion"] ?? ""),
     cgroupDriver: String(raw["CgroupDriver"] ?? ""),
@@ -90,7 +108,10 @@ export function toEngineInfo(raw: Record<string, unknown>, version: Record<strin
 
 /** GET /containers/{id}/json: how (and whether) the container ended. */
 export function toExitInfo(raw: Record<string, unknown>): ExitInfo {
-  const s = (typeof raw["State"] === "object" && raw["State"] !== null ? raw["State"] : {}) as Record<string, unknown>;
+  const s = (typeof raw["State"] === "object" && raw["State"] !== null ? raw["State"] : {}) as Record<
+    string,
+    unknown
+  >;
   const state = toState(s["Status"]);
   const exitCode = Number(s["ExitCode"]);
   const info: ExitInfo = {

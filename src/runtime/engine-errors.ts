@@ -36,8 +36,20 @@ export class DockerApiError extends Error {
 
 /** Socket error codes that mean "Docker is not there (now)", not "Docker said no". */
 const UNAVAILABLE_CODES = new Set([
-  "ENOENT", "ECONNREFUSED", "ECONNRESET", "EPIPE", "EACCES", "ENOTCONN", "ECONNABORTED",
-  "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ETIMEDOUT", "EAI_AGAIN", "ENOTFOUND", "ENOTSOCK",
+  "ENOENT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "EACCES",
+  "ENOTCONN",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ENOTSOCK",
 ]);
 
 function field(err: unknown, key: string): unknown {
@@ -66,23 +78,38 @@ function what(operation: string, target?: string): string {
  * Turns anything dockerode or the socket threw into one of our errors.
  * `endpoint` names the Docker socket or URL, for "not reachable" messages.
  */
-export function toEngineError(err: unknown, operation: string, target: string | undefined, endpoint: string): Error {
+export function toEngineError(
+  err: unknown,
+  operation: string,
+  target: string | undefined,
+  endpoint: string,
+): Error {
   if (err instanceof EngineUnavailableError || err instanceof DockerApiError) return err;
   const where = what(operation, target);
   const statusCode = field(err, "statusCode");
   if (typeof statusCode === "number" && statusCode > 0) {
     const dockerMessage = dockerMessageOf(err);
-    return new DockerApiError(`${where}: ${statusCode} ${dockerMessage}`, statusCode, dockerMessage, { cause: err });
+    return new DockerApiError(`${where}: ${statusCode} ${dockerMessage}`, statusCode, dockerMessage, {
+      cause: err,
+    });
   }
   const code = field(err, "code");
   const message = err instanceof Error ? err.message : String(err);
   if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) {
     const hint = code === "EACCES" ? " (permission denied: run as root or join the docker group)" : "";
-    return new EngineUnavailableError(`${where}: Docker is not reachable at ${endpoint}: ${code}${hint}`, code, { cause: err });
+    return new EngineUnavailableError(
+      `${where}: Docker is not reachable at ${endpoint}: ${code}${hint}`,
+      code,
+      { cause: err },
+    );
   }
   // The connection went away mid-request (dockerd stopped): Node says "socket hang up".
   if (/socket hang up|other side closed/i.test(message)) {
-    return new EngineUnavailableError(`${where}: Docker closed the connection at ${endpoint}: ${message}`, "ECONNRESET", { cause: err });
+    return new EngineUnavailableError(
+      `${where}: Docker closed the connection at ${endpoint}: ${message}`,
+      "ECONNRESET",
+      { cause: err },
+    );
   }
   return new Error(`${where}: ${message}`, { cause: err });
 }

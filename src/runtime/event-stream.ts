@@ -10,7 +10,10 @@ import { StringDecoder } from "node:string_decoder";
 import type { PilotEvent } from "./engine.js";
 
 /** Opens the stream; `since` is Docker's "seconds.nanoseconds" or undefined for "from now". */
-export type OpenEventStream = (since: string | undefined, signal: AbortSignal) => Promise<NodeJS.ReadableStream>;
+export type OpenEventStream = (
+  since: string | undefined,
+  signal: AbortSignal,
+) => Promise<NodeJS.ReadableStream>;
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -30,7 +33,11 @@ const DEFAULT_INITIAL_DELAY_MS = 500;
 const DEFAULT_MAX_DELAY_MS = 10_000;
 
 /** The delay before reconnect attempt number `attempt` (0-based): initial * 2^attempt, capped. */
-export function backoffDelayMs(attempt: number, initialDelayMs = DEFAULT_INITIAL_DELAY_MS, maxDelayMs = DEFAULT_MAX_DELAY_MS): number {
+export function backoffDelayMs(
+  attempt: number,
+  initialDelayMs = DEFAULT_INITIAL_DELAY_MS,
+  maxDelayMs = DEFAULT_MAX_DELAY_MS,
+): number {
   return Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 30));
 }
 
@@ -56,7 +63,14 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
     return undefined;
   }
   if (typeof raw !== "object" || raw === null) return undefined;
-  const ev = raw as { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number };
+  const ev = raw as {
+    Type?: string;
+    Action?: string;
+    status?: string;
+    id?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+    time?: number;
+  };
   if (ev.Type !== undefined && ev.Type !== "container") return undefined;
   const id = ev.Actor?.ID ?? ev.id;
   const action = ev.Action ?? ev.status;
@@ -65,7 +79,8 @@ export function parseEventLine(line: string): ParsedEvent | undefined {
   const timeNano = nanoMatch?.[1] ? BigInt(nanoMatch[1]) : BigInt(Math.round((ev.time ?? 0) * 1e9));
   const event: PilotEvent = { id, action, timeMs: Number(timeNano / 1_000_000n) };
   const attrs = ev.Actor?.Attributes ?? {};
-  if (attrs["exitCode"] !== undefined && /^-?\d+$/.test(attrs["exitCode"])) event.exitCode = Number(attrs["exitCode"]);
+  if (attrs["exitCode"] !== undefined && /^-?\d+$/.test(attrs["exitCode"]))
+    event.exitCode = Number(attrs["exitCode"]);
   if (attrs["name"]) event.name = attrs["name"].replace(/^\//, "");
   return { event, timeNano };
 }

@@ -1,7 +1,12 @@
 // Image references, parsed as Docker does: which registry, which repository and tag.
 
 export const DOCKER_HUB = "docker.io";
-export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
+export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([
+  "docker.io",
+  "index.docker.io",
+  "registry-1.docker.io",
+  "registry.hub.docker.com",
+]);
 
 /**
  * The registry host of an image reference: the first path component when it has a
@@ -27,6 +32,7 @@ export function splitImage(image: string): { repository: string; tag: string } {
   const at = image.indexOf("@");
   if (at >= 0) return { repository: image.slice(0, at), tag: image.slice(at + 1) };
   const colon = image.lastIndexOf(":");
-  if (colon > image.lastIndexOf("/")) return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+  if (colon > image.lastIndexOf("/"))
+    return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
   return { repository: image, tag: "latest" };
 }

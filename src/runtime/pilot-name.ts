@@ -9,7 +9,9 @@ const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** `${prefix}-` + 6 crypto-random [a-z0-9]; `random(n)` (0 <= result < n) is injectable for tests. */
 export function pilotName(prefix: string, random: (n: number) => number = randomInt): string {
   if (!DOCKER_NAME.test(prefix)) {
-    throw new Error(`invalid container name prefix "${prefix}": use letters, digits, "_", "." and "-", starting with a letter or digit`);
+    throw new Error(
+      `invalid container name prefix "${prefix}": use letters, digits, "_", "." and "-", starting with a letter or digit`,
+    );
   }
   let suffix = "";
   for (let i = 0; i < PILOT_SUFFIX_LENGTH; i++) suffix += ALPHABET[random(ALPHABET.length)];
@@ -23,7 +25,11 @@ export function pilotName(prefix: string, random: (n: number) => number = random
  */
 export function pilotHostname(host: string, name: string): string {
   const suffix = name.slice(name.lastIndexOf("-") + 1) || "pilot";
-  const shortHost = (host.split(".")[0] ?? "").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "host";
+  const shortHost =
+    (host.split(".")[0] ?? "")
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "host";
   const room = 63 - "plancton-".length - 1 - suffix.length;
   const hostPart = shortHost.slice(0, Math.max(1, room)).replace(/-+$/, "") || "host";
   return `plancton-${hostPart}-${suffix}`.slice(0, 63);

@@ -13,7 +13,9 @@ export function normalizeBind(bind: string): string {
   const parts = bind.split(":");
   const [source, target, options] = parts;
   if (parts.length < 2 || parts.length > 3 || !source || !target || options === "") {
-    throw new Error(`invalid bind "${bind}": expected host:container or host:container:options (ro, rw, ...)`);
+    throw new Error(
+      `invalid bind "${bind}": expected host:container or host:container:options (ro, rw, ...)`,
+    );
   }
   if (options === undefined) return `${source}:${target}:ro`;
   const opts = options.split(",");

@@ -11,7 +11,11 @@ export interface BoundedOutcome<R> {
   started: number;
 }
 
-export async function runBounded<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<BoundedOutcome<R>> {
+export async function runBounded<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<BoundedOutcome<R>> {
   const limit = Math.max(1, Math.floor(Number.isFinite(concurrency) ? concurrency : 1));
   const results: { index: number; value: R }[] = [];
   let next = 0;

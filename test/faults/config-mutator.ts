@@ -56,30 +56,126 @@ export function baseConfig(image: string, prefix: string): Record<string, unknow
   };
 }
 
-
-const UNICODE = ["ñ", "日本語", "😀", "\u202e", "\u200b", "\u0000", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "Ω", "\ufeff", "ｎｃｐｕｓ", "e\u0301", "\ud83d"];
-const NUMBERS = [0, -0, 1, -1, 2.5, -7.25, 1e308, -1e308, 1.7976931348623157e308, 5e-324, 2 ** 31, 2 ** 31 - 1, 2 ** 53 + 2, 9007199254740991, -9007199254740991, 2 ** 64, 1e21, 0.1, Infinity, -Infinity, NaN];
-const STRINGS = ["", " ", "0", "-1", "1e309", "90s", "5m", "-5m", "1 d", "30d", "9999999d", "∞", "2GiB", "-1KB", "1e400B", "10%", "200%", "true", "null", "~", "ncpus", "a:b:c:d", "/", "x".repeat(5000)];
-const EXTRA_KEYS = ["main_slep", "max_dock", "secopt", "dockerimage", "Main_Sleep", "__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "", " ", "k".repeat(3000), "ключ", "😀", "a.b", "a[0]", "influxdb_urls", "config_urll"];
+const UNICODE = [
+  "ñ",
+  "日本語",
+  "😀",
+  "\u202e",
+  "\u200b",
+  "\u0000",
+  "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+  "Ω",
+  "\ufeff",
+  "ｎｃｐｕｓ",
+  "e\u0301",
+  "\ud83d",
+];
+const NUMBERS = [
+  0,
+  -0,
+  1,
+  -1,
+  2.5,
+  -7.25,
+  1e308,
+  -1e308,
+  1.7976931348623157e308,
+  5e-324,
+  2 ** 31,
+  2 ** 31 - 1,
+  2 ** 53 + 2,
+  9007199254740991,
+  -9007199254740991,
+  2 ** 64,
+  1e21,
+  0.1,
+  Infinity,
+  -Infinity,
+  NaN,
+];
+const STRINGS = [
+  "",
+  " ",
+  "0",
+  "-1",
+  "1e309",
+  "90s",
+  "5m",
+  "-5m",
+  "1 d",
+  "30d",
+  "9999999d",
+  "∞",
+  "2GiB",
+  "-1KB",
+  "1e400B",
+  "10%",
+  "200%",
+  "true",
+  "null",
+  "~",
+  "ncpus",
+  "a:b:c:d",
+  "/",
+  "x".repeat(5000),
+];
+const EXTRA_KEYS = [
+  "main_slep",
+  "max_dock",
+  "secopt",
+  "dockerimage",
+  "Main_Sleep",
+  "__proto__",
+  "constructor",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "",
+  " ",
+  "k".repeat(3000),
+  "ключ",
+  "😀",
+  "a.b",
+  "a[0]",
+  "influxdb_urls",
+  "config_urll",
+];
 
 function randomString(rnd: Rnd): string {
   switch (int(rnd, 0, 3)) {
-    case 0: return pick(rnd, STRINGS);
-    case 1: return Array.from({ length: int(rnd, 1, 8) }, () => pick(rnd, UNICODE)).join("");
-    case 2: return pick(rnd, STRINGS) + pick(rnd, UNICODE);
-    default: return Array.from({ length: int(rnd, 1, 20) }, () => String.fromCharCode(int(rnd, 32, 126))).join("");
+    case 0:
+      return pick(rnd, STRINGS);
+    case 1:
+      return Array.from({ length: int(rnd, 1, 8) }, () => pick(rnd, UNICODE)).join("");
+    case 2:
+      return pick(rnd, STRINGS) + pick(rnd, UNICODE);
+    default:
+      return Array.from({ length: int(rnd, 1, 20) }, () => String.fromCharCode(int(rnd, 32, 126))).join("");
   }
 }
 
 /** A random value of a given kind (or any), nested at most `depth` deep. */
 function randomValue(rnd: Rnd, depth = 2, kind = int(rnd, 0, 5)): unknown {
   switch (kind) {
-    case 0: return pick(rnd, NUMBERS);
-    case 1: return randomString(rnd);
-    case 2: return rnd() < 0.5;
-    case 3: return null;
-    case 4: return depth <= 0 ? [] : Array.from({ length: int(rnd, 0, 3) }, () => randomValue(rnd, depth - 1));
-    default: return depth <= 0 ? {} : Object.fromEntries(Array.from({ length: int(rnd, 0, 3) }, () => [rnd() < 0.3 ? pick(rnd, EXTRA_KEYS) : randomString(rnd), randomValue(rnd, depth - 1)]));
+    case 0:
+      return pick(rnd, NUMBERS);
+    case 1:
+      return randomString(rnd);
+    case 2:
+      return rnd() < 0.5;
+    case 3:
+      return null;
+    case 4:
+      return depth <= 0 ? [] : Array.from({ length: int(rnd, 0, 3) }, () => randomValue(rnd, depth - 1));
+    default:
+      return depth <= 0
+        ? {}
+        : Object.fromEntries(
+            Array.from({ length: int(rnd, 0, 3) }, () => [
+              rnd() < 0.3 ? pick(rnd, EXTRA_KEYS) : randomString(rnd),
+              randomValue(rnd, depth - 1),
+            ]),
+          );
   }
 }
 
@@ -95,20 +191,83 @@ function kindOf(v: unknown): number {
 export function hostileExpression(rnd: Rnd): string {
   const n = pick(rnd, [10, 63, 64, 65, 200, 5000]);
   switch (int(rnd, 0, 13)) {
-    case 0: return `${"(".repeat(n)}ncpus${")".repeat(n)}`;
-    case 1: return `${"not ".repeat(n)}true`;
-    case 2: return `${"-".repeat(n)}1`;
-    case 3: return `${"ncpus + ".repeat(Math.min(n, 150))}1`;
-    case 4: return pick(rnd, ["1e308 * 1e308", "9".repeat(400), "1e-400", "0x10", "1_000", "-1e308 - 1e308", "2 ** 1024", "ncpus ^ 9999"]);
-    case 5: return pick(rnd, ["ncpus / 0", "0 / 0", "ncpus % 0", "-(0/0)", "1 / (ncpus - ncpus)"]);
-    case 6: return pick(rnd, ["ｎｃｐｕｓ", "ncpus\u200b", "ñcpus", "ncpus − 1", "😀", "ncpus\u0000", "\u202encpus"]);
-    case 7: return pick(rnd, ["min()", `max(${"ncpus, ".repeat(Math.min(n, 300))}1)`, "foo(1)", "min(ncpus", "ncpus)", "min(,)", "min(ncpus,)"]);
-    case 8: return pick(rnd, ["true + 1", "ncpus and 1", "\"str\"", "'a' < 1", "1 < 2 < 3", "ncpus ? 1 : 2", "not", "and", "ncpus ncpus"]);
-    case 9: return pick(rnd, ["ncpus >\n 1", "ncpus\t- 1", "ncpus\r\n- 1", "ncpus -\n\n1"]);
-    case 10: return pick(rnd, ["", " ", "   \t "]);
-    case 11: return `${"ncpus + ".repeat(200)}1`; // over the length limit
-    case 12: return pick(rnd, ["ncpus - 2", "min(ncpus - 1, ram_bytes / max_dock_mem)", "cpu_owner_5m < 0.5", "ncpus * 1e300", "1e15"]);
-    default: return pick(rnd, ["constructor", "__proto__", "toString()", "ncpus.constructor", "process", "require('fs')", "this"]);
+    case 0:
+      return `${"(".repeat(n)}ncpus${")".repeat(n)}`;
+    case 1:
+      return `${"not ".repeat(n)}true`;
+    case 2:
+      return `${"-".repeat(n)}1`;
+    case 3:
+      return `${"ncpus + ".repeat(Math.min(n, 150))}1`;
+    case 4:
+      return pick(rnd, [
+        "1e308 * 1e308",
+        "9".repeat(400),
+        "1e-400",
+        "0x10",
+        "1_000",
+        "-1e308 - 1e308",
+        "2 ** 1024",
+        "ncpus ^ 9999",
+      ]);
+    case 5:
+      return pick(rnd, ["ncpus / 0", "0 / 0", "ncpus % 0", "-(0/0)", "1 / (ncpus - ncpus)"]);
+    case 6:
+      return pick(rnd, [
+        "ｎｃｐｕｓ",
+        "ncpus\u200b",
+        "ñcpus",
+        "ncpus − 1",
+        "😀",
+        "ncpus\u0000",
+        "\u202encpus",
+      ]);
+    case 7:
+      return pick(rnd, [
+        "min()",
+        `max(${"ncpus, ".repeat(Math.min(n, 300))}1)`,
+        "foo(1)",
+        "min(ncpus",
+        "ncpus)",
+        "min(,)",
+        "min(ncpus,)",
+      ]);
+    case 8:
+      return pick(rnd, [
+        "true + 1",
+        "ncpus and 1",
+        '"str"',
+        "'a' < 1",
+        "1 < 2 < 3",
+        "ncpus ? 1 : 2",
+        "not",
+        "and",
+        "ncpus ncpus",
+      ]);
+    case 9:
+      return pick(rnd, ["ncpus >\n 1", "ncpus\t- 1", "ncpus\r\n- 1", "ncpus -\n\n1"]);
+    case 10:
+      return pick(rnd, ["", " ", "   \t "]);
+    case 11:
+      return `${"ncpus + ".repeat(200)}1`; // over the length limit
+    case 12:
+      return pick(rnd, [
+        "ncpus - 2",
+        "min(ncpus - 1, ram_bytes / max_dock_mem)",
+        "cpu_owner_5m < 0.5",
+        "ncpus * 1e300",
+        "1e15",
+      ]);
+    default:
+      return pick(rnd, [
+        "constructor",
+        "__proto__",
+        "toString()",
+        "ncpus.constructor",
+        "process",
+        "require('fs')",
+        "this",
+      ]);
   }
 }
 
@@ -122,7 +281,25 @@ function damageText(rnd: Rnd, text: string): { text: string; op: string } {
     }
     case 1: {
       const at = int(rnd, 0, text.length);
-      const ch = pick(rnd, ["\t", ":", "{", "[", "\"", "'", "\u0000", "\ufeff", "\r", "&", "*", "!", "%", "@", "`", "|", ">"]);
+      const ch = pick(rnd, [
+        "\t",
+        ":",
+        "{",
+        "[",
+        '"',
+        "'",
+        "\u0000",
+        "\ufeff",
+        "\r",
+        "&",
+        "*",
+        "!",
+        "%",
+        "@",
+        "`",
+        "|",
+        ">",
+      ]);
       return { text: text.slice(0, at) + ch + text.slice(at), op: `inserted ${JSON.stringify(ch)} at ${at}` };
     }
     case 2: {
@@ -130,25 +307,52 @@ function damageText(rnd: Rnd, text: string): { text: string; op: string } {
       lines.splice(i, 0, lines[i]!);
       return { text: lines.join("\n"), op: `duplicated line ${i + 1}` };
     }
-    case 3: return { text: `${text}\n---\nmain_sleep: 1\n`, op: "two documents" };
+    case 3:
+      return { text: `${text}\n---\nmain_sleep: 1\n`, op: "two documents" };
     case 4: {
-      const whole = pick(rnd, ["[1, 2, 3]\n", "just a string\n", "", "~\n", "42\n", "---\n", "- main_sleep: 1\n", "!!binary aGVsbG8=\n", "? [a, b]\n: c\n"]);
+      const whole = pick(rnd, [
+        "[1, 2, 3]\n",
+        "just a string\n",
+        "",
+        "~\n",
+        "42\n",
+        "---\n",
+        "- main_sleep: 1\n",
+        "!!binary aGVsbG8=\n",
+        "? [a, b]\n: c\n",
+      ]);
       return { text: whole, op: `whole document ${JSON.stringify(whole)}` };
     }
     case 5: {
       // An alias bomb: 10^levels references to one short list, given to a list key.
       const levels = int(rnd, 3, 6);
       const defs = [`l0: &l0 ["x","x","x","x","x","x","x","x","x","x"]`];
-      for (let i = 1; i < levels; i++) defs.push(`l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(",")}]`);
+      for (let i = 1; i < levels; i++)
+        defs.push(`l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(",")}]`);
       const key = pick(rnd, ["docker_cmd", "binds", "capabilities", "schedule", "devices"]);
-      return { text: `${defs.join("\n")}\n${text.replace(new RegExp(`^${key}:.*$`, "m"), "")}\n${key}: *l${levels - 1}\n`, op: `alias bomb 10^${levels} into ${key}` };
+      return {
+        text: `${defs.join("\n")}\n${text.replace(new RegExp(`^${key}:.*$`, "m"), "")}\n${key}: *l${levels - 1}\n`,
+        op: `alias bomb 10^${levels} into ${key}`,
+      };
     }
-    case 6: return { text: `\ufeff${text.replace(/\n/g, "\r\n")}`, op: "BOM and CRLF" };
-    case 7: return { text: text.replace(/^(\w+):/m, "  $1:"), op: "bad indentation" };
-    case 8: return { text: `${text}\n${"k".repeat(int(rnd, 1, 3))}: ${"v".repeat(int(rnd, 1, 200_000))}\n`, op: "a long line" };
-    case 9: return { text: `${text}\nmain_sleep: !!js/function "function () { return 1 }"\n`, op: "a js-yaml function tag" };
-    case 10: return { text: text.replace(/: /, ":"), op: "missing space after a colon" };
-    default: return { text: `${text}\n<<: {main_sleep: 3, docks_per_loop: 1}\n`, op: "a merge key" };
+    case 6:
+      return { text: `\ufeff${text.replace(/\n/g, "\r\n")}`, op: "BOM and CRLF" };
+    case 7:
+      return { text: text.replace(/^(\w+):/m, "  $1:"), op: "bad indentation" };
+    case 8:
+      return {
+        text: `${text}\n${"k".repeat(int(rnd, 1, 3))}: ${"v".repeat(int(rnd, 1, 200_000))}\n`,
+        op: "a long line",
+      };
+    case 9:
+      return {
+        text: `${text}\nmain_sleep: !!js/function "function () { return 1 }"\n`,
+        op: "a js-yaml function tag",
+      };
+    case 10:
+      return { text: text.replace(/: /, ":"), op: "missing space after a colon" };
+    default:
+      return { text: `${text}\n<<: {main_sleep: 3, docks_per_loop: 1}\n`, op: "a merge key" };
   }
 }
 
@@ -180,18 +384,54 @@ export function mutant(base: Record<string, unknown>, seed: number, index: numbe
       ops.push(`missing ${k}`);
     } else if (what < 0.6) {
       const k = rnd() < 0.7 ? pick(rnd, EXTRA_KEYS) : randomString(rnd);
-      Object.defineProperty(cfg, k, { value: randomValue(rnd), enumerable: true, configurable: true, writable: true });
+      Object.defineProperty(cfg, k, {
+        value: randomValue(rnd),
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
       ops.push(`extra key ${JSON.stringify(k.slice(0, 40))}`);
     } else if (what < 0.78) {
       const k = pick(rnd, EXPRESSION_KEYS);
       cfg[k] = hostileExpression(rnd);
       ops.push(`hostile expression in ${k}`);
     } else if (what < 0.9) {
-      const k = pick(rnd, ["main_sleep", "updateconfig", "sample_interval", "grace_kill", "grace_spawn", "max_ttl", "cpus_per_dock", "max_docks", "docks_per_loop", "launch_concurrency", "max_dock_mem", "max_dock_swap", "overhead_margin", "metrics_buffer_points", "resume_after", "suspend_grace", "image_expiration"]);
+      const k = pick(rnd, [
+        "main_sleep",
+        "updateconfig",
+        "sample_interval",
+        "grace_kill",
+        "grace_spawn",
+        "max_ttl",
+        "cpus_per_dock",
+        "max_docks",
+        "docks_per_loop",
+        "launch_concurrency",
+        "max_dock_mem",
+        "max_dock_swap",
+        "overhead_margin",
+        "metrics_buffer_points",
+        "resume_after",
+        "suspend_grace",
+        "image_expiration",
+      ]);
       cfg[k] = pick(rnd, NUMBERS);
       ops.push(`number ${String(cfg[k])} in ${k}`);
     } else {
-      const k = pick(rnd, ["docker_image", "container_prefix", "user_group", "network_mode", "docker_cmd", "schedule", "binds", "capabilities", "security_opts", "docker_env", "min_free_mem", "instance"]);
+      const k = pick(rnd, [
+        "docker_image",
+        "container_prefix",
+        "user_group",
+        "network_mode",
+        "docker_cmd",
+        "schedule",
+        "binds",
+        "capabilities",
+        "security_opts",
+        "docker_env",
+        "min_free_mem",
+        "instance",
+      ]);
       cfg[k] = typeof base[k] === "string" || base[k] === undefined ? randomString(rnd) : [randomString(rnd)];
       ops.push(`unicode/odd string in ${k}`);
     }

@@ -11,10 +11,16 @@ import { waitFor } from "../helpers/wait.js";
 
 export const BUILT_CLI = path.resolve(path.dirname(BIN), "../dist/src/cli/planctonctl.js");
 
-export interface DaemonDirs { configFile: string; rundir: string; logdir: string; pidfile: string }
+export interface DaemonDirs {
+  configFile: string;
+  rundir: string;
+  logdir: string;
+  pidfile: string;
+}
 
 export function requireBuiltCli(): void {
-  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` before the fault suite`);
+  if (!existsSync(BUILT_CLI))
+    throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` before the fault suite`);
 }
 
 export class DaemonProcess {
@@ -25,7 +31,18 @@ export class DaemonProcess {
   private exitState?: { code: number | null; signal: NodeJS.Signals | null };
 
   private constructor(readonly dirs: DaemonDirs) {
-    const args = [BIN, "--config", dirs.configFile, "--rundir", dirs.rundir, "--logdir", dirs.logdir, "--pidfile", dirs.pidfile, "nodaemon"];
+    const args = [
+      BIN,
+      "--config",
+      dirs.configFile,
+      "--rundir",
+      dirs.rundir,
+      "--logdir",
+      dirs.logdir,
+      "--pidfile",
+      dirs.pidfile,
+      "nodaemon",
+    ];
     this.child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let rest = "";
     const onData = (chunk: Buffer) => {
@@ -66,10 +83,16 @@ export class DaemonProcess {
 
   /** Waits until the status socket answers (the daemon has started and made its first reconciliation). */
   async ready(timeoutMs = 30_000): Promise<void> {
-    await waitFor("the daemon's status socket to answer", async () => {
-      if (this.exitState) throw new Error(`the daemon exited (${JSON.stringify(this.exitState)}) before answering`);
-      return (await this.status()) !== undefined;
-    }, timeoutMs, 100).catch((err: Error) => {
+    await waitFor(
+      "the daemon's status socket to answer",
+      async () => {
+        if (this.exitState)
+          throw new Error(`the daemon exited (${JSON.stringify(this.exitState)}) before answering`);
+        return (await this.status()) !== undefined;
+      },
+      timeoutMs,
+      100,
+    ).catch((err: Error) => {
       this.child.kill("SIGKILL");
       throw new Error(`${err.message}\n${this.tail()}`);
     });
@@ -90,7 +113,10 @@ export class DaemonProcess {
 
   /** The last log lines, for failure messages. */
   tail(n = 30): string {
-    return this.lines.slice(-n).map((l) => String(l.msg)).join("\n");
+    return this.lines
+      .slice(-n)
+      .map((l) => String(l.msg))
+      .join("\n");
   }
 
   async status(): Promise<StatusSnapshot | undefined> {
@@ -105,12 +131,17 @@ export class DaemonProcess {
   async ticks(n: number, timeoutMs = 30_000): Promise<void> {
     const seen = new Set<number>();
     const first = (await this.status())?.lastTick?.atMs;
-    await waitFor(`${n} more ticks of the daemon (PID ${this.pid})`, async () => {
-      if (!this.alive) throw new Error(`the daemon exited: ${JSON.stringify(this.exitState)}`);
-      const at = (await this.status())?.lastTick?.atMs;
-      if (at !== undefined && at !== first) seen.add(at);
-      return seen.size >= n;
-    }, timeoutMs, 100);
+    await waitFor(
+      `${n} more ticks of the daemon (PID ${this.pid})`,
+      async () => {
+        if (!this.alive) throw new Error(`the daemon exited: ${JSON.stringify(this.exitState)}`);
+        const at = (await this.status())?.lastTick?.atMs;
+        if (at !== undefined && at !== first) seen.add(at);
+        return seen.size >= n;
+      },
+      timeoutMs,
+      100,
+    );
   }
 
   kill(signal: NodeJS.Signals): void {

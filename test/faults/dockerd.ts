@@ -24,17 +24,44 @@ export interface PrivateDockerd {
 export const DESCRIPTION_ENV = "PLANCTON_FAULTS_DOCKERD";
 
 export function describeDockerd(dir: string): PrivateDockerd {
-  const d = { dir, socket: path.join(dir, "docker.sock"), dataRoot: path.join(dir, "data"), execRoot: path.join(dir, "exec"), pidfile: path.join(dir, "docker.pid"), log: path.join(dir, "dockerd.log") };
+  const d = {
+    dir,
+    socket: path.join(dir, "docker.sock"),
+    dataRoot: path.join(dir, "data"),
+    execRoot: path.join(dir, "exec"),
+    pidfile: path.join(dir, "docker.pid"),
+    log: path.join(dir, "dockerd.log"),
+  };
   // A containerd namespace of its own too: if a system containerd runs, dockerd uses it.
   const ns = `plancton-faults-${path.basename(dir)}`;
-  const args = ["-H", `unix://${d.socket}`, "--data-root", d.dataRoot, "--exec-root", d.execRoot, "--pidfile", d.pidfile, "--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false", "--containerd-namespace", ns, "--containerd-plugins-namespace", `${ns}-plugins`];
+  const args = [
+    "-H",
+    `unix://${d.socket}`,
+    "--data-root",
+    d.dataRoot,
+    "--exec-root",
+    d.execRoot,
+    "--pidfile",
+    d.pidfile,
+    "--bridge=none",
+    "--iptables=false",
+    "--ip6tables=false",
+    "--ip-masq=false",
+    "--containerd-namespace",
+    ns,
+    "--containerd-plugins-namespace",
+    `${ns}-plugins`,
+  ];
   return { ...d, args };
 }
 
 /** The private dockerd run.ts started, or a clear error (the suite never falls back to the shared one). */
 export function privateDockerd(): PrivateDockerd {
   const file = process.env[DESCRIPTION_ENV];
-  if (!file || !existsSync(file)) throw new Error(`no private dockerd: run the fault suite with \`npm run test:faults\` (it starts one; it never restarts the host's dockerd)`);
+  if (!file || !existsSync(file))
+    throw new Error(
+      `no private dockerd: run the fault suite with \`npm run test:faults\` (it starts one; it never restarts the host's dockerd)`,
+    );
   return JSON.parse(readFileSync(file, "utf8")) as PrivateDockerd;
 }
 
@@ -73,7 +100,11 @@ export async function dockerAnswers(d: PrivateDockerd, timeoutMs = 3000): Promis
   }
 }
 
-async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+async function waitUntil(
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -85,7 +116,10 @@ async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, 
 export async function startDockerd(d: PrivateDockerd, timeoutMs = 90_000): Promise<void> {
   if (await dockerAnswers(d)) return;
   const old = await dockerdPid(d);
-  if (old !== undefined) await waitUntil(`the old private dockerd (PID ${old}) to exit`, () => !isDockerd(old), 60_000).catch(() => undefined);
+  if (old !== undefined)
+    await waitUntil(`the old private dockerd (PID ${old}) to exit`, () => !isDockerd(old), 60_000).catch(
+      () => undefined,
+    );
   await mkdir(d.dir, { recursive: true });
   const log = openSync(d.log, "a");
   // Its own session: a Ctrl-C of the test run does not reach it (run.ts stops it).
@@ -93,13 +127,18 @@ export async function startDockerd(d: PrivateDockerd, timeoutMs = 90_000): Promi
   // dockerd deletes the host's docker0, which breaks the shared engine's containers.
   spawn("unshare", ["--net", "dockerd", ...d.args], { detached: true, stdio: ["ignore", log, log] }).unref();
   closeSync(log);
-  await waitUntil(`the private dockerd to answer on ${d.socket} (log: ${d.log})`, () => dockerAnswers(d), timeoutMs);
+  await waitUntil(
+    `the private dockerd to answer on ${d.socket} (log: ${d.log})`,
+    () => dockerAnswers(d),
+    timeoutMs,
+  );
 }
 
 /** SIGTERM to the private dockerd; waits for it to exit (it first stops its containers). */
 export async function stopDockerd(d: PrivateDockerd, timeoutMs = 120_000): Promise<number> {
   const pid = await dockerdPid(d);
-  if (pid === undefined) throw new Error(`the private dockerd does not run (pidfile ${d.pidfile}; log ${d.log})`);
+  if (pid === undefined)
+    throw new Error(`the private dockerd does not run (pidfile ${d.pidfile}; log ${d.log})`);
   process.kill(pid, "SIGTERM");
   await waitUntil(`the private dockerd (PID ${pid}) to exit after SIGTERM`, () => !isDockerd(pid), timeoutMs);
   return pid;
@@ -107,7 +146,10 @@ export async function stopDockerd(d: PrivateDockerd, timeoutMs = 120_000): Promi
 
 /** Mount points under `dir`, deepest first. */
 function mountsUnder(dir: string): string[] {
-  const points = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4]).filter((p): p is string => p !== undefined);
+  const points = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4])
+    .filter((p): p is string => p !== undefined);
   return points.filter((p) => p === dir || p.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }
 
@@ -118,15 +160,25 @@ function mountsUnder(dir: string): string[] {
  * data root hides that mount, and the container can then never be removed. Returns the
  * names of the containers concerned.
  */
-export async function unmountLeftoverRootfs(d: PrivateDockerd, match: (name: string) => boolean): Promise<string[]> {
+export async function unmountLeftoverRootfs(
+  d: PrivateDockerd,
+  match: (name: string) => boolean,
+): Promise<string[]> {
   const mounted = new Set(mountsUnder(d.dataRoot));
   const names: string[] = [];
   const ids = await readdir(path.join(d.dataRoot, "containers")).catch(() => [] as string[]);
   for (const id of ids) {
     try {
-      const config = JSON.parse(await readFile(path.join(d.dataRoot, "containers", id, "config.v2.json"), "utf8")) as { Name?: string };
+      const config = JSON.parse(
+        await readFile(path.join(d.dataRoot, "containers", id, "config.v2.json"), "utf8"),
+      ) as { Name?: string };
       if (!config.Name || !match(config.Name)) continue;
-      const mountId = (await readFile(path.join(d.dataRoot, "image", "overlay2", "layerdb", "mounts", id, "mount-id"), "utf8")).trim();
+      const mountId = (
+        await readFile(
+          path.join(d.dataRoot, "image", "overlay2", "layerdb", "mounts", id, "mount-id"),
+          "utf8",
+        )
+      ).trim();
       const merged = path.join(d.dataRoot, "overlay2", mountId, "merged");
       if (!mounted.has(merged)) continue;
       spawnSync("umount", [merged], { stdio: "ignore" });
@@ -143,7 +195,9 @@ export async function destroyDockerd(d: PrivateDockerd): Promise<void> {
   const pid = await dockerdPid(d);
   if (pid !== undefined) {
     process.kill(pid, "SIGTERM");
-    await waitUntil("the private dockerd to exit", () => !isDockerd(pid), 60_000).catch(() => process.kill(pid, "SIGKILL"));
+    await waitUntil("the private dockerd to exit", () => !isDockerd(pid), 60_000).catch(() =>
+      process.kill(pid, "SIGKILL"),
+    );
   }
   // Its containerd and shims stop with it; what they mounted goes with the directory.
   for (const m of mountsUnder(d.dir)) spawnSync("umount", ["-l", m], { stdio: "ignore" });
@@ -155,6 +209,8 @@ export async function loadImage(d: PrivateDockerd, image: string, from = new Doc
   const tar = await from.getImage(image).get();
   const to = new Docker({ socketPath: d.socket, timeout: 120_000 });
   const progress = await to.loadImage(tar);
-  await new Promise<void>((resolve, reject) => to.modem.followProgress(progress, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    to.modem.followProgress(progress, (err) => (err ? reject(err) : resolve())),
+  );
   await to.getImage(image).inspect();
 }

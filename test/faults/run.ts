@@ -8,7 +8,14 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { TEST_IMAGE } from "../helpers/docker.js";
-import { describeDockerd, DESCRIPTION_ENV, destroyDockerd, loadImage, saveDescription, startDockerd } from "./dockerd.js";
+import {
+  describeDockerd,
+  DESCRIPTION_ENV,
+  destroyDockerd,
+  loadImage,
+  saveDescription,
+  startDockerd,
+} from "./dockerd.js";
 
 const say = (s: string) => process.stderr.write(`test:faults: ${s}\n`);
 
@@ -16,7 +23,10 @@ const t0 = Date.now();
 // A short path: the sockets under it must fit in sun_path (108 bytes).
 const d = describeDockerd(await mkdtemp(path.join(os.tmpdir(), "pfd-")));
 let cleaning: Promise<void> | undefined;
-const cleanup = () => (cleaning ??= destroyDockerd(d).catch((err: Error) => void say(`could not remove the private dockerd in ${d.dir}: ${err.message}`)));
+const cleanup = () =>
+  (cleaning ??= destroyDockerd(d).catch(
+    (err: Error) => void say(`could not remove the private dockerd in ${d.dir}: ${err.message}`),
+  ));
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.once(sig, () => void cleanup().then(() => process.exit(130)));
 }
@@ -24,14 +34,20 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 let code = 1;
 try {
   await startDockerd(d);
-  say(`private dockerd on unix://${d.socket} (log ${d.log}), up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  say(
+    `private dockerd on unix://${d.socket} (log ${d.log}), up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   await loadImage(d, TEST_IMAGE);
   const here = path.dirname(new URL(import.meta.url).pathname);
   const files = (await readdir(here)).filter((f) => f.endsWith(".test.ts")).map((f) => path.join(here, f));
-  const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...process.argv.slice(2), ...files], {
-    stdio: "inherit",
-    env: { ...process.env, DOCKER_HOST: `unix://${d.socket}`, [DESCRIPTION_ENV]: saveDescription(d) },
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-concurrency=1", ...process.argv.slice(2), ...files],
+    {
+      stdio: "inherit",
+      env: { ...process.env, DOCKER_HOST: `unix://${d.socket}`, [DESCRIPTION_ENV]: saveDescription(d) },
+    },
+  );
   code = await new Promise<number>((resolve) => child.once("exit", (c, s) => resolve(c ?? (s ? 128 : 1))));
 } catch (err) {
   say(`${(err as Error).message}`);

@@ -45,11 +45,18 @@ export class FaultSummary {
   /** The table, one line per fault, then the totals and the notes. */
   lines(): string[] {
     const head = ["fault", "injected", "survived", "leaked", "points lost"];
-    const body = this.all().map((r) => [r.fault, String(r.injected), String(r.survived), String(r.leaked), String(r.pointsLost)]);
+    const body = this.all().map((r) => [
+      r.fault,
+      String(r.injected),
+      String(r.survived),
+      String(r.leaked),
+      String(r.pointsLost),
+    ]);
     const t = this.totals();
     const foot = ["TOTAL", String(t.injected), String(t.survived), String(t.leaked), String(t.pointsLost)];
     const widths = head.map((h, i) => Math.max(h.length, ...[...body, foot].map((row) => row[i]!.length)));
-    const fmt = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    const fmt = (row: string[]) =>
+      row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
     const rule = widths.map((w) => "-".repeat(w)).join("  ");
     const out = ["fault suite summary", fmt(head), rule, ...body.map(fmt), rule, fmt(foot)];
     for (const r of this.all()) for (const n of r.notes) out.push(`  ${r.fault}: ${n}`);
@@ -59,7 +66,10 @@ export class FaultSummary {
   /** Writes the rows as JSON next to the other temp files; returns the path. */
   save(): string {
     const file = path.join(os.tmpdir(), "plancton-fault-summary.json");
-    writeFileSync(file, `${JSON.stringify({ atMs: Date.now(), rows: this.all(), totals: this.totals() }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ atMs: Date.now(), rows: this.all(), totals: this.totals() }, null, 2)}\n`,
+    );
     return file;
   }
 }

@@ -6,7 +6,11 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 export const BIN = path.resolve(import.meta.dirname, "../../bin/planctonctl");
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export async function planctonctl(args: string[], timeoutMs = 60_000): Promise<CliResult> {
   try {

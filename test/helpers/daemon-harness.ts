@@ -24,17 +24,37 @@ export interface Harness {
   restart(opts?: { engine?: ContainerEngine; observer?: HostObserverLike }): Promise<Daemon>;
 }
 
-export async function startDaemon(name: string, configText: string, opts: { engine?: ContainerEngine; observer?: HostObserverLike; start?: boolean } = {}): Promise<Harness> {
+export async function startDaemon(
+  name: string,
+  configText: string,
+  opts: { engine?: ContainerEngine; observer?: HostObserverLike; start?: boolean } = {},
+): Promise<Harness> {
   const instance = uniquePrefix(name);
   const dir = await mkdtemp(path.join(os.tmpdir(), `plancton-${name}-`));
   const configFile = path.join(dir, "config.yaml");
-  await writeFile(configFile, `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\npilot_cpu_priority: normal\nmax_dock_mem: 32MiB\n${configText}`);
+  await writeFile(
+    configFile,
+    `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\npilot_cpu_priority: normal\nmax_dock_mem: 32MiB\n${configText}`,
+  );
   const logs: string[] = [];
   const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(line) });
   const make = (o: { engine?: ContainerEngine; observer?: HostObserverLike }) =>
-    new Daemon({ configFile, rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine: o.engine ?? createDockerEngine(), logger, observer: o.observer });
+    new Daemon({
+      configFile,
+      rundir: path.join(dir, "run"),
+      logdir: path.join(dir, "log"),
+      engine: o.engine ?? createDockerEngine(),
+      logger,
+      observer: o.observer,
+    });
   const h: Harness = {
-    daemon: make(opts), dir, rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), configFile, instance, logs,
+    daemon: make(opts),
+    dir,
+    rundir: path.join(dir, "run"),
+    logdir: path.join(dir, "log"),
+    configFile,
+    instance,
+    logs,
     stopDaemon: () => h.daemon.stop(),
     cleanup: async () => {
       await h.daemon.stop().catch(() => undefined);

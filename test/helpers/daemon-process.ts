@@ -21,14 +21,28 @@ export async function spawnDaemon(dir: string, configFile: string): Promise<Daem
   const logdir = path.join(dir, "log");
   const rundir = path.join(dir, "run");
   await mkdir(rundir, { recursive: true });
-  const flags = ["--config", configFile, "--rundir", rundir, "--logdir", logdir, "--pidfile", path.join(rundir, "plancton.pid")];
-  const child = spawn(process.execPath, [BIN, ...flags, "nodaemon"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PLANCTON_DETACHED: "" } });
+  const flags = [
+    "--config",
+    configFile,
+    "--rundir",
+    rundir,
+    "--logdir",
+    logdir,
+    "--pidfile",
+    path.join(rundir, "plancton.pid"),
+  ];
+  const child = spawn(process.execPath, [BIN, ...flags, "nodaemon"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PLANCTON_DETACHED: "" },
+  });
   let err = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => (err += d));
   child.stdout?.resume();
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
-    child, flags, logdir,
+    child,
+    flags,
+    logdir,
     stderr: () => err,
     async stop(timeoutMs = 30_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -44,8 +58,19 @@ export async function spawnDaemon(dir: string, configFile: string): Promise<Daem
 
 /** Waits until the daemon's stderr has a line matching `re`; returns that line. */
 export function waitForLine(d: DaemonProcess, re: RegExp, what: string, timeoutMs = 60_000): Promise<string> {
-  return waitFor(what, () => {
-    if (d.child.exitCode !== null) throw new Error(`the daemon exited (${d.child.exitCode}): ${d.stderr()}`);
-    return d.stderr().split("\n").find((l) => re.test(l)) ?? false;
-  }, timeoutMs, 100);
+  return waitFor(
+    what,
+    () => {
+      if (d.child.exitCode !== null)
+        throw new Error(`the daemon exited (${d.child.exitCode}): ${d.stderr()}`);
+      return (
+        d
+          .stderr()
+          .split("\n")
+          .find((l) => re.test(l)) ?? false
+      );
+    },
+    timeoutMs,
+    100,
+  );
 }

@@ -36,7 +36,9 @@ export interface DockerProxy {
   stopOnRequest(pattern: RegExp): Promise<string>;
 }
 
-export async function createDockerProxy(opts: { target?: string; start?: boolean } = {}): Promise<DockerProxy> {
+export async function createDockerProxy(
+  opts: { target?: string; start?: boolean } = {},
+): Promise<DockerProxy> {
   const target = opts.target ?? DOCKER_SOCKET;
   const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-docker-proxy-"));
   const socketPath = path.join(dir, "docker.sock");

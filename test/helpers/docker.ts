@@ -12,7 +12,9 @@ export async function requireDocker(): Promise<void> {
     await docker.ping();
     await docker.getImage(TEST_IMAGE).inspect();
   } catch (err) {
-    throw new Error(`Docker engine or the test image ${TEST_IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`);
+    throw new Error(
+      `Docker engine or the test image ${TEST_IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`,
+    );
   }
 }
 
@@ -26,5 +28,9 @@ export async function containersOf(instance: string): Promise<Docker.ContainerIn
 }
 
 export async function removeInstance(instance: string): Promise<void> {
-  for (const c of await containersOf(instance)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of await containersOf(instance))
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }

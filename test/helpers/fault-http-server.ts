@@ -27,7 +27,9 @@ export interface FaultServer {
   stop(): Promise<void>;
 }
 
-export async function startFaultServer(first: FaultAnswer = { kind: "status", status: 404 }): Promise<FaultServer> {
+export async function startFaultServer(
+  first: FaultAnswer = { kind: "status", status: 404 },
+): Promise<FaultServer> {
   let current = first;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -36,7 +38,10 @@ export async function startFaultServer(first: FaultAnswer = { kind: "status", st
     const a = current;
     switch (a.kind) {
       case "ok": {
-        if ((a.etag && req.headers["if-none-match"] === a.etag) || (!a.etag && a.lastModified && req.headers["if-modified-since"] === a.lastModified)) {
+        if (
+          (a.etag && req.headers["if-none-match"] === a.etag) ||
+          (!a.etag && a.lastModified && req.headers["if-modified-since"] === a.lastModified)
+        ) {
           res.writeHead(304, a.etag ? { etag: a.etag } : {}).end();
           return;
         }

@@ -13,9 +13,22 @@ export class FixedObserver implements HostSamplingLike, PilotPlacementLike {
 
   constructor(overrides: Record<string, number> = {}) {
     this.obs = {
-      ncpus: 4, ram_bytes: 8 * 2 ** 30, swap_bytes: 0, cpu_total: 0, cpu_owner: 0, cpu_pilots: 0,
-      load1: 0, load5: 0, load15: 0, mem_available_bytes: 6 * 2 ** 30, mem_available_ratio: 0.75, swap_used_bytes: 0,
-      disk_free_bytes: 100 * 2 ** 30, disk_free_ratio: 0.5, uptime_seconds: 0, ...overrides,
+      ncpus: 4,
+      ram_bytes: 8 * 2 ** 30,
+      swap_bytes: 0,
+      cpu_total: 0,
+      cpu_owner: 0,
+      cpu_pilots: 0,
+      load1: 0,
+      load5: 0,
+      load15: 0,
+      mem_available_bytes: 6 * 2 ** 30,
+      mem_available_ratio: 0.75,
+      swap_used_bytes: 0,
+      disk_free_bytes: 100 * 2 ** 30,
+      disk_free_ratio: 0.5,
+      uptime_seconds: 0,
+      ...overrides,
     };
   }
 

@@ -9,15 +9,29 @@ import os from "node:os";
 import path from "node:path";
 
 /** Commits are made with a fixed identity, whatever the machine's git config says. */
-export const GIT_IDENTITY = ["-c", "user.name=Plancton Test", "-c", "user.email=test@plancton.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"];
+export const GIT_IDENTITY = [
+  "-c",
+  "user.name=Plancton Test",
+  "-c",
+  "user.email=test@plancton.invalid",
+  "-c",
+  "commit.gpgsign=false",
+  "-c",
+  "init.defaultBranch=main",
+];
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
 
 export function git(args: string[], cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("git", [...GIT_IDENTITY, ...args], { cwd, env: GIT_ENV, timeout: 30_000, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`git ${args.join(" ")} failed: ${stderr.trim() || err.message}`));
-      else resolve(stdout.trim());
-    });
+    execFile(
+      "git",
+      [...GIT_IDENTITY, ...args],
+      { cwd, env: GIT_ENV, timeout: 30_000, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`git ${args.join(" ")} failed: ${stderr.trim() || err.message}`));
+        else resolve(stdout.trim());
+      },
+    );
   });
 }
 
@@ -67,7 +81,8 @@ export async function startGitServer(root: string): Promise<GitServer> {
       head = Buffer.concat([head, chunk]);
       const crlf = head.indexOf("\r\n\r\n");
       const lf = head.indexOf("\n\n");
-      const end = crlf >= 0 && (lf < 0 || crlf < lf) ? { at: crlf, len: 4 } : lf >= 0 ? { at: lf, len: 2 } : undefined;
+      const end =
+        crlf >= 0 && (lf < 0 || crlf < lf) ? { at: crlf, len: 4 } : lf >= 0 ? { at: lf, len: 2 } : undefined;
       if (!end) return;
       headersDone = true;
       let status = 200;
@@ -109,7 +124,10 @@ export class BareRepo {
   constructor(readonly dir: string) {}
 
   /** Commits `files` (path -> content) on `branch` (created from the default branch if new) and pushes. */
-  async commit(files: Record<string, string>, opts: { branch?: string; message?: string } = {}): Promise<string> {
+  async commit(
+    files: Record<string, string>,
+    opts: { branch?: string; message?: string } = {},
+  ): Promise<string> {
     const branch = opts.branch ?? "main";
     const work = await mkdtemp(path.join(os.tmpdir(), "plancton-git-work-"));
     try {
@@ -122,7 +140,16 @@ export class BareRepo {
         await writeFile(path.join(work, file), content);
       }
       await git(["add", "--all"], work);
-      await git(["commit", "--quiet", "--allow-empty", "-m", opts.message ?? `update ${Object.keys(files).join(", ")}`], work);
+      await git(
+        [
+          "commit",
+          "--quiet",
+          "--allow-empty",
+          "-m",
+          opts.message ?? `update ${Object.keys(files).join(", ")}`,
+        ],
+        work,
+      );
       await git(["push", "--quiet", "origin", branch], work);
       return await git(["rev-parse", "HEAD"], work);
     } finally {
@@ -132,12 +159,19 @@ export class BareRepo {
 }
 
 /** Creates `<root>/<user>/<repo>` (default branch main) with a first commit of config.yaml. */
-export async function createBareRepo(root: string, user: string, repo: string, configYaml: string, opts: { branch?: string } = {}): Promise<BareRepo> {
+export async function createBareRepo(
+  root: string,
+  user: string,
+  repo: string,
+  configYaml: string,
+  opts: { branch?: string } = {},
+): Promise<BareRepo> {
   const dir = path.join(root, user, repo);
   await mkdir(dir, { recursive: true });
   await git(["init", "--quiet", "--bare", "--initial-branch=main", dir]);
   const bare = new BareRepo(dir);
-  if ((opts.branch ?? "main") !== "main") await bare.commit({ "README.md": "config repository\n" }, { branch: "main", message: "init" });
+  if ((opts.branch ?? "main") !== "main")
+    await bare.commit({ "README.md": "config repository\n" }, { branch: "main", message: "init" });
   await bare.commit({ "config.yaml": configYaml }, { branch: opts.branch ?? "main", message: "config" });
   return bare;
 }

@@ -2,14 +2,24 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/config/errors.js";
 import { layerConfig } from "../../src/config/remote/layers.js";
-import { assertRemoteAllowed, LOCAL_ONLY_KEYS, REMOTE_KEY_RULES, REMOTE_NETWORK_MODES } from "../../src/config/remote/privileges.js";
+import {
+  assertRemoteAllowed,
+  LOCAL_ONLY_KEYS,
+  REMOTE_KEY_RULES,
+  REMOTE_NETWORK_MODES,
+} from "../../src/config/remote/privileges.js";
 import { parseRemoteText, RemoteConfigError } from "../../src/config/remote/remote-error.js";
 import { CONFIG_KEYS, type Config } from "../../src/config/schema.js";
 
 /** The classic billion laughs under `key`: 9 levels of 9 aliases, ~10^9 strings once walked, < 400 bytes. */
 export function billionLaughs(key: string): string {
   const lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (let i = 1; i < 9; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(",")}]`);
+  for (let i = 1; i < 9; i++)
+    lines.push(
+      `l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(",")}]`,
+    );
   return `${lines.join("\n")}\n${key}: *l8\n`;
 }
 
@@ -58,7 +68,10 @@ export const CORPUS_KEYS: readonly string[] = [...CONFIG_KEYS, "no_such_key", "k
 
 /** The baseline remote's keys (minus `key`), then `key: value` when given. */
 export function withBaseline(baseline: Record<string, string>, key?: string, valueYaml?: string): string {
-  const base = Object.entries(baseline).filter(([k]) => k !== key).map(([k, v]) => `${k}: ${v}\n`).join("");
+  const base = Object.entries(baseline)
+    .filter(([k]) => k !== key)
+    .map(([k, v]) => `${k}: ${v}\n`)
+    .join("");
   return key === undefined ? base : `${base}${remoteWith(key, valueYaml as string)}`;
 }
 
@@ -68,7 +81,10 @@ export function withBaseline(baseline: Record<string, string>, key?: string, val
  * test's own server (a metrics target would write to it), an alias bomb under every key,
  * and structural attacks.
  */
-export function hostileCorpus(serverBase: string, over: (key?: string, valueYaml?: string) => string): { name: string; body: string }[] {
+export function hostileCorpus(
+  serverBase: string,
+  over: (key?: string, valueYaml?: string) => string,
+): { name: string; body: string }[] {
   const privileged = REMOTE_KEY_RULES.filter((r) => r.rule === "privileged").map((r) => r.key);
   const cases: { name: string; body: string }[] = [];
   for (const key of [...privileged, "cpus_per_dock", "max_dock_mem", "max_dock_swap", "docker_env"]) {
@@ -76,9 +92,13 @@ export function hostileCorpus(serverBase: string, over: (key?: string, valueYaml
   }
   for (const key of LOCAL_ONLY_KEYS) {
     cases.push({ name: `${key} (local-only) = a string`, body: over(key, `"${serverBase}#x"`) });
-    cases.push({ name: `${key} (local-only) = a list`, body: over(key, `[{url: "${serverBase}", bucket: b}]`) });
+    cases.push({
+      name: `${key} (local-only) = a list`,
+      body: over(key, `[{url: "${serverBase}", bucket: b}]`),
+    });
   }
-  for (const key of [...CONFIG_KEYS, "no_such_key"]) cases.push({ name: `alias bomb under ${key}`, body: billionLaughs(key) });
+  for (const key of [...CONFIG_KEYS, "no_such_key"])
+    cases.push({ name: `alias bomb under ${key}`, body: billionLaughs(key) });
   cases.push({ name: "20k unknown keys", body: manyKeys(20_000) });
   cases.push({ name: "a 900 KB key", body: `${over()}${"k".repeat(900_000)}: 1\n` });
   cases.push({ name: "nesting 5000 deep", body: `docker_env: ${"[".repeat(5000)}${"]".repeat(5000)}\n` });
@@ -89,11 +109,20 @@ export function hostileCorpus(serverBase: string, over: (key?: string, valueYaml
 export type RemoteOutcome = { accepted: Config } | { rejected: string };
 
 /** The daemon's remote pipeline, run in the test: parse, limits, layering over `local`. */
-export function throughRemotePipeline(text: string, local: Record<string, unknown>, url = "https://conf.example/p.yaml"): RemoteOutcome {
+export function throughRemotePipeline(
+  text: string,
+  local: Record<string, unknown>,
+  url = "https://conf.example/p.yaml",
+): RemoteOutcome {
   try {
     const raw = parseRemoteText(text, url);
     assertRemoteAllowed(raw, local, url, text);
-    return { accepted: layerConfig({ remote: raw, local, remoteText: text, remoteName: url }, "/etc/plancton/config.yaml").config };
+    return {
+      accepted: layerConfig(
+        { remote: raw, local, remoteText: text, remoteName: url },
+        "/etc/plancton/config.yaml",
+      ).config,
+    };
   } catch (err) {
     if (err instanceof ConfigError || err instanceof RemoteConfigError) return { rejected: err.message };
     throw err;
@@ -101,15 +130,35 @@ export function throughRemotePipeline(text: string, local: Record<string, unknow
 }
 
 /** A launched pilot as the engine reports it (docker inspect). */
-export interface InspectedPilot { User: string; HostConfig: Record<string, unknown>; Labels: Record<string, string> }
+export interface InspectedPilot {
+  User: string;
+  HostConfig: Record<string, unknown>;
+  Labels: Record<string, string>;
+}
 
 /** Nothing a local file without allow_remote_privileges did not allow: the engine's view of one pilot. */
 export function assertPilotNotEscalated(p: InspectedPilot, instance: string, what: string): void {
-  const hc = p.HostConfig as { Privileged?: boolean; CapAdd?: string[] | null; Devices?: unknown[] | null; Binds?: string[] | null; NetworkMode?: string; SecurityOpt?: string[] | null; CpuQuota?: number; Memory?: number };
+  const hc = p.HostConfig as {
+    Privileged?: boolean;
+    CapAdd?: string[] | null;
+    Devices?: unknown[] | null;
+    Binds?: string[] | null;
+    NetworkMode?: string;
+    SecurityOpt?: string[] | null;
+    CpuQuota?: number;
+    Memory?: number;
+  };
   assert.equal(hc.Privileged, false, what);
-  assert.deepEqual([hc.CapAdd ?? [], hc.Devices ?? [], hc.Binds ?? [], hc.SecurityOpt ?? []], [[], [], [], []], what);
+  assert.deepEqual(
+    [hc.CapAdd ?? [], hc.Devices ?? [], hc.Binds ?? [], hc.SecurityOpt ?? []],
+    [[], [], [], []],
+    what,
+  );
   assert.ok(REMOTE_NETWORK_MODES.includes(hc.NetworkMode ?? ""), `${what}: NetworkMode ${hc.NetworkMode}`);
-  assert.ok((hc.CpuQuota ?? 0) >= 1000 && (hc.Memory ?? 0) >= 6 * 1024 * 1024, `${what}: CpuQuota ${hc.CpuQuota}, Memory ${hc.Memory}`);
+  assert.ok(
+    (hc.CpuQuota ?? 0) >= 1000 && (hc.Memory ?? 0) >= 6 * 1024 * 1024,
+    `${what}: CpuQuota ${hc.CpuQuota}, Memory ${hc.Memory}`,
+  );
   assert.ok(p.User === "0:0" || /^[1-9]\d*:[1-9]\d*$/.test(p.User), `${what}: User ${p.User}`);
   assert.equal(p.Labels["org.plancton.instance"], instance, `${what}: the local instance`);
 }

@@ -28,7 +28,11 @@ export interface InfluxdHandle extends ServerHandle {
 }
 
 export interface InfluxQueryResult {
-  results: { statement_id: number; error?: string; series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[] }[];
+  results: {
+    statement_id: number;
+    error?: string;
+    series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[];
+  }[];
   error?: string;
 }
 
@@ -48,7 +52,9 @@ export async function freePort(): Promise<number> {
     srv.once("error", reject);
     srv.listen(0, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => (addr !== null && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
+      srv.close(() =>
+        addr !== null && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -128,25 +134,28 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
   const rpcPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = path.join(dataDir, "influxdb.conf");
-  await writeFile(config, [
-    "reporting-disabled = true",
-    `bind-address = "127.0.0.1:${rpcPort}"`,
-    "[meta]",
-    `  dir = "${path.join(dataDir, "meta")}"`,
-    "[data]",
-    `  dir = "${path.join(dataDir, "data")}"`,
-    `  wal-dir = "${path.join(dataDir, "wal")}"`,
-    "  query-log-enabled = false",
-    "[monitor]",
-    "  store-enabled = false",
-    "[http]",
-    `  bind-address = "127.0.0.1:${port}"`,
-    "  log-enabled = false",
-    "[logging]",
-    '  level = "warn"',
-    "  suppress-logo = true",
-    "",
-  ].join("\n"));
+  await writeFile(
+    config,
+    [
+      "reporting-disabled = true",
+      `bind-address = "127.0.0.1:${rpcPort}"`,
+      "[meta]",
+      `  dir = "${path.join(dataDir, "meta")}"`,
+      "[data]",
+      `  dir = "${path.join(dataDir, "data")}"`,
+      `  wal-dir = "${path.join(dataDir, "wal")}"`,
+      "  query-log-enabled = false",
+      "[monitor]",
+      "  store-enabled = false",
+      "[http]",
+      `  bind-address = "127.0.0.1:${port}"`,
+      "  log-enabled = false",
+      "[logging]",
+      '  level = "warn"',
+      "  suppress-logo = true",
+      "",
+    ].join("\n"),
+  );
   let proc: Proc | null = null;
   const start = async (): Promise<void> => {
     proc = launch(INFLUXD, ["run", "-config", config], dataDir);
@@ -154,7 +163,9 @@ export async function startInfluxd(): Promise<InfluxdHandle> {
   };
   await start();
   return {
-    url, port, dataDir,
+    url,
+    port,
+    dataDir,
     kill: async () => {
       await terminate(proc);
       proc = null;
@@ -178,18 +189,24 @@ export async function startVictoriaMetrics(): Promise<ServerHandle> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "plancton-vm-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = launch(VICTORIA, [
-    `-httpListenAddr=127.0.0.1:${port}`,
-    `-storageDataPath=${path.join(dataDir, "data")}`,
-    "-loggerLevel=ERROR",
-    "-retentionPeriod=100y",
-  ], dataDir);
+  const proc = launch(
+    VICTORIA,
+    [
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-storageDataPath=${path.join(dataDir, "data")}`,
+      "-loggerLevel=ERROR",
+      "-retentionPeriod=100y",
+    ],
+    dataDir,
+  );
   await waitReady("victoria-metrics", proc, async () => {
     const r = await get(`${url}/health`);
     return r.status === 200 && r.text.trim() === "OK";
   });
   return {
-    url, port, dataDir,
+    url,
+    port,
+    dataDir,
     stop: async () => {
       await terminate(proc);
       await rm(dataDir, { recursive: true, force: true });

@@ -6,7 +6,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const pidfile = process.argv[2];
-const mod = await import(pathToFileURL(path.resolve(import.meta.dirname, "../../dist/src/daemon/pidfile.js")).href);
+const mod = await import(
+  pathToFileURL(path.resolve(import.meta.dirname, "../../dist/src/daemon/pidfile.js")).href
+);
 process.stdout.write("ready\n");
 let buffered = "";
 process.stdin.setEncoding("utf8");
@@ -16,11 +18,15 @@ process.stdin.on("data", (chunk) => {
   buffered = "";
   void Promise.resolve(mod.claimPidfile(pidfile)).then(
     (holder) => {
-      process.stdout.write(`${JSON.stringify({ pid: process.pid, won: holder === undefined, holder: holder ?? null })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ pid: process.pid, won: holder === undefined, holder: holder ?? null })}\n`,
+      );
       if (holder !== undefined) process.exit(0);
     },
     (err) => {
-      process.stdout.write(`${JSON.stringify({ pid: process.pid, won: false, error: String(err?.message ?? err) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ pid: process.pid, won: false, error: String(err?.message ?? err) })}\n`,
+      );
       process.exit(0);
     },
   );

@@ -2,7 +2,9 @@
 // benchmarks that talk to the runtime directly; each caller overrides what it is about.
 import type { PilotSpec } from "../../src/runtime/index.js";
 
-export function plainPilotSpec(spec: Pick<PilotSpec, "name" | "hostname" | "image" | "cmd" | "labels"> & Partial<PilotSpec>): PilotSpec {
+export function plainPilotSpec(
+  spec: Pick<PilotSpec, "name" | "hostname" | "image" | "cmd" | "labels"> & Partial<PilotSpec>,
+): PilotSpec {
   return {
     env: [],
     cpuQuota: 100000,

@@ -22,7 +22,11 @@ export const T0_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
 /** The schema's defaults as the daemon maps them (no default typed twice), on an 8-CPU
  *  host, with max_docks 6 and docks_per_loop 4 so scenarios have room to differ. */
 const DEFAULTS: PolicyConfig = {
-  ...policyConfigOf(parseConfigText("docker_image: busybox\n", "policy-sim.yaml").config, { ncpus: 8, ramBytes: 64 * 2 ** 30, swapBytes: 0 }).policy,
+  ...policyConfigOf(parseConfigText("docker_image: busybox\n", "policy-sim.yaml").config, {
+    ncpus: 8,
+    ramBytes: 64 * 2 ** 30,
+    swapBytes: 0,
+  }).policy,
   maxDocks: 6,
   docksPerLoop: 4,
   cpuPriority: undefined,
@@ -139,7 +143,12 @@ export class PolicySim {
   }
 
   /** Steps every `everySeconds` for `forSeconds`, the observation a function of the sim. */
-  run(forSeconds: number, everySeconds: number, obs: (sim: PolicySim) => Observation, check?: (d: Decision, sim: PolicySim) => void): void {
+  run(
+    forSeconds: number,
+    everySeconds: number,
+    obs: (sim: PolicySim) => Observation,
+    check?: (d: Decision, sim: PolicySim) => void,
+  ): void {
     for (let t = 0; t < forSeconds; t += everySeconds) {
       const d = this.step(obs(this));
       check?.(d, this);

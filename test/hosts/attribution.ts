@@ -29,14 +29,20 @@ export async function measureAttribution(
     polls.push({ atMs: Date.now(), cpu: pilotCpuSeconds() });
     const o = s.observation;
     const up = o["uptime_seconds"];
-    if (up !== undefined) samples.set(up, { atMs: s.startedAtMs + up * 1000, pilots: o["cpu_pilots"] ?? 0, owner: o["cpu_owner"] ?? 0 });
+    if (up !== undefined)
+      samples.set(up, {
+        atMs: s.startedAtMs + up * 1000,
+        pilots: o["cpu_pilots"] ?? 0,
+        owner: o["cpu_owner"] ?? 0,
+      });
     await sleep(400);
   }
   const truthAt = (ms: number): number | undefined => {
     for (let i = 1; i < polls.length; i++) {
       const a = polls[i - 1]!;
       const b = polls[i]!;
-      if (ms >= a.atMs && ms <= b.atMs) return a.cpu + ((b.cpu - a.cpu) * (ms - a.atMs)) / Math.max(1, b.atMs - a.atMs);
+      if (ms >= a.atMs && ms <= b.atMs)
+        return a.cpu + ((b.cpu - a.cpu) * (ms - a.atMs)) / Math.max(1, b.atMs - a.atMs);
     }
     return undefined;
   };

@@ -70,14 +70,20 @@ export function frozen(pid: number): boolean | undefined {
     const p = lines.find((l) => l.startsWith("0::"))?.slice(3);
     if (p === undefined) return undefined;
     // The freeze may be set on the scope or on its parent, look up to the root.
-    for (let dir = path.join(CGROUP_ROOT, p); dir.startsWith(CGROUP_ROOT) && dir !== CGROUP_ROOT; dir = path.dirname(dir)) {
+    for (
+      let dir = path.join(CGROUP_ROOT, p);
+      dir.startsWith(CGROUP_ROOT) && dir !== CGROUP_ROOT;
+      dir = path.dirname(dir)
+    ) {
       if (/^frozen 1$/m.test(read(path.join(dir, "cgroup.events")) ?? "")) return true;
     }
     return false;
   }
   const line = lines.find((l) => l.split(":")[1]?.split(",").includes("freezer"));
   if (!line) return undefined;
-  const state = read(path.join(CGROUP_ROOT, "freezer", line.split(":").slice(2).join(":"), "freezer.state"))?.trim();
+  const state = read(
+    path.join(CGROUP_ROOT, "freezer", line.split(":").slice(2).join(":"), "freezer.state"),
+  )?.trim();
   return state === undefined ? undefined : state === "FROZEN";
 }
 
@@ -94,11 +100,15 @@ export function parentWeight(parent: string): Record<string, string> {
 
 /** Idle priority really in effect: cpu.idle=1, or the lowest weight (v2 cpu.weight=1, v1 cpu.shares=2). */
 export function weightIsIdle(files: Record<string, string>): boolean {
-  return files["cpu.idle"] === "1" || (cgroupV2() ? files["cpu.weight"] === "1" : files["cpu.shares"] === "2");
+  return (
+    files["cpu.idle"] === "1" || (cgroupV2() ? files["cpu.weight"] === "1" : files["cpu.shares"] === "2")
+  );
 }
 
 /** The names beside a top-level cgroup in the cpu hierarchy's root. */
 export function topLevelNames(): string[] {
   const dir = cgroupV2() ? CGROUP_ROOT : path.join(CGROUP_ROOT, "cpu");
-  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 }

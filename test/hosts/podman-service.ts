@@ -17,26 +17,36 @@ export interface PodmanService {
 }
 
 export async function startPodmanService(dir: string): Promise<PodmanService> {
-  if (spawnSync("podman", ["--version"]).status !== 0) throw new Error("podman is missing: run scripts/prepare-vm.sh (as root)");
+  if (spawnSync("podman", ["--version"]).status !== 0)
+    throw new Error("podman is missing: run scripts/prepare-vm.sh (as root)");
   for (const d of ["graph", "run", "tmp", "libpod"]) mkdirSync(path.join(dir, d), { recursive: true });
   const conf = path.join(dir, "containers.conf");
-  writeFileSync(conf, [
-    "[containers]",
-    'default_ulimits = ["nofile=16384:16384", "nproc=16384:16384"]',
-    "[engine]",
-    'runtime = "runc"',
-    'cgroup_manager = "cgroupfs"',
-    'events_logger = "file"',
-    `events_logfile_path = "${path.join(dir, "events.log")}"`,
-    `tmp_dir = "${path.join(dir, "tmp")}"`,
-    `static_dir = "${path.join(dir, "libpod")}"`,
-    "",
-  ].join("\n"));
+  writeFileSync(
+    conf,
+    [
+      "[containers]",
+      'default_ulimits = ["nofile=16384:16384", "nproc=16384:16384"]',
+      "[engine]",
+      'runtime = "runc"',
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      `events_logfile_path = "${path.join(dir, "events.log")}"`,
+      `tmp_dir = "${path.join(dir, "tmp")}"`,
+      `static_dir = "${path.join(dir, "libpod")}"`,
+      "",
+    ].join("\n"),
+  );
   const storage = path.join(dir, "storage.conf");
-  writeFileSync(storage, `[storage]\ndriver = "overlay"\ngraphroot = "${path.join(dir, "graph")}"\nrunroot = "${path.join(dir, "run")}"\n`);
+  writeFileSync(
+    storage,
+    `[storage]\ndriver = "overlay"\ngraphroot = "${path.join(dir, "graph")}"\nrunroot = "${path.join(dir, "run")}"\n`,
+  );
   const env = { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
   const socket = path.join(dir, "podman.sock");
-  const child: ChildProcess = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => void (stderr = (stderr + c.toString()).slice(-4000)));
   const service: PodmanService = {

@@ -17,7 +17,13 @@ test("host scenario: Podman on this host's cgroup v1", { timeout: 15 * 60_000 },
     const imported = podman.podman(["import", tar, "plancton/busybox:local"]);
     assert.equal(imported.status, 0, `podman import: ${imported.stderr}`);
     // The host is shared: smaller pilots, so the owner's share others use leaves room for two.
-    const r = await runScenario({ name: "podman-v1", socket: podman.socket, parent: "plancton", repo: REPO, cpusPerDock: 0.25 });
+    const r = await runScenario({
+      name: "podman-v1",
+      socket: podman.socket,
+      parent: "plancton",
+      repo: REPO,
+      cpusPerDock: 0.25,
+    });
     t.diagnostic(`podman-v1: ${JSON.stringify(r.figures)}`);
     const failed = r.checks.filter((c) => !c.ok);
     assert.deepEqual(failed, [], `podman-v1: ${failed.length} check(s) failed`);
@@ -32,6 +38,9 @@ test("host scenario: Podman on this host's cgroup v1", { timeout: 15 * 60_000 },
 /** Overlay mounts left under the private storage would keep rm from removing it. */
 function spawnUnmount(dir: string): void {
   const mounts = (process.getBuiltinModule("node:fs").readFileSync("/proc/self/mounts", "utf8") as string)
-    .split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(dir)).reverse();
+    .split("\n")
+    .map((l) => l.split(" ")[1] ?? "")
+    .filter((m) => m.startsWith(dir))
+    .reverse();
   for (const m of mounts) process.getBuiltinModule("node:child_process").spawnSync("umount", ["-l", m]);
 }

@@ -8,6 +8,11 @@ if (!name || !socket || !parent) {
   console.error("usage: run-scenario.ts NAME SOCKET PARENT");
   process.exit(2);
 }
-const result = await runScenario({ name, socket, parent, repo: path.resolve(import.meta.dirname, "..", "..") });
+const result = await runScenario({
+  name,
+  socket,
+  parent,
+  repo: path.resolve(import.meta.dirname, "..", ".."),
+});
 console.log(`@@plancton result ${JSON.stringify(result)}`);
 process.exit(0);

@@ -14,7 +14,16 @@ import type { PilotRecord } from "../../src/daemon/history.js";
 import { LABEL_INSTANCE } from "../../src/daemon/labels.js";
 import { waitFor } from "../helpers/wait.js";
 import { measureAttribution } from "./attribution.js";
-import { containerPids, cpuCgroupOf, cpuSecondsOf, frozen, machineBusySeconds, parentWeight, topLevelNames, weightIsIdle } from "./kernel-facts.js";
+import {
+  containerPids,
+  cpuCgroupOf,
+  cpuSecondsOf,
+  frozen,
+  machineBusySeconds,
+  parentWeight,
+  topLevelNames,
+  weightIsIdle,
+} from "./kernel-facts.js";
 
 export interface ScenarioOptions {
   readonly name: string;
@@ -27,8 +36,16 @@ export interface ScenarioOptions {
   readonly cpusPerDock?: number;
 }
 
-export interface Check { name: string; ok: boolean; detail: string }
-export interface ScenarioResult { name: string; checks: Check[]; figures: Record<string, unknown> }
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+export interface ScenarioResult {
+  name: string;
+  checks: Check[];
+  figures: Record<string, unknown>;
+}
 
 const TTL_SECONDS = 20;
 const systemdRuns = (): boolean => existsSync("/run/systemd/system");
@@ -43,11 +60,23 @@ function configText(name: string, ttl: string, cpusPerDock: number): string {
   return [
     "docker_image: plancton/busybox:local",
     'docker_cmd: ["/bin/sh", "-c", "yes > /dev/null"]',
-    `container_prefix: hosts-${name}`, `instance: hosts-${name}`,
-    `cpus_per_dock: ${cpusPerDock}`, "max_docks: 2", "docks_per_loop: 2",
-    "main_sleep: 5s", "sample_interval: 2s", "grace_kill: 6s", "grace_spawn: 6s",
-    "suspend_grace: 30m", "resume_after: 6s", `overhead_margin: ${Math.max(0, Math.round((0.9 - room) * 100))}`,
-    `max_ttl: ${ttl}`, "network_mode: none", "max_dock_mem: 64MiB", "pilot_cpu_priority: idle", "",
+    `container_prefix: hosts-${name}`,
+    `instance: hosts-${name}`,
+    `cpus_per_dock: ${cpusPerDock}`,
+    "max_docks: 2",
+    "docks_per_loop: 2",
+    "main_sleep: 5s",
+    "sample_interval: 2s",
+    "grace_kill: 6s",
+    "grace_spawn: 6s",
+    "suspend_grace: 30m",
+    "resume_after: 6s",
+    `overhead_margin: ${Math.max(0, Math.round((0.9 - room) * 100))}`,
+    `max_ttl: ${ttl}`,
+    "network_mode: none",
+    "max_dock_mem: 64MiB",
+    "pilot_cpu_priority: idle",
+    "",
   ].join("\n");
 }
 
@@ -57,7 +86,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   const check = (name: string, ok: boolean, detail: string) => {
     result.checks.push({ name, ok, detail });
     // Progress on stderr (the VM's serial console): a stuck phase shows where it stuck.
-    process.stderr.write(`@@plancton progress ${JSON.stringify({ scenario: opts.name, s: Math.round((Date.now() - t0Ms) / 1000), check: name, ok })}\n`);
+    process.stderr.write(
+      `@@plancton progress ${JSON.stringify({ scenario: opts.name, s: Math.round((Date.now() - t0Ms) / 1000), check: name, ok })}\n`,
+    );
   };
   const fig = result.figures;
   const dir = mkdtempSync(path.join(os.tmpdir(), `plancton-host-${opts.name}-`));
@@ -72,9 +103,25 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
   const startDaemon = () => {
     const out = openSync(logFile, "a");
-    daemon = spawn(process.execPath, [path.join(opts.repo, "bin/planctonctl"), "nodaemon", "--config", configFile, "--rundir", rundir, "--logdir", path.join(dir, "log"), "--pidfile", path.join(dir, "plancton.pid")], {
-      env: { ...process.env, DOCKER_HOST: `unix://${opts.socket}` }, stdio: ["ignore", out, out],
-    });
+    daemon = spawn(
+      process.execPath,
+      [
+        path.join(opts.repo, "bin/planctonctl"),
+        "nodaemon",
+        "--config",
+        configFile,
+        "--rundir",
+        rundir,
+        "--logdir",
+        path.join(dir, "log"),
+        "--pidfile",
+        path.join(dir, "plancton.pid"),
+      ],
+      {
+        env: { ...process.env, DOCKER_HOST: `unix://${opts.socket}` },
+        stdio: ["ignore", out, out],
+      },
+    );
   };
   const stopDaemon = async () => {
     const d = daemon;
@@ -103,19 +150,37 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     fig["engine"] = s0.docker;
     fig["priority"] = s0.cpuPriority;
     const engine = opts.name.startsWith("podman") ? "podman" : "docker";
-    check("engine identified", s0.docker.engine === engine, `status says ${s0.docker.engine ?? "nothing"} ${s0.docker.version ?? ""}; want ${engine}`);
+    check(
+      "engine identified",
+      s0.docker.engine === engine,
+      `status says ${s0.docker.engine ?? "nothing"} ${s0.docker.version ?? ""}; want ${engine}`,
+    );
 
     // Placement: the pilot's cgroup is directly under the parent, which is at the top, beside system.slice.
     const cgroups = await Promise.all(ids.map(async (id) => cpuCgroupOf(await pidOf(id)) ?? "?"));
     fig["pilot_cgroups"] = cgroups;
-    check("parent at the top", cgroups.every((c) => c.split("/")[1] === opts.parent), `pilot cgroups ${cgroups.join(", ")}; want /${opts.parent}/...`);
+    check(
+      "parent at the top",
+      cgroups.every((c) => c.split("/")[1] === opts.parent),
+      `pilot cgroups ${cgroups.join(", ")}; want /${opts.parent}/...`,
+    );
     const top = topLevelNames();
-    if (systemdRuns()) check("beside system.slice", top.includes(opts.parent) && top.includes("system.slice"), `top level: ${top.join(" ")}`);
+    if (systemdRuns())
+      check(
+        "beside system.slice",
+        top.includes(opts.parent) && top.includes("system.slice"),
+        `top level: ${top.join(" ")}`,
+      );
 
     // Idle priority in the kernel files once pilots run, and after systemd re-reads its units.
     const firstRead = weightNow();
     fig["weight_after_start_first_read"] = firstRead;
-    const afterStart = await waitFor("idle weight", () => (weightIsIdle(weightNow()) ? weightNow() : undefined), 30_000, 1000).catch(() => weightNow());
+    const afterStart = await waitFor(
+      "idle weight",
+      () => (weightIsIdle(weightNow()) ? weightNow() : undefined),
+      30_000,
+      1000,
+    ).catch(() => weightNow());
     fig["weight_after_start"] = afterStart;
     check("idle in the kernel after pilots start", weightIsIdle(afterStart), JSON.stringify(afterStart));
     if (systemdRuns()) {
@@ -125,27 +190,43 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       check("idle in the kernel after daemon-reload", weightIsIdle(afterReload), JSON.stringify(afterReload));
     }
     const truthful = (await status()).cpuPriority;
-    check("status tells the truth", (truthful.mode === "idle") === weightIsIdle(weightNow()), `status ${truthful.detail}; kernel ${JSON.stringify(weightNow())}`);
+    check(
+      "status tells the truth",
+      (truthful.mode === "idle") === weightIsIdle(weightNow()),
+      `status ${truthful.detail}; kernel ${JSON.stringify(weightNow())}`,
+    );
 
     // Attribution: the daemon's cpu_pilots against the pilots' processes' own CPU time.
     const pids = () => ids.flatMap(containerPids);
     const b0 = machineBusySeconds();
     const t0 = Date.now();
-    const att = await measureAttribution(status, () => cpuSecondsOf(pids()), { windowMs: 30_000, ncpus, sampleIntervalMs: 2000 });
+    const att = await measureAttribution(status, () => cpuSecondsOf(pids()), {
+      windowMs: 30_000,
+      ncpus,
+      sampleIntervalMs: 2000,
+    });
     const ratio = att.kernelSeconds > 0 ? att.reportedSeconds / att.kernelSeconds : 0;
     fig["cpu_pilots_reported_s"] = round(att.reportedSeconds);
     fig["cpu_pilots_kernel_s"] = round(att.kernelSeconds);
     fig["attribution_ratio"] = round(ratio);
     fig["cpu_owner_reported"] = round(att.ownerMean);
     fig["cpu_total_kernel"] = round((machineBusySeconds() - b0) / (((Date.now() - t0) / 1000) * ncpus));
-    check("pilots' CPU attributed within 10 %", att.intervals >= 3 && Math.abs(ratio - 1) <= 0.1,
-      `reported ${round(att.reportedSeconds)} CPU-s vs kernel ${round(att.kernelSeconds)} CPU-s over ${att.intervals} sample intervals`);
+    check(
+      "pilots' CPU attributed within 10 %",
+      att.intervals >= 3 && Math.abs(ratio - 1) <= 0.1,
+      `reported ${round(att.reportedSeconds)} CPU-s vs kernel ${round(att.kernelSeconds)} CPU-s over ${att.intervals} sample intervals`,
+    );
     await running(2);
     const early = await history();
-    check("no pilot paused or killed for its own work", seenPaused.size === 0 && early.length === 0, `paused ${seenPaused.size}, ended ${early.map((r) => r.reason).join(",") || "none"}`);
+    check(
+      "no pilot paused or killed for its own work",
+      seenPaused.size === 0 && early.length === 0,
+      `paused ${seenPaused.size}, ended ${early.map((r) => r.reason).join(",") || "none"}`,
+    );
 
     // The owner wants the CPU: pilots yield at once (priority), then are paused (cgroup freezer) and resumed.
-    for (let i = 0; i < ncpus; i++) owners.push(spawn("sh", ["-c", "exec yes > /dev/null"], { stdio: "ignore" }));
+    for (let i = 0; i < ncpus; i++)
+      owners.push(spawn("sh", ["-c", "exec yes > /dev/null"], { stdio: "ignore" }));
     // Measured once the owner's processes run (a slow VM takes a while to start them), before the
     // overhead rule can have paused a pilot (grace_kill), so the share is the scheduler's doing.
     // Idle pilots had 0.02-0.09 of it in the VM; at normal weight (the lost cpu.idle) 0.83.
@@ -155,48 +236,103 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     await sleep(4000);
     const share = (cpuSecondsOf(pids()) - p0) / Math.max(0.01, machineBusySeconds() - m0);
     fig["pilot_share_under_owner_load"] = round(share);
-    check("pilots yield to the owner", share < 0.2, `pilots had ${round(share)} of the busy CPU while the owner wanted all of it`);
+    check(
+      "pilots yield to the owner",
+      share < 0.2,
+      `pilots had ${round(share)} of the busy CPU while the owner wanted all of it`,
+    );
     // As many are paused as the owner needs: with one pilot paused, the other's share may fit.
-    const paused = await waitFor("a pilot paused", async () => {
-      const p = (await status()).pilots.filter((x) => x.state === "paused").map((x) => x.id);
-      return p.length > 0 ? p : undefined;
-    }, 180_000, 1000);
+    const paused = await waitFor(
+      "a pilot paused",
+      async () => {
+        const p = (await status()).pilots.filter((x) => x.state === "paused").map((x) => x.id);
+        return p.length > 0 ? p : undefined;
+      },
+      180_000,
+      1000,
+    );
     fig["paused_of_2"] = paused.length;
     const frozenNow = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
     fig["frozen_while_paused"] = frozenNow;
-    check("paused pilots frozen in the kernel", frozenNow.every((f) => f === true), JSON.stringify(frozenNow));
+    check(
+      "paused pilots frozen in the kernel",
+      frozenNow.every((f) => f === true),
+      JSON.stringify(frozenNow),
+    );
     for (const o of owners.splice(0)) o.kill("SIGKILL");
     const resumed = await waitFor("pilots resumed", () => running(2), 240_000, 1000).catch(() => undefined);
-    check("paused pilots resume (same pilots)", JSON.stringify(resumed) === JSON.stringify(ids), `running ${JSON.stringify(resumed)}, before ${JSON.stringify(ids)}`);
+    check(
+      "paused pilots resume (same pilots)",
+      JSON.stringify(resumed) === JSON.stringify(ids),
+      `running ${JSON.stringify(resumed)}, before ${JSON.stringify(ids)}`,
+    );
     const thawed = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
-    check("resumed pilots thawed", thawed.every((f) => f === false), JSON.stringify(thawed));
+    check(
+      "resumed pilots thawed",
+      thawed.every((f) => f === false),
+      JSON.stringify(thawed),
+    );
 
     // Adoption: a new daemon keeps the running pilots.
     await stopDaemon();
     startDaemon();
-    const adopted = await waitFor("pilots after restart", () => running(2), 120_000, 1000).catch(() => undefined);
-    check("pilots adopted after a restart", JSON.stringify(adopted) === JSON.stringify(ids), `after restart ${JSON.stringify(adopted)}, before ${JSON.stringify(ids)}; log: ${/adopted \d+ pilot/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "no adoption line"}`);
+    const adopted = await waitFor("pilots after restart", () => running(2), 120_000, 1000).catch(
+      () => undefined,
+    );
+    check(
+      "pilots adopted after a restart",
+      JSON.stringify(adopted) === JSON.stringify(ids),
+      `after restart ${JSON.stringify(adopted)}, before ${JSON.stringify(ids)}; log: ${/adopted \d+ pilot/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "no adoption line"}`,
+    );
     check("idle in the kernel after a restart", weightIsIdle(weightNow()), JSON.stringify(weightNow()));
 
     // TTL: a shorter max_ttl applies within a second and ends the old pilots, with reason ttl.
     writeFileSync(configFile, configText(opts.name, `${TTL_SECONDS}s`, opts.cpusPerDock ?? 0.5));
-    const ended = await waitFor("pilots ended by TTL", async () => {
-      const h = await history();
-      const same = (r: PilotRecord, id: string) => r.id.startsWith(id) || id.startsWith(r.id);
-      return ids.every((id) => h.some((r) => same(r, id))) ? h.filter((r) => ids.some((id) => same(r, id))) : undefined;
-    }, 120_000, 1000).catch(() => [] as PilotRecord[]);
+    const ended = await waitFor(
+      "pilots ended by TTL",
+      async () => {
+        const h = await history();
+        const same = (r: PilotRecord, id: string) => r.id.startsWith(id) || id.startsWith(r.id);
+        return ids.every((id) => h.some((r) => same(r, id)))
+          ? h.filter((r) => ids.some((id) => same(r, id)))
+          : undefined;
+      },
+      120_000,
+      1000,
+    ).catch(() => [] as PilotRecord[]);
     fig["ttl_uptime_ratio"] = ended.map((r) => round(r.uptimeSeconds / TTL_SECONDS));
-    check("TTL ends pilots (reason ttl, uptime >= max_ttl)", ended.length === 2 && ended.every((r) => r.reason === "ttl" && r.uptimeSeconds >= TTL_SECONDS), JSON.stringify(ended.map((r) => ({ reason: r.reason, uptime: r.uptimeSeconds }))));
-    check("no pilot paused or killed for its own work (whole run)", (await history()).every((r) => r.reason === "ttl"), JSON.stringify((await history()).map((r) => r.reason)));
+    check(
+      "TTL ends pilots (reason ttl, uptime >= max_ttl)",
+      ended.length === 2 && ended.every((r) => r.reason === "ttl" && r.uptimeSeconds >= TTL_SECONDS),
+      JSON.stringify(ended.map((r) => ({ reason: r.reason, uptime: r.uptimeSeconds }))),
+    );
+    check(
+      "no pilot paused or killed for its own work (whole run)",
+      (await history()).every((r) => r.reason === "ttl"),
+      JSON.stringify((await history()).map((r) => r.reason)),
+    );
   } catch (err) {
     // What the daemon would do next says why it did not (e.g. "fitting 0: owner uses 2.00 of 2 CPUs").
-    const next = await status().then((s) => s.decision.explain.join("; "), () => "no status");
-    check("scenario ran to the end", false, `${(err as Error).message}; the daemon's next step: ${next}; daemon log tail: ${tail(logFile)}`);
+    const next = await status().then(
+      (s) => s.decision.explain.join("; "),
+      () => "no status",
+    );
+    check(
+      "scenario ran to the end",
+      false,
+      `${(err as Error).message}; the daemon's next step: ${next}; daemon log tail: ${tail(logFile)}`,
+    );
   } finally {
     for (const o of owners) o.kill("SIGKILL");
     await stopDaemon().catch(() => undefined);
-    const mine = await docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=hosts-${opts.name}`] } }).catch(() => []);
-    for (const c of mine) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    const mine = await docker
+      .listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=hosts-${opts.name}`] } })
+      .catch(() => []);
+    for (const c of mine)
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     fig["daemon_log_tail"] = result.checks.every((c) => c.ok) ? undefined : tail(logFile);
     rmSync(dir, { recursive: true, force: true });
   }

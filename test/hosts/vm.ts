@@ -4,7 +4,16 @@
 // read-only disk made with `mkfs.ext4 -d`. Every run is bounded by a deadline and
 // the qemu process is killed in finally, whatever happened.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -12,8 +21,15 @@ export const REPO = path.resolve(import.meta.dirname, "..", "..");
 
 /** Runs build-image.sh (cached) and returns the image directory. */
 export function vmImage(): string {
-  const r = spawnSync("bash", [path.join(REPO, "test/hosts/build-image.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 20 * 60_000 });
-  if (r.status !== 0) throw new Error(`test/hosts/build-image.sh failed (exit ${r.status ?? r.signal}): run scripts/prepare-vm.sh as root first`);
+  const r = spawnSync("bash", [path.join(REPO, "test/hosts/build-image.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 20 * 60_000,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `test/hosts/build-image.sh failed (exit ${r.status ?? r.signal}): run scripts/prepare-vm.sh as root first`,
+    );
   return r.stdout.trim().split("\n").pop()!;
 }
 
@@ -25,17 +41,29 @@ export function vmImage(): string {
 export function projectDisk(dir: string): string {
   const staging = path.join(dir, "project");
   mkdirSync(staging);
-  for (const part of ["bin", "dist", "node_modules", "test", "src", "package.json", "conf-examples", "tsconfig.json"]) {
+  for (const part of [
+    "bin",
+    "dist",
+    "node_modules",
+    "test",
+    "src",
+    "package.json",
+    "conf-examples",
+    "tsconfig.json",
+  ]) {
     // Hard links when /tmp and the repository share a filesystem (fast), else a copy.
     const from = path.join(REPO, part);
     const to = path.join(staging, part);
-    if (spawnSync("cp", ["-al", from, to]).status !== 0) cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+    if (spawnSync("cp", ["-al", from, to]).status !== 0)
+      cpSync(from, to, { recursive: true, verbatimSymlinks: true });
   }
   mkdirSync(path.join(staging, ".vm", "bin"), { recursive: true });
   cpSync(process.execPath, path.join(staging, ".vm", "bin", "node"));
   busyboxTar(path.join(staging, ".vm", "busybox.tar"));
   const img = path.join(dir, "project.img");
-  const r = spawnSync("mkfs.ext4", ["-q", "-F", "-L", "plancton-project", "-d", staging, img, "1G"], { encoding: "utf8" });
+  const r = spawnSync("mkfs.ext4", ["-q", "-F", "-L", "plancton-project", "-d", staging, img, "1G"], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`mkfs.ext4 -d for the project disk failed: ${r.stderr}`);
   rmSync(staging, { recursive: true, force: true });
   return img;
@@ -44,12 +72,15 @@ export function projectDisk(dir: string): string {
 /** The pilot image's root filesystem (busybox-static, as scripts/prepare-host.sh builds it) as a tar. */
 export function busyboxTar(tar: string): void {
   const root = path.join(path.dirname(tar), "busybox-root");
-  for (const d of ["bin", "tmp", "etc", "proc", "sys", "dev"]) mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ["bin", "tmp", "etc", "proc", "sys", "dev"])
+    mkdirSync(path.join(root, d), { recursive: true });
   cpSync(realpathSync("/bin/busybox"), path.join(root, "bin", "busybox"));
   const list = spawnSync(path.join(root, "bin", "busybox"), ["--list"], { encoding: "utf8" });
-  if (list.status !== 0) throw new Error("busybox --list failed: is busybox-static installed (npm run prepare-host)?");
+  if (list.status !== 0)
+    throw new Error("busybox --list failed: is busybox-static installed (npm run prepare-host)?");
   // Relative links (busybox --install would link to this folder's absolute path).
-  for (const app of list.stdout.split("\n").filter((a) => a && a !== "busybox")) symlinkSync("busybox", path.join(root, "bin", app));
+  for (const app of list.stdout.split("\n").filter((a) => a && a !== "busybox"))
+    symlinkSync("busybox", path.join(root, "bin", app));
   writeFileSync(path.join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");
   writeFileSync(path.join(root, "etc", "group"), "root:x:0:\n");
   const r = spawnSync("tar", ["-C", root, "-cf", tar, "."]);
@@ -66,32 +97,67 @@ export interface VmRun {
 }
 
 /** Boots the image with the project disk; resolves when the VM powers off or the deadline kills it. */
-export async function bootVm(image: string, projectImg: string, timeoutMs: number, serialLog: string): Promise<VmRun> {
+export async function bootVm(
+  image: string,
+  projectImg: string,
+  timeoutMs: number,
+  serialLog: string,
+): Promise<VmRun> {
   // no_timer_check: on a loaded host the TCG guest's timer check fails ("IO-APIC + timer
   // doesn't work") and the kernel panics; panic=-1 turns any panic into an exit (-no-reboot).
   // -cpu Nehalem: no AVX, whose TCG emulation is new in qemu 7.2 (node died once of SIGILL with -cpu max).
   const args = [
-    "-accel", "tcg,thread=multi", "-cpu", "Nehalem", "-smp", "2", "-m", "2048",
-    "-nodefaults", "-display", "none", "-no-reboot", "-nic", "none",
-    "-kernel", path.join(image, "vmlinuz"), "-initrd", path.join(image, "initrd.img"),
-    "-append", "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 apparmor=1 security=apparmor no_timer_check panic=-1",
-    "-drive", `file=${path.join(image, "rootfs.img")},format=raw,if=virtio,snapshot=on`,
-    "-drive", `file=${projectImg},format=raw,if=virtio,readonly=on`,
-    "-serial", "stdio", "-monitor", "none",
+    "-accel",
+    "tcg,thread=multi",
+    "-cpu",
+    "Nehalem",
+    "-smp",
+    "2",
+    "-m",
+    "2048",
+    "-nodefaults",
+    "-display",
+    "none",
+    "-no-reboot",
+    "-nic",
+    "none",
+    "-kernel",
+    path.join(image, "vmlinuz"),
+    "-initrd",
+    path.join(image, "initrd.img"),
+    "-append",
+    "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 apparmor=1 security=apparmor no_timer_check panic=-1",
+    "-drive",
+    `file=${path.join(image, "rootfs.img")},format=raw,if=virtio,snapshot=on`,
+    "-drive",
+    `file=${projectImg},format=raw,if=virtio,readonly=on`,
+    "-serial",
+    "stdio",
+    "-monitor",
+    "none",
   ];
   const t0 = Date.now();
   const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
   const out = createWriteStream(serialLog);
   const chunks: Buffer[] = [];
-  child.stdout.on("data", (c: Buffer) => { chunks.push(c); out.write(c); });
-  child.stderr.on("data", (c: Buffer) => { chunks.push(c); out.write(c); });
+  child.stdout.on("data", (c: Buffer) => {
+    chunks.push(c);
+    out.write(c);
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    chunks.push(c);
+    out.write(c);
+  });
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   try {
     const exit = await new Promise<number | string | null>((resolve, reject) => {
       child.once("error", reject);
       child.once("exit", (code, signal) => resolve(code ?? signal));
-      timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGKILL");
+      }, timeoutMs);
     });
     return { serial: Buffer.concat(chunks).toString("utf8"), exit, timedOut, wallMs: Date.now() - t0 };
   } finally {

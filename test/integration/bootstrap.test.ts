@@ -44,14 +44,21 @@ async function bootstrap(args: string[], deps: Partial<BootstrapDeps> = {}): Pro
   let out = "";
   let err = "";
   const code = await main(["node", "plancton-bootstrap", ...args], {
-    systemdDir: path.join(dir, "no-systemd"), stdout: (s) => (out += s), stderr: (s) => (err += s), ...deps,
+    systemdDir: path.join(dir, "no-systemd"),
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    ...deps,
   });
   return { code, out, err };
 }
 
 const lines = (s: string) => s.split("\n").filter(Boolean);
-const which = (cmd: string) => new Promise<string>((resolve, reject) => execFile("sh", ["-c", `command -v ${cmd}`], (err, out) => (err ? reject(err) : resolve(out.trim()))));
-const rebootLines = async (file: string) => lines(await readFile(file, "utf8")).filter((l) => l.startsWith("@reboot"));
+const which = (cmd: string) =>
+  new Promise<string>((resolve, reject) =>
+    execFile("sh", ["-c", `command -v ${cmd}`], (err, out) => (err ? reject(err) : resolve(out.trim()))),
+  );
+const rebootLines = async (file: string) =>
+  lines(await readFile(file, "utf8")).filter((l) => l.startsWith("@reboot"));
 /** Entries of the confdir's parent: a failed run leaves no temp dir behind. */
 const siblings = async (confdir: string) => (await readdir(path.dirname(confdir))).sort();
 
@@ -66,7 +73,15 @@ describe("clone into a confdir, twice", () => {
   });
 
   test("the repository is cloned, validated, and started at boot by one crontab line", async () => {
-    const r = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir, "--crontab-file", crontab]);
+    const r = await bootstrap([
+      "alice/conf",
+      "--git-base",
+      server.base,
+      "--confdir",
+      confdir,
+      "--crontab-file",
+      crontab,
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.err, "");
     assert.equal(await readFile(path.join(confdir, "config.yaml"), "utf8"), GOOD);
@@ -74,8 +89,17 @@ describe("clone into a confdir, twice", () => {
     assert.equal(await git(["remote", "get-url", "origin"], confdir), `${server.base}/alice/conf`);
     const reboot = await rebootLines(crontab);
     assert.equal(reboot.length, 1);
-    assert.match(reboot[0] ?? "", new RegExp(`^@reboot (\\S+ )?${path.join(PACKAGE_ROOT, "bin", "planctonctl")} --confdir ${confdir} start # plancton-bootstrap ${confdir}$`));
-    assert.match(await readFile(crontab, "utf8"), /^MAILTO=root\n0 3 \* \* \* \/usr\/local\/bin\/backup\n@reboot /, "the rest of the crontab is kept");
+    assert.match(
+      reboot[0] ?? "",
+      new RegExp(
+        `^@reboot (\\S+ )?${path.join(PACKAGE_ROOT, "bin", "planctonctl")} --confdir ${confdir} start # plancton-bootstrap ${confdir}$`,
+      ),
+    );
+    assert.match(
+      await readFile(crontab, "utf8"),
+      /^MAILTO=root\n0 3 \* \* \* \/usr\/local\/bin\/backup\n@reboot /,
+      "the rest of the crontab is kept",
+    );
     assert.match(r.out, /^git: git version /m);
     assert.match(r.out, /^Docker: answers/m);
     assert.equal(lines(r.out).at(-1), `Start Plancton now with: planctonctl --confdir ${confdir} start`);
@@ -83,16 +107,32 @@ describe("clone into a confdir, twice", () => {
   });
 
   test("a second run without --force refuses, in one line, and changes nothing", async () => {
-    const r = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir, "--crontab-file", crontab]);
+    const r = await bootstrap([
+      "alice/conf",
+      "--git-base",
+      server.base,
+      "--confdir",
+      confdir,
+      "--crontab-file",
+      crontab,
+    ]);
     assert.equal(r.code, 1);
     assert.equal(lines(r.err).length, 1, r.err);
-    assert.match(r.err, new RegExp(`^plancton-bootstrap: ${confdir} already holds a configuration repository: pass --force to replace it \\(the old one is kept as ${confdir}\\.bak-\\d{8}T\\d{6}Z\\)\\n$`));
+    assert.match(
+      r.err,
+      new RegExp(
+        `^plancton-bootstrap: ${confdir} already holds a configuration repository: pass --force to replace it \\(the old one is kept as ${confdir}\\.bak-\\d{8}T\\d{6}Z\\)\\n$`,
+      ),
+    );
     assert.deepEqual(await siblings(confdir), ["conf", "crontab"]);
   });
 
   test("--force keeps a backup, and the crontab line is still there once", async () => {
     await writeFile(path.join(confdir, "local-note.txt"), "kept in the backup\n");
-    const r = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir, "--crontab-file", crontab, "--force"], { now: () => new Date("2025-03-04T05:06:07Z") });
+    const r = await bootstrap(
+      ["alice/conf", "--git-base", server.base, "--confdir", confdir, "--crontab-file", crontab, "--force"],
+      { now: () => new Date("2025-03-04T05:06:07Z") },
+    );
     assert.equal(r.code, 0, r.err);
     const backup = `${confdir}.bak-20250304T050607Z`;
     assert.equal(await readFile(path.join(backup, "local-note.txt"), "utf8"), "kept in the backup\n");
@@ -103,7 +143,10 @@ describe("clone into a confdir, twice", () => {
     assert.equal((await rebootLines(crontab)).length, 1);
 
     // Same second again: the backup name does not collide.
-    const again = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir, "--crontab-file", crontab, "--force"], { now: () => new Date("2025-03-04T05:06:07Z") });
+    const again = await bootstrap(
+      ["alice/conf", "--git-base", server.base, "--confdir", confdir, "--crontab-file", crontab, "--force"],
+      { now: () => new Date("2025-03-04T05:06:07Z") },
+    );
     assert.equal(again.code, 0, again.err);
     assert.ok(existsSync(`${backup}-2`));
     assert.equal((await rebootLines(crontab)).length, 1);
@@ -112,7 +155,9 @@ describe("clone into a confdir, twice", () => {
 
 test("a branch is selected with :branch, and PLANCTON_GIT_BASE names the server", async () => {
   const confdir = path.join(dir, "branch", "conf");
-  const r = await bootstrap(["alice/branched:dev", "--confdir", confdir, "--no-boot"], { env: { ...process.env, PLANCTON_GIT_BASE: `${server.base}/` } });
+  const r = await bootstrap(["alice/branched:dev", "--confdir", confdir, "--no-boot"], {
+    env: { ...process.env, PLANCTON_GIT_BASE: `${server.base}/` },
+  });
   assert.equal(r.code, 0, r.err);
   assert.equal(await readFile(path.join(confdir, "config.yaml"), "utf8"), DEV);
   assert.equal(await git(["rev-parse", "--abbrev-ref", "HEAD"], confdir), "dev");
@@ -125,9 +170,20 @@ test("an invalid config.yaml is reported with file:line and the confdir is untou
   const confdir = path.join(parent, "conf");
   await mkdir(confdir, { recursive: true });
   await writeFile(path.join(confdir, "config.yaml"), "main_sleep: 30\n");
-  const r = await bootstrap(["bob/broken", "--git-base", server.base, "--confdir", confdir, "--no-boot", "--force"]);
+  const r = await bootstrap([
+    "bob/broken",
+    "--git-base",
+    server.base,
+    "--confdir",
+    confdir,
+    "--no-boot",
+    "--force",
+  ]);
   assert.equal(r.code, 1);
-  assert.match(r.err, /invalid configuration, nothing was changed; fix it, push, and run plancton-bootstrap again:\nbob\/broken\/config\.yaml:3:1: docks_per_loop: /);
+  assert.match(
+    r.err,
+    /invalid configuration, nothing was changed; fix it, push, and run plancton-bootstrap again:\nbob\/broken\/config\.yaml:3:1: docks_per_loop: /,
+  );
   assert.equal(await readFile(path.join(confdir, "config.yaml"), "utf8"), "main_sleep: 30\n");
   assert.deepEqual(await siblings(confdir), ["conf"], "no backup, no leftover clone");
 
@@ -142,11 +198,24 @@ test("an unknown repository or branch: one clear line, exit 1", async () => {
   const confdir = path.join(dir, "unknown", "conf");
   const r = await bootstrap(["alice/nope", "--git-base", server.base, "--confdir", confdir, "--no-boot"]);
   assert.equal(r.code, 1);
-  assert.equal(r.err, `plancton-bootstrap: cannot clone ${server.base}/alice/nope: no such repository (or it is private): check <user>/<repo> and --git-base\n`);
+  assert.equal(
+    r.err,
+    `plancton-bootstrap: cannot clone ${server.base}/alice/nope: no such repository (or it is private): check <user>/<repo> and --git-base\n`,
+  );
   assert.ok(!existsSync(confdir));
-  const b = await bootstrap(["alice/conf:nope", "--git-base", server.base, "--confdir", confdir, "--no-boot"]);
+  const b = await bootstrap([
+    "alice/conf:nope",
+    "--git-base",
+    server.base,
+    "--confdir",
+    confdir,
+    "--no-boot",
+  ]);
   assert.equal(b.code, 1);
-  assert.equal(b.err, `plancton-bootstrap: ${server.base}/alice/conf has no branch "nope": check the :branch part (or leave it out for the default branch)\n`);
+  assert.equal(
+    b.err,
+    `plancton-bootstrap: ${server.base}/alice/conf has no branch "nope": check the :branch part (or leave it out for the default branch)\n`,
+  );
   assert.deepEqual(await siblings(confdir), []);
 });
 
@@ -155,7 +224,10 @@ test("--dryrun writes the dry-run config", async () => {
   const crontab = path.join(dir, "dry", "crontab");
   const r = await bootstrap(["--dryrun", "--confdir", confdir, "--crontab-file", crontab]);
   assert.equal(r.code, 0, r.err);
-  assert.equal(await readFile(path.join(confdir, "config.yaml"), "utf8"), await readFile(path.join(PACKAGE_ROOT, "conf-examples", "dryrun.yaml"), "utf8"));
+  assert.equal(
+    await readFile(path.join(confdir, "config.yaml"), "utf8"),
+    await readFile(path.join(PACKAGE_ROOT, "conf-examples", "dryrun.yaml"), "utf8"),
+  );
   assert.ok(!existsSync(path.join(confdir, ".git")));
   assert.doesNotMatch(r.out, /^git:/m, "no git needed");
   assert.equal((await rebootLines(crontab)).length, 1);
@@ -178,14 +250,22 @@ test("failed checks: one line each, saying the fix", async () => {
   const args = ["alice/conf", "--git-base", server.base, "--confdir", confdir, "--no-boot"];
   const notRoot = await bootstrap(args, { uid: 1000 });
   assert.equal(notRoot.code, 1);
-  assert.equal(notRoot.err, "plancton-bootstrap: only root can configure Plancton for the whole host: run as root (sudo plancton-bootstrap ...), or pass --user\n");
+  assert.equal(
+    notRoot.err,
+    "plancton-bootstrap: only root can configure Plancton for the whole host: run as root (sudo plancton-bootstrap ...), or pass --user\n",
+  );
   const noGit = await bootstrap(args, { env: { ...process.env, PATH: path.join(dir, "empty-path") } });
   assert.equal(noGit.code, 1);
   assert.equal(noGit.err, "plancton-bootstrap: git is not available: install git: apt-get install -y git\n");
-  const noDocker = await bootstrap(args, { env: { ...process.env, DOCKER_HOST: `unix://${path.join(dir, "no-docker.sock")}` } });
+  const noDocker = await bootstrap(args, {
+    env: { ...process.env, DOCKER_HOST: `unix://${path.join(dir, "no-docker.sock")}` },
+  });
   assert.equal(noDocker.code, 1);
   assert.equal(lines(noDocker.err).length, 1);
-  assert.match(noDocker.err, /^plancton-bootstrap: Docker does not answer on unix:\/\/\S+no-docker\.sock \(no socket\): start Docker: systemctl start docker\n$/);
+  assert.match(
+    noDocker.err,
+    /^plancton-bootstrap: Docker does not answer on unix:\/\/\S+no-docker\.sock \(no socket\): start Docker: systemctl start docker\n$/,
+  );
   assert.ok(!existsSync(path.join(dir, "checks")));
 });
 
@@ -196,19 +276,34 @@ test("no way to start at boot: refused before anything is written, so the rerun 
   await symlink(await which("git"), path.join(onlyGit, "git"));
   const confdir = path.join(base, "conf");
   const env = { ...process.env, PATH: onlyGit, HOME: base };
-  const noCron = await bootstrap(["alice/conf", "--git-base", server.base, "--user", "--confdir", confdir], { env });
+  const noCron = await bootstrap(["alice/conf", "--git-base", server.base, "--user", "--confdir", confdir], {
+    env,
+  });
   assert.equal(noCron.code, 1, noCron.out);
-  assert.match(noCron.err, /^plancton-bootstrap: crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron \(or pass --no-boot\); nothing was changed\n$/);
+  assert.match(
+    noCron.err,
+    /^plancton-bootstrap: crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron \(or pass --no-boot\); nothing was changed\n$/,
+  );
   assert.ok(!existsSync(confdir), "the confdir is not written");
   assert.deepEqual(await readdir(base), ["bin"]);
   const systemdDir = path.join(base, "run-systemd");
   await mkdir(systemdDir);
-  const noCtl = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir], { env, systemdDir, systemctl: path.join(base, "no-systemctl") });
+  const noCtl = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir], {
+    env,
+    systemdDir,
+    systemctl: path.join(base, "no-systemctl"),
+  });
   assert.equal(noCtl.code, 1);
-  assert.match(noCtl.err, /systemd runs but \S+no-systemctl does not answer \(not found\): fix systemctl, or pass --no-boot; nothing was changed/);
+  assert.match(
+    noCtl.err,
+    /systemd runs but \S+no-systemctl does not answer \(not found\): fix systemctl, or pass --no-boot; nothing was changed/,
+  );
   assert.ok(!existsSync(confdir));
   // The rerun it suggests goes through.
-  const rerun = await bootstrap(["alice/conf", "--git-base", server.base, "--user", "--confdir", confdir, "--no-boot"], { env });
+  const rerun = await bootstrap(
+    ["alice/conf", "--git-base", server.base, "--user", "--confdir", confdir, "--no-boot"],
+    { env },
+  );
   assert.equal(rerun.code, 0, rerun.err);
 });
 
@@ -222,29 +317,60 @@ test("with systemd: the unit is installed and enabled (a fake systemctl records 
   await writeFile(fake, `#!/bin/sh\necho "$@" >> ${calls}\n`);
   await chmod(fake, 0o755);
   const confdir = path.join(base, "conf");
-  const r = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir], { systemdDir, systemctl: fake, unitDir });
+  const r = await bootstrap(["alice/conf", "--git-base", server.base, "--confdir", confdir], {
+    systemdDir,
+    systemctl: fake,
+    unitDir,
+  });
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(lines(await readFile(calls, "utf8")), ["--version", "daemon-reload", "enable plancton.service"]);
-  assert.equal(await readFile(path.join(unitDir, "plancton.service"), "utf8"), await readFile(path.join(PACKAGE_ROOT, "systemd", "plancton.service"), "utf8"));
-  assert.match(await readFile(path.join(unitDir, "plancton.service.d", "confdir.conf"), "utf8"), new RegExp(`\\nExecStart=\\nExecStart=/usr/bin/env planctonctl --confdir ${confdir} nodaemon\\n`));
+  assert.deepEqual(lines(await readFile(calls, "utf8")), [
+    "--version",
+    "daemon-reload",
+    "enable plancton.service",
+  ]);
+  assert.equal(
+    await readFile(path.join(unitDir, "plancton.service"), "utf8"),
+    await readFile(path.join(PACKAGE_ROOT, "systemd", "plancton.service"), "utf8"),
+  );
+  assert.match(
+    await readFile(path.join(unitDir, "plancton.service.d", "confdir.conf"), "utf8"),
+    new RegExp(`\\nExecStart=\\nExecStart=/usr/bin/env planctonctl --confdir ${confdir} nodaemon\\n`),
+  );
   assert.match(r.out, /start at boot: enabled plancton\.service \(systemd\)/);
 });
 
 describe("through bin/plancton-bootstrap (built)", () => {
   const bin = path.join(PACKAGE_ROOT, "bin", "plancton-bootstrap");
-  const run = (args: string[]) => new Promise<Run>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 60_000 }, (err, out, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out, err: stderr });
+  const run = (args: string[]) =>
+    new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, ...args],
+        { encoding: "utf8", timeout: 60_000 },
+        (err, out, stderr) => {
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out, err: stderr });
+        },
+      );
     });
-  });
   before(() => {
-    assert.ok(existsSync(path.join(PACKAGE_ROOT, "dist", "src", "cli", "bootstrap.js")), "run `npm run build` before the bootstrap CLI test");
+    assert.ok(
+      existsSync(path.join(PACKAGE_ROOT, "dist", "src", "cli", "bootstrap.js")),
+      "run `npm run build` before the bootstrap CLI test",
+    );
   });
 
   test("a clone, and a usage error", async () => {
     const confdir = path.join(dir, "bin", "conf");
     const crontab = path.join(dir, "bin", "crontab");
-    const r = await run(["alice/conf", "--git-base", server.base, "--confdir", confdir, "--crontab-file", crontab]);
+    const r = await run([
+      "alice/conf",
+      "--git-base",
+      server.base,
+      "--confdir",
+      confdir,
+      "--crontab-file",
+      crontab,
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.equal(await readFile(path.join(confdir, "config.yaml"), "utf8"), GOOD);
     assert.equal((await rebootLines(crontab)).length, 1);

@@ -5,7 +5,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { docker, containersOf, removeInstance, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";
+import {
+  docker,
+  containersOf,
+  removeInstance,
+  requireDocker,
+  TEST_IMAGE,
+  uniquePrefix,
+} from "../helpers/docker.js";
 import { BIN, planctonctl } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -16,15 +23,28 @@ let config: string;
 
 // Tiny pilots (cpus_per_dock 0.05) so a busy test machine's own load never stops them.
 const LONG = '["sh", "-c", "echo hello from $(hostname); exec sleep 600"]';
-const CONFIG = (cmd: string) => `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\ndocker_cmd: ${cmd}\nmax_docks: 2\ncpus_per_dock: 0.05\nmain_sleep: 1\nsample_interval: 1\ngrace_spawn: 0\nmax_dock_mem: 32MiB\npilot_cpu_priority: normal\n`;
+const CONFIG = (cmd: string) =>
+  `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\ndocker_cmd: ${cmd}\nmax_docks: 2\ncpus_per_dock: 0.05\nmain_sleep: 1\nsample_interval: 1\ngrace_spawn: 0\nmax_dock_mem: 32MiB\npilot_cpu_priority: normal\n`;
 
 before(async () => {
   await requireDocker();
-  assert.ok(existsSync(path.resolve(path.dirname(BIN), "../dist/src/cli/planctonctl.js")), "run `npm run build` before the CLI tests");
+  assert.ok(
+    existsSync(path.resolve(path.dirname(BIN), "../dist/src/cli/planctonctl.js")),
+    "run `npm run build` before the CLI tests",
+  );
   dir = await mkdtemp(path.join(os.tmpdir(), "plancton-cli-"));
   config = path.join(dir, "config.yaml");
   await writeFile(config, CONFIG(LONG));
-  flags = ["--config", config, "--rundir", path.join(dir, "run"), "--logdir", path.join(dir, "log"), "--pidfile", path.join(dir, "run", "plancton.pid")];
+  flags = [
+    "--config",
+    config,
+    "--rundir",
+    path.join(dir, "run"),
+    "--logdir",
+    path.join(dir, "log"),
+    "--pidfile",
+    path.join(dir, "run", "plancton.pid"),
+  ];
 });
 
 after(async () => {
@@ -53,7 +73,11 @@ describe("an admin's session", () => {
     assert.match(text.stdout, /pilots: +2 running, 0 paused, max 2/);
     assert.match(text.stdout, /^engine: +Docker \d/m, "the engine, named from its /version");
     assert.match(text.stdout, new RegExp(`${instance}-[a-z0-9]{6} +running`));
-    const json = JSON.parse((await planctonctl([...flags, "status", "--json"])).stdout) as { running: boolean; pilots: { state: string }[]; mode: string };
+    const json = JSON.parse((await planctonctl([...flags, "status", "--json"])).stdout) as {
+      running: boolean;
+      pilots: { state: string }[];
+      mode: string;
+    };
     assert.equal(json.running, true);
     assert.equal(json.pilots.filter((p) => p.state === "running").length, 2);
     assert.equal(json.mode, "active");
@@ -63,7 +87,11 @@ describe("an admin's session", () => {
     assert.equal((await planctonctl([...flags, "drain"])).code, 0);
     const victim = (await running())[0]!;
     await docker.getContainer(victim.Id).kill();
-    await waitFor("the killed pilot removed", async () => !(await containersOf(instance)).some((c) => c.Id === victim.Id), 15_000);
+    await waitFor(
+      "the killed pilot removed",
+      async () => !(await containersOf(instance)).some((c) => c.Id === victim.Id),
+      15_000,
+    );
     const status = JSON.parse((await planctonctl([...flags, "status", "--json"])).stdout) as { mode: string };
     assert.equal(status.mode, "draining");
     assert.equal((await running()).length, 1, "not replaced while draining");
@@ -89,7 +117,8 @@ describe("an admin's session", () => {
   test("explain prints the observation variables and the decision", async () => {
     const r = await planctonctl([...flags, "explain"]);
     assert.equal(r.code, 0, r.stderr);
-    for (const v of ["cpu_owner", "cpu_pilots", "load1", "mem_available_bytes", "disk_free_ratio", "ncpus"]) assert.match(r.stdout, new RegExp(`^${v} `, "m"));
+    for (const v of ["cpu_owner", "cpu_pilots", "load1", "mem_available_bytes", "disk_free_ratio", "ncpus"])
+      assert.match(r.stdout, new RegExp(`^${v} `, "m"));
     assert.match(r.stdout, /decision:/);
   });
 
@@ -98,7 +127,11 @@ describe("an admin's session", () => {
     for (const c of await running()) await docker.getContainer(c.Id).remove({ force: true });
     await waitFor("short pilots", async () => (await running()).length === 2, 20_000);
     assert.equal((await planctonctl([...flags, "drain-stop"])).code, 0);
-    await waitFor("the daemon gone", async () => (await planctonctl([...flags, "status"])).code === 3, 30_000);
+    await waitFor(
+      "the daemon gone",
+      async () => (await planctonctl([...flags, "status"])).code === 3,
+      30_000,
+    );
     assert.equal((await containersOf(instance)).length, 0);
   });
 
@@ -135,7 +168,17 @@ describe("edge cases", () => {
   test("an invalid config: start refuses with exit 2 and the line", async () => {
     const bad = path.join(dir, "bad.yaml");
     await writeFile(bad, "main_sleep: soon\n");
-    const r = await planctonctl(["--config", bad, "--rundir", path.join(dir, "run2"), "--logdir", path.join(dir, "log2"), "--pidfile", path.join(dir, "run2", "p.pid"), "start"]);
+    const r = await planctonctl([
+      "--config",
+      bad,
+      "--rundir",
+      path.join(dir, "run2"),
+      "--logdir",
+      path.join(dir, "log2"),
+      "--pidfile",
+      path.join(dir, "run2", "p.pid"),
+      "start",
+    ]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /bad\.yaml:1:1: main_sleep: "soon" is not a duration/);
   });

@@ -21,10 +21,12 @@ const BROKEN: Record<string, RegExp> = {
   "bad-yaml.yaml": /bad-yaml\.yaml:4:\d+: invalid YAML/,
   "wrong-type.yaml": /wrong-type\.yaml:4:1: main_sleep: "thirty seconds" is not a duration/,
   "bad-expression.yaml": /bad-expression\.yaml:2:1: max_docks: .*column/,
-  "unknown-variable.yaml": /unknown-variable\.yaml:3:1: max_docks: unknown variable "ncpu".*did you mean ncpus/,
+  "unknown-variable.yaml":
+    /unknown-variable\.yaml:3:1: max_docks: unknown variable "ncpu".*did you mean ncpus/,
   "negative-duration.yaml": /negative-duration\.yaml:2:1: grace_spawn: /,
   "bad-device.yaml": /bad-device\.yaml:4:\d+: devices\[1\]/,
-  "unknown-policy-variable.yaml": /unknown-policy-variable\.yaml:1:1: spawn_when: unknown variable "cpu_ownr_5m"/,
+  "unknown-policy-variable.yaml":
+    /unknown-policy-variable\.yaml:1:1: spawn_when: unknown variable "cpu_ownr_5m"/,
 };
 
 test("broken files fail with exit 2, naming the file, line and key", async () => {
@@ -37,11 +39,18 @@ test("broken files fail with exit 2, naming the file, line and key", async () =>
 });
 
 test("--json gives machine output; a missing default file means the defaults", async () => {
-  const ok = JSON.parse((await planctonctl(["config", "check", "--json", path.join(ROOT, "conf-examples/dryrun.yaml")])).stdout) as { valid: boolean; maxDocks: number; sources: Record<string, string> };
+  const ok = JSON.parse(
+    (await planctonctl(["config", "check", "--json", path.join(ROOT, "conf-examples/dryrun.yaml")])).stdout,
+  ) as { valid: boolean; maxDocks: number; sources: Record<string, string> };
   assert.equal(ok.valid, true);
   assert.equal(ok.sources.docker_image, "local");
   assert.equal(ok.sources.influxdb_url, "default");
-  const bad = await planctonctl(["config", "check", "--json", path.join(ROOT, "test/fixtures/broken/wrong-type.yaml")]);
+  const bad = await planctonctl([
+    "config",
+    "check",
+    "--json",
+    path.join(ROOT, "test/fixtures/broken/wrong-type.yaml"),
+  ]);
   assert.equal(bad.code, 2);
   assert.equal((JSON.parse(bad.stdout) as { errors: { key: string; line: number }[] }).errors[0]!.line, 4);
   const none = await planctonctl(["--confdir", "/nonexistent", "config", "check"]);

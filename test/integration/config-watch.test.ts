@@ -30,7 +30,8 @@ after(async () => {
 });
 
 // The periodic re-read is 1 h, so only the file watcher can make these pass.
-const applied = (v: number) => waitFor(`main_sleep ${v}`, () => watcher.current.config.main_sleep === v, 5000);
+const applied = (v: number) =>
+  waitFor(`main_sleep ${v}`, () => watcher.current.config.main_sleep === v, 5000);
 
 test("a plain write is applied", async () => {
   await writeFile(file, "main_sleep: 11\nupdateconfig: 1h\n");
@@ -68,7 +69,12 @@ test("a broken edit keeps the old config and reports the error once", async () =
 
 test("updateconfig re-reads the file without the watcher", async () => {
   let reads = 0;
-  const periodic = new ConfigWatcher(file, { load: async (f) => { reads++; return (await import("../../src/config/load.js")).loadConfigFile(f); } });
+  const periodic = new ConfigWatcher(file, {
+    load: async (f) => {
+      reads++;
+      return (await import("../../src/config/load.js")).loadConfigFile(f);
+    },
+  });
   await writeFile(file, "main_sleep: 15\nupdateconfig: 1\n");
   await periodic.start();
   await waitFor("two periodic reads after the first", () => reads >= 3, 8000);
@@ -80,7 +86,11 @@ test("a file moved away keeps the last good config (no switch to the defaults)",
   await applied(16);
   const before = errors.length;
   await rename(file, `${file}.bak`);
-  const err = await waitFor("a file-gone report", () => (errors.length > before ? errors.at(-1) : undefined), 5000);
+  const err = await waitFor(
+    "a file-gone report",
+    () => (errors.length > before ? errors.at(-1) : undefined),
+    5000,
+  );
   assert.match(err.message, /the file is gone/);
   assert.equal(watcher.current.config.main_sleep, 16);
   await rename(`${file}.bak`, file);

@@ -13,7 +13,14 @@ import { after, before, describe, test } from "node:test";
 import type Docker from "dockerode";
 import { instanceLabels, LABEL_INSTANCE } from "../../src/daemon/labels.js";
 import { createDockerEngine } from "../../src/runtime/index.js";
-import { containersOf, docker, removeInstance, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";
+import {
+  containersOf,
+  docker,
+  removeInstance,
+  requireDocker,
+  TEST_IMAGE,
+  uniquePrefix,
+} from "../helpers/docker.js";
 import { createDockerProxy, type DockerProxy } from "../helpers/docker-proxy.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
 import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js";
@@ -31,11 +38,15 @@ const ids = (cs: Docker.ContainerInfo[]) => cs.map((c) => c.Id).sort();
 async function ticks(h: Harness, n: number, timeoutMs = 30_000): Promise<void> {
   const seen = new Set<number>();
   const first = h.daemon.snapshot().lastTick?.atMs;
-  await waitFor(`${n} more ticks of the daemon`, () => {
-    const at = h.daemon.snapshot().lastTick?.atMs;
-    if (at !== undefined && at !== first) seen.add(at);
-    return seen.size >= n;
-  }, timeoutMs);
+  await waitFor(
+    `${n} more ticks of the daemon`,
+    () => {
+      const at = h.daemon.snapshot().lastTick?.atMs;
+      if (at !== undefined && at !== first) seen.add(at);
+      return seen.size >= n;
+    },
+    timeoutMs,
+  );
 }
 
 /** Records how the daemon ended, if it does: none of these faults may end it. */
@@ -47,7 +58,13 @@ function watchExit(h: Harness): () => string | undefined {
 
 /** Runs a foreign container (sleep 600) that the daemon must never touch. */
 async function foreignContainer(name: string, labels: Record<string, string>): Promise<Docker.Container> {
-  const c = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ["sleep", "600"], name, Labels: labels, HostConfig: { Memory: 32 * 2 ** 20 } });
+  const c = await docker.createContainer({
+    Image: TEST_IMAGE,
+    Cmd: ["sleep", "600"],
+    name,
+    Labels: labels,
+    HostConfig: { Memory: 32 * 2 ** 20 },
+  });
   await c.start();
   return c;
 }
@@ -75,8 +92,16 @@ describe("Docker unreachable at start and mid-run (socket proxy cut and restored
     const s = h.daemon.snapshot();
     assert.equal(s.mode, "waiting-for-docker");
     assert.equal(s.docker.available, false);
-    assert.match(s.docker.lastError ?? "", new RegExp(`not reachable at unix://${proxy.path}`), "the error names the socket");
-    assert.equal(logged(h, /waiting for Docker/).length, 1, `"waiting for Docker" is logged once, not at every attempt: ${JSON.stringify(logged(h, /waiting for Docker/))}`);
+    assert.match(
+      s.docker.lastError ?? "",
+      new RegExp(`not reachable at unix://${proxy.path}`),
+      "the error names the socket",
+    );
+    assert.equal(
+      logged(h, /waiting for Docker/).length,
+      1,
+      `"waiting for Docker" is logged once, not at every attempt: ${JSON.stringify(logged(h, /waiting for Docker/))}`,
+    );
     assert.equal((await containersOf(h.instance)).length, 0);
     assert.equal(exitReason(), undefined, "the daemon is still running");
   });
@@ -85,10 +110,14 @@ describe("Docker unreachable at start and mid-run (socket proxy cut and restored
     assert.ok(h && proxy);
     const t0 = Date.now();
     await proxy.start();
-    const up = await waitFor("2 running pilots once Docker answers", async () => {
-      const r = await running(h!);
-      return r.length === 2 ? r : undefined;
-    }, 30_000);
+    const up = await waitFor(
+      "2 running pilots once Docker answers",
+      async () => {
+        const r = await running(h!);
+        return r.length === 2 ? r : undefined;
+      },
+      30_000,
+    );
     const ms = Date.now() - t0;
     // Retries are capped at 30 s but main_sleep (1 s) asks too: well within 15 s.
     assert.ok(ms < 15_000, `pilots appeared ${ms} ms after Docker came back`);
@@ -100,12 +129,24 @@ describe("Docker unreachable at start and mid-run (socket proxy cut and restored
   test("down mid-run: pilots keep running, the daemon waits (logged once more) and does not exit", async () => {
     assert.ok(h && proxy);
     await proxy.stop();
-    await waitFor("mode waiting-for-docker", () => h!.daemon.snapshot().mode === "waiting-for-docker", 15_000);
+    await waitFor(
+      "mode waiting-for-docker",
+      () => h!.daemon.snapshot().mode === "waiting-for-docker",
+      15_000,
+    );
     const calls0 = engine.apiCalls;
     await waitFor("3 more attempts to reach Docker", () => engine.apiCalls >= calls0 + 3, 30_000);
-    assert.equal(logged(h, /waiting for Docker/).length, 2, `once per outage: ${JSON.stringify(logged(h, /waiting for Docker/))}`);
+    assert.equal(
+      logged(h, /waiting for Docker/).length,
+      2,
+      `once per outage: ${JSON.stringify(logged(h, /waiting for Docker/))}`,
+    );
     // Checked through the real socket: the pilots never noticed.
-    assert.deepEqual(ids(await running(h)), pilotIds, "the same pilots keep running while the daemon cannot reach Docker");
+    assert.deepEqual(
+      ids(await running(h)),
+      pilotIds,
+      "the same pilots keep running while the daemon cannot reach Docker",
+    );
     assert.equal(exitReason(), undefined, "the daemon is still running");
   });
 
@@ -116,7 +157,11 @@ describe("Docker unreachable at start and mid-run (socket proxy cut and restored
     await h.daemon.tickNow("test");
     await ticks(h, 2);
     const all = await containersOf(h.instance);
-    assert.equal(all.length, 2, `exactly max_docks containers of the instance: ${all.map((c) => `${c.Names[0]} ${c.State}`).join(", ")}`);
+    assert.equal(
+      all.length,
+      2,
+      `exactly max_docks containers of the instance: ${all.map((c) => `${c.Names[0]} ${c.State}`).join(", ")}`,
+    );
     assert.deepEqual(ids(all), pilotIds, "the pilots of before the outage, adopted, none added");
     assert.equal(h.daemon.snapshot().pilots.length, 2);
     assert.equal(exitReason(), undefined);
@@ -142,21 +187,38 @@ describe("Docker gone between a pilot's create and its start", () => {
     let cutLine: string | undefined;
     void cut.then((line) => (cutLine = line));
     await waitFor("the proxy to cut a pilot's start", () => cutLine !== undefined, 20_000);
-    await waitFor("mode waiting-for-docker", () => h!.daemon.snapshot().mode === "waiting-for-docker", 20_000);
+    await waitFor(
+      "mode waiting-for-docker",
+      () => h!.daemon.snapshot().mode === "waiting-for-docker",
+      20_000,
+    );
     const leftovers = (await containersOf(h.instance)).filter((c) => c.State === "created").map((c) => c.Id);
-    assert.ok(leftovers.length >= 1, "the cut launch left a created, never started pilot (the fault happened)");
+    assert.ok(
+      leftovers.length >= 1,
+      "the cut launch left a created, never started pilot (the fault happened)",
+    );
     const t0 = Date.now();
     await proxy.start();
-    await waitFor("2 running pilots and nothing else", async () => {
-      const all = await containersOf(h!.instance);
-      return all.length === 2 && all.every((c) => c.State === "running");
-    }, 20_000).catch((err: Error) => {
-      throw new Error(`BUG: ${err.message}: a pilot left created by a launch that Docker's outage cut (start and cleanup both failed) still counts as a pilot after Docker is back, until NEVER_STARTED_SECONDS (60 s) pass, so the daemon stays below max_docks for a minute; src/daemon/daemon.ts only removes created pilots at its very first listing (adopt)`);
+    await waitFor(
+      "2 running pilots and nothing else",
+      async () => {
+        const all = await containersOf(h!.instance);
+        return all.length === 2 && all.every((c) => c.State === "running");
+      },
+      20_000,
+    ).catch((err: Error) => {
+      throw new Error(
+        `BUG: ${err.message}: a pilot left created by a launch that Docker's outage cut (start and cleanup both failed) still counts as a pilot after Docker is back, until NEVER_STARTED_SECONDS (60 s) pass, so the daemon stays below max_docks for a minute; src/daemon/daemon.ts only removes created pilots at its very first listing (adopt)`,
+      );
     });
     const ms = Date.now() - t0;
     assert.ok(ms < 10_000, `back at max ${ms} ms after Docker's return`);
     const records = await h.daemon.historyLog().read();
-    for (const id of leftovers) assert.ok(records.some((r) => r.id === id && r.reason === "never_started"), "each leftover recorded as never started");
+    for (const id of leftovers)
+      assert.ok(
+        records.some((r) => r.id === id && r.reason === "never_started"),
+        "each leftover recorded as never started",
+      );
     assert.equal(exitReason(), undefined);
   });
 });
@@ -171,15 +233,26 @@ describe("image pull fails", () => {
     await writeFile(h.configFile, good.replace(`docker_image: ${TEST_IMAGE}`, `docker_image: ${BAD_IMAGE}`));
     await h.daemon.start();
     const exitReason = watchExit(h);
-    const line = await waitFor("the failed pull logged", () => logged(h!, /pull of plancton\/nonexistent:nope failed/)[0], 30_000);
-    assert.match(line, /^pull of plancton\/nonexistent:nope failed and no local copy: no new pilot until it succeeds: .+/);
+    const line = await waitFor(
+      "the failed pull logged",
+      () => logged(h!, /pull of plancton\/nonexistent:nope failed/)[0],
+      30_000,
+    );
+    assert.match(
+      line,
+      /^pull of plancton\/nonexistent:nope failed and no local copy: no new pilot until it succeeds: .+/,
+    );
     assert.doesNotMatch(line, /\n/, "one line");
     await ticks(h, 2);
     assert.equal((await containersOf(h.instance)).length, 0, "no pilot without an image");
     const s = h.daemon.snapshot();
     assert.equal(s.mode, "no-image");
     assert.equal(s.image.usable, false);
-    assert.equal(logged(h, /pull of plancton\/nonexistent:nope failed/).length, 1, "the same failure is not logged again at every tick");
+    assert.equal(
+      logged(h, /pull of plancton\/nonexistent:nope failed/).length,
+      1,
+      "the same failure is not logged again at every tick",
+    );
     assert.equal(exitReason(), undefined);
   });
 
@@ -188,12 +261,19 @@ describe("image pull fails", () => {
     const text = await readFile(h.configFile, "utf8");
     const t0 = Date.now();
     await writeFile(h.configFile, text.replace(`docker_image: ${BAD_IMAGE}`, `docker_image: ${TEST_IMAGE}`));
-    await waitFor("2 running pilots on the local image", async () => (await running(h!)).length === 2, 40_000);
+    await waitFor(
+      "2 running pilots on the local image",
+      async () => (await running(h!)).length === 2,
+      40_000,
+    );
     const ms = Date.now() - t0;
     // A correct daemon pulls a new docker_image at the reconciliation that follows the
     // reload (well under a second here); the failed pull's retry backoff (10 s, then
     // doubling to 10 min) is about the image that failed, not the new one.
-    assert.ok(ms < 5000, `BUG: pilots on the new image started ${ms} ms after the config edit: the pull of a NEW docker_image waits out the retry backoff of the previous image's failed pull (src/daemon/daemon.ts applyConfig keeps the old image's failure state)`);
+    assert.ok(
+      ms < 5000,
+      `BUG: pilots on the new image started ${ms} ms after the config edit: the pull of a NEW docker_image waits out the retry backoff of the previous image's failed pull (src/daemon/daemon.ts applyConfig keeps the old image's failure state)`,
+    );
   });
 });
 
@@ -204,10 +284,16 @@ describe("the image edited to an unknown one while pilots run", () => {
   test("running pilots continue and none is added; edited back: replaced", async () => {
     h = await startDaemon("fault-pull2", PILOTS, { observer: new FixedObserver() });
     const exitReason = watchExit(h);
-    const before = ids(await waitFor("2 running pilots", async () => {
-      const r = await running(h!);
-      return r.length === 2 ? r : undefined;
-    }, 30_000));
+    const before = ids(
+      await waitFor(
+        "2 running pilots",
+        async () => {
+          const r = await running(h!);
+          return r.length === 2 ? r : undefined;
+        },
+        30_000,
+      ),
+    );
     const good = await readFile(h.configFile, "utf8");
     await writeFile(h.configFile, good.replace(`docker_image: ${TEST_IMAGE}`, `docker_image: ${BAD_IMAGE}`));
     await waitFor("the edit applied", () => logged(h!, /configuration reloaded/).length >= 1, 10_000);
@@ -216,7 +302,11 @@ describe("the image edited to an unknown one while pilots run", () => {
     // A pilot removed behind the daemon's back is not replaced while the wanted image is not usable.
     await docker.getContainer(before[0]!).remove({ force: true });
     await ticks(h, 3);
-    assert.deepEqual(ids(await containersOf(h.instance)), [before[1]!], "no new pilot without a usable image");
+    assert.deepEqual(
+      ids(await containersOf(h.instance)),
+      [before[1]!],
+      "no new pilot without a usable image",
+    );
     await writeFile(h.configFile, good);
     await waitFor("2 running pilots again", async () => (await running(h!)).length === 2, 30_000);
     assert.equal((await containersOf(h.instance)).length, 2);
@@ -242,30 +332,56 @@ describe("pilots removed or killed behind the daemon's back; foreign containers"
     const startedAt = await Promise.all(foreign.map(async (c) => (await c.inspect()).State.StartedAt));
     await h.daemon.start();
     const exitReason = watchExit(h);
-    const first = ids(await waitFor("2 running pilots", async () => {
-      const r = await running(h!);
-      return r.length === 2 ? r : undefined;
-    }, 30_000));
+    const first = ids(
+      await waitFor(
+        "2 running pilots",
+        async () => {
+          const r = await running(h!);
+          return r.length === 2 ? r : undefined;
+        },
+        30_000,
+      ),
+    );
 
     await docker.getContainer(first[0]!).remove({ force: true });
-    const second = ids(await waitFor("the removed pilot replaced", async () => {
-      const r = await running(h!);
-      return r.length === 2 && !r.some((c) => c.Id === first[0]) ? r : undefined;
-    }, 20_000));
+    const second = ids(
+      await waitFor(
+        "the removed pilot replaced",
+        async () => {
+          const r = await running(h!);
+          return r.length === 2 && !r.some((c) => c.Id === first[0]) ? r : undefined;
+        },
+        20_000,
+      ),
+    );
     assert.ok(second.includes(first[1]!), "the other pilot is untouched");
 
     const victim = second.find((id) => id !== first[1])!;
     await docker.getContainer(victim).kill();
-    await waitFor("the killed pilot replaced", async () => {
-      const all = await containersOf(h!.instance);
-      return all.length === 2 && all.every((c) => c.State === "running") && !all.some((c) => c.Id === victim);
-    }, 20_000);
-    const rec = await waitFor("the killed pilot in history", async () => (await h!.daemon.historyLog().read()).find((r) => r.id === victim), 10_000);
+    await waitFor(
+      "the killed pilot replaced",
+      async () => {
+        const all = await containersOf(h!.instance);
+        return (
+          all.length === 2 && all.every((c) => c.State === "running") && !all.some((c) => c.Id === victim)
+        );
+      },
+      20_000,
+    );
+    const rec = await waitFor(
+      "the killed pilot in history",
+      async () => (await h!.daemon.historyLog().read()).find((r) => r.id === victim),
+      10_000,
+    );
     assert.equal(rec.reason, "exited");
     assert.equal(rec.exitCode, 137, "SIGKILL's exit code");
 
     await ticks(h, 2);
-    assert.equal((await containersOf(h.instance)).length, 2, "exactly max_docks containers: the foreign ones are not counted");
+    assert.equal(
+      (await containersOf(h.instance)).length,
+      2,
+      "exactly max_docks containers: the foreign ones are not counted",
+    );
     for (const [i, c] of foreign.entries()) {
       const info = await c.inspect();
       assert.equal(info.State.Running, true, `foreign container ${info.Name} is still running`);
@@ -283,27 +399,55 @@ describe("the leftovers of a daemon killed mid-launch", () => {
   test("created-never-started pilots are removed at start; a running one is adopted; no duplicate", async () => {
     h = await startDaemon("fault-leftover", PILOTS, { observer: new FixedObserver(), start: false });
     const labels = instanceLabels(h.instance);
-    const mk = (suffix: string) => docker.createContainer({ Image: TEST_IMAGE, Cmd: ["sleep", "600"], name: `${h!.instance}-${suffix}`, Labels: labels, HostConfig: { Memory: 32 * 2 ** 20 } });
+    const mk = (suffix: string) =>
+      docker.createContainer({
+        Image: TEST_IMAGE,
+        Cmd: ["sleep", "600"],
+        name: `${h!.instance}-${suffix}`,
+        Labels: labels,
+        HostConfig: { Memory: 32 * 2 ** 20 },
+      });
     // What a SIGKILL between create and start leaves: two created, one already started.
     const started = await mk("aaaaaa");
     await started.start();
     const leftovers = [await mk("bbbbbb"), await mk("cccccc")];
     await h.daemon.start();
     const exitReason = watchExit(h);
-    await waitFor("both leftovers removed", async () => {
-      const all = await containersOf(h!.instance);
-      return !all.some((c) => leftovers.some((l) => l.id === c.Id));
-    }, 20_000);
-    const all = await waitFor("2 running pilots", async () => {
-      const cs = await containersOf(h!.instance);
-      return cs.length === 2 && cs.every((c) => c.State === "running") ? cs : undefined;
-    }, 30_000);
-    assert.ok(all.some((c) => c.Id === started.id), "the started pilot was adopted, not replaced");
+    await waitFor(
+      "both leftovers removed",
+      async () => {
+        const all = await containersOf(h!.instance);
+        return !all.some((c) => leftovers.some((l) => l.id === c.Id));
+      },
+      20_000,
+    );
+    const all = await waitFor(
+      "2 running pilots",
+      async () => {
+        const cs = await containersOf(h!.instance);
+        return cs.length === 2 && cs.every((c) => c.State === "running") ? cs : undefined;
+      },
+      30_000,
+    );
+    assert.ok(
+      all.some((c) => c.Id === started.id),
+      "the started pilot was adopted, not replaced",
+    );
     await ticks(h, 2);
     const now = await containersOf(h.instance);
-    assert.equal(now.length, 2, `no duplicate: ${now.map((c) => `${c.Names[0]} ${c.State} ${c.Labels[LABEL_INSTANCE]}`).join(", ")}`);
+    assert.equal(
+      now.length,
+      2,
+      `no duplicate: ${now.map((c) => `${c.Names[0]} ${c.State} ${c.Labels[LABEL_INSTANCE]}`).join(", ")}`,
+    );
     const records = await h.daemon.historyLog().read();
-    assert.deepEqual(records.filter((r) => r.reason === "never_started").map((r) => r.id).sort(), leftovers.map((l) => l.id).sort());
+    assert.deepEqual(
+      records
+        .filter((r) => r.reason === "never_started")
+        .map((r) => r.id)
+        .sort(),
+      leftovers.map((l) => l.id).sort(),
+    );
     assert.equal(logged(h, /never started/).length, 2);
     assert.equal(exitReason(), undefined);
   });

@@ -22,10 +22,22 @@ after(async () => h?.cleanup());
 test('docker_cmd sh -c "echo boom; exit 3": a few launches, and status says why', async () => {
   await requireDocker();
   // A string command with shell quotes: split as a shell would (it was split on spaces).
-  h = await startDaemon("crashloop", 'docker_cmd: sh -c "echo boom; exit 3"\nmax_docks: 2\ncpus_per_dock: 0.05\nmain_sleep: 1\ngrace_spawn: 0\n', { observer: new FixedObserver() });
+  h = await startDaemon(
+    "crashloop",
+    'docker_cmd: sh -c "echo boom; exit 3"\nmax_docks: 2\ncpus_per_dock: 0.05\nmain_sleep: 1\ngrace_spawn: 0\n',
+    { observer: new FixedObserver() },
+  );
   const daemon = h.daemon;
-  const why = await waitFor("the crash loop in the decision", () => daemon.snapshot().decision.explain.find((l) => l.includes("pilots exit at once")), 90_000, 200);
-  assert.match(why, /pilots exit at once \(code 3, last output: "boom"\): see planctonctl logs pt-crashloop-[0-9a-f]{6}-[a-z0-9]{6}/);
+  const why = await waitFor(
+    "the crash loop in the decision",
+    () => daemon.snapshot().decision.explain.find((l) => l.includes("pilots exit at once")),
+    90_000,
+    200,
+  );
+  assert.match(
+    why,
+    /pilots exit at once \(code 3, last output: "boom"\): see planctonctl logs pt-crashloop-[0-9a-f]{6}-[a-z0-9]{6}/,
+  );
   const started = () => logged(h!, /^started pilot /).length;
   const before = started();
   // Without a backoff this window held about 20 launches; with it, at most two probes.
@@ -44,11 +56,19 @@ test('docker_cmd sh -c "echo boom; exit 3": a few launches, and status says why'
 
 test("max_docks that evaluates to 0 and a pilot bigger than the host: warnings in status, naming the key", async () => {
   await requireDocker();
-  const small = await startDaemon("capacity", 'max_docks: "ncpus - 4"\ncpus_per_dock: 8\n', { observer: new FixedObserver({ ncpus: 4 }) });
+  const small = await startDaemon("capacity", 'max_docks: "ncpus - 4"\ncpus_per_dock: 8\n', {
+    observer: new FixedObserver({ ncpus: 4 }),
+  });
   try {
     const warnings = small.daemon.snapshot().configWarnings.join("\n");
-    assert.match(warnings, /max_docks "ncpus - 4" is 0 with 4 CPUs: no pilot will ever start; set max_docks to a number \(max_docks: 1\)/);
-    assert.match(warnings, /cpus_per_dock 8 is more than a pilot can get on this host \(0\.95 x 4 CPUs = 3\.8\): no pilot will ever fit; set cpus_per_dock to 3\.8 or less/);
+    assert.match(
+      warnings,
+      /max_docks "ncpus - 4" is 0 with 4 CPUs: no pilot will ever start; set max_docks to a number \(max_docks: 1\)/,
+    );
+    assert.match(
+      warnings,
+      /cpus_per_dock 8 is more than a pilot can get on this host \(0\.95 x 4 CPUs = 3\.8\): no pilot will ever fit; set cpus_per_dock to 3\.8 or less/,
+    );
     assert.equal(logged(small, /max_docks "ncpus - 4" is 0/).length, 1, "logged once at start");
   } finally {
     await small.cleanup();
@@ -60,12 +80,22 @@ test("no config file at the default path: the defaults, and status says so", asy
   const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-absent-"));
   const logger = pino({ level: "silent" });
   // A busy owner (cpu_owner 1): nothing fits, so the default instance starts no pilot here.
-  const daemon = new Daemon({ configFile: path.join(dir, "conf", "config.yaml"), rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine: createDockerEngine(), logger, observer: new FixedObserver({ cpu_owner: 1 }) });
+  const daemon = new Daemon({
+    configFile: path.join(dir, "conf", "config.yaml"),
+    rundir: path.join(dir, "run"),
+    logdir: path.join(dir, "log"),
+    engine: createDockerEngine(),
+    logger,
+    observer: new FixedObserver({ cpu_owner: 1 }),
+  });
   try {
     await daemon.start();
     const s = daemon.snapshot();
     assert.equal(s.configAbsent, true);
-    assert.match(formatStatus(s), new RegExp(`config: +${dir}/conf/config\\.yaml absent: the defaults apply`));
+    assert.match(
+      formatStatus(s),
+      new RegExp(`config: +${dir}/conf/config\\.yaml absent: the defaults apply`),
+    );
   } finally {
     await daemon.stop();
     await rm(dir, { recursive: true, force: true });

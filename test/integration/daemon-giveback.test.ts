@@ -16,7 +16,11 @@ const states = async () => (await containersOf(h.instance)).map((c) => c.State).
 before(async () => {
   await requireDocker();
   // main_sleep is long: only the sample path can pause and resume in time.
-  h = await startDaemon("giveback", "max_docks: 2\ncpus_per_dock: 1\nmain_sleep: 1h\ngrace_kill: 0\nsuspend_grace: 1h\nresume_after: 0\ndocker_cmd: sleep 600\n", { observer });
+  h = await startDaemon(
+    "giveback",
+    "max_docks: 2\ncpus_per_dock: 1\nmain_sleep: 1h\ngrace_kill: 0\nsuspend_grace: 1h\nresume_after: 0\ndocker_cmd: sleep 600\n",
+    { observer },
+  );
   await waitFor("2 running pilots", async () => (await states()).join() === "running,running", 20_000);
 });
 
@@ -28,28 +32,45 @@ test("the owner's load pauses pilots at the next sample, youngest first", async 
   const all = await containersOf(h.instance);
   const paused = all.find((c) => c.State === "paused")!;
   const other = all.find((c) => c.State === "running")!;
-  assert.ok(paused.Created >= other.Created, "the youngest is paused first (to Docker's one-second resolution)");
+  assert.ok(
+    paused.Created >= other.Created,
+    "the youngest is paused first (to Docker's one-second resolution)",
+  );
   observer.set({ cpu_owner: 1, cpu_total: 1, cpu_pilots: 0 });
   await waitFor("both paused", async () => (await states()).join() === "paused,paused", 10_000);
 });
 
 test("when the owner's load drops, pilots resume", async () => {
   observer.set({ cpu_owner: 0, cpu_total: 0, cpu_pilots: 0 });
-  await waitFor("running again", async () => {
-    observer.set({ cpu_owner: 0 }); // a new sample each poll, as the real sampler would
-    return (await states()).join() === "running,running";
-  }, 15_000);
+  await waitFor(
+    "running again",
+    async () => {
+      observer.set({ cpu_owner: 0 }); // a new sample each poll, as the real sampler would
+      return (await states()).join() === "running,running";
+    },
+    15_000,
+  );
 });
 
 test("a pilot paused longer than suspend_grace is killed", async () => {
   const text = await readFile(h.configFile, "utf8");
   await writeFile(h.configFile, text.replace("suspend_grace: 1h", "suspend_grace: 1\ngrace_spawn: 1h"));
-  await waitFor("config applied", () => h.daemon.snapshot().configSources !== undefined && h.logs.some((l) => l.includes("configuration reloaded")), 10_000);
+  await waitFor(
+    "config applied",
+    () =>
+      h.daemon.snapshot().configSources !== undefined &&
+      h.logs.some((l) => l.includes("configuration reloaded")),
+    10_000,
+  );
   observer.set({ cpu_owner: 1, cpu_total: 1, cpu_pilots: 0 });
-  const rec = await waitFor("a suspend_expired kill", async () => {
-    observer.set({ cpu_owner: 1 });
-    return (await h.daemon.historyLog().read()).find((r) => r.reason !== "exited");
-  }, 20_000);
+  const rec = await waitFor(
+    "a suspend_expired kill",
+    async () => {
+      observer.set({ cpu_owner: 1 });
+      return (await h.daemon.historyLog().read()).find((r) => r.reason !== "exited");
+    },
+    20_000,
+  );
   // Only suspend_expired proves the reload took: paused, then killed after suspend_grace 1 s.
   assert.equal(rec.reason, "suspend_expired");
   assert.ok(rec.name.startsWith(h.instance));

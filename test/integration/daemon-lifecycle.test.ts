@@ -18,16 +18,27 @@ describe("fill and replace", () => {
   after(() => h.cleanup());
 
   test("an idle host fills to max_docks, and exited pilots are replaced and recorded", async () => {
-    h = await startDaemon("fill", "max_docks: 3\ndocks_per_loop: 2\nmain_sleep: 1\ngrace_spawn: 0\ndocker_cmd: sleep 2\n", { observer: new FixedObserver() });
+    h = await startDaemon(
+      "fill",
+      "max_docks: 3\ndocks_per_loop: 2\nmain_sleep: 1\ngrace_spawn: 0\ndocker_cmd: sleep 2\n",
+      { observer: new FixedObserver() },
+    );
     await waitFor("3 running pilots", async () => (await running(h)).length === 3, 20_000);
     const names = (await containersOf(h.instance)).map((c) => c.Names[0]!.slice(1));
     for (const n of names) assert.match(n, new RegExp(`^${h.instance}-[a-z0-9]{6}$`));
     // `sleep 2` exits: each one is removed, recorded with exit code 0, and replaced.
-    const records = await waitFor("3 finished pilots in history", async () => {
-      const r = await h.daemon.historyLog().read();
-      return r.length >= 3 ? r : undefined;
-    }, 30_000);
-    assert.ok(records.every((r) => r.reason === "exited" && r.exitCode === 0), JSON.stringify(records));
+    const records = await waitFor(
+      "3 finished pilots in history",
+      async () => {
+        const r = await h.daemon.historyLog().read();
+        return r.length >= 3 ? r : undefined;
+      },
+      30_000,
+    );
+    assert.ok(
+      records.every((r) => r.reason === "exited" && r.exitCode === 0),
+      JSON.stringify(records),
+    );
     await waitFor("3 running pilots again", async () => (await running(h)).length === 3, 20_000);
     const all = await containersOf(h.instance);
     assert.ok(all.length <= 3, `never more than max_docks containers: ${all.length}`);
@@ -39,8 +50,16 @@ describe("TTL, drain and resume", () => {
   after(() => h.cleanup());
 
   test("a pilot older than max_ttl is killed with reason ttl", async () => {
-    h = await startDaemon("ttl", "max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\nstop_grace: 0\ndocker_cmd: sleep 600\n", { observer: new FixedObserver() });
-    const rec = await waitFor("a ttl kill in history", async () => (await h.daemon.historyLog().read()).find((r) => r.reason === "ttl"), 20_000);
+    h = await startDaemon(
+      "ttl",
+      "max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\nstop_grace: 0\ndocker_cmd: sleep 600\n",
+      { observer: new FixedObserver() },
+    );
+    const rec = await waitFor(
+      "a ttl kill in history",
+      async () => (await h.daemon.historyLog().read()).find((r) => r.reason === "ttl"),
+      20_000,
+    );
     assert.ok(rec.uptimeSeconds >= 2, `uptime ${rec.uptimeSeconds}`);
   });
 
@@ -60,18 +79,34 @@ describe("restarts", () => {
   after(() => h.cleanup());
 
   test("a restarted daemon adopts running pilots, cleans never-started ones, ignores foreign containers", async () => {
-    h = await startDaemon("adopt", "max_docks: 2\nmain_sleep: 1\ndocker_cmd: sleep 600\n", { observer: new FixedObserver() });
+    h = await startDaemon("adopt", "max_docks: 2\nmain_sleep: 1\ndocker_cmd: sleep 600\n", {
+      observer: new FixedObserver(),
+    });
     await waitFor("2 running pilots", async () => (await running(h)).length === 2, 20_000);
     await h.stopDaemon();
     const before = (await running(h)).map((c) => c.Id).sort();
     assert.equal(before.length, 2, "pilots survive a daemon stop");
     // What a daemon SIGKILLed between create and start leaves behind, plus a foreign container.
-    const leftover = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ["sleep", "600"], name: `${h.instance}-zzzzzz`, Labels: instanceLabels(h.instance) });
-    const foreign = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ["sleep", "600"], name: uniquePrefix("foreign"), Labels: { "org.plancton.test": h.instance } });
+    const leftover = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ["sleep", "600"],
+      name: `${h.instance}-zzzzzz`,
+      Labels: instanceLabels(h.instance),
+    });
+    const foreign = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ["sleep", "600"],
+      name: uniquePrefix("foreign"),
+      Labels: { "org.plancton.test": h.instance },
+    });
     await foreign.start();
     try {
       await h.restart();
-      await waitFor("the leftover removed", async () => !(await containersOf(h.instance)).some((c) => c.Id === leftover.id), 10_000);
+      await waitFor(
+        "the leftover removed",
+        async () => !(await containersOf(h.instance)).some((c) => c.Id === leftover.id),
+        10_000,
+      );
       await h.daemon.tickNow("test");
       const after = (await running(h)).map((c) => c.Id).sort();
       assert.deepEqual(after, before, "the same two pilots, no duplicate");
@@ -96,7 +131,9 @@ describe("drain-stop", () => {
   after(() => h.cleanup());
 
   test("drain-stop exits by itself once the short pilots are gone", async () => {
-    h = await startDaemon("drainstop", "max_docks: 2\nmain_sleep: 1\ndocker_cmd: sleep 2\n", { observer: new FixedObserver() });
+    h = await startDaemon("drainstop", "max_docks: 2\nmain_sleep: 1\ndocker_cmd: sleep 2\n", {
+      observer: new FixedObserver(),
+    });
     await waitFor("2 running pilots", async () => (await running(h)).length === 2, 20_000);
     await setControl(h.rundir, "drainStop");
     assert.equal(await h.daemon.done, "drain-stop");

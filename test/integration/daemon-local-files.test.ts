@@ -3,7 +3,19 @@
 // it writes under them follows a link planted there; logs are 0640 in a 0750 logdir; a
 // control file of another user is ignored, with a warning. Real daemons, real Docker.
 import assert from "node:assert/strict";
-import { chmod, chown, link, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -27,11 +39,18 @@ const instance = uniquePrefix("localfiles");
 
 before(async () => {
   await requireDocker();
-  assert.equal(process.getuid?.(), 0, "these tests chown files to another user: run them as root (as CI does)");
+  assert.equal(
+    process.getuid?.(),
+    0,
+    "these tests chown files to another user: run them as root (as CI does)",
+  );
   dir = await mkdtemp(path.join(os.tmpdir(), "plancton-localfiles-"));
   victim = path.join(dir, "victim.txt");
   await writeFile(victim, PRECIOUS);
-  await writeFile(path.join(dir, "config.yaml"), `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\ndocker_cmd: sleep 600\nmax_docks: 0\nmain_sleep: 1\nmax_dock_mem: 32MiB\npilot_cpu_priority: normal\n`);
+  await writeFile(
+    path.join(dir, "config.yaml"),
+    `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\ndocker_cmd: sleep 600\nmax_docks: 0\nmain_sleep: 1\nmax_dock_mem: 32MiB\npilot_cpu_priority: normal\n`,
+  );
 });
 after(async () => {
   await removeInstance(instance);
@@ -40,7 +59,16 @@ after(async () => {
 
 /** planctonctl with its own rundir and logdir under `base`; stops whatever it started. */
 async function startIn(base: string, cmd = "start") {
-  const flags = ["--config", path.join(dir, "config.yaml"), "--rundir", path.join(base, "run"), "--logdir", path.join(base, "log"), "--pidfile", path.join(base, "run", "plancton.pid")];
+  const flags = [
+    "--config",
+    path.join(dir, "config.yaml"),
+    "--rundir",
+    path.join(base, "run"),
+    "--logdir",
+    path.join(base, "log"),
+    "--pidfile",
+    path.join(base, "run", "plancton.pid"),
+  ];
   try {
     return await planctonctl([...flags, cmd], 60_000);
   } finally {
@@ -55,7 +83,12 @@ describe("directories that are not the daemon's own: exit 2, with the fix", () =
     await chown(path.join(base, "run"), NOBODY, NOBODY);
     const r = await startIn(base);
     assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`rundir ${base}/run is owned by uid ${NOBODY}( \\(\\w+\\))? with mode 0700: .*fix: chown 0 ${base}/run && chmod 0700 ${base}/run`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `rundir ${base}/run is owned by uid ${NOBODY}( \\(\\w+\\))? with mode 0700: .*fix: chown 0 ${base}/run && chmod 0700 ${base}/run`,
+      ),
+    );
   });
 
   test("a logdir others can write (nodaemon as systemd runs it)", async () => {
@@ -64,7 +97,10 @@ describe("directories that are not the daemon's own: exit 2, with the fix", () =
     await chmod(path.join(base, "log"), 0o777);
     const r = await startIn(base, "nodaemon");
     assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`logdir ${base}/log is owned by uid 0 \\(root\\) with mode 0777: .*chmod 0750 ${base}/log`));
+    assert.match(
+      r.stderr,
+      new RegExp(`logdir ${base}/log is owned by uid 0 \\(root\\) with mode 0777: .*chmod 0750 ${base}/log`),
+    );
   });
 
   test("a directory above the rundir that another user owns (it could swap the rundir)", async () => {
@@ -73,7 +109,10 @@ describe("directories that are not the daemon's own: exit 2, with the fix", () =
     await chown(base, NOBODY, NOBODY);
     const r = await startIn(base);
     assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`rundir ${base}/run: ${base}, a directory above it, is owned by uid ${NOBODY}`));
+    assert.match(
+      r.stderr,
+      new RegExp(`rundir ${base}/run: ${base}, a directory above it, is owned by uid ${NOBODY}`),
+    );
   });
 
   test("a directory above the logdir that anyone can write (not sticky)", async () => {
@@ -82,7 +121,12 @@ describe("directories that are not the daemon's own: exit 2, with the fix", () =
     await chmod(base, 0o777);
     const r = await startIn(base, "nodaemon");
     assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`${base}, a directory above it, is owned by uid 0 \\(root\\) with mode 0777.*chmod o-w ${base}`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${base}, a directory above it, is owned by uid 0 \\(root\\) with mode 0777.*chmod o-w ${base}`,
+      ),
+    );
   });
 
   test("fresh directories and files get their modes: rundir 0700, logdir 0750, logs 0640", async () => {
@@ -97,7 +141,16 @@ describe("directories that are not the daemon's own: exit 2, with the fix", () =
 });
 
 describe("links planted in logdir are never followed", () => {
-  const record: PilotRecord = { id: "x", name: "n", image: TEST_IMAGE, startedAtMs: 0, endedAtMs: 1, uptimeSeconds: 1, exitCode: 0, reason: "exited" };
+  const record: PilotRecord = {
+    id: "x",
+    name: "n",
+    image: TEST_IMAGE,
+    startedAtMs: 0,
+    endedAtMs: 1,
+    uptimeSeconds: 1,
+    exitCode: 0,
+    reason: "exited",
+  };
 
   test("history.jsonl: a symlink or a hard link to another file", async () => {
     for (const plant of [symlink, link]) {
@@ -116,7 +169,12 @@ describe("links planted in logdir are never followed", () => {
     const name = `${instance}-kept`;
     await mkdir(path.join(logdir, "pilots"));
     await symlink(victim, pilotLogFile(logdir, name));
-    const c = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ["sh", "-c", "echo token=s3cret"], name, Labels: { "org.plancton.instance": instance } });
+    const c = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ["sh", "-c", "echo token=s3cret"],
+      name,
+      Labels: { "org.plancton.instance": instance },
+    });
     try {
       await c.start();
       await c.wait();
@@ -148,11 +206,18 @@ describe("links planted in logdir are never followed", () => {
     logger.info("a line that must not reach the victim");
     await new Promise<void>((r) => logger.flush(() => r()));
     assert.equal(await readFile(victim, "utf8"), PRECIOUS);
-    const log = await waitFor("the log line", async () => {
-      const t = await readFile(path.join(logdir, "plancton.1.log"), "utf8").catch(() => "");
-      return t.includes("must not reach") ? t : undefined;
-    }, 10_000);
-    assert.match(log, /plancton\.1\.log was not a plain file of the daemon's \(a symbolic link\): removed, not followed/);
+    const log = await waitFor(
+      "the log line",
+      async () => {
+        const t = await readFile(path.join(logdir, "plancton.1.log"), "utf8").catch(() => "");
+        return t.includes("must not reach") ? t : undefined;
+      },
+      10_000,
+    );
+    assert.match(
+      log,
+      /plancton\.1\.log was not a plain file of the daemon's \(a symbolic link\): removed, not followed/,
+    );
     assert.equal(await mode(path.join(logdir, "plancton.1.log")), "640");
   });
 });
@@ -162,19 +227,31 @@ describe("control files", () => {
   after(() => h?.cleanup());
 
   test("a force-stop file of another user, or a symlink, is ignored with a warning", async () => {
-    h = await startDaemon("ctlowner", "max_docks: 1\nmain_sleep: 1\ndocker_cmd: sleep 600\n", { observer: new FixedObserver() });
+    h = await startDaemon("ctlowner", "max_docks: 1\nmain_sleep: 1\ndocker_cmd: sleep 600\n", {
+      observer: new FixedObserver(),
+    });
     let ended: string | undefined;
     void h.daemon.done.then((r) => (ended = r));
     const file = path.join(h.rundir, "force-stop");
     await writeFile(file, "now\n");
     await chown(file, NOBODY, NOBODY);
-    await waitFor("the warning", () => logged(h, /force-stop belongs to uid 65534, neither the daemon's user \(uid 0\) nor root: ignored/).length === 1, 15_000);
+    await waitFor(
+      "the warning",
+      () =>
+        logged(h, /force-stop belongs to uid 65534, neither the daemon's user \(uid 0\) nor root: ignored/)
+          .length === 1,
+      15_000,
+    );
     await h.daemon.tickNow("test");
     assert.equal(ended, undefined, "the daemon runs on");
     assert.notEqual(h.daemon.snapshot().mode, "force-stop");
     await rm(file);
     await symlink(victim, file);
-    await waitFor("the warning for the link", () => logged(h, /force-stop is not a regular file: ignored/).length === 1, 15_000);
+    await waitFor(
+      "the warning for the link",
+      () => logged(h, /force-stop is not a regular file: ignored/).length === 1,
+      15_000,
+    );
     await h.daemon.tickNow("test");
     assert.equal(ended, undefined, "the daemon runs on");
     await rm(file);

@@ -15,7 +15,11 @@ let h: Harness;
 before(async () => {
   await requireDocker();
   server = await startFaultServer({ kind: "ok", body: "max_docks: 1\nmain_sleep: 7\n", etag: '"v1"' });
-  h = await startDaemon("remote", `config_url: ${server.url("/c.yaml")}\nallow_insecure_http: true\nconfig_url_every: 1\nmain_sleep: 2\n`, { observer: new FixedObserver() });
+  h = await startDaemon(
+    "remote",
+    `config_url: ${server.url("/c.yaml")}\nallow_insecure_http: true\nconfig_url_every: 1\nmain_sleep: 2\n`,
+    { observer: new FixedObserver() },
+  );
 });
 
 after(async () => {
@@ -35,7 +39,10 @@ test("config check shows which layer each value came from, from the cached remot
   const r = await planctonctl(["config", "check", "--json", h.configFile]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { sources: Record<string, string>; config: { max_docks: number } };
-  assert.deepEqual([out.sources.max_docks, out.sources.main_sleep, out.sources.grace_kill], ["remote", "local", "default"]);
+  assert.deepEqual(
+    [out.sources.max_docks, out.sources.main_sleep, out.sources.grace_kill],
+    ["remote", "local", "default"],
+  );
   assert.equal(out.config.max_docks, 1);
   const text = await planctonctl(["config", "check", h.configFile]);
   assert.match(text.stdout, /^max_docks +1 = 1 on this host +\(remote\)$/m);
@@ -45,7 +52,11 @@ test("a remote change is applied; a broken remote keeps the last good config and
   server.answer({ kind: "ok", body: "max_docks: 2\n", etag: '"v2"' });
   await waitFor("max_docks 2 from the remote", () => h.daemon.snapshot().maxDocks === 2, 10_000);
   server.answer({ kind: "ok", body: "max_docks: [oops\n", etag: '"v3"' });
-  await waitFor("stale remote", () => (h.daemon.snapshot().remote?.url as { stale: boolean } | undefined)?.stale === true, 10_000);
+  await waitFor(
+    "stale remote",
+    () => (h.daemon.snapshot().remote?.url as { stale: boolean } | undefined)?.stale === true,
+    10_000,
+  );
   server.answer({ kind: "status", status: 500 });
   await waitFor("a 500 reported", () => logged(h, /remote config: .*500/).length >= 1, 10_000);
   assert.equal(h.daemon.snapshot().maxDocks, 2, "last good config stays");

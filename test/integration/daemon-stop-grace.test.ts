@@ -13,7 +13,8 @@ import { waitFor } from "../helpers/wait.js";
 
 before(requireDocker);
 
-const ttlRecord = (h: Harness) => async () => (await h.daemon.historyLog().read()).find((r) => r.reason === "ttl");
+const ttlRecord = (h: Harness) => async () =>
+  (await h.daemon.historyLog().read()).find((r) => r.reason === "ttl");
 
 describe("stop_grace", () => {
   let h: Harness | undefined;
@@ -25,18 +26,29 @@ describe("stop_grace", () => {
 
   test("a pilot that traps SIGTERM stops cleanly within the grace: exit 0, file written, history TERM", async () => {
     const trap = `trap 'echo bye > /out/$(hostname); exit 0' TERM; while true; do sleep 1; done`;
-    h = await startDaemon("grace-term", `max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\nstop_grace: 60\nbinds: ["${out}:/out:rw"]\ndocker_cmd: ["sh", "-c", "${trap}"]\n`, { observer: new FixedObserver() });
+    h = await startDaemon(
+      "grace-term",
+      `max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\nstop_grace: 60\nbinds: ["${out}:/out:rw"]\ndocker_cmd: ["sh", "-c", "${trap}"]\n`,
+      { observer: new FixedObserver() },
+    );
     const rec = await waitFor("a ttl stop in history", ttlRecord(h), 90_000);
     assert.equal(rec.signal, "TERM", JSON.stringify(rec));
     assert.equal(rec.graceful, true);
     assert.equal(rec.exitCode, 0);
-    assert.ok(readdirSync(out).length >= 1 && existsSync(path.join(out, readdirSync(out)[0]!)), "the trap wrote its file");
+    assert.ok(
+      readdirSync(out).length >= 1 && existsSync(path.join(out, readdirSync(out)[0]!)),
+      "the trap wrote its file",
+    );
     await h.cleanup();
     h = undefined;
   });
 
   test("a pilot that ignores SIGTERM is killed after the grace: history KILL, exit 137", async () => {
-    h = await startDaemon("grace-kill", `max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\nstop_grace: 2\ndocker_cmd: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]\n`, { observer: new FixedObserver() });
+    h = await startDaemon(
+      "grace-kill",
+      `max_docks: 1\nmain_sleep: 1\nmax_ttl: 2\nstop_grace: 2\ndocker_cmd: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]\n`,
+      { observer: new FixedObserver() },
+    );
     const rec = await waitFor("a ttl kill in history", ttlRecord(h), 90_000);
     assert.equal(rec.signal, "KILL", JSON.stringify(rec));
     assert.equal(rec.graceful, false);

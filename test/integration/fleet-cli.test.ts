@@ -22,20 +22,52 @@ let dir = "";
 before(async () => {
   requireEtcd();
   cluster = await EtcdCluster.start(1);
-  client = await connectEtcd({ etcd: cluster.endpoints(), username: null, password_file: null, ca_file: null, cert_file: null, key_file: null }, 30_000);
+  client = await connectEtcd(
+    {
+      etcd: cluster.endpoints(),
+      username: null,
+      password_file: null,
+      ca_file: null,
+      cert_file: null,
+      key_file: null,
+    },
+    30_000,
+  );
   dir = await mkdtemp(path.join(os.tmpdir(), "plancton-fleetcli-"));
   await writeFile(path.join(dir, "none.yaml"), "# no fleet key\n");
   const now = Date.now();
   for (let i = 0; i < HOSTS; i += 100) {
-    await Promise.all(Array.from({ length: 100 }, (_, j) => {
-      const name = `wn${String(i + j).padStart(5, "0")}`;
-      const s = encodeStatus({ name, version: "1.0.0", engine: "docker 20.10", mode: "active", running: 2, paused: 0, max: 4, ncpus: 8, ownerCpu: 0.1, pilotCpu: 0.25, priority: "idle", config: "local", lastTickAtMs: now, atMs: now });
-      return client!.put(`/plancton/hosts/${name}`).value(s);
-    }));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, j) => {
+        const name = `wn${String(i + j).padStart(5, "0")}`;
+        const s = encodeStatus({
+          name,
+          version: "1.0.0",
+          engine: "docker 20.10",
+          mode: "active",
+          running: 2,
+          paused: 0,
+          max: 4,
+          ncpus: 8,
+          ownerCpu: 0.1,
+          pilotCpu: 0.25,
+          priority: "idle",
+          config: "local",
+          lastTickAtMs: now,
+          atMs: now,
+        });
+        return client!.put(`/plancton/hosts/${name}`).value(s);
+      }),
+    );
   }
   // Half of them alive (a lease-bound alive key), the other half gone.
   lease = client.lease(600);
-  for (let i = 0; i < HOSTS / 2; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => lease!.put(`/plancton/alive/wn${String(i + j).padStart(5, "0")}`).value("{}")));
+  for (let i = 0; i < HOSTS / 2; i += 100)
+    await Promise.all(
+      Array.from({ length: 100 }, (_, j) =>
+        lease!.put(`/plancton/alive/wn${String(i + j).padStart(5, "0")}`).value("{}"),
+      ),
+    );
 });
 
 after(async () => {
@@ -48,23 +80,50 @@ after(async () => {
 });
 
 test(`fleet status --json of ${HOSTS} hosts arrives whole through a pipe, with the summary`, async () => {
-  const r = await planctonctl(["--config", path.join(dir, "none.yaml"), "fleet", "status", "--json", "--etcd", ...cluster!.endpoints()]);
+  const r = await planctonctl([
+    "--config",
+    path.join(dir, "none.yaml"),
+    "fleet",
+    "status",
+    "--json",
+    "--etcd",
+    ...cluster!.endpoints(),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.length > 64 * 1024, `${r.stdout.length} bytes`);
-  const out = JSON.parse(r.stdout) as { hosts: HostRow[]; summary: { up: number; gone: number; running: number; harvestedCores: number } };
+  const out = JSON.parse(r.stdout) as {
+    hosts: HostRow[];
+    summary: { up: number; gone: number; running: number; harvestedCores: number };
+  };
   assert.equal(out.hosts.length, HOSTS);
-  assert.deepEqual(out.summary, { up: HOSTS / 2, gone: HOSTS / 2, running: HOSTS, paused: 0, harvestedCores: HOSTS });
+  assert.deepEqual(out.summary, {
+    up: HOSTS / 2,
+    gone: HOSTS / 2,
+    running: HOSTS,
+    paused: 0,
+    harvestedCores: HOSTS,
+  });
   assert.equal(out.hosts[0]?.name, "wn00000");
   assert.equal(out.hosts[0]?.state, "up");
   assert.equal(out.hosts.at(-1)?.state, "gone");
-  const table = await planctonctl(["--config", path.join(dir, "none.yaml"), "fleet", "status", "--etcd", ...cluster!.endpoints()]);
+  const table = await planctonctl([
+    "--config",
+    path.join(dir, "none.yaml"),
+    "fleet",
+    "status",
+    "--etcd",
+    ...cluster!.endpoints(),
+  ]);
   assert.equal(table.stdout.trim().split("\n").length, HOSTS + 2, "header, hosts, summary");
 });
 
 test("usage errors: no endpoint, names and --all together, neither", async () => {
   const none = await planctonctl(["--config", path.join(dir, "none.yaml"), "fleet", "status"]);
   assert.equal(none.code, 1);
-  assert.match(none.stderr, /no etcd endpoint: pass --etcd URL, or set fleet: \{etcd: \[URL\]\} in .*none\.yaml/);
+  assert.match(
+    none.stderr,
+    /no etcd endpoint: pass --etcd URL, or set fleet: \{etcd: \[URL\]\} in .*none\.yaml/,
+  );
   const cfg = path.join(dir, "config.yaml");
   await writeFile(cfg, `fleet:\n  etcd: [${cluster!.endpoints()[0]}]\n`);
   assert.equal((await planctonctl(["--config", cfg, "fleet", "resume"])).code, 2);
@@ -74,14 +133,23 @@ test("usage errors: no endpoint, names and --all together, neither", async () =>
   const ok = await planctonctl(["--config", cfg, "fleet", "drain", "wn00001", "wn00002", "--reason", "disk"]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /drain sent to wn00001, wn00002 \(disk\)/);
-  const cmd = JSON.parse((await client!.get("/plancton/command/host/wn00002").exec()).kvs[0]!.value.toString()) as { action: string; reason: string; who: string };
+  const cmd = JSON.parse(
+    (await client!.get("/plancton/command/host/wn00002").exec()).kvs[0]!.value.toString(),
+  ) as { action: string; reason: string; who: string };
   assert.equal(cmd.action, "drain");
   assert.equal(cmd.reason, "disk");
   assert.match(cmd.who, /@/);
 });
 
 test("an etcd that does not answer: one line, exit 1, within the call deadline", async () => {
-  const r = await planctonctl(["--config", path.join(dir, "none.yaml"), "fleet", "status", "--etcd", "http://127.0.0.1:9"]);
+  const r = await planctonctl([
+    "--config",
+    path.join(dir, "none.yaml"),
+    "fleet",
+    "status",
+    "--etcd",
+    "http://127.0.0.1:9",
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^planctonctl: fleet: etcd at http:\/\/127\.0\.0\.1:9: /);
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);

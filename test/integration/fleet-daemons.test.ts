@@ -51,35 +51,64 @@ async function fleetHosts(): Promise<Map<string, HostRow>> {
 const names = new Map<Harness, string>();
 const name = (h: Harness) => names.get(h)!;
 const mode = (h: Harness) => h.daemon.snapshot().mode;
-const pilotIds = async (h: Harness) => (await containersOf(h.instance)).filter((c) => c.State === "running").map((c) => c.Id).sort();
+const pilotIds = async (h: Harness) =>
+  (await containersOf(h.instance))
+    .filter((c) => c.State === "running")
+    .map((c) => c.Id)
+    .sort();
 
 /** Under a stopped etcd: every daemon says so once, ticks on with its pilots and its last command. */
 async function outage(stoppedAt: number, pilots: string[][]): Promise<void> {
   for (const h of daemons) {
-    await waitFor(`${name(h)} says etcd is unreachable`, () => loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length > 0, 30_000, 200).catch((err: Error) => {
+    await waitFor(
+      `${name(h)} says etcd is unreachable`,
+      () => loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length > 0,
+      30_000,
+      200,
+    ).catch((err: Error) => {
       // What the agent knew: CI has only this message to go on.
-      throw new Error(`${err.message}; stopped at ${new Date(stoppedAt).toISOString()}; agent ${JSON.stringify(h.daemon.snapshot().fleet)}; its fleet lines: ${h.logs.filter((l) => l.includes("fleet")).slice(-8).join(" | ")}`);
+      throw new Error(
+        `${err.message}; stopped at ${new Date(stoppedAt).toISOString()}; agent ${JSON.stringify(h.daemon.snapshot().fleet)}; its fleet lines: ${h.logs
+          .filter((l) => l.includes("fleet"))
+          .slice(-8)
+          .join(" | ")}`,
+      );
     });
   }
   // Past twice the ttl the lease is lost and the agents retry registering: still one message.
   for (const h of daemons) {
-    await waitFor(`${name(h)} ticking on`, async () => {
-      await h.daemon.tickNow("test");
-      return (h.daemon.snapshot().lastTick?.atMs ?? 0) > stoppedAt + 3 * TTL * 1000;
-    }, 60_000, 500);
+    await waitFor(
+      `${name(h)} ticking on`,
+      async () => {
+        await h.daemon.tickNow("test");
+        return (h.daemon.snapshot().lastTick?.atMs ?? 0) > stoppedAt + 3 * TTL * 1000;
+      },
+      60_000,
+      500,
+    );
   }
   for (const [i, h] of daemons.entries()) {
-    assert.equal(loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length, 1, `${name(h)} said it once`);
+    assert.equal(
+      loggedSince(h, /^fleet: etcd unreachable since/, stoppedAt).length,
+      1,
+      `${name(h)} said it once`,
+    );
     assert.deepEqual(await pilotIds(h), pilots[i], `${name(h)} kept its pilots`);
     assert.equal(h.daemon.snapshot().fleet?.connected, false);
   }
-  assert.deepEqual(daemons.map(mode), ["active", "active", "draining"], "the last fleet command stays in force");
+  assert.deepEqual(
+    daemons.map(mode),
+    ["active", "active", "draining"],
+    "the last fleet command stays in force",
+  );
   assert.match(formatStatus(daemons[0]!.daemon.snapshot()), /fleet: .*etcd unreachable since/);
 }
 
 /** Log messages matching re logged at or after sinceMs (pino's time). */
 const loggedSince = (h: Harness, re: RegExp, sinceMs: number) =>
-  h.logs.map((l) => JSON.parse(l) as { msg?: string; time: number }).filter((l) => l.time >= sinceMs && re.test(l.msg ?? ""));
+  h.logs
+    .map((l) => JSON.parse(l) as { msg?: string; time: number })
+    .filter((l) => l.time >= sinceMs && re.test(l.msg ?? ""));
 
 describe("a fleet of real daemons on a three-member etcd", () => {
   test("three daemons register, each with its pilot", async () => {
@@ -89,21 +118,35 @@ describe("a fleet of real daemons on a three-member etcd", () => {
     for (const n of ["fa", "fb", "fc"]) {
       // In one process every daemon has this host's name: each gets its own fleet name.
       const fleet = `fleet:\n  etcd: [${cluster.endpoints().join(", ")}]\n  ttl: ${TTL}\n  prefix: ${prefix}\n  name: ${n}-${process.pid}\n`;
-      const h = await startDaemon(n, `max_docks: 1\nmain_sleep: 1\ngrace_spawn: 0\ndocker_cmd: sleep 600\n${fleet}`, { observer: new FixedObserver({ cpu_pilots: 0.25 }) });
+      const h = await startDaemon(
+        n,
+        `max_docks: 1\nmain_sleep: 1\ngrace_spawn: 0\ndocker_cmd: sleep 600\n${fleet}`,
+        { observer: new FixedObserver({ cpu_pilots: 0.25 }) },
+      );
       daemons.push(h);
       names.set(h, `${n}-${process.pid}`);
     }
-    const hosts = await waitFor("3 hosts up with 1 pilot each", async () => {
-      const m = await fleetHosts();
-      return daemons.every((h) => m.get(name(h))?.state === "up" && m.get(name(h))?.running === 1) ? m : undefined;
-    }, 60_000, 500);
+    const hosts = await waitFor(
+      "3 hosts up with 1 pilot each",
+      async () => {
+        const m = await fleetHosts();
+        return daemons.every((h) => m.get(name(h))?.state === "up" && m.get(name(h))?.running === 1)
+          ? m
+          : undefined;
+      },
+      60_000,
+      500,
+    );
     const a = hosts.get(name(daemons[0]!))!;
     assert.equal(a.mode, "active");
     assert.equal(a.max, 1);
     assert.match(a.engine ?? "", /^docker /);
     const table = await ctl(["fleet", "status", ...etcdArgs()]);
     assert.match(table.stdout, /NAME\s+STATE\s+MODE\s+PILOTS/);
-    assert.match(table.stdout, /3 host\(s\) up, 0 gone; 3 pilot\(s\) running, 0 paused; 3 idle core\(s\) harvested/);
+    assert.match(
+      table.stdout,
+      /3 host\(s\) up, 0 gone; 3 pilot\(s\) running, 0 paused; 3 idle core\(s\) harvested/,
+    );
   });
 
   test("drain one, drain all, resume one, resume all: the drain control file, as a local drain", async () => {
@@ -118,12 +161,21 @@ describe("a fleet of real daemons on a three-member etcd", () => {
     assert.match(text, /fleet: .*registered in etcd; last command: drain by .*@.* \(kernel update\)/);
     assert.equal(mode(b), "active");
     assert.deepEqual(await pilotIds(a), before, "a drain lets running pilots finish");
-    await waitFor("the fleet sees a draining", async () => (await fleetHosts()).get(name(a))?.mode === "draining", 20_000, 300);
+    await waitFor(
+      "the fleet sees a draining",
+      async () => (await fleetHosts()).get(name(a))?.mode === "draining",
+      20_000,
+      300,
+    );
 
     assert.equal((await ctl(["fleet", "drain", "--all", ...etcdArgs()])).code, 0);
     await waitFor("all draining", () => daemons.every((h) => mode(h) === "draining"), 20_000);
     assert.equal((await ctl(["fleet", "resume", name(b), ...etcdArgs()])).code, 0);
-    await waitFor("b active, a and c draining", () => mode(b) === "active" && mode(a) === "draining" && mode(c) === "draining", 20_000);
+    await waitFor(
+      "b active, a and c draining",
+      () => mode(b) === "active" && mode(a) === "draining" && mode(c) === "draining",
+      20_000,
+    );
     assert.equal((await ctl(["fleet", "resume", "--all", ...etcdArgs()])).code, 0);
     await waitFor("all active", () => daemons.every((h) => mode(h) === "active"), 20_000);
     assert.ok(!existsSync(path.join(a.rundir, "drain")));
@@ -142,17 +194,29 @@ describe("a fleet of real daemons on a three-member etcd", () => {
     await waitFor("a draining with a member down", () => mode(a) === "draining", 30_000);
     cluster.startMember(0);
     await cluster.waitHealthy();
-    assert.equal((await ctl(["fleet", "resume", name(a), "--etcd", cluster.endpoints([0])[0]!])).code, 0, "the restarted member serves");
+    assert.equal(
+      (await ctl(["fleet", "resume", name(a), "--etcd", cluster.endpoints([0])[0]!])).code,
+      0,
+      "the restarted member serves",
+    );
     await waitFor("a active", () => mode(a) === "active", 30_000);
   });
 
   test("etcd stopped entirely: daemons keep their pilots and the last command, tick on, say so once, re-register", async () => {
     const [, , c] = daemons as [Harness, Harness, Harness];
-    assert.equal((await ctl(["fleet", "drain", name(c), "--reason", "before outage", ...etcdArgs()])).code, 0);
+    assert.equal(
+      (await ctl(["fleet", "drain", name(c), "--reason", "before outage", ...etcdArgs()])).code,
+      0,
+    );
     await waitFor("c draining", () => mode(c) === "draining", 20_000);
     const pilots = await Promise.all(daemons.map(pilotIds));
     // Every agent linked (the member killed before may have made one say "unreachable").
-    await waitFor("every agent connected", () => daemons.every((h) => h.daemon.snapshot().fleet?.connected === true), 30_000, 200);
+    await waitFor(
+      "every agent connected",
+      () => daemons.every((h) => h.daemon.snapshot().fleet?.connected === true),
+      30_000,
+      200,
+    );
     const stoppedAt = Date.now();
     await cluster.stopAll();
     try {
@@ -161,13 +225,26 @@ describe("a fleet of real daemons on a three-member etcd", () => {
       for (let i = 0; i < 3; i++) if (cluster.pid(i) === undefined) cluster.startMember(i);
       await cluster.waitHealthy();
     }
-    for (const h of daemons) await waitFor(`${name(h)} registered again`, () => loggedSince(h, /^fleet: etcd reachable again/, stoppedAt).length > 0, 60_000, 200);
+    for (const h of daemons)
+      await waitFor(
+        `${name(h)} registered again`,
+        () => loggedSince(h, /^fleet: etcd reachable again/, stoppedAt).length > 0,
+        60_000,
+        200,
+      );
     // The leases outlived the outage, so the hosts are "up" at once; c's record says
     // draining once its pending write (spread over a few seconds) has gone out.
-    const hosts = await waitFor("3 hosts up again, c's record draining", async () => {
-      const m = await fleetHosts();
-      return daemons.every((h) => m.get(name(h))?.state === "up") && m.get(name(c))?.mode === "draining" ? m : undefined;
-    }, 30_000, 500);
+    const hosts = await waitFor(
+      "3 hosts up again, c's record draining",
+      async () => {
+        const m = await fleetHosts();
+        return daemons.every((h) => m.get(name(h))?.state === "up") && m.get(name(c))?.mode === "draining"
+          ? m
+          : undefined;
+      },
+      30_000,
+      500,
+    );
     assert.equal(hosts.get(name(c))?.mode, "draining");
     assert.equal(hosts.get(name(c))?.command?.action, "drain");
     assert.equal((await ctl(["fleet", "resume", "--all", ...etcdArgs()])).code, 0);
@@ -177,31 +254,60 @@ describe("a fleet of real daemons on a three-member etcd", () => {
   test("a SIGKILLed daemon shows as gone after its ttl", async () => {
     const instance = uniquePrefix("fgone");
     const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-fgone-"));
-    const dirs = { configFile: path.join(dir, "config.yaml"), rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), pidfile: path.join(dir, "run", "plancton.pid") };
-    await writeFile(dirs.configFile, `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\npilot_cpu_priority: normal\nmax_dock_mem: 32MiB\nmax_docks: 1\nmain_sleep: 1\n` +
-      `fleet:\n  etcd: [${cluster.endpoints().join(", ")}]\n  ttl: ${TTL}\n  prefix: ${prefix}\n  name: ${instance}\n`);
+    const dirs = {
+      configFile: path.join(dir, "config.yaml"),
+      rundir: path.join(dir, "run"),
+      logdir: path.join(dir, "log"),
+      pidfile: path.join(dir, "run", "plancton.pid"),
+    };
+    await writeFile(
+      dirs.configFile,
+      `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\npilot_cpu_priority: normal\nmax_dock_mem: 32MiB\nmax_docks: 1\nmain_sleep: 1\n` +
+        `fleet:\n  etcd: [${cluster.endpoints().join(", ")}]\n  ttl: ${TTL}\n  prefix: ${prefix}\n  name: ${instance}\n`,
+    );
     let d: DaemonProcess | undefined;
     try {
       d = await DaemonProcess.start(dirs, 60_000);
-      await waitFor(`${instance} up`, async () => (await fleetHosts()).get(instance)?.state === "up", 60_000, 300);
+      await waitFor(
+        `${instance} up`,
+        async () => (await fleetHosts()).get(instance)?.state === "up",
+        60_000,
+        300,
+      );
       d.kill("SIGKILL");
       await d.exited;
-      const gone = await waitFor(`${instance} gone`, async () => {
-        const h = (await fleetHosts()).get(instance);
-        return h?.state === "gone" ? h : undefined;
-      }, (TTL + 30) * 1000, 300);
+      const gone = await waitFor(
+        `${instance} gone`,
+        async () => {
+          const h = (await fleetHosts()).get(instance);
+          return h?.state === "gone" ? h : undefined;
+        },
+        (TTL + 30) * 1000,
+        300,
+      );
       assert.equal(gone.name, instance);
       const table = await ctl(["fleet", "status", ...etcdArgs()]);
       assert.match(table.stdout, new RegExp(`${instance}\\s+gone`));
       assert.match(table.stdout, /3 host\(s\) up, 1 gone/);
       // Gone for longer than FORGET_AFTER_MS: the next status forgets it (its keys deleted).
-      const client = await connectEtcd({ etcd: cluster.endpoints(), username: null, password_file: null, ca_file: null, cert_file: null, key_file: null });
+      const client = await connectEtcd({
+        etcd: cluster.endpoints(),
+        username: null,
+        password_file: null,
+        ca_file: null,
+        cert_file: null,
+        key_file: null,
+      });
       try {
         const old = { ...gone, atMs: Date.now() - FORGET_AFTER_MS - 60_000 };
         const { state: _s, seenAgoSeconds: _a, ...record } = old;
         await client.put(`${prefix}hosts/${instance}`).value(JSON.stringify(record));
         assert.equal((await fleetHosts()).has(instance), false, "forgotten");
-        assert.equal((await client.get(`${prefix}hosts/${instance}`).exec()).kvs.length, 0, "its status key deleted");
+        assert.equal(
+          (await client.get(`${prefix}hosts/${instance}`).exec()).kvs.length,
+          0,
+          "its status key deleted",
+        );
         assert.equal((await fleetHosts()).size, 3);
       } finally {
         client.close();

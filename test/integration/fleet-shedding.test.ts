@@ -21,9 +21,21 @@ const PER_CLIENT = 40;
 const TTL = 6;
 const prefix = `/plancton-shed-${process.pid}/`;
 const keys = fleetKeys(prefix);
-const conn = (eps: string[]) => ({ etcd: eps, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null });
+const conn = (eps: string[]) => ({
+  etcd: eps,
+  username: null,
+  password_file: null,
+  ca_file: null,
+  cert_file: null,
+  key_file: null,
+});
 
-interface Sim { name: string; agent: FleetAgent; applied: FleetCommand[]; warnings: string[] }
+interface Sim {
+  name: string;
+  agent: FleetAgent;
+  applied: FleetCommand[];
+  warnings: string[];
+}
 let cluster: EtcdCluster;
 let admin: Etcd3;
 const clients: Etcd3[] = [];
@@ -31,7 +43,20 @@ const sims: Sim[] = [];
 
 function stubHost(sim: Omit<Sim, "agent">): FleetHost {
   return {
-    report: () => ({ version: "test", engine: null, mode: sim.applied.at(-1)?.action === "drain" ? "draining" : "active", running: 0, paused: 0, max: 4, ncpus: 4, ownerCpu: 0.1, pilotCpu: 0, priority: "idle", config: "local", lastTickAtMs: Date.now() }),
+    report: () => ({
+      version: "test",
+      engine: null,
+      mode: sim.applied.at(-1)?.action === "drain" ? "draining" : "active",
+      running: 0,
+      paused: 0,
+      max: 4,
+      ncpus: 4,
+      ownerCpu: 0.1,
+      pilotCpu: 0,
+      priority: "idle",
+      config: "local",
+      lastTickAtMs: Date.now(),
+    }),
     apply: async (c) => void sim.applied.push(c),
     lastApplied: async () => undefined,
     log: { info: () => undefined, warn: (m) => void sim.warnings.push(m) },
@@ -42,10 +67,15 @@ before(async () => {
   requireEtcd();
   cluster = await EtcdCluster.start(3);
   admin = await connectEtcd(conn(cluster.endpoints()), 30_000);
-  for (let i = 0; i < N / PER_CLIENT; i++) clients.push(await connectEtcd(conn(cluster.endpoints()), undefined, true));
+  for (let i = 0; i < N / PER_CLIENT; i++)
+    clients.push(await connectEtcd(conn(cluster.endpoints()), undefined, true));
   for (let i = 0; i < N; i++) {
     const sim = { name: `shed${String(i).padStart(3, "0")}`, applied: [], warnings: [] };
-    const agent = new FleetAgent(clients[Math.floor(i / PER_CLIENT)]!, stubHost(sim), { name: sim.name, ttlSeconds: TTL, prefix });
+    const agent = new FleetAgent(clients[Math.floor(i / PER_CLIENT)]!, stubHost(sim), {
+      name: sim.name,
+      ttlSeconds: TTL,
+      prefix,
+    });
     sims.push({ ...sim, agent });
     agent.start();
   }
@@ -54,7 +84,11 @@ before(async () => {
 after(async () => {
   await Promise.all(sims.map((s) => s.agent.stop()));
   for (const c of clients) c.close();
-  await admin?.delete().prefix(prefix).exec().catch(() => undefined);
+  await admin
+    ?.delete()
+    .prefix(prefix)
+    .exec()
+    .catch(() => undefined);
   admin?.close();
   await cluster?.stop();
 });
@@ -67,12 +101,19 @@ async function leasesAreOnePerHost(): Promise<boolean> {
   const alive = await admin.getAll().prefix(keys.alivePrefix).exec();
   const leases = (await admin.leaseClient.leaseLeases()).leases.map((l) => String(l.ID));
   const bound = new Set(alive.kvs.map((kv) => String(kv.lease)));
-  return alive.kvs.length === N && bound.size === N && leases.length === N && leases.every((id) => bound.has(id));
+  return (
+    alive.kvs.length === N && bound.size === N && leases.length === N && leases.every((id) => bound.has(id))
+  );
 }
 
 async function everyHostObeys(action: "drain" | "resume"): Promise<void> {
   await sendCommand(admin, prefix, "all", action, "test", "test@here", Date.now());
-  await waitFor(`${action} --all on all ${N} hosts`, () => sims.every((s) => s.applied.at(-1)?.action === action), 60_000, 200);
+  await waitFor(
+    `${action} --all on all ${N} hosts`,
+    () => sims.every((s) => s.applied.at(-1)?.action === action),
+    60_000,
+    200,
+  );
 }
 
 test(`${N} agents register, one lease each`, async () => {
@@ -97,8 +138,17 @@ test("etcd stopped for over twice the ttl, then started: the same leases, no re-
   assert.deepEqual(new Set(registrations()), new Set([1]), "no host granted a second lease");
   assert.ok(await leasesAreOnePerHost(), "exactly one lease per host in etcd");
   const after = await admin.getAll().prefix(keys.alivePrefix).exec();
-  assert.deepEqual(new Map(after.kvs.map((kv) => [kv.key.toString(), String(kv.lease)])), leaseOf, "every alive key on the lease it had");
-  for (const s of sims) assert.equal(s.warnings.filter((w) => /^fleet: etcd unreachable since/.test(w)).length, 1, `${s.name} said it once`);
+  assert.deepEqual(
+    new Map(after.kvs.map((kv) => [kv.key.toString(), String(kv.lease)])),
+    leaseOf,
+    "every alive key on the lease it had",
+  );
+  for (const s of sims)
+    assert.equal(
+      s.warnings.filter((w) => /^fleet: etcd unreachable since/.test(w)).length,
+      1,
+      `${s.name} said it once`,
+    );
   await everyHostObeys("drain");
   await everyHostObeys("resume");
 });
@@ -106,8 +156,14 @@ test("etcd stopped for over twice the ttl, then started: the same leases, no re-
 test("every lease revoked at once: each host registers again exactly once, on one new lease", async () => {
   const leases = (await admin.leaseClient.leaseLeases()).leases.map((l) => String(l.ID));
   assert.equal(leases.length, N);
-  for (let i = 0; i < leases.length; i += 40) await Promise.all(leases.slice(i, i + 40).map((ID) => admin.leaseClient.leaseRevoke({ ID })));
-  await waitFor(`all ${N} hosts registered again`, () => registrations().every((r) => r === 2) && connected() === N, 120_000, 200);
+  for (let i = 0; i < leases.length; i += 40)
+    await Promise.all(leases.slice(i, i + 40).map((ID) => admin.leaseClient.leaseRevoke({ ID })));
+  await waitFor(
+    `all ${N} hosts registered again`,
+    () => registrations().every((r) => r === 2) && connected() === N,
+    120_000,
+    200,
+  );
   await waitFor("one (new) lease per host", leasesAreOnePerHost, 60_000, 500);
   const now = (await admin.leaseClient.leaseLeases()).leases.map((l) => String(l.ID));
   assert.equal(now.filter((id) => leases.includes(id)).length, 0, "none of the revoked leases");

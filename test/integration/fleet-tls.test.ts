@@ -25,16 +25,69 @@ function makeCerts(d: string): EtcdTls {
   const f = (n: string) => path.join(d, n);
   const ssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
   try {
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=plancton-test-ca");
-    writeFileSyncText(f("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
-    for (const [name, cn] of [["server", "127.0.0.1"], ["client", "plancton"]] as const) {
-      ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", `/CN=${cn}`);
-      ssl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f(`${name}.pem`), "-days", "2", "-extfile", f("san.ext"));
+    ssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      f("ca.key"),
+      "-out",
+      f("ca.pem"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=plancton-test-ca",
+    );
+    writeFileSyncText(
+      f("san.ext"),
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+    );
+    for (const [name, cn] of [
+      ["server", "127.0.0.1"],
+      ["client", "plancton"],
+    ] as const) {
+      ssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        f(`${name}.key`),
+        "-out",
+        f(`${name}.csr`),
+        "-subj",
+        `/CN=${cn}`,
+      );
+      ssl(
+        "x509",
+        "-req",
+        "-in",
+        f(`${name}.csr`),
+        "-CA",
+        f("ca.pem"),
+        "-CAkey",
+        f("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        f(`${name}.pem`),
+        "-days",
+        "2",
+        "-extfile",
+        f("san.ext"),
+      );
     }
   } catch (e) {
     throw new Error(`openssl could not make the test certificates (install Debian's openssl): ${String(e)}`);
   }
-  return { certFile: f("server.pem"), keyFile: f("server.key"), caFile: f("ca.pem"), clientCertFile: f("client.pem"), clientKeyFile: f("client.key") };
+  return {
+    certFile: f("server.pem"),
+    keyFile: f("server.key"),
+    caFile: f("ca.pem"),
+    clientCertFile: f("client.pem"),
+    clientKeyFile: f("client.key"),
+  };
 }
 
 function writeFileSyncText(file: string, text: string): void {
@@ -46,7 +99,22 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "plancton-fleettls-"));
   tls = makeCerts(dir);
   cluster = await EtcdCluster.start(1, tls);
-  const ctl = (...args: string[]) => run("etcdctl", ["--endpoints", cluster!.endpoints()[0]!, "--cacert", tls.caFile, "--cert", tls.clientCertFile, "--key", tls.clientKeyFile, ...args], { timeout: 30_000 });
+  const ctl = (...args: string[]) =>
+    run(
+      "etcdctl",
+      [
+        "--endpoints",
+        cluster!.endpoints()[0]!,
+        "--cacert",
+        tls.caFile,
+        "--cert",
+        tls.clientCertFile,
+        "--key",
+        tls.clientKeyFile,
+        ...args,
+      ],
+      { timeout: 30_000 },
+    );
   await ctl("user", "add", "root:rootpw");
   await ctl("user", "add", "plancton:s3cret");
   await ctl("role", "add", "fleet");
@@ -68,7 +136,20 @@ const fleetYaml = (pwFile: string) =>
 
 function fakeHost(logs: string[]): FleetHost {
   return {
-    report: () => ({ version: "t", engine: "docker t", mode: "active", running: 2, paused: 0, max: 2, ncpus: 2, ownerCpu: 0.1, pilotCpu: 0.8, priority: "idle", config: "local", lastTickAtMs: null }),
+    report: () => ({
+      version: "t",
+      engine: "docker t",
+      mode: "active",
+      running: 2,
+      paused: 0,
+      max: 2,
+      ncpus: 2,
+      ownerCpu: 0.1,
+      pilotCpu: 0.8,
+      priority: "idle",
+      config: "local",
+      lastTickAtMs: null,
+    }),
     apply: async () => undefined,
     lastApplied: async () => undefined,
     log: { info: (m) => void logs.push(m), warn: (m) => void logs.push(m) },
@@ -77,15 +158,23 @@ function fakeHost(logs: string[]): FleetHost {
 
 test("TLS with a client certificate and a password: the agent registers, planctonctl lists it", async () => {
   const logs: string[] = [];
-  const handle = (await startFleet(parseConfigText(fleetYaml(path.join(dir, "pw")), "c.yaml").config, fakeHost(logs), "ignored")) as FleetHandle;
+  const handle = (await startFleet(
+    parseConfigText(fleetYaml(path.join(dir, "pw")), "c.yaml").config,
+    fakeHost(logs),
+    "ignored",
+  )) as FleetHandle;
   try {
     await waitFor("registered over TLS", () => handle.state().connected, 30_000, 100);
     const configFile = path.join(dir, "config.yaml");
     await writeFile(configFile, fleetYaml(path.join(dir, "pw")));
     const r = await planctonctl(["--config", configFile, "fleet", "status", "--json"]);
     assert.equal(r.code, 0, r.stderr);
-    const hosts = (JSON.parse(r.stdout) as { hosts: { name: string; state: string; running: number }[] }).hosts;
-    assert.deepEqual(hosts.map((h) => [h.name, h.state, h.running]), [["tls-host", "up", 2]]);
+    const hosts = (JSON.parse(r.stdout) as { hosts: { name: string; state: string; running: number }[] })
+      .hosts;
+    assert.deepEqual(
+      hosts.map((h) => [h.name, h.state, h.running]),
+      [["tls-host", "up", 2]],
+    );
   } finally {
     await handle.stop();
   }
@@ -94,9 +183,18 @@ test("TLS with a client certificate and a password: the agent registers, plancto
 
 test("a wrong password: the agent says so once and never registers; planctonctl fails in one line", async () => {
   const logs: string[] = [];
-  const handle = (await startFleet(parseConfigText(fleetYaml(path.join(dir, "bad-pw")), "c.yaml").config, fakeHost(logs), "ignored")) as FleetHandle;
+  const handle = (await startFleet(
+    parseConfigText(fleetYaml(path.join(dir, "bad-pw")), "c.yaml").config,
+    fakeHost(logs),
+    "ignored",
+  )) as FleetHandle;
   try {
-    await waitFor("the agent's message", () => logs.some((l) => /^fleet: etcd unreachable since .*(auth|password)/i.test(l)), 30_000, 100);
+    await waitFor(
+      "the agent's message",
+      () => logs.some((l) => /^fleet: etcd unreachable since .*(auth|password)/i.test(l)),
+      30_000,
+      100,
+    );
     assert.equal(handle.state().connected, false);
   } finally {
     await handle.stop();
@@ -106,7 +204,10 @@ test("a wrong password: the agent says so once and never registers; planctonctl 
   const r = await planctonctl(["--config", configFile, "fleet", "status"]);
   assert.equal(r.code, 1);
   // Node warns (DEP0123) when TLS names an IP address, as the test's 127.0.0.1 does; sites use host names.
-  const stderr = r.stderr.split("\n").filter((l) => !/DEP0123|--trace-deprecation/.test(l)).join("\n");
+  const stderr = r.stderr
+    .split("\n")
+    .filter((l) => !/DEP0123|--trace-deprecation/.test(l))
+    .join("\n");
   assert.match(stderr, /^planctonctl: fleet: etcd at https:\/\/127\.0\.0\.1:\d+: .*(auth|password)/i);
   assert.equal(stderr.trim().split("\n").length, 1, r.stderr);
 });

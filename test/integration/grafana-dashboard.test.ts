@@ -14,14 +14,47 @@ const DASHBOARD = fileURLToPath(new URL("../../conf-examples/grafana/plancton.js
 const DB = "plancton";
 const HOSTS = ["node-a.example", "node-b"];
 
-interface Target { refId: string; query?: string; rawQuery?: boolean; datasource?: { type?: string; uid?: string } }
-interface Panel { id: number; type: string; title: string; interval?: string; datasource?: { type?: string; uid?: string }; targets?: Target[]; panels?: Panel[] }
-interface Variable { type: string; name: string; query?: unknown; multi?: boolean; includeAll?: boolean; allValue?: string; datasource?: { uid?: string } }
-interface Dashboard { uid: string; schemaVersion: number; panels: Panel[]; templating: { list: Variable[] } }
+interface Target {
+  refId: string;
+  query?: string;
+  rawQuery?: boolean;
+  datasource?: { type?: string; uid?: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  interval?: string;
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  panels?: Panel[];
+}
+interface Variable {
+  type: string;
+  name: string;
+  query?: unknown;
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string;
+  datasource?: { uid?: string };
+}
+interface Dashboard {
+  uid: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: Variable[] };
+}
 
 const dashboard = JSON.parse(readFileSync(DASHBOARD, "utf8")) as Dashboard;
 const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter((p) => p.type !== "row");
-const queries = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, refId: t.refId, query: t.query ?? "", minInterval: p.interval })));
+const queries = panels.flatMap((p) =>
+  (p.targets ?? []).map((t) => ({
+    panel: p.title,
+    refId: t.refId,
+    query: t.query ?? "",
+    minInterval: p.interval,
+  })),
+);
 
 /** What Grafana's InfluxDB data source does to a raw query before sending it ($__interval: 10s, or the panel's minimum). */
 function interpolate(query: string, hostRegex: string, minInterval?: string): string {
@@ -69,11 +102,15 @@ describe("Grafana dashboard conf-examples/grafana/plancton.json", () => {
         assert.equal(t.datasource?.uid, "${datasource}", where);
         assert.ok(t.query?.includes("$timeFilter"), `${where}: $timeFilter`);
         assert.ok(t.query?.includes('"hostname" =~ /^$hostname$/'), `${where}: hostname filter`);
-        for (const m of t.query?.matchAll(/FROM "([^"]+)"/g) ?? []) assert.ok(measurements.has(m[1] as string), `${where}: unknown measurement ${m[1]}`);
+        for (const m of t.query?.matchAll(/FROM "([^"]+)"/g) ?? [])
+          assert.ok(measurements.has(m[1] as string), `${where}: unknown measurement ${m[1]}`);
       }
     }
-    const covered = new Set(queries.flatMap((q) => [...q.query.matchAll(/FROM "([^"]+)"/g)].map((m) => m[1])));
-    for (const m of ["daemon", "host", "container", "pilot_event", "image_pull"]) assert.ok(covered.has(m), `a panel shows ${m}`);
+    const covered = new Set(
+      queries.flatMap((q) => [...q.query.matchAll(/FROM "([^"]+)"/g)].map((m) => m[1])),
+    );
+    for (const m of ["daemon", "host", "container", "pilot_event", "image_pull"])
+      assert.ok(covered.has(m), `a panel shows ${m}`);
   });
 
   describe("queries against a real influxd", { timeout: 90_000 }, () => {
@@ -86,7 +123,10 @@ describe("Grafana dashboard conf-examples/grafana/plancton.json", () => {
       for (const host of HOSTS) {
         const hub = new MetricsHub(host);
         const errors: string[] = [];
-        await hub.setTargets([parseInfluxdbUrl(`${influx.url}#${DB}`)], { maxBufferedPoints: 10_000, onError: (m) => errors.push(m) });
+        await hub.setTargets([parseInfluxdbUrl(`${influx.url}#${DB}`)], {
+          maxBufferedPoints: 10_000,
+          onError: (m) => errors.push(m),
+        });
         for (let i = 0; i < 20; i++) hub.write(samplePoints(now - 50 * 60_000 + i * 150_000, i));
         await hub.close(20_000);
         assert.deepEqual(errors, [], `loading ${host}`);
@@ -116,11 +156,17 @@ describe("Grafana dashboard conf-examples/grafana/plancton.json", () => {
       assert.equal(await lastValue("Hosts reporting", "(node-b)"), 1);
       const q = panelQuery("Time since last report per host");
       const res = await influx.query(DB, interpolate(q.query, ".*"));
-      const byHost = Object.fromEntries((res.results[0]?.series ?? []).map((s) => [s.tags?.hostname, s.values[0]?.[0]]));
+      const byHost = Object.fromEntries(
+        (res.results[0]?.series ?? []).map((s) => [s.tags?.hostname, s.values[0]?.[0]]),
+      );
       assert.deepEqual(byHost, Object.fromEntries(HOSTS.map((h) => [h, lastReportMs])));
     });
 
-    for (const [label, hostRegex] of [["All hosts", ".*"], ["two hosts selected", "(node-a\\.example|node-b)"], ["one host", "(node-b)"]] as const) {
+    for (const [label, hostRegex] of [
+      ["All hosts", ".*"],
+      ["two hosts selected", "(node-a\\.example|node-b)"],
+      ["one host", "(node-b)"],
+    ] as const) {
       it(`every panel query parses and returns rows (${label})`, async () => {
         const failures: string[] = [];
         for (const q of queries) {

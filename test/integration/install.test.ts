@@ -20,7 +20,10 @@ test("install.sh from a clone gives a planctonctl that still runs once the clone
   const clone = path.join(dir, "clone");
   const prefix = path.join(dir, "prefix");
   // The files a clone has (tracked, plus new ones not ignored), and the installed dev dependencies.
-  const { stdout } = await run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+    cwd: ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   for (const f of stdout.split("\0").filter(Boolean)) {
     const from = path.join(ROOT, f);
     if (!(await lstat(from).catch(() => undefined))) continue; // deleted in the work tree
@@ -28,18 +31,32 @@ test("install.sh from a clone gives a planctonctl that still runs once the clone
     await cp(from, path.join(clone, f), { verbatimSymlinks: true });
   }
   await symlink(path.join(ROOT, "node_modules"), path.join(clone, "node_modules"));
-  const install = await run("bash", ["scripts/install.sh", "--prefix", prefix], { cwd: clone, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
-  assert.match(install.stdout, /installed plancton-[\d.a-z-]+\.tgz: planctonctl and plancton-bootstrap are in \S+\/bin/);
+  const install = await run("bash", ["scripts/install.sh", "--prefix", prefix], {
+    cwd: clone,
+    timeout: 300_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  assert.match(
+    install.stdout,
+    /installed plancton-[\d.a-z-]+\.tgz: planctonctl and plancton-bootstrap are in \S+\/bin/,
+  );
   await rm(clone, { recursive: true, force: true });
 
   const bin = path.join(prefix, "bin", "planctonctl");
-  assert.ok((await realpath(bin)).startsWith(await realpath(prefix)), `${bin} -> ${await readlink(bin)} points outside the prefix`);
+  assert.ok(
+    (await realpath(bin)).startsWith(await realpath(prefix)),
+    `${bin} -> ${await readlink(bin)} points outside the prefix`,
+  );
   const version = await run(bin, ["--version"], { timeout: 60_000 });
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
   const pkg = path.join(prefix, "lib", "node_modules", "plancton");
-  const check = await run(bin, ["config", "check", path.join(pkg, "conf-examples", "dryrun.yaml")], { timeout: 60_000 });
+  const check = await run(bin, ["config", "check", path.join(pkg, "conf-examples", "dryrun.yaml")], {
+    timeout: 60_000,
+  });
   assert.match(check.stdout, /dryrun\.yaml: valid/);
-  const defaults = await run(bin, ["--confdir", path.join(dir, "conf"), "config", "check"], { timeout: 60_000 });
+  const defaults = await run(bin, ["--confdir", path.join(dir, "conf"), "config", "check"], {
+    timeout: 60_000,
+  });
   assert.match(defaults.stdout, /absent: the defaults apply/);
   await lstat(path.join(pkg, "systemd", "plancton.service"));
   const boot = await run(path.join(prefix, "bin", "plancton-bootstrap"), ["--help"], { timeout: 60_000 });

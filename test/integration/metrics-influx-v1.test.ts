@@ -24,7 +24,11 @@ describe("metrics sink, InfluxDB v1 (real influxd)", { timeout: 90_000 }, () => 
     const before = await influx.query("", "SHOW DATABASES");
     assert.ok(!JSON.stringify(before).includes(DB), "the database does not exist yet");
     const errors: string[] = [];
-    const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), { maxBufferedPoints: 10_000, defaultTags: { hostname: HOST }, onError: (m) => errors.push(m) });
+    const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), {
+      maxBufferedPoints: 10_000,
+      defaultTags: { hostname: HOST },
+      onError: (m) => errors.push(m),
+    });
     const t0 = Date.now() - 60_000;
     const written: MetricPoint[] = [];
     for (let i = 0; i < 3; i++) {
@@ -34,7 +38,11 @@ describe("metrics sink, InfluxDB v1 (real influxd)", { timeout: 90_000 }, () => 
     }
     await sink.close(20_000);
     const stats = sink.stats();
-    assert.deepEqual([stats.delivered, stats.dropped, stats.buffered], [written.length, 0, 0], JSON.stringify({ stats, errors }));
+    assert.deepEqual(
+      [stats.delivered, stats.dropped, stats.buffered],
+      [written.length, 0, 0],
+      JSON.stringify({ stats, errors }),
+    );
     assert.deepEqual(errors, []);
 
     const measurements = [...new Set(SERIES.map((s) => s.measurement))];
@@ -46,7 +54,9 @@ describe("metrics sink, InfluxDB v1 (real influxd)", { timeout: 90_000 }, () => 
       const expected = written.filter((p) => p.measurement === m);
       assert.equal(rows.length, expected.length, `${m}: row count`);
       for (const p of expected) {
-        const row = rows.find((r) => r.time === p.timeMs && Object.entries(p.tags).every(([k, v]) => r[k] === v));
+        const row = rows.find(
+          (r) => r.time === p.timeMs && Object.entries(p.tags).every(([k, v]) => r[k] === v),
+        );
         assert.ok(row, `${m} at ${p.timeMs} ${JSON.stringify(p.tags)} not found`);
         assert.equal(row.hostname, HOST);
         for (const [f, v] of Object.entries(p.fields)) {

@@ -18,10 +18,15 @@ interface Exported {
 
 async function exportAll(url: string): Promise<Exported[]> {
   const match = `{__name__=~"(${MEASUREMENTS.join("|")})_.+"}`;
-  const res = await fetch(`${url}/api/v1/export?${new URLSearchParams({ "match[]": match })}`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${url}/api/v1/export?${new URLSearchParams({ "match[]": match })}`, {
+    signal: AbortSignal.timeout(5000),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   const text = await res.text();
-  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Exported);
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Exported);
 }
 
 describe("metrics sink, v2 write API (real VictoriaMetrics)", { timeout: 90_000 }, () => {
@@ -36,7 +41,10 @@ describe("metrics sink, v2 write API (real VictoriaMetrics)", { timeout: 90_000 
   it("delivers every numeric field of every series with its tags and timestamp", async () => {
     const hub = new MetricsHub(HOST);
     const errors: string[] = [];
-    await hub.setTargets([{ kind: "v2", url: vm.url, token: "user:password", org: "", bucket: "plancton/autogen" }], { maxBufferedPoints: 10_000, onError: (m) => errors.push(m) });
+    await hub.setTargets(
+      [{ kind: "v2", url: vm.url, token: "user:password", org: "", bucket: "plancton/autogen" }],
+      { maxBufferedPoints: 10_000, onError: (m) => errors.push(m) },
+    );
     const t0 = Date.now() - 60_000;
     const written: MetricPoint[] = [];
     for (let i = 0; i < 3; i++) {
@@ -51,7 +59,13 @@ describe("metrics sink, v2 write API (real VictoriaMetrics)", { timeout: 90_000 
     const expected = written.flatMap((p) =>
       Object.entries(p.fields)
         .filter(([, v]) => typeof v === "number")
-        .map(([f, v]) => ({ name: `${p.measurement}_${f}`, labels: { ...p.tags, hostname: HOST }, value: v as number, timeMs: p.timeMs })));
+        .map(([f, v]) => ({
+          name: `${p.measurement}_${f}`,
+          labels: { ...p.tags, hostname: HOST },
+          value: v as number,
+          timeMs: p.timeMs,
+        })),
+    );
 
     let missing = expected;
     const deadline = Date.now() + 20_000;
@@ -59,13 +73,22 @@ describe("metrics sink, v2 write API (real VictoriaMetrics)", { timeout: 90_000 
       // Make recently ingested rows searchable now rather than at VictoriaMetrics' next flush.
       await fetch(`${vm.url}/internal/force_flush`, { signal: AbortSignal.timeout(5000) });
       const series = await exportAll(vm.url);
-      missing = expected.filter((e) => !series.some((s) =>
-        s.metric.__name__ === e.name &&
-        Object.entries(e.labels).every(([k, v]) => s.metric[k] === v) &&
-        s.timestamps.some((t, k) => t === e.timeMs && s.values[k] === e.value)));
+      missing = expected.filter(
+        (e) =>
+          !series.some(
+            (s) =>
+              s.metric.__name__ === e.name &&
+              Object.entries(e.labels).every(([k, v]) => s.metric[k] === v) &&
+              s.timestamps.some((t, k) => t === e.timeMs && s.values[k] === e.value),
+          ),
+      );
       if (missing.length > 0) await new Promise((r) => setTimeout(r, 250));
     }
     assert.deepEqual(missing.slice(0, 5), [], `${missing.length} of ${expected.length} samples missing`);
-    for (const m of MEASUREMENTS) assert.ok(expected.some((e) => e.name.startsWith(`${m}_`)), `${m} was written`);
+    for (const m of MEASUREMENTS)
+      assert.ok(
+        expected.some((e) => e.name.startsWith(`${m}_`)),
+        `${m} was written`,
+      );
   });
 });

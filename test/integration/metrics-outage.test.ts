@@ -25,8 +25,12 @@ describe("metrics sink through an InfluxDB outage (real influxd)", { timeout: 12
   it("keeps every point written while the server is down and delivers it afterwards", async () => {
     const errors: string[] = [];
     const sink = createSink(parseInfluxdbUrl(`${influx.url}#${DB}`), {
-      maxBufferedPoints: 200_000, defaultTags: { hostname: "outage-host" },
-      flushIntervalMs: 200, minRetryMs: 200, maxRetryMs: 1000, requestTimeoutMs: 2000,
+      maxBufferedPoints: 200_000,
+      defaultTags: { hostname: "outage-host" },
+      flushIntervalMs: 200,
+      minRetryMs: 200,
+      maxRetryMs: 1000,
+      requestTimeoutMs: 2000,
       onError: (m) => errors.push(m),
     });
     const written: number[] = [];
@@ -37,7 +41,10 @@ describe("metrics sink through an InfluxDB outage (real influxd)", { timeout: 12
     const writer = setInterval(() => {
       const timeMs = Math.max(Date.now(), lastTime + 1);
       lastTime = timeMs;
-      const p = tickPoint({ durationMs: 1, dockerApiCalls: 1, started: 0, killed: 0, paused: 0, resumed: 0 }, timeMs);
+      const p = tickPoint(
+        { durationMs: 1, dockerApiCalls: 1, started: 0, killed: 0, paused: 0, resumed: 0 },
+        timeMs,
+      );
       const t = performance.now();
       sink.write([p]);
       maxWriteMs = Math.max(maxWriteMs, performance.now() - t);
@@ -57,17 +64,30 @@ describe("metrics sink through an InfluxDB outage (real influxd)", { timeout: 12
       clearInterval(writer);
       await sink.flush(20_000);
 
-      assert.ok(midStats.retries > 0 && midStats.buffered > 0, `the outage was felt: ${JSON.stringify(midStats)}`);
+      assert.ok(
+        midStats.retries > 0 && midStats.buffered > 0,
+        `the outage was felt: ${JSON.stringify(midStats)}`,
+      );
       assert.ok(duringOutage.length >= 40, `${duringOutage.length} points written during the outage`);
       const s = sink.stats();
       assert.deepEqual([s.buffered, s.dropped, s.delivered], [0, 0, written.length], JSON.stringify(s));
-      assert.ok(errors.length >= 1 && errors.length <= 5, `errors reported once per distinct message: ${JSON.stringify(errors)}`);
+      assert.ok(
+        errors.length >= 1 && errors.length <= 5,
+        `errors reported once per distinct message: ${JSON.stringify(errors)}`,
+      );
 
       const res = await influx.query(DB, 'SELECT "started" FROM "tick"');
       const stored = new Set((res.results[0]?.series?.[0]?.values ?? []).map((v) => v[0] as number));
       assert.equal(stored.size, written.length, "every point stored exactly once per timestamp");
-      assert.deepEqual(duringOutage.filter((t) => !stored.has(t)), [], "every point of the outage arrived with its timestamp");
-      assert.ok(maxWriteMs < 50, `write() took up to ${maxWriteMs.toFixed(2)} ms (a sanity bound, not a benchmark)`);
+      assert.deepEqual(
+        duringOutage.filter((t) => !stored.has(t)),
+        [],
+        "every point of the outage arrived with its timestamp",
+      );
+      assert.ok(
+        maxWriteMs < 50,
+        `write() took up to ${maxWriteMs.toFixed(2)} ms (a sanity bound, not a benchmark)`,
+      );
     } finally {
       clearInterval(writer);
       await sink.close(1000);

@@ -24,9 +24,23 @@ before(async () => {
   server = await startGitServer(path.join(dir, "repos"));
   confdir = path.join(dir, "conf");
   let err = "";
-  const code = await main(["node", "plancton-bootstrap", "carol/conf", "--git-base", server.base, "--confdir", confdir, "--no-boot"], {
-    systemdDir: path.join(dir, "no-systemd"), stdout: () => undefined, stderr: (s) => (err += s),
-  });
+  const code = await main(
+    [
+      "node",
+      "plancton-bootstrap",
+      "carol/conf",
+      "--git-base",
+      server.base,
+      "--confdir",
+      confdir,
+      "--no-boot",
+    ],
+    {
+      systemdDir: path.join(dir, "no-systemd"),
+      stdout: () => undefined,
+      stderr: (s) => (err += s),
+    },
+  );
   assert.equal(code, 0, err);
 });
 
@@ -79,7 +93,12 @@ test("a pushed commit is pulled, and the config watcher applies it by itself", a
 test("local uncommitted edits: refused, the edit is kept", async () => {
   await writeFile(path.join(confdir, "config.yaml"), "main_sleep: 99\nupdateconfig: 1h\n");
   await repo.commit({ "config.yaml": "main_sleep: 12\nupdateconfig: 1h\n" });
-  await refused("dirty", new RegExp(`^git pull in ${confdir}: local changes to config\\.yaml: pull refused, the tree is left alone; `));
+  await refused(
+    "dirty",
+    new RegExp(
+      `^git pull in ${confdir}: local changes to config\\.yaml: pull refused, the tree is left alone; `,
+    ),
+  );
   assert.equal(await config(), "main_sleep: 99\nupdateconfig: 1h\n");
   await git(["checkout", "--", "."], confdir);
   assert.equal((await gitPull(confdir, { timeoutMs: 20_000 })).changed, true);
@@ -90,7 +109,10 @@ test("a diverged local commit: refused as not a fast-forward, the tree untouched
   await writeFile(path.join(confdir, "config.yaml"), "main_sleep: 50\nupdateconfig: 1h\n");
   await git(["commit", "--quiet", "-am", "local fix"], confdir);
   await repo.commit({ "config.yaml": "main_sleep: 13\nupdateconfig: 1h\n" });
-  await refused("diverged", /the local branch and its remote have diverged \(not a fast-forward\): the tree is left alone; if the remote is right: git -C \S+ reset --hard @\{u\}$/);
+  await refused(
+    "diverged",
+    /the local branch and its remote have diverged \(not a fast-forward\): the tree is left alone; if the remote is right: git -C \S+ reset --hard @\{u\}$/,
+  );
   assert.equal(await config(), "main_sleep: 50\nupdateconfig: 1h\n");
   assert.equal(await git(["status", "--porcelain"], confdir), "", "no merge in progress, nothing staged");
   await git(["reset", "--quiet", "--hard", "@{u}"], confdir); // what the message says to do
@@ -100,7 +122,10 @@ test("a diverged local commit: refused as not a fast-forward, the tree untouched
 test("an untracked local file in the way of the update: refused", async () => {
   await writeFile(path.join(confdir, "extra.yaml"), "mine\n");
   await repo.commit({ "extra.yaml": "theirs\n" });
-  await refused("overwrite", /the update would overwrite local files \(extra\.yaml\): the tree is left alone/);
+  await refused(
+    "overwrite",
+    /the update would overwrite local files \(extra\.yaml\): the tree is left alone/,
+  );
   assert.equal(await readFile(path.join(confdir, "extra.yaml"), "utf8"), "mine\n");
   await rm(path.join(confdir, "extra.yaml"));
   assert.equal((await gitPull(confdir, { timeoutMs: 20_000 })).changed, true);
@@ -111,7 +136,10 @@ test("not a git checkout: a clear error", async () => {
   await assert.rejects(gitPull(plain, { timeoutMs: 10_000 }), (err: unknown) => {
     assert.ok(err instanceof GitPullError);
     assert.equal(err.kind, "not-a-repo");
-    assert.match(err.message, /run plancton-bootstrap <user>\/<repo>, or remove config_git from config\.yaml$/);
+    assert.match(
+      err.message,
+      /run plancton-bootstrap <user>\/<repo>, or remove config_git from config\.yaml$/,
+    );
     return true;
   });
 });
@@ -132,7 +160,10 @@ test("GitPuller: the server goes away, one error for repeated failures, status s
     now = 9_000;
     assert.equal(await puller.pullNow(), undefined);
     assert.equal(errors.length, 1, errors.join("\n"));
-    assert.match(errors[0] ?? "", /^git pull in \S+: cannot fetch from the remote: .*; check the network and the repository$/);
+    assert.match(
+      errors[0] ?? "",
+      /^git pull in \S+: cannot fetch from the remote: .*; check the network and the repository$/,
+    );
     const st = puller.status();
     assert.equal(st.errors, 2);
     assert.equal(st.failingSinceMs, 8_000);

@@ -18,12 +18,24 @@ import type { StatusSnapshot } from "../../src/daemon/status.js";
 import { BIN } from "../helpers/cli.js";
 import { docker, removeInstance, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-http-server.js";
-import { assertPilotNotEscalated, billionLaughs, hostileCorpus, throughRemotePipeline, withBaseline, type InspectedPilot } from "../helpers/hostile-remotes.js";
+import {
+  assertPilotNotEscalated,
+  billionLaughs,
+  hostileCorpus,
+  throughRemotePipeline,
+  withBaseline,
+  type InspectedPilot,
+} from "../helpers/hostile-remotes.js";
 import { waitFor } from "../helpers/wait.js";
 
 const STATUS_BOUND_MS = 1000;
 /** The last good remote: a marker (max_docks 1) and pilots so small (0.01 CPU) that they start on a busy host. */
-const BASELINE: Record<string, string> = { max_docks: "1", cpus_per_dock: "0.01", max_dock_mem: "32MiB", docks_per_loop: "1" };
+const BASELINE: Record<string, string> = {
+  max_docks: "1",
+  cpus_per_dock: "0.01",
+  max_dock_mem: "32MiB",
+  docks_per_loop: "1",
+};
 
 let server: FaultServer;
 let dir: string;
@@ -39,16 +51,29 @@ const remoteText = (key?: string, valueYaml?: string) => withBaseline(BASELINE, 
 
 /** One status query, timed; fails the test when it takes more than STATUS_BOUND_MS or the daemon is gone. */
 async function status(): Promise<StatusSnapshot> {
-  assert.equal(exited, undefined, `the daemon exited (${JSON.stringify(exited)}):\n${lines.slice(-20).join("\n")}`);
+  assert.equal(
+    exited,
+    undefined,
+    `the daemon exited (${JSON.stringify(exited)}):\n${lines.slice(-20).join("\n")}`,
+  );
   const t0 = performance.now();
   const s = await queryStatus<StatusSnapshot>(path.join(dir, "run", STATUS_SOCKET), "/status", 5000);
   const ms = performance.now() - t0;
   statusMs.push(ms);
-  assert.ok(ms <= STATUS_BOUND_MS, `the status socket took ${ms.toFixed(0)} ms to answer (bound ${STATUS_BOUND_MS} ms)`);
+  assert.ok(
+    ms <= STATUS_BOUND_MS,
+    `the status socket took ${ms.toFixed(0)} ms to answer (bound ${STATUS_BOUND_MS} ms)`,
+  );
   return s;
 }
 
-type RemoteState = { stale: boolean; errors: number; lastError?: string; lastAttemptAtMs?: number; lastSuccessAtMs?: number };
+type RemoteState = {
+  stale: boolean;
+  errors: number;
+  lastError?: string;
+  lastAttemptAtMs?: number;
+  lastSuccessAtMs?: number;
+};
 const remoteOf = (s: StatusSnapshot) => (s.remote as { url: RemoteState }).url;
 
 /** Serves `body`, sends SIGHUP and waits until the daemon has finished that fetch. */
@@ -56,26 +81,41 @@ async function serve(body: string, tag: string): Promise<{ accepted: boolean; s:
   const before = remoteOf(await status());
   server.answer({ kind: "ok", body, etag: `"${tag}"` });
   child.kill("SIGHUP");
-  const s = await waitFor(`the daemon's fetch of case ${tag}`, async () => {
-    const now = await status();
-    const r = remoteOf(now);
-    const attempted = (r.lastAttemptAtMs ?? 0) > (before.lastAttemptAtMs ?? 0);
-    const done = r.errors > before.errors || (r.lastSuccessAtMs ?? 0) >= (r.lastAttemptAtMs ?? Infinity);
-    return attempted && done ? now : undefined;
-  }, 30_000, 25);
+  const s = await waitFor(
+    `the daemon's fetch of case ${tag}`,
+    async () => {
+      const now = await status();
+      const r = remoteOf(now);
+      const attempted = (r.lastAttemptAtMs ?? 0) > (before.lastAttemptAtMs ?? 0);
+      const done = r.errors > before.errors || (r.lastSuccessAtMs ?? 0) >= (r.lastAttemptAtMs ?? Infinity);
+      return attempted && done ? now : undefined;
+    },
+    30_000,
+    25,
+  );
   return { accepted: !remoteOf(s).stale, s };
 }
 
 /** What the daemon must decide: the same pipeline, run here. */
-const expectedAccepted = (text: string) => "accepted" in throughRemotePipeline(text, parseYamlObject(localText, "local"));
+const expectedAccepted = (text: string) =>
+  "accepted" in throughRemotePipeline(text, parseYamlObject(localText, "local"));
 
 /** Inspects every pilot of the instance not seen yet (they are short-lived: sleep 2). */
 async function inspectPilots(): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: ["org.plancton.managed=true"] } });
   for (const c of list) {
     if (inspected.has(c.Id) || !(c.Names[0] ?? "").startsWith(`/${prefix}`)) continue;
-    const info = await docker.getContainer(c.Id).inspect().catch(() => undefined);
-    if (info) inspected.set(c.Id, { name: info.Name, User: info.Config.User, HostConfig: info.HostConfig as unknown as Record<string, unknown>, Labels: info.Config.Labels });
+    const info = await docker
+      .getContainer(c.Id)
+      .inspect()
+      .catch(() => undefined);
+    if (info)
+      inspected.set(c.Id, {
+        name: info.Name,
+        User: info.Config.User,
+        HostConfig: info.HostConfig as unknown as Record<string, unknown>,
+        Labels: info.Config.Labels,
+      });
   }
 }
 
@@ -85,21 +125,60 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "plancton-hostile-"));
   prefix = uniquePrefix("hostile");
   const url = server.url("/c.yaml");
-  localText = [`docker_image: ${TEST_IMAGE}`, `container_prefix: ${prefix}`, "pilot_cpu_priority: normal", "docker_cmd: sleep 2",
-    "main_sleep: 1", `config_url: ${url}`, "allow_insecure_http: true", "config_url_every: 3600", ""].join("\n");
+  localText = [
+    `docker_image: ${TEST_IMAGE}`,
+    `container_prefix: ${prefix}`,
+    "pilot_cpu_priority: normal",
+    "docker_cmd: sleep 2",
+    "main_sleep: 1",
+    `config_url: ${url}`,
+    "allow_insecure_http: true",
+    "config_url_every: 3600",
+    "",
+  ].join("\n");
   await writeFile(path.join(dir, "config.yaml"), localText);
   // "Stopped at start": the last cached copy is an alias bomb under capabilities, and the
   // server fails. The landed code exited with "could not start: Invalid string length".
-  await writeFile(path.join(dir, ".remote-config.yaml"), formatCacheFile({ url, fetchedAtMs: Date.now() }, billionLaughs("capabilities")), { mode: 0o600 });
-  child = spawn(process.execPath, [BIN, "--config", path.join(dir, "config.yaml"), "--rundir", path.join(dir, "run"), "--logdir", path.join(dir, "log"), "--pidfile", path.join(dir, "run", "plancton.pid"), "nodaemon"], { stdio: ["ignore", "pipe", "pipe"] });
-  for (const s of [child.stdout, child.stderr]) s?.on("data", (b: Buffer) => lines.push(...b.toString("utf8").split("\n").filter(Boolean).map((l) => l.slice(0, 500))));
+  await writeFile(
+    path.join(dir, ".remote-config.yaml"),
+    formatCacheFile({ url, fetchedAtMs: Date.now() }, billionLaughs("capabilities")),
+    { mode: 0o600 },
+  );
+  child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "--config",
+      path.join(dir, "config.yaml"),
+      "--rundir",
+      path.join(dir, "run"),
+      "--logdir",
+      path.join(dir, "log"),
+      "--pidfile",
+      path.join(dir, "run", "plancton.pid"),
+      "nodaemon",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  for (const s of [child.stdout, child.stderr])
+    s?.on("data", (b: Buffer) =>
+      lines.push(
+        ...b
+          .toString("utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.slice(0, 500)),
+      ),
+    );
   child.once("exit", (code, signal) => (exited = { code, signal }));
 });
 
 after(async () => {
   if (!exited) {
     child.kill("SIGTERM");
-    await waitFor("the daemon to stop", () => exited !== undefined, 20_000).catch(() => child.kill("SIGKILL"));
+    await waitFor("the daemon to stop", () => exited !== undefined, 20_000).catch(() =>
+      child.kill("SIGKILL"),
+    );
   }
   await removeInstance(prefix);
   await server.stop();
@@ -107,10 +186,19 @@ after(async () => {
 });
 
 test("a cached alias bomb and a failing server do not stop the start; the next good copy applies", async () => {
-  await waitFor("the daemon's status socket", async () => {
-    if (exited) throw new Error(`the daemon exited (${JSON.stringify(exited)}):\n${lines.slice(-20).join("\n")}`);
-    return await queryStatus(path.join(dir, "run", STATUS_SOCKET), "/status", 2000).then(() => true, () => false);
-  }, 60_000, 100);
+  await waitFor(
+    "the daemon's status socket",
+    async () => {
+      if (exited)
+        throw new Error(`the daemon exited (${JSON.stringify(exited)}):\n${lines.slice(-20).join("\n")}`);
+      return await queryStatus(path.join(dir, "run", STATUS_SOCKET), "/status", 2000).then(
+        () => true,
+        () => false,
+      );
+    },
+    60_000,
+    100,
+  );
   const s = await status();
   assert.match(remoteOf(s).lastError ?? "", /alias bomb|HTTP 500/);
   const { accepted, s: after } = await serve(remoteText(), "baseline");
@@ -119,34 +207,52 @@ test("a cached alias bomb and a failing server do not stop the start; the next g
   assert.equal(after.configSources?.max_docks, "remote");
 });
 
-test("the hostile corpus: the daemon stays up, answers within 1 s, keeps the last good config, escalates nothing", { timeout: 900_000 }, async () => {
-  const cases = hostileCorpus(server.base, remoteText);
-  const baselineSources = (await status()).configSources;
-  let accepted = 0;
-  for (const [i, c] of cases.entries()) {
-    const want = expectedAccepted(c.body);
-    const got = await serve(c.body, `case-${i}`);
-    assert.equal(got.accepted, want, `${c.name}: the daemon ${got.accepted ? "accepted" : "rejected"} it (${remoteOf(got.s).lastError ?? ""})`);
-    if (got.accepted) {
-      accepted++;
-      const back = await serve(remoteText(), `baseline-${i}`);
-      assert.ok(back.accepted);
-    } else {
-      assert.equal(got.s.maxDocks, 1, `${c.name}: the last good config stays in force`);
-      assert.deepEqual(got.s.configSources, baselineSources, `${c.name}: the last good config's sources stay`);
-      assert.ok((remoteOf(got.s).lastError ?? "").length <= 4100, `${c.name}: a bounded error`);
+test(
+  "the hostile corpus: the daemon stays up, answers within 1 s, keeps the last good config, escalates nothing",
+  { timeout: 900_000 },
+  async () => {
+    const cases = hostileCorpus(server.base, remoteText);
+    const baselineSources = (await status()).configSources;
+    let accepted = 0;
+    for (const [i, c] of cases.entries()) {
+      const want = expectedAccepted(c.body);
+      const got = await serve(c.body, `case-${i}`);
+      assert.equal(
+        got.accepted,
+        want,
+        `${c.name}: the daemon ${got.accepted ? "accepted" : "rejected"} it (${remoteOf(got.s).lastError ?? ""})`,
+      );
+      if (got.accepted) {
+        accepted++;
+        const back = await serve(remoteText(), `baseline-${i}`);
+        assert.ok(back.accepted);
+      } else {
+        assert.equal(got.s.maxDocks, 1, `${c.name}: the last good config stays in force`);
+        assert.deepEqual(
+          got.s.configSources,
+          baselineSources,
+          `${c.name}: the last good config's sources stay`,
+        );
+        assert.ok((remoteOf(got.s).lastError ?? "").length <= 4100, `${c.name}: a bounded error`);
+      }
+      if (i % 10 === 0) await inspectPilots();
     }
-    if (i % 10 === 0) await inspectPilots();
-  }
-  await inspectPilots();
-  assert.ok(accepted > 0 && accepted < cases.length, `${accepted} of ${cases.length} accepted`);
+    await inspectPilots();
+    assert.ok(accepted > 0 && accepted < cases.length, `${accepted} of ${cases.length} accepted`);
 
-  // Nothing escalates: every pilot launched during the corpus has only what the local file
-  // allows. (How many start depends on the host's load; remote-hostile-launch.test.ts
-  // launches one under every accepted remote, with a fixed observation.)
-  for (const [id, p] of inspected) assertPilotNotEscalated(p, prefix, `${p.name} (${id.slice(0, 12)})`);
-  // Metrics exfiltration: no metrics target named by a remote was ever written to.
-  assert.deepEqual(server.requests.map((r) => r.path).filter((p) => p !== "/c.yaml"), [], "the daemon only fetched the config");
-  const worst = Math.max(...statusMs);
-  process.stdout.write(`# hostile corpus: ${cases.length} cases, ${accepted} accepted, ${inspected.size} pilots inspected, ${statusMs.length} status queries, slowest ${worst.toFixed(0)} ms\n`);
-});
+    // Nothing escalates: every pilot launched during the corpus has only what the local file
+    // allows. (How many start depends on the host's load; remote-hostile-launch.test.ts
+    // launches one under every accepted remote, with a fixed observation.)
+    for (const [id, p] of inspected) assertPilotNotEscalated(p, prefix, `${p.name} (${id.slice(0, 12)})`);
+    // Metrics exfiltration: no metrics target named by a remote was ever written to.
+    assert.deepEqual(
+      server.requests.map((r) => r.path).filter((p) => p !== "/c.yaml"),
+      [],
+      "the daemon only fetched the config",
+    );
+    const worst = Math.max(...statusMs);
+    process.stdout.write(
+      `# hostile corpus: ${cases.length} cases, ${accepted} accepted, ${inspected.size} pilots inspected, ${statusMs.length} status queries, slowest ${worst.toFixed(0)} ms\n`,
+    );
+  },
+);

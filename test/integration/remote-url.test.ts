@@ -9,7 +9,12 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { assertRemoteAllowed } from "../../src/config/remote/privileges.js";
 import { layerConfig } from "../../src/config/remote/layers.js";
-import { parseCacheFile, RemoteConfigSource, type RemoteConfigCopy, type RemoteConfigSourceOptions } from "../../src/config/remote/url-source.js";
+import {
+  parseCacheFile,
+  RemoteConfigSource,
+  type RemoteConfigCopy,
+  type RemoteConfigSourceOptions,
+} from "../../src/config/remote/url-source.js";
 import { closedPort, startFaultServer, type FaultServer } from "../helpers/fault-http-server.js";
 
 const GOOD = "# site config v1\ndocker_image: site/pilot:1\nmain_sleep: 15\n";
@@ -24,14 +29,25 @@ after(async () => {
 });
 
 /** A source wired like the daemon: privileges and layering decide before anything is cached. */
-function makeSource(url: string, cacheName: string, extra: Partial<RemoteConfigSourceOptions> & { localRaw?: Record<string, unknown> } = {}) {
+function makeSource(
+  url: string,
+  cacheName: string,
+  extra: Partial<RemoteConfigSourceOptions> & { localRaw?: Record<string, unknown> } = {},
+) {
   const events = { updates: [] as RemoteConfigCopy[], errors: [] as string[], recovered: 0 };
   const localRaw = extra.localRaw ?? {};
   const source = new RemoteConfigSource({
-    url, everySeconds: 0, allowInsecureHttp: true, cacheFile: path.join(dir, cacheName), timeoutMs: 1500,
+    url,
+    everySeconds: 0,
+    allowInsecureHttp: true,
+    cacheFile: path.join(dir, cacheName),
+    timeoutMs: 1500,
     accept: ({ raw, text }) => {
       assertRemoteAllowed(raw, localRaw, url, text);
-      layerConfig({ remote: raw, local: localRaw, remoteName: url, remoteText: text }, path.join(dir, "config.yaml"));
+      layerConfig(
+        { remote: raw, local: localRaw, remoteName: url, remoteText: text },
+        path.join(dir, "config.yaml"),
+      );
     },
     ...extra,
   });
@@ -61,7 +77,14 @@ describe("a source that had a good copy meets every fault", () => {
     assert.equal(s.events.updates.length, 1);
     assert.equal(s.events.updates[0]?.raw.main_sleep, 15);
     assert.equal(s.events.updates[0]?.fromCache, false);
-    assert.deepEqual(s.source.current(), { raw: { docker_image: "site/pilot:1", main_sleep: 15 }, text: GOOD, fetchedAtMs: now, etag: '"v1"', lastModified: undefined, fromCache: false });
+    assert.deepEqual(s.source.current(), {
+      raw: { docker_image: "site/pilot:1", main_sleep: 15 },
+      text: GOOD,
+      fetchedAtMs: now,
+      etag: '"v1"',
+      lastModified: undefined,
+      fromCache: false,
+    });
     assert.equal(await cacheText(), GOOD);
     assert.equal(s.source.status().stale, false);
     assert.equal(s.source.status().lastSuccessAtMs, now);
@@ -78,16 +101,57 @@ describe("a source that had a good copy meets every fault", () => {
   });
 
   const faults: { name: string; answer: Parameters<FaultServer["answer"]>[0]; message: RegExp }[] = [
-    { name: "404", answer: { kind: "status", status: 404 }, message: /: HTTP 404 Not Found: no config at this address; check config_url$/ },
-    { name: "500", answer: { kind: "status", status: 500 }, message: /: HTTP 500 Internal Server Error: the server failed/ },
-    { name: "timeout (the server hangs)", answer: { kind: "hang" }, message: /: no complete answer within 1\.5 s; check the server and the network$/ },
-    { name: "oversize body with content-length", answer: { kind: "oversize", bytes: 2 * 1024 * 1024, contentLength: true }, message: /: the body is \d+ bytes, over the 1 MiB limit/ },
-    { name: "oversize body without content-length", answer: { kind: "oversize", bytes: 2 * 1024 * 1024, contentLength: false }, message: /: the body is over the 1 MiB limit \(stopped reading\)/ },
-    { name: "invalid YAML", answer: { kind: "ok", body: "main_sleep: 15\nbinds: [/a:/b\ngrace_kill: 1\n", etag: '"bad-yaml"' }, message: /: line \d+:\d+: invalid YAML: / },
-    { name: "schema violation", answer: { kind: "ok", body: "docker_image: site/pilot:3\nmain_sleep: soon\n", etag: '"bad-schema"' }, message: /: rejected, the last good copy stays: line 2:1: main_sleep: "soon" is not a duration/ },
-    { name: "a privilege not allowed", answer: { kind: "ok", body: "docker_image: site/pilot:3\ndocker_privileged: true\n", etag: '"priv"' }, message: /: rejected, the last good copy stays: line 2:1: docker_privileged: grants host privileges .*set allow_remote_privileges: true in the LOCAL config\.yaml to accept$/ },
-    { name: "a local-only key", answer: { kind: "ok", body: "config_url: https://evil.example/c.yaml\n", etag: '"local-only"' }, message: /config_url: only the local config\.yaml may set this key/ },
-    { name: "a redirect loop", answer: { kind: "redirect", location: "/config.yaml" }, message: /more than 5 redirects/ },
+    {
+      name: "404",
+      answer: { kind: "status", status: 404 },
+      message: /: HTTP 404 Not Found: no config at this address; check config_url$/,
+    },
+    {
+      name: "500",
+      answer: { kind: "status", status: 500 },
+      message: /: HTTP 500 Internal Server Error: the server failed/,
+    },
+    {
+      name: "timeout (the server hangs)",
+      answer: { kind: "hang" },
+      message: /: no complete answer within 1\.5 s; check the server and the network$/,
+    },
+    {
+      name: "oversize body with content-length",
+      answer: { kind: "oversize", bytes: 2 * 1024 * 1024, contentLength: true },
+      message: /: the body is \d+ bytes, over the 1 MiB limit/,
+    },
+    {
+      name: "oversize body without content-length",
+      answer: { kind: "oversize", bytes: 2 * 1024 * 1024, contentLength: false },
+      message: /: the body is over the 1 MiB limit \(stopped reading\)/,
+    },
+    {
+      name: "invalid YAML",
+      answer: { kind: "ok", body: "main_sleep: 15\nbinds: [/a:/b\ngrace_kill: 1\n", etag: '"bad-yaml"' },
+      message: /: line \d+:\d+: invalid YAML: /,
+    },
+    {
+      name: "schema violation",
+      answer: { kind: "ok", body: "docker_image: site/pilot:3\nmain_sleep: soon\n", etag: '"bad-schema"' },
+      message: /: rejected, the last good copy stays: line 2:1: main_sleep: "soon" is not a duration/,
+    },
+    {
+      name: "a privilege not allowed",
+      answer: { kind: "ok", body: "docker_image: site/pilot:3\ndocker_privileged: true\n", etag: '"priv"' },
+      message:
+        /: rejected, the last good copy stays: line 2:1: docker_privileged: grants host privileges .*set allow_remote_privileges: true in the LOCAL config\.yaml to accept$/,
+    },
+    {
+      name: "a local-only key",
+      answer: { kind: "ok", body: "config_url: https://evil.example/c.yaml\n", etag: '"local-only"' },
+      message: /config_url: only the local config\.yaml may set this key/,
+    },
+    {
+      name: "a redirect loop",
+      answer: { kind: "redirect", location: "/config.yaml" },
+      message: /more than 5 redirects/,
+    },
   ];
 
   for (const f of faults) {
@@ -101,7 +165,11 @@ describe("a source that had a good copy meets every fault", () => {
       now += 1000;
       await s.source.refresh();
       const st = s.source.status();
-      assert.equal(s.events.errors.length, errors0 + 1, `errors: ${JSON.stringify(s.events.errors.slice(errors0))}`);
+      assert.equal(
+        s.events.errors.length,
+        errors0 + 1,
+        `errors: ${JSON.stringify(s.events.errors.slice(errors0))}`,
+      );
       const msg = s.events.errors.at(-1) ?? "";
       assert.match(msg, f.message);
       assert.ok(msg.startsWith(`remote config ${server.url()}: `), msg);
@@ -273,7 +341,9 @@ test("unreachable host: a clear error, no copy", async () => {
   try {
     await s.source.start();
     await s.source.refresh();
-    assert.deepEqual(s.events.errors, [`remote config http://127.0.0.1:${port}/config.yaml: connection refused by 127.0.0.1:${port}: nothing listens there; check config_url and that the server runs`]);
+    assert.deepEqual(s.events.errors, [
+      `remote config http://127.0.0.1:${port}/config.yaml: connection refused by 127.0.0.1:${port}: nothing listens there; check config_url and that the server runs`,
+    ]);
     assert.equal(s.source.status().errors, 2);
     assert.equal(s.source.status().stale, true);
   } finally {
@@ -284,12 +354,17 @@ test("unreachable host: a clear error, no copy", async () => {
 test("plain http is refused unless allowed: no request is even made", async () => {
   const server = await startFaultServer({ kind: "ok", body: GOOD });
   const cacheFile = path.join(dir, "http.yaml");
-  await writeFile(cacheFile, `# plancton remote-config cache, do not edit: ${JSON.stringify({ url: server.url(), fetchedAtMs: 1 })}\n${GOOD}`);
+  await writeFile(
+    cacheFile,
+    `# plancton remote-config cache, do not edit: ${JSON.stringify({ url: server.url(), fetchedAtMs: 1 })}\n${GOOD}`,
+  );
   const s = makeSource(server.url(), "http.yaml", { allowInsecureHttp: false });
   try {
     await s.source.start();
     assert.equal(server.requests.length, 0);
-    assert.deepEqual(s.events.errors, [`remote config ${server.url()}: plain http is refused: use https, or set allow_insecure_http: true in the local config.yaml`]);
+    assert.deepEqual(s.events.errors, [
+      `remote config ${server.url()}: plain http is refused: use https, or set allow_insecure_http: true in the local config.yaml`,
+    ]);
     assert.deepEqual(s.source.current(), {}, "nor is a cached copy of an http URL used");
     assert.equal(s.source.status().stale, true);
   } finally {
@@ -304,8 +379,15 @@ test("a redirect to plain http is refused like the URL itself", async () => {
   // Pretend the first hop is trusted while http is disallowed: fetchRemoteText checks each hop.
   const { fetchRemoteText } = await import("../../src/config/remote/url-source.js");
   try {
-    await assert.rejects(fetchRemoteText(server.url(), { allowInsecureHttp: false, timeoutMs: 2000, maxBytes: 1024 }), /plain http is refused/);
-    const ok = await fetchRemoteText(server.url(), { allowInsecureHttp: true, timeoutMs: 2000, maxBytes: 1024 });
+    await assert.rejects(
+      fetchRemoteText(server.url(), { allowInsecureHttp: false, timeoutMs: 2000, maxBytes: 1024 }),
+      /plain http is refused/,
+    );
+    const ok = await fetchRemoteText(server.url(), {
+      allowInsecureHttp: true,
+      timeoutMs: 2000,
+      maxBytes: 1024,
+    });
     assert.equal(ok.notModified ? "" : ok.text, GOOD);
     assert.equal(target.requests.length, 1);
   } finally {

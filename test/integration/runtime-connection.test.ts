@@ -37,7 +37,10 @@ describe("Docker unreachable", () => {
   test("a socket nobody listens on is EngineUnavailableError (ECONNREFUSED)", async () => {
     const path = join(dir, "dead.sock");
     await writeFile(path, "");
-    await assert.rejects(createDockerEngine({ socketPath: path }).info(), (e: Error) => e instanceof EngineUnavailableError && e.code === "ECONNREFUSED");
+    await assert.rejects(
+      createDockerEngine({ socketPath: path }).info(),
+      (e: Error) => e instanceof EngineUnavailableError && e.code === "ECONNREFUSED",
+    );
   });
 
   test("DOCKER_HOST is honoured (unix:// and tcp://)", async () => {
@@ -46,7 +49,12 @@ describe("Docker unreachable", () => {
       process.env["DOCKER_HOST"] = "unix:///tmp/nonexistent-docker-host.sock";
       const unix = createDockerEngine();
       assert.equal(unix.endpoint, "unix:///tmp/nonexistent-docker-host.sock");
-      await assert.rejects(unix.ping(), (e: Error) => e instanceof EngineUnavailableError && e.message.includes("unix:///tmp/nonexistent-docker-host.sock"));
+      await assert.rejects(
+        unix.ping(),
+        (e: Error) =>
+          e instanceof EngineUnavailableError &&
+          e.message.includes("unix:///tmp/nonexistent-docker-host.sock"),
+      );
 
       const port = await new Promise<number>((resolve) => {
         const s = createNetServer().listen(0, "127.0.0.1", () => {
@@ -56,7 +64,13 @@ describe("Docker unreachable", () => {
       });
       process.env["DOCKER_HOST"] = `tcp://127.0.0.1:${port}`;
       const tcp = createDockerEngine();
-      await assert.rejects(tcp.ping(), (e: Error) => e instanceof EngineUnavailableError && e.code === "ECONNREFUSED" && e.message.includes(`tcp://127.0.0.1:${port}`));
+      await assert.rejects(
+        tcp.ping(),
+        (e: Error) =>
+          e instanceof EngineUnavailableError &&
+          e.code === "ECONNREFUSED" &&
+          e.message.includes(`tcp://127.0.0.1:${port}`),
+      );
     } finally {
       if (saved === undefined) delete process.env["DOCKER_HOST"];
       else process.env["DOCKER_HOST"] = saved;
@@ -116,17 +130,29 @@ describe("watchEvents reconnects", () => {
 
   test("after the stream is lost, reconnects with backoff and asks for the events since the last one", async () => {
     // Docker's exact timeNano (more digits than a JSON number keeps).
-    lines = ['{"Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"name":"p1"}},"time":1700000000,"timeNano":1700000000123456789}'];
+    lines = [
+      '{"Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"name":"p1"}},"time":1700000000,"timeNano":1700000000123456789}',
+    ];
     await start();
-    const engine = createDockerEngine({ socketPath: path(), eventBackoff: { initialDelayMs: 20, maxDelayMs: 100 } });
+    const engine = createDockerEngine({
+      socketPath: path(),
+      eventBackoff: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
     const events: string[] = [];
     const states: [boolean, string | undefined][] = [];
-    const watch = engine.watchEvents({ "org.plancton.instance": "a" }, (e) => events.push(`${e.id}:${e.action}`), (c, err) => states.push([c, err?.name]));
+    const watch = engine.watchEvents(
+      { "org.plancton.instance": "a" },
+      (e) => events.push(`${e.id}:${e.action}`),
+      (c, err) => states.push([c, err?.name]),
+    );
     try {
       await waitFor("the first event", () => events.length === 1, 5_000);
       const first = requests[0]!;
       assert.equal(first.searchParams.get("since"), null, "the first connection starts from now");
-      assert.deepEqual(JSON.parse(first.searchParams.get("filters") ?? "{}"), { type: ["container"], label: ["org.plancton.instance=a"] });
+      assert.deepEqual(JSON.parse(first.searchParams.get("filters") ?? "{}"), {
+        type: ["container"],
+        label: ["org.plancton.instance=a"],
+      });
 
       // Docker stops: the loss is reported once, retries fail (socket gone) without more reports.
       await stop();
@@ -136,13 +162,19 @@ describe("watchEvents reconnects", () => {
       assert.equal(states.length, 2);
 
       // Docker is back: the same event is replayed by `since` and not delivered twice.
-      lines.push('{"Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"exitCode":"0"}},"time":1700000001,"timeNano":1700000001000000000}');
+      lines.push(
+        '{"Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"exitCode":"0"}},"time":1700000001,"timeNano":1700000001000000000}',
+      );
       const before = requests.length;
       await start();
       await waitFor("the event after the restart", () => events.length === 2, 5_000);
       assert.deepEqual(events, ["c1:start", "c1:die"]);
       assert.equal(requests[before]!.searchParams.get("since"), "1700000000.123456789");
-      assert.deepEqual(states, [[true, undefined], [false, "EngineUnavailableError"], [true, undefined]]);
+      assert.deepEqual(states, [
+        [true, undefined],
+        [false, "EngineUnavailableError"],
+        [true, undefined],
+      ]);
     } finally {
       watch.close();
     }

@@ -8,7 +8,17 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createDockerEngine } from "../../src/runtime/docker-engine.js";
 import { DockerApiError, type ContainerEngine, type PilotInfo } from "../../src/runtime/engine.js";
-import { INSTANCE_LABEL, TEST_IMAGE, dockerCli, inspect, readAll, requireDocker, stateOf, testRun, waitFor } from "./runtime-helpers.js";
+import {
+  INSTANCE_LABEL,
+  TEST_IMAGE,
+  dockerCli,
+  inspect,
+  readAll,
+  requireDocker,
+  stateOf,
+  testRun,
+  waitFor,
+} from "./runtime-helpers.js";
 
 const t = testRun("docker");
 let engine: ContainerEngine;
@@ -37,13 +47,18 @@ after(async () => {
 
 const listOurs = () => engine.listPilots(t.labels);
 /** Our containers made from these specs (whatever their state). */
-const listOf = async (specs: { name: string }[]) => (await listOurs()).filter((p) => specs.some((s) => s.name === p.name));
+const listOf = async (specs: { name: string }[]) =>
+  (await listOurs()).filter((p) => specs.some((s) => s.name === p.name));
 
 describe("launch", () => {
   test("creates and starts a pilot with the HostConfig of its spec", async () => {
     const info = await engine.info();
     const spec = t.spec({
-      cmd: ["sh", "-c", "touch /ro/f 2>/dev/null; echo ro=$?; touch /rw/f; echo rw=$?; echo env=$PILOT_VAR; sleep 300"],
+      cmd: [
+        "sh",
+        "-c",
+        "touch /ro/f 2>/dev/null; echo ro=$?; touch /rw/f; echo rw=$?; echo env=$PILOT_VAR; sleep 300",
+      ],
       env: ["PILOT_VAR=hello"],
       cpuQuota: 150000,
       cpuPeriod: 100000,
@@ -80,7 +95,9 @@ describe("launch", () => {
     assert.equal(h.Memory, 96 * 1024 * 1024);
     assert.equal(h.MemorySwap, info.swapLimit === false ? h.MemorySwap : 128 * 1024 * 1024);
     assert.deepEqual(h.Binds, [`${hostDir}:/ro:ro`, `${hostDir}:/rw:rw`]);
-    assert.deepEqual(h.Devices, [{ PathOnHost: "/dev/null", PathInContainer: "/dev/plancton-null", CgroupPermissions: "rwm" }]);
+    assert.deepEqual(h.Devices, [
+      { PathOnHost: "/dev/null", PathInContainer: "/dev/plancton-null", CgroupPermissions: "rwm" },
+    ]);
     assert.deepEqual(h.CapAdd, ["SYS_ADMIN"]);
     assert.deepEqual(h.CapDrop, ["NET_RAW"]);
     assert.deepEqual(h.SecurityOpt, ["no-new-privileges:true"]);
@@ -90,10 +107,14 @@ describe("launch", () => {
     assert.equal(h.CgroupParent, "");
 
     // The default bind is really read-only, the rw one writable (read back through logs()).
-    const text = await waitFor("the pilot's first output", async () => {
-      const out = await readAll(await engine.logs(pilot.id, { follow: false }));
-      return out.includes("env=") ? out : undefined;
-    }, 15_000);
+    const text = await waitFor(
+      "the pilot's first output",
+      async () => {
+        const out = await readAll(await engine.logs(pilot.id, { follow: false }));
+        return out.includes("env=") ? out : undefined;
+      },
+      15_000,
+    );
     assert.match(text, /ro=1\n/);
     assert.match(text, /rw=0\n/);
     assert.match(text, /env=hello\n/);
@@ -117,7 +138,10 @@ describe("launch", () => {
       assert.equal(e.message, `create ${spec.name}: 404 No such image: plancton/no-such-image:nope`);
       return true;
     });
-    assert.equal((await listOurs()).some((p) => p.name === spec.name), false);
+    assert.equal(
+      (await listOurs()).some((p) => p.name === spec.name),
+      false,
+    );
   });
 
   test("a failed start removes the created container and says why", async () => {
@@ -147,7 +171,10 @@ describe("listPilots", () => {
     assert.ok(ids.includes(mine.id));
     assert.ok(ids.includes(exited.id), "exited pilots are listed too");
     assert.ok(!ids.includes(other.id), "another instance's pilot is not ours");
-    assert.ok(!ids.some((id) => foreign.startsWith(id) || id.startsWith(foreign)), "a foreign container is not ours");
+    assert.ok(
+      !ids.some((id) => foreign.startsWith(id) || id.startsWith(foreign)),
+      "a foreign container is not ours",
+    );
     assert.ok(listed.every((p) => p.labels[INSTANCE_LABEL] === "a"));
 
     const byId = new Map(listed.map((p) => [p.id, p] as const));
@@ -173,7 +200,10 @@ describe("launchMany", () => {
     const before = engine.apiCalls;
     const { launched, error } = await engine.launchMany(specs, 4);
     assert.equal(error, undefined);
-    assert.deepEqual(launched.map((p) => p.name), specs.map((s) => s.name));
+    assert.deepEqual(
+      launched.map((p) => p.name),
+      specs.map((s) => s.name),
+    );
     assert.equal(engine.apiCalls - before, 12, "create + start each");
     const listed = await listOurs();
     for (const p of launched) assert.equal(listed.find((l) => l.id === p.id)?.state, "running", p.name);
@@ -181,12 +211,21 @@ describe("launchMany", () => {
   });
 
   test("stops at the first failure and leaves no created container (concurrency 1)", async () => {
-    const specs = Array.from({ length: 6 }, (_, i) => t.spec(i === 2 ? { image: "plancton/no-such-image:nope" } : {}));
+    const specs = Array.from({ length: 6 }, (_, i) =>
+      t.spec(i === 2 ? { image: "plancton/no-such-image:nope" } : {}),
+    );
     const { launched, error } = await engine.launchMany(specs, 1);
     assert.match(error?.message ?? "", new RegExp(`^create ${specs[2]!.name}: 404 No such image`));
-    assert.deepEqual(launched.map((p) => p.name), [specs[0]!.name, specs[1]!.name]);
+    assert.deepEqual(
+      launched.map((p) => p.name),
+      [specs[0]!.name, specs[1]!.name],
+    );
     const listed = await listOf(specs);
-    assert.deepEqual(listed.map((p) => p.id).sort(), launched.map((p) => p.id).sort(), "only the two launched exist");
+    assert.deepEqual(
+      listed.map((p) => p.id).sort(),
+      launched.map((p) => p.id).sort(),
+      "only the two launched exist",
+    );
     for (const p of launched) await engine.remove(p.id);
   });
 
@@ -199,8 +238,15 @@ describe("launchMany", () => {
     // container is removed (the exact rule is tested in test/unit/runtime-run-bounded).
     assert.ok(launched.length >= 2 && launched.length <= 5, `launched ${launched.length}`);
     const listed = await listOf(specs);
-    assert.deepEqual(listed.map((p) => p.id).sort(), launched.map((p) => p.id).sort(), "no created-but-not-started container left");
-    assert.ok(listed.every((p) => p.state === "running"), JSON.stringify(listed.map((p) => p.state)));
+    assert.deepEqual(
+      listed.map((p) => p.id).sort(),
+      launched.map((p) => p.id).sort(),
+      "no created-but-not-started container left",
+    );
+    assert.ok(
+      listed.every((p) => p.state === "running"),
+      JSON.stringify(listed.map((p) => p.state)),
+    );
     for (const p of launched) await engine.remove(p.id);
   });
 });
@@ -258,7 +304,12 @@ describe("exitInfo", () => {
     assert.equal(info?.oomKilled, false);
     assert.equal(info?.state, "exited");
     // Docker may stamp StartedAt a millisecond after FinishedAt for a process this short.
-    assert.ok(info?.startedAtMs !== undefined && info.finishedAtMs !== undefined && info.finishedAtMs - info.startedAtMs > -1000, JSON.stringify(info));
+    assert.ok(
+      info?.startedAtMs !== undefined &&
+        info.finishedAtMs !== undefined &&
+        info.finishedAtMs - info.startedAtMs > -1000,
+      JSON.stringify(info),
+    );
     await engine.remove(p.id);
     assert.equal(await engine.exitInfo(p.id), undefined);
 
@@ -285,6 +336,9 @@ describe("engine facts", () => {
   });
 
   test("logs of a gone container fail with a clear 404", async () => {
-    await assert.rejects(engine.logs("plancton-no-such-container", { follow: false }), /^Error: logs plancton-no-such-container: 404 No such container|logs plancton-no-such-container: 404/);
+    await assert.rejects(
+      engine.logs("plancton-no-such-container", { follow: false }),
+      /^Error: logs plancton-no-such-container: 404 No such container|logs plancton-no-such-container: 404/,
+    );
   });
 });

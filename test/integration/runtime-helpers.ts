@@ -20,12 +20,16 @@ export async function requireDocker(): Promise<void> {
   try {
     await docker.ping();
   } catch (err) {
-    throw new Error(`the Docker engine does not answer (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`);
+    throw new Error(
+      `the Docker engine does not answer (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`,
+    );
   }
   try {
     await docker.getImage(TEST_IMAGE).inspect();
   } catch (err) {
-    throw new Error(`the test image ${TEST_IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` first`);
+    throw new Error(
+      `the test image ${TEST_IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` first`,
+    );
   }
 }
 
@@ -76,7 +80,14 @@ export function testRun(topic: string): TestRun {
       const byLabel = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${id}`] } });
       const byName = await docker.listContainers({ all: true, filters: { name: [prefix] } });
       const ids = new Set([...byLabel, ...byName].map((c) => c.Id));
-      await Promise.all([...ids].map((cid) => docker.getContainer(cid).remove({ force: true, v: true }).catch(() => undefined)));
+      await Promise.all(
+        [...ids].map((cid) =>
+          docker
+            .getContainer(cid)
+            .remove({ force: true, v: true })
+            .catch(() => undefined),
+        ),
+      );
     },
   };
 }
@@ -99,6 +110,7 @@ export async function stateOf(id: string): Promise<string> {
 /** All of a stream's text. */
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   let text = "";
-  for await (const chunk of stream) text += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
+  for await (const chunk of stream)
+    text += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
   return text;
 }

@@ -47,14 +47,18 @@ async function useDockerConfig(name: string, auths: Record<string, unknown>): Pr
   return configDir;
 }
 
-const basic = (user: string, password: string) => ({ auth: Buffer.from(`${user}:${password}`).toString("base64") });
+const basic = (user: string, password: string) => ({
+  auth: Buffer.from(`${user}:${password}`).toString("base64"),
+});
 
 before(async () => {
   await requireDocker();
   try {
     await access(REGISTRY_BIN);
   } catch {
-    throw new Error(`${REGISTRY_BIN} is missing: run \`npm run prepare-host\` (installs Debian's docker-registry)`);
+    throw new Error(
+      `${REGISTRY_BIN} is missing: run \`npm run prepare-host\` (installs Debian's docker-registry)`,
+    );
   }
   engine = createDockerEngine();
   dir = await mkdtemp(join(tmpdir(), "plancton-registry-"));
@@ -81,11 +85,15 @@ before(async () => {
   registry = spawn(REGISTRY_BIN, ["serve", join(dir, "config.yml")], { stdio: ["ignore", "pipe", "pipe"] });
   registry.stdout?.on("data", (d: Buffer) => (registryLog += d.toString()));
   registry.stderr?.on("data", (d: Buffer) => (registryLog += d.toString()));
-  await waitFor(`the registry on 127.0.0.1:${port} (log: ${registryLog.slice(-500)})`, async () => {
-    if (registry?.exitCode !== null) throw new Error(`docker-registry exited: ${registryLog.slice(-500)}`);
-    const res = await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined);
-    return res?.status === 401; // up, and asking for credentials
-  }, 15_000);
+  await waitFor(
+    `the registry on 127.0.0.1:${port} (log: ${registryLog.slice(-500)})`,
+    async () => {
+      if (registry?.exitCode !== null) throw new Error(`docker-registry exited: ${registryLog.slice(-500)}`);
+      const res = await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined);
+      return res?.status === 401; // up, and asking for credentials
+    },
+    15_000,
+  );
 
   image = `127.0.0.1:${port}/plancton/pilot:t1`;
   const configDir = await useDockerConfig("push", { [`127.0.0.1:${port}`]: basic(USER, PASSWORD) });
@@ -112,7 +120,12 @@ describe("pull", () => {
     assert.equal(await engine.imagePresent(image), false);
     await assert.rejects(engine.pull(image), (e: Error) => {
       assert.ok(e instanceof DockerApiError, String(e));
-      assert.match(e.message, new RegExp(`^pull ${image.replace(/[.]/g, "\\.")}: \\d{3} .*(no basic auth credentials|unauthorized)`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^pull ${image.replace(/[.]/g, "\\.")}: \\d{3} .*(no basic auth credentials|unauthorized)`,
+        ),
+      );
       return true;
     });
   });
@@ -127,7 +140,14 @@ describe("pull", () => {
     // Always pulls, even when the tag is present (":latest must be the latest").
     const log = registryLog.length;
     await engine.pull(image);
-    await waitFor("the registry to see the second pull", () => /GET \/v2\/plancton\/pilot\/manifests\/t1|HEAD \/v2\/plancton\/pilot\/manifests\/t1/.test(registryLog.slice(log)), 5_000);
+    await waitFor(
+      "the registry to see the second pull",
+      () =>
+        /GET \/v2\/plancton\/pilot\/manifests\/t1|HEAD \/v2\/plancton\/pilot\/manifests\/t1/.test(
+          registryLog.slice(log),
+        ),
+      5_000,
+    );
   });
 
   test("a caller's signal aborts the pull", async () => {
@@ -140,7 +160,10 @@ describe("pull", () => {
     await useDockerConfig("auth2", { [`127.0.0.1:${port}`]: basic(USER, PASSWORD) });
     const missing = `127.0.0.1:${port}/plancton/pilot:no-such-tag`;
     await assert.rejects(engine.pull(missing), (e: Error) => {
-      assert.match(e.message, new RegExp(`^pull ${missing.replace(/[.]/g, "\\.")}: .*(not found|manifest unknown)`));
+      assert.match(
+        e.message,
+        new RegExp(`^pull ${missing.replace(/[.]/g, "\\.")}: .*(not found|manifest unknown)`),
+      );
       return true;
     });
   });
@@ -148,7 +171,10 @@ describe("pull", () => {
   test("a registry that is not there rejects with Docker's message", async () => {
     const nowhere = `127.0.0.1:${await freePort()}/plancton/pilot:t1`;
     await assert.rejects(engine.pull(nowhere), (e: Error) => {
-      assert.match(e.message, new RegExp(`^pull ${nowhere.replace(/[.]/g, "\\.")}: \\d{3} .*connection refused`));
+      assert.match(
+        e.message,
+        new RegExp(`^pull ${nowhere.replace(/[.]/g, "\\.")}: \\d{3} .*connection refused`),
+      );
       return true;
     });
   });

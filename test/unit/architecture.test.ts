@@ -20,7 +20,9 @@ function rooms(): Map<string, Set<string>> {
 }
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+  );
 }
 
 /** The other rooms a file imports from (static and dynamic imports, export ... from). */
@@ -40,7 +42,10 @@ describe("docs/ARCHITECTURE.md", () => {
   const table = rooms();
 
   it("lists every room under src/, and only those", () => {
-    const actual = readdirSync(path.join(ROOT, "src"), { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "types").map((e) => e.name).sort();
+    const actual = readdirSync(path.join(ROOT, "src"), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== "types")
+      .map((e) => e.name)
+      .sort();
     assert.deepEqual([...table.keys()].sort(), actual);
   });
 
@@ -51,19 +56,35 @@ describe("docs/ARCHITECTURE.md", () => {
       const room = rel.split(path.sep)[0]!;
       const allowed = table.get(room);
       if (!allowed) continue; // src/vocabulary.ts, src/types/*.d.ts
-      for (const r of importedRooms(file, readFileSync(file, "utf8"))) if (!allowed.has(r)) breaches.push(`src/${rel} imports ${r}/`);
+      for (const r of importedRooms(file, readFileSync(file, "utf8")))
+        if (!allowed.has(r)) breaches.push(`src/${rel} imports ${r}/`);
     }
     assert.deepEqual([...new Set(breaches)], []);
   });
 
   it("finds a breach (the check can fail)", () => {
-    assert.deepEqual(importedRooms(path.join(ROOT, "src/config/x.ts"), 'import { a } from "../host/index.js";\nconst m = await import("../policy/x.js");'), ["host", "policy"]);
-    assert.deepEqual(importedRooms(path.join(ROOT, "src/config/x.ts"), 'import type { Observation } from "../vocabulary.js";\nimport { b } from "./remote/y.js";'), []);
+    assert.deepEqual(
+      importedRooms(
+        path.join(ROOT, "src/config/x.ts"),
+        'import { a } from "../host/index.js";\nconst m = await import("../policy/x.js");',
+      ),
+      ["host", "policy"],
+    );
+    assert.deepEqual(
+      importedRooms(
+        path.join(ROOT, "src/config/x.ts"),
+        'import type { Observation } from "../vocabulary.js";\nimport { b } from "./remote/y.js";',
+      ),
+      [],
+    );
   });
 
   it("every src/ path it names exists", () => {
     const named = [...DOC.matchAll(/`(src\/[\w/.-]+\.ts)`/g)].map((m) => m[1]!);
     assert.ok(named.length > 20);
-    assert.deepEqual(named.filter((p) => !existsSync(path.join(ROOT, p))), []);
+    assert.deepEqual(
+      named.filter((p) => !existsSync(path.join(ROOT, p))),
+      [],
+    );
   });
 });

@@ -13,7 +13,15 @@ test("quotes and backslashes group words; variables stay as written", () => {
 });
 
 test("shell operators and open quotes are refused, saying what to write", () => {
-  for (const op of ["a; b", "a | b", "a && b", "a > f"]) assert.match(splitCommand(op).error ?? "", /is shell syntax and pilots run without a shell: write the command as a list/, op);
+  for (const op of ["a; b", "a | b", "a && b", "a > f"])
+    assert.match(
+      splitCommand(op).error ?? "",
+      /is shell syntax and pilots run without a shell: write the command as a list/,
+      op,
+    );
   assert.match(splitCommand('sh -c "exit 3').error ?? "", /a double quote is not closed/);
-  assert.throws(() => parseConfigText('docker_cmd: "sleep 1; sleep 2"\n', "c.yaml"), /c\.yaml:1:1: docker_cmd: "sleep 1; sleep 2": ";" is shell syntax/);
+  assert.throws(
+    () => parseConfigText('docker_cmd: "sleep 1; sleep 2"\n', "c.yaml"),
+    /c\.yaml:1:1: docker_cmd: "sleep 1; sleep 2": ";" is shell syntax/,
+  );
 });

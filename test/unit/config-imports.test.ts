@@ -11,7 +11,9 @@ const src = path.join(root, "src");
 const ALLOWED_ROOMS = ["config", "expr"];
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 /** Every module specifier `source` names: import/export ... from, import x = require(), import(), import("...").T. */
@@ -19,10 +21,27 @@ function specifiers(source: string): string[] {
   const file = ts.createSourceFile("f.ts", source, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
-    if (ts.isExternalModuleReference(node) && ts.isStringLiteral(node.expression)) found.push(node.expression.text);
-    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) found.push(node.arguments[0].text);
-    if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) found.push(node.argument.literal.text);
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    )
+      found.push(node.moduleSpecifier.text);
+    if (ts.isExternalModuleReference(node) && ts.isStringLiteral(node.expression))
+      found.push(node.expression.text);
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    )
+      found.push(node.arguments[0].text);
+    if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    )
+      found.push(node.argument.literal.text);
     ts.forEachChild(node, visit);
   };
   visit(file);
@@ -55,13 +74,21 @@ test("the check sees every kind of import of another room", () => {
     'import { ok4 } from "zod";',
   ].join("\n");
   assert.deepEqual(forbiddenImports(file, source), [
-    "../../host/variables.js", "../../policy/types.js", "../../metrics/index.js", "../../daemon/status.js", "../../runtime/engine.js", "../../cli/format.js", "../../vocabulary.js",
+    "../../host/variables.js",
+    "../../policy/types.js",
+    "../../metrics/index.js",
+    "../../daemon/status.js",
+    "../../runtime/engine.js",
+    "../../cli/format.js",
+    "../../vocabulary.js",
   ]);
 });
 
 test("src/config imports nothing of ours but src/expr", () => {
   const hits = files(path.join(src, "config"))
     .filter((f) => f.endsWith(".ts"))
-    .flatMap((f) => forbiddenImports(f, readFileSync(f, "utf8")).map((spec) => `${path.relative(root, f)} imports ${spec}`));
+    .flatMap((f) =>
+      forbiddenImports(f, readFileSync(f, "utf8")).map((spec) => `${path.relative(root, f)} imports ${spec}`),
+    );
   assert.deepEqual(hits, []);
 });

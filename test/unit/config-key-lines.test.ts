@@ -16,7 +16,7 @@ const TEXT = [
   "devices:",
   "- PathOnHost: /dev/fuse",
   "  CgroupPermissions: rwm",
-  "- \"/dev/x\"",
+  '- "/dev/x"',
   "docker_cmd: |",
   "  not_a_key: 1",
   "influxdb:",
@@ -52,11 +52,32 @@ test("validation and layering scan each text once, whatever the number of keys a
     const before = keyLineStats.linesScanned;
     if (remote) {
       const raw = parseYamlObject(text, "r.yaml");
-      const layered = layerConfig({ remote: raw, local: { main_sleep: 5 }, remoteText: text, remoteName: "r.yaml", localText: "main_sleep: 5\n" }, "c.yaml");
+      const layered = layerConfig(
+        {
+          remote: raw,
+          local: { main_sleep: 5 },
+          remoteText: text,
+          remoteName: "r.yaml",
+          localText: "main_sleep: 5\n",
+        },
+        "c.yaml",
+      );
       assert.equal(layered.warnings.length, 21);
       assert.match(layered.warnings[3]?.message ?? "", /\(from r\.yaml:4\)$/, "located in the remote's text");
       const bad = { ...raw, main_sleep: "x", max_ttl: "y" };
-      assert.throws(() => layerConfig({ remote: bad, local: {}, remoteText: `${text}main_sleep: x\nmax_ttl: y\n`, remoteName: "r.yaml" }, "c.yaml"), (err: unknown) => err instanceof ConfigError && err.file === "r.yaml" && err.problems.length === 2);
+      assert.throws(
+        () =>
+          layerConfig(
+            {
+              remote: bad,
+              local: {},
+              remoteText: `${text}main_sleep: x\nmax_ttl: y\n`,
+              remoteName: "r.yaml",
+            },
+            "c.yaml",
+          ),
+        (err: unknown) => err instanceof ConfigError && err.file === "r.yaml" && err.problems.length === 2,
+      );
     } else {
       const parsed = parseConfigText(text, "c.yaml");
       assert.equal(parsed.warnings.length, 21, "20 warnings and one '... and N more'");

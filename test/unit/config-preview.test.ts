@@ -1,7 +1,14 @@
 // Every message built from a config value is bounded, whatever the value.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { boundProblem, capProblems, ConfigError, formatProblem, MAX_PROBLEMS, preview } from "../../src/config/errors.js";
+import {
+  boundProblem,
+  capProblems,
+  ConfigError,
+  formatProblem,
+  MAX_PROBLEMS,
+  preview,
+} from "../../src/config/errors.js";
 import { MAX_KEY_CHARS, MAX_MESSAGE_CHARS } from "../../src/config/preview.js";
 
 test("preview quotes small values as JSON", () => {
@@ -19,7 +26,15 @@ test("preview is bounded on huge strings, keys, lists, maps and deep or shared t
   for (let i = 0; i < 10_000; i++) deep = [deep];
   let shared: unknown[] = ["lol"];
   for (let i = 0; i < 30; i++) shared = [shared, shared, shared]; // 3^30 leaves if walked
-  for (const v of [huge, { [huge]: 1 }, Array(1_000_000).fill(huge), wide, deep, shared, new Uint8Array(1_000_000)]) {
+  for (const v of [
+    huge,
+    { [huge]: 1 },
+    Array(1_000_000).fill(huge),
+    wide,
+    deep,
+    shared,
+    new Uint8Array(1_000_000),
+  ]) {
     assert.ok(preview(v).length <= 81, preview(v).slice(0, 100));
     assert.ok(preview(v, 20).length <= 21);
   }

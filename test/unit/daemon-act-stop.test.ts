@@ -28,20 +28,52 @@ function setup(exitCodes: Record<string, number>) {
     },
     kill: async (id: string) => void calls.push(`kill ${id}`),
     remove: async (id: string) => void calls.push(`remove ${id}`),
-    exitInfo: async (id: string): Promise<ExitInfo> => ({ exitCode: exitCodes[id] ?? null, oomKilled: false, state: exitCodes[id] === undefined ? "running" : "exited" }),
+    exitInfo: async (id: string): Promise<ExitInfo> => ({
+      exitCode: exitCodes[id] ?? null,
+      oomKilled: false,
+      state: exitCodes[id] === undefined ? "running" : "exited",
+    }),
   } as unknown as ContainerEngine;
   const records: PilotRecord[] = [];
   let now = 1_000_000;
   const ended: string[] = [];
-  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+  const logger = {
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    debug: () => undefined,
+  } as unknown as Logger;
   const deps: ActDeps = {
-    engine, logger, now: () => now, specFor: () => { throw new Error("no start here"); }, launchConcurrency: 1,
-    onFinished: (r) => records.push(r), onEvent: () => undefined,
-    stopGraceSeconds: 10, stopping: new Map(), afterStop: () => ended.push("tick"),
+    engine,
+    logger,
+    now: () => now,
+    specFor: () => {
+      throw new Error("no start here");
+    },
+    launchConcurrency: 1,
+    onFinished: (r) => records.push(r),
+    onEvent: () => undefined,
+    stopGraceSeconds: 10,
+    stopping: new Map(),
+    afterStop: () => ended.push("tick"),
   };
-  const pilots = new Map<string, PilotInfo>(["a", "b", "c"].map((id) => [id, { id, name: `p-${id}`, state: "running", createdAtMs: 0, image: "busybox", labels: {} }]));
+  const pilots = new Map<string, PilotInfo>(
+    ["a", "b", "c"].map((id) => [
+      id,
+      { id, name: `p-${id}`, state: "running", createdAtMs: 0, image: "busybox", labels: {} },
+    ]),
+  );
   const decision = (kill: [string, KillReason][]): Decision => ({
-    start: 0, pause: [], unpause: [], remove: [], pull: false, exit: false, mode: "active", explain: [], warnings: [], next: initialPolicyState(),
+    start: 0,
+    pause: [],
+    unpause: [],
+    remove: [],
+    pull: false,
+    exit: false,
+    mode: "active",
+    explain: [],
+    warnings: [],
+    next: initialPolicyState(),
     kill: kill.map(([id, reason]) => ({ id, name: `p-${id}`, reason })),
   });
   return { calls, stops, records, deps, pilots, decision, ended, advance: (ms: number) => (now += ms) };
@@ -50,10 +82,22 @@ function setup(exitCodes: Record<string, number>) {
 describe("act: stop_grace", () => {
   it("ttl, schedule, evict_when and force_stop are stopped with the grace, not awaited; owner give-back kills at once", async () => {
     const t = setup({ a: 0, b: 137 });
-    const result = await act(t.decision([["a", "ttl"], ["b", "force_stop"], ["c", "overhead"]]), t.pilots, false, t.deps);
+    const result = await act(
+      t.decision([
+        ["a", "ttl"],
+        ["b", "force_stop"],
+        ["c", "overhead"],
+      ]),
+      t.pilots,
+      false,
+      t.deps,
+    );
     assert.equal(result.killed, 1, "only the immediate kill is done when act returns");
     assert.deepEqual(t.calls, ["kill c", "stop a 10", "stop b 10"], "the give-back first");
-    assert.deepEqual(t.records.map((r) => [r.id, r.signal, r.graceful]), [["c", "KILL", false]]);
+    assert.deepEqual(
+      t.records.map((r) => [r.id, r.signal, r.graceful]),
+      [["c", "KILL", false]],
+    );
     // a exits by itself at once on SIGTERM; b sits out the grace and is SIGKILLed (137)
     t.stops.get("a")!.resolve();
     t.advance(10_000);
@@ -62,7 +106,11 @@ describe("act: stop_grace", () => {
     const byId = Object.fromEntries(t.records.map((r) => [r.id, r]));
     assert.deepEqual([byId.a?.signal, byId.a?.graceful, byId.a?.exitCode], ["TERM", true, 0]);
     assert.deepEqual([byId.b?.signal, byId.b?.graceful, byId.b?.exitCode], ["KILL", false, 137]);
-    assert.deepEqual(t.calls.slice(3).sort(), ["kill a", "kill b"], "then removed (kill = SIGKILL + force remove)");
+    assert.deepEqual(
+      t.calls.slice(3).sort(),
+      ["kill a", "kill b"],
+      "then removed (kill = SIGKILL + force remove)",
+    );
     assert.equal(t.deps.stopping?.size, 0);
   });
 
@@ -75,7 +123,10 @@ describe("act: stop_grace", () => {
     assert.deepEqual(t.calls, ["stop a 10", "kill a"]);
     t.stops.get("a")!.resolve();
     await waitUntil(() => t.ended.length === 1);
-    assert.deepEqual(t.records.map((r) => [r.reason, r.signal]), [["mem_pressure", "KILL"]]);
+    assert.deepEqual(
+      t.records.map((r) => [r.reason, r.signal]),
+      [["mem_pressure", "KILL"]],
+    );
   });
 
   it("a pilot that exits under its graceful stop is recorded by the stop (ttl), not removed as exited", async () => {
@@ -85,19 +136,50 @@ describe("act: stop_grace", () => {
     const listed = [{ id: "a", name: "p-a", state: "exited" as const, createdAtMs: 0 }];
     const cfg = policyConfig({ maxDocks: 0 });
     const obs = hostObs();
-    assert.deepEqual(decide(obs, listed, cfg, NO_CONTROL, { image: "busybox", lastPullAtMs: 0 }, initialPolicyState(), 1_000_000).remove.map((r) => r.reason), ["exited"], "without the stop: removed");
-    const d = decide(obs, listed.map((p) => ({ ...p, stopping: true })), cfg, NO_CONTROL, { image: "busybox", lastPullAtMs: 0 }, initialPolicyState(), 1_000_000);
+    assert.deepEqual(
+      decide(
+        obs,
+        listed,
+        cfg,
+        NO_CONTROL,
+        { image: "busybox", lastPullAtMs: 0 },
+        initialPolicyState(),
+        1_000_000,
+      ).remove.map((r) => r.reason),
+      ["exited"],
+      "without the stop: removed",
+    );
+    const d = decide(
+      obs,
+      listed.map((p) => ({ ...p, stopping: true })),
+      cfg,
+      NO_CONTROL,
+      { image: "busybox", lastPullAtMs: 0 },
+      initialPolicyState(),
+      1_000_000,
+    );
     assert.deepEqual(d.remove, []);
     assert.equal((await act(d, t.pilots, false, t.deps)).removed, 0);
     t.stops.get("a")!.resolve();
     await waitUntil(() => t.ended.length === 1);
-    assert.deepEqual(t.records.map((r) => [r.reason, r.signal]), [["ttl", "TERM"]]);
+    assert.deepEqual(
+      t.records.map((r) => [r.reason, r.signal]),
+      [["ttl", "TERM"]],
+    );
   });
 
   it("stop_grace 0: every kill is SIGKILL at once", async () => {
     const t = setup({});
     t.deps.stopGraceSeconds = 0;
-    const result = await act(t.decision([["a", "ttl"], ["b", "schedule"]]), t.pilots, false, t.deps);
+    const result = await act(
+      t.decision([
+        ["a", "ttl"],
+        ["b", "schedule"],
+      ]),
+      t.pilots,
+      false,
+      t.deps,
+    );
     assert.equal(result.killed, 2);
     assert.deepEqual(t.calls, ["kill a", "kill b"]);
     assert.ok(t.records.every((r) => r.signal === "KILL" && r.graceful === false));

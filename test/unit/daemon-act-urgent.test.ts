@@ -21,15 +21,44 @@ it("the victims are SIGKILLed and the others paused before any log is read; logs
       return Readable.from(["out\n"]);
     },
   } as unknown as ContainerEngine;
-  const pilots = new Map<string, PilotInfo>(["a", "b", "c"].map((id) => [id, { id, name: `p-${id}`, state: "running", createdAtMs: 0, image: "i", labels: {} }]));
+  const pilots = new Map<string, PilotInfo>(
+    ["a", "b", "c"].map((id) => [
+      id,
+      { id, name: `p-${id}`, state: "running", createdAtMs: 0, image: "i", labels: {} },
+    ]),
+  );
   const decision: Decision = {
-    start: 0, unpause: [], remove: [], pull: false, exit: false, mode: "active", explain: [], warnings: [], next: initialPolicyState(),
-    kill: [{ id: "a", name: "p-a", reason: "overhead" }, { id: "b", name: "p-b", reason: "mem_pressure" }],
+    start: 0,
+    unpause: [],
+    remove: [],
+    pull: false,
+    exit: false,
+    mode: "active",
+    explain: [],
+    warnings: [],
+    next: initialPolicyState(),
+    kill: [
+      { id: "a", name: "p-a", reason: "overhead" },
+      { id: "b", name: "p-b", reason: "mem_pressure" },
+    ],
     pause: [{ id: "c", name: "p-c", reason: "overhead" }],
   };
-  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+  const logger = {
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    debug: () => undefined,
+  } as unknown as Logger;
   const result = await act(decision, pilots, false, {
-    engine, logger, now: () => 0, specFor: () => { throw new Error("no start"); }, launchConcurrency: 1, onFinished: () => undefined, onEvent: () => undefined,
+    engine,
+    logger,
+    now: () => 0,
+    specFor: () => {
+      throw new Error("no start");
+    },
+    launchConcurrency: 1,
+    onFinished: () => undefined,
+    onEvent: () => undefined,
     keepLog: async (id) => {
       const stream = await engine.logs(id, { follow: false });
       for await (const _ of stream) calls.push(`kept ${id}`);
@@ -46,7 +75,17 @@ it("the victims are SIGKILLed and the others paused before any log is read; logs
   assert.equal(result.killed, 2);
   assert.equal(result.paused, 1);
   const end = calls.indexOf("idle weight");
-  assert.deepEqual(calls.slice(0, end + 1).sort(), ["full weight", "idle weight", "pause c", "sigkill a", "sigkill b"].sort(), calls.join(", "));
-  assert.ok(calls.slice(end).includes("logs a") && calls.slice(end).includes("logs b"), "logs after the give-back");
-  assert.ok(calls.indexOf("kept a") < calls.indexOf("remove a"), "the log is read before the container is removed");
+  assert.deepEqual(
+    calls.slice(0, end + 1).sort(),
+    ["full weight", "idle weight", "pause c", "sigkill a", "sigkill b"].sort(),
+    calls.join(", "),
+  );
+  assert.ok(
+    calls.slice(end).includes("logs a") && calls.slice(end).includes("logs b"),
+    "logs after the give-back",
+  );
+  assert.ok(
+    calls.indexOf("kept a") < calls.indexOf("remove a"),
+    "the log is read before the container is removed",
+  );
 });

@@ -14,7 +14,11 @@ after(() => rm(dir, { recursive: true, force: true }));
 /** A live process whose command line says plancton, standing in for a stranger. */
 async function stranger(): Promise<ChildProcess> {
   const child = spawn("sleep", ["30"], { argv0: "plancton-ish", stdio: "ignore" });
-  await waitFor("the stranger's /proc entry", () => procIdentity(child.pid!)?.argv[0] === "plancton-ish", 10_000);
+  await waitFor(
+    "the stranger's /proc entry",
+    () => procIdentity(child.pid!)?.argv[0] === "plancton-ish",
+    10_000,
+  );
   return child;
 }
 
@@ -27,7 +31,10 @@ test("procIdentity reads the start time past a command name with spaces and pare
     const mine = procIdentity(process.pid)!;
     const id = procIdentity(child.pid!)!;
     assert.match(id.startTime, /^\d+$/);
-    assert.ok(Number(id.startTime) >= Number(mine.startTime), `the child started after us: ${id.startTime} vs ${mine.startTime}`);
+    assert.ok(
+      Number(id.startTime) >= Number(mine.startTime),
+      `the child started after us: ${id.startTime} vs ${mine.startTime}`,
+    );
     assert.deepEqual(id.argv, ["x", "30"]);
   } finally {
     child.kill();
@@ -41,12 +48,22 @@ test("a process whose command line merely contains plancton is not the daemon", 
     const id = procIdentity(other.pid!)!;
     await writeFile(file, `${other.pid}\n`); // the old format: a PID alone
     assert.equal((await readPidState(file)).state, "stale");
-    await writeFile(file, `${other.pid}\n${JSON.stringify({ startTime: String(Number(id.startTime) - 1), argv: id.argv })}\n`);
+    await writeFile(
+      file,
+      `${other.pid}\n${JSON.stringify({ startTime: String(Number(id.startTime) - 1), argv: id.argv })}\n`,
+    );
     assert.equal((await readPidState(file)).state, "stale", "another start time: the PID was reused");
-    await writeFile(file, `${other.pid}\n${JSON.stringify({ startTime: id.startTime, argv: [...id.argv, "nodaemon"] })}\n`);
+    await writeFile(
+      file,
+      `${other.pid}\n${JSON.stringify({ startTime: id.startTime, argv: [...id.argv, "nodaemon"] })}\n`,
+    );
     assert.equal((await readPidState(file)).state, "stale", "another argv");
     await writeFile(file, `${other.pid}\n${JSON.stringify({ startTime: id.startTime, argv: id.argv })}\n`);
-    assert.deepEqual(await readPidState(file), { state: "running", pid: other.pid, rundir: undefined }, "the exact identity");
+    assert.deepEqual(
+      await readPidState(file),
+      { state: "running", pid: other.pid, rundir: undefined },
+      "the exact identity",
+    );
   } finally {
     other.kill();
   }

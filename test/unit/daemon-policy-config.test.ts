@@ -36,7 +36,13 @@ describe("daemon: policyConfigOf", () => {
     assert.equal(policy.memStallPercent, 20);
     assert.equal(policy.scheduleDrain, true);
     assert.equal(policy.image, config.docker_image);
-    assert.deepEqual(policy.schedule.map((w) => [w.source, w.startMinute, w.endMinute]), [["Mon-Fri 19:00-07:00", 1140, 420], ["Sat-Sun", 0, 1440]]);
+    assert.deepEqual(
+      policy.schedule.map((w) => [w.source, w.startMinute, w.endMinute]),
+      [
+        ["Mon-Fri 19:00-07:00", 1140, 420],
+        ["Sat-Sun", 0, 1440],
+      ],
+    );
     assert.equal(policy.spawnWhen?.evaluate({ cpu_owner_5m: 0.2 }), 1);
     assert.equal(policy.maxPilots?.evaluate({ ncpus: 8 }), 4);
     assert.equal(policy.evictWhen?.evaluate({ mem_available_ratio: 0.5 }), 0);
@@ -68,8 +74,14 @@ describe("daemon: policyConfigOf", () => {
   it("warns when max_docks is 0 on this host or does not evaluate, and runs none", () => {
     const zero = policyConfigOf(parseConfigText('max_docks: "ncpus - 8"\n', "config.yaml").config, host);
     assert.equal(zero.policy.maxDocks, 0);
-    assert.match(zero.warnings.join("\n"), /max_docks "ncpus - 8" is 0 with 8 CPUs: no pilot will ever start/);
-    const bad = policyConfigOf(parseConfigText('max_docks: "ncpus / (ncpus - 8)"\n', "config.yaml").config, host);
+    assert.match(
+      zero.warnings.join("\n"),
+      /max_docks "ncpus - 8" is 0 with 8 CPUs: no pilot will ever start/,
+    );
+    const bad = policyConfigOf(
+      parseConfigText('max_docks: "ncpus / (ncpus - 8)"\n', "config.yaml").config,
+      host,
+    );
     assert.equal(bad.policy.maxDocks, 0);
     assert.match(bad.warnings[0] ?? "", /^max_docks "ncpus \/ \(ncpus - 8\)": .*; using 0$/);
   });

@@ -2,16 +2,23 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ReconcileLock, type ReconcileRequest } from "../../src/daemon/reconcile-lock.js";
 
-const req = (cause: string, relist = false, allowStart = false): ReconcileRequest => ({ cause, relist, allowStart });
+const req = (cause: string, relist = false, allowStart = false): ReconcileRequest => ({
+  cause,
+  relist,
+  allowStart,
+});
 
 test("requests made during a run merge into one follow-up run with the strongest options", async () => {
   const runs: ReconcileRequest[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const lock = new ReconcileLock(async (r) => {
-    runs.push(r);
-    if (runs.length === 1) await gate;
-  }, () => assert.fail("no error expected"));
+  const lock = new ReconcileLock(
+    async (r) => {
+      runs.push(r);
+      if (runs.length === 1) await gate;
+    },
+    () => assert.fail("no error expected"),
+  );
   const first = lock.request(req("a"));
   void lock.request(req("b", true, false));
   void lock.request(req("c", false, true));
@@ -24,10 +31,13 @@ test("requests made during a run merge into one follow-up run with the strongest
 test("a run that throws is reported and the loop goes on", async () => {
   const errors: string[] = [];
   let n = 0;
-  const lock = new ReconcileLock(async () => {
-    n++;
-    if (n === 1) throw new Error("boom");
-  }, (err, r) => errors.push(`${r.cause}: ${(err as Error).message}`));
+  const lock = new ReconcileLock(
+    async () => {
+      n++;
+      if (n === 1) throw new Error("boom");
+    },
+    (err, r) => errors.push(`${r.cause}: ${(err as Error).message}`),
+  );
   await lock.request(req("first"));
   await lock.request(req("second"));
   await lock.settled();

@@ -18,12 +18,26 @@ const IMAGE = "plancton/busybox:local";
 const dirs: string[] = [];
 let daemon: Daemon | undefined;
 
-async function daemonOn(configText: string, observer: FixedObserver, engine = new MemoryEngine({ images: [IMAGE] })) {
+async function daemonOn(
+  configText: string,
+  observer: FixedObserver,
+  engine = new MemoryEngine({ images: [IMAGE] }),
+) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-tick-"));
   dirs.push(dir);
   const configFile = path.join(dir, "config.yaml");
-  await writeFile(configFile, `docker_image: ${IMAGE}\ncontainer_prefix: tick\npilot_cpu_priority: normal\nmain_sleep: 1h\nsample_interval: 1h\n${configText}`);
-  daemon = new Daemon({ configFile, rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine, logger: pino({ level: "silent" }), observer });
+  await writeFile(
+    configFile,
+    `docker_image: ${IMAGE}\ncontainer_prefix: tick\npilot_cpu_priority: normal\nmain_sleep: 1h\nsample_interval: 1h\n${configText}`,
+  );
+  daemon = new Daemon({
+    configFile,
+    rundir: path.join(dir, "run"),
+    logdir: path.join(dir, "log"),
+    engine,
+    logger: pino({ level: "silent" }),
+    observer,
+  });
   await daemon.start();
   return { daemon, engine };
 }
@@ -47,41 +61,69 @@ after(async () => {
 describe("the daemon's tick, on a fake engine", () => {
   it("pulls first, then starts what fits; gives the CPU back when the owner takes it", async () => {
     const observer = new FixedObserver({ ncpus: 4, cpu_owner: 0 });
-    const { daemon: d, engine } = await daemonOn("max_docks: 2\ncpus_per_dock: 1\ngrace_kill: 0\nsuspend_grace: 0\ngrace_spawn: 1h\n", observer);
+    const { daemon: d, engine } = await daemonOn(
+      "max_docks: 2\ncpus_per_dock: 1\ngrace_kill: 0\nsuspend_grace: 0\ngrace_spawn: 1h\n",
+      observer,
+    );
     await until(() => engine.pilots.size === 2, "two pilots");
     const s = d.snapshot();
     assert.equal(s.image.usable, true, "the pull was an action of the decision");
     assert.equal(s.mode, "active");
-    assert.deepEqual(s.pilots.map((p) => p.state), ["running", "running"]);
+    assert.deepEqual(
+      s.pilots.map((p) => p.state),
+      ["running", "running"],
+    );
     observer.set({ cpu_owner: 1, cpu_total: 1 }); // the owner wants every CPU
     await until(() => engine.pilots.size === 0, "the pilots killed");
     const history = await d.historyLog().read();
-    assert.deepEqual(history.map((r) => r.reason), ["overhead", "overhead"]);
+    assert.deepEqual(
+      history.map((r) => r.reason),
+      ["overhead", "overhead"],
+    );
     assert.equal(d.snapshot().mode, "grace-spawn");
   });
 
   it("memory pressure with 3 pilots evicts one, not two, on one observation; a newer sample may evict the next", async () => {
     const observer = new FixedObserver({ ncpus: 4, cpu_owner: 0, mem_stall_some: 0, mem_psi_some_avg10: 0 });
-    const { daemon: d, engine } = await daemonOn("max_docks: 3\ncpus_per_dock: 1\nmem_pressure_psi: 10\n", observer);
+    const { daemon: d, engine } = await daemonOn(
+      "max_docks: 3\ncpus_per_dock: 1\nmem_pressure_psi: 10\n",
+      observer,
+    );
     await until(() => engine.pilots.size === 3, "three pilots");
     observer.set({ mem_stall_some: 0.5, mem_psi_some_avg10: 50 }); // the owner stalls on memory: kill at once
     await until(() => engine.pilots.size === 2, "one eviction");
     // Event ticks, main_sleep ticks: every one decides on the same, pre-eviction sample.
     for (let i = 0; i < 3; i++) await d.tickNow("test");
     assert.equal(engine.pilots.size, 2, "one observation, one eviction");
-    assert.match(d.snapshot().decision.explain.join("\n"), /waiting for a sample newer than the last eviction/);
+    assert.match(
+      d.snapshot().decision.explain.join("\n"),
+      /waiting for a sample newer than the last eviction/,
+    );
     observer.set({ mem_stall_some: 0.5 }); // a new sample still stalled
     await until(() => engine.pilots.size === 1, "a second eviction on the newer sample");
-    assert.deepEqual((await d.historyLog().read()).map((r) => r.reason), ["mem_pressure", "mem_pressure"]);
+    assert.deepEqual(
+      (await d.historyLog().read()).map((r) => r.reason),
+      ["mem_pressure", "mem_pressure"],
+    );
   });
 
   it("pilots left 'created' by a previous run are removed by the first decision, recorded never_started", async () => {
     const engine = new MemoryEngine({ images: [IMAGE] });
-    engine.pilots.set("c1", { id: "c1", name: "tick-c1", state: "created", createdAtMs: Date.now(), image: IMAGE, labels: instanceLabels("tick") });
+    engine.pilots.set("c1", {
+      id: "c1",
+      name: "tick-c1",
+      state: "created",
+      createdAtMs: Date.now(),
+      image: IMAGE,
+      labels: instanceLabels("tick"),
+    });
     const { daemon: d } = await daemonOn("max_docks: 0\n", new FixedObserver(), engine);
     await until(async () => (await d.historyLog().read()).length === 1, "the removal recorded");
     assert.equal(engine.pilots.has("c1"), false);
-    assert.deepEqual((await d.historyLog().read()).map((r) => r.reason), ["never_started"]);
+    assert.deepEqual(
+      (await d.historyLog().read()).map((r) => r.reason),
+      ["never_started"],
+    );
   });
 
   it("a restart still manages the pilots of an instance retired before it (kept in rundir)", async () => {
@@ -94,7 +136,14 @@ describe("the daemon's tick, on a fake engine", () => {
     await d.reloadConfig();
     await until(() => d.snapshot().instance === "tick-b", "the new instance in force");
     await d.stop();
-    const again = new Daemon({ configFile, rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine, logger: pino({ level: "silent" }), observer: new FixedObserver() });
+    const again = new Daemon({
+      configFile,
+      rundir: path.join(dir, "run"),
+      logdir: path.join(dir, "log"),
+      engine,
+      logger: pino({ level: "silent" }),
+      observer: new FixedObserver(),
+    });
     daemon = again;
     await again.start();
     const s = again.snapshot();
@@ -114,10 +163,23 @@ describe("the daemon's tick, on a fake engine", () => {
     dirs.push(dir);
     await mkdir(path.join(dir, "run"), { mode: 0o700 });
     await writeFile(path.join(dir, "run", "stop"), "");
-    await writeFile(path.join(dir, "config.yaml"), `docker_image: ${IMAGE}\ncontainer_prefix: tick\nmax_docks: 0\nmain_sleep: 1h\n`);
-    const d = new Daemon({ configFile: path.join(dir, "config.yaml"), rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine: new MemoryEngine({ images: [IMAGE] }), logger: pino({ level: "silent" }), observer });
+    await writeFile(
+      path.join(dir, "config.yaml"),
+      `docker_image: ${IMAGE}\ncontainer_prefix: tick\nmax_docks: 0\nmain_sleep: 1h\n`,
+    );
+    const d = new Daemon({
+      configFile: path.join(dir, "config.yaml"),
+      rundir: path.join(dir, "run"),
+      logdir: path.join(dir, "log"),
+      engine: new MemoryEngine({ images: [IMAGE] }),
+      logger: pino({ level: "silent" }),
+      observer,
+    });
     await d.start();
-    assert.equal(await Promise.race([d.done, new Promise((r) => setTimeout(() => r("still running"), 10_000))]), "drain-stop");
+    assert.equal(
+      await Promise.race([d.done, new Promise((r) => setTimeout(() => r("still running"), 10_000))]),
+      "drain-stop",
+    );
     assert.equal(existsSync(path.join(dir, "run", "stop")), false);
   });
 });
@@ -126,16 +188,42 @@ describe("host sampling failures", () => {
   it("a reader that fails is said in status and the log, once; its variables keep the last value", async () => {
     const logs: string[] = [];
     const logger = pino({ level: "info" }, { write: (l: string) => void logs.push(l) });
-    const readers = { ...procReaders(), memInfo: async () => { throw new Error("EACCES: /proc/meminfo"); } };
+    const readers = {
+      ...procReaders(),
+      memInfo: async () => {
+        throw new Error("EACCES: /proc/meminfo");
+      },
+    };
     const sampling = new HostSampling({ clock: Date.now, logger, startedAtMs: Date.now(), readers });
     const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-tick-"));
     dirs.push(dir);
-    await writeFile(path.join(dir, "config.yaml"), `docker_image: ${IMAGE}\ncontainer_prefix: tick\nmax_docks: 0\nmain_sleep: 1h\nsample_interval: 1\n`);
-    daemon = new Daemon({ configFile: path.join(dir, "config.yaml"), rundir: path.join(dir, "run"), logdir: path.join(dir, "log"), engine: new MemoryEngine({ images: [IMAGE] }), logger, sampling, placement: new FixedObserver() });
+    await writeFile(
+      path.join(dir, "config.yaml"),
+      `docker_image: ${IMAGE}\ncontainer_prefix: tick\nmax_docks: 0\nmain_sleep: 1h\nsample_interval: 1\n`,
+    );
+    daemon = new Daemon({
+      configFile: path.join(dir, "config.yaml"),
+      rundir: path.join(dir, "run"),
+      logdir: path.join(dir, "log"),
+      engine: new MemoryEngine({ images: [IMAGE] }),
+      logger,
+      sampling,
+      placement: new FixedObserver(),
+    });
     await daemon.start();
     const warning = daemon.snapshot().configWarnings.find((w) => w.startsWith("host sampling:"));
     assert.match(warning ?? "", /mem reader failing \(EACCES: \/proc\/meminfo\)/);
-    await until(() => sampling.sampleErrors().length > 0 && logs.length > 0 && Date.now() - daemon!.snapshot().startedAtMs > 2500, "two more samples");
-    assert.equal(logs.filter((l) => l.includes("host sampling: mem: EACCES")).length, 1, "said once, not every sample");
+    await until(
+      () =>
+        sampling.sampleErrors().length > 0 &&
+        logs.length > 0 &&
+        Date.now() - daemon!.snapshot().startedAtMs > 2500,
+      "two more samples",
+    );
+    assert.equal(
+      logs.filter((l) => l.includes("host sampling: mem: EACCES")).length,
+      1,
+      "said once, not every sample",
+    );
   });
 });

@@ -2,7 +2,19 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { compileExpr, ExprEvalError, truthy } from "../../src/expr/index.js";
 
-const VARS = ["ncpus", "ram_bytes", "max_dock_mem", "cpu_owner_5m", "disk_free_ratio", "mem_available_bytes", "load1", "a", "b", "c", "zero"];
+const VARS = [
+  "ncpus",
+  "ram_bytes",
+  "max_dock_mem",
+  "cpu_owner_5m",
+  "disk_free_ratio",
+  "mem_available_bytes",
+  "load1",
+  "a",
+  "b",
+  "c",
+  "zero",
+];
 const VALUES = {
   ncpus: 8,
   ram_bytes: 16e9,
@@ -215,23 +227,35 @@ describe("runtime errors", () => {
   ];
   for (const [source, message] of cases) {
     it(`${source} throws ExprEvalError ${message}`, () => {
-      assert.throws(() => run(source), (err: unknown) => err instanceof ExprEvalError && message.test(err.message));
+      assert.throws(
+        () => run(source),
+        (err: unknown) => err instanceof ExprEvalError && message.test(err.message),
+      );
     });
   }
 
   it("throws when a used variable has no value", () => {
     const compiled = compileExpr("ncpus - 2", VARS);
-    assert.throws(() => compiled.evaluate({}), { name: "ExprEvalError", message: 'no value for variable "ncpus"' });
+    assert.throws(() => compiled.evaluate({}), {
+      name: "ExprEvalError",
+      message: 'no value for variable "ncpus"',
+    });
     assert.throws(() => compiled.evaluate({ ram_bytes: 1 }), ExprEvalError);
   });
 
   it("throws when a variable is not a finite number", () => {
     const compiled = compileExpr("ncpus < 2", VARS);
     for (const bad of [NaN, Infinity, -Infinity]) {
-      assert.throws(() => compiled.evaluate({ ncpus: bad }), { name: "ExprEvalError", message: `variable "ncpus" is not a finite number (${bad})` });
+      assert.throws(() => compiled.evaluate({ ncpus: bad }), {
+        name: "ExprEvalError",
+        message: `variable "ncpus" is not a finite number (${bad})`,
+      });
     }
     const fromJs = { ncpus: "8" } as unknown as Record<string, number>;
-    assert.throws(() => compiled.evaluate(fromJs), { name: "ExprEvalError", message: 'variable "ncpus" is not a finite number (string)' });
+    assert.throws(() => compiled.evaluate(fromJs), {
+      name: "ExprEvalError",
+      message: 'variable "ncpus" is not a finite number (string)',
+    });
   });
 
   it("ignores extra values", () => {
@@ -240,7 +264,11 @@ describe("runtime errors", () => {
 
   it("shortens a long sub-expression in the message", () => {
     const source = `a / (${"a + ".repeat(31)}zero - 62)`;
-    assert.throws(() => run(source), (err: unknown) => err instanceof ExprEvalError && /\.\.\." \(column 1\)$/.test(err.message) && err.message.length < 140);
+    assert.throws(
+      () => run(source),
+      (err: unknown) =>
+        err instanceof ExprEvalError && /\.\.\." \(column 1\)$/.test(err.message) && err.message.length < 140,
+    );
   });
 });
 

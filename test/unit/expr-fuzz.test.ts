@@ -28,7 +28,10 @@ function checkNeverThrowsForeign(source: string, values: Record<string, number>)
     compiled = compileExpr(source, VARS);
   } catch (err) {
     assert.ok(err instanceof ExprSyntaxError, `compileExpr(${JSON.stringify(source)}) threw ${String(err)}`);
-    assert.ok(Number.isInteger(err.column) && err.column >= 1 && err.column <= Math.max(source.length, 1) + 1, `column ${err.column} out of range for ${JSON.stringify(source)}`);
+    assert.ok(
+      Number.isInteger(err.column) && err.column >= 1 && err.column <= Math.max(source.length, 1) + 1,
+      `column ${err.column} out of range for ${JSON.stringify(source)}`,
+    );
     assert.ok(err.message.includes(` at column ${err.column}`), `message without its column: ${err.message}`);
     return;
   }
@@ -53,9 +56,58 @@ describe("random input never throws anything but our errors", () => {
 
   it("2000 strings of random tokens, mostly alternating values and operators", () => {
     const random = prng(42);
-    const values = ["a", "b", "c", "ncpus", "load1", "x", "0", "1", "2.5", ".5", "1e3", "1e308", "3 GiB", "2KB", "true", "false"];
-    const prefixes = ["(", "-", "+", "!", "not ", "min(", "max(", "floor(", "ceil(", "round(", "abs(", "clamp(", "if("];
-    const operators = ["+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=", "&&", "||", " and ", " or ", ",", ")"];
+    const values = [
+      "a",
+      "b",
+      "c",
+      "ncpus",
+      "load1",
+      "x",
+      "0",
+      "1",
+      "2.5",
+      ".5",
+      "1e3",
+      "1e308",
+      "3 GiB",
+      "2KB",
+      "true",
+      "false",
+    ];
+    const prefixes = [
+      "(",
+      "-",
+      "+",
+      "!",
+      "not ",
+      "min(",
+      "max(",
+      "floor(",
+      "ceil(",
+      "round(",
+      "abs(",
+      "clamp(",
+      "if(",
+    ];
+    const operators = [
+      "+",
+      "-",
+      "*",
+      "/",
+      "%",
+      "<",
+      "<=",
+      ">",
+      ">=",
+      "==",
+      "!=",
+      "&&",
+      "||",
+      " and ",
+      " or ",
+      ",",
+      ")",
+    ];
     const noise = ["=", "GiB", "(", ")", ",", "", "  ", "e", ".", "min", "!"];
     let compiled = 0;
     for (let n = 0; n < 2000; n++) {
@@ -98,17 +150,39 @@ type Ast =
   | { kind: "call"; name: string; args: Ast[] };
 
 const BINARY = ["+", "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=", "and", "or"];
-const CALLS: Readonly<Record<string, number>> = { min: 2, max: 3, floor: 1, ceil: 1, round: 1, abs: 1, clamp: 3, if: 3 };
+const CALLS: Readonly<Record<string, number>> = {
+  min: 2,
+  max: 3,
+  floor: 1,
+  ceil: 1,
+  round: 1,
+  abs: 1,
+  clamp: 3,
+  if: 3,
+};
 
 function generate(random: () => number, depth: number): Ast {
   const roll = random();
   if (depth === 0 || roll < 0.25) {
-    return random() < 0.5 ? { kind: "num", value: pick(random, [0, 1, 2, 3, 0.5, 2.5, 10]) } : { kind: "var", name: pick(random, ["a", "b", "c"] as const) };
+    return random() < 0.5
+      ? { kind: "num", value: pick(random, [0, 1, 2, 3, 0.5, 2.5, 10]) }
+      : { kind: "var", name: pick(random, ["a", "b", "c"] as const) };
   }
-  if (roll < 0.35) return { kind: "unary", op: pick(random, ["-", "not"] as const), operand: generate(random, depth - 1) };
-  if (roll < 0.8) return { kind: "bin", op: pick(random, BINARY), left: generate(random, depth - 1), right: generate(random, depth - 1) };
+  if (roll < 0.35)
+    return { kind: "unary", op: pick(random, ["-", "not"] as const), operand: generate(random, depth - 1) };
+  if (roll < 0.8)
+    return {
+      kind: "bin",
+      op: pick(random, BINARY),
+      left: generate(random, depth - 1),
+      right: generate(random, depth - 1),
+    };
   const name = pick(random, Object.keys(CALLS));
-  return { kind: "call", name, args: Array.from({ length: CALLS[name] as number }, () => generate(random, depth - 1)) };
+  return {
+    kind: "call",
+    name,
+    args: Array.from({ length: CALLS[name] as number }, () => generate(random, depth - 1)),
+  };
 }
 
 /** Fully parenthesized, so the parser's precedence is not what is being tested here. */
@@ -148,9 +222,12 @@ function reference(ast: Ast, vars: Record<string, number>): number {
       const x = r(ast.left);
       const y = r(ast.right);
       switch (ast.op) {
-        case "+": return finite(x + y);
-        case "-": return finite(x - y);
-        case "*": return finite(x * y);
+        case "+":
+          return finite(x + y);
+        case "-":
+          return finite(x - y);
+        case "*":
+          return finite(x * y);
         case "/":
           if (y === 0) throw new ReferenceError_("division by zero");
           return finite(x / y);
@@ -160,26 +237,39 @@ function reference(ast: Ast, vars: Record<string, number>): number {
           const rem = x % y;
           return rem !== 0 && Math.sign(rem) !== Math.sign(y) ? rem + y : rem;
         }
-        case "<": return x < y ? 1 : 0;
-        case "<=": return x <= y ? 1 : 0;
-        case ">": return x > y ? 1 : 0;
-        case ">=": return x >= y ? 1 : 0;
-        case "==": return x === y ? 1 : 0;
-        case "!=": return x !== y ? 1 : 0;
+        case "<":
+          return x < y ? 1 : 0;
+        case "<=":
+          return x <= y ? 1 : 0;
+        case ">":
+          return x > y ? 1 : 0;
+        case ">=":
+          return x >= y ? 1 : 0;
+        case "==":
+          return x === y ? 1 : 0;
+        case "!=":
+          return x !== y ? 1 : 0;
       }
       throw new Error(`unknown operator ${ast.op}`);
     }
     case "call": {
-      if (ast.name === "if") return r(ast.args[0] as Ast) !== 0 ? r(ast.args[1] as Ast) : r(ast.args[2] as Ast);
+      if (ast.name === "if")
+        return r(ast.args[0] as Ast) !== 0 ? r(ast.args[1] as Ast) : r(ast.args[2] as Ast);
       const args = ast.args.map(r);
       const [x = NaN, lo = NaN, hi = NaN] = args;
       switch (ast.name) {
-        case "min": return Math.min(...args);
-        case "max": return Math.max(...args);
-        case "floor": return Math.floor(x);
-        case "ceil": return Math.ceil(x);
-        case "round": return Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
-        case "abs": return Math.abs(x);
+        case "min":
+          return Math.min(...args);
+        case "max":
+          return Math.max(...args);
+        case "floor":
+          return Math.floor(x);
+        case "ceil":
+          return Math.ceil(x);
+        case "round":
+          return Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
+        case "abs":
+          return Math.abs(x);
         case "clamp":
           if (lo > hi) throw new ReferenceError_("clamp");
           return Math.min(Math.max(x, lo), hi);
@@ -192,7 +282,11 @@ function reference(ast: Ast, vars: Record<string, number>): number {
 describe("compiled expressions agree with a reference interpreter", () => {
   it("3000 random expressions, each with three sets of values", () => {
     const random = prng(7);
-    const valueSets = [{ a: 0, b: 1, c: -2 }, { a: 3, b: 0.5, c: 7 }, { a: -1, b: -1, c: 0 }];
+    const valueSets = [
+      { a: 0, b: 1, c: -2 },
+      { a: 3, b: 0.5, c: 7 },
+      { a: -1, b: -1, c: 0 },
+    ];
     for (let n = 0; n < 3000; n++) {
       const ast = generate(random, 4);
       const source = print(ast);
@@ -207,7 +301,11 @@ describe("compiled expressions agree with a reference interpreter", () => {
           expected = "error";
         }
         if (expected === "error") {
-          assert.throws(() => compiled.evaluate(vars), ExprEvalError, `case ${n}: ${source} with ${JSON.stringify(vars)}`);
+          assert.throws(
+            () => compiled.evaluate(vars),
+            ExprEvalError,
+            `case ${n}: ${source} with ${JSON.stringify(vars)}`,
+          );
         } else {
           const actual = compiled.evaluate(vars);
           assert.equal(actual, expected, `case ${n}: ${source} with ${JSON.stringify(vars)}`);

@@ -30,11 +30,21 @@ describe("tokenize", () => {
   });
 
   it("treats tabs and newlines as spaces", () => {
-    assert.deepEqual(tokenize("a\t+\n\rb").map((t) => t.text), ["a", "+", "b", ""]);
+    assert.deepEqual(
+      tokenize("a\t+\n\rb").map((t) => t.text),
+      ["a", "+", "b", ""],
+    );
   });
 
   it("keeps a glued suffix as its own token", () => {
-    assert.deepEqual(tokenize("2GiB").map((t) => [t.kind, t.text]), [["number", "2"], ["ident", "GiB"], ["eof", ""]]);
+    assert.deepEqual(
+      tokenize("2GiB").map((t) => [t.kind, t.text]),
+      [
+        ["number", "2"],
+        ["ident", "GiB"],
+        ["eof", ""],
+      ],
+    );
   });
 });
 
@@ -48,6 +58,7 @@ describe("columnAt", () => {
     ["é+x", 2, 3],
   ];
   for (const [source, offset, column] of cases) {
-    it(`${JSON.stringify(source)} offset ${offset} is column ${column}`, () => assert.equal(columnAt(source, offset), column));
+    it(`${JSON.stringify(source)} offset ${offset} is column ${column}`, () =>
+      assert.equal(columnAt(source, offset), column));
   }
 });

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { nearest } from "../../src/expr/index.js";
 import { abbreviationRuns, editDistance } from "../../src/expr/suggest.js";
 
-const KEYS = ["security_opts", "capabilities", "max_docks", "docker_image", "main_sleep", "grace_kill", "grace_spawn"];
+const KEYS = [
+  "security_opts",
+  "capabilities",
+  "max_docks",
+  "docker_image",
+  "main_sleep",
+  "grace_kill",
+  "grace_spawn",
+];
 
 describe("nearest", () => {
   const cases: ReadonlyArray<readonly [string, readonly string[], string | undefined]> = [
@@ -40,7 +48,8 @@ describe("nearest", () => {
     ["mqx_dqcqz", KEYS, undefined], // distance 4 > 9 / 3
   ];
   for (const [word, candidates, expected] of cases) {
-    it(`${JSON.stringify(word)} -> ${String(expected)}`, () => assert.equal(nearest(word, candidates), expected));
+    it(`${JSON.stringify(word)} -> ${String(expected)}`, () =>
+      assert.equal(nearest(word, candidates), expected));
   }
 
   it("returns the candidate as spelled in the list", () => {
@@ -88,6 +97,7 @@ describe("abbreviationRuns", () => {
     ["aa", "aba", 2],
   ];
   for (const [word, candidate, expected] of cases) {
-    it(`${word} in ${candidate} = ${expected}`, () => assert.equal(abbreviationRuns(word, candidate), expected));
+    it(`${word} in ${candidate} = ${expected}`, () =>
+      assert.equal(abbreviationRuns(word, candidate), expected));
   }
 });

@@ -3,14 +3,27 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeCommand, encodeCommand, newer } from "../../src/fleet/command.js";
 
-const cmd = (action: "drain" | "resume", revision: string) => decodeCommand(encodeCommand(action, "r", "root@adm", 5), revision);
+const cmd = (action: "drain" | "resume", revision: string) =>
+  decodeCommand(encodeCommand(action, "r", "root@adm", 5), revision);
 
 test("a command round-trips with its revision; malformed values are ignored", () => {
-  assert.deepEqual(cmd("drain", "12"), { action: "drain", reason: "r", who: "root@adm", atMs: 5, revision: "12" });
+  assert.deepEqual(cmd("drain", "12"), {
+    action: "drain",
+    reason: "r",
+    who: "root@adm",
+    atMs: 5,
+    revision: "12",
+  });
   assert.equal(decodeCommand('{"action":"reboot"}', "3"), undefined);
   assert.equal(decodeCommand("{", "3"), undefined);
   assert.equal(decodeCommand("null", "3"), undefined);
-  assert.deepEqual(decodeCommand('{"action":"resume","who":7}', "4"), { action: "resume", reason: "", who: "?", atMs: 0, revision: "4" });
+  assert.deepEqual(decodeCommand('{"action":"resume","who":7}', "4"), {
+    action: "resume",
+    reason: "",
+    who: "?",
+    atMs: 0,
+    revision: "4",
+  });
 });
 
 test("drain --all then resume one host: that host resumes, a later resume --all wins over both", () => {

@@ -37,25 +37,48 @@ async function resolvedBy(configText: string): Promise<string[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-lazy-"));
   try {
     const record = path.join(dir, "resolved.txt");
-    await run(process.execPath, ["--import", "tsx", "--import", `data:text/javascript,${encodeURIComponent(REGISTER)}`, "--input-type=module", "-e", CHILD], {
-      cwd: ROOT, timeout: 60_000, env: { ...process.env, RECORD_TO: record, CONFIG_TEXT: configText, RUNDIR: path.join(dir, "run") },
-    });
+    await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--import",
+        `data:text/javascript,${encodeURIComponent(REGISTER)}`,
+        "--input-type=module",
+        "-e",
+        CHILD,
+      ],
+      {
+        cwd: ROOT,
+        timeout: 60_000,
+        env: { ...process.env, RECORD_TO: record, CONFIG_TEXT: configText, RUNDIR: path.join(dir, "run") },
+      },
+    );
     return (await readFile(record, "utf8")).split("\n").filter(Boolean);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-const etcdModules = (urls: string[]) => urls.filter((u) => /node_modules\/(etcd3|@grpc)\//.test(u) || /src\/fleet\/(etcd-client|fleet-agent)\./.test(u));
+const etcdModules = (urls: string[]) =>
+  urls.filter(
+    (u) => /node_modules\/(etcd3|@grpc)\//.test(u) || /src\/fleet\/(etcd-client|fleet-agent)\./.test(u),
+  );
 
 test("no fleet key: neither etcd3, gRPC nor the fleet agent is loaded", async () => {
   const urls = await resolvedBy("log_level: info\n");
-  assert.ok(urls.some((u) => u.includes("src/daemon/daemon.ts")), "the recorder saw the daemon load");
+  assert.ok(
+    urls.some((u) => u.includes("src/daemon/daemon.ts")),
+    "the recorder saw the daemon load",
+  );
   assert.deepEqual(etcdModules(urls), []);
 });
 
 test("with a fleet key the daemon loads etcd3 (the recorder sees it)", async () => {
   // 127.0.0.1:9 (discard): nothing answers, the agent only tries to register.
   const urls = await resolvedBy("fleet:\n  etcd: [http://127.0.0.1:9]\n");
-  assert.ok(etcdModules(urls).some((u) => u.includes("node_modules/etcd3/")), etcdModules(urls).join("\n"));
+  assert.ok(
+    etcdModules(urls).some((u) => u.includes("node_modules/etcd3/")),
+    etcdModules(urls).join("\n"),
+  );
 });

@@ -2,19 +2,44 @@
 // worth a write, never per sample (CPU alone waits for the refresh).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DEFAULT_PACING, decodeStatus, encodeStatus, shouldWrite, significant } from "../../src/fleet/status-record.js";
+import {
+  DEFAULT_PACING,
+  decodeStatus,
+  encodeStatus,
+  shouldWrite,
+  significant,
+} from "../../src/fleet/status-record.js";
 import { STATUS_MAX_BYTES, type HostStatus } from "../../src/fleet/types.js";
 
 const base: HostStatus = {
-  name: "wn042", version: "1.0.0", engine: "docker 24.0.5", mode: "active", running: 3, paused: 0, max: 6, ncpus: 8,
-  ownerCpu: 0.123456, pilotCpu: 0.5, priority: "idle", config: "local", lastTickAtMs: 1000, atMs: 2000,
+  name: "wn042",
+  version: "1.0.0",
+  engine: "docker 24.0.5",
+  mode: "active",
+  running: 3,
+  paused: 0,
+  max: 6,
+  ncpus: 8,
+  ownerCpu: 0.123456,
+  pilotCpu: 0.5,
+  priority: "idle",
+  config: "local",
+  lastTickAtMs: 1000,
+  atMs: 2000,
 };
 
 test("a record is JSON of at most 1 KiB, with CPU rounded, even from absurd reports", () => {
   const text = encodeStatus(base);
   assert.ok(Buffer.byteLength(text) < 400, text);
   assert.equal(decodeStatus(text)?.ownerCpu, 0.12);
-  const huge = encodeStatus({ ...base, version: "v".repeat(5000), engine: "é".repeat(3000), mode: "m".repeat(2000), config: "c".repeat(900), priority: "p".repeat(900) });
+  const huge = encodeStatus({
+    ...base,
+    version: "v".repeat(5000),
+    engine: "é".repeat(3000),
+    mode: "m".repeat(2000),
+    config: "c".repeat(900),
+    priority: "p".repeat(900),
+  });
   assert.ok(Buffer.byteLength(huge) <= STATUS_MAX_BYTES, `${Buffer.byteLength(huge)} bytes`);
   assert.equal(decodeStatus(huge)?.name, "wn042");
   assert.equal(decodeStatus("not json"), undefined);
@@ -24,15 +49,31 @@ test("a record is JSON of at most 1 KiB, with CPU rounded, even from absurd repo
 test("the first record is written at once; then not before minWriteMs whatever changed", () => {
   assert.equal(shouldWrite(undefined, base, 0, DEFAULT_PACING), true);
   const last = { key: significant(base), atMs: 10_000 };
-  assert.equal(shouldWrite(last, { ...base, running: 4 }, 10_000 + DEFAULT_PACING.minWriteMs - 1, DEFAULT_PACING), false);
-  assert.equal(shouldWrite(last, { ...base, running: 4 }, 10_000 + DEFAULT_PACING.minWriteMs, DEFAULT_PACING), true);
+  assert.equal(
+    shouldWrite(last, { ...base, running: 4 }, 10_000 + DEFAULT_PACING.minWriteMs - 1, DEFAULT_PACING),
+    false,
+  );
+  assert.equal(
+    shouldWrite(last, { ...base, running: 4 }, 10_000 + DEFAULT_PACING.minWriteMs, DEFAULT_PACING),
+    true,
+  );
 });
 
 test("mode, pilots, engine and the command are changes; CPU and timestamps alone wait for the refresh", () => {
   const last = { key: significant(base), atMs: 0 };
   const t = DEFAULT_PACING.minWriteMs * 2;
-  for (const changed of [{ mode: "draining" }, { paused: 1 }, { engine: null }, { command: { action: "drain" as const, revision: "7" } }, { config: "url" }]) {
-    assert.equal(shouldWrite(last, { ...base, ...changed }, t, DEFAULT_PACING), true, JSON.stringify(changed));
+  for (const changed of [
+    { mode: "draining" },
+    { paused: 1 },
+    { engine: null },
+    { command: { action: "drain" as const, revision: "7" } },
+    { config: "url" },
+  ]) {
+    assert.equal(
+      shouldWrite(last, { ...base, ...changed }, t, DEFAULT_PACING),
+      true,
+      JSON.stringify(changed),
+    );
   }
   const cpuOnly = { ...base, ownerCpu: 0.9, pilotCpu: 0.05, lastTickAtMs: 99_999, atMs: t };
   assert.equal(shouldWrite(last, cpuOnly, t, DEFAULT_PACING), false);

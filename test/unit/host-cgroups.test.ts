@@ -5,7 +5,15 @@
 
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -70,7 +78,12 @@ function withoutWeight(p: PilotParent): Omit<PilotParent, "weight"> {
 describe("detectCgroupLayout", () => {
   it("finds cgroup v1 with cpu and cpuacct mounted apart", () => {
     const root = v1Tree();
-    assert.deepEqual(detectCgroupLayout(root), { kind: "v1", root, cpuDir: join(root, "cpu"), cpuacctDir: join(root, "cpuacct") });
+    assert.deepEqual(detectCgroupLayout(root), {
+      kind: "v1",
+      root,
+      cpuDir: join(root, "cpu"),
+      cpuacctDir: join(root, "cpuacct"),
+    });
   });
 
   it("finds cgroup v1 with cpu,cpuacct co-mounted (and the usual symlinks)", () => {
@@ -89,7 +102,11 @@ describe("detectCgroupLayout", () => {
 
   it("takes a hybrid host's unified tree only when the cpu controller is there", () => {
     const withCpu = tree({ "unified/cgroup.controllers": "cpu memory\n" });
-    assert.deepEqual(detectCgroupLayout(withCpu), { kind: "v2", root: withCpu, unifiedDir: join(withCpu, "unified") });
+    assert.deepEqual(detectCgroupLayout(withCpu), {
+      kind: "v2",
+      root: withCpu,
+      unifiedDir: join(withCpu, "unified"),
+    });
     const withoutCpu = tree({ "unified/cgroup.controllers": "\n" });
     assert.equal(detectCgroupLayout(withoutCpu).kind, "unknown");
   });
@@ -142,33 +159,68 @@ describe("setupPilotParent", () => {
   it("v1 cgroupfs: /plancton with cpu.shares=2, made under cpu and cpuacct", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n" });
     const layout = detectCgroupLayout(root);
-    const r = withoutWeight(await setupPilotParent({ layout, dockerCgroupDriver: "cgroupfs", priority: "idle" }));
-    assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on /plancton)" });
+    const r = withoutWeight(
+      await setupPilotParent({ layout, dockerCgroupDriver: "cgroupfs", priority: "idle" }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: "/plancton",
+      mode: "idle",
+      detail: "idle (cgroup v1 cpu.shares=2 on /plancton)",
+    });
     assert.equal(read(join(root, "cpu/plancton/cpu.shares")), "2");
     const { weight } = await setupPilotParent({ layout, dockerCgroupDriver: "cgroupfs", priority: "idle" });
-    assert.deepEqual(weight, { file: join(root, "cpu/plancton/cpu.shares"), idle: "2", normal: "1024" }, "what pause and kill raise for a moment");
+    assert.deepEqual(
+      weight,
+      { file: join(root, "cpu/plancton/cpu.shares"), idle: "2", normal: "1024" },
+      "what pause and kill raise for a moment",
+    );
     assert.ok(existsSync(join(root, "cpuacct/plancton")));
   });
 
   it("v1: detects the layout itself from root, and honours parentName", async () => {
     const root = v1Tree({ "cpu/pilots/cpu.shares": "1024\n" });
-    const r = withoutWeight(await setupPilotParent({ root, dockerCgroupDriver: "cgroupfs", priority: "idle", parentName: "pilots" }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        root,
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+        parentName: "pilots",
+      }),
+    );
     assert.equal(r.cgroupParent, "/pilots");
     assert.equal(read(join(root, "cpu/pilots/cpu.shares")), "2");
   });
 
   it("v1 systemd driver: plancton.slice under each controller", async () => {
     const root = v1Tree({ "cpu/plancton.slice/cpu.shares": "1024\n" });
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle" }));
-    assert.deepEqual(r, { cgroupParent: "plancton.slice", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on plancton.slice)" });
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "systemd",
+        priority: "idle",
+      }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: "plancton.slice",
+      mode: "idle",
+      detail: "idle (cgroup v1 cpu.shares=2 on plancton.slice)",
+    });
     assert.equal(read(join(root, "cpu/plancton.slice/cpu.shares")), "2");
     assert.ok(existsSync(join(root, "cpuacct/plancton.slice")));
   });
 
   it("v1 where the kernel has cpu.idle (5.15+): cpu.idle=1, cpu.shares left alone, 0 is the full weight", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "0\n" });
-    const r = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" });
-    assert.deepEqual(withoutWeight(r), { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.idle=1 on /plancton)" });
+    const r = await setupPilotParent({
+      layout: detectCgroupLayout(root),
+      dockerCgroupDriver: "cgroupfs",
+      priority: "idle",
+    });
+    assert.deepEqual(withoutWeight(r), {
+      cgroupParent: "/plancton",
+      mode: "idle",
+      detail: "idle (cgroup v1 cpu.idle=1 on /plancton)",
+    });
     assert.equal(read(join(root, "cpu/plancton/cpu.idle")), "1");
     assert.equal(read(join(root, "cpu/plancton/cpu.shares")), "1024");
     assert.deepEqual(r.weight, { file: join(root, "cpu/plancton/cpu.idle"), idle: "1", normal: "0" });
@@ -177,16 +229,38 @@ describe("setupPilotParent", () => {
   it("v1: cpu.idle refused by the kernel falls back to cpu.shares=2", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "0\n" });
     const fs = failingFs("writeFile", "cpu.idle", "EINVAL");
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
-    assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.shares=2 on /plancton)" });
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+        fs,
+      }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: "/plancton",
+      mode: "idle",
+      detail: "idle (cgroup v1 cpu.shares=2 on /plancton)",
+    });
     assert.equal(read(join(root, "cpu/plancton/cpu.shares")), "2");
   });
 
   it("v1: a parent already at cpu.idle=1 (the kernel then refuses cpu.shares) counts as idle", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "1\n" });
     const fs = failingFs("writeFile", "cpu.shares", "EINVAL");
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
-    assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v1 cpu.idle=1 on /plancton)" });
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+        fs,
+      }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: "/plancton",
+      mode: "idle",
+      detail: "idle (cgroup v1 cpu.idle=1 on /plancton)",
+    });
   });
 
   it("v2 with cpu.idle: enables +cpu at the root, sets cpu.idle=1", async () => {
@@ -195,8 +269,18 @@ describe("setupPilotParent", () => {
       "plancton/cpu.weight": "100\n",
       "plancton/cgroup.subtree_control": "\n",
     });
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
-    assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v2 cpu.idle=1 on /plancton)" });
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+      }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: "/plancton",
+      mode: "idle",
+      detail: "idle (cgroup v2 cpu.idle=1 on /plancton)",
+    });
     assert.equal(read(join(root, "plancton/cpu.idle")), "1");
     assert.equal(read(join(root, "plancton/cpu.weight")), "100");
     assert.equal(read(join(root, "cgroup.subtree_control")), "+cpu");
@@ -204,16 +288,35 @@ describe("setupPilotParent", () => {
   });
 
   it("v2 without cpu.idle (kernel < 5.15): cpu.weight=1; leaves a subtree_control that has cpu alone", async () => {
-    const root = v2Tree("cpu memory", { "cgroup.subtree_control": "cpu memory\n", "plancton/cpu.weight": "100\n" });
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
-    assert.deepEqual(r, { cgroupParent: "/plancton", mode: "idle", detail: "idle (cgroup v2 cpu.weight=1 on /plancton)" });
+    const root = v2Tree("cpu memory", {
+      "cgroup.subtree_control": "cpu memory\n",
+      "plancton/cpu.weight": "100\n",
+    });
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+      }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: "/plancton",
+      mode: "idle",
+      detail: "idle (cgroup v2 cpu.weight=1 on /plancton)",
+    });
     assert.equal(read(join(root, "plancton/cpu.weight")), "1");
     assert.equal(read(join(root, "cgroup.subtree_control")), "cpu memory");
   });
 
   it("v2 without cpu in cgroup.controllers: normal, with the reason, nothing created", async () => {
     const root = v2Tree("memory pids");
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+      }),
+    );
     assert.equal(r.mode, "normal");
     assert.equal(r.cgroupParent, undefined);
     assert.match(r.detail, /^normal: cgroup v2 without cpu controller delegation/);
@@ -222,22 +325,48 @@ describe("setupPilotParent", () => {
 
   it("v2 where the parent gets no cpu files (controller not enabled): normal, with the reason", async () => {
     const root = v2Tree("cpu", { "cgroup.subtree_control": "cpu\n" });
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+      }),
+    );
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /neither cpu.idle nor cpu.weight/);
   });
 
   it("v2 systemd driver: plancton.slice under the root", async () => {
-    const root = v2Tree("cpu io memory", { "plancton.slice/cpu.idle": "0\n", "plancton.slice/cpu.weight": "100\n" });
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle" }));
-    assert.deepEqual(r, { cgroupParent: "plancton.slice", mode: "idle", detail: "idle (cgroup v2 cpu.idle=1 on plancton.slice)" });
+    const root = v2Tree("cpu io memory", {
+      "plancton.slice/cpu.idle": "0\n",
+      "plancton.slice/cpu.weight": "100\n",
+    });
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "systemd",
+        priority: "idle",
+      }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: "plancton.slice",
+      mode: "idle",
+      detail: "idle (cgroup v2 cpu.idle=1 on plancton.slice)",
+    });
     assert.equal(read(join(root, "plancton.slice/cpu.idle")), "1");
   });
 
   it("read-only cgroup tree (EROFS on mkdir): normal, with the reason", async () => {
     const root = v1Tree();
     const fs = failingFs("mkdir", "plancton", "EROFS");
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+        fs,
+      }),
+    );
     assert.equal(r.mode, "normal");
     assert.equal(r.cgroupParent, undefined);
     assert.match(r.detail, /^normal: cannot set up the pilots' parent cgroup "plancton": EROFS/);
@@ -246,14 +375,27 @@ describe("setupPilotParent", () => {
   it("no permission to write the weight (EACCES): normal, with the reason", async () => {
     const root = v2Tree("cpu", { "cgroup.subtree_control": "cpu\n", "plancton/cpu.idle": "0\n" });
     const fs = failingFs("writeFile", "cpu.idle", "EACCES");
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+        fs,
+      }),
+    );
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /EACCES/);
   });
 
   it("a plain directory that is no cgroup file system (no cpu.shares appears): normal, ENOENT", async () => {
     const root = v1Tree();
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+      }),
+    );
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /ENOENT/);
     assert.ok(!existsSync(join(root, "cpu/plancton/cpu.shares")), "must not create control files");
@@ -261,7 +403,13 @@ describe("setupPilotParent", () => {
 
   it("the parent's name taken by a file: normal, with the reason", async () => {
     const root = v1Tree({ "cpu/plancton": "not a directory" });
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle" }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+      }),
+    );
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /EEXIST|ENOTDIR/);
   });
@@ -269,18 +417,40 @@ describe("setupPilotParent", () => {
   it("a weight that does not read back: normal, with the reason", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n" });
     const fs: CgroupFs = { ...nodeCgroupFs, writeFile: async () => undefined };
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "idle", fs }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "idle",
+        fs,
+      }),
+    );
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /reads "1024" after writing 2/);
   });
 
   it("unknown layout and bad names: normal, with the reason", async () => {
     const unknown: CgroupLayout = { kind: "unknown", root: "/x", reason: "rootless" };
-    const r = withoutWeight(await setupPilotParent({ layout: unknown, dockerCgroupDriver: "cgroupfs", priority: "idle" }));
-    assert.deepEqual(r, { cgroupParent: undefined, mode: "normal", detail: "normal: unknown cgroup layout (rootless)" });
+    const r = withoutWeight(
+      await setupPilotParent({ layout: unknown, dockerCgroupDriver: "cgroupfs", priority: "idle" }),
+    );
+    assert.deepEqual(r, {
+      cgroupParent: undefined,
+      mode: "normal",
+      detail: "normal: unknown cgroup layout (rootless)",
+    });
     const layout = detectCgroupLayout(v1Tree());
-    for (const [driver, parentName] of [["cgroupfs", "a/b"], ["cgroupfs", ".."], ["systemd", "a-b.slice"]] as const) {
-      const bad = await setupPilotParent({ layout, dockerCgroupDriver: driver, priority: "idle", parentName });
+    for (const [driver, parentName] of [
+      ["cgroupfs", "a/b"],
+      ["cgroupfs", ".."],
+      ["systemd", "a-b.slice"],
+    ] as const) {
+      const bad = await setupPilotParent({
+        layout,
+        dockerCgroupDriver: driver,
+        priority: "idle",
+        parentName,
+      });
       assert.equal(bad.mode, "normal", parentName);
       assert.match(bad.detail, /invalid/);
     }
@@ -288,7 +458,13 @@ describe("setupPilotParent", () => {
 
   it("priority normal: no parent, nothing touched", async () => {
     const root = v1Tree();
-    const r = withoutWeight(await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "cgroupfs", priority: "normal" }));
+    const r = withoutWeight(
+      await setupPilotParent({
+        layout: detectCgroupLayout(root),
+        dockerCgroupDriver: "cgroupfs",
+        priority: "normal",
+      }),
+    );
     assert.deepEqual(r, { cgroupParent: undefined, mode: "normal", detail: "normal (configured)" });
     assert.ok(!existsSync(join(root, "cpu/plancton")));
   });
@@ -299,8 +475,13 @@ describe("PilotCpuMeter", () => {
   const B = "b".repeat(64);
   const C = "c".repeat(64);
 
-  function v1Counters(parent: string, ids: string[]): { layout: CgroupLayout; set: (id: string, ns: number) => void } {
-    const root = v1Tree(Object.fromEntries(ids.map((id) => [`cpuacct/${parent}/${id}/cpuacct.usage`, "0\n"])));
+  function v1Counters(
+    parent: string,
+    ids: string[],
+  ): { layout: CgroupLayout; set: (id: string, ns: number) => void } {
+    const root = v1Tree(
+      Object.fromEntries(ids.map((id) => [`cpuacct/${parent}/${id}/cpuacct.usage`, "0\n"])),
+    );
     return {
       layout: detectCgroupLayout(root),
       set: (id, ns) => writeFileSync(join(root, "cpuacct", parent, id, "cpuacct.usage"), `${ns}\n`),
@@ -402,7 +583,11 @@ describe("PilotCpuMeter", () => {
   });
 
   it("measures nothing on an unknown layout", () => {
-    const meter = new PilotCpuMeter({ layout: { kind: "unknown", root: "/", reason: "x" }, driver: "cgroupfs", ncpus: 1 });
+    const meter = new PilotCpuMeter({
+      layout: { kind: "unknown", root: "/", reason: "x" },
+      driver: "cgroupfs",
+      ncpus: 1,
+    });
     meter.sample([A], 0);
     assert.equal(meter.sample([A], 1000), 0);
     assert.deepEqual(meter.lastMissing, [A]);

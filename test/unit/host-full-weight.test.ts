@@ -15,9 +15,12 @@ test("atFullWeight raises the weight for the call and restores it, even when the
     const during = await atFullWeight(weight, async () => (await readFile(file, "utf8")).trim());
     assert.equal(during, "1024");
     assert.equal((await readFile(file, "utf8")).trim(), "2");
-    await assert.rejects(atFullWeight(weight, async () => {
-      throw new Error("pause failed");
-    }), /pause failed/);
+    await assert.rejects(
+      atFullWeight(weight, async () => {
+        throw new Error("pause failed");
+      }),
+      /pause failed/,
+    );
     assert.equal((await readFile(file, "utf8")).trim(), "2");
     assert.equal(await atFullWeight(undefined, async () => 7), 7, "normal priority: nothing to raise");
   } finally {

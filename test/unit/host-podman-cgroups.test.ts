@@ -33,7 +33,12 @@ describe("PilotCpuMeter with Podman's cgroup names", () => {
       [`plancton.slice/libpod-${A}.scope/container/cpu.stat`]: stat(0),
       [`machine.slice/libpod-${B}.scope/cpu.stat`]: stat(0),
     });
-    const meter = new PilotCpuMeter({ layout: detectCgroupLayout(root), driver: "systemd", parent: "plancton.slice", ncpus: 2 });
+    const meter = new PilotCpuMeter({
+      layout: detectCgroupLayout(root),
+      driver: "systemd",
+      parent: "plancton.slice",
+      ncpus: 2,
+    });
     meter.sample([A, B], 0);
     // The scope's counter includes its `container` child, where the process runs.
     writeFileSync(join(root, `plancton.slice/libpod-${A}.scope/cpu.stat`), stat(1_000_000));
@@ -49,7 +54,12 @@ describe("PilotCpuMeter with Podman's cgroup names", () => {
       [`cpuacct/plancton/libpod-${A}/cpuacct.usage`]: "0\n",
       [`cpuacct/libpod_parent/libpod-${B}/cpuacct.usage`]: "0\n",
     });
-    const meter = new PilotCpuMeter({ layout: detectCgroupLayout(root), driver: "cgroupfs", parent: "/plancton", ncpus: 1 });
+    const meter = new PilotCpuMeter({
+      layout: detectCgroupLayout(root),
+      driver: "cgroupfs",
+      parent: "/plancton",
+      ncpus: 1,
+    });
     meter.sample([A, B], 0);
     writeFileSync(join(root, `cpuacct/plancton/libpod-${A}/cpuacct.usage`), "300000000\n");
     writeFileSync(join(root, `cpuacct/libpod_parent/libpod-${B}/cpuacct.usage`), "200000000\n");
@@ -59,7 +69,10 @@ describe("PilotCpuMeter with Podman's cgroup names", () => {
   it("tries the configured parent first, Docker's name before Podman's", () => {
     const layout = { kind: "v2" as const, root: "/cg", unifiedDir: "/cg" };
     const paths = containerCounterCandidates(layout, "systemd", "plancton.slice", A).map((c) => c.path);
-    assert.deepEqual(paths.slice(0, 2), [`/cg/plancton.slice/docker-${A}.scope/cpu.stat`, `/cg/plancton.slice/libpod-${A}.scope/cpu.stat`]);
+    assert.deepEqual(paths.slice(0, 2), [
+      `/cg/plancton.slice/docker-${A}.scope/cpu.stat`,
+      `/cg/plancton.slice/libpod-${A}.scope/cpu.stat`,
+    ]);
     assert.ok(paths.includes(`/cg/machine.slice/libpod-${A}.scope/cpu.stat`));
   });
 });

@@ -42,7 +42,11 @@ describe("proc parsers", () => {
   });
 
   it("accepts an old kernel's short cpu line and rejects a file without one", () => {
-    assert.deepEqual(parseProcStat("cpu 1 2 3 4\ncpu0 1 2 3 4\n"), { busyTicks: 6, totalTicks: 10, ncpus: 1 });
+    assert.deepEqual(parseProcStat("cpu 1 2 3 4\ncpu0 1 2 3 4\n"), {
+      busyTicks: 6,
+      totalTicks: 10,
+      ncpus: 1,
+    });
     assert.throws(() => parseProcStat("intr 1 2 3\n"), /aggregate/);
   });
 

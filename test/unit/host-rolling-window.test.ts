@@ -3,10 +3,17 @@ import assert from "node:assert/strict";
 import { RollingWindow, WINDOWS, WINDOW_NAMES } from "../../src/host/rolling-window.js";
 
 // Naive reference: the mean of the values whose bucket lies within the last `buckets` buckets.
-function naiveMean(samples: { t: number; v: number }[], span: number, buckets: number, now: number): number | undefined {
+function naiveMean(
+  samples: { t: number; v: number }[],
+  span: number,
+  buckets: number,
+  now: number,
+): number | undefined {
   const width = (span * 1000) / buckets;
   const cur = Math.floor(now / width);
-  const inside = samples.filter((s) => Math.floor(s.t / width) > cur - buckets && Math.floor(s.t / width) <= cur);
+  const inside = samples.filter(
+    (s) => Math.floor(s.t / width) > cur - buckets && Math.floor(s.t / width) <= cur,
+  );
   return inside.length === 0 ? undefined : inside.reduce((a, s) => a + s.v, 0) / inside.length;
 }
 
@@ -75,7 +82,11 @@ describe("RollingWindow", () => {
           const expected = naiveMean(samples, span, buckets, probe);
           const got = w.mean(probe);
           if (expected === undefined) assert.equal(got, undefined);
-          else assert.ok(got !== undefined && Math.abs(got - expected) < 1e-9, `span ${span}: ${got} != ${expected}`);
+          else
+            assert.ok(
+              got !== undefined && Math.abs(got - expected) < 1e-9,
+              `span ${span}: ${got} != ${expected}`,
+            );
         }
       }
     }

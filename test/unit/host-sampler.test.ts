@@ -17,7 +17,12 @@ class FakeHost implements ProcReaders {
   total = 0;
   ncpus = 4;
   load: LoadAverage = { load1: 0, load5: 0, load15: 0 };
-  mem: MemInfo = { memTotalBytes: 16 * GiB, memAvailableBytes: 8 * GiB, swapTotalBytes: 2 * GiB, swapFreeBytes: 1.5 * GiB };
+  mem: MemInfo = {
+    memTotalBytes: 16 * GiB,
+    memAvailableBytes: 8 * GiB,
+    swapTotalBytes: 2 * GiB,
+    swapFreeBytes: 1.5 * GiB,
+  };
   disks = new Map<string, DiskSpace | Error>();
   cpuFails = false;
 
@@ -54,10 +59,17 @@ class FakePilotCpu implements PilotCpuSource {
 
 function setup(diskPaths = ["/var/lib/docker"]) {
   const host = new FakeHost();
-  for (const p of diskPaths) host.disks.set(p, { freeBytes: 100 * GiB, totalBytes: 200 * GiB, freeRatio: 0.5 });
+  for (const p of diskPaths)
+    host.disks.set(p, { freeBytes: 100 * GiB, totalBytes: 200 * GiB, freeRatio: 0.5 });
   const pilotCpu = new FakePilotCpu();
   let now = T0;
-  const sampler = new HostSampler({ readers: host, pilotCpu, diskPaths, clock: () => now, startedAtMs: T0 - 5000 });
+  const sampler = new HostSampler({
+    readers: host,
+    pilotCpu,
+    diskPaths,
+    clock: () => now,
+    startedAtMs: T0 - 5000,
+  });
   return { host, pilotCpu, sampler, at: (ms: number) => (now = T0 + ms) };
 }
 
@@ -71,8 +83,12 @@ describe("HostSampler", () => {
   it("returns every catalogue variable of the host, as finite numbers; the pilot counts and local time are the daemon's", async () => {
     const { sampler } = setup();
     const o = await sampler.sample({ running: ["a", "b"], paused: ["c"] });
-    assert.deepEqual(Object.keys(o).sort(), [...OBSERVATION_VARIABLE_NAMES].filter((n) => !DAEMON_FILLED.has(n)).sort());
-    for (const [k, v] of Object.entries(o)) assert.ok(typeof v === "number" && Number.isFinite(v), `${k} = ${v}`);
+    assert.deepEqual(
+      Object.keys(o).sort(),
+      [...OBSERVATION_VARIABLE_NAMES].filter((n) => !DAEMON_FILLED.has(n)).sort(),
+    );
+    for (const [k, v] of Object.entries(o))
+      assert.ok(typeof v === "number" && Number.isFinite(v), `${k} = ${v}`);
     assert.equal(o.sampled_at_ms, T0);
     assert.equal(o.ncpus, 4);
     assert.equal(o.uptime_seconds, 5);
@@ -80,7 +96,10 @@ describe("HostSampler", () => {
     const full = observationOf({ atMs: o.sampled_at_ms!, values: o }, { running: ["a", "b"], paused: ["c"] });
     assert.deepEqual(Object.keys(full).sort(), [...OBSERVATION_VARIABLE_NAMES].sort());
     assert.deepEqual([full.running, full.paused, full.pilots], [2, 1, 3]);
-    assert.deepEqual([full.hour, full.minute, full.weekday], [new Date(T0).getHours(), new Date(T0).getMinutes(), new Date(T0).getDay()]);
+    assert.deepEqual(
+      [full.hour, full.minute, full.weekday],
+      [new Date(T0).getHours(), new Date(T0).getMinutes(), new Date(T0).getDay()],
+    );
     assert.equal(o.ram_bytes, 16 * GiB);
     assert.equal(o.swap_bytes, 2 * GiB);
     assert.equal(o.mem_available_ratio, 0.5);
@@ -135,7 +154,8 @@ describe("HostSampler", () => {
     const all = (0 + 300 * mean(0, 299)) / 301;
     for (const w of ["30m", "1h", "12h", "1d"]) assert.ok(Math.abs(o[`load1_${w}`]! - all) < 1e-9, w);
     // cpu alternates 0.2 / 0.6: every window averages 0.4 (the priming sample had no interval)
-    for (const w of ["1m", "5m", "30m", "1h", "12h", "1d"]) assert.ok(Math.abs(o[`cpu_total_${w}`]! - 0.4) < 1e-9, w);
+    for (const w of ["1m", "5m", "30m", "1h", "12h", "1d"])
+      assert.ok(Math.abs(o[`cpu_total_${w}`]! - 0.4) < 1e-9, w);
 
     // two minutes without samples, then one: the 1m window holds it alone
     at(718_000);
@@ -192,7 +212,10 @@ describe("HostSampler", () => {
     pilotCpu.fails = false;
     at(4000);
     await sampler.sample(none);
-    assert.deepEqual(sampler.lastErrors.map((e) => e.source), ["disk /scratch"]);
+    assert.deepEqual(
+      sampler.lastErrors.map((e) => e.source),
+      ["disk /scratch"],
+    );
 
     sampler.setDiskPaths(["/var/lib/docker"]); // config reload drops the path
     at(6000);

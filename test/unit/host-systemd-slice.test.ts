@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { detectCgroupLayout, readParentWeight, setSliceIdle, setupPilotParent, type SystemdControl } from "../../src/host/cgroups.js";
+import {
+  detectCgroupLayout,
+  readParentWeight,
+  setSliceIdle,
+  setupPilotParent,
+  type SystemdControl,
+} from "../../src/host/cgroups.js";
 
 const base = mkdtempSync(join(tmpdir(), "plancton-systemd-slice-"));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -14,7 +20,13 @@ let n = 0;
 
 function v2Tree(): string {
   const root = join(base, `t${n++}`);
-  const files = { "cgroup.controllers": "cpu memory\n", "cgroup.subtree_control": "cpu\n", "plancton.slice/cpu.idle": "0\n", "plancton.slice/cpu.weight": "100\n", "plancton.slice/cgroup.subtree_control": "cpu\n" };
+  const files = {
+    "cgroup.controllers": "cpu memory\n",
+    "cgroup.subtree_control": "cpu\n",
+    "plancton.slice/cpu.idle": "0\n",
+    "plancton.slice/cpu.weight": "100\n",
+    "plancton.slice/cgroup.subtree_control": "cpu\n",
+  };
   for (const [p, c] of Object.entries(files)) {
     mkdirSync(dirname(join(root, p)), { recursive: true });
     writeFileSync(join(root, p), c);
@@ -29,7 +41,8 @@ function fakeSystemd(refuse: readonly string[] = [], running = true): SystemdCon
     running: () => running,
     setProperty: async (unit, props) => {
       calls.push(`${unit} ${props.join(" ")}`);
-      if (props.some((p) => refuse.includes(p))) throw new Error(`Failed to set unit properties on ${unit}: Invalid argument`);
+      if (props.some((p) => refuse.includes(p)))
+        throw new Error(`Failed to set unit properties on ${unit}: Invalid argument`);
     },
   };
 }
@@ -45,7 +58,10 @@ describe("setSliceIdle", () => {
   it("sets CPUShares=2 on cgroup v1; nothing where systemd does not run; rejects when every form is refused", async () => {
     assert.equal(await setSliceIdle(fakeSystemd(), "plancton.slice", "v1"), "CPUShares=2");
     assert.equal(await setSliceIdle(fakeSystemd([], false), "plancton.slice", "v2"), undefined);
-    await assert.rejects(setSliceIdle(fakeSystemd(["CPUWeight=idle", "CPUWeight=1"]), "plancton.slice", "v2"), /Invalid argument/);
+    await assert.rejects(
+      setSliceIdle(fakeSystemd(["CPUWeight=idle", "CPUWeight=1"]), "plancton.slice", "v2"),
+      /Invalid argument/,
+    );
   });
 });
 
@@ -53,25 +69,50 @@ describe("setupPilotParent through systemd", () => {
   it("with the systemd driver, sets the slice's property and says so; with cgroupfs, asks systemd nothing", async () => {
     const root = v2Tree();
     const sd = fakeSystemd();
-    const parent = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle", systemd: sd });
+    const parent = await setupPilotParent({
+      layout: detectCgroupLayout(root),
+      dockerCgroupDriver: "systemd",
+      priority: "idle",
+      systemd: sd,
+    });
     assert.equal(parent.mode, "idle");
-    assert.equal(parent.detail, "idle (cgroup v2 cpu.idle=1 on plancton.slice, held by systemd CPUWeight=idle)");
+    assert.equal(
+      parent.detail,
+      "idle (cgroup v2 cpu.idle=1 on plancton.slice, held by systemd CPUWeight=idle)",
+    );
     assert.deepEqual(sd.calls, ["plancton.slice CPUWeight=idle"]);
     const fsd = fakeSystemd();
-    await setupPilotParent({ layout: detectCgroupLayout(v2Tree()), dockerCgroupDriver: "cgroupfs", priority: "idle", systemd: fsd });
+    await setupPilotParent({
+      layout: detectCgroupLayout(v2Tree()),
+      dockerCgroupDriver: "cgroupfs",
+      priority: "idle",
+      systemd: fsd,
+    });
     assert.deepEqual(fsd.calls, []);
   });
   it("a refusal by systemd is told, and the direct write still applies", async () => {
-    const parent = await setupPilotParent({ layout: detectCgroupLayout(v2Tree()), dockerCgroupDriver: "systemd", priority: "idle", systemd: fakeSystemd(["CPUWeight=idle", "CPUWeight=1"]) });
+    const parent = await setupPilotParent({
+      layout: detectCgroupLayout(v2Tree()),
+      dockerCgroupDriver: "systemd",
+      priority: "idle",
+      systemd: fakeSystemd(["CPUWeight=idle", "CPUWeight=1"]),
+    });
     assert.equal(parent.mode, "idle");
-    assert.match(parent.detail, /^idle \(cgroup v2 cpu\.idle=1 on plancton\.slice; systemd refused the property: .*Invalid argument\)$/);
+    assert.match(
+      parent.detail,
+      /^idle \(cgroup v2 cpu\.idle=1 on plancton\.slice; systemd refused the property: .*Invalid argument\)$/,
+    );
   });
 });
 
 describe("readParentWeight", () => {
   it("reads the kernel file back: holds, reset by someone else, unreadable", async () => {
     const root = v2Tree();
-    const parent = await setupPilotParent({ layout: detectCgroupLayout(root), dockerCgroupDriver: "systemd", priority: "idle" });
+    const parent = await setupPilotParent({
+      layout: detectCgroupLayout(root),
+      dockerCgroupDriver: "systemd",
+      priority: "idle",
+    });
     assert.ok(parent.weight);
     assert.deepEqual(await readParentWeight(parent.weight), { holds: true, value: "1" });
     writeFileSync(join(root, "plancton.slice/cpu.idle"), "0\n"); // what systemd does when it realizes the slice

@@ -11,15 +11,45 @@ import {
 describe("observation variables catalogue", () => {
   it("lists every instant variable and one variable per windowed signal and window", () => {
     const instant = [
-      "cpu_total", "cpu_pilots", "cpu_owner", "load1", "load5", "load15", "mem_available_bytes",
-      "mem_available_ratio", "mem_stall_some", "mem_psi_some_avg10", "swap_used_bytes", "disk_free_bytes", "disk_free_ratio", "ncpus", "ram_bytes",
-      "swap_bytes", "running", "paused", "pilots", "hour", "minute", "weekday", "uptime_seconds",
+      "cpu_total",
+      "cpu_pilots",
+      "cpu_owner",
+      "load1",
+      "load5",
+      "load15",
+      "mem_available_bytes",
+      "mem_available_ratio",
+      "mem_stall_some",
+      "mem_psi_some_avg10",
+      "swap_used_bytes",
+      "disk_free_bytes",
+      "disk_free_ratio",
+      "ncpus",
+      "ram_bytes",
+      "swap_bytes",
+      "running",
+      "paused",
+      "pilots",
+      "hour",
+      "minute",
+      "weekday",
+      "uptime_seconds",
       "sampled_at_ms",
     ];
-    assert.deepEqual(INSTANT_VARIABLES.map((v) => v.name), instant);
+    assert.deepEqual(
+      INSTANT_VARIABLES.map((v) => v.name),
+      instant,
+    );
     assert.equal(WINDOWED_SIGNALS.length, 11);
     assert.equal(OBSERVATION_VARIABLE_NAMES.length, instant.length + 11 * 6);
-    for (const name of ["cpu_owner_5m", "load5_30m", "disk_free_ratio_1d", "cpu_pilots_1m", "swap_used_bytes_12h", "mem_available_ratio_1h"]) {
+    for (const name of [
+      "cpu_owner_5m",
+      "load5_30m",
+      "disk_free_ratio_1d",
+      "cpu_pilots_1m",
+      "swap_used_bytes_12h",
+      "mem_available_ratio_1h",
+    ]) {
       assert.ok(OBSERVATION_VARIABLE_NAMES.includes(name), name);
     }
     assert.ok(!OBSERVATION_VARIABLE_NAMES.includes("ncpus_1m"));

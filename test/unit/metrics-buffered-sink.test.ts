@@ -3,7 +3,14 @@ import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { describe, it } from "node:test";
 import { backoffDelayMs } from "../../src/metrics/backoff.js";
 import { classify } from "../../src/metrics/influx-transport.js";
-import { createBufferedSink, type MetricPoint, type SendOutcome, type SinkOptions, type Timers, type Transport } from "../../src/metrics/index.js";
+import {
+  createBufferedSink,
+  type MetricPoint,
+  type SendOutcome,
+  type SinkOptions,
+  type Timers,
+  type Transport,
+} from "../../src/metrics/index.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -71,7 +78,12 @@ class FakeTransport implements Transport {
   }
 }
 
-const point = (i: number, timeMs = T0 + i): MetricPoint => ({ measurement: "tick", tags: { n: String(i) }, fields: { started: i }, timeMs });
+const point = (i: number, timeMs = T0 + i): MetricPoint => ({
+  measurement: "tick",
+  tags: { n: String(i) },
+  fields: { started: i },
+  timeMs,
+});
 const down: SendOutcome = { kind: "retry", message: "fake://influx#db: connect ECONNREFUSED 127.0.0.1:1" };
 
 function setup(opts: Partial<SinkOptions> = {}) {
@@ -80,7 +92,13 @@ function setup(opts: Partial<SinkOptions> = {}) {
   const errors: string[] = [];
   const recovered: string[] = [];
   const sink = createBufferedSink(transport, {
-    maxBufferedPoints: 200_000, clock: time.clock, timers: time.timers, random: () => 0.5, onError: (m) => errors.push(m), onRecover: (m) => recovered.push(m), ...opts,
+    maxBufferedPoints: 200_000,
+    clock: time.clock,
+    timers: time.timers,
+    random: () => 0.5,
+    onError: (m) => errors.push(m),
+    onRecover: (m) => recovered.push(m),
+    ...opts,
   });
   return { time, transport, sink, errors, recovered };
 }
@@ -93,18 +111,46 @@ describe("buffered sink: batching", () => {
     await time.advance(999);
     assert.equal(transport.sent.length, 0);
     await time.advance(1);
-    assert.deepEqual(transport.sent.map((b) => b.lines.length), [3]);
-    assert.deepEqual(sink.stats(), { target: "fake://influx#db", buffered: 0, delivered: 3, dropped: 0, rejected: 0, retries: 0, lastSuccessAtMs: T0 + 1000 });
+    assert.deepEqual(
+      transport.sent.map((b) => b.lines.length),
+      [3],
+    );
+    assert.deepEqual(sink.stats(), {
+      target: "fake://influx#db",
+      buffered: 0,
+      delivered: 3,
+      dropped: 0,
+      rejected: 0,
+      retries: 0,
+      lastSuccessAtMs: T0 + 1000,
+    });
   });
 
   it("a full batch goes at once, in batches of batchSize, the rest after the interval", async () => {
     const { time, transport, sink } = setup({ flushIntervalMs: 1000, batchSize: 5 });
     sink.write(Array.from({ length: 12 }, (_, i) => point(i)));
     await time.advance(0);
-    assert.deepEqual(transport.sent.map((b) => [b.atMs - T0, b.lines.length]), [[0, 5], [0, 5]]);
+    assert.deepEqual(
+      transport.sent.map((b) => [b.atMs - T0, b.lines.length]),
+      [
+        [0, 5],
+        [0, 5],
+      ],
+    );
     await time.advance(1000);
-    assert.deepEqual(transport.sent.map((b) => [b.atMs - T0, b.lines.length]), [[0, 5], [0, 5], [1000, 2]]);
-    assert.deepEqual(transport.timestamps(), Array.from({ length: 12 }, (_, i) => T0 + i), "in order, original timestamps");
+    assert.deepEqual(
+      transport.sent.map((b) => [b.atMs - T0, b.lines.length]),
+      [
+        [0, 5],
+        [0, 5],
+        [1000, 2],
+      ],
+    );
+    assert.deepEqual(
+      transport.timestamps(),
+      Array.from({ length: 12 }, (_, i) => T0 + i),
+      "in order, original timestamps",
+    );
   });
 
   it("one request in flight at a time", async () => {
@@ -123,18 +169,29 @@ describe("buffered sink: batching", () => {
 
 describe("buffered sink: outages", () => {
   it("backs off exponentially with jitter, capped, and delivers with the original timestamps", async () => {
-    const { time, transport, sink, errors, recovered } = setup({ flushIntervalMs: 1000, minRetryMs: 1000, maxRetryMs: 8000, random: () => 1 });
+    const { time, transport, sink, errors, recovered } = setup({
+      flushIntervalMs: 1000,
+      minRetryMs: 1000,
+      maxRetryMs: 8000,
+      random: () => 1,
+    });
     transport.answer = () => down;
     sink.write([point(1, T0 - 5)]);
     await time.advance(1000 + 1000 + 2000 + 4000 + 8000 + 8000 + 8000);
     const attempts = transport.sent.map((b) => b.atMs - T0);
-    assert.deepEqual(attempts, [1000, 2000, 4000, 8000, 16000, 24000, 32000], "gaps 1, 2, 4, 8 s then capped at 8 s");
+    assert.deepEqual(
+      attempts,
+      [1000, 2000, 4000, 8000, 16000, 24000, 32000],
+      "gaps 1, 2, 4, 8 s then capped at 8 s",
+    );
     for (let i = 2; i < 6; i++) sink.write([point(i, T0 + 10_000 * i)]);
     assert.equal(sink.stats().retries, 7);
     assert.equal(sink.stats().buffered, 5);
     transport.answer = () => ({ kind: "ok" });
     await time.advance(8000 + 1000);
-    const afterRecovery = transport.sent.slice(-2).flatMap((b) => b.lines.map((l) => Number(l.split(" ").pop())));
+    const afterRecovery = transport.sent
+      .slice(-2)
+      .flatMap((b) => b.lines.map((l) => Number(l.split(" ").pop())));
     assert.deepEqual(afterRecovery, [T0 - 5, T0 + 20_000, T0 + 30_000, T0 + 40_000, T0 + 50_000]);
     assert.equal(sink.stats().delivered, 5);
     assert.equal(errors.length, 1, "one message for the whole outage");
@@ -150,16 +207,32 @@ describe("buffered sink: outages", () => {
         assert.ok(d >= Math.max(1000, ceiling / 2) && d <= ceiling, `attempt ${attempt} r ${r}: ${d}`);
       }
     }
-    assert.equal(backoffDelayMs(1, 1000, 60_000, () => 0), 1000);
-    assert.equal(backoffDelayMs(3, 1000, 60_000, () => 0), 2000);
-    assert.equal(backoffDelayMs(3, 1000, 60_000, () => 1), 4000);
-    assert.equal(backoffDelayMs(1000, 1000, 60_000, () => 1), 60_000);
-    assert.equal(backoffDelayMs(1000, 1000, 60_000, () => 0), 30_000);
+    assert.equal(
+      backoffDelayMs(1, 1000, 60_000, () => 0),
+      1000,
+    );
+    assert.equal(
+      backoffDelayMs(3, 1000, 60_000, () => 0),
+      2000,
+    );
+    assert.equal(
+      backoffDelayMs(3, 1000, 60_000, () => 1),
+      4000,
+    );
+    assert.equal(
+      backoffDelayMs(1000, 1000, 60_000, () => 1),
+      60_000,
+    );
+    assert.equal(
+      backoffDelayMs(1000, 1000, 60_000, () => 0),
+      30_000,
+    );
   });
 
   it("honours Retry-After (429), within maxRetryMs", async () => {
     const { time, transport, sink } = setup({ minRetryMs: 1000, maxRetryMs: 60_000 });
-    transport.answer = (i) => (i === 0 ? { kind: "retry", message: "429", retryAfterMs: 30_000 } : { kind: "ok" });
+    transport.answer = (i) =>
+      i === 0 ? { kind: "retry", message: "429", retryAfterMs: 30_000 } : { kind: "ok" };
     sink.write([point(1)]);
     await time.advance(1000);
     await time.advance(29_999);
@@ -182,9 +255,25 @@ describe("buffered sink: outages", () => {
     await time.advance(0);
     await flushed;
     const delivered = transport.sent.slice(-3).flatMap((b) => b.lines.map((l) => Number(l.split(" ").pop())));
-    assert.deepEqual(delivered, Array.from({ length: 10 }, (_, i) => T0 + 15 + i), "the 10 newest survive, in order");
-    assert.deepEqual({ ...sink.stats(), lastErrorAtMs: 0, lastSuccessAtMs: 0, lastError: "" },
-      { target: "fake://influx#db", buffered: 0, delivered: 10, dropped: 15, rejected: 0, retries: sink.stats().retries, lastError: "", lastErrorAtMs: 0, lastSuccessAtMs: 0 });
+    assert.deepEqual(
+      delivered,
+      Array.from({ length: 10 }, (_, i) => T0 + 15 + i),
+      "the 10 newest survive, in order",
+    );
+    assert.deepEqual(
+      { ...sink.stats(), lastErrorAtMs: 0, lastSuccessAtMs: 0, lastError: "" },
+      {
+        target: "fake://influx#db",
+        buffered: 0,
+        delivered: 10,
+        dropped: 15,
+        rejected: 0,
+        retries: sink.stats().retries,
+        lastError: "",
+        lastErrorAtMs: 0,
+        lastSuccessAtMs: 0,
+      },
+    );
   });
 
   it("overflow during a request: the batch in flight pays if it fails, is kept if it succeeds", async () => {
@@ -217,23 +306,43 @@ describe("buffered sink: outages", () => {
 
   it("a batch refused with a 4xx is dropped and reported; the queue moves on", async () => {
     const { time, transport, sink, errors } = setup({ batchSize: 2, flushIntervalMs: 10 });
-    transport.answer = (i) => (i === 0 ? { kind: "reject", message: "fake://influx#db: HTTP 400: partial write: field type conflict" } : { kind: "ok" });
+    transport.answer = (i) =>
+      i === 0
+        ? { kind: "reject", message: "fake://influx#db: HTTP 400: partial write: field type conflict" }
+        : { kind: "ok" };
     sink.write([point(1), point(2), point(3)]);
     await time.advance(100);
-    assert.deepEqual(transport.sent.map((b) => b.lines.length), [2, 1]);
+    assert.deepEqual(
+      transport.sent.map((b) => b.lines.length),
+      [2, 1],
+    );
     const s = sink.stats();
     assert.equal(s.dropped, 2);
     assert.equal(s.rejected, 2);
     assert.equal(s.delivered, 1);
     assert.equal(s.retries, 0);
-    assert.deepEqual(errors, ["fake://influx#db: HTTP 400: partial write: field type conflict (2 point(s) dropped)"]);
+    assert.deepEqual(errors, [
+      "fake://influx#db: HTTP 400: partial write: field type conflict (2 point(s) dropped)",
+    ]);
     assert.match(s.lastError ?? "", /field type conflict/);
   });
 
   it("onError is called once per distinct message, and again for a new outage after a success", async () => {
     const { time, transport, sink, errors } = setup({ minRetryMs: 10, maxRetryMs: 10 });
     const other: SendOutcome = { kind: "retry", message: "fake://influx#db: no answer within 10000 ms" };
-    const script: SendOutcome[] = [down, down, down, other, down, other, down, { kind: "ok" }, down, down, { kind: "ok" }];
+    const script: SendOutcome[] = [
+      down,
+      down,
+      down,
+      other,
+      down,
+      other,
+      down,
+      { kind: "ok" },
+      down,
+      down,
+      { kind: "ok" },
+    ];
     transport.answer = (i) => script[i] ?? { kind: "ok" };
     sink.write([point(1)]);
     await time.advance(2000);
@@ -318,13 +427,28 @@ describe("buffered sink: never blocks, never throws, bounded close", () => {
 });
 
 describe("transport outcome of an HTTP answer", () => {
-  const res = (status: number, body = "", headers: Record<string, string> = {}) => ({ status, body, headers });
+  const res = (status: number, body = "", headers: Record<string, string> = {}) => ({
+    status,
+    body,
+    headers,
+  });
   it("2xx ok; 5xx, 401, 403, 404, 408, 429 and network errors retry; other 4xx reject", () => {
     assert.deepEqual(classify(res(204), "t"), { kind: "ok" });
-    for (const s of [500, 502, 503, 401, 403, 404, 408, 429]) assert.equal(classify(res(s), "t").kind, "retry", String(s));
+    for (const s of [500, 502, 503, 401, 403, 404, 408, 429])
+      assert.equal(classify(res(s), "t").kind, "retry", String(s));
     for (const s of [400, 413, 422]) assert.equal(classify(res(s), "t").kind, "reject", String(s));
-    assert.deepEqual(classify(new Error("connect ECONNREFUSED 127.0.0.1:9"), "t"), { kind: "retry", message: "t: connect ECONNREFUSED 127.0.0.1:9" });
-    assert.deepEqual(classify(res(400, '{"error":"unable to parse"}'), "t"), { kind: "reject", message: "t: HTTP 400: unable to parse" });
-    assert.deepEqual(classify(res(429, "slow down", { "retry-after": "7" }), "t"), { kind: "retry", message: "t: HTTP 429: slow down", retryAfterMs: 7000 });
+    assert.deepEqual(classify(new Error("connect ECONNREFUSED 127.0.0.1:9"), "t"), {
+      kind: "retry",
+      message: "t: connect ECONNREFUSED 127.0.0.1:9",
+    });
+    assert.deepEqual(classify(res(400, '{"error":"unable to parse"}'), "t"), {
+      kind: "reject",
+      message: "t: HTTP 400: unable to parse",
+    });
+    assert.deepEqual(classify(res(429, "slow down", { "retry-after": "7" }), "t"), {
+      kind: "retry",
+      message: "t: HTTP 429: slow down",
+      retryAfterMs: 7000,
+    });
   });
 });

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseInfluxdbUrl } from "../../src/config/influxdb-url.js";
-import { MetricsHub, daemonPoint, type MetricPoint, type MetricsSink, type MetricsTarget, type SinkStats } from "../../src/metrics/index.js";
+import {
+  MetricsHub,
+  daemonPoint,
+  type MetricPoint,
+  type MetricsSink,
+  type MetricsTarget,
+  type SinkStats,
+} from "../../src/metrics/index.js";
 
 class FakeSink implements MetricsSink {
   lines: string[][] = [];
@@ -18,25 +25,40 @@ class FakeSink implements MetricsSink {
     this.closedWith = timeoutMs;
   }
   stats(): SinkStats {
-    return { target: JSON.stringify(this.target), buffered: 1, delivered: 2, dropped: 3, rejected: 0, retries: 4 };
+    return {
+      target: JSON.stringify(this.target),
+      buffered: 1,
+      delivered: 2,
+      dropped: 3,
+      rejected: 0,
+      retries: 4,
+    };
   }
 }
 
 function hubWithFakes() {
   const made: FakeSink[] = [];
   const hub = new MetricsHub("node-01");
-  const opts = { sinkFactory: (t: MetricsTarget) => {
-    const s = new FakeSink(t);
-    made.push(s);
-    return s;
-  }, closeTimeoutMs: 1234, maxBufferedPoints: 1000 };
+  const opts = {
+    sinkFactory: (t: MetricsTarget) => {
+      const s = new FakeSink(t);
+      made.push(s);
+      return s;
+    },
+    closeTimeoutMs: 1234,
+    maxBufferedPoints: 1000,
+  };
   return { hub, made, opts };
 }
 
 const a = parseInfluxdbUrl("http://a:8086#plancton");
 const b = parseInfluxdbUrl("http://b:8086#plancton");
 const v2: MetricsTarget = { kind: "v2", url: "http://c:8086", token: "t", org: "o", bucket: "plancton" };
-const p = (i: number): MetricPoint => daemonPoint({ uptimeSeconds: i, runningPilots: 1, pausedPilots: 0, status: "active", cpuPriority: "idle" }, 1_700_000_000_000 + i);
+const p = (i: number): MetricPoint =>
+  daemonPoint(
+    { uptimeSeconds: i, runningPilots: 1, pausedPilots: 0, status: "active", cpuPriority: "idle" },
+    1_700_000_000_000 + i,
+  );
 
 describe("MetricsHub", () => {
   it("adds the hostname tag and hands the same lines to every sink", async () => {
@@ -91,7 +113,10 @@ describe("MetricsHub", () => {
     assert.deepEqual(points[0]?.fields, { buffered: 1, delivered: 2, dropped: 3, retries: 4 });
     assert.equal(points[0]?.measurement, "metrics");
     await hub.close(99);
-    assert.deepEqual(made.map((s) => s.closedWith), [99, 99]);
+    assert.deepEqual(
+      made.map((s) => s.closedWith),
+      [99, 99],
+    );
     assert.deepEqual(hub.stats(), []);
     hub.write([p(1)]);
     await hub.setTargets([a], opts);

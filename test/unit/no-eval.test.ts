@@ -12,7 +12,9 @@ import ts from "typescript";
 const root = path.resolve(import.meta.dirname, "../..");
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 const VM = new Set(["vm", "node:vm"]);
@@ -26,20 +28,39 @@ function isCallee(node: ts.Node): boolean {
 function codeRunners(source: string): string[] {
   const file = ts.createSourceFile("snippet.ts", source, ts.ScriptTarget.Latest, true);
   const hits: string[] = [];
-  const hit = (node: ts.Node, what: string) => hits.push(`${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}: ${what}`);
+  const hit = (node: ts.Node, what: string) =>
+    hits.push(`${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}: ${what}`);
   const visit = (node: ts.Node): void => {
     if (ts.isIdentifier(node) && node.text === "eval") hit(node, "eval"); // direct, globalThis.eval, (0, eval), aliases
-    if (ts.isIdentifier(node) && node.text === "Function" && (isCallee(node) || ts.isPropertyAccessExpression(node.parent))) hit(node, "Function");
+    if (
+      ts.isIdentifier(node) &&
+      node.text === "Function" &&
+      (isCallee(node) || ts.isPropertyAccessExpression(node.parent))
+    )
+      hit(node, "Function");
     if (ts.isStringLiteral(node) && VM.has(node.text)) {
       const p = node.parent;
       const imported = (ts.isImportDeclaration(p) || ts.isExportDeclaration(p)) && p.moduleSpecifier === node;
-      const required = ts.isCallExpression(p) && (p.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(p.expression) && p.expression.text === "require"));
+      const required =
+        ts.isCallExpression(p) &&
+        (p.expression.kind === ts.SyntaxKind.ImportKeyword ||
+          (ts.isIdentifier(p.expression) && p.expression.text === "require"));
       const importEquals = ts.isExternalModuleReference(p);
       if (imported || required || importEquals) hit(node, `module ${node.text}`);
     }
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && /^set(Timeout|Interval|Immediate)$/.test(node.expression.text)) {
+    if (
+      ts.isCallExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      /^set(Timeout|Interval|Immediate)$/.test(node.expression.text)
+    ) {
       const first = node.arguments[0];
-      if (first && (ts.isStringLiteral(first) || ts.isTemplateExpression(first) || ts.isNoSubstitutionTemplateLiteral(first))) hit(node, `${node.expression.text}(string)`);
+      if (
+        first &&
+        (ts.isStringLiteral(first) ||
+          ts.isTemplateExpression(first) ||
+          ts.isNoSubstitutionTemplateLiteral(first))
+      )
+        hit(node, `${node.expression.text}(string)`);
     }
     ts.forEachChild(node, visit);
   };
@@ -77,7 +98,8 @@ const INNOCENT = [
 ];
 
 test("the scan flags every offending snippet", () => {
-  for (const { snippet } of OFFENDING) assert.notDeepEqual(codeRunners(snippet), [], `not flagged: ${snippet}`);
+  for (const { snippet } of OFFENDING)
+    assert.notDeepEqual(codeRunners(snippet), [], `not flagged: ${snippet}`);
 });
 
 test("the scan leaves innocent code alone", () => {
@@ -85,7 +107,8 @@ test("the scan leaves innocent code alone", () => {
 });
 
 test("the old regex missed what the scan catches now", () => {
-  for (const { snippet, oldRegexSawIt } of OFFENDING) assert.equal(oldRegex.test(snippet), oldRegexSawIt, snippet);
+  for (const { snippet, oldRegexSawIt } of OFFENDING)
+    assert.equal(oldRegex.test(snippet), oldRegexSawIt, snippet);
   assert.ok(OFFENDING.some((o) => !o.oldRegexSawIt));
 });
 
@@ -98,11 +121,17 @@ test("src/ runs no text as code", () => {
 
 test("eslint's config flags every offending snippet", async () => {
   const eslint = new ESLint({ cwd: root });
-  const house = /^(no-eval|no-new-func|no-implied-eval|@typescript-eslint\/no-implied-eval|no-restricted-imports|no-restricted-syntax)$/;
+  const house =
+    /^(no-eval|no-new-func|no-implied-eval|@typescript-eslint\/no-implied-eval|no-restricted-imports|no-restricted-syntax)$/;
   for (const { snippet } of OFFENDING) {
     // A .js path: outside the typed project, so the core rules answer (the typed block is for .ts).
-    const [result] = await eslint.lintText(`const text = "1";\n${snippet}\n`, { filePath: path.join(root, "src/snippet.js") });
+    const [result] = await eslint.lintText(`const text = "1";\n${snippet}\n`, {
+      filePath: path.join(root, "src/snippet.js"),
+    });
     const rules = (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
-    assert.ok(rules.some((r) => house.test(r)), `eslint did not flag: ${snippet} (said: ${rules.join(", ") || "nothing"})`);
+    assert.ok(
+      rules.some((r) => house.test(r)),
+      `eslint did not flag: ${snippet} (said: ${rules.join(", ") || "nothing"})`,
+    );
   }
 });

@@ -12,13 +12,25 @@ function run(sim: PolicySim, seconds: number, lifeSeconds: () => number): number
     for (const p of sim.pilots.values()) {
       if (p.state === "running" && sim.nowMs - p.createdAtMs >= lifeSeconds() * 1000) p.state = "exited";
     }
-    const exited = new Map([...sim.pilots.values()].filter((p) => p.state === "exited").map((p) => [p.id, { ...p }]));
+    const exited = new Map(
+      [...sim.pilots.values()].filter((p) => p.state === "exited").map((p) => [p.id, { ...p }]),
+    );
     const d = sim.step(hostObs({ ncpus: 4 }));
     // What the daemon does once a removed pilot's exit is known.
     for (const r of d.remove) {
       const p = exited.get(r.id)!;
       const uptimeSeconds = Math.round((sim.nowMs - p.createdAtMs) / 1000);
-      sim.state = { ...sim.state, crashLoop: recordExit(sim.state.crashLoop, { name: p.name, reason: "exited", exitCode: 3, uptimeSeconds, endedAtMs: sim.nowMs, lastOutput: "boom" }) };
+      sim.state = {
+        ...sim.state,
+        crashLoop: recordExit(sim.state.crashLoop, {
+          name: p.name,
+          reason: "exited",
+          exitCode: 3,
+          uptimeSeconds,
+          endedAtMs: sim.nowMs,
+          lastOutput: "boom",
+        }),
+      };
     }
     sim.advance(1);
   }
@@ -32,15 +44,41 @@ describe("policy: crash-loop backoff", () => {
 
   it("only a pilot that failed by itself soon after its start counts", () => {
     assert.equal(isFastExit({ reason: "exited", uptimeSeconds: 0, exitCode: 3 }), true);
-    assert.equal(isFastExit({ reason: "exited", uptimeSeconds: 1, exitCode: 137, oomKilled: true }), true, "the OOM killer");
+    assert.equal(
+      isFastExit({ reason: "exited", uptimeSeconds: 1, exitCode: 137, oomKilled: true }),
+      true,
+      "the OOM killer",
+    );
     assert.equal(isFastExit({ reason: "exited", uptimeSeconds: FAST_EXIT_SECONDS, exitCode: 3 }), false);
     assert.equal(isFastExit({ reason: "overhead", uptimeSeconds: 1, exitCode: 137 }), false);
-    assert.equal(isFastExit({ reason: "exited", uptimeSeconds: 1, exitCode: 0 }), false, "no work: not a failure");
-    assert.equal(isFastExit({ reason: "exited", uptimeSeconds: 1, exitCode: 137 }), false, "docker kill by hand");
-    const one = recordExit(undefined, { name: "p1", reason: "exited", exitCode: 3, uptimeSeconds: 1, endedAtMs: 5 });
+    assert.equal(
+      isFastExit({ reason: "exited", uptimeSeconds: 1, exitCode: 0 }),
+      false,
+      "no work: not a failure",
+    );
+    assert.equal(
+      isFastExit({ reason: "exited", uptimeSeconds: 1, exitCode: 137 }),
+      false,
+      "docker kill by hand",
+    );
+    const one = recordExit(undefined, {
+      name: "p1",
+      reason: "exited",
+      exitCode: 3,
+      uptimeSeconds: 1,
+      endedAtMs: 5,
+    });
     assert.equal(one?.fastExits, 1);
-    assert.equal(recordExit(one, { name: "p2", reason: "ttl", exitCode: null, uptimeSeconds: 1, endedAtMs: 6 }), one, "a kill says nothing of the command");
-    assert.equal(recordExit(one, { name: "p3", reason: "exited", exitCode: 0, uptimeSeconds: 600, endedAtMs: 7 }), undefined, "a pilot that lived ends the streak");
+    assert.equal(
+      recordExit(one, { name: "p2", reason: "ttl", exitCode: null, uptimeSeconds: 1, endedAtMs: 6 }),
+      one,
+      "a kill says nothing of the command",
+    );
+    assert.equal(
+      recordExit(one, { name: "p3", reason: "exited", exitCode: 0, uptimeSeconds: 600, endedAtMs: 7 }),
+      undefined,
+      "a pilot that lived ends the streak",
+    );
   });
 
   it("pilots exiting after 1 s: a few launches in 2 minutes, not one a second; status says why", () => {
@@ -50,7 +88,10 @@ describe("policy: crash-loop backoff", () => {
     assert.ok(starts <= 5, `started ${starts}`);
     const last = sim.decisions.at(-1)!;
     assert.equal(last.mode, "crash-loop");
-    assert.match(last.explain.join("\n"), /no start: pilots exit at once \(code 3, last output: "boom"\): see planctonctl logs plancton-worker-id\d+; next try in \d+ s \(backoff after \d fast exits in a row\)/);
+    assert.match(
+      last.explain.join("\n"),
+      /no start: pilots exit at once \(code 3, last output: "boom"\): see planctonctl logs plancton-worker-id\d+; next try in \d+ s \(backoff after \d fast exits in a row\)/,
+    );
   });
 
   it("once the command is fixed, a probe that lives ends the streak and the host fills again", () => {

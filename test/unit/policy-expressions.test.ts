@@ -19,12 +19,18 @@ describe("policy: spawn_when", () => {
       const sim = new PolicySim({ cfg: { spawnWhen: expr("cpu_owner_5m < 0.5 and disk_free_ratio > 0.1") } });
       const d = sim.step(hostObs(c.obs));
       assert.equal(d.start, c.start);
-      if (c.start === 0) assert.deepEqual(d.explain, ['no start: spawn_when is false ("cpu_owner_5m < 0.5 and disk_free_ratio > 0.1")']);
+      if (c.start === 0)
+        assert.deepEqual(d.explain, [
+          'no start: spawn_when is false ("cpu_owner_5m < 0.5 and disk_free_ratio > 0.1")',
+        ]);
     });
   }
 
   it("false spawn_when leaves running pilots alone", () => {
-    const sim = new PolicySim({ cfg: { spawnWhen: expr("0") }, pilots: [{ state: "running", ageSeconds: 10 }] });
+    const sim = new PolicySim({
+      cfg: { spawnWhen: expr("0") },
+      pilots: [{ state: "running", ageSeconds: 10 }],
+    });
     const d = sim.step(hostObs());
     assert.deepEqual(d.kill, []);
     assert.equal(d.start, 0);
@@ -52,7 +58,13 @@ describe("policy: max_pilots", () => {
   }
 
   it("lowering max_pilots does not kill: it only caps starts", () => {
-    const sim = new PolicySim({ cfg: { maxPilots: expr("1") }, pilots: [{ state: "running", ageSeconds: 10 }, { state: "running", ageSeconds: 20 }] });
+    const sim = new PolicySim({
+      cfg: { maxPilots: expr("1") },
+      pilots: [
+        { state: "running", ageSeconds: 10 },
+        { state: "running", ageSeconds: 20 },
+      ],
+    });
     const d = sim.step(hostObs());
     assert.deepEqual(d.kill, []);
     assert.equal(d.start, 0);
@@ -67,14 +79,20 @@ describe("policy: evict_when", () => {
     sim.advance(30);
     const busy = hostObs({ load1: 12 });
     const d = sim.step(busy);
-    assert.deepEqual(d.kill.map((k) => [k.id, k.reason]), [[ids[3], "evict_when"]]);
+    assert.deepEqual(
+      d.kill.map((k) => [k.id, k.reason]),
+      [[ids[3], "evict_when"]],
+    );
     assert.equal(d.start, 0);
     assert.deepEqual(d.explain, [
       `kill plancton-worker-${ids[3]}: evict_when: "load1 > 8" is true (youngest)`,
       'no start: evict_when is true ("load1 > 8"); grace_spawn: 60 s left after the kill at 2024-01-01T12:00:30Z',
     ]);
     sim.advance(30);
-    assert.deepEqual(sim.step(busy).kill.map((k) => k.id), [ids[2]]);
+    assert.deepEqual(
+      sim.step(busy).kill.map((k) => k.id),
+      [ids[2]],
+    );
     sim.advance(30);
     assert.deepEqual(sim.step(hostObs({ load1: 2 })).kill, []);
     assert.equal(sim.count(), 2);
@@ -83,14 +101,32 @@ describe("policy: evict_when", () => {
 
 describe("policy: a runtime expression error", () => {
   const cases = [
-    { key: "spawnWhen", source: "cpu_owner / load1 < 0.5", message: 'spawn_when "cpu_owner / load1 < 0.5": division by zero in "cpu_owner / load1" (column 1): starting and evicting nothing by expression' },
-    { key: "maxPilots", source: "ncpus % load1", message: 'max_pilots "ncpus % load1": modulo by zero in "ncpus % load1" (column 1): starting and evicting nothing by expression' },
-    { key: "evictWhen", source: "1 / load1 > 0", message: 'evict_when "1 / load1 > 0": division by zero in "1 / load1" (column 1): starting and evicting nothing by expression' },
+    {
+      key: "spawnWhen",
+      source: "cpu_owner / load1 < 0.5",
+      message:
+        'spawn_when "cpu_owner / load1 < 0.5": division by zero in "cpu_owner / load1" (column 1): starting and evicting nothing by expression',
+    },
+    {
+      key: "maxPilots",
+      source: "ncpus % load1",
+      message:
+        'max_pilots "ncpus % load1": modulo by zero in "ncpus % load1" (column 1): starting and evicting nothing by expression',
+    },
+    {
+      key: "evictWhen",
+      source: "1 / load1 > 0",
+      message:
+        'evict_when "1 / load1 > 0": division by zero in "1 / load1" (column 1): starting and evicting nothing by expression',
+    },
   ] as const;
   for (const c of cases) {
     it(`in ${c.key} "${c.source}" with load1 0: the safe decision (no start, no eviction), warned once`, () => {
       // evict_when "1" (always true) beside a failing expression: not acted on either.
-      const sim = new PolicySim({ cfg: { evictWhen: expr("1"), [c.key]: expr(c.source) }, pilots: [{ state: "running", ageSeconds: 100 }] });
+      const sim = new PolicySim({
+        cfg: { evictWhen: expr("1"), [c.key]: expr(c.source) },
+        pilots: [{ state: "running", ageSeconds: 100 }],
+      });
       for (let i = 0; i < 5; i++) {
         const d = sim.step(hostObs({ load1: 0 }));
         assert.equal(d.start, 0);

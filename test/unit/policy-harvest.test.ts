@@ -2,7 +2,13 @@
 // stays as it was at normal priority.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { decide, initialPolicyState, isOverhead, pilotsThatFit, type CpuShape } from "../../src/policy/index.js";
+import {
+  decide,
+  initialPolicyState,
+  isOverhead,
+  pilotsThatFit,
+  type CpuShape,
+} from "../../src/policy/index.js";
 import { IDLE_CORE_SLACK, pilotsThatFitIdle } from "../../src/policy/harvest.js";
 import { NO_CONTROL, PolicySim, T0_MS, hostObs, policyConfig, seededRandom } from "../helpers/policy-sim.js";
 
@@ -12,13 +18,18 @@ const IMAGE = { image: "busybox", lastPullAtMs: T0_MS };
 describe("policy: harvest at idle priority", () => {
   it("the issue's host: 2 CPUs, owner at 0.04 cores, max_docks 2: normal starts 1, idle starts 2", () => {
     const obs = hostObs({ ncpus: 2, cpu_owner: 0.02 });
-    for (const [priority, expected] of [["normal", 1], [undefined, 1], ["idle", 2]] as const) {
+    for (const [priority, expected] of [
+      ["normal", 1],
+      [undefined, 1],
+      ["idle", 2],
+    ] as const) {
       const sim = new PolicySim({ cfg: { maxDocks: 2, cpuPriority: priority } });
       sim.step(obs);
       sim.advance(30);
       const d = sim.step(obs);
       assert.equal(sim.count("running"), expected, `priority ${priority ?? "absent"}`);
-      if (expected === 1) assert.deepEqual(d.explain, ["no start: fitting 0: owner uses 0.04 of 2 CPUs, 1 pilot of 1"]);
+      if (expected === 1)
+        assert.deepEqual(d.explain, ["no start: fitting 0: owner uses 0.04 of 2 CPUs, 1 pilot of 1"]);
       else assert.deepEqual(d.explain, ["no start: max_docks reached (2/2)"]);
     }
   });
@@ -45,7 +56,11 @@ describe("policy: harvest at idle priority", () => {
       const owner = rnd();
       const n = pilotsThatFitIdle(owner, ncpus, cpusPerDock, margin);
       const shape: CpuShape = { ncpus, cpusPerDock, maxDocks: 1000, overheadMarginPercent: margin };
-      assert.equal(isOverhead(owner, n, shape), false, `ncpus ${ncpus} cpd ${cpusPerDock} margin ${margin} owner ${owner} -> ${n}`);
+      assert.equal(
+        isOverhead(owner, n, shape),
+        false,
+        `ncpus ${ncpus} cpd ${cpusPerDock} margin ${margin} owner ${owner} -> ${n}`,
+      );
     }
   });
 
@@ -58,12 +73,38 @@ describe("policy: harvest at idle priority", () => {
 
   it("memory bounds it: max_dock_mem against mem_available_bytes, explained", () => {
     const cfg = policyConfig({ maxDocks: 4, cpuPriority: "idle", maxDockMemBytes: 2 * GiB });
-    const d = decide(hostObs({ ncpus: 4, mem_available_bytes: 5 * GiB }), [], cfg, NO_CONTROL, IMAGE, initialPolicyState(), T0_MS);
+    const d = decide(
+      hostObs({ ncpus: 4, mem_available_bytes: 5 * GiB }),
+      [],
+      cfg,
+      NO_CONTROL,
+      IMAGE,
+      initialPolicyState(),
+      T0_MS,
+    );
     assert.equal(d.start, 2);
-    const none = decide(hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }), [], cfg, NO_CONTROL, IMAGE, initialPolicyState(), T0_MS);
+    const none = decide(
+      hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }),
+      [],
+      cfg,
+      NO_CONTROL,
+      IMAGE,
+      initialPolicyState(),
+      T0_MS,
+    );
     assert.equal(none.start, 0);
-    assert.deepEqual(none.explain, ["no start: memory: 1.5 GiB available, a pilot may take max_dock_mem 2 GiB (lower max_dock_mem, or free memory)"]);
-    const normal = decide(hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }), [], { ...cfg, cpuPriority: "normal" }, NO_CONTROL, IMAGE, initialPolicyState(), T0_MS);
+    assert.deepEqual(none.explain, [
+      "no start: memory: 1.5 GiB available, a pilot may take max_dock_mem 2 GiB (lower max_dock_mem, or free memory)",
+    ]);
+    const normal = decide(
+      hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }),
+      [],
+      { ...cfg, cpuPriority: "normal" },
+      NO_CONTROL,
+      IMAGE,
+      initialPolicyState(),
+      T0_MS,
+    );
     assert.equal(normal.start, 3, "the original's rule does not look at memory");
   });
 
@@ -72,11 +113,21 @@ describe("policy: harvest at idle priority", () => {
     const sim = new PolicySim({ cfg, pilots: [{ state: "running", ageSeconds: 100 }] });
     const d = sim.step(hostObs({ ncpus: 4, cpu_owner: 0.3 }));
     assert.equal(d.start, 0);
-    assert.deepEqual(d.explain, ["no start: the owner uses 1.20 of 4 CPUs and 1 pilot run; 2.80 idle cores left, a pilot needs 2 (lower cpus_per_dock to fit one)"]);
+    assert.deepEqual(d.explain, [
+      "no start: the owner uses 1.20 of 4 CPUs and 1 pilot run; 2.80 idle cores left, a pilot needs 2 (lower cpus_per_dock to fit one)",
+    ]);
   });
 
   it("max_docks and docks_per_loop still bound it", () => {
-    const d = decide(hostObs({ ncpus: 32 }), [], policyConfig({ maxDocks: 30, docksPerLoop: 4, cpuPriority: "idle" }), NO_CONTROL, IMAGE, initialPolicyState(), T0_MS);
+    const d = decide(
+      hostObs({ ncpus: 32 }),
+      [],
+      policyConfig({ maxDocks: 30, docksPerLoop: 4, cpuPriority: "idle" }),
+      NO_CONTROL,
+      IMAGE,
+      initialPolicyState(),
+      T0_MS,
+    );
     assert.equal(d.start, 4);
     const sim = new PolicySim({ cfg: { maxDocks: 3, cpuPriority: "idle" } });
     sim.run(120, 30, () => hostObs({ ncpus: 8 }));

@@ -8,18 +8,32 @@ describe("policy: max_ttl, exited, never started", () => {
   it("kills pilots older than max_ttl (running or paused), not younger ones, and replaces them at once", () => {
     const sim = new PolicySim({
       cfg: { maxTtlSeconds: 3600, maxDocks: 3, suspendGraceSeconds: 7200 },
-      pilots: [{ state: "running", ageSeconds: 3601 }, { state: "running", ageSeconds: 3600 }, { state: "paused", ageSeconds: 4000 }],
+      pilots: [
+        { state: "running", ageSeconds: 3601 },
+        { state: "running", ageSeconds: 3600 },
+        { state: "paused", ageSeconds: 4000 },
+      ],
     });
     const [old, edge, pausedOld] = sim.ids();
     const d = sim.step(hostObs());
-    assert.deepEqual(d.kill.map((k) => [k.id, k.reason]), [[old, "ttl"], [pausedOld, "ttl"]], "youngest first");
+    assert.deepEqual(
+      d.kill.map((k) => [k.id, k.reason]),
+      [
+        [old, "ttl"],
+        [pausedOld, "ttl"],
+      ],
+      "youngest first",
+    );
     assert.ok(!d.kill.some((k) => k.id === edge), "exactly max_ttl old is not older than max_ttl");
     assert.equal(d.start, 2);
     assert.match(d.explain[0] ?? "", /^kill plancton-worker-id0001: ttl: age 3601 s > max_ttl 3600 s$/);
   });
 
   it("max_ttl 0 means no limit", () => {
-    const sim = new PolicySim({ cfg: { maxTtlSeconds: 0 }, pilots: [{ state: "running", ageSeconds: 10 ** 7 }] });
+    const sim = new PolicySim({
+      cfg: { maxTtlSeconds: 0 },
+      pilots: [{ state: "running", ageSeconds: 10 ** 7 }],
+    });
     assert.deepEqual(sim.step(hostObs()).kill, []);
   });
 
@@ -38,7 +52,11 @@ describe("policy: max_ttl, exited, never started", () => {
     const d = sim.step(hostObs());
     assert.deepEqual(
       [...d.remove].sort((a, b) => a.id.localeCompare(b.id)).map((r) => [r.id, r.reason]),
-      [[exited, "exited"], [dead, "exited"], [stale, "never_started"]],
+      [
+        [exited, "exited"],
+        [dead, "exited"],
+        [stale, "never_started"],
+      ],
     );
     assert.deepEqual(d.kill, []);
     assert.ok(sim.pilots.has(fresh as string));
@@ -80,13 +98,21 @@ describe("policy: the image", () => {
   });
 
   it("backs off after failed pulls: 10 s doubling, capped at 10 min", () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 100].map(pullRetrySeconds), [10, 20, 40, 80, 160, 320, 600, 600, 600]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 100].map(pullRetrySeconds),
+      [10, 20, 40, 80, 160, 320, 600, 600, 600],
+    );
     const sim = new PolicySim({ image: { image: undefined }, pullSucceeds: false });
     const pullTimes: number[] = [];
-    sim.run(3600, 1, () => hostObs(), (d, s) => {
-      if (d.pull) pullTimes.push((s.nowMs - T0_MS) / 1000);
-      assert.equal(d.start, 0);
-    });
+    sim.run(
+      3600,
+      1,
+      () => hostObs(),
+      (d, s) => {
+        if (d.pull) pullTimes.push((s.nowMs - T0_MS) / 1000);
+        assert.equal(d.start, 0);
+      },
+    );
     // First at 0; then after 10, 20, 40, 80, 160, 320, 600, 600, ... seconds.
     assert.deepEqual(pullTimes.slice(0, 9), [0, 10, 30, 70, 150, 310, 630, 1230, 1830]);
     assert.equal(sim.image.failures, pullTimes.length);
@@ -98,11 +124,18 @@ describe("policy: the image", () => {
   });
 
   it("a failed re-pull keeps the local image usable and backs off too", () => {
-    const image: ImageStatus = { image: "busybox", lastPullAtMs: T0_MS - 7200_000, lastPullFailedAtMs: T0_MS - 5_000 };
+    const image: ImageStatus = {
+      image: "busybox",
+      lastPullAtMs: T0_MS - 7200_000,
+      lastPullFailedAtMs: T0_MS - 5_000,
+    };
     const d = decideWith(image);
     assert.equal(d.start, 4);
     assert.equal(d.pull, false);
-    assert.equal(d.explain[1], "pull busybox: image_expiration 3600 s passed; last pull failed, retry 1 in 5 s");
+    assert.equal(
+      d.explain[1],
+      "pull busybox: image_expiration 3600 s passed; last pull failed, retry 1 in 5 s",
+    );
     assert.equal(decideWith(image, T0_MS + 5_000, d.next).pull, true);
   });
 });

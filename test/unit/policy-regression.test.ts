@@ -14,20 +14,27 @@ describe("policy regression: max_docks 1, a pilot using its full share", () => {
   for (const c of cases) {
     it(`${c.name}: one simulated hour at 30 s has zero kills and one pilot throughout`, () => {
       const random = seededRandom(7);
-      const sim = new PolicySim({ cfg: { maxDocks: 1, overheadMarginPercent: c.margin, graceKillSeconds: 0, graceSpawnSeconds: 60 } });
+      const sim = new PolicySim({
+        cfg: { maxDocks: 1, overheadMarginPercent: c.margin, graceKillSeconds: 0, graceSpawnSeconds: 60 },
+      });
       const first = sim.step(hostObs({ ncpus: 2 }));
       assert.equal(first.start, 1, "a launch on the very first decision, no grace_spawn wait at start");
       assert.equal(first.mode, "active");
       sim.advance(30);
-      sim.run(3600, 30, (s) => {
-        const pilots = s.count("running") * (0.5 + (random() - 0.3) * c.jitter);
-        return hostObs({ ncpus: 2, cpu_pilots: pilots, cpu_total: pilots, cpu_owner: 0, load1: 1 });
-      }, (d, s) => {
-        assert.deepEqual(d.kill, [], d.explain.join(" | "));
-        assert.deepEqual(d.pause, []);
-        assert.equal(s.count(), 1);
-        assert.equal(s.count("running"), 1);
-      });
+      sim.run(
+        3600,
+        30,
+        (s) => {
+          const pilots = s.count("running") * (0.5 + (random() - 0.3) * c.jitter);
+          return hostObs({ ncpus: 2, cpu_pilots: pilots, cpu_total: pilots, cpu_owner: 0, load1: 1 });
+        },
+        (d, s) => {
+          assert.deepEqual(d.kill, [], d.explain.join(" | "));
+          assert.deepEqual(d.pause, []);
+          assert.equal(s.count(), 1);
+          assert.equal(s.count("running"), 1);
+        },
+      );
       assert.equal(sim.killCount(), 0);
       assert.equal(sim.starts, 1);
       assert.equal(sim.decisions.length, 121);
@@ -35,7 +42,9 @@ describe("policy regression: max_docks 1, a pilot using its full share", () => {
   }
 
   it("the same hour with the owner's CPU misread as the total (pilot included) would kill: the test can fail", () => {
-    const sim = new PolicySim({ cfg: { maxDocks: 1, overheadMarginPercent: 0, graceKillSeconds: 0, graceSpawnSeconds: 60 } });
+    const sim = new PolicySim({
+      cfg: { maxDocks: 1, overheadMarginPercent: 0, graceKillSeconds: 0, graceSpawnSeconds: 60 },
+    });
     sim.step(hostObs({ ncpus: 2 }));
     sim.advance(30);
     sim.run(3600, 30, (s) => hostObs({ ncpus: 2, cpu_owner: s.count("running") * 0.51 }));

@@ -13,8 +13,20 @@ const at = (day: keyof typeof DAYS, hhmm: string) => {
 
 describe("policy: parseSchedule", () => {
   it("parses the documented forms", () => {
-    const [weeknights, weekend, list, daily, always, wrapDays] = parseSchedule(["Mon-Fri 19:00-07:00", "Sat-Sun", "Mon,Wed 08:00-12:00", "19:00-07:00", "*", "fri-MON"]);
-    assert.deepEqual(weeknights, { source: "Mon-Fri 19:00-07:00", days: [false, true, true, true, true, true, false], startMinute: 1140, endMinute: 420 });
+    const [weeknights, weekend, list, daily, always, wrapDays] = parseSchedule([
+      "Mon-Fri 19:00-07:00",
+      "Sat-Sun",
+      "Mon,Wed 08:00-12:00",
+      "19:00-07:00",
+      "*",
+      "fri-MON",
+    ]);
+    assert.deepEqual(weeknights, {
+      source: "Mon-Fri 19:00-07:00",
+      days: [false, true, true, true, true, true, false],
+      startMinute: 1140,
+      endMinute: 420,
+    });
     assert.deepEqual(weekend?.days, [true, false, false, false, false, false, true]);
     assert.deepEqual([weekend?.startMinute, weekend?.endMinute], [0, 1440]);
     assert.deepEqual(list?.days, [false, true, false, true, false, false, false]);
@@ -22,12 +34,25 @@ describe("policy: parseSchedule", () => {
     assert.deepEqual(daily?.days, Array(7).fill(true));
     assert.deepEqual([always?.startMinute, always?.endMinute, always?.days.every(Boolean)], [0, 1440, true]);
     assert.deepEqual(wrapDays?.days, [true, true, false, false, false, true, true]);
-    assert.deepEqual(parseSchedule(["Monday 00:00-24:00", "* 08:00-09:30", "Tue-Thu,Sat 9:05-9:10"]).map((w) => [w.startMinute, w.endMinute]), [[0, 1440], [480, 570], [545, 550]]);
+    assert.deepEqual(
+      parseSchedule(["Monday 00:00-24:00", "* 08:00-09:30", "Tue-Thu,Sat 9:05-9:10"]).map((w) => [
+        w.startMinute,
+        w.endMinute,
+      ]),
+      [
+        [0, 1440],
+        [480, 570],
+        [545, 550],
+      ],
+    );
     assert.deepEqual(parseSchedule([]), []);
   });
 
   const invalid: [string, RegExp][] = [
-    ["Mon-Fry 19:00-07:00", /^schedule entry "Mon-Fry 19:00-07:00": unknown day "Fry" \(use Mon, Tue, Wed, Thu, Fri, Sat, Sun\); write "\[days\] \[HH:MM-HH:MM\]"/],
+    [
+      "Mon-Fry 19:00-07:00",
+      /^schedule entry "Mon-Fry 19:00-07:00": unknown day "Fry" \(use Mon, Tue, Wed, Thu, Fri, Sat, Sun\); write "\[days\] \[HH:MM-HH:MM\]"/,
+    ],
     ["Mon-Fri 25:00-07:00", /^schedule entry "Mon-Fri 25:00-07:00": "25:00-07:00" has an invalid time/],
     ["Mon 19:60-20:00", /invalid time/],
     ["Mon 24:00-07:00", /24:00 only as an end/],
@@ -44,11 +69,14 @@ describe("policy: parseSchedule", () => {
   ];
   for (const [entry, message] of invalid) {
     it(`rejects ${JSON.stringify(entry)}`, () => {
-      assert.throws(() => parseSchedule(["Sat-Sun", entry]), (err: Error) => {
-        assert.match(err.message, message);
-        assert.ok(err.message.includes(`"${entry}"`), "names the entry");
-        return true;
-      });
+      assert.throws(
+        () => parseSchedule(["Sat-Sun", entry]),
+        (err: Error) => {
+          assert.match(err.message, message);
+          assert.ok(err.message.includes(`"${entry}"`), "names the entry");
+          return true;
+        },
+      );
     });
   }
 });
@@ -68,7 +96,8 @@ describe("policy: inSchedule boundaries", () => {
     ["Wed", "12:00", false],
   ];
   for (const [day, time, expected] of cases) {
-    it(`${day} ${time}: ${expected ? "in" : "out"}`, () => assert.equal(inSchedule(windows, at(day, time)), expected));
+    it(`${day} ${time}: ${expected ? "in" : "out"}`, () =>
+      assert.equal(inSchedule(windows, at(day, time)), expected));
   }
 
   it("Monday before 07:00 is not in a Mon-Fri night window: it belongs to Sunday's night", () => {
@@ -104,7 +133,10 @@ describe("policy: inSchedule boundaries", () => {
   });
 
   it("takes local time from the observation's weekday, hour and minute", () => {
-    assert.deepEqual(localTimeOf(hostObs({ weekday: 5, hour: 19, minute: 30 }), 0), { weekday: 5, minuteOfDay: 1170 });
+    assert.deepEqual(localTimeOf(hostObs({ weekday: 5, hour: 19, minute: 30 }), 0), {
+      weekday: 5,
+      minuteOfDay: 1170,
+    });
     assert.deepEqual(localTimeOf(hostObs({ weekday: 0, hour: 7 }), 0), { weekday: 0, minuteOfDay: 420 });
   });
 });
@@ -128,11 +160,16 @@ describe("policy: decide outside the schedule", () => {
   });
 
   it("with schedule_drain kills every pilot outside (reason schedule)", () => {
-    const sim = new PolicySim({ cfg: { schedule, scheduleDrain: true, maxDocks: 2, suspendGraceSeconds: 600 } });
+    const sim = new PolicySim({
+      cfg: { schedule, scheduleDrain: true, maxDocks: 2, suspendGraceSeconds: 600 },
+    });
     sim.step(evening);
     sim.advance(12 * 3600);
     const d = sim.step(morning);
-    assert.deepEqual(d.kill.map((k) => k.reason), ["schedule", "schedule"]);
+    assert.deepEqual(
+      d.kill.map((k) => k.reason),
+      ["schedule", "schedule"],
+    );
     assert.equal(d.start, 0);
     assert.equal(sim.count(), 0);
   });

@@ -16,14 +16,19 @@ describe("policy: an idle host fills to max_docks in ceil(max_docks / docks_per_
   for (const c of cases) {
     const expected = Math.ceil(c.maxDocks / c.docksPerLoop);
     it(`ncpus ${c.ncpus}, max_docks ${c.maxDocks}, docks_per_loop ${c.docksPerLoop}: ${expected} decisions`, () => {
-      const sim = new PolicySim({ cfg: { maxDocks: c.maxDocks, docksPerLoop: c.docksPerLoop, cpusPerDock: c.cpusPerDock ?? 1 } });
+      const sim = new PolicySim({
+        cfg: { maxDocks: c.maxDocks, docksPerLoop: c.docksPerLoop, cpusPerDock: c.cpusPerDock ?? 1 },
+      });
       const counts: number[] = [];
       for (let i = 0; i < expected + 3; i++) {
         sim.step(hostObs({ ncpus: c.ncpus }));
         counts.push(sim.count("running"));
         sim.advance(30);
       }
-      assert.equal(counts[expected - 2] ?? 0, expected === 1 ? 0 : Math.min(c.maxDocks, (expected - 1) * c.docksPerLoop));
+      assert.equal(
+        counts[expected - 2] ?? 0,
+        expected === 1 ? 0 : Math.min(c.maxDocks, (expected - 1) * c.docksPerLoop),
+      );
       assert.equal(counts[expected - 1], c.maxDocks, `counts ${counts.join(",")}`);
       assert.deepEqual(counts.slice(expected), Array(3).fill(c.maxDocks));
       assert.equal(sim.killCount(), 0);
@@ -57,14 +62,30 @@ describe("policy: fitting follows the owner's CPU, not the pilots'", () => {
   });
 
   it("explains a start with the numbers", () => {
-    const d = decide(hostObs({ cpu_owner: 0.05, ncpus: 8 }), [], policyConfig({ maxDocks: 4 }), NO_CONTROL, { image: "busybox", lastPullAtMs: T0_MS }, initialPolicyState(), T0_MS);
+    const d = decide(
+      hostObs({ cpu_owner: 0.05, ncpus: 8 }),
+      [],
+      policyConfig({ maxDocks: 4 }),
+      NO_CONTROL,
+      { image: "busybox", lastPullAtMs: T0_MS },
+      initialPolicyState(),
+      T0_MS,
+    );
     assert.equal(d.start, 4);
     assert.equal(d.mode, "active");
-    assert.deepEqual(d.explain, ["start 4: fitting 7 (owner uses 0.40 of 8 CPUs, 0 pilots of 1), room 4 of max_docks 4, docks_per_loop 4"]);
+    assert.deepEqual(d.explain, [
+      "start 4: fitting 7 (owner uses 0.40 of 8 CPUs, 0 pilots of 1), room 4 of max_docks 4, docks_per_loop 4",
+    ]);
   });
 
   it("says max_docks reached when full", () => {
-    const sim = new PolicySim({ cfg: { maxDocks: 2 }, pilots: [{ state: "running", ageSeconds: 60 }, { state: "running", ageSeconds: 30 }] });
+    const sim = new PolicySim({
+      cfg: { maxDocks: 2 },
+      pilots: [
+        { state: "running", ageSeconds: 60 },
+        { state: "running", ageSeconds: 30 },
+      ],
+    });
     const d = sim.step(hostObs());
     assert.equal(d.start, 0);
     assert.deepEqual(d.explain, ["no start: max_docks reached (2/2)"]);
@@ -73,7 +94,11 @@ describe("policy: fitting follows the owner's CPU, not the pilots'", () => {
   it("counts created, restarting and paused pilots against max_docks", () => {
     const sim = new PolicySim({
       cfg: { maxDocks: 4, suspendGraceSeconds: 3600 },
-      pilots: [{ state: "created", ageSeconds: 5 }, { state: "restarting", ageSeconds: 100 }, { state: "running", ageSeconds: 100 }],
+      pilots: [
+        { state: "created", ageSeconds: 5 },
+        { state: "restarting", ageSeconds: 100 },
+        { state: "running", ageSeconds: 100 },
+      ],
     });
     assert.equal(sim.step(hostObs()).start, 1);
   });
@@ -88,17 +113,29 @@ describe("policy: grace_spawn", () => {
   });
 
   it("waits grace_spawn after an overhead kill, then starts again", () => {
-    const sim = new PolicySim({ cfg: { maxDocks: 2, graceKillSeconds: 0, graceSpawnSeconds: 60 }, pilots: [{ state: "running", ageSeconds: 300 }, { state: "running", ageSeconds: 200 }] });
+    const sim = new PolicySim({
+      cfg: { maxDocks: 2, graceKillSeconds: 0, graceSpawnSeconds: 60 },
+      pilots: [
+        { state: "running", ageSeconds: 300 },
+        { state: "running", ageSeconds: 200 },
+      ],
+    });
     const young = sim.ids()[1];
     // ncpus 4, 2 running: room 0.5, limit 0.6; the owner takes 0.8.
     const killed = sim.step(hostObs({ ncpus: 4, cpu_owner: 0.8 }));
-    assert.deepEqual(killed.kill.map((k) => [k.id, k.reason]), [[young, "overhead"]], "the youngest, one per decision");
+    assert.deepEqual(
+      killed.kill.map((k) => [k.id, k.reason]),
+      [[young, "overhead"]],
+      "the youngest, one per decision",
+    );
     assert.equal(killed.next.lastKillAtMs, T0_MS);
     sim.advance(20);
     const waiting = sim.step(hostObs({ ncpus: 4, cpu_owner: 0 }));
     assert.equal(waiting.start, 0);
     assert.equal(waiting.mode, "grace-spawn");
-    assert.deepEqual(waiting.explain, ["no start: grace_spawn: 40 s left after the kill at 2024-01-01T12:00:00Z"]);
+    assert.deepEqual(waiting.explain, [
+      "no start: grace_spawn: 40 s left after the kill at 2024-01-01T12:00:00Z",
+    ]);
     sim.advance(40);
     const again = sim.step(hostObs({ ncpus: 4, cpu_owner: 0 }));
     assert.equal(again.start, 1);
@@ -106,9 +143,15 @@ describe("policy: grace_spawn", () => {
   });
 
   it("a ttl kill does not start grace_spawn: the pilot is replaced at once", () => {
-    const sim = new PolicySim({ cfg: { maxDocks: 1, maxTtlSeconds: 600 }, pilots: [{ state: "running", ageSeconds: 601 }] });
+    const sim = new PolicySim({
+      cfg: { maxDocks: 1, maxTtlSeconds: 600 },
+      pilots: [{ state: "running", ageSeconds: 601 }],
+    });
     const d = sim.step(hostObs({ ncpus: 2 }));
-    assert.deepEqual(d.kill.map((k) => k.reason), ["ttl"]);
+    assert.deepEqual(
+      d.kill.map((k) => k.reason),
+      ["ttl"],
+    );
     assert.equal(d.start, 1);
     assert.equal(d.next.lastKillAtMs, undefined);
   });
@@ -116,7 +159,10 @@ describe("policy: grace_spawn", () => {
 
 describe("policy: drain, drain-stop, force-stop", () => {
   it("draining starts nothing and leaves running pilots alone", () => {
-    const sim = new PolicySim({ control: { draining: true }, pilots: [{ state: "running", ageSeconds: 100 }] });
+    const sim = new PolicySim({
+      control: { draining: true },
+      pilots: [{ state: "running", ageSeconds: 100 }],
+    });
     const d = sim.step(hostObs());
     assert.equal(d.start, 0);
     assert.equal(d.mode, "draining");
@@ -126,7 +172,10 @@ describe("policy: drain, drain-stop, force-stop", () => {
   });
 
   it("drain-stop exits once the last pilot is gone, not before", () => {
-    const sim = new PolicySim({ control: { draining: true, drainStop: true }, pilots: [{ state: "running", ageSeconds: 100 }] });
+    const sim = new PolicySim({
+      control: { draining: true, drainStop: true },
+      pilots: [{ state: "running", ageSeconds: 100 }],
+    });
     const first = sim.step(hostObs());
     assert.equal(first.exit, false);
     assert.equal(first.mode, "drain-stop");
@@ -137,7 +186,10 @@ describe("policy: drain, drain-stop, force-stop", () => {
     if (p) p.state = "exited";
     sim.advance(30);
     const second = sim.step(hostObs());
-    assert.deepEqual(second.remove.map((r) => r.reason), ["exited"]);
+    assert.deepEqual(
+      second.remove.map((r) => r.reason),
+      ["exited"],
+    );
     assert.equal(second.exit, false, "the exited pilot is still listed");
     sim.advance(1);
     const third = sim.step(hostObs());
@@ -150,22 +202,36 @@ describe("policy: drain, drain-stop, force-stop", () => {
     const sim = new PolicySim({
       control: { forceStop: true },
       cfg: { suspendGraceSeconds: 600 },
-      pilots: [{ state: "running", ageSeconds: 100 }, { state: "paused", ageSeconds: 50 }, { state: "created", ageSeconds: 1 }, { state: "exited", ageSeconds: 300 }],
+      pilots: [
+        { state: "running", ageSeconds: 100 },
+        { state: "paused", ageSeconds: 50 },
+        { state: "created", ageSeconds: 1 },
+        { state: "exited", ageSeconds: 300 },
+      ],
     });
     const d = sim.step(hostObs());
     assert.equal(d.mode, "force-stop");
     assert.equal(d.start, 0);
     assert.equal(d.pull, false);
     assert.equal(d.exit, false);
-    assert.deepEqual(d.kill.map((k) => k.reason), ["force_stop", "force_stop", "force_stop"]);
-    assert.deepEqual(d.remove.map((k) => k.reason), ["exited"]);
+    assert.deepEqual(
+      d.kill.map((k) => k.reason),
+      ["force_stop", "force_stop", "force_stop"],
+    );
+    assert.deepEqual(
+      d.remove.map((k) => k.reason),
+      ["exited"],
+    );
     const after = sim.step(hostObs());
     assert.equal(after.exit, true);
     assert.deepEqual(after.kill, []);
   });
 
   it("force-stop explains many kills in one line", () => {
-    const sim = new PolicySim({ control: { forceStop: true }, pilots: Array.from({ length: 5 }, (_, i) => ({ state: "running" as const, ageSeconds: 100 - i })) });
+    const sim = new PolicySim({
+      control: { forceStop: true },
+      pilots: Array.from({ length: 5 }, (_, i) => ({ state: "running" as const, ageSeconds: 100 - i })),
+    });
     assert.deepEqual(sim.step(hostObs()).explain, [
       "kill plancton-worker-id0005, plancton-worker-id0004, plancton-worker-id0003 and 2 more: force_stop: force-stop asked",
       "no start: force-stop",
@@ -173,19 +239,44 @@ describe("policy: drain, drain-stop, force-stop", () => {
   });
 
   it("force-stop wins over an old pilot's ttl", () => {
-    const sim = new PolicySim({ control: { forceStop: true }, cfg: { maxTtlSeconds: 10 }, pilots: [{ state: "running", ageSeconds: 100 }] });
-    assert.deepEqual(sim.step(hostObs()).kill.map((k) => k.reason), ["force_stop"]);
+    const sim = new PolicySim({
+      control: { forceStop: true },
+      cfg: { maxTtlSeconds: 10 },
+      pilots: [{ state: "running", ageSeconds: 100 }],
+    });
+    assert.deepEqual(
+      sim.step(hostObs()).kill.map((k) => k.reason),
+      ["force_stop"],
+    );
   });
 });
 
 describe("policy: decide is pure", () => {
   it("gives the same decision for the same inputs and does not touch them", () => {
-    const pilots = [{ id: "a", name: "plancton-worker-a", state: "running" as const, createdAtMs: T0_MS - 1000 }];
+    const pilots = [
+      { id: "a", name: "plancton-worker-a", state: "running" as const, createdAtMs: T0_MS - 1000 },
+    ];
     const state = initialPolicyState();
     const cfg = policyConfig();
     const before = JSON.stringify([pilots, state, cfg]);
-    const a = decide(hostObs({ cpu_owner: 0.3 }), pilots, cfg, NO_CONTROL, { image: "busybox", lastPullAtMs: T0_MS }, state, T0_MS);
-    const b = decide(hostObs({ cpu_owner: 0.3 }), pilots, cfg, NO_CONTROL, { image: "busybox", lastPullAtMs: T0_MS }, state, T0_MS);
+    const a = decide(
+      hostObs({ cpu_owner: 0.3 }),
+      pilots,
+      cfg,
+      NO_CONTROL,
+      { image: "busybox", lastPullAtMs: T0_MS },
+      state,
+      T0_MS,
+    );
+    const b = decide(
+      hostObs({ cpu_owner: 0.3 }),
+      pilots,
+      cfg,
+      NO_CONTROL,
+      { image: "busybox", lastPullAtMs: T0_MS },
+      state,
+      T0_MS,
+    );
     assert.deepEqual(a, b);
     assert.equal(JSON.stringify([pilots, state, cfg]), before);
     assert.deepEqual(JSON.parse(JSON.stringify(a.next)), a.next, "the state is plain JSON");

@@ -5,7 +5,12 @@ import { isOverhead, oneMoreFits, overheadLimit, ownerRoom, type CpuShape } from
 import type { Decision } from "../../src/policy/index.js";
 import { PolicySim, hostObs, seededRandom } from "../helpers/policy-sim.js";
 
-const shape = (ncpus: number, maxDocks: number, cpusPerDock = 1, overheadMarginPercent = 10): CpuShape => ({ ncpus, maxDocks, cpusPerDock, overheadMarginPercent });
+const shape = (ncpus: number, maxDocks: number, cpusPerDock = 1, overheadMarginPercent = 10): CpuShape => ({
+  ncpus,
+  maxDocks,
+  cpusPerDock,
+  overheadMarginPercent,
+});
 
 describe("policy: the overhead rule reads the owner's CPU", () => {
   const cases = [
@@ -38,7 +43,10 @@ describe("policy: the overhead rule reads the owner's CPU", () => {
         for (let u = 0; u <= 1; u += 0.001) if (oneMoreFits(u, running, s)) low = u;
         if (!oneMoreFits(0, running, s)) continue;
         // ...is below the overhead limit with that pilot back by at least the margin.
-        assert.ok(overheadLimit(running + 1, s) - low >= 0.1 - 1e-9, `ncpus ${ncpus} running ${running}: low ${low}, limit ${overheadLimit(running + 1, s)}`);
+        assert.ok(
+          overheadLimit(running + 1, s) - low >= 0.1 - 1e-9,
+          `ncpus ${ncpus} running ${running}: low ${low}, limit ${overheadLimit(running + 1, s)}`,
+        );
       }
     }
   });
@@ -46,7 +54,13 @@ describe("policy: the overhead rule reads the owner's CPU", () => {
 
 describe("policy: suspend before kill", () => {
   // ncpus 4, max_docks 2: with 2 running the owner's room is 0.5 and the limit 0.6.
-  const cfg = { maxDocks: 2, graceKillSeconds: 120, suspendGraceSeconds: 600, resumeAfterSeconds: 60, graceSpawnSeconds: 60 };
+  const cfg = {
+    maxDocks: 2,
+    graceKillSeconds: 120,
+    suspendGraceSeconds: 600,
+    resumeAfterSeconds: 60,
+    graceSpawnSeconds: 60,
+  };
   const obs = (owner: number) => hostObs({ ncpus: 4, cpu_owner: owner });
 
   it("owner ramps up: after grace_kill both pilots are paused (the owner's lowest CPU exceeds the limit with one left), killed after suspend_grace", () => {
@@ -58,13 +72,18 @@ describe("policy: suspend before kill", () => {
     // The owner wants the whole machine from now on.
     const t1 = sim.nowMs;
     const timeline: string[] = [];
-    sim.run(1200, 30, () => obs(0.9), (d, s) => {
-      const t = (s.nowMs - t1) / 1000;
-      for (const p of d.pause) timeline.push(`${t} pause ${p.id}`);
-      for (const k of d.kill) timeline.push(`${t} kill ${k.id} ${k.reason}`);
-      for (const u of d.unpause) timeline.push(`${t} unpause ${u.id}`);
-      assert.equal(d.start, 0);
-    });
+    sim.run(
+      1200,
+      30,
+      () => obs(0.9),
+      (d, s) => {
+        const t = (s.nowMs - t1) / 1000;
+        for (const p of d.pause) timeline.push(`${t} pause ${p.id}`);
+        for (const k of d.kill) timeline.push(`${t} kill ${k.id} ${k.reason}`);
+        for (const u of d.unpause) timeline.push(`${t} unpause ${u.id}`);
+        assert.equal(d.start, 0);
+      },
+    );
     assert.deepEqual(timeline, [
       `120 pause ${younger}`,
       // With one running the limit is 0.85: the owner's 0.9 still exceeds it.
@@ -122,16 +141,25 @@ describe("policy: suspend before kill", () => {
     assert.equal(sim.count("paused"), 1);
     assert.equal(sim.pauses, 1);
     assert.equal(sim.unpauses, 0);
-    assert.match(sim.decisions.at(-1)?.explain[0] ?? "", /^1 paused: owner uses 2\.80 of 4 CPUs, no room for 2 running$/);
+    assert.match(
+      sim.decisions.at(-1)?.explain[0] ?? "",
+      /^1 paused: owner uses 2\.80 of 4 CPUs, no room for 2 running$/,
+    );
   });
 
   it("pauses as many as needed at once, youngest first, and no more", () => {
     // ncpus 8, 6 running: limit 0.35; with 5: 0.475; with 4: 0.6. The owner takes 0.5.
-    const sim = new PolicySim({ cfg: { maxDocks: 6, graceKillSeconds: 60, suspendGraceSeconds: 3600 }, pilots: Array.from({ length: 6 }, (_, i) => ({ state: "running" as const, ageSeconds: 600 - i })) });
+    const sim = new PolicySim({
+      cfg: { maxDocks: 6, graceKillSeconds: 60, suspendGraceSeconds: 3600 },
+      pilots: Array.from({ length: 6 }, (_, i) => ({ state: "running" as const, ageSeconds: 600 - i })),
+    });
     const youngestTwo = sim.ids().slice(-2).reverse();
     sim.run(600, 30, () => hostObs({ ncpus: 8, cpu_owner: 0.5 }));
     assert.equal(sim.pauses, 2);
-    assert.deepEqual(sim.decisions.flatMap((d) => d.pause.map((p) => p.id)), youngestTwo);
+    assert.deepEqual(
+      sim.decisions.flatMap((d) => d.pause.map((p) => p.id)),
+      youngestTwo,
+    );
     assert.equal(sim.decisions.filter((d) => d.pause.length > 0).length, 1, "in one decision");
   });
 
@@ -143,7 +171,10 @@ describe("policy: suspend before kill", () => {
     sim.run(60, 2, () => obs(0.7));
     const d = sim.step(obs(0.95));
     assert.equal(d.pause.length, 1);
-    assert.match(d.explain[0] ?? "", /^pause plancton-worker-id0002: overhead: owner uses 3\.80 > 2\.40 of 4 CPUs \(left by 2 running: 2\.00, \+ margin 10%\), lowest 2\.80 over 60 s$/);
+    assert.match(
+      d.explain[0] ?? "",
+      /^pause plancton-worker-id0002: overhead: owner uses 3\.80 > 2\.40 of 4 CPUs \(left by 2 running: 2\.00, \+ margin 10%\), lowest 2\.80 over 60 s$/,
+    );
   });
 
   it("with suspend_grace 0 the youngest running pilots are killed (overhead) instead", () => {
@@ -154,7 +185,10 @@ describe("policy: suspend before kill", () => {
     sim.run(120, 30, () => obs(0.8));
     const d = sim.step(obs(0.8));
     // 0.8 > 0.6 (two running) but not > 0.85 (one running): one kill, the youngest.
-    assert.deepEqual(d.kill.map((k) => [k.id, k.reason]), [[younger, "overhead"]]);
+    assert.deepEqual(
+      d.kill.map((k) => [k.id, k.reason]),
+      [[younger, "overhead"]],
+    );
     assert.equal(sim.count("running"), 1);
     assert.equal(sim.ids()[0], older);
     assert.deepEqual(d.pause, []);
@@ -167,7 +201,10 @@ describe("policy: suspend before kill", () => {
     sim.run(600, 1, () => obs(0.95));
     assert.equal(sim.killCount(), 0);
     const d = sim.step(obs(0.95));
-    assert.deepEqual(d.kill.map((k) => k.reason), ["suspend_expired"]);
+    assert.deepEqual(
+      d.kill.map((k) => k.reason),
+      ["suspend_expired"],
+    );
   });
 });
 
@@ -192,14 +229,21 @@ describe("policy: hysteresis against a noisy owner load", () => {
     let paused = false;
     let transitions = 0;
     for (const u of trace) {
-      if (!paused && u > limit) { paused = true; transitions++; }
-      else if (paused && u <= limit) { paused = false; transitions++; }
+      if (!paused && u > limit) {
+        paused = true;
+        transitions++;
+      } else if (paused && u <= limit) {
+        paused = false;
+        transitions++;
+      }
     }
     assert.ok(transitions > 100, `naive transitions ${transitions}`);
   });
 
   const simulate = (graceKillSeconds: number, resumeAfterSeconds: number): PolicySim => {
-    const sim = new PolicySim({ cfg: { maxDocks: 2, graceKillSeconds, resumeAfterSeconds, suspendGraceSeconds: 86400 } });
+    const sim = new PolicySim({
+      cfg: { maxDocks: 2, graceKillSeconds, resumeAfterSeconds, suspendGraceSeconds: 86400 },
+    });
     let i = 0;
     sim.run(hours * 3600, stepSeconds, () => hostObs({ ncpus, cpu_owner: trace[i++] ?? 0 }));
     return sim;
@@ -209,7 +253,10 @@ describe("policy: hysteresis against a noisy owner load", () => {
     const sim = simulate(120, 60);
     // 4 swings in 2 hours: each should pause near its top and resume near its bottom.
     assert.ok(sim.pauses >= 3, `the owner's real peaks are served: ${sim.pauses} pauses`);
-    assert.ok(sim.pauses <= 3 * hours && sim.unpauses <= 3 * hours, `pauses ${sim.pauses}, unpauses ${sim.unpauses}`);
+    assert.ok(
+      sim.pauses <= 3 * hours && sim.unpauses <= 3 * hours,
+      `pauses ${sim.pauses}, unpauses ${sim.unpauses}`,
+    );
     assert.equal(sim.killCount(), 0);
     assert.equal(sim.starts, 2, "paused pilots are resumed, not replaced");
   });

@@ -2,7 +2,12 @@
 // status for planctonctl, recovery. The real git runs are in test/integration.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { describeGitFailure, GitPuller, GitPullError, type GitPullResult } from "../../src/config/remote/git-pull.js";
+import {
+  describeGitFailure,
+  GitPuller,
+  GitPullError,
+  type GitPullResult,
+} from "../../src/config/remote/git-pull.js";
 
 const C = "/etc/plancton";
 
@@ -16,7 +21,9 @@ test("errors are reported once per distinct message; status counts every failure
     new GitPullError(C, "network", "cannot fetch from the remote: x"),
   ];
   const puller = new GitPuller({
-    confdir: C, everySeconds: 0, clock: () => now,
+    confdir: C,
+    everySeconds: 0,
+    clock: () => now,
     pull: async () => {
       const next = outcomes.shift();
       if (next instanceof Error) throw next;
@@ -43,7 +50,15 @@ test("errors are reported once per distinct message; status counts every failure
   const ok = await puller.pullNow();
   assert.equal(ok?.changed, true);
   assert.equal(recovered, 1);
-  assert.deepEqual(puller.status(), { confdir: C, errors: 3, lastSuccessAtMs: 4000, lastChangeAtMs: 4000, lastCommit: "b", lastError: undefined, failingSinceMs: undefined });
+  assert.deepEqual(puller.status(), {
+    confdir: C,
+    errors: 3,
+    lastSuccessAtMs: 4000,
+    lastChangeAtMs: 4000,
+    lastCommit: "b",
+    lastError: undefined,
+    failingSinceMs: undefined,
+  });
   assert.equal(pulled.length, 1);
   await puller.pullNow();
   assert.equal(errors.length, 3, "after a success the same message is reported again");
@@ -55,11 +70,15 @@ test("concurrent pullNow calls share one pull", async () => {
   let calls = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const puller = new GitPuller({ confdir: C, everySeconds: 0, pull: async () => {
-    calls++;
-    await gate;
-    return { changed: false, message: "already up to date at a", fromCommit: "a", toCommit: "a" };
-  } });
+  const puller = new GitPuller({
+    confdir: C,
+    everySeconds: 0,
+    pull: async () => {
+      calls++;
+      await gate;
+      return { changed: false, message: "already up to date at a", fromCommit: "a", toCommit: "a" };
+    },
+  });
   const a = puller.pullNow();
   const b = puller.pullNow();
   release();
@@ -69,15 +88,33 @@ test("concurrent pullNow calls share one pull", async () => {
 });
 
 test("git's stderr becomes one line that says what to do", () => {
-  const fail = (stderr: string, extra: object = {}) => describeGitFailure(C, Object.assign(new Error("Command failed"), { code: 128, stderr }, extra), 60_000);
-  assert.equal(fail("hint: Diverging branches can't be fast-forwarded...\nfatal: Not possible to fast-forward, aborting.\n").kind, "diverged");
-  assert.match(fail("fatal: Not possible to fast-forward, aborting.\n").message, /^git pull in \/etc\/plancton: the local branch and its remote have diverged .*reset --hard @\{u\}$/);
-  const over = fail("error: The following untracked working tree files would be overwritten by merge:\n\textra.yaml\nPlease move or remove them before you merge.\nAborting\n");
+  const fail = (stderr: string, extra: object = {}) =>
+    describeGitFailure(C, Object.assign(new Error("Command failed"), { code: 128, stderr }, extra), 60_000);
+  assert.equal(
+    fail(
+      "hint: Diverging branches can't be fast-forwarded...\nfatal: Not possible to fast-forward, aborting.\n",
+    ).kind,
+    "diverged",
+  );
+  assert.match(
+    fail("fatal: Not possible to fast-forward, aborting.\n").message,
+    /^git pull in \/etc\/plancton: the local branch and its remote have diverged .*reset --hard @\{u\}$/,
+  );
+  const over = fail(
+    "error: The following untracked working tree files would be overwritten by merge:\n\textra.yaml\nPlease move or remove them before you merge.\nAborting\n",
+  );
   assert.equal(over.kind, "overwrite");
   assert.match(over.message, /\(extra\.yaml\)/);
-  assert.equal(fail("fatal: not a git repository (or any of the parent directories): .git\n").kind, "not-a-repo");
+  assert.equal(
+    fail("fatal: not a git repository (or any of the parent directories): .git\n").kind,
+    "not-a-repo",
+  );
   assert.equal(fail("fatal: unable to access 'https://x/': Could not resolve host: x\n").kind, "network");
   assert.equal(fail("", { killed: true, signal: "SIGTERM" }).kind, "timeout");
-  assert.equal(describeGitFailure(C, Object.assign(new Error("spawn git ENOENT"), { code: "ENOENT" }), 1).message, "git pull in /etc/plancton: git is not installed: apt-get install -y git");
-  for (const e of [fail("fatal: something odd\n"), fail("fatal: Not possible to fast-forward, aborting.\n")]) assert.ok(!e.message.includes("\n"));
+  assert.equal(
+    describeGitFailure(C, Object.assign(new Error("spawn git ENOENT"), { code: "ENOENT" }), 1).message,
+    "git pull in /etc/plancton: git is not installed: apt-get install -y git",
+  );
+  for (const e of [fail("fatal: something odd\n"), fail("fatal: Not possible to fast-forward, aborting.\n")])
+    assert.ok(!e.message.includes("\n"));
 });

@@ -7,18 +7,36 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LOCAL_ONLY_KEYS, REMOTE_NETWORK_MODES } from "../../src/config/remote/index.js";
 import { MIN_CPUS_PER_DOCK, MIN_DOCK_MEM_BYTES, type Config } from "../../src/config/schema.js";
-import { billionLaughs, CORPUS_KEYS, manyKeys, ODD_VALUES, remoteWith, throughRemotePipeline, type RemoteOutcome } from "../helpers/hostile-remotes.js";
+import {
+  billionLaughs,
+  CORPUS_KEYS,
+  manyKeys,
+  ODD_VALUES,
+  remoteWith,
+  throughRemotePipeline,
+  type RemoteOutcome,
+} from "../helpers/hostile-remotes.js";
 
 const LOCAL = { docker_image: "site/pilot", container_prefix: "site-worker", main_sleep: 30 };
 
 /** What a remote must never change, given LOCAL (no allow_remote_privileges). */
 function assertNoEscalation(c: Config, what: string): void {
   assert.equal(c.docker_privileged, false, what);
-  assert.ok(c.capabilities.every((x) => x.startsWith("-")), `${what}: capabilities ${c.capabilities.join(",")}`);
-  assert.deepEqual([c.devices, c.binds, c.security_opts, c.disk_paths, c.influxdb], [[], [], [], [], []], what);
+  assert.ok(
+    c.capabilities.every((x) => x.startsWith("-")),
+    `${what}: capabilities ${c.capabilities.join(",")}`,
+  );
+  assert.deepEqual(
+    [c.devices, c.binds, c.security_opts, c.disk_paths, c.influxdb],
+    [[], [], [], [], []],
+    what,
+  );
   assert.equal(c.influxdb_url, null, what);
   assert.ok(REMOTE_NETWORK_MODES.includes(c.network_mode), `${what}: network_mode ${c.network_mode}`);
-  assert.ok(c.user_group === "0:0" || /^[1-9]\d*:[1-9]\d*$/.test(c.user_group), `${what}: user_group ${c.user_group}`);
+  assert.ok(
+    c.user_group === "0:0" || /^[1-9]\d*:[1-9]\d*$/.test(c.user_group),
+    `${what}: user_group ${c.user_group}`,
+  );
   assert.equal(c.container_prefix, "site-worker", what);
   assert.equal(c.instance, null, what);
   assert.equal(c.config_url, null, what);
@@ -52,7 +70,12 @@ test("every key with every odd value: bounded rejection or a harmless config", (
 });
 
 test("a billion-laughs alias under every key (and nested keys) is refused as an alias bomb", () => {
-  const nested = ["influxdb: [{url: *l8, bucket: b}]", "devices: [{PathOnHost: *l8}]", "config_git: {pull_every: *l8}", "docker_env: {A: *l8}"];
+  const nested = [
+    "influxdb: [{url: *l8, bucket: b}]",
+    "devices: [{PathOnHost: *l8}]",
+    "config_git: {pull_every: *l8}",
+    "docker_env: {A: *l8}",
+  ];
   for (const key of CORPUS_KEYS) {
     const out = check(billionLaughs(key), `bomb under ${key.slice(0, 40)}`);
     assert.ok("rejected" in out && /alias bomb/.test(out.rejected), key.slice(0, 40));
@@ -66,13 +89,21 @@ test("a billion-laughs alias under every key (and nested keys) is refused as an 
 test("structural attacks: many keys, deep nesting, huge keys and values, recursion, empty and odd documents", () => {
   const cases: [string, string, RegExp][] = [
     ["20k unknown keys", manyKeys(20_000), /keys, values and list items/],
-    ["3000 list items", `docker_env: [${Array(3000).fill('"A=1"').join(",")}]\n`, /keys, values and list items|more than 2000/],
+    [
+      "3000 list items",
+      `docker_env: [${Array(3000).fill('"A=1"').join(",")}]\n`,
+      /keys, values and list items|more than 2000/,
+    ],
     ["nesting 10 deep", `docker_env: ${"{a: ".repeat(10)}1${"}".repeat(10)}\n`, /nested more than/],
     ["nesting 5000 deep", `docker_env: ${"[".repeat(5000)}${"]".repeat(5000)}\n`, /nested deeper than/],
     ["a recursive alias", "docker_env: &x {a: *x}\n", /recursive alias/],
     ["a 900 KB key", `${"k".repeat(900_000)}: 1\n`, /key of 900000 characters/],
     ["a 900 KB network name", `network_mode: "${"x".repeat(900_000)}"\n`, /network_mode.*900000 characters/s],
-    ["a 200 KB environment value", `docker_env: {TOKEN: "${"x".repeat(200_000)}"}\n`, /docker_env\.TOKEN.*200000 characters/s],
+    [
+      "a 200 KB environment value",
+      `docker_env: {TOKEN: "${"x".repeat(200_000)}"}\n`,
+      /docker_env\.TOKEN.*200000 characters/s,
+    ],
     ["a list at the top", "- a\n- b\n", /must be a map/],
     ["a scalar", "just text\n", /must be a map/],
     ["tabs and garbage", "\t\u0000: [\n", /invalid YAML/],

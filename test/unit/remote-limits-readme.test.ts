@@ -12,12 +12,18 @@ test("README's remote configuration limits are the generated ones: run npm run g
   const begin = readme.indexOf(LIMITS_BEGIN);
   const end = readme.indexOf(LIMITS_END);
   assert.ok(begin >= 0 && end > begin, "README.md has the generated section's markers: run npm run gen-docs");
-  assert.equal(readme.slice(begin, end + LIMITS_END.length), remoteLimitsSection(), "README.md's remote limits are stale: run npm run gen-docs");
+  assert.equal(
+    readme.slice(begin, end + LIMITS_END.length),
+    remoteLimitsSection(),
+    "README.md's remote limits are stale: run npm run gen-docs",
+  );
 });
 
 test("the section names every local-only and every privileged key, and the local file's switch", () => {
   const section = remoteLimitsSection();
-  for (const rule of REMOTE_KEY_RULES) assert.match(section, new RegExp(`^\\| \`${rule.key}\` \\|`, "m"), rule.key);
-  for (const key of LOCAL_ONLY_KEYS) assert.match(section, new RegExp(`\`${key}\` \\| nothing \\| any value: local file only`), key);
+  for (const rule of REMOTE_KEY_RULES)
+    assert.match(section, new RegExp(`^\\| \`${rule.key}\` \\|`, "m"), rule.key);
+  for (const key of LOCAL_ONLY_KEYS)
+    assert.match(section, new RegExp(`\`${key}\` \\| nothing \\| any value: local file only`), key);
   assert.match(section, /allow_remote_privileges: true/);
 });

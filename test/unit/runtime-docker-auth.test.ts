@@ -1,13 +1,25 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { authForImage, dockerConfigPath, loadRegistryAuth, normalizeRegistryKey, parseDockerConfig } from "../../src/runtime/docker-auth.js";
+import {
+  authForImage,
+  dockerConfigPath,
+  loadRegistryAuth,
+  normalizeRegistryKey,
+  parseDockerConfig,
+} from "../../src/runtime/docker-auth.js";
 import { registryOfImage, splitImage } from "../../src/runtime/image-ref.js";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 describe("registryOfImage", () => {
   it("is Docker Hub for short and user/repo names", () => {
-    for (const image of ["busybox", "busybox:1.36", "library/busybox", "cern/htcondor:latest", "repo@sha256:abcd"]) {
+    for (const image of [
+      "busybox",
+      "busybox:1.36",
+      "library/busybox",
+      "cern/htcondor:latest",
+      "repo@sha256:abcd",
+    ]) {
       assert.equal(registryOfImage(image), "docker.io", image);
     }
   });
@@ -50,29 +62,57 @@ describe("parseDockerConfig and authForImage", () => {
   const config = parseDockerConfig(text, "/cfg/config.json");
 
   it("decodes base64 user:password (the password may hold colons) with Docker Hub's address", () => {
-    assert.deepEqual(authForImage(config, "busybox", "f").auth, { username: "hubuser", password: "hub:pass", serveraddress: "https://index.docker.io/v1/" });
+    assert.deepEqual(authForImage(config, "busybox", "f").auth, {
+      username: "hubuser",
+      password: "hub:pass",
+      serveraddress: "https://index.docker.io/v1/",
+    });
   });
   it("takes plain username/password and identity tokens", () => {
-    assert.deepEqual(authForImage(config, "127.0.0.1:5000/x:y", "f").auth, { username: "u", password: "p", serveraddress: "127.0.0.1:5000" });
-    assert.deepEqual(authForImage(config, "token.example.org/x", "f").auth, { identitytoken: "tok", serveraddress: "https://token.example.org" });
+    assert.deepEqual(authForImage(config, "127.0.0.1:5000/x:y", "f").auth, {
+      username: "u",
+      password: "p",
+      serveraddress: "127.0.0.1:5000",
+    });
+    assert.deepEqual(authForImage(config, "token.example.org/x", "f").auth, {
+      identitytoken: "tok",
+      serveraddress: "https://token.example.org",
+    });
   });
   it("gives nothing for registries without an entry (or an empty one)", () => {
     assert.deepEqual(authForImage(config, "other.example.org/x", "f"), {});
     assert.deepEqual(authForImage(config, "empty.example.org/x", "f"), {});
   });
   it("notes credential helpers instead of running them", () => {
-    const c = parseDockerConfig(JSON.stringify({ credsStore: "desktop", credHelpers: { "gcr.io": "gcloud" }, auths: { "127.0.0.1:5000": { auth: b64("a:b") } } }), "f");
+    const c = parseDockerConfig(
+      JSON.stringify({
+        credsStore: "desktop",
+        credHelpers: { "gcr.io": "gcloud" },
+        auths: { "127.0.0.1:5000": { auth: b64("a:b") } },
+      }),
+      "f",
+    );
     const helper = authForImage(c, "gcr.io/p/i", "/cfg/config.json");
     assert.equal(helper.auth, undefined);
     assert.match(helper.note ?? "", /docker-credential-gcloud.*gcr\.io.*anonymously/);
     const store = authForImage(c, "busybox", "/cfg/config.json");
     assert.match(store.note ?? "", /docker-credential-desktop.*docker\.io/);
-    assert.deepEqual(authForImage(c, "127.0.0.1:5000/x", "f").auth, { username: "a", password: "b", serveraddress: "127.0.0.1:5000" });
+    assert.deepEqual(authForImage(c, "127.0.0.1:5000/x", "f").auth, {
+      username: "a",
+      password: "b",
+      serveraddress: "127.0.0.1:5000",
+    });
   });
   it("names the file when it is broken", () => {
     assert.throws(() => parseDockerConfig("{", "/cfg/config.json"), /\/cfg\/config\.json: not valid JSON/);
-    assert.throws(() => parseDockerConfig("[]", "/cfg/config.json"), /\/cfg\/config\.json: expected a JSON object/);
-    assert.throws(() => parseDockerConfig(JSON.stringify({ auths: { r: { auth: b64("nocolon") } } }), "/c"), /auths\["r"\]\.auth is not base64/);
+    assert.throws(
+      () => parseDockerConfig("[]", "/cfg/config.json"),
+      /\/cfg\/config\.json: expected a JSON object/,
+    );
+    assert.throws(
+      () => parseDockerConfig(JSON.stringify({ auths: { r: { auth: b64("nocolon") } } }), "/c"),
+      /auths\["r"\]\.auth is not base64/,
+    );
   });
 });
 

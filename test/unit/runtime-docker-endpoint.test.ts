@@ -14,7 +14,11 @@ describe("dockerConnection", () => {
     assert.ok("host" in c.options, "the socket path must override a host derived from DOCKER_HOST");
   });
   it("honours DOCKER_HOST unix:// and tcp://", () => {
-    assert.equal(dockerConnection(undefined, { DOCKER_HOST: "unix:///run/user/1000/docker.sock" }, none, home).options.socketPath, "/run/user/1000/docker.sock");
+    assert.equal(
+      dockerConnection(undefined, { DOCKER_HOST: "unix:///run/user/1000/docker.sock" }, none, home).options
+        .socketPath,
+      "/run/user/1000/docker.sock",
+    );
     const tcp = dockerConnection(undefined, { DOCKER_HOST: "tcp://10.0.0.2:2375" }, none, home);
     assert.equal(tcp.endpoint, "tcp://10.0.0.2:2375");
     assert.deepEqual(tcp.options, {});
@@ -25,6 +29,9 @@ describe("dockerConnection", () => {
     assert.equal(desktop.endpoint, "unix:///home/u/.docker/run/docker.sock");
   });
   it("rejects unknown schemes with a message saying what works", () => {
-    assert.throws(() => dockerConnection(undefined, { DOCKER_HOST: "ftp://x" }, none, home), /DOCKER_HOST="ftp:\/\/x": unsupported scheme; use unix:\/\//);
+    assert.throws(
+      () => dockerConnection(undefined, { DOCKER_HOST: "ftp://x" }, none, home),
+      /DOCKER_HOST="ftp:\/\/x": unsupported scheme; use unix:\/\//,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { backoffDelayMs, formatSince, parseEventLine, watchEventStream, type Timers } from "../../src/runtime/event-stream.js";
+import {
+  backoffDelayMs,
+  formatSince,
+  parseEventLine,
+  watchEventStream,
+  type Timers,
+} from "../../src/runtime/event-stream.js";
 import type { PilotEvent } from "../../src/runtime/engine.js";
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
@@ -56,7 +62,10 @@ function line(id: string, action: string, timeNano: bigint, attrs: Record<string
 
 describe("backoffDelayMs", () => {
   it("doubles from 0.5 s and stays at 10 s", () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 50].map((a) => backoffDelayMs(a)), [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6, 50].map((a) => backoffDelayMs(a)),
+      [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000],
+    );
   });
 });
 
@@ -68,10 +77,19 @@ describe("formatSince and parseEventLine", () => {
   it("parses a die event with its exit code, name and exact time", () => {
     const p = parseEventLine(line("abc", "die", 1795436685008253283n, { exitCode: "3" }).trim())!;
     assert.equal(p.timeNano, 1795436685008253283n);
-    assert.deepEqual(p.event, { id: "abc", action: "die", exitCode: 3, name: "p-abc", timeMs: 1795436685008 });
+    assert.deepEqual(p.event, {
+      id: "abc",
+      action: "die",
+      exitCode: 3,
+      name: "p-abc",
+      timeMs: 1795436685008,
+    });
   });
   it("ignores other event types and lines that are not JSON", () => {
-    assert.equal(parseEventLine('{"Type":"network","Action":"connect","Actor":{"ID":"n"},"timeNano":1}'), undefined);
+    assert.equal(
+      parseEventLine('{"Type":"network","Action":"connect","Actor":{"ID":"n"},"timeNano":1}'),
+      undefined,
+    );
     assert.equal(parseEventLine("not json"), undefined);
     assert.equal(parseEventLine('{"Type":"container"}'), undefined);
   });
@@ -83,7 +101,12 @@ describe("watchEventStream", () => {
     const timers = new FakeTimers();
     const events: PilotEvent[] = [];
     const states: [boolean, string | undefined][] = [];
-    const w = watchEventStream(docker.open, (e) => events.push(e), (c, err) => states.push([c, err?.message]), { timers, now: () => 0 });
+    const w = watchEventStream(
+      docker.open,
+      (e) => events.push(e),
+      (c, err) => states.push([c, err?.message]),
+      { timers, now: () => 0 },
+    );
     await flush();
     assert.deepEqual(docker.calls, [undefined], "the first connection asks for events from now");
     assert.deepEqual(states, [[true, undefined]]);
@@ -93,7 +116,13 @@ describe("watchEventStream", () => {
     docker.stream.write(l1.slice(0, 20));
     docker.stream.write(l1.slice(20) + line("a", "die", 1000_000000002n, { exitCode: "137" }));
     await flush();
-    assert.deepEqual(events.map((e) => [e.id, e.action, e.exitCode]), [["a", "start", undefined], ["a", "die", 137]]);
+    assert.deepEqual(
+      events.map((e) => [e.id, e.action, e.exitCode]),
+      [
+        ["a", "start", undefined],
+        ["a", "die", 137],
+      ],
+    );
 
     // Docker stops: the stream ends; the loss is reported once, the retries back off.
     docker.stream.end();
@@ -107,17 +136,28 @@ describe("watchEventStream", () => {
     }
     assert.deepEqual(delays, [500, 1000, 2000, 4000, 8000, 10000, 10000]);
     assert.equal(states.length, 2, "failed retries are not reported again");
-    assert.ok(docker.calls.slice(1).every((s) => s === "1000.000000002"), "reconnects ask for events since the last one seen");
+    assert.ok(
+      docker.calls.slice(1).every((s) => s === "1000.000000002"),
+      "reconnects ask for events since the last one seen",
+    );
 
     // Docker is back: connected again, replayed events are not delivered twice.
     docker.failWith = undefined;
     timers.fire();
     await flush();
     assert.deepEqual(states[2], [true, undefined]);
-    docker.stream.write(line("a", "start", 1000_000000001n) + line("a", "die", 1000_000000002n, { exitCode: "137" }));
+    docker.stream.write(
+      line("a", "start", 1000_000000001n) + line("a", "die", 1000_000000002n, { exitCode: "137" }),
+    );
     docker.stream.write(line("b", "create", 1000_000000002n) + line("a", "destroy", 1000_000000003n));
     await flush();
-    assert.deepEqual(events.slice(2).map((e) => [e.id, e.action]), [["b", "create"], ["a", "destroy"]]);
+    assert.deepEqual(
+      events.slice(2).map((e) => [e.id, e.action]),
+      [
+        ["b", "create"],
+        ["a", "destroy"],
+      ],
+    );
 
     // close(): the stream is ended, nothing more is scheduled or reported.
     const last = docker.stream;
@@ -149,7 +189,12 @@ describe("watchEventStream", () => {
     const timers = new FakeTimers();
     let now = 0;
     const states: boolean[] = [];
-    const w = watchEventStream(docker.open, () => {}, (c) => states.push(c), { timers, now: () => now, initialDelayMs: 100, maxDelayMs: 1000, stableMs: 1000 });
+    const w = watchEventStream(
+      docker.open,
+      () => {},
+      (c) => states.push(c),
+      { timers, now: () => now, initialDelayMs: 100, maxDelayMs: 1000, stableMs: 1000 },
+    );
     await flush();
     const cycle = async (lastedMs: number) => {
       now += lastedMs;
@@ -170,7 +215,12 @@ describe("watchEventStream", () => {
     const timers = new FakeTimers();
     docker.failWith = Object.assign(new Error("connect ENOENT /var/run/docker.sock"), { code: "ENOENT" });
     const states: [boolean, string | undefined][] = [];
-    const w = watchEventStream(docker.open, () => {}, (c, e) => states.push([c, e?.message]), { timers });
+    const w = watchEventStream(
+      docker.open,
+      () => {},
+      (c, e) => states.push([c, e?.message]),
+      { timers },
+    );
     await flush();
     assert.deepEqual(states, [[false, "connect ENOENT /var/run/docker.sock"]]);
 

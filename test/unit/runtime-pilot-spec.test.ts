@@ -44,7 +44,9 @@ describe("toCreateOptions", () => {
     assert.equal(h.Memory, 2_000_000_000);
     assert.equal(h.MemorySwap, 2_500_000_000);
     assert.deepEqual(h.Binds, ["/cvmfs:/cvmfs:ro", "/scratch:/scratch:rw"]);
-    assert.deepEqual(h.Devices, [{ PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm" }]);
+    assert.deepEqual(h.Devices, [
+      { PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm" },
+    ]);
     assert.deepEqual(h.CapAdd, ["SYS_ADMIN"]);
     assert.deepEqual(h.CapDrop, ["NET_RAW"]);
     assert.deepEqual(h.SecurityOpt, ["apparmor:docker-cvmfs"]);
@@ -62,8 +64,12 @@ describe("toCreateOptions", () => {
   });
 
   it("fills a device's container path and permissions when empty", () => {
-    const h = toCreateOptions(spec({ devices: [{ PathOnHost: "/dev/fuse", PathInContainer: "", CgroupPermissions: "" }] })).HostConfig!;
-    assert.deepEqual(h.Devices, [{ PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm" }]);
+    const h = toCreateOptions(
+      spec({ devices: [{ PathOnHost: "/dev/fuse", PathInContainer: "", CgroupPermissions: "" }] }),
+    ).HostConfig!;
+    assert.deepEqual(h.Devices, [
+      { PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm" },
+    ]);
   });
 
   it("does not share arrays with the spec", () => {
@@ -76,7 +82,10 @@ describe("toCreateOptions", () => {
   });
 
   it("throws on a malformed bind, naming it", () => {
-    assert.throws(() => toCreateOptions(spec({ binds: ["/only-one-part"] })), /invalid bind "\/only-one-part"/);
+    assert.throws(
+      () => toCreateOptions(spec({ binds: ["/only-one-part"] })),
+      /invalid bind "\/only-one-part"/,
+    );
   });
 });
 
@@ -98,7 +107,11 @@ describe("normalizeBind", () => {
   });
   it("rejects what Docker would reject, with the bind in the message", () => {
     for (const bad of ["/a", ":/b", "/a:", "/a:/b:", "/a:/b:ro:x", "/a:/b:ro,rw", "/a:/b:ro,,z"]) {
-      assert.throws(() => normalizeBind(bad), (e: Error) => e.message.includes(`"${bad}"`), bad);
+      assert.throws(
+        () => normalizeBind(bad),
+        (e: Error) => e.message.includes(`"${bad}"`),
+        bad,
+      );
     }
   });
 });

@@ -10,16 +10,23 @@ describe("followPullProgress", () => {
     s.write('{"status":"Pulling from plancton/pilot","id":"t1"}\n{"status":"Downlo');
     s.write('ading","progressDetail":{"current":1,"total":2}}\r\n\n');
     s.end('{"status":"Status: Downloaded newer image for 127.0.0.1:5000/plancton/pilot:t1"}');
-    assert.deepEqual(await done, { lastStatus: "Status: Downloaded newer image for 127.0.0.1:5000/plancton/pilot:t1" });
+    assert.deepEqual(await done, {
+      lastStatus: "Status: Downloaded newer image for 127.0.0.1:5000/plancton/pilot:t1",
+    });
   });
 
   it("rejects with Docker's message when an error line came, even if the stream ended well", async () => {
     const s = new PassThrough();
     const done = followPullProgress(s);
     s.write('{"status":"Pulling from x"}\n');
-    s.write('{"errorDetail":{"message":"manifest for x:y not found"},"error":"manifest for x:y not found"}\n');
+    s.write(
+      '{"errorDetail":{"message":"manifest for x:y not found"},"error":"manifest for x:y not found"}\n',
+    );
     s.end();
-    await assert.rejects(done, (e: Error) => e instanceof PullFailedError && e.message === "manifest for x:y not found");
+    await assert.rejects(
+      done,
+      (e: Error) => e instanceof PullFailedError && e.message === "manifest for x:y not found",
+    );
   });
 
   it("takes errorDetail alone, and ignores lines that are not JSON", async () => {

@@ -20,7 +20,15 @@ export function parseCacheFile(content: string): { meta: CacheMeta; text: string
   try {
     const meta = JSON.parse(content.slice(CACHE_HEADER.length, nl)) as Partial<CacheMeta>;
     if (typeof meta.url !== "string" || typeof meta.fetchedAtMs !== "number") return undefined;
-    return { meta: { url: meta.url, etag: meta.etag, lastModified: meta.lastModified, fetchedAtMs: meta.fetchedAtMs }, text: content.slice(nl + 1) };
+    return {
+      meta: {
+        url: meta.url,
+        etag: meta.etag,
+        lastModified: meta.lastModified,
+        fetchedAtMs: meta.fetchedAtMs,
+      },
+      text: content.slice(nl + 1),
+    };
   } catch {
     return undefined;
   }

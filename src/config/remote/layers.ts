@@ -37,13 +37,20 @@ export function layerConfig(layers: ConfigLayers, file: string): LayeredConfig {
   const remote: Record<string, unknown> = {};
   const given = layers.remote ?? {};
   for (const key in given) {
-    if (Object.prototype.hasOwnProperty.call(given, key) && !LOCAL_ONLY_KEYS.includes(key)) remote[key] = given[key];
+    if (Object.prototype.hasOwnProperty.call(given, key) && !LOCAL_ONLY_KEYS.includes(key))
+      remote[key] = given[key];
   }
   const local = layers.local;
   const merged: Record<string, unknown> = { ...remote, ...local };
-  const sourceOf = (key: string): ConfigSource => (Object.prototype.hasOwnProperty.call(local, key) ? "local" : Object.prototype.hasOwnProperty.call(remote, key) ? "remote" : "default");
+  const sourceOf = (key: string): ConfigSource =>
+    Object.prototype.hasOwnProperty.call(local, key)
+      ? "local"
+      : Object.prototype.hasOwnProperty.call(remote, key)
+        ? "remote"
+        : "default";
   const remoteName = layers.remoteName ?? "remote config";
-  const fromRemote = (p: ConfigProblem) => p.key !== undefined && sourceOf(p.path?.length ? String(p.path[0]) : topKey(p.key)) === "remote";
+  const fromRemote = (p: ConfigProblem) =>
+    p.key !== undefined && sourceOf(p.path?.length ? String(p.path[0]) : topKey(p.key)) === "remote";
   // Locates a remote key's problem in the remote's text (indexed once), not the local file's.
   let remoteIndex: KeyLineIndex | undefined;
   const relocate = (p: ConfigProblem): ConfigProblem => {
@@ -54,7 +61,11 @@ export function layerConfig(layers: ConfigLayers, file: string): LayeredConfig {
   };
 
   // A remote key's problem reported under the local file's name: say where it really is.
-  const inRemote = (p: ConfigProblem): ConfigProblem => ({ key: p.key, path: p.path, message: `${p.message} (from ${remoteName}${p.line === undefined ? "" : `:${p.line}`})` });
+  const inRemote = (p: ConfigProblem): ConfigProblem => ({
+    key: p.key,
+    path: p.path,
+    message: `${p.message} (from ${remoteName}${p.line === undefined ? "" : `:${p.line}`})`,
+  });
 
   let parsed: ParsedConfig;
   try {
@@ -63,8 +74,12 @@ export function layerConfig(layers: ConfigLayers, file: string): LayeredConfig {
     if (!(err instanceof ConfigError)) throw err;
     const problems = err.problems.map(relocate);
     // "... and N more" names no key: it follows the problems it counts.
-    if (problems.every((p) => p.more !== undefined || fromRemote(p))) throw new ConfigError(remoteName, problems);
-    throw new ConfigError(file, problems.map((p) => (fromRemote(p) ? inRemote(p) : p)));
+    if (problems.every((p) => p.more !== undefined || fromRemote(p)))
+      throw new ConfigError(remoteName, problems);
+    throw new ConfigError(
+      file,
+      problems.map((p) => (fromRemote(p) ? inRemote(p) : p)),
+    );
   }
   const warnings = parsed.warnings.map((w) => (fromRemote(w) ? inRemote(relocate(w)) : w));
   const sources = Object.fromEntries(CONFIG_KEYS.map((key) => [key, sourceOf(key)]));
@@ -76,5 +91,8 @@ function topKey(key: string): string {
 }
 
 function keyPath(key: string): (string | number)[] {
-  return key.split(/\.|\[(\d+)\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return key
+    .split(/\.|\[(\d+)\]/)
+    .filter(Boolean)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }

@@ -7,11 +7,25 @@ import { MAX_REMOTE_ENTRIES } from "./remote-shape.js";
 /** Longest remote error message (it goes to the log and to `planctonctl status`). */
 export const MAX_REMOTE_ERROR_CHARS = 4000;
 
-export type RemoteErrorKind = "url" | "insecure" | "unreachable" | "timeout" | "http" | "oversize" | "encoding" | "yaml" | "rejected" | "cache";
+export type RemoteErrorKind =
+  | "url"
+  | "insecure"
+  | "unreachable"
+  | "timeout"
+  | "http"
+  | "oversize"
+  | "encoding"
+  | "yaml"
+  | "rejected"
+  | "cache";
 
 /** A one-line message: `remote config <url>: what went wrong; what to do`. */
 export class RemoteConfigError extends Error {
-  constructor(readonly url: string, readonly kind: RemoteErrorKind, detail: string) {
+  constructor(
+    readonly url: string,
+    readonly kind: RemoteErrorKind,
+    detail: string,
+  ) {
     // Bounded whatever the server sent (a Location header, a rejected config's problems).
     super(clipText(`remote config ${url}: ${detail}`.replace(/\r\n|\r|\n/g, "; "), MAX_REMOTE_ERROR_CHARS));
     this.name = "RemoteConfigError";

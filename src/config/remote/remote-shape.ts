@@ -21,7 +21,10 @@ export function remoteShapeProblem(remote: Record<string, unknown>): ConfigProbl
   while (stack.length > 0) {
     const [v, depth, at] = stack.pop() as [unknown, number, string];
     if (typeof v === "string" && v.length > MAX_REMOTE_STRING) {
-      return { key: at, message: `is a string of ${v.length} characters, over the ${MAX_REMOTE_STRING} a remote value may have: check what the server sends (a long script belongs in the image)` };
+      return {
+        key: at,
+        message: `is a string of ${v.length} characters, over the ${MAX_REMOTE_STRING} a remote value may have: check what the server sends (a long script belongs in the image)`,
+      };
     }
     if (v === null || typeof v !== "object") continue;
     if (depth >= MAX_REMOTE_DEPTH) {
@@ -29,18 +32,30 @@ export function remoteShapeProblem(remote: Record<string, unknown>): ConfigProbl
       break;
     }
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length && entries <= MAX_REMOTE_ENTRIES; i++, entries++) stack.push([v[i], depth + 1, `${at}[${i}]`]);
+      for (let i = 0; i < v.length && entries <= MAX_REMOTE_ENTRIES; i++, entries++)
+        stack.push([v[i], depth + 1, `${at}[${i}]`]);
     } else {
       for (const k in v) {
         if (entries++ > MAX_REMOTE_ENTRIES) break;
-        if (k.length > MAX_REMOTE_KEY) return { key: `${at === "" ? "" : `${at}.`}${k.slice(0, 40)}...`, message: `is a key of ${k.length} characters, over ${MAX_REMOTE_KEY}: no config key is that long` };
-        if (Object.prototype.hasOwnProperty.call(v, k)) stack.push([(v as Record<string, unknown>)[k], depth + 1, at === "" ? k : `${at}.${k}`]);
+        if (k.length > MAX_REMOTE_KEY)
+          return {
+            key: `${at === "" ? "" : `${at}.`}${k.slice(0, 40)}...`,
+            message: `is a key of ${k.length} characters, over ${MAX_REMOTE_KEY}: no config key is that long`,
+          };
+        if (Object.prototype.hasOwnProperty.call(v, k))
+          stack.push([(v as Record<string, unknown>)[k], depth + 1, at === "" ? k : `${at}.${k}`]);
       }
     }
     if (entries > MAX_REMOTE_ENTRIES) {
-      return { message: `carries more than ${MAX_REMOTE_ENTRIES} keys and list items; a config has about fifty: check what the server sends` };
+      return {
+        message: `carries more than ${MAX_REMOTE_ENTRIES} keys and list items; a config has about fifty: check what the server sends`,
+      };
     }
   }
-  if (deepest !== "") return { key: deepest, message: `nested more than ${MAX_REMOTE_DEPTH} levels deep; a config is three levels deep` };
+  if (deepest !== "")
+    return {
+      key: deepest,
+      message: `nested more than ${MAX_REMOTE_DEPTH} levels deep; a config is three levels deep`,
+    };
   return undefined;
 }

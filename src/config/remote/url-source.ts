@@ -9,7 +9,13 @@ import path from "node:path";
 import { ConfigError, formatProblem } from "../errors.js";
 import { formatCacheFile, parseCacheFile } from "./cache-file.js";
 import { describeRemoteProblem, parseRemoteText, RemoteConfigError } from "./remote-error.js";
-import { checkRemoteUrl, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, fetchRemoteText, toRemoteError } from "./url-fetch.js";
+import {
+  checkRemoteUrl,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  fetchRemoteText,
+  toRemoteError,
+} from "./url-fetch.js";
 
 export * from "./cache-file.js";
 export * from "./remote-error.js";
@@ -83,7 +89,14 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
   private queued?: Promise<void>;
   private closed = false;
   private lastReported?: string;
-  private st: { staleSinceMs?: number; lastError?: string; lastSuccessAtMs?: number; lastAttemptAtMs?: number; errors: number; stale: boolean } = { errors: 0, stale: false };
+  private st: {
+    staleSinceMs?: number;
+    lastError?: string;
+    lastSuccessAtMs?: number;
+    lastAttemptAtMs?: number;
+    errors: number;
+    stale: boolean;
+  } = { errors: 0, stale: false };
 
   constructor(private readonly opts: RemoteConfigSourceOptions) {
     super();
@@ -148,9 +161,15 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
 
   status(): RemoteConfigStatus {
     return {
-      url: this.url, stale: this.st.stale, staleSinceMs: this.st.staleSinceMs, lastError: this.st.lastError,
-      lastSuccessAtMs: this.st.lastSuccessAtMs, lastAttemptAtMs: this.st.lastAttemptAtMs,
-      fetchedAtMs: this.cur?.fetchedAtMs, fromCache: this.cur?.fromCache ?? false, errors: this.st.errors,
+      url: this.url,
+      stale: this.st.stale,
+      staleSinceMs: this.st.staleSinceMs,
+      lastError: this.st.lastError,
+      lastSuccessAtMs: this.st.lastSuccessAtMs,
+      lastAttemptAtMs: this.st.lastAttemptAtMs,
+      fetchedAtMs: this.cur?.fetchedAtMs,
+      fromCache: this.cur?.fromCache ?? false,
+      errors: this.st.errors,
     };
   }
 
@@ -159,12 +178,21 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     try {
       if (this.urlProblem) throw this.urlProblem;
       const got = await fetchRemoteText(this.url, {
-        allowInsecureHttp: this.opts.allowInsecureHttp, timeoutMs: this.timeoutMs, maxBytes: this.maxBytes,
-        etag: this.cur?.etag, lastModified: this.cur?.lastModified, signal: this.closer.signal,
+        allowInsecureHttp: this.opts.allowInsecureHttp,
+        timeoutMs: this.timeoutMs,
+        maxBytes: this.maxBytes,
+        etag: this.cur?.etag,
+        lastModified: this.cur?.lastModified,
+        signal: this.closer.signal,
       });
       if (this.closed) return;
       if (got.notModified) {
-        if (!this.cur) throw new RemoteConfigError(this.url, "http", "answered 304 Not Modified without a copy to keep; the server's cache headers are wrong");
+        if (!this.cur)
+          throw new RemoteConfigError(
+            this.url,
+            "http",
+            "answered 304 Not Modified without a copy to keep; the server's cache headers are wrong",
+          );
         this.cur = { ...this.cur, fromCache: false }; // confirmed by the server
         this.succeeded();
         return;
@@ -179,11 +207,23 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
       }
       // An empty answer is a broken server or a truncated deploy far more often than a
       // decision to drop every remote key: refuse it (a remote that sets nothing says {}).
-      if (got.text.replace(/#.*$/gm, "").trim() === "") throw new RemoteConfigError(this.url, "yaml", "the body is empty (or only comments), the last good copy stays; serve {} for a remote config that sets nothing");
+      if (got.text.replace(/#.*$/gm, "").trim() === "")
+        throw new RemoteConfigError(
+          this.url,
+          "yaml",
+          "the body is empty (or only comments), the last good copy stays; serve {} for a remote config that sets nothing",
+        );
       const raw = parseRemoteText(got.text, this.url);
       await this.acceptOrReject(raw, got.text);
       if (this.closed) return;
-      this.cur = { raw, text: got.text, fetchedAtMs: this.clock(), etag: got.etag, lastModified: got.lastModified, fromCache: false };
+      this.cur = {
+        raw,
+        text: got.text,
+        fetchedAtMs: this.clock(),
+        etag: got.etag,
+        lastModified: got.lastModified,
+        fromCache: false,
+      };
       this.succeeded();
       // Applied at once (status then shows the success and its effect together); cached after.
       this.emit("update", { ...this.cur });
@@ -200,7 +240,12 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
       await this.opts.accept?.({ raw, text, url: this.url });
     } catch (err) {
       // Problems located in the remote itself need not repeat its URL.
-      const why = err instanceof ConfigError ? err.problems.map((p) => (err.file === this.url ? describeRemoteProblem(p) : formatProblem(err.file, p))).join("; ") : (err as Error).message.split("\n").join("; ");
+      const why =
+        err instanceof ConfigError
+          ? err.problems
+              .map((p) => (err.file === this.url ? describeRemoteProblem(p) : formatProblem(err.file, p)))
+              .join("; ")
+          : (err as Error).message.split("\n").join("; ");
       throw new RemoteConfigError(this.url, "rejected", `rejected, the last good copy stays: ${why}`);
     }
   }
@@ -210,7 +255,14 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     try {
       content = await readFile(this.opts.cacheFile, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.report(new RemoteConfigError(this.url, "cache", `cannot read the cache ${this.opts.cacheFile}: ${(err as Error).message}`));
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT")
+        this.report(
+          new RemoteConfigError(
+            this.url,
+            "cache",
+            `cannot read the cache ${this.opts.cacheFile}: ${(err as Error).message}`,
+          ),
+        );
       return;
     }
     const cached = parseCacheFile(content);
@@ -218,7 +270,14 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     try {
       const raw = parseRemoteText(cached.text, `${this.opts.cacheFile} (cache of ${this.url})`);
       await this.acceptOrReject(raw, cached.text);
-      this.cur = { raw, text: cached.text, fetchedAtMs: cached.meta.fetchedAtMs, etag: cached.meta.etag, lastModified: cached.meta.lastModified, fromCache: true };
+      this.cur = {
+        raw,
+        text: cached.text,
+        fetchedAtMs: cached.meta.fetchedAtMs,
+        etag: cached.meta.etag,
+        lastModified: cached.meta.lastModified,
+        fromCache: true,
+      };
       this.emit("update", { ...this.cur });
     } catch (err) {
       this.failed(toRemoteError(this.url, err, this.timeoutMs));
@@ -230,16 +289,35 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
     const tmp = `${this.opts.cacheFile}.tmp-${process.pid}`;
     try {
       await mkdir(path.dirname(this.opts.cacheFile), { recursive: true });
-      await writeFile(tmp, formatCacheFile({ url: this.url, etag: copy.etag, lastModified: copy.lastModified, fetchedAtMs: copy.fetchedAtMs }, copy.text), { mode: 0o600 });
+      await writeFile(
+        tmp,
+        formatCacheFile(
+          { url: this.url, etag: copy.etag, lastModified: copy.lastModified, fetchedAtMs: copy.fetchedAtMs },
+          copy.text,
+        ),
+        { mode: 0o600 },
+      );
       await rename(tmp, this.opts.cacheFile);
     } catch (err) {
-      this.report(new RemoteConfigError(this.url, "cache", `cannot write the cache ${this.opts.cacheFile}: ${(err as Error).message}; a restart without network will start without the remote config`));
+      this.report(
+        new RemoteConfigError(
+          this.url,
+          "cache",
+          `cannot write the cache ${this.opts.cacheFile}: ${(err as Error).message}; a restart without network will start without the remote config`,
+        ),
+      );
     }
   }
 
   private succeeded(): void {
     const wasStale = this.st.stale;
-    this.st = { ...this.st, stale: false, staleSinceMs: undefined, lastError: undefined, lastSuccessAtMs: this.clock() };
+    this.st = {
+      ...this.st,
+      stale: false,
+      staleSinceMs: undefined,
+      lastError: undefined,
+      lastSuccessAtMs: this.clock(),
+    };
     this.lastReported = undefined;
     if (wasStale) this.emit("recovered");
   }
