@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
-import { LABEL_INSTANCE, LABEL_MANAGED } from "../src/daemon/labels.js";
+import { LABEL_INSTANCE, LABEL_MANAGED } from "../src/daemon/loop/labels.js";
 import { FixedObserver } from "../test/helpers/fixed-observer.js";
 import { startBenchDaemon } from "./support/bench-daemon.js";
 import { IMAGE, LABEL_BENCH, removeInstance, requireDocker } from "./support/docker.js";

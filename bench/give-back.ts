@@ -16,7 +16,7 @@
 // Run: node --import tsx bench/give-back.ts
 import os from "node:os";
 import { atFullWeight, detectCgroupLayout, setupPilotParent, type ParentWeight } from "../src/host/index.js";
-import { instanceLabels } from "../src/daemon/labels.js";
+import { instanceLabels } from "../src/daemon/loop/labels.js";
 import { createDockerEngine, type ContainerEngine } from "../src/runtime/index.js";
 import { startBenchDaemon, type BenchDaemon } from "./support/bench-daemon.js";
 import { docker, pilotSpecFor, removeInstance, requireDocker, type PilotShape } from "./support/docker.js";

@@ -8,7 +8,7 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { detectCgroupLayout, setupPilotParent } from "../src/host/index.js";
-import { instanceLabels } from "../src/daemon/labels.js";
+import { instanceLabels } from "../src/daemon/loop/labels.js";
 import { createDockerEngine } from "../src/runtime/index.js";
 import { FixedObserver } from "../test/helpers/fixed-observer.js";
 import { startBenchDaemon } from "./support/bench-daemon.js";

@@ -3,7 +3,7 @@
 // removal by label. The daemon itself always goes through src/runtime.
 import { plainPilotSpec } from "../../test/helpers/pilot-spec.js";
 import Docker from "dockerode";
-import { LABEL_INSTANCE, instanceLabels } from "../../src/daemon/labels.js";
+import { LABEL_INSTANCE, instanceLabels } from "../../src/daemon/loop/labels.js";
 import { pilotName } from "../../src/runtime/pilot-name.js";
 import type { ContainerEngine, PilotInfo, PilotSpec } from "../../src/runtime/engine.js";
 

@@ -1,6 +1,6 @@
 // Docker's own record of when things happened to one instance's pilots: the event
 // stream, with Docker's timestamps (same host clock as Date.now()).
-import { instanceLabels } from "../../src/daemon/labels.js";
+import { instanceLabels } from "../../src/daemon/loop/labels.js";
 import { createDockerEngine, type PilotEvent } from "../../src/runtime/index.js";
 import { poll } from "./wait.js";
 

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { LABEL_INSTANCE } from "../../src/daemon/labels.js";
+import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import { containersWithLabel, LABEL_BENCH, removeContainers } from "./docker.js";
 import { figureTable, type BenchResult, type Figure } from "./figures.js";
 

@@ -3,7 +3,7 @@
 // the real observer does. For figures that must not depend on the other load of a shared
 // machine (which the real sampler rightly counts as the owner's).
 import { atFullWeight, type PilotParent } from "../../src/host/index.js";
-import type { CpuPriority } from "../../src/daemon/pilot-placement.js";
+import type { CpuPriority } from "../../src/daemon/owners/pilot-placement.js";
 import { FixedObserver } from "../../test/helpers/fixed-observer.js";
 
 export class ScriptedObserver extends FixedObserver {

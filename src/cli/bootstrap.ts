@@ -10,7 +10,7 @@ import { copyFile, mkdir, mkdtemp, rename, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { configFileIn, defaultPaths } from "../config/paths.js";
-import { PACKAGE_ROOT } from "../daemon/version.js";
+import { PACKAGE_ROOT } from "../daemon/process/version.js";
 import { checkDocker, checkGit } from "./bootstrap-checks.js";
 import { BootstrapFailure, UsageError, type BootstrapDeps, type BootstrapOptions } from "./bootstrap-deps.js";
 import { backupName, inspectConfdir } from "./confdir-backup.js";

@@ -2,8 +2,8 @@
 // say what that means whether a daemon runs or not.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { clearControl, CONTROL_FILES, setControl, type ControlName } from "../daemon/control-files.js";
-import { readPidState } from "../daemon/pidfile.js";
+import { clearControl, CONTROL_FILES, setControl, type ControlName } from "../daemon/owners/control-files.js";
+import { readPidState } from "../daemon/process/pidfile.js";
 import type { ResolvedPaths } from "./paths-from-options.js";
 
 const say = (s: string) => process.stdout.write(`${s}\n`);

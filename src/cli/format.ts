@@ -1,6 +1,6 @@
 // Human-readable renderings of the daemon's state for planctonctl.
-import { engineLine, type StatusSnapshot } from "../daemon/status.js";
-import type { PilotRecord } from "../daemon/history.js";
+import { engineLine, type StatusSnapshot } from "../daemon/report/status.js";
+import type { PilotRecord } from "../daemon/report/history.js";
 import { formatBytes } from "../config/units.js";
 import type { HostInfo } from "../host/host-info.js";
 

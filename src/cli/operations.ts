@@ -8,17 +8,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "../config/errors.js";
 import type { LoadedConfig } from "../config/load.js";
 import { parseDurationSeconds } from "../config/units.js";
-import { clearControl, readControl, setControl } from "../daemon/control-files.js";
-import { controlNote } from "../daemon/control-note.js";
-import type { PilotRecord } from "../daemon/history.js";
-import { HistoryLog } from "../daemon/history.js";
-import { instanceLabels, instanceOf } from "../daemon/labels.js";
-import { procIdentity, readPidState, isSameProcess } from "../daemon/pidfile.js";
-import { readPilotLog } from "../daemon/pilot-logs.js";
-import { openForWriteSync } from "../daemon/safe-open.js";
-import { queryStatus, STATUS_SOCKET } from "../daemon/status-server.js";
-import { PACKAGE_ROOT } from "../daemon/version.js";
-import type { StatusSnapshot } from "../daemon/status.js";
+import { clearControl, readControl, setControl } from "../daemon/owners/control-files.js";
+import { controlNote } from "../daemon/report/control-note.js";
+import type { PilotRecord } from "../daemon/report/history.js";
+import { HistoryLog } from "../daemon/report/history.js";
+import { instanceLabels, instanceOf } from "../daemon/loop/labels.js";
+import { procIdentity, readPidState, isSameProcess } from "../daemon/process/pidfile.js";
+import { readPilotLog } from "../daemon/report/pilot-logs.js";
+import { openForWriteSync } from "../daemon/process/safe-open.js";
+import { queryStatus, STATUS_SOCKET } from "../daemon/report/status-server.js";
+import { PACKAGE_ROOT } from "../daemon/process/version.js";
+import type { StatusSnapshot } from "../daemon/report/status.js";
 import type { ContainerEngine, PilotInfo } from "../runtime/index.js";
 import { formatExplain, formatHistory, formatStatus } from "./format.js";
 import { resume } from "./control-commands.js";
@@ -38,7 +38,7 @@ const fail = (s: string) => process.stderr.write(`planctonctl: ${s}\n`);
 const socketOf = (p: ResolvedPaths) => path.join(p.rundir, STATUS_SOCKET);
 
 export async function nodaemon(p: ResolvedPaths): Promise<number> {
-  const { runForeground } = await import("../daemon/run-foreground.js");
+  const { runForeground } = await import("../daemon/process/run-foreground.js");
   return runForeground({
     configFile: p.configFile,
     rundir: p.rundir,
@@ -68,7 +68,7 @@ export async function start(p: ResolvedPaths): Promise<number> {
   const startLog = path.join(p.logdir, "start.log");
   let out: number;
   try {
-    const { checkDaemonDirs } = await import("../daemon/run-foreground.js");
+    const { checkDaemonDirs } = await import("../daemon/process/run-foreground.js");
     await checkDaemonDirs(p);
     out = openForWriteSync(startLog, "truncate");
   } catch (err) {

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/errors.js";
-import { VERSION } from "../daemon/version.js";
+import { VERSION } from "../daemon/process/version.js";
 import { resolvePaths, type GlobalOptions, type ResolvedPaths } from "./paths-from-options.js";
 import * as ops from "./operations.js";
 import { addFleetCommands } from "./fleet-commands.js";

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PACKAGE_ROOT } from "../daemon/version.js";
+import { PACKAGE_ROOT } from "../daemon/process/version.js";
 import { BootstrapFailure, type BootstrapDeps, type BootstrapOptions } from "./bootstrap-deps.js";
 import { CHECK_TIMEOUT_MS, firstLine, run, shellQuote } from "./run-command.js";
 

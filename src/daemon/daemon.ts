@@ -7,33 +7,33 @@
 //   Reconciler                   the pilot cache and the policy's memory; one tick:
 //                                observe, decide (policy/decide.ts), act (act.ts)
 //   TickTimers                   every timer: main_sleep and the follow-ups ticks ask for
-// Ticks run one at a time (ReconcileLock): every main_sleep, on a pilot event, a config
+// Ticks run one at a time (TickQueue): every main_sleep, on a pilot event, a config
 // or control change, and after each host sample (then without listing or launching, so
 // the owner gets the CPU back within a sample).
 import os from "node:os";
 import type { Config } from "../config/schema.js";
 import type { ContainerEngine } from "../runtime/index.js";
-import { ConfigInForce } from "./config-in-force.js";
-import { ConfigStore, type EffectiveConfig } from "./config-store.js";
-import { ensureRundir } from "./control-files.js";
-import { ControlWatcher } from "./control-watcher.js";
-import { DaemonFleet } from "./daemon-fleet.js";
-import { DaemonMetrics } from "./daemon-metrics.js";
-import { EngineConnection } from "./engine-connection.js";
-import { HistoryLog } from "./history.js";
-import { HostSampling, type HostSamplingLike } from "./host-sampling.js";
-import { ImagePuller } from "./image-puller.js";
-import { ManagedInstances } from "./instances.js";
-import { instanceOf } from "./labels.js";
-import type { Logger } from "./logger.js";
-import { ensureLogdir } from "./own-dirs.js";
-import { PilotPlacement, type PilotPlacementLike } from "./pilot-placement.js";
-import { ReconcileLock, type ReconcileRequest } from "./reconcile-lock.js";
-import { Reconciler } from "./reconciler.js";
-import type { StatusSnapshot } from "./status.js";
-import { statusOf } from "./status-view.js";
-import { TickTimers } from "./tick-timers.js";
-import { VERSION } from "./version.js";
+import { ConfigInForce } from "./owners/config-in-force.js";
+import { ConfigStore, type EffectiveConfig } from "./owners/config-store.js";
+import { ensureRundir } from "./owners/control-files.js";
+import { ControlWatcher } from "./owners/control-watcher.js";
+import { DaemonFleet } from "./owners/fleet-link.js";
+import { DaemonMetrics } from "./report/daemon-metrics.js";
+import { EngineConnection } from "./owners/engine-connection.js";
+import { HistoryLog } from "./report/history.js";
+import { HostSampling, type HostSamplingLike } from "./owners/host-sampling.js";
+import { ImagePuller } from "./owners/image-puller.js";
+import { ManagedInstances } from "./owners/instances.js";
+import { instanceOf } from "./loop/labels.js";
+import type { Logger } from "./process/logger.js";
+import { ensureLogdir } from "./process/own-dirs.js";
+import { PilotPlacement, type PilotPlacementLike } from "./owners/pilot-placement.js";
+import { TickQueue, type ReconcileRequest } from "./loop/tick-queue.js";
+import { Reconciler } from "./loop/reconciler.js";
+import type { StatusSnapshot } from "./report/status.js";
+import { statusOf } from "./report/status-view.js";
+import { TickTimers } from "./loop/tick-timers.js";
+import { VERSION } from "./process/version.js";
 
 export interface DaemonOptions {
   configFile: string;
@@ -67,7 +67,7 @@ export class Daemon {
   private readonly startedAtMs: number;
   private readonly configStore: ConfigStore;
   private readonly history: HistoryLog;
-  private readonly lock: ReconcileLock;
+  private readonly lock: TickQueue;
   private readonly timers = new TickTimers();
   private readonly connection: EngineConnection;
   private readonly control: ControlWatcher;
@@ -91,7 +91,7 @@ export class Daemon {
     this.startedAtMs = this.clock();
     this.configStore = new ConfigStore(opts.configFile, opts.logger);
     this.history = new HistoryLog(opts.logdir);
-    this.lock = new ReconcileLock(
+    this.lock = new TickQueue(
       (req) => this.runTick(req),
       (err, req) =>
         this.logger.error(

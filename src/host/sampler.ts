@@ -212,7 +212,7 @@ export class HostSampler {
       if (diskFresh) fresh.add("disk_free_bytes").add("disk_free_ratio");
     }
 
-    // Pilot counts and local time are the daemon's (daemon/observation.ts): one owner each.
+    // Pilot counts and local time are the daemon's (daemon/loop/observation.ts): one owner each.
     v.uptime_seconds = Math.max(0, (nowMs - this.startedAtMs) / 1000);
     v.sampled_at_ms = nowMs;
 

@@ -26,8 +26,8 @@ import { ConfigError } from "../../src/config/errors.js";
 import { loadConfigFile, type LoadedConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import type { Daemon } from "../../src/daemon/daemon.js";
-import { LABEL_INSTANCE } from "../../src/daemon/labels.js";
-import { DaemonMetrics } from "../../src/daemon/daemon-metrics.js";
+import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
+import { DaemonMetrics } from "../../src/daemon/report/daemon-metrics.js";
 import {
   containersOf,
   docker,
@@ -47,7 +47,7 @@ import { startInfluxd, type InfluxdHandle } from "../helpers/influx-servers.js";
 import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js";
 import { waitFor } from "../helpers/wait.js";
 import { baseConfig, mutant } from "./config-mutator.js";
-import { DaemonProcess, requireBuiltCli, type DaemonDirs } from "./daemon-process.js";
+import { DaemonProcess, requireBuiltCli, type DaemonDirs } from "./built-daemon.js";
 import {
   dockerAnswers,
   privateDockerd,
@@ -56,9 +56,9 @@ import {
   unmountLeftoverRootfs,
   type PrivateDockerd,
 } from "./dockerd.js";
-import { MemoryEngine } from "./memory-engine.js";
+import { MemoryEngine } from "../helpers/memory-engine.js";
 import { summary } from "./summary.js";
-import { queryStatus, STATUS_SOCKET } from "../../src/daemon/status-server.js";
+import { queryStatus, STATUS_SOCKET } from "../../src/daemon/report/status-server.js";
 
 const SEED = Number(process.env.PLANCTON_FAULTS_SEED ?? 20260401);
 const MUTANTS = 500;

@@ -2,7 +2,7 @@
 // check the engine's real state. Docker missing is a failure with a fix, never a skip.
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
-import { LABEL_INSTANCE } from "../../src/daemon/labels.js";
+import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 
 export const TEST_IMAGE = "plancton/busybox:local";
 export const docker = new Docker();

@@ -2,9 +2,9 @@
 // while Docker is real: it samples (each set() is a new sample, stamped with its time)
 // and places pilots (no cgroup parent, normal priority).
 import type { HostFacts } from "../../src/config/max-docks.js";
-import type { HostSamplingLike } from "../../src/daemon/host-sampling.js";
-import type { HostSample } from "../../src/daemon/observation.js";
-import type { CpuPriority, PilotPlacementLike, Placement } from "../../src/daemon/pilot-placement.js";
+import type { HostSamplingLike } from "../../src/daemon/owners/host-sampling.js";
+import type { HostSample } from "../../src/daemon/loop/observation.js";
+import type { CpuPriority, PilotPlacementLike, Placement } from "../../src/daemon/owners/pilot-placement.js";
 
 export class FixedObserver implements HostSamplingLike, PilotPlacementLike {
   obs: Record<string, number>;

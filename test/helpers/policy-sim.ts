@@ -14,7 +14,7 @@ import {
   type PolicyState,
 } from "../../src/policy/index.js";
 import { parseConfigText } from "../../src/config/parse.js";
-import { policyConfigOf } from "../../src/daemon/policy-config.js";
+import { policyConfigOf } from "../../src/daemon/owners/policy-config.js";
 
 /** Monday 2024-01-01 12:00:00 UTC. */
 export const T0_MS = Date.UTC(2024, 0, 1, 12, 0, 0);

@@ -4,7 +4,7 @@
 // beside it and interpolated to those instants. Only pairs of consecutive samples
 // count, so a sample missed between two polls never skews the sum.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { StatusSnapshot } from "../../src/daemon/status.js";
+import type { StatusSnapshot } from "../../src/daemon/report/status.js";
 
 export interface Attribution {
   /** CPU-seconds the daemon attributed to the pilots over the compared intervals. */

@@ -8,10 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Docker from "dockerode";
-import { queryStatus } from "../../src/daemon/status-server.js";
-import type { StatusSnapshot } from "../../src/daemon/status.js";
-import type { PilotRecord } from "../../src/daemon/history.js";
-import { LABEL_INSTANCE } from "../../src/daemon/labels.js";
+import { queryStatus } from "../../src/daemon/report/status-server.js";
+import type { StatusSnapshot } from "../../src/daemon/report/status.js";
+import type { PilotRecord } from "../../src/daemon/report/history.js";
+import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import { waitFor } from "../helpers/wait.js";
 import { measureAttribution } from "./attribution.js";
 import {

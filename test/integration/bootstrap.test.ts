@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { main, type BootstrapDeps } from "../../src/cli/bootstrap.js";
-import { PACKAGE_ROOT } from "../../src/daemon/version.js";
+import { PACKAGE_ROOT } from "../../src/daemon/process/version.js";
 import { createBareRepo, git, startGitServer, type GitServer } from "../helpers/git-server.js";
 
 const GOOD = "# site configuration\ndocker_image: site/pilot:1\nmain_sleep: 12\n";

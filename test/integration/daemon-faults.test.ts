@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import type Docker from "dockerode";
-import { instanceLabels, LABEL_INSTANCE } from "../../src/daemon/labels.js";
+import { instanceLabels, LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import { createDockerEngine } from "../../src/runtime/index.js";
 import {
   containersOf,

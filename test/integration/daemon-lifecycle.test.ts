@@ -2,8 +2,8 @@
 // adoption after a restart, leftovers of a killed launch, foreign containers, force-stop.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { setControl, clearControl } from "../../src/daemon/control-files.js";
-import { instanceLabels } from "../../src/daemon/labels.js";
+import { setControl, clearControl } from "../../src/daemon/owners/control-files.js";
+import { instanceLabels } from "../../src/daemon/loop/labels.js";
 import { docker, containersOf, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
 import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js";

@@ -19,9 +19,9 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { HistoryLog, type PilotRecord } from "../../src/daemon/history.js";
-import { createLogger } from "../../src/daemon/logger.js";
-import { keepPilotLog, pilotLogFile } from "../../src/daemon/pilot-logs.js";
+import { HistoryLog, type PilotRecord } from "../../src/daemon/report/history.js";
+import { createLogger } from "../../src/daemon/process/logger.js";
+import { keepPilotLog, pilotLogFile } from "../../src/daemon/report/pilot-logs.js";
 import { createDockerEngine } from "../../src/runtime/index.js";
 import { planctonctl } from "../helpers/cli.js";
 import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js";

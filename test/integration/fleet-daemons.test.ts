@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { formatStatus } from "../../src/cli/format.js";
 import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { FORGET_AFTER_MS, type HostRow } from "../../src/fleet/fleet-view.js";
-import { DaemonProcess } from "../faults/daemon-process.js";
+import { DaemonProcess } from "../faults/built-daemon.js";
 import { planctonctl } from "../helpers/cli.js";
 import { startDaemon, type Harness } from "../helpers/daemon-harness.js";
 import { containersOf, removeInstance, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";

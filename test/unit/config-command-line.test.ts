@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { splitCommand } from "../../src/config/command-line.js";
 import { parseConfigText } from "../../src/config/parse.js";
-import { commandOf } from "../../src/daemon/pilot-spec.js";
+import { commandOf } from "../../src/daemon/loop/launch-spec.js";
 
 test("quotes and backslashes group words; variables stay as written", () => {
   assert.deepEqual(commandOf('/bin/sh -c "echo hi; sleep 60"'), ["/bin/sh", "-c", "echo hi; sleep 60"]);

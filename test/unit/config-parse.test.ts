@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { ConfigError } from "../../src/config/errors.js";
 import { parseConfigText } from "../../src/config/parse.js";
 import { defaultConfig } from "../../src/config/schema.js";
-import { pilotSpec } from "../../src/daemon/pilot-spec.js";
+import { pilotSpec } from "../../src/daemon/loop/launch-spec.js";
 
 const F = "/etc/plancton/config.yaml";
 

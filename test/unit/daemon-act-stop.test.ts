@@ -2,9 +2,9 @@
 // on a fake engine whose stops end when the test says.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { act, type ActDeps } from "../../src/daemon/act.js";
-import type { PilotRecord } from "../../src/daemon/history.js";
-import type { Logger } from "../../src/daemon/logger.js";
+import { act, type ActDeps } from "../../src/daemon/loop/act.js";
+import type { PilotRecord } from "../../src/daemon/report/history.js";
+import type { Logger } from "../../src/daemon/process/logger.js";
 import { decide, initialPolicyState, type Decision, type KillReason } from "../../src/policy/index.js";
 import { hostObs, NO_CONTROL, policyConfig } from "../helpers/policy-sim.js";
 import type { ContainerEngine, ExitInfo, PilotInfo } from "../../src/runtime/engine.js";

@@ -3,8 +3,8 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
-import { act } from "../../src/daemon/act.js";
-import type { Logger } from "../../src/daemon/logger.js";
+import { act } from "../../src/daemon/loop/act.js";
+import type { Logger } from "../../src/daemon/process/logger.js";
 import { initialPolicyState, type Decision } from "../../src/policy/index.js";
 import type { ContainerEngine, PilotInfo } from "../../src/runtime/engine.js";
 

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import type { ConfigError } from "../../src/config/errors.js";
-import { ConfigStore, type EffectiveConfig } from "../../src/daemon/config-store.js";
+import { ConfigStore, type EffectiveConfig } from "../../src/daemon/owners/config-store.js";
 
 const dirs: string[] = [];
 after(async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { textFormatter } from "../../src/daemon/log-text.js";
+import { textFormatter } from "../../src/daemon/process/log-text.js";
 
 const line = (rec: Record<string, unknown>) =>
   textFormatter(false)(

@@ -4,7 +4,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { claimPidfile, procIdentity, readPidState, removePidfile } from "../../src/daemon/pidfile.js";
+import { claimPidfile, procIdentity, readPidState, removePidfile } from "../../src/daemon/process/pidfile.js";
 import { waitFor } from "../helpers/wait.js";
 
 let dir: string;

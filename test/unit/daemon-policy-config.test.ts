@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compiledOf } from "../../src/config/compile.js";
 import { parseConfigText } from "../../src/config/parse.js";
-import { policyConfigOf } from "../../src/daemon/policy-config.js";
+import { policyConfigOf } from "../../src/daemon/owners/policy-config.js";
 
 const host = { ncpus: 8, ramBytes: 16 * 2 ** 30, swapBytes: 0 };
 

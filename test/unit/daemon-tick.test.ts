@@ -8,10 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
-import { HostSampling } from "../../src/daemon/host-sampling.js";
-import { instanceLabels } from "../../src/daemon/labels.js";
+import { HostSampling } from "../../src/daemon/owners/host-sampling.js";
+import { instanceLabels } from "../../src/daemon/loop/labels.js";
 import { procReaders } from "../../src/host/proc-readers.js";
-import { MemoryEngine } from "../faults/memory-engine.js";
+import { MemoryEngine } from "../helpers/memory-engine.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
 
 const IMAGE = "plancton/busybox:local";

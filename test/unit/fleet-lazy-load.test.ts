@@ -20,9 +20,9 @@ const REGISTER = `import { register } from "node:module"; register("data:text/ja
 // What the daemon and planctonctl load, then the daemon's fleet set-up on the given config.
 const CHILD = `
 const { Daemon } = await import("./src/daemon/daemon.ts");
-await import("./src/daemon/run-foreground.ts");
+await import("./src/daemon/process/run-foreground.ts");
 const { main } = await import("./src/cli/planctonctl.ts");
-const { DaemonFleet } = await import("./src/daemon/daemon-fleet.ts");
+const { DaemonFleet } = await import("./src/daemon/owners/fleet-link.ts");
 const { parseConfigText } = await import("./src/config/parse.ts");
 void Daemon;
 await main(["node", "planctonctl", "--help"]);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { HostSampler, type PilotCpuSource } from "../../src/host/sampler.js";
 import type { CpuTimes, DiskSpace, LoadAverage, MemInfo, ProcReaders } from "../../src/host/proc-readers.js";
 import { DAEMON_FILLED, OBSERVATION_VARIABLE_NAMES } from "../../src/host/variables.js";
-import { observationOf } from "../../src/daemon/observation.js";
+import { observationOf } from "../../src/daemon/loop/observation.js";
 import { RollingWindow } from "../../src/host/rolling-window.js";
 
 // 1.44e12 ms is a multiple of every bucket width (1 s, 5 s, 30 s, 60 s, 720 s, 1440 s),

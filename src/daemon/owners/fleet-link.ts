@@ -6,11 +6,11 @@
 // a tick; without a `fleet` key nothing of the fleet is loaded but this file.
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Config } from "../config/schema.js";
-import type { FleetCommand, FleetHandle, FleetHost, FleetState, HostReport } from "../fleet/index.js";
+import type { Config } from "../../config/schema.js";
+import type { FleetCommand, FleetHandle, FleetHost, FleetState, HostReport } from "../../fleet/index.js";
 import { clearControl, setControl } from "./control-files.js";
-import type { Logger } from "./logger.js";
-import type { StatusSnapshot } from "./status.js";
+import type { Logger } from "../process/logger.js";
+import type { StatusSnapshot } from "../report/status.js";
 
 export const FLEET_COMMAND_FILE = "fleet-command";
 
@@ -37,7 +37,7 @@ export class DaemonFleet {
       await this.handle?.stop().catch(() => undefined);
       this.handle = undefined;
       if (config.fleet === null) return;
-      const { startFleet } = await import("../fleet/index.js");
+      const { startFleet } = await import("../../fleet/index.js");
       this.handle = await startFleet(config, this.host(), this.opts.hostname);
     });
     return this.queue;

@@ -1,7 +1,7 @@
 // The daemon's state as served to planctonctl (status, explain) and written to metrics.
-import type { FleetState } from "../fleet/index.js";
-import type { HostInfo } from "../host/host-info.js";
-import type { DaemonMode, Observation } from "../vocabulary.js";
+import type { FleetState } from "../../fleet/index.js";
+import type { HostInfo } from "../../host/host-info.js";
+import type { DaemonMode, Observation } from "../../vocabulary.js";
 
 export interface PilotRow {
   id: string;

@@ -1,8 +1,8 @@
 // Turns the configuration into the container spec of one pilot.
-import { splitCommand } from "../config/command-line.js";
-import { MIN_CPUS_PER_DOCK, MIN_DOCK_MEM_BYTES, type Config } from "../config/schema.js";
-import { pilotHostname, type PilotSpec } from "../runtime/engine.js";
-import { securityOptsFor } from "../runtime/pilot-spec.js";
+import { splitCommand } from "../../config/command-line.js";
+import { MIN_CPUS_PER_DOCK, MIN_DOCK_MEM_BYTES, type Config } from "../../config/schema.js";
+import { pilotHostname, type PilotSpec } from "../../runtime/engine.js";
+import { securityOptsFor } from "../../runtime/pilot-spec.js";
 import { instanceLabels } from "./labels.js";
 
 export interface PilotContext {

@@ -4,17 +4,17 @@
 // the pidfile's lock and the instance's lock are taken for the daemon's life, so two
 // daemons never run on one pidfile, nor for one instance on one host.
 import path from "node:path";
-import { ConfigError } from "../config/errors.js";
-import { loadConfigFile } from "../config/load.js";
-import { createDockerEngine } from "../runtime/index.js";
-import { ensureRundir } from "./control-files.js";
-import { Daemon } from "./daemon.js";
+import { ConfigError } from "../../config/errors.js";
+import { loadConfigFile } from "../../config/load.js";
+import { createDockerEngine } from "../../runtime/index.js";
+import { ensureRundir } from "../owners/control-files.js";
+import { Daemon } from "../daemon.js";
 import { acquireLock, lockName, type HeldLock } from "./host-lock.js";
-import { instanceOf } from "./labels.js";
+import { instanceOf } from "../loop/labels.js";
 import { createLogger, type LogFormat } from "./logger.js";
 import { ensureLogdir, ensureSafeParent, UnsafeDirError } from "./own-dirs.js";
 import { claimPidfile, removePidfile } from "./pidfile.js";
-import { serveStatus, STATUS_SOCKET } from "./status-server.js";
+import { serveStatus, STATUS_SOCKET } from "../report/status-server.js";
 
 export interface ForegroundOptions {
   configFile: string;

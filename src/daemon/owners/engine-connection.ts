@@ -2,9 +2,9 @@
 // and version, the backoff between reconnects while it does not, and the event watch
 // that makes a pilot's start or end a reason to decide again. It owns no timer: a tick
 // that finds the engine down asks to run again after retryAfterMs().
-import { EngineUnavailableError, type ContainerEngine, type EngineInfo } from "../runtime/index.js";
-import type { Logger } from "./logger.js";
-import { engineLine, type StatusSnapshot } from "./status.js";
+import { EngineUnavailableError, type ContainerEngine, type EngineInfo } from "../../runtime/index.js";
+import type { Logger } from "../process/logger.js";
+import { engineLine, type StatusSnapshot } from "../report/status.js";
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;

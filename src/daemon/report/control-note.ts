@@ -2,7 +2,7 @@
 // it: "draining (since TIME, by the drain file PATH; planctonctl resume to end it)".
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { CONTROL_FILES, type ControlName } from "./control-files.js";
+import { CONTROL_FILES, type ControlName } from "../owners/control-files.js";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 

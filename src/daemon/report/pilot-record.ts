@@ -1,7 +1,7 @@
 // The history record of a pilot that ended by our hand: its times from the engine when
 // it answers, and which signal ended a graceful stop.
-import type { PilotAction, KillReason } from "../policy/types.js";
-import type { ExitInfo, PilotInfo } from "../runtime/engine.js";
+import type { PilotAction, KillReason } from "../../policy/types.js";
+import type { ExitInfo, PilotInfo } from "../../runtime/engine.js";
 import type { PilotRecord } from "./history.js";
 
 /** Exit code of a process ended by SIGKILL (128 + 9). */

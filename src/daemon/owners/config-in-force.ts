@@ -2,12 +2,12 @@
 // (max_docks evaluated over the sampled CPUs and memory), the warnings of both, and the
 // error of a rejected edit (the previous values stay in force meanwhile).
 import path from "node:path";
-import type { ConfigError } from "../config/errors.js";
-import type { HostFacts } from "../config/max-docks.js";
-import type { Config } from "../config/schema.js";
-import type { PolicyConfig } from "../policy/types.js";
+import type { ConfigError } from "../../config/errors.js";
+import type { HostFacts } from "../../config/max-docks.js";
+import type { Config } from "../../config/schema.js";
+import type { PolicyConfig } from "../../policy/types.js";
 import type { EffectiveConfig } from "./config-store.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../process/logger.js";
 import { policyConfigOf } from "./policy-config.js";
 
 export class ConfigInForce {

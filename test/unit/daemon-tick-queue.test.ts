@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ReconcileLock, type ReconcileRequest } from "../../src/daemon/reconcile-lock.js";
+import { TickQueue, type ReconcileRequest } from "../../src/daemon/loop/tick-queue.js";
 
 const req = (cause: string, relist = false, allowStart = false): ReconcileRequest => ({
   cause,
@@ -12,7 +12,7 @@ test("requests made during a run merge into one follow-up run with the strongest
   const runs: ReconcileRequest[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const lock = new ReconcileLock(
+  const lock = new TickQueue(
     async (r) => {
       runs.push(r);
       if (runs.length === 1) await gate;
@@ -31,7 +31,7 @@ test("requests made during a run merge into one follow-up run with the strongest
 test("a run that throws is reported and the loop goes on", async () => {
   const errors: string[] = [];
   let n = 0;
-  const lock = new ReconcileLock(
+  const lock = new TickQueue(
     async () => {
       n++;
       if (n === 1) throw new Error("boom");

@@ -3,11 +3,11 @@
 // does not hurry: saving the victims' logs, removals, resumes, launches, the pull, the
 // exit. Every action is attempted independently: one failure is logged and the rest go
 // on, except launches, which stop at the first failure (as the original did).
-import type { Decision, KillReason } from "../policy/types.js";
-import type { ContainerEngine, PilotInfo, PilotSpec } from "../runtime/engine.js";
-import type { PilotRecord } from "./history.js";
-import type { Logger } from "./logger.js";
-import { recordOf } from "./pilot-record.js";
+import type { Decision, KillReason } from "../../policy/types.js";
+import type { ContainerEngine, PilotInfo, PilotSpec } from "../../runtime/engine.js";
+import type { PilotRecord } from "../report/history.js";
+import type { Logger } from "../process/logger.js";
+import { recordOf } from "../report/pilot-record.js";
 
 /** Kills that are not the owner taking resources back: SIGTERM first, SIGKILL after stop_grace. */
 const GRACEFUL_REASONS: ReadonlySet<KillReason> = new Set<KillReason>([

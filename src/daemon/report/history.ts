@@ -2,8 +2,8 @@
 // `planctonctl history`. Opened without following links (safe-open.ts), mode 0640.
 import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { LOGDIR_MODE } from "./own-dirs.js";
-import { openForWrite, readNoFollow } from "./safe-open.js";
+import { LOGDIR_MODE } from "../process/own-dirs.js";
+import { openForWrite, readNoFollow } from "../process/safe-open.js";
 
 export interface PilotRecord {
   id: string;

@@ -4,9 +4,9 @@
 // never followed (pilot output often holds credentials).
 import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { ContainerEngine } from "../runtime/index.js";
-import { LOGDIR_MODE } from "./own-dirs.js";
-import { readNoFollow, replaceFile } from "./safe-open.js";
+import type { ContainerEngine } from "../../runtime/index.js";
+import { LOGDIR_MODE } from "../process/own-dirs.js";
+import { readNoFollow, replaceFile } from "../process/safe-open.js";
 
 const TAIL_LINES = 1000;
 const KEEP = 200;

@@ -3,7 +3,7 @@
 // AppArmor, and the weight raised while pilots are paused or killed. The kernel's file is
 // read back after new pilots appear and every PRIORITY_RECHECK_MS: status must not claim
 // a priority the kernel does not have.
-import type { Config } from "../config/schema.js";
+import type { Config } from "../../config/schema.js";
 import {
   PilotCpuMeter,
   atFullWeight,
@@ -14,9 +14,9 @@ import {
   type CgroupLayout,
   type ParentWeight,
   type PilotCpuSource,
-} from "../host/index.js";
-import type { EngineInfo } from "../runtime/index.js";
-import type { Logger } from "./logger.js";
+} from "../../host/index.js";
+import type { EngineInfo } from "../../runtime/index.js";
+import type { Logger } from "../process/logger.js";
 import type { PilotIds } from "./pilot-cache.js";
 
 export interface CpuPriority {

@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { queryStatus, STATUS_SOCKET } from "../../src/daemon/status-server.js";
-import type { StatusSnapshot } from "../../src/daemon/status.js";
+import { queryStatus, STATUS_SOCKET } from "../../src/daemon/report/status-server.js";
+import type { StatusSnapshot } from "../../src/daemon/report/status.js";
 import { BIN } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 

@@ -3,9 +3,9 @@
 // not a regular file owned by the daemon's user or root is ignored, with a warning.
 import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { Control } from "../vocabulary.js";
-import { ensureOwnDir, RUNDIR_MODE } from "./own-dirs.js";
-import { replaceFile } from "./safe-open.js";
+import type { Control } from "../../vocabulary.js";
+import { ensureOwnDir, RUNDIR_MODE } from "../process/own-dirs.js";
+import { replaceFile } from "../process/safe-open.js";
 
 export const CONTROL_FILES = { drain: "drain", drainStop: "stop", forceStop: "force-stop" } as const;
 export type ControlName = keyof typeof CONTROL_FILES;

@@ -4,9 +4,9 @@
 // exit) until the last of them has ended; new pilots get the new instance's label.
 // The retired instances are kept in rundir, so a restart still manages their pilots.
 import path from "node:path";
-import type { ContainerEngine, PilotInfo } from "../runtime/index.js";
-import { instanceLabels, LABEL_INSTANCE, LABEL_MANAGED } from "./labels.js";
-import { readNoFollow, replaceFile } from "./safe-open.js";
+import type { ContainerEngine, PilotInfo } from "../../runtime/index.js";
+import { instanceLabels, LABEL_INSTANCE, LABEL_MANAGED } from "../loop/labels.js";
+import { readNoFollow, replaceFile } from "../process/safe-open.js";
 
 export const RETIRED_FILE = "retired-instances";
 /** Bounds what a restart reads back: names are short, and few instances ever retire at once. */

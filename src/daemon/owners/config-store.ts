@@ -3,17 +3,17 @@
 // period. Whatever goes wrong, the last good effective configuration stays in force.
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import { ConfigError } from "../config/errors.js";
-import type { LoadedConfig } from "../config/load.js";
+import { ConfigError } from "../../config/errors.js";
+import type { LoadedConfig } from "../../config/load.js";
 import {
   assertRemoteAllowed,
   GitPuller,
   layerConfig,
   RemoteConfigSource,
   type ConfigSource,
-} from "../config/remote/index.js";
-import { ConfigWatcher } from "../config/watch.js";
-import type { Logger } from "./logger.js";
+} from "../../config/remote/index.js";
+import { ConfigWatcher } from "../../config/watch.js";
+import type { Logger } from "../process/logger.js";
 
 export interface EffectiveConfig extends LoadedConfig {
   sources: Record<string, ConfigSource>;

@@ -1,8 +1,8 @@
 // The observation decide() reads: the host's latest sample, stamped with when it was
 // taken, plus what only the daemon knows (the pilot counts of its cache) and the local
 // time of the sample. One owner per variable: the sampler never counts pilots.
-import type { Observation } from "../vocabulary.js";
-import type { PilotIds } from "./pilot-cache.js";
+import type { Observation } from "../../vocabulary.js";
+import type { PilotIds } from "../owners/pilot-cache.js";
 
 /** One host sample and when it was taken. */
 export interface HostSample {

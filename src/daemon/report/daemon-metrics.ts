@@ -1,9 +1,9 @@
 // What the daemon reports to its metrics targets, built from its own state with the
 // series builders of metrics/. Writing never waits on the network.
-import { compiledOf } from "../config/compile.js";
-import { isLoopback, parseListenAddress } from "../config/listen-address.js";
-import type { Config } from "../config/schema.js";
-import type { HostInfo } from "../host/index.js";
+import { compiledOf } from "../../config/compile.js";
+import { isLoopback, parseListenAddress } from "../../config/listen-address.js";
+import type { Config } from "../../config/schema.js";
+import type { HostInfo } from "../../host/index.js";
 import {
   MetricsHub,
   containerPoint,
@@ -18,12 +18,12 @@ import {
   type MetricsTarget,
   type PrometheusExporter,
   type SinkStats,
-} from "../metrics/index.js";
-import type { ActResult } from "./act.js";
+} from "../../metrics/index.js";
+import type { ActResult } from "../loop/act.js";
 import type { PilotRecord } from "./history.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../process/logger.js";
 import type { StatusSnapshot } from "./status.js";
-import type { DaemonMode } from "../vocabulary.js";
+import type { DaemonMode } from "../../vocabulary.js";
 
 /** What one tick reports about the daemon, taken from the decision it just made. */
 export interface TickState {

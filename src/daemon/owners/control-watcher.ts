@@ -3,8 +3,8 @@
 // limits). Reads are serialized so the last one wins; onChange runs when the set changed.
 import { watch, type FSWatcher } from "chokidar";
 import { clearControl, readControl, type ControlName, type ControlState } from "./control-files.js";
-import { controlNote } from "./control-note.js";
-import type { Logger } from "./logger.js";
+import { controlNote } from "../report/control-note.js";
+import type { Logger } from "../process/logger.js";
 
 export class ControlWatcher {
   private control: ControlState = { draining: false, drainStop: false, forceStop: false };

@@ -2,9 +2,9 @@
 // history with reason "fast_exit", and counted, with its last line of output, in the
 // policy's crash-loop state.
 import { readFileSync } from "node:fs";
-import { crashLoopText, isFastExit, recordExit, type CrashLoopState } from "../policy/crash-loop.js";
-import type { PilotRecord } from "./history.js";
-import { pilotLogFile } from "./pilot-logs.js";
+import { crashLoopText, isFastExit, recordExit, type CrashLoopState } from "../../policy/crash-loop.js";
+import type { PilotRecord } from "../report/history.js";
+import { pilotLogFile } from "../report/pilot-logs.js";
 
 export interface FastExitOutcome {
   record: PilotRecord;

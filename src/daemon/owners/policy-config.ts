@@ -1,10 +1,10 @@
 // Maps the validated configuration onto the policy's input: plain units, max_docks evaluated
 // on this host, and the expressions and schedule the config load compiled (config/compile.ts).
-import { compiledOf } from "../config/compile.js";
-import { evaluateMaxDocks, type HostFacts } from "../config/max-docks.js";
-import type { Config } from "../config/schema.js";
-import type { PolicyConfig } from "../policy/types.js";
-import { capacityWarnings } from "./capacity-warnings.js";
+import { compiledOf } from "../../config/compile.js";
+import { evaluateMaxDocks, type HostFacts } from "../../config/max-docks.js";
+import type { Config } from "../../config/schema.js";
+import type { PolicyConfig } from "../../policy/types.js";
+import { capacityWarnings } from "../report/capacity-warnings.js";
 
 export function policyConfigOf(
   config: Config,

@@ -2,9 +2,9 @@
 // failed in a row. decide() reads status() and says when to pull; act() calls pull(),
 // which runs in the background and asks for a tick when done. A new docker_image starts
 // from nothing: the old image's failures and backoff do not apply to it.
-import type { ImageStatus } from "../policy/types.js";
-import type { ContainerEngine } from "../runtime/index.js";
-import type { Logger } from "./logger.js";
+import type { ImageStatus } from "../../policy/types.js";
+import type { ContainerEngine } from "../../runtime/index.js";
+import type { Logger } from "../process/logger.js";
 
 export interface ImageView {
   name: string;

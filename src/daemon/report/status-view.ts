@@ -1,15 +1,15 @@
 // The status snapshot (planctonctl status/explain, the fleet record), read from the owner
 // of each fact at the moment it is asked: nothing here is remembered.
-import type { Config } from "../config/schema.js";
-import type { FleetState } from "../fleet/index.js";
-import type { SampleError } from "../host/index.js";
-import type { Decision } from "../policy/types.js";
-import type { PilotInfo } from "../runtime/index.js";
-import type { DaemonMode, Observation } from "../vocabulary.js";
-import type { EngineState } from "./engine-connection.js";
-import type { ImageView } from "./image-puller.js";
-import type { CpuPriority } from "./pilot-placement.js";
-import type { LastTick } from "./reconciler.js";
+import type { Config } from "../../config/schema.js";
+import type { FleetState } from "../../fleet/index.js";
+import type { SampleError } from "../../host/index.js";
+import type { Decision } from "../../policy/types.js";
+import type { PilotInfo } from "../../runtime/index.js";
+import type { DaemonMode, Observation } from "../../vocabulary.js";
+import type { EngineState } from "../owners/engine-connection.js";
+import type { ImageView } from "../owners/image-puller.js";
+import type { CpuPriority } from "../owners/pilot-placement.js";
+import type { LastTick } from "../loop/reconciler.js";
 import type { StatusSnapshot } from "./status.js";
 
 export interface StatusParts {

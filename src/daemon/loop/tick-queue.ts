@@ -6,7 +6,7 @@ export interface ReconcileRequest {
   cause: string;
 }
 
-export class ReconcileLock {
+export class TickQueue {
   private running = false;
   private pending?: ReconcileRequest;
   private idle: Promise<void> = Promise.resolve();

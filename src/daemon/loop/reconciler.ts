@@ -2,29 +2,29 @@
 // the policy's memory. It lists the pilots (one engine call) when asked to, composes the
 // observation, asks the pure decide() what to do, and hands the whole decision to act().
 // It owns no timer: the outcome says when to run again (controller-runtime's "requeue").
-import type { Config } from "../config/schema.js";
-import { decide, initialPolicyState } from "../policy/index.js";
-import type { Decision, Listing, PolicyConfig, PolicyState } from "../policy/types.js";
-import { pilotName, type ContainerEngine } from "../runtime/index.js";
-import type { Observation } from "../vocabulary.js";
+import type { Config } from "../../config/schema.js";
+import { decide, initialPolicyState } from "../../policy/index.js";
+import type { Decision, Listing, PolicyConfig, PolicyState } from "../../policy/types.js";
+import { pilotName, type ContainerEngine } from "../../runtime/index.js";
+import type { Observation } from "../../vocabulary.js";
 import { act, type ActResult } from "./act.js";
-import type { ControlState } from "./control-files.js";
-import type { DaemonMetrics } from "./daemon-metrics.js";
-import type { EngineConnection } from "./engine-connection.js";
+import type { ControlState } from "../owners/control-files.js";
+import type { DaemonMetrics } from "../report/daemon-metrics.js";
+import type { EngineConnection } from "../owners/engine-connection.js";
 import { onPilotFinished } from "./fast-exits.js";
-import type { HistoryLog, PilotRecord } from "./history.js";
-import type { HostSamplingLike } from "./host-sampling.js";
-import type { ImagePuller } from "./image-puller.js";
-import type { ManagedInstances } from "./instances.js";
+import type { HistoryLog, PilotRecord } from "../report/history.js";
+import type { HostSamplingLike } from "../owners/host-sampling.js";
+import type { ImagePuller } from "../owners/image-puller.js";
+import type { ManagedInstances } from "../owners/instances.js";
 import { instanceOf } from "./labels.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../process/logger.js";
 import { observationOf } from "./observation.js";
-import { PilotCache } from "./pilot-cache.js";
-import { keepPilotLog } from "./pilot-logs.js";
-import type { PilotPlacementLike } from "./pilot-placement.js";
-import { pilotSpec } from "./pilot-spec.js";
-import type { ReconcileRequest } from "./reconcile-lock.js";
-import type { StatusSnapshot } from "./status.js";
+import { PilotCache } from "../owners/pilot-cache.js";
+import { keepPilotLog } from "../report/pilot-logs.js";
+import type { PilotPlacementLike } from "../owners/pilot-placement.js";
+import { pilotSpec } from "./launch-spec.js";
+import type { ReconcileRequest } from "./tick-queue.js";
+import type { StatusSnapshot } from "../report/status.js";
 
 export interface ReconcilerDeps {
   engine: ContainerEngine;

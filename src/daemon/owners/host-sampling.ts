@@ -3,8 +3,8 @@
 // Sampling starts once the engine answered (its data root is a disk path; the pilots'
 // CPU is measured under their parent). Tests replace it with a fixed one.
 import os from "node:os";
-import type { HostFacts } from "../config/max-docks.js";
-import type { Config } from "../config/schema.js";
+import type { HostFacts } from "../../config/max-docks.js";
+import type { Config } from "../../config/schema.js";
 import {
   HostSampler,
   gatherHostInfo,
@@ -13,10 +13,10 @@ import {
   type PilotCpuSource,
   type ProcReaders,
   type SampleError,
-} from "../host/index.js";
-import type { EngineInfo } from "../runtime/index.js";
-import type { Logger } from "./logger.js";
-import type { HostSample } from "./observation.js";
+} from "../../host/index.js";
+import type { EngineInfo } from "../../runtime/index.js";
+import type { Logger } from "../process/logger.js";
+import type { HostSample } from "../loop/observation.js";
 import type { PilotIds } from "./pilot-cache.js";
 
 export interface HostSamplingLike {
