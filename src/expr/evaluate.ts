@@ -6,29 +6,13 @@
 import type { ExprNode } from "./ast.js";
 import { parseExpr } from "./parser.js";
 import { columnAt, quote } from "./lexer.js";
-
-/** A well-formed expression that cannot be evaluated with the values given. */
-export class ExprEvalError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ExprEvalError";
-  }
-}
-
-export type ExprVariables = Readonly<Record<string, number>>;
-
-export interface CompiledExpr {
-  readonly source: string;
-  /** Distinct variable names used, in order of first appearance. */
-  readonly variables: readonly string[];
-  /** Booleans are 1 / 0. Throws ExprEvalError. */
-  evaluate(vars: ExprVariables): number;
-}
-
-/** Truth of a value as the language sees it: non-zero and not NaN. */
-export function truthy(value: number): boolean {
-  return value !== 0 && !Number.isNaN(value);
-}
+import {
+  ExprEvalError,
+  badVariable,
+  collectVariables,
+  type CompiledExpr,
+  type ExprVariables,
+} from "./expr-values.js";
 
 type Fn = (vars: ExprVariables) => number;
 
@@ -53,28 +37,6 @@ export function compileExpr(source: string, allowedVariables: readonly string[])
     // `+ 0` turns -0 into 0; an arrow so `const { evaluate } = compiled` works.
     evaluate: (vars: ExprVariables): number => fn(vars) + 0,
   });
-}
-
-function collectVariables(node: ExprNode, into: string[]): string[] {
-  switch (node.kind) {
-    case "number":
-      break;
-    case "variable":
-      if (!into.includes(node.name)) into.push(node.name);
-      break;
-    case "negate":
-    case "not":
-      collectVariables(node.operand, into);
-      break;
-    case "binary":
-      collectVariables(node.left, into);
-      collectVariables(node.right, into);
-      break;
-    case "call":
-      for (const arg of node.args) collectVariables(arg, into);
-      break;
-  }
-  return into;
 }
 
 function constant(value: number): Compiled {
@@ -318,10 +280,4 @@ class Compiler {
       return `${quote(snippet)} (column ${columnAt(source, node.start)})`;
     };
   }
-}
-
-function badVariable(name: string, value: unknown): ExprEvalError {
-  if (value === undefined) return new ExprEvalError(`no value for variable ${quote(name)}`);
-  const shown = typeof value === "number" ? String(value) : typeof value;
-  return new ExprEvalError(`variable ${quote(name)} is not a finite number (${shown})`);
 }

@@ -4,16 +4,14 @@
 // Precedence, low to high:
 //   or ||  <  and &&  <  not ! (prefix)  <  < <= > >= == != (non-associative)
 //   <  + -  <  * / %  <  unary - +  <  number, variable, call, ( ... )
-import { nearest } from "./suggest.js";
 import {
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  SIZE_SUFFIXES,
-  SUFFIX_NAMES,
-  type BinaryOp,
-  type ExprNode,
-  type FunctionName,
-} from "./ast.js";
+  hasOwn,
+  sizeSuffixTail,
+  suffixHint,
+  unknownFunctionTail,
+  unknownVariableTail,
+} from "./name-hints.js";
+import { FUNCTIONS, SIZE_SUFFIXES, type BinaryOp, type ExprNode, type FunctionName } from "./ast.js";
 import { quote, syntaxError, tokenize, type Token } from "./lexer.js";
 
 const MAX_SOURCE_LENGTH = 1000;
@@ -22,12 +20,6 @@ const MAX_DEPTH = 64;
 
 const KEYWORDS: ReadonlySet<string> = new Set(["and", "or", "not", "true", "false"]);
 const COMPARISONS: ReadonlySet<string> = new Set(["<", "<=", ">", ">=", "==", "!="]);
-/** How many known names an "unknown variable" message lists when it has no suggestion. */
-const LISTED_NAMES = 6;
-
-function hasOwn(record: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(record, key);
-}
 
 /** Parses and checks an expression; throws ExprSyntaxError. */
 export function parseExpr(source: string, allowedVariables: readonly string[]): ExprNode {
@@ -67,7 +59,7 @@ class Parser {
       throw this.fail(
         rest,
         "expected an operator or end of expression",
-        `, found ${this.describe(rest)}${this.suffixHint(rest)}`,
+        `, found ${this.describe(rest)}${suffixHint(rest)}`,
       );
     }
     return node;
@@ -96,12 +88,6 @@ class Parser {
 
   private describe(token: Token): string {
     return token.kind === "eof" ? "end of expression" : quote(token.text);
-  }
-
-  private suffixHint(token: Token): string {
-    return token.kind === "ident" && hasOwn(SIZE_SUFFIXES, token.text)
-      ? "; a size suffix must follow a number directly"
-      : "";
   }
 
   private fail(token: Token, what: string, tail = "") {
@@ -240,13 +226,7 @@ class Parser {
         return { kind: "number", value, start: token.start, end: suffix.end };
       }
       if (suffix.start === token.end) {
-        // Letters glued to a number: a mistyped suffix, or a missing operator.
-        const caseless = SUFFIX_NAMES.find((name) => name.toLowerCase() === suffix.text.toLowerCase());
-        const tail =
-          caseless !== undefined
-            ? `; did you mean ${quote(caseless)}?`
-            : `; size suffixes are ${SUFFIX_NAMES.join(", ")}`;
-        throw this.fail(suffix, `unknown size suffix ${quote(suffix.text)}`, tail);
+        throw this.fail(suffix, `unknown size suffix ${quote(suffix.text)}`, sizeSuffixTail(suffix.text));
       }
     }
     return { kind: "number", value: token.value, start: token.start, end: token.end };
@@ -262,10 +242,7 @@ class Parser {
     if (callFollows) {
       if (hasOwn(FUNCTIONS, name)) return this.parseCall(token, name as FunctionName);
       if (this.allowed.has(name)) throw this.fail(token, `${quote(name)} is a variable, not a function`);
-      const guess = nearest(name, FUNCTION_NAMES);
-      const tail =
-        guess !== undefined ? `; did you mean ${guess}?` : `; functions are ${FUNCTION_NAMES.join(", ")}`;
-      throw this.fail(token, `unknown function ${quote(name)}`, tail);
+      throw this.fail(token, `unknown function ${quote(name)}`, unknownFunctionTail(name));
     }
     if (this.allowed.has(name)) return { kind: "variable", name, start: token.start, end: token.end };
     if (hasOwn(FUNCTIONS, name))
@@ -276,16 +253,7 @@ class Parser {
       );
     if (hasOwn(SIZE_SUFFIXES, name))
       throw this.fail(token, `expected a number before size suffix ${quote(name)}`);
-    throw this.fail(token, `unknown variable ${quote(name)}`, this.unknownVariableTail(name));
-  }
-
-  private unknownVariableTail(name: string): string {
-    const guess = nearest(name, this.allowedList);
-    if (guess !== undefined) return `; did you mean ${guess}?`;
-    const known = [...this.allowed];
-    if (known.length === 0) return "; no variables are available in this expression";
-    const listed = known.slice(0, LISTED_NAMES).join(", ");
-    return `; known variables: ${listed}${known.length > LISTED_NAMES ? `, ... (${known.length - LISTED_NAMES} more)` : ""}`;
+    throw this.fail(token, `unknown variable ${quote(name)}`, unknownVariableTail(name, this.allowedList));
   }
 
   private parseCall(nameToken: Token, name: FunctionName): ExprNode {

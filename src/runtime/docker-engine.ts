@@ -1,7 +1,6 @@
 // ContainerEngine on Docker's API: what each operation asks Docker, and which of its
 // answers mean the goal is reached anyway. Every request goes through DockerDialer.dial
 // (docker-dial.ts: counted, bounded in time, errors mapped).
-import { PassThrough } from "node:stream";
 import type {
   ContainerEngine,
   EngineInfo,
@@ -13,14 +12,12 @@ import type {
 } from "./engine.js";
 import { labelFilter, toEngineInfo, toExitInfo, toPilotInfo } from "./docker-mapping.js";
 import { DEFAULT_TIMEOUT_MS, DockerDialer } from "./docker-dial.js";
-import { DockerApiError, EngineUnavailableError, isNotFound } from "./engine-errors.js";
+import { DockerApiError, isNotFound } from "./engine-errors.js";
 import { dockerConnection } from "./docker-endpoint.js";
 import { toCreateOptions } from "./pilot-spec.js";
-import { loadRegistryAuth } from "./docker-auth.js";
-import { PullFailedError, followPullProgress } from "./pull-progress.js";
-import { splitImage } from "./image-ref.js";
 import { runBounded } from "./run-bounded.js";
-import { watchEventStream, type EventStreamOptions } from "./event-stream.js";
+import type { EventStreamOptions } from "./event-stream.js";
+import { pilotLogs, pullImage, watchPilotEvents } from "./docker-streams.js";
 
 export interface DockerEngineOptions {
   /** Docker's unix socket; default DOCKER_HOST, else /var/run/docker.sock. */
@@ -256,43 +253,8 @@ class DockerEngine implements ContainerEngine {
     }
   }
 
-  async pull(image: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
-    const { repository, tag } = splitImage(image);
-    const { auth, note } = loadRegistryAuth(image);
-    const withNote = (e: Error): Error => {
-      if (note) e.message += ` (${note})`;
-      return e;
-    };
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await this.api.dial<NodeJS.ReadableStream>(
-        "pull",
-        image,
-        {
-          method: "POST",
-          path: "/images/create",
-          query: { fromImage: repository, tag },
-          isStream: true,
-          ...(auth ? { authconfig: { ...auth } } : {}),
-        },
-        { timeout: "none", ...(opts.signal ? { signal: opts.signal } : {}) },
-      );
-    } catch (e) {
-      throw withNote(e as Error);
-    }
-    try {
-      await followPullProgress(stream);
-    } catch (e) {
-      if (opts.signal?.aborted) throw new Error(`pull ${image}: aborted`);
-      const message = (e as Error).message;
-      if (e instanceof PullFailedError)
-        throw withNote(new DockerApiError(`pull ${image}: ${message}`, 0, message, { cause: e }));
-      throw new EngineUnavailableError(
-        `pull ${image}: the progress stream from Docker at ${this.endpoint} was cut: ${message}`,
-        "ECONNRESET",
-        { cause: e },
-      );
-    }
+  pull(image: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return pullImage(this.api, image, opts);
   }
 
   watchEvents(
@@ -300,63 +262,10 @@ class DockerEngine implements ContainerEngine {
     onEvent: (e: PilotEvent) => void,
     onState?: (connected: boolean, err?: Error) => void,
   ): EventWatch {
-    const filters = JSON.stringify({
-      type: ["container"],
-      ...(Object.keys(labels).length > 0 ? { label: labelFilter(labels) } : {}),
-    });
-    const open = (since: string | undefined, signal: AbortSignal) =>
-      this.api.dial<NodeJS.ReadableStream>(
-        "events",
-        undefined,
-        { method: "GET", path: "/events", query: { filters, ...(since ? { since } : {}) }, isStream: true },
-        { timeout: "headers", signal },
-      );
-    // A lost stream is Docker going away (or restarting): say so in our terms.
-    const report = onState
-      ? (connected: boolean, err?: Error) => {
-          if (connected || err instanceof EngineUnavailableError || err instanceof DockerApiError)
-            return onState(connected, err);
-          const why = err ? err.message : "closed";
-          return onState(
-            false,
-            new EngineUnavailableError(
-              `events: the stream from Docker at ${this.endpoint} was lost: ${why}`,
-              "ECONNRESET",
-              { cause: err },
-            ),
-          );
-        }
-      : undefined;
-    return watchEventStream(open, onEvent, report, { ...this.eventBackoff });
+    return watchPilotEvents(this.api, this.eventBackoff, labels, onEvent, onState);
   }
 
-  async logs(id: string, opts: { follow: boolean; tail?: number }): Promise<NodeJS.ReadableStream> {
-    const ctl = new AbortController();
-    const raw = await this.api.dial<NodeJS.ReadableStream & { destroy(): void }>(
-      "logs",
-      id,
-      {
-        method: "GET",
-        path: `/containers/${encodeURIComponent(id)}/logs`,
-        query: {
-          follow: opts.follow,
-          stdout: true,
-          stderr: true,
-          tail: opts.tail === undefined ? "all" : String(opts.tail),
-        },
-        isStream: true,
-      },
-      { timeout: "headers", signal: ctl.signal },
-    );
-    const out = new PassThrough();
-    this.api.docker.modem.demuxStream(raw, out, out);
-    raw.on("end", () => out.end());
-    raw.on("error", (e: Error) => out.destroy(e));
-    // The reader gave up: end the request (a follow would otherwise stay open).
-    out.on("close", () => {
-      if (!out.writableFinished) ctl.abort();
-      raw.destroy();
-    });
-    return out;
+  logs(id: string, opts: { follow: boolean; tail?: number }): Promise<NodeJS.ReadableStream> {
+    return pilotLogs(this.api, id, opts);
   }
 }
