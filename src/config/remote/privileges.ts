@@ -36,6 +36,11 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
   { key: "config_url_every", rule: "local-only", doc: "how often it is fetched" },
   { key: "allow_insecure_http", rule: "local-only", doc: "whether plain http is trusted" },
   { key: "allow_remote_privileges", rule: "local-only", doc: "whether a remote may grant privileges" },
+  {
+    key: "allow_engine_socket",
+    rule: "local-only",
+    doc: "whether binds may reach the container engine's socket or /",
+  },
   { key: "config_git", rule: "local-only", doc: "whether the confdir is pulled from git" },
   {
     key: "instance",
