@@ -10,7 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
+import pino from "pino";
 import { main } from "../../src/cli/bootstrap.js";
+import { ConfigStore } from "../../src/daemon/config-store.js";
 import { GitPuller, gitPull, GitPullError } from "../../src/config/remote/git-pull.js";
 import { BareRepo, createBareRepo, git, startGitServer, type GitServer } from "../helpers/git-server.js";
 
@@ -142,6 +144,43 @@ describe("allowed_signers in force", () => {
     assert.equal(r?.changed, true);
     assert.equal(puller.status().refused, undefined);
     assert.match(await readFile(path.join(confdir, "config.yaml"), "utf8"), /main_sleep: 14/);
+  });
+});
+
+describe("the daemon's config store (SIGHUP's path)", () => {
+  test("a signed head comes into force; an unsigned one is logged once, shown in status, and changes nothing", async () => {
+    const SIGNED = "main_sleep: 10\nconfig_git: {pull_every: 10m, allowed_signers: allowed_signers}\n";
+    const repo = await createBareRepo(path.join(dir, "repos"), "site", "store", SIGNED, {
+      sign: allowedKey,
+      files: { allowed_signers: await readFile(signers, "utf8") },
+    });
+    assert.equal((await bootstrap("store", ["--allowed-signers", signers])).code, 0);
+    const logged: string[] = [];
+    const logger = pino({ level: "info" }, { write: (l: string) => void logged.push(JSON.parse(l).msg) });
+    const store = new ConfigStore(path.join(dir, "store", "config.yaml"), logger);
+    try {
+      assert.equal((await store.start()).config.main_sleep, 10);
+      await repo.commit({ "config.yaml": SIGNED.replace("10", "15") }, { sign: allowedKey });
+      await store.reload(); // pulls; the next reload reads the pulled file
+      await store.reload();
+      assert.equal(store.current.config.main_sleep, 15);
+      const good = await git(["rev-parse", "HEAD"], path.join(dir, "store"));
+      const bad = await repo.commit({
+        "config.yaml": `${SIGNED.replace("10", "16")}docker_privileged: true\n`,
+      });
+      await store.reload();
+      await store.reload();
+      assert.equal(store.current.config.main_sleep, 15, "the last good config stays");
+      assert.equal(store.current.config.docker_privileged, false);
+      const git_ = (store.status() as { git: { refused?: string } }).git;
+      assert.equal(
+        git_.refused,
+        `head ${bad.slice(0, 7)} refused: not signed; in force ${good.slice(0, 7)} (the last good configuration stays)`,
+      );
+      assert.equal(logged.filter((l) => l.includes("refused")).length, 1, logged.join("\n"));
+    } finally {
+      await store.close();
+    }
   });
 });
 
