@@ -79,7 +79,7 @@ async function refused(confdir: string, why: RegExp): Promise<string> {
   });
   assert.match(
     message,
-    new RegExp(`^head [0-9a-f]{7} refused: ${why.source}.*; in force ${head.slice(0, 7)} `),
+    new RegExp(`^head [0-9a-f]{7} refused: ${why.source}.*; in force ${head.slice(0, 7)}$`),
   );
   assert.ok(!message.includes("\n"), message);
   assert.equal(await git(["rev-parse", "HEAD"], confdir), head);
@@ -110,7 +110,7 @@ describe("allowed_signers in force", () => {
 
   test("an unsigned head is refused, once in the log and in status; the last good config stays", async () => {
     await repo.commit({ "config.yaml": `${SIGNED.replace("10", "12")}docker_privileged: true\n` });
-    await refused(confdir, /not signed/);
+    await refused(confdir, /not signed by an allowed key \(no signature\)/);
     const puller = new GitPuller({ confdir, everySeconds: 0, timeoutMs: 20_000 });
     const errors: string[] = [];
     puller.on("error", (e) => errors.push(e.message));
@@ -119,7 +119,7 @@ describe("allowed_signers in force", () => {
     assert.equal(errors.length, 1, errors.join("\n"));
     assert.match(
       puller.status().refused ?? "",
-      /^head [0-9a-f]{7} refused: not signed; in force [0-9a-f]{7}/,
+      /^head [0-9a-f]{7} refused: not signed by an allowed key \(no signature\); in force [0-9a-f]{7}$/,
     );
     assert.equal(puller.status().errors, 2);
   });
@@ -129,7 +129,7 @@ describe("allowed_signers in force", () => {
       { "config.yaml": `${SIGNED.replace("10", "13")}binds: ["/:/host"]\n` },
       { sign: strangerKey },
     );
-    await refused(confdir, /not signed by an allowed key/);
+    await refused(confdir, /not signed by an allowed key(?! \(no signature\))/);
   });
 
   test("a signed head with config.yaml as a symbolic link is refused", async () => {
@@ -175,7 +175,7 @@ describe("the daemon's config store (SIGHUP's path)", () => {
       const git_ = (store.status() as { git: { refused?: string } }).git;
       assert.equal(
         git_.refused,
-        `head ${bad.slice(0, 7)} refused: not signed; in force ${good.slice(0, 7)} (the last good configuration stays)`,
+        `head ${bad.slice(0, 7)} refused: not signed by an allowed key (no signature); in force ${good.slice(0, 7)}`,
       );
       assert.equal(logged.filter((l) => l.includes("refused")).length, 1, logged.join("\n"));
     } finally {

@@ -58,7 +58,7 @@ function signatureWhy(stderr: string, signers: string): string {
     return "not signed by an allowed key";
   if (/ssh-keygen.*(not found|No such)|cannot run ssh-keygen/i.test(stderr))
     return "ssh-keygen is missing: apt-get install -y openssh-client";
-  if (stderr.trim() === "") return "not signed";
+  if (stderr.trim() === "") return "not signed by an allowed key (no signature)";
   return `not signed by an allowed key (${stderr.trim().split("\n").pop()?.slice(0, 200)})`;
 }
 
@@ -69,7 +69,8 @@ export interface HeadCheck {
 
 /**
  * Throws a GitPullError ("refused") when `head` may not be applied over `current` (the
- * commit in force): `head abc1234 refused: why; in force def5678`. Returns the head's
+ * commit in force): `head abc1234 refused: why; in force def5678` (status shows it as
+ * is; the log says the last good configuration stays). Returns the head's
  * config keys otherwise.
  */
 export async function checkHead(
@@ -83,7 +84,7 @@ export async function checkHead(
     new GitPullError(
       confdir,
       "refused",
-      `head ${head.slice(0, 7)} refused: ${why}; in force ${current.slice(0, 7)} (the last good configuration stays)`,
+      `head ${head.slice(0, 7)} refused: ${why}; in force ${current.slice(0, 7)}`,
     );
   const now = await configAt(git, current);
   const inForce = "raw" in now ? now.raw : opts.inForce;
