@@ -63,7 +63,8 @@ export function installProblems(lockText: string, pkgDir: string): { problems: s
     const name = nameOf(key);
     if (entry.hasInstallScript && !(name in SKIPPED_SCRIPTS))
       problems.push(
-        `${name}: has an install script, skipped by --ignore-scripts: check the copy runs without it, then list it in scripts/check-install.ts`,
+        `${name}: has an install script, skipped by --ignore-scripts: ` +
+          "check the copy runs without it, then list it in scripts/check-install.ts",
       );
     if (!existsSync(path.join(pkgDir, key, "package.json"))) {
       if (!entry.optional && !entry.devOptional)

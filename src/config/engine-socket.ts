@@ -45,7 +45,9 @@ export function engineSocketProblems(binds: readonly string[], allowed: boolean)
     if (why === undefined) return;
     problems.push({
       key: `binds[${i}]`,
-      message: `${preview(bind, 80)} ${why}: remove this bind (mount only the data directory the pilots need), or, if the pilots must drive the engine, set allow_engine_socket: true in the local config.yaml`,
+      message:
+        `${preview(bind, 80)} ${why}: remove this bind (mount only the data directory the pilots need), ` +
+        "or, if the pilots must drive the engine, set allow_engine_socket: true in the local config.yaml",
     });
   });
   return problems;

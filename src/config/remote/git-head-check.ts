@@ -90,7 +90,8 @@ export async function checkHead(
   const inForce = "raw" in now ? now.raw : opts.inForce;
   if (!inForce)
     throw refuse(
-      `the commit in force ${"why" in now ? now.why : "cannot be read"}, so which keys may sign is unknown; fix it by hand: git -C ${confdir} merge --ff-only ${head.slice(0, 7)}`,
+      `the commit in force ${"why" in now ? now.why : "cannot be read"}, so which keys may sign is unknown; ` +
+        `fix it by hand: git -C ${confdir} merge --ff-only ${head.slice(0, 7)}`,
     );
   const signers = allowedSignersOf(inForce, confdir);
   if (signers) {
@@ -118,7 +119,9 @@ export async function checkHead(
     );
     if (changed.length > 0)
       throw refuse(
-        `it changes keys that grant host privileges (${changed.join(", ")}) and config_git has no allowed_signers: sign the commits and set config_git.allowed_signers, or apply it by hand on this host: git -C ${confdir} merge --ff-only ${head.slice(0, 7)}`,
+        `it changes keys that grant host privileges (${changed.join(", ")}) and config_git has no ` +
+          "allowed_signers: sign the commits and set config_git.allowed_signers, or apply it by hand " +
+          `on this host: git -C ${confdir} merge --ff-only ${head.slice(0, 7)}`,
       );
   }
   return next.raw;

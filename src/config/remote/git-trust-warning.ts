@@ -29,7 +29,10 @@ export function gitTrustWarnings(raw: Record<string, unknown>): ConfigProblem[] 
     {
       key: "config_git",
       path: ["config_git"],
-      message: `this git-pulled config grants host privileges (${why.join("; ")}) and its commits are not verified: a pull that changes them is refused; sign the commits and set config_git.allowed_signers (see the README, "Signed configuration")`,
+      message:
+        `this git-pulled config grants host privileges (${why.join("; ")}) and its commits are not ` +
+        "verified: a pull that changes them is refused; sign the commits and set " +
+        'config_git.allowed_signers (see the README, "Signed configuration")',
     },
   ];
 }
