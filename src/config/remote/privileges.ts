@@ -8,8 +8,8 @@
 //   daemon itself connects to or reads (metrics targets, disk_paths);
 // - privileged keys: accepted from a remote only when the LOCAL config.yaml says
 //   allow_remote_privileges: true, and then only with values the schema accepts.
-// Every other key may come from a remote. (A git checkout in the confdir is local
-// config: the admin chose to trust that repository.)
+// Every other key may come from a remote. (A git checkout in the confdir is the local file;
+// what an unattended pull may change is decided in git-head-check.ts.)
 import { clipText, ConfigError, preview, type ConfigProblem } from "../errors.js";
 import { indexKeyLines } from "../key-lines.js";
 import { remoteShapeProblem } from "./remote-shape.js";
