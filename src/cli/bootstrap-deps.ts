@@ -22,6 +22,7 @@ export interface BootstrapOptions {
   confdir?: string;
   gitBase?: string;
   crontabFile?: string;
+  allowedSigners?: string;
   boot: boolean;
 }
 

@@ -14,7 +14,7 @@ import { PACKAGE_ROOT } from "../daemon/process/version.js";
 import { checkDocker, checkGit } from "./bootstrap-checks.js";
 import { BootstrapFailure, UsageError, type BootstrapDeps, type BootstrapOptions } from "./bootstrap-deps.js";
 import { backupName, inspectConfdir } from "./confdir-backup.js";
-import { cloneRepo, parseRequest, validateTree } from "./config-repository.js";
+import { cloneRepo, parseRequest, validateTree, verifyClone } from "./config-repository.js";
 import { shellQuote } from "./run-command.js";
 import { checkBoot, enableAtBoot } from "./start-at-boot.js";
 
@@ -51,6 +51,10 @@ export async function main(argv: string[], overrides: Partial<BootstrapDeps> = {
     .option(
       "--crontab-file <file>",
       "add the @reboot line to this file instead of systemd or the user's crontab (tests)",
+    )
+    .option(
+      "--allowed-signers <file>",
+      "refuse the clone unless its head is signed by a key of FILE (git's SSH allowed signers format)",
     )
     .option("--no-boot", "do not enable start at boot")
     .exitOverride()
@@ -90,6 +94,9 @@ async function bootstrap(
     const defaultConfdir = defaultPaths({ user: o.user, uid: d.uid, home: d.env.HOME }).confdir;
     const confdir = path.resolve(o.confdir ?? defaultConfdir);
     if (!o.dryrun) say(`git: ${await checkGit(d)}`);
+    if (o.allowedSigners !== undefined && o.dryrun)
+      throw new UsageError("--allowed-signers checks a repository's head: give a repository, not --dryrun");
+    const signers = o.allowedSigners === undefined ? undefined : path.resolve(o.allowedSigners);
     say(`Docker: ${await checkDocker(d)}`);
     const occupied = await inspectConfdir(confdir, Boolean(o.force), d);
     // Every prerequisite before anything is written: a failure here leaves the host as it was.
@@ -107,6 +114,7 @@ async function bootstrap(
         await cloneRepo(url, repo.branch, tree, d.env);
         displayName = `${repo.user}/${repo.repo}/config.yaml`;
         say(`cloned ${url}${repo.branch ? ` (branch ${repo.branch})` : ""}`);
+        if (signers) say(await verifyClone(tree, signers, d.env));
       } else {
         await mkdir(tree);
         await copyFile(path.join(PACKAGE_ROOT, "conf-examples", "dryrun.yaml"), configFileIn(tree));
@@ -116,6 +124,7 @@ async function bootstrap(
         tree,
         displayName,
         repo ? `${repo.user}/${repo.repo}` : "the dry-run config",
+        signers !== undefined,
       );
       for (const w of warnings) d.stderr(`warning: ${w}\n`);
       say(`${displayName}: valid`);

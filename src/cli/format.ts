@@ -69,11 +69,12 @@ export function formatStatus(s: StatusSnapshot): string {
     lines.push(
       `remote:   ${url.url}: ${url.stale ? `STALE since ${new Date(url.staleSinceMs ?? 0).toISOString()} (${url.lastError ?? "?"}); the last good copy is in force` : "current"}`,
     );
-  const git = s.remote?.git as { lastError?: string; failingSinceMs?: number } | undefined;
-  if (git)
-    lines.push(
-      `git:      ${git.lastError ? `pull failing since ${new Date(git.failingSinceMs ?? 0).toISOString()}: ${git.lastError}` : "up to date"}`,
-    );
+  const git = s.remote?.git as { lastError?: string; failingSinceMs?: number; refused?: string } | undefined;
+  if (git) {
+    const since = new Date(git.failingSinceMs ?? 0).toISOString();
+    const failing = git.lastError ? `pull failing since ${since}: ${git.lastError}` : "up to date";
+    lines.push(`git:      ${git.refused ?? failing}`);
+  }
   if (s.prometheus)
     lines.push(
       `metrics:  Prometheus ${s.prometheus.url ?? s.prometheus.listen}${s.prometheus.error ? ` NOT SERVED: ${s.prometheus.error}` : ""}`,

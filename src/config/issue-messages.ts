@@ -51,6 +51,7 @@ export const KEY_EXAMPLES: Readonly<Record<string, string>> = {
   config_url_every: "5m",
   allow_insecure_http: "false",
   allow_remote_privileges: "false",
+  allow_engine_socket: "false",
   config_git: "{pull_every: 10m}",
   log_level: "info",
   log_format: "text",
@@ -64,6 +65,7 @@ export const KEY_EXAMPLES: Readonly<Record<string, string>> = {
   "devices.PathInContainer": '"/dev/fuse"',
   "devices.CgroupPermissions": "rwm",
   "config_git.pull_every": "10m",
+  "config_git.allowed_signers": "allowed_signers",
 };
 
 const TYPE_WORDS: Record<string, string> = {

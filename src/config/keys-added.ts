@@ -158,11 +158,22 @@ export const addedKeys = {
     .boolean()
     .default(false)
     .describe("Accept privilege-granting keys from config_url (local file only)."),
+  allow_engine_socket: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Accept binds of a container engine's socket (docker.sock, podman.sock, containerd.sock, ...), of a directory holding one (/run, /var/run) or of / (local file only). Such a bind, even :ro, is root on the host.",
+    ),
   config_git: z
-    .object({ pull_every: period(1).default(600) })
+    .object({
+      pull_every: period(1).default(600),
+      allowed_signers: z.string().min(1).nullable().default(null),
+    })
     .nullable()
     .default(null)
-    .describe("Run git pull --ff-only in the confdir on this period."),
+    .describe(
+      "Pull the confdir (a git checkout) on this period, fast-forward only: {pull_every, allowed_signers}. allowed_signers: a file in git's SSH format (gpg.ssh.allowedSignersFile; relative to the confdir); each new head must be signed by one of its keys, else it is refused and the config in force stays. Without it, a pull that changes privilege-granting keys is refused.",
+    ),
   fleet: fleetSchema
     .nullable()
     .default(null)

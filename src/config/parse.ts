@@ -11,6 +11,7 @@ import {
 } from "./errors.js";
 import { describeIssue } from "./issue-messages.js";
 import { indexKeyLines } from "./key-lines.js";
+import { gitTrustWarnings } from "./remote/git-trust-warning.js";
 import { CONFIG_KEYS, configSchema, NESTED_KEYS, type Config } from "./schema.js";
 import { checkSemantics } from "./semantics.js";
 import { loadYamlBounded, MAX_YAML_DEPTH, YamlBudgetError, type YamlLimits } from "./yaml-load.js";
@@ -136,6 +137,7 @@ export function validateConfigObject(
     return { ...p, ...(path ? { path, ...where(path) } : {}) };
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
+  for (const w of gitTrustWarnings(raw)) warnings.push({ ...w, ...where(w.path ?? []) });
   return { config: result.data, raw, warnings };
 }
 

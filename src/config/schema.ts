@@ -20,7 +20,7 @@ export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
 export const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   devices: Object.keys(deviceMap.shape),
   influxdb: Object.keys(influxTarget.shape),
-  config_git: ["pull_every"],
+  config_git: ["pull_every", "allowed_signers"],
   fleet: Object.keys(fleetSchema.shape),
 };
 

@@ -1,7 +1,9 @@
 // Checks a schema-valid config for what types cannot say: a string docker_cmd splits,
-// config_url is https, and what compile.ts compiles (expressions, schedule, influxdb_url) compiles.
+// config_url is https, what compile.ts compiles (expressions, schedule, influxdb_url) compiles,
+// and no bind hands pilots the engine's socket or / without allow_engine_socket.
 import { splitCommand } from "./command-line.js";
 import { compileConfig } from "./compile.js";
+import { engineSocketProblems } from "./engine-socket.js";
 import { preview, type ConfigProblem } from "./errors.js";
 import type { Config } from "./schema.js";
 
@@ -19,5 +21,6 @@ export function checkSemantics(config: Config): ConfigProblem[] {
       message: "plain http is refused: use https, or set allow_insecure_http: true",
     });
   }
+  problems.push(...engineSocketProblems(config.binds, config.allow_engine_socket));
   return problems;
 }

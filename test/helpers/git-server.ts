@@ -2,7 +2,7 @@
 // behind a small node:http server, so bootstrap and pull tests clone as from GitHub.
 // Commits are pushed straight into the bare repositories on disk (no push over HTTP).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -123,10 +123,13 @@ export async function startGitServer(root: string): Promise<GitServer> {
 export class BareRepo {
   constructor(readonly dir: string) {}
 
-  /** Commits `files` (path -> content) on `branch` (created from the default branch if new) and pushes. */
+  /**
+   * Commits `files` (path -> content) on `branch` (created from the default branch if new) and pushes;
+   * `links` (path -> target) are committed as symbolic links; `sign`: an SSH private key signs the commit.
+   */
   async commit(
     files: Record<string, string>,
-    opts: { branch?: string; message?: string } = {},
+    opts: { branch?: string; message?: string; sign?: string; links?: Record<string, string> } = {},
   ): Promise<string> {
     const branch = opts.branch ?? "main";
     const work = await mkdtemp(path.join(os.tmpdir(), "plancton-git-work-"));
@@ -137,12 +140,20 @@ export class BareRepo {
       else await git(["checkout", "--quiet", "-b", branch], work);
       for (const [file, content] of Object.entries(files)) {
         await mkdir(path.dirname(path.join(work, file)), { recursive: true });
+        await rm(path.join(work, file), { force: true });
         await writeFile(path.join(work, file), content);
       }
+      for (const [file, target] of Object.entries(opts.links ?? {})) {
+        await rm(path.join(work, file), { force: true });
+        await symlink(target, path.join(work, file));
+      }
+      const sign = opts.sign ? ["-c", "gpg.format=ssh", "-c", `user.signingkey=${opts.sign}`] : [];
       await git(["add", "--all"], work);
       await git(
         [
+          ...sign,
           "commit",
+          ...(opts.sign ? ["-S"] : []),
           "--quiet",
           "--allow-empty",
           "-m",
@@ -164,7 +175,7 @@ export async function createBareRepo(
   user: string,
   repo: string,
   configYaml: string,
-  opts: { branch?: string } = {},
+  opts: { branch?: string; sign?: string; files?: Record<string, string> } = {},
 ): Promise<BareRepo> {
   const dir = path.join(root, user, repo);
   await mkdir(dir, { recursive: true });
@@ -172,6 +183,9 @@ export async function createBareRepo(
   const bare = new BareRepo(dir);
   if ((opts.branch ?? "main") !== "main")
     await bare.commit({ "README.md": "config repository\n" }, { branch: "main", message: "init" });
-  await bare.commit({ "config.yaml": configYaml }, { branch: opts.branch ?? "main", message: "config" });
+  await bare.commit(
+    { ...opts.files, "config.yaml": configYaml },
+    { branch: opts.branch ?? "main", message: "config", sign: opts.sign },
+  );
   return bare;
 }

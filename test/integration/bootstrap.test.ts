@@ -194,6 +194,26 @@ test("an invalid config.yaml is reported with file:line and the confdir is untou
   assert.deepEqual(await siblings(fresh), []);
 });
 
+test("config.yaml is read only as a regular file of bounded size: a symlink or a huge file is refused", async () => {
+  const root = path.join(dir, "repos");
+  const secret = path.join(dir, "secret-file");
+  await writeFile(secret, "shadow_line_one: hunter2\nshadow_line_two: swordfish\n");
+  const linked = await createBareRepo(root, "eve", "linked", "main_sleep: 10\n");
+  await linked.commit({}, { links: { "config.yaml": secret } });
+  const confdir = path.join(dir, "linked", "conf");
+  const r = await bootstrap(["eve/linked", "--git-base", server.base, "--confdir", confdir, "--no-boot"]);
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.err, /^plancton-bootstrap: eve\/linked has a config\.yaml that is a symbolic link: refused/);
+  assert.doesNotMatch(r.out + r.err, /shadow_line|hunter2/);
+  assert.ok(!existsSync(confdir));
+
+  await createBareRepo(root, "eve", "huge", `main_sleep: 10\n${"# padding\n".repeat(120_000)}`);
+  const h = await bootstrap(["eve/huge", "--git-base", server.base, "--confdir", confdir, "--no-boot"]);
+  assert.equal(h.code, 1, h.out + h.err);
+  assert.match(h.err, /eve\/huge has a config\.yaml of 1200015 bytes, over 1048576: a config is a few KiB/);
+  assert.ok(!existsSync(confdir));
+});
+
 test("an unknown repository or branch: one clear line, exit 1", async () => {
   const confdir = path.join(dir, "unknown", "conf");
   const r = await bootstrap(["alice/nope", "--git-base", server.base, "--confdir", confdir, "--no-boot"]);

@@ -1,6 +1,8 @@
 // `planctonctl config check` on every shipped example and on broken files, built CLI.
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { planctonctl } from "../helpers/cli.js";
@@ -27,6 +29,8 @@ const BROKEN: Record<string, RegExp> = {
   "bad-device.yaml": /bad-device\.yaml:4:\d+: devices\[1\]/,
   "unknown-policy-variable.yaml":
     /unknown-policy-variable\.yaml:1:1: spawn_when: unknown variable "cpu_ownr_5m"/,
+  "engine-socket.yaml":
+    /engine-socket\.yaml:4:\d+: binds\[0\]: .*container engine's socket.*set allow_engine_socket: true in the local config\.yaml/,
 };
 
 test("broken files fail with exit 2, naming the file, line and key", async () => {
@@ -56,4 +60,25 @@ test("--json gives machine output; a missing default file means the defaults", a
   const none = await planctonctl(["--confdir", "/nonexistent", "config", "check"]);
   assert.equal(none.code, 0);
   assert.match(none.stdout, /absent: the defaults apply/);
+});
+
+test("a git-pulled config that grants privileges without signed commits: a warning, exit 0", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-check-git-"));
+  try {
+    const file = path.join(dir, "config.yaml");
+    await writeFile(file, 'main_sleep: 10\nconfig_git: {pull_every: 10m}\nbinds: ["/cvmfs:/cvmfs:ro"]\n');
+    const r = await planctonctl(["config", "check", file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^warning: .*config\.yaml:2:1: config_git: this git-pulled config grants host privileges \(binds: .*set config_git\.allowed_signers/m,
+    );
+    await writeFile(
+      file,
+      'config_git: {pull_every: 10m, allowed_signers: signers}\nbinds: ["/cvmfs:/cvmfs:ro"]\n',
+    );
+    assert.doesNotMatch((await planctonctl(["config", "check", file])).stderr, /config_git:/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -174,3 +174,18 @@ test("GitPuller: the server goes away, one error for repeated failures, status s
     await puller.close();
   }
 });
+
+test("a branch without an upstream: refused in one line that says the fix", async () => {
+  const other = path.join(dir, "lonely");
+  await git(["clone", "--quiet", confdir, other]);
+  await git(["checkout", "--quiet", "-b", "lonely"], other);
+  await assert.rejects(gitPull(other, { timeoutMs: 20_000 }), (err: unknown) => {
+    assert.ok(err instanceof GitPullError, String(err));
+    assert.equal(err.kind, "no-upstream", err.message);
+    assert.match(
+      err.message,
+      /the branch has no upstream: git -C \S+ branch --set-upstream-to=origin\/<branch>$/,
+    );
+    return true;
+  });
+});

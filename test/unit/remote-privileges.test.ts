@@ -104,6 +104,7 @@ test("only the local config can allow remote privileges", () => {
 
 test("a remote may never set the local-only keys, even when privileges are allowed", () => {
   assert.deepEqual([...LOCAL_ONLY_KEYS].sort(), [
+    "allow_engine_socket",
     "allow_insecure_http",
     "allow_remote_privileges",
     "config_git",

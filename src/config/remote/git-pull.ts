@@ -1,34 +1,18 @@
 // config_git: keeps a confdir that is a git checkout (made by plancton-bootstrap) on
-// its remote branch with `git pull --ff-only`. Anything but a clean fast-forward (local
-// edits, a diverged or rewritten remote, a conflict) is refused with one line and the
-// tree is left as it was; the config file watcher applies a pulled config.yaml by itself.
+// its remote branch: fetch, check the new head (git-head-check.ts: signed by an allowed
+// key, or changing no privilege), then fast-forward. Anything but a clean, accepted
+// fast-forward (local edits, a diverged or rewritten remote, a refused head) is refused
+// with one line and the tree is left as it was; the config file watcher applies a
+// pulled config.yaml by itself.
 import { EventEmitter } from "node:events";
 import { realpath } from "node:fs/promises";
-import { gitErrorLine, runGit, type GitFailure } from "./git.js";
+import { describeGitFailure, GitPullError } from "./git-failure.js";
+import { checkHead, type HeadGit } from "./git-head-check.js";
+import { runGit, type GitFailure } from "./git.js";
+
+export * from "./git-failure.js";
 
 const DEFAULT_GIT_TIMEOUT_MS = 60_000;
-
-export type GitPullErrorKind =
-  | "git-missing"
-  | "not-a-repo"
-  | "dirty"
-  | "diverged"
-  | "overwrite"
-  | "no-upstream"
-  | "timeout"
-  | "network"
-  | "failed";
-
-export class GitPullError extends Error {
-  constructor(
-    readonly confdir: string,
-    readonly kind: GitPullErrorKind,
-    detail: string,
-  ) {
-    super(`git pull in ${confdir}: ${detail}`);
-    this.name = "GitPullError";
-  }
-}
 
 export interface GitPullResult {
   changed: boolean;
@@ -36,29 +20,60 @@ export interface GitPullResult {
   message: string;
   fromCommit: string;
   toCommit: string;
+  /** config.yaml's keys at the new HEAD, when it moved (the puller's fallback "in force" copy). */
+  config?: Record<string, unknown>;
+}
+
+export interface GitPullOptions {
+  timeoutMs?: number;
+  /** The config in force when HEAD's config.yaml cannot be read (the puller's last good copy). */
+  inForce?: Record<string, unknown>;
+}
+
+/** git in the confdir under one deadline: every failure a one-line GitPullError. */
+function gitIn(confdir: string, timeoutMs: number): HeadGit {
+  const deadline = Date.now() + timeoutMs;
+  const timeout = () =>
+    new GitPullError(
+      confdir,
+      "timeout",
+      `timed out after ${timeoutMs / 1000} s; check the network and the remote`,
+    );
+  const raw = (args: string[]) => {
+    const left = deadline - Date.now();
+    if (left <= 0) throw timeout();
+    return runGit(["-C", confdir, ...args], { timeoutMs: left });
+  };
+  const git = async (args: string[]): Promise<string> => {
+    try {
+      return (await raw(args)).stdout.trimEnd();
+    } catch (err) {
+      throw describeGitFailure(confdir, err as GitFailure, timeoutMs);
+    }
+  };
+  const status = async (args: string[]) => {
+    try {
+      return { code: 0, stderr: (await raw(args)).stderr };
+    } catch (err) {
+      const e = err as GitFailure;
+      if (typeof e.code !== "number" || e.killed) throw describeGitFailure(confdir, e, timeoutMs);
+      return { code: e.code, stderr: e.stderr ?? "" };
+    }
+  };
+  const ok = async (args: string[]) => {
+    const r = await status(args);
+    if (r.code > 1) throw describeGitFailure(confdir, Object.assign(new Error("git failed"), r), timeoutMs);
+    return r.code === 0;
+  };
+  return Object.assign(git, { ok, status });
 }
 
 /**
- * `git -C confdir pull --ff-only`: resolves with whether HEAD moved, or rejects with a
- * one-line GitPullError, the working tree untouched.
+ * Fetches, checks and fast-forwards the confdir: resolves with whether HEAD moved, or
+ * rejects with a one-line GitPullError, the working tree untouched.
  */
-export async function gitPull(confdir: string, opts: { timeoutMs?: number } = {}): Promise<GitPullResult> {
-  const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS);
-  const git = async (args: string[]): Promise<string> => {
-    const left = deadline - Date.now();
-    if (left <= 0)
-      throw new GitPullError(
-        confdir,
-        "timeout",
-        `timed out after ${(opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS) / 1000} s; check the network and the remote`,
-      );
-    try {
-      return (await runGit(["-C", confdir, ...args], { timeoutMs: left })).stdout.trimEnd();
-    } catch (err) {
-      throw describeGitFailure(confdir, err as GitFailure, opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS);
-    }
-  };
-
+export async function gitPull(confdir: string, opts: GitPullOptions = {}): Promise<GitPullResult> {
+  const git = gitIn(confdir, opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS);
   const top = await git(["rev-parse", "--show-toplevel"]);
   if ((await realpath(top).catch(() => top)) !== (await realpath(confdir).catch(() => confdir))) {
     throw new GitPullError(
@@ -81,15 +96,25 @@ export async function gitPull(confdir: string, opts: { timeoutMs?: number } = {}
     );
   }
   const before = await git(["rev-parse", "HEAD"]);
-  await git(["pull", "--ff-only", "--no-rebase", "--no-edit"]);
+  await git(["fetch", "--quiet", "--no-tags"]);
+  const head = await git(["rev-parse", "--verify", "@{upstream}^{commit}"]);
+  const upToDate = {
+    changed: false,
+    message: `already up to date at ${before.slice(0, 7)}`,
+    fromCommit: before,
+    toCommit: before,
+  };
+  // Local commits not pushed yet: nothing to take (as pull --ff-only says).
+  if (head === before || (await git.ok(["merge-base", "--is-ancestor", head, before]))) return upToDate;
+  if (!(await git.ok(["merge-base", "--is-ancestor", before, head])))
+    throw describeGitFailure(
+      confdir,
+      Object.assign(new Error("diverged"), { stderr: "fatal: Not possible to fast-forward" }),
+      0,
+    );
+  const config = await checkHead(git, confdir, before, head, { inForce: opts.inForce });
+  await git(["merge", "--ff-only", "--quiet", head]);
   const after = await git(["rev-parse", "HEAD"]);
-  if (after === before)
-    return {
-      changed: false,
-      message: `already up to date at ${before.slice(0, 7)}`,
-      fromCommit: before,
-      toCommit: after,
-    };
   const files = (await git(["diff", "--name-only", before, after]).catch(() => ""))
     .split("\n")
     .filter(Boolean);
@@ -98,81 +123,8 @@ export async function gitPull(confdir: string, opts: { timeoutMs?: number } = {}
     message: `updated ${before.slice(0, 7)}..${after.slice(0, 7)} (${files.length} file${files.length === 1 ? "" : "s"}${files.length > 0 && files.length <= 3 ? `: ${files.join(", ")}` : ""})`,
     fromCommit: before,
     toCommit: after,
+    config,
   };
-}
-
-/** git's stderr as one line that says what to do. */
-export function describeGitFailure(confdir: string, err: GitFailure, timeoutMs: number): GitPullError {
-  if (err instanceof GitPullError) return err;
-  if (err.code === "ENOENT")
-    return new GitPullError(confdir, "git-missing", "git is not installed: apt-get install -y git");
-  if (err.killed || err.signal)
-    return new GitPullError(
-      confdir,
-      "timeout",
-      `timed out after ${timeoutMs / 1000} s; check the network and the remote`,
-    );
-  const stderr = err.stderr ?? "";
-  if (/not a git repository/i.test(stderr))
-    return new GitPullError(
-      confdir,
-      "not-a-repo",
-      "not a git checkout: run plancton-bootstrap <user>/<repo>, or remove config_git from config.yaml",
-    );
-  if (/cannot change to|No such file or directory/i.test(stderr))
-    return new GitPullError(
-      confdir,
-      "not-a-repo",
-      "the confdir does not exist: run plancton-bootstrap <user>/<repo>",
-    );
-  if (/Not possible to fast-forward|diverg|non-fast-forward/i.test(stderr)) {
-    return new GitPullError(
-      confdir,
-      "diverged",
-      `the local branch and its remote have diverged (not a fast-forward): the tree is left alone; if the remote is right: git -C ${confdir} reset --hard @{u}`,
-    );
-  }
-  if (/would be overwritten|untracked working tree files/i.test(stderr)) {
-    return new GitPullError(
-      confdir,
-      "overwrite",
-      `the update would overwrite local files (${filesIn(stderr)}): the tree is left alone; move them away, then pull again`,
-    );
-  }
-  if (/CONFLICT|conflict/.test(stderr))
-    return new GitPullError(
-      confdir,
-      "diverged",
-      `a conflict with local commits: the tree is left alone; resolve it by hand in ${confdir}`,
-    );
-  if (/no tracking information/i.test(stderr)) {
-    return new GitPullError(
-      confdir,
-      "no-upstream",
-      `the branch has no upstream: git -C ${confdir} branch --set-upstream-to=origin/<branch>`,
-    );
-  }
-  const line = gitErrorLine(stderr) ?? err.message.split("\n")[0] ?? "git failed";
-  if (
-    /unable to access|Could not resolve|could not read|Connection refused|timed out|not found|repository .* does not exist|Authentication failed/i.test(
-      stderr,
-    )
-  ) {
-    return new GitPullError(
-      confdir,
-      "network",
-      `cannot fetch from the remote: ${line}; check the network and the repository`,
-    );
-  }
-  return new GitPullError(confdir, "failed", line);
-}
-
-function filesIn(stderr: string): string {
-  const files = stderr
-    .split("\n")
-    .filter((l) => /^\t/.test(l))
-    .map((l) => l.trim());
-  return files.length > 0 ? files.slice(0, 3).join(", ") : "see git status";
 }
 
 export interface GitPullerOptions {
@@ -182,7 +134,7 @@ export interface GitPullerOptions {
   timeoutMs?: number;
   clock?: () => number;
   /** Replaces gitPull (tests). */
-  pull?: (confdir: string, opts: { timeoutMs?: number }) => Promise<GitPullResult>;
+  pull?: (confdir: string, opts: GitPullOptions) => Promise<GitPullResult>;
 }
 
 export interface GitPullerStatus {
@@ -192,6 +144,11 @@ export interface GitPullerStatus {
   lastSuccessAtMs?: number;
   lastChangeAtMs?: number;
   lastCommit?: string;
+  /**
+   * The head refused last, as status shows it: "head abc1234 refused: not signed by an
+   * allowed key; in force def5678 (...)"; cleared when a head is accepted.
+   */
+  refused?: string;
   /** Failed pulls since start (a counter, for metrics). */
   errors: number;
 }
@@ -212,6 +169,8 @@ export class GitPuller extends EventEmitter<GitPullerEvents> {
   private lastReported?: string;
   private st: Omit<GitPullerStatus, "confdir"> = { errors: 0 };
   private readonly clock: () => number;
+  /** config.yaml's keys at the last accepted head (in case HEAD's copy becomes unreadable). */
+  private inForce?: Record<string, unknown>;
 
   constructor(private readonly opts: GitPullerOptions) {
     super();
@@ -250,7 +209,11 @@ export class GitPuller extends EventEmitter<GitPullerEvents> {
 
   private async pullOnce(): Promise<GitPullResult | undefined> {
     try {
-      const result = await (this.opts.pull ?? gitPull)(this.opts.confdir, { timeoutMs: this.opts.timeoutMs });
+      const result = await (this.opts.pull ?? gitPull)(this.opts.confdir, {
+        timeoutMs: this.opts.timeoutMs,
+        inForce: this.inForce,
+      });
+      if (result.config) this.inForce = result.config;
       const now = this.clock();
       const wasFailing = this.st.lastError !== undefined;
       this.st = {
@@ -261,6 +224,7 @@ export class GitPuller extends EventEmitter<GitPullerEvents> {
         lastCommit: result.toCommit,
         ...(result.changed ? { lastChangeAtMs: now } : {}),
       };
+      delete this.st.refused;
       this.lastReported = undefined;
       if (wasFailing) this.emit("recovered");
       this.emit("pulled", result);
@@ -272,6 +236,8 @@ export class GitPuller extends EventEmitter<GitPullerEvents> {
           : new GitPullError(this.opts.confdir, "failed", (err as Error).message.split("\n")[0] ?? "failed");
       this.st.errors += 1;
       this.st.lastError = e.message;
+      if (e.kind === "refused") this.st.refused = e.detail;
+      else delete this.st.refused;
       this.st.failingSinceMs ??= this.clock();
       if (e.message !== this.lastReported) {
         this.lastReported = e.message;

@@ -8,8 +8,8 @@
 //   daemon itself connects to or reads (metrics targets, disk_paths);
 // - privileged keys: accepted from a remote only when the LOCAL config.yaml says
 //   allow_remote_privileges: true, and then only with values the schema accepts.
-// Every other key may come from a remote. (A git checkout in the confdir is local
-// config: the admin chose to trust that repository.)
+// Every other key may come from a remote. (A git checkout in the confdir is the local file;
+// what an unattended pull may change is decided in git-head-check.ts.)
 import { clipText, ConfigError, preview, type ConfigProblem } from "../errors.js";
 import { indexKeyLines } from "../key-lines.js";
 import { remoteShapeProblem } from "./remote-shape.js";
@@ -36,6 +36,11 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
   { key: "config_url_every", rule: "local-only", doc: "how often it is fetched" },
   { key: "allow_insecure_http", rule: "local-only", doc: "whether plain http is trusted" },
   { key: "allow_remote_privileges", rule: "local-only", doc: "whether a remote may grant privileges" },
+  {
+    key: "allow_engine_socket",
+    rule: "local-only",
+    doc: "whether binds may reach the container engine's socket or /",
+  },
   { key: "config_git", rule: "local-only", doc: "whether the confdir is pulled from git" },
   {
     key: "instance",
