@@ -42,7 +42,7 @@ export class FixedObserver implements HostSamplingLike, PilotPlacementLike {
   start(_c: unknown, _ids: unknown, onSample: () => void): void {
     this.onSample = onSample;
   }
-  stop(): void {}
+  async sample(): Promise<void> {}
   configure(): void {}
   async setEngine(): Promise<void> {}
   latest(): HostSample {

@@ -15,6 +15,7 @@ import {
 } from "../../src/policy/index.js";
 import { parseConfigText } from "../../src/config/parse.js";
 import { policyConfigOf } from "../../src/daemon/owners/policy-config.js";
+import { observationOf } from "../../src/daemon/loop/observation.js";
 
 /** Monday 2024-01-01 12:00:00 UTC. */
 export const T0_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
@@ -31,6 +32,9 @@ const DEFAULTS: PolicyConfig = {
   docksPerLoop: 4,
   cpuPriority: undefined,
 };
+
+/** The observation's local-time variables, which a test may set itself. */
+const LOCAL_TIME = ["hour", "minute", "weekday"] as const;
 
 export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
   return { ...DEFAULTS, ...overrides };
@@ -134,10 +138,23 @@ export class PolicySim {
     return Object.values(this.kills).reduce((a, b) => a + (b ?? 0), 0);
   }
 
-  /** Decides on `obs` (given the running/paused counts filled in) and applies the decision. */
+  /** Decides on `obs`, a host sample (taken now unless it says when), and applies the decision.
+   *  The observation is the daemon's own (observationOf): the sample's time, the local time
+   *  (unless the test sets it), the pilot counts. */
   step(obs: Observation = hostObs()): Decision {
-    const full: Observation = { ...obs, running: this.count("running"), paused: this.count("paused") };
-    const d = decide(full, this.list(), this.cfg, this.control, this.image, this.state, this.nowMs);
+    const ids = { running: this.ids("running"), paused: this.ids("paused") };
+    const sample = { atMs: obs.sampled_at_ms ?? this.nowMs, values: obs };
+    const setByTest = Object.fromEntries(LOCAL_TIME.flatMap((k) => (k in obs ? [[k, obs[k]!]] : [])));
+    const full: Observation = { ...observationOf(sample, ids), ...setByTest };
+    const d = decide({
+      obs: full,
+      pilots: this.list(),
+      cfg: this.cfg,
+      control: this.control,
+      image: this.image,
+      state: this.state,
+      nowMs: this.nowMs,
+    });
     this.apply(d);
     return d;
   }

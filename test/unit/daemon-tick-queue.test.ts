@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TickQueue, type ReconcileRequest } from "../../src/daemon/loop/tick-queue.js";
+import { TickQueue, type TickRequest } from "../../src/daemon/loop/tick-queue.js";
 
-const req = (cause: string, relist = false, allowStart = false): ReconcileRequest => ({
+const req = (cause: string, relist = false, allowStart = false): TickRequest => ({
   cause,
   relist,
   allowStart,
 });
 
 test("requests made during a run merge into one follow-up run with the strongest options", async () => {
-  const runs: ReconcileRequest[] = [];
+  const runs: TickRequest[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const lock = new TickQueue(
