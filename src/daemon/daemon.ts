@@ -1,18 +1,12 @@
-// The daemon: wiring and lifecycle. Each fact has one owner, built here and connected:
-//   ConfigStore / ConfigInForce    the configuration's sources / the configuration in force
-//   ControlWatcher                 the control files (drain, stop, force-stop)
-//   EngineConnection               whether the engine answers, its facts, its pilot events
-//   HostSampling / PilotPlacement  the host's samples; where pilots run, at what priority
-//   ImagePuller, GracefulStops     the pilot image and its pulls; the stops in flight
-//   Reconciler                     one tick: observe, decide (policy/decide.ts), act (act.ts)
-//   TickTimers                     every timer: the periods, and the follow-ups ticks ask for
-//   TickQueue                      ticks one at a time, and the only way a change (a config
-//                                  applied, a reconnect, a control file) reaches them
+// The daemon: wiring and lifecycle. It builds the owner of each fact (owners/daemon-owners.ts)
+// and the loop: TickTimers (every timer) -> TickQueue (ticks one at a time, and the only way
+// a config applied, a reconnect or a control file reaches them) -> Reconciler.tick()
+// (observe, decide in policy/decide.ts, act in loop/act.ts) -> its result, followed here.
 // Triggers of a tick: start, main_sleep, sample, event, control, config, pull,
 // docker-retry, docker-back, graceful-stop, SIGHUP (tickNow).
 import os from "node:os";
 import type { Config } from "../config/schema.js";
-import type { ContainerEngine } from "../runtime/index.js";
+import type { DaemonOptions, ExitReason } from "./daemon-options.js";
 import { ConfigInForce } from "./owners/config-in-force.js";
 import { ConfigStore, type EffectiveConfig } from "./owners/config-store.js";
 import { ensureRundir } from "./owners/control-files.js";
@@ -29,33 +23,17 @@ import { instanceOf } from "./loop/labels.js";
 import type { Logger } from "./process/logger.js";
 import { ensureLogdir } from "./process/own-dirs.js";
 import { PilotPlacement, type PilotPlacementLike } from "./owners/pilot-placement.js";
+import { applyToOwners } from "./loop/config-apply.js";
+import { connectEngine } from "./loop/engine-connect.js";
 import { TickQueue, type TickRequest } from "./loop/tick-queue.js";
 import { EVENT_DEBOUNCE_MS, Reconciler, type TickResult } from "./loop/reconciler.js";
 import type { StatusSnapshot } from "./report/status.js";
+import type { DaemonOwners } from "./owners/daemon-owners.js";
 import { daemonStatus } from "./report/daemon-status.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
 
-export interface DaemonOptions {
-  configFile: string;
-  rundir: string;
-  logdir: string;
-  engine: ContainerEngine;
-  logger: Logger;
-  clock?: () => number;
-  hostname?: string;
-  /** Replaces the host sampling (tests: observations set by the test). */
-  sampling?: HostSamplingLike;
-  /** Replaces the pilots' placement (tests: no cgroup parent, normal priority). */
-  placement?: PilotPlacementLike;
-  /** A test double of the whole host: both of the above. */
-  observer?: HostObserverLike;
-}
-
-/** A test double of the whole host (FixedObserver): samples and places pilots. */
-export type HostObserverLike = HostSamplingLike & PilotPlacementLike;
-
-export type ExitReason = "stopped" | "drain-stop" | "force-stop";
+export type { DaemonOptions, ExitReason, HostObserverLike } from "./daemon-options.js";
 
 export class Daemon {
   private readonly clock: () => number;
@@ -77,6 +55,8 @@ export class Daemon {
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
   private reconciler!: Reconciler;
+  /** Every owner, once start() has built those that need the configuration. */
+  private owners!: DaemonOwners;
   private stopping = false;
   private resolveDone!: (r: ExitReason) => void;
   /** Resolves when the daemon has stopped, by stop() or by itself (drain-stop, force-stop). */
@@ -90,14 +70,7 @@ export class Daemon {
     this.startedAtMs = this.clock();
     this.configStore = new ConfigStore(opts.configFile, logger);
     this.history = new HistoryLog(opts.logdir);
-    this.queue = new TickQueue(
-      (req) => this.runTick(req),
-      (err, req) =>
-        logger.error(
-          { err: (err as Error).stack },
-          `reconciliation (${req.cause}) failed: ${(err as Error).message}; trying again at the next tick`,
-        ),
-    );
+    this.queue = new TickQueue((req) => this.runTick(req), logger);
     this.connection = new EngineConnection(opts.engine, logger, this.clock);
     this.control = new ControlWatcher(opts.rundir, logger, (commit) => void this.request("control", commit));
     const { clock, startedAtMs } = this;
@@ -131,33 +104,41 @@ export class Daemon {
     this.configStore.on("recovered", () => this.inForce.recovered(this.configStore.latest));
     await ensureRundir(this.opts.rundir);
     await ensureLogdir(this.opts.logdir);
-    this.instances = await ManagedInstances.load(this.instance, this.opts.rundir);
-    const retired = this.instances.retiredInstances();
-    if (retired.length > 0)
-      this.logger.info(
-        `still managing the pilots of earlier instance(s) ${retired.join(", ")} until they end`,
-      );
+    this.instances = await ManagedInstances.load(this.instance, this.opts.rundir, this.logger);
     await this.control.start();
     await this.metrics.configure(this.config);
     const { engine, logdir } = this.opts;
     const { clock, logger, connection, metrics } = this;
     this.puller = new ImagePuller(this.config.docker_image, {
-      ...{ engine, logger, clock, engineUp: () => connection.available },
+      engine,
+      logger,
+      clock,
+      engineUp: () => connection.available,
       onPulled: (image, ok, ms, error) => metrics.pull(image, ok, ms, error),
       requestTick: () => void this.queue.request({ relist: false, allowStart: true, cause: "pull" }),
     });
-    this.reconciler = new Reconciler({
-      ...{ engine, connection, instances: this.instances, puller: this.puller, stops: this.stops },
-      ...{ sampling: this.sampling, placement: this.placement, inForce: this.inForce, control: this.control },
-      ...{ metrics, history: this.history, logger, clock },
-      host: { hostname: this.hostname, logdir, startedAtMs: this.startedAtMs },
-    });
+    this.owners = {
+      engine,
+      logger,
+      clock,
+      connection,
+      metrics,
+      configStore: this.configStore,
+      inForce: this.inForce,
+      control: this.control,
+      instances: this.instances,
+      sampling: this.sampling,
+      placement: this.placement,
+      puller: this.puller,
+      stops: this.stops,
+      history: this.history,
+      fleet: this.fleet,
+    };
+    const host = { hostname: this.hostname, logdir, startedAtMs: this.startedAtMs };
+    this.reconciler = new Reconciler({ ...this.owners, host });
     await this.connect(); // before any tick: nothing else runs yet
-    this.sampling.start(
-      this.config,
-      () => this.reconciler.pilots.ids(),
-      () => this.sampled(),
-    );
+    const pilotIds = () => this.reconciler.pilots.ids();
+    this.sampling.start(this.config, pilotIds, () => this.sampled());
     this.armTimers();
     void this.fleet.configure(this.config);
     this.logger.info(
@@ -199,12 +180,7 @@ export class Daemon {
   snapshot(): StatusSnapshot {
     const { hostname, startedAtMs, instance } = this;
     const identity = { version: VERSION, hostname, instance, startedAtMs, configFile: this.opts.configFile };
-    return daemonStatus(identity, this.clock(), {
-      ...{ inForce: this.inForce, control: this.control, connection: this.connection },
-      ...{ placement: this.placement, sampling: this.sampling, puller: this.puller },
-      ...{ reconciler: this.reconciler, metrics: this.metrics, instances: this.instances },
-      ...{ remote: this.configStore.status(), fleet: this.fleet.state() },
-    });
+    return daemonStatus(identity, this.clock(), this.owners, this.reconciler);
   }
 
   /** A full tick (list, decide, act), after the changes it carries are applied. */
@@ -237,14 +213,8 @@ export class Daemon {
     void this.queue.request({ relist: false, allowStart: false, cause: "sample" });
   }
 
-  /** Connects to the engine; when it does not answer, the next tick finds it down and retries. */
   private async connect(): Promise<void> {
-    const info = await this.connection.connect();
-    if (!info) return;
-    await this.placement.setEngine(info, this.config);
-    await this.sampling.setEngine(info, this.config, () => this.placement.meter());
-    this.inForce.refresh(this.sampling.hostFacts()); // max_docks over the sampled ncpus, ram and swap
-    this.watchEvents();
+    if (await connectEngine(this.owners)) this.watchEvents();
   }
 
   private watchEvents(): void {
@@ -271,26 +241,8 @@ export class Daemon {
   /** A new configuration, applied by the tick queue before the tick it asks for. */
   private async applyConfig(next: EffectiveConfig): Promise<void> {
     const prev = this.inForce.set(next, this.sampling.hostFacts());
-    this.logger.level = next.config.log_level;
-    this.puller.configure(next.config.docker_image);
-    if (instanceOf(prev) !== this.instance) {
-      // The previous instance's pilots stay managed until they end: never orphaned.
-      await this.instances.switchTo(this.instance);
-      const [was, now] = [instanceOf(prev), this.instance];
-      this.logger.info(`instance ${was} -> ${now}: the ${was} pilots stay managed until they end`);
-      this.watchEvents();
-    }
-    this.placement.configure(next.config);
-    this.sampling.configure(next.config);
+    await applyToOwners(prev, next.config, { ...this.owners, watchEvents: () => this.watchEvents() });
     this.armTimers();
-    void this.fleet.configure(next.config);
-    try {
-      await this.metrics.configure(next.config);
-    } catch (err) {
-      // Never an unhandled rejection: the daemon runs on, with the metrics targets it had.
-      const msg = (err as Error).message;
-      this.logger.error(`metrics: the new targets could not be set up: ${msg}; keeping the previous ones`);
-    }
     this.logger.info({ file: next.file }, "configuration reloaded");
   }
 }

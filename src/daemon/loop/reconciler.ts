@@ -3,27 +3,18 @@
 // (one engine call) when asked to, composes decide()'s one input, and hands the whole
 // decision to act(). It owns no timer and calls nothing back: its result says when to run
 // again (controller-runtime's RequeueAfter) and what the daemon must do (exit, reconnect).
-import type { Config } from "../../config/schema.js";
 import { decide, historyReason, initialPolicyState, isFastExit } from "../../policy/index.js";
-import type { Decision, Listing, PilotExit, PolicyConfig, PolicyState } from "../../policy/types.js";
-import { pilotName, type ContainerEngine } from "../../runtime/index.js";
+import type { Decision, Listing, PilotExit, PolicyState } from "../../policy/types.js";
+import { pilotName } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
 import { act, type ActDeps, type ActResult } from "./act.js";
-import type { ControlState } from "../owners/control-files.js";
-import type { DaemonMetrics } from "../report/daemon-metrics.js";
-import type { EngineConnection } from "../owners/engine-connection.js";
-import type { GracefulStops } from "../owners/graceful-stops.js";
-import type { HistoryLog, PilotRecord } from "../report/history.js";
-import type { HostSamplingLike } from "../owners/host-sampling.js";
-import type { ImagePuller } from "../owners/image-puller.js";
-import type { ManagedInstances } from "../owners/instances.js";
+import type { DaemonOwners } from "../owners/daemon-owners.js";
+import type { PilotRecord } from "../report/history.js";
 import { instanceOf } from "./labels.js";
 import { lastOutputLine } from "../report/last-output.js";
-import type { Logger } from "../process/logger.js";
 import { observationOf } from "./observation.js";
 import { PilotCache } from "../owners/pilot-cache.js";
 import { keepPilotLog } from "../report/pilot-logs.js";
-import type { PilotPlacementLike } from "../owners/pilot-placement.js";
 import { pilotSpec } from "./launch-spec.js";
 import type { TickRequest } from "./tick-queue.js";
 import type { LastTick } from "../report/status.js";
@@ -31,23 +22,23 @@ import type { LastTick } from "../report/status.js";
 /** A pilot event or a finished action: decide again soon (the engine's answer shows in a listing). */
 export const EVENT_DEBOUNCE_MS = 200;
 
-export interface ReconcilerDeps {
-  engine: ContainerEngine;
-  connection: EngineConnection;
-  instances: ManagedInstances;
-  puller: ImagePuller;
-  sampling: HostSamplingLike;
-  placement: PilotPlacementLike;
-  /** The configuration in force and the policy's input (ConfigInForce). */
-  inForce: { readonly config: Config; readonly policy: PolicyConfig };
-  control: { readonly state: ControlState };
-  stops: GracefulStops;
-  metrics: DaemonMetrics;
-  history: HistoryLog;
-  logger: Logger;
-  clock: () => number;
-  host: { hostname: string; logdir: string; startedAtMs: number };
-}
+/** The owners a tick reads and reports to; `host` says where and since when it runs. */
+export type ReconcilerDeps = Pick<
+  DaemonOwners,
+  | "engine"
+  | "connection"
+  | "instances"
+  | "puller"
+  | "sampling"
+  | "placement"
+  | "inForce"
+  | "control"
+  | "stops"
+  | "metrics"
+  | "history"
+  | "logger"
+  | "clock"
+> & { host: { hostname: string; logdir: string; startedAtMs: number } };
 
 /** What one tick asks of the daemon (controller-runtime's Result). */
 export interface TickResult {

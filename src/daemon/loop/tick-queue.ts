@@ -3,6 +3,11 @@
 // a change reaches what a tick reads: a request may carry changes to apply (a config
 // applied, the engine reconnected, control files read), which run in order, between
 // ticks, just before the tick they asked for.
+/** Where a failed run or change is said (the daemon's logger). */
+export interface TickErrors {
+  error(obj: object, msg: string): void;
+}
+
 export interface TickRequest {
   relist: boolean;
   allowStart: boolean;
@@ -18,7 +23,7 @@ export class TickQueue {
 
   constructor(
     private readonly run: (req: TickRequest) => Promise<void>,
-    private readonly onError: (err: unknown, req: TickRequest) => void,
+    private readonly log: TickErrors,
   ) {}
 
   request(req: TickRequest): Promise<void> {
@@ -55,7 +60,11 @@ export class TickQueue {
     try {
       await fn();
     } catch (err) {
-      this.onError(err, req);
+      const e = err as Error;
+      this.log.error(
+        { err: e.stack },
+        `tick (${req.cause}) failed: ${e.message}; trying again at the next tick`,
+      );
     }
   }
 }

@@ -3,41 +3,23 @@
 import type { Decision } from "../../policy/types.js";
 import type { PilotInfo } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
-import type { ConfigInForce } from "../owners/config-in-force.js";
-import type { ControlWatcher } from "../owners/control-watcher.js";
-import type { EngineConnection } from "../owners/engine-connection.js";
-import type { HostSamplingLike } from "../owners/host-sampling.js";
-import type { ImagePuller } from "../owners/image-puller.js";
-import type { ManagedInstances } from "../owners/instances.js";
-import type { PilotPlacementLike } from "../owners/pilot-placement.js";
-import type { DaemonMetrics } from "./daemon-metrics.js";
+import type { DaemonOwners } from "../owners/daemon-owners.js";
 import type { LastTick, StatusSnapshot } from "./status.js";
 import { statusOf, type StatusParts } from "./status-view.js";
 
-export interface StatusOwners {
-  inForce: ConfigInForce;
-  control: ControlWatcher;
-  connection: EngineConnection;
-  placement: PilotPlacementLike;
-  sampling: HostSamplingLike;
-  puller: ImagePuller;
-  /** The Reconciler: the pilots it knows, its last observation, decision and tick. */
-  reconciler: {
-    readonly pilots: { all(): PilotInfo[] };
-    observation(): Observation;
-    lastDecision(): Decision | undefined;
-    lastTick(): LastTick | undefined;
-  };
-  metrics: DaemonMetrics;
-  instances: ManagedInstances;
-  remote: StatusParts["remote"];
-  fleet: StatusParts["fleet"];
+/** The Reconciler: the pilots it knows, its last observation, decision and tick. */
+export interface TickView {
+  readonly pilots: { all(): PilotInfo[] };
+  observation(): Observation;
+  lastDecision(): Decision | undefined;
+  lastTick(): LastTick | undefined;
 }
 
 export function daemonStatus(
   identity: Omit<StatusParts["identity"], "pid">,
   nowMs: number,
-  o: StatusOwners,
+  o: DaemonOwners,
+  tick: TickView,
 ): StatusSnapshot {
   const effective = o.inForce.effective;
   return statusOf({
@@ -54,14 +36,14 @@ export function daemonStatus(
     sampleErrors: o.sampling.sampleErrors?.() ?? [],
     image: o.puller.view(),
     maxDocks: o.inForce.policy.maxDocks,
-    pilots: o.reconciler.pilots.all(),
-    observation: o.reconciler.observation(),
-    decision: o.reconciler.lastDecision(),
-    lastTick: o.reconciler.lastTick(),
+    pilots: tick.pilots.all(),
+    observation: tick.observation(),
+    decision: tick.lastDecision(),
+    lastTick: tick.lastTick(),
     metrics: { metrics: o.metrics.stats(), prometheus: o.metrics.prometheus() },
-    remote: o.remote,
+    remote: o.configStore.status(),
     retiredInstances: o.instances.retiredInstances(),
     configSources: effective.sources,
-    fleet: o.fleet,
+    fleet: o.fleet.state(),
   });
 }
