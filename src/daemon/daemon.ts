@@ -169,8 +169,10 @@ export class Daemon {
     return this.request(cause);
   }
 
+  /** SIGHUP: re-reads every source of the configuration, then decides again. */
   async reloadConfig(): Promise<void> {
     await this.configStore.reload();
+    await this.request("SIGHUP");
   }
 
   historyLog(): HistoryLog {

@@ -8,18 +8,12 @@
 import type { Decision } from "../../policy/types.js";
 import type { ContainerEngine, PilotInfo, PilotSpec } from "../../runtime/engine.js";
 import type { GracefulStops } from "../owners/graceful-stops.js";
+import type { ActResult } from "../report/act-result.js";
 import type { PilotRecord } from "../report/history.js";
 import type { Logger } from "../process/logger.js";
 import { recordOf } from "../report/pilot-record.js";
 
-export interface ActResult {
-  started: PilotInfo[];
-  killed: number;
-  paused: number;
-  resumed: number;
-  removed: number;
-  launchError?: string;
-}
+export type { ActResult };
 
 export interface ActDeps {
   engine: ContainerEngine;

@@ -16,8 +16,14 @@ import {
 } from "../../host/index.js";
 import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
-import type { HostSample } from "../loop/observation.js";
+import type { Observation } from "../../vocabulary.js";
 import type { PilotIds } from "./pilot-cache.js";
+
+/** One host sample and when it was taken. */
+export interface HostSample {
+  readonly atMs: number;
+  readonly values: Observation;
+}
 
 export interface HostSamplingLike {
   /** pilotIds: whose CPU to measure; onSample: runs after each sample. */
