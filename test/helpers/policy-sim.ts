@@ -4,6 +4,7 @@ import {
   decide,
   initialPolicyState,
   type Control,
+  type DecideInput,
   type Decision,
   type ImageStatus,
   type KillReason,
@@ -157,6 +158,14 @@ export class PolicySim {
     });
     this.apply(d);
     return d;
+  }
+
+  /** One decision on an idle host with these extra inputs (the exits seen, a listing), not applied. */
+  decideWith(extra: Pick<DecideInput, "exits" | "listing">, obs: Observation = hostObs()): Decision {
+    const ids = { running: this.ids("running"), paused: this.ids("paused") };
+    const full = observationOf({ atMs: this.nowMs, values: obs }, ids);
+    const input = { obs: full, pilots: this.list(), cfg: this.cfg, control: this.control, image: this.image };
+    return decide({ ...input, state: this.state, nowMs: this.nowMs, ...extra });
   }
 
   /** Steps every `everySeconds` for `forSeconds`, the observation a function of the sim. */
