@@ -2,14 +2,13 @@
 // it: "draining (since TIME, by the drain file PATH; planctonctl resume to end it)".
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { formatIsoTime } from "../../config/units.js";
 import { CONTROL_FILES, type ControlName } from "../owners/control-files.js";
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
 async function since(rundir: string, name: ControlName): Promise<{ file: string; at: string } | undefined> {
   const file = path.join(rundir, CONTROL_FILES[name]);
   const st = await stat(file).catch(() => undefined);
-  return st ? { file, at: iso(st.mtimeMs) } : undefined;
+  return st ? { file, at: formatIsoTime(st.mtimeMs) } : undefined;
 }
 
 /** undefined when no control file holds pilots back. */
