@@ -136,8 +136,9 @@ export function benchPolicy(iterations = ITERATIONS): PolicyBenchResult[] {
 }
 
 function main(): void {
+  const node = process.version;
   console.log(
-    `policy: decide() with ${PILOTS} pilots, ${ITERATIONS} calls each, node ${process.version} (target < 1000 us)`,
+    `policy: decide() with ${PILOTS} pilots, ${ITERATIONS} calls each, node ${node} (target < 1000 us)`,
   );
   for (const r of benchPolicy()) console.log(`${r.usPerCall.toFixed(1).padStart(8)} us/call  ${r.name}`);
 }

@@ -1,7 +1,7 @@
 // Docker access of the benchmarks: one dockerode client, pilots made directly with a
 // Plancton instance's labels (the daemon adopts them) plus the run's bench label, and
 // removal by label. The daemon itself always goes through src/runtime.
-import { plainPilotSpec } from "../../test/helpers/pilot-spec.js";
+import { plainPilotSpec } from "../../test/helpers/plain-pilot-spec.js";
 import type Docker from "dockerode";
 import { LABEL_INSTANCE, instanceLabels } from "../../src/daemon/loop/labels.js";
 import { pilotName } from "../../src/runtime/pilot-name.js";

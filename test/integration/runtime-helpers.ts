@@ -1,7 +1,7 @@
 // Shared by the runtime's integration tests: a Docker client independent of the engine
 // under test (to check the real state), unique labels and names per test run, spec
 // building, and cleanup of everything a test made. Docker missing fails, never skips.
-import { plainPilotSpec } from "../helpers/pilot-spec.js";
+import { plainPilotSpec } from "../helpers/plain-pilot-spec.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";

@@ -69,7 +69,7 @@ function setup(exitCodes: Record<string, number>) {
 }
 
 describe("act: stop_grace", () => {
-  it("ttl, schedule, evict_when and force_stop are stopped with the grace, not awaited; owner give-back kills at once", async () => {
+  it("a SIGTERM kill is stopped with its grace, not awaited; a SIGKILL goes out at once", async () => {
     const t = setup({ a: 0, b: 137 });
     const result = await act(
       t.decision([
@@ -103,7 +103,7 @@ describe("act: stop_grace", () => {
     assert.equal(t.deps.stops.ids().size, 0);
   });
 
-  it("a second decision does not stop it again; an owner give-back escalates it to SIGKILL, recorded once", async () => {
+  it("a second decision does not stop it again; a give-back escalates it to SIGKILL, recorded once", async () => {
     const t = setup({ a: 143 });
     await act(t.decision([["a", "evict_when"]]), t.pilots, false, t.deps);
     await act(t.decision([["a", "evict_when"]]), t.pilots, false, t.deps);
@@ -118,7 +118,7 @@ describe("act: stop_grace", () => {
     );
   });
 
-  it("a pilot that exits under its graceful stop is recorded by the stop (ttl), not removed as exited", async () => {
+  it("a pilot exiting under its graceful stop is recorded by the stop (ttl), not removed as exited", async () => {
     const t = setup({ a: 0 });
     await act(t.decision([["a", "ttl"]]), t.pilots, false, t.deps);
     // It exited on SIGTERM; a listing saw it before the stop returned: decide() leaves it to the stop.

@@ -8,7 +8,7 @@ import { actDeps, killOf } from "../helpers/act-fakes.js";
 import { initialPolicyState, type Decision } from "../../src/policy/index.js";
 import type { ContainerEngine, PilotInfo } from "../../src/runtime/engine.js";
 
-it("the victims are SIGKILLed and the others paused before any log is read; logs are kept outside the full-weight window", async () => {
+it("victims SIGKILLed and others paused before any log is read; logs kept outside the full weight", async () => {
   const calls: string[] = [];
   const engine = {
     apiCalls: 0,

@@ -26,7 +26,7 @@ const fakeClock = (start = 1_000_000) => {
 };
 
 describe("EngineConnection", () => {
-  it("backs off 1 s, 2 s, 4 s ... up to 30 s while the engine is down; a listing that answers resets it", async () => {
+  it("backs off 1 s, 2 s, 4 s ... up to 30 s while the engine is down; an answer resets it", async () => {
     const engine = new FlakyEngine({ images: [] });
     const logger = quietLogger();
     const clock = fakeClock();

@@ -30,7 +30,7 @@ describe("policy: SIGTERM or SIGKILL (stop-signal.ts)", () => {
     assert.deepEqual(stopSignal("ttl", 0), { signal: "KILL", graceSeconds: 0 });
   });
 
-  it("a graceful stop ended by SIGKILL exits 137 once the grace ran out; earlier, it was its own exit", () => {
+  it("a graceful stop ended by SIGKILL exits 137 once the grace ran out; earlier: its own exit", () => {
     assert.equal(signalThatEnded(137, 10_000, 10), "KILL");
     assert.equal(signalThatEnded(137, 2_000, 10), "TERM");
     assert.equal(signalThatEnded(0, 10_000, 10), "TERM");

@@ -76,6 +76,7 @@ export async function act(
     const grace = "graceSeconds" in a ? a.graceSeconds : 0;
     const record = recordOf(a, pilot, exit, deps.now(), signal, stopAtMs, grace);
     const done = how === "remove" ? "removed" : record.signal === "TERM" ? "stopped" : "killed";
+    const sig = record.signal ? `, SIG${record.signal}` : "";
     logger.info(
       {
         pilot: record.name,
@@ -85,7 +86,7 @@ export async function act(
         uptime: record.uptimeSeconds,
         signal: record.signal,
       },
-      `${done} pilot ${record.name} (${a.reason}${record.signal ? `, SIG${record.signal}` : ""})${how === "remove" && a.why ? `: ${a.why}` : ""}`,
+      `${done} pilot ${record.name} (${a.reason}${sig})${how === "remove" && a.why ? `: ${a.why}` : ""}`,
     );
     deps.onFinished(record);
     return true;

@@ -65,7 +65,8 @@ export class ManagedInstances {
     return [...this.retired];
   }
 
-  /** The labels to list and watch by: just the instance's, or every Plancton pilot's while some are retired. */
+  /** The labels to list and watch by: just the instance's, or every Plancton pilot's while
+   *  some are retired. */
   labels(): Record<string, string> {
     return this.retired.size === 0 ? instanceLabels(this.current) : { [LABEL_MANAGED]: "true" };
   }
