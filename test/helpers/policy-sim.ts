@@ -5,6 +5,7 @@ import {
   initialPolicyState,
   type Control,
   type DecideInput,
+  type PilotExit,
   type Decision,
   type ImageStatus,
   type KillReason,
@@ -99,6 +100,13 @@ export class PolicySim {
   readonly removes: Partial<Record<KillReason, number>> = {};
   readonly warnings: string[] = [];
   private seq = 0;
+  /** Pilots that ended since the last step, as the daemon reports them to decide(). */
+  private readonly exits: PilotExit[] = [];
+
+  /** A pilot ended (its exit is known once it is removed): the next step sees it. */
+  exited(e: PilotExit): void {
+    this.exits.push(e);
+  }
 
   constructor(opts: SimOptions = {}) {
     this.cfg = policyConfig(opts.cfg);
@@ -155,6 +163,7 @@ export class PolicySim {
       image: this.image,
       state: this.state,
       nowMs: this.nowMs,
+      exits: this.exits.splice(0),
     });
     this.apply(d);
     return d;
