@@ -1,8 +1,8 @@
 // Carries out a policy decision on the container engine, recording what happened; it
 // decides nothing (each kill carries its signal and grace). Order: the give-back first
-// (SIGKILLs and pauses together, at full weight), then what does not hurry: the graceful
-// stops (in the background), saving the victims' logs, removals, resumes, the pull, the
-// launches. The exit is the tick's answer to the daemon. Every action is attempted
+// (SIGKILLs and pauses together, at full weight), then what does not hurry: saving the
+// victims' logs and removing them, the graceful stops (in the background), removals,
+// resumes, the pull, the launches. The exit is the tick's answer to the daemon. Every action is attempted
 // independently: one failure is logged and the rest go on, except launches, which stop
 // at the first failure (as the original did).
 import type { Decision } from "../../policy/types.js";
