@@ -121,7 +121,8 @@ export interface PolicyBenchResult {
 export function benchPolicy(iterations = ITERATIONS): PolicyBenchResult[] {
   return SCENARIOS.map((s) => {
     let sink = 0;
-    const once = () => decide(s.obs, s.pilots, s.cfg, control, image, s.state, NOW_MS);
+    const once = () =>
+      decide({ obs: s.obs, pilots: s.pilots, cfg: s.cfg, control, image, state: s.state, nowMs: NOW_MS });
     for (let i = 0; i < iterations / 10; i++) sink += once().start; // warm-up
     const start = performance.now();
     for (let i = 0; i < iterations; i++) {
@@ -135,8 +136,9 @@ export function benchPolicy(iterations = ITERATIONS): PolicyBenchResult[] {
 }
 
 function main(): void {
+  const node = process.version;
   console.log(
-    `policy: decide() with ${PILOTS} pilots, ${ITERATIONS} calls each, node ${process.version} (target < 1000 us)`,
+    `policy: decide() with ${PILOTS} pilots, ${ITERATIONS} calls each, node ${node} (target < 1000 us)`,
   );
   for (const r of benchPolicy()) console.log(`${r.usPerCall.toFixed(1).padStart(8)} us/call  ${r.name}`);
 }

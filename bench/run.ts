@@ -33,6 +33,7 @@ const BENCHES: Bench[] = [
   { name: "reload", timeoutSeconds: 60 },
   { name: "fill", timeoutSeconds: 180 },
   { name: "metrics-outage", timeoutSeconds: 180 },
+  { name: "sink-outage", timeoutSeconds: 60 },
   // Colocation (issue 14): owner tail latency, harvest, memory give-back.
   { name: "owner-latency", timeoutSeconds: 600 },
   { name: "owner-service", timeoutSeconds: 400 },

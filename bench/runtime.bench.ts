@@ -4,7 +4,7 @@
 // Each variant runs ROUNDS times, alternating, on an emptied host; medians are compared.
 // Run: node --import tsx bench/runtime.bench.ts [pilots] [concurrency...]
 //      e.g. node --import tsx bench/runtime.bench.ts 20 4 8
-import { plainPilotSpec } from "../test/helpers/pilot-spec.js";
+import { plainPilotSpec } from "../test/helpers/plain-pilot-spec.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";

@@ -1,26 +1,17 @@
 // Docker access of the benchmarks: one dockerode client, pilots made directly with a
 // Plancton instance's labels (the daemon adopts them) plus the run's bench label, and
 // removal by label. The daemon itself always goes through src/runtime.
-import { plainPilotSpec } from "../../test/helpers/pilot-spec.js";
-import Docker from "dockerode";
+import { plainPilotSpec } from "../../test/helpers/plain-pilot-spec.js";
+import type Docker from "dockerode";
 import { LABEL_INSTANCE, instanceLabels } from "../../src/daemon/loop/labels.js";
 import { pilotName } from "../../src/runtime/pilot-name.js";
 import type { ContainerEngine, PilotInfo, PilotSpec } from "../../src/runtime/engine.js";
 
-export const IMAGE = "plancton/busybox:local";
-export const LABEL_BENCH = "org.plancton.bench";
-export const docker = new Docker();
+import { docker, TEST_IMAGE } from "../../test/helpers/docker.js";
 
-export async function requireDocker(): Promise<void> {
-  try {
-    await docker.ping();
-    await docker.getImage(IMAGE).inspect();
-  } catch (err) {
-    throw new Error(
-      `Docker engine or the image ${IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`,
-    );
-  }
-}
+export { docker, requireDocker } from "../../test/helpers/docker.js";
+export const IMAGE = TEST_IMAGE;
+export const LABEL_BENCH = "org.plancton.bench";
 
 export interface PilotShape {
   readonly cmd: string[];

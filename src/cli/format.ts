@@ -1,7 +1,7 @@
 // Human-readable renderings of the daemon's state for planctonctl.
 import { engineLine, type StatusSnapshot } from "../daemon/report/status.js";
 import type { PilotRecord } from "../daemon/report/history.js";
-import { formatBytes } from "../config/units.js";
+import { formatBytes, formatIsoTime } from "../config/units.js";
 import type { HostInfo } from "../host/host-info.js";
 
 export function table(rows: string[][]): string {
@@ -134,8 +134,8 @@ export function formatHistory(records: PilotRecord[]): string {
     ["NAME", "STARTED", "ENDED", "UPTIME", "EXIT", "REASON"],
     ...records.map((r) => [
       r.name,
-      new Date(r.startedAtMs).toISOString().replace(/\.\d+Z$/, "Z"),
-      new Date(r.endedAtMs).toISOString().replace(/\.\d+Z$/, "Z"),
+      formatIsoTime(r.startedAtMs),
+      formatIsoTime(r.endedAtMs),
       duration(r.uptimeSeconds),
       r.exitCode === null ? "-" : String(r.exitCode),
       r.reason + (r.oomKilled ? " (OOM)" : ""),

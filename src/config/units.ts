@@ -61,6 +61,12 @@ export function parseSizeOrRatio(value: string | number): SizeOrRatio | undefine
   return bytes === undefined ? undefined : { bytes };
 }
 
+/** A point in time, UTC ISO 8601 without milliseconds: "2024-01-01T12:00:00Z". */
+export function formatIsoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/** 1536 -> "1.5 KiB"; every size Plancton prints. */
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = bytes;

@@ -1,6 +1,7 @@
 // Keeps the config file's last good version in force: a file watcher applies valid
 // edits within a second (plain writes, editors' write-and-rename, delete and recreate),
-// and a periodic re-read (updateconfig) covers filesystems without inotify.
+// and a periodic re-read (updateconfig) covers filesystems without inotify: its own timer,
+// or the caller's (ownTimer: false; the daemon's TickTimers calls reload()).
 import { EventEmitter } from "node:events";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
@@ -24,7 +25,11 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   constructor(
     readonly file: string,
-    private readonly opts: { debounceMs?: number; load?: (file: string) => Promise<LoadedConfig> } = {},
+    private readonly opts: {
+      debounceMs?: number;
+      load?: (file: string) => Promise<LoadedConfig>;
+      ownTimer?: boolean;
+    } = {},
   ) {
     super();
   }
@@ -62,7 +67,7 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   setRereadSeconds(seconds: number): void {
     if (this.periodic) clearInterval(this.periodic);
-    if (seconds > 0) {
+    if (seconds > 0 && this.opts.ownTimer !== false) {
       this.periodic = setInterval(() => void this.reload(), seconds * 1000);
       this.periodic.unref();
     }

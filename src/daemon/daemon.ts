@@ -1,18 +1,12 @@
-// The daemon: wiring and lifecycle. Each fact has one owner, built here and connected:
-//   ConfigStore / ConfigInForce  the configuration and what follows from it on this host
-//   ControlWatcher               the control files (drain, stop, force-stop)
-//   EngineConnection             whether the engine answers, its facts, its pilot events
-//   HostSampling / PilotPlacement  the host's samples; where pilots run, at what priority
-//   ImagePuller                  the pilot image and its pulls
-//   Reconciler                   the pilot cache and the policy's memory; one tick:
-//                                observe, decide (policy/decide.ts), act (act.ts)
-//   TickTimers                   every timer: main_sleep and the follow-ups ticks ask for
-// Ticks run one at a time (TickQueue): every main_sleep, on a pilot event, a config
-// or control change, and after each host sample (then without listing or launching, so
-// the owner gets the CPU back within a sample).
+// The daemon: wiring and lifecycle. It builds the owner of each fact (owners/daemon-owners.ts)
+// and the loop: TickTimers (every timer) -> TickQueue (ticks one at a time, and the only way
+// a config applied, a reconnect or a control file reaches them) -> Reconciler.tick()
+// (observe, decide in policy/decide.ts, act in loop/act.ts) -> its result, followed here.
+// Triggers of a tick: start, main_sleep, sample, event, control, config, pull,
+// docker-retry, docker-back, graceful-stop, SIGHUP (tickNow).
 import os from "node:os";
 import type { Config } from "../config/schema.js";
-import type { ContainerEngine } from "../runtime/index.js";
+import type { DaemonOptions, ExitReason } from "./daemon-options.js";
 import { ConfigInForce } from "./owners/config-in-force.js";
 import { ConfigStore, type EffectiveConfig } from "./owners/config-store.js";
 import { ensureRundir } from "./owners/control-files.js";
@@ -20,6 +14,7 @@ import { ControlWatcher } from "./owners/control-watcher.js";
 import { DaemonFleet } from "./owners/fleet-link.js";
 import { DaemonMetrics } from "./report/daemon-metrics.js";
 import { EngineConnection } from "./owners/engine-connection.js";
+import { GracefulStops } from "./owners/graceful-stops.js";
 import { HistoryLog } from "./report/history.js";
 import { HostSampling, type HostSamplingLike } from "./owners/host-sampling.js";
 import { ImagePuller } from "./owners/image-puller.js";
@@ -28,37 +23,17 @@ import { instanceOf } from "./loop/labels.js";
 import type { Logger } from "./process/logger.js";
 import { ensureLogdir } from "./process/own-dirs.js";
 import { PilotPlacement, type PilotPlacementLike } from "./owners/pilot-placement.js";
-import { TickQueue, type ReconcileRequest } from "./loop/tick-queue.js";
-import { Reconciler } from "./loop/reconciler.js";
+import { applyToOwners } from "./loop/config-apply.js";
+import { connectEngine } from "./loop/engine-connect.js";
+import { TickQueue, type TickRequest } from "./loop/tick-queue.js";
+import { EVENT_DEBOUNCE_MS, Reconciler, type TickResult } from "./loop/reconciler.js";
 import type { StatusSnapshot } from "./report/status.js";
-import { statusOf } from "./report/status-view.js";
+import type { DaemonOwners } from "./owners/daemon-owners.js";
+import { daemonStatus } from "./report/daemon-status.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
 
-export interface DaemonOptions {
-  configFile: string;
-  rundir: string;
-  logdir: string;
-  engine: ContainerEngine;
-  logger: Logger;
-  clock?: () => number;
-  hostname?: string;
-  /** Replaces the host sampling (tests: observations set by the test). */
-  sampling?: HostSamplingLike;
-  /** Replaces the pilots' placement (tests: no cgroup parent, normal priority). */
-  placement?: PilotPlacementLike;
-  /** A test double of the whole host: both of the above. */
-  observer?: HostObserverLike;
-}
-
-/** A test double of the whole host (FixedObserver): samples and places pilots. */
-export type HostObserverLike = HostSamplingLike & PilotPlacementLike;
-
-export type ExitReason = "stopped" | "drain-stop" | "force-stop";
-
-/** A pilot event or a finished action: decide again soon (the engine's answer shows in a listing). */
-const EVENT_DEBOUNCE_MS = 200;
-const FULL: Omit<ReconcileRequest, "cause"> = { relist: true, allowStart: true };
+export type { DaemonOptions, ExitReason, HostObserverLike } from "./daemon-options.js";
 
 export class Daemon {
   private readonly clock: () => number;
@@ -67,10 +42,11 @@ export class Daemon {
   private readonly startedAtMs: number;
   private readonly configStore: ConfigStore;
   private readonly history: HistoryLog;
-  private readonly lock: TickQueue;
+  private readonly queue: TickQueue;
   private readonly timers = new TickTimers();
   private readonly connection: EngineConnection;
   private readonly control: ControlWatcher;
+  private readonly stops = new GracefulStops(() => this.followUp("graceful-stop", EVENT_DEBOUNCE_MS));
   private readonly sampling: HostSamplingLike;
   private readonly placement: PilotPlacementLike;
   private readonly metrics: DaemonMetrics;
@@ -79,39 +55,33 @@ export class Daemon {
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
   private reconciler!: Reconciler;
+  /** Every owner, once start() has built those that need the configuration. */
+  private owners!: DaemonOwners;
   private stopping = false;
   private resolveDone!: (r: ExitReason) => void;
   /** Resolves when the daemon has stopped, by stop() or by itself (drain-stop, force-stop). */
   readonly done: Promise<ExitReason>;
 
   constructor(private readonly opts: DaemonOptions) {
+    const { logger } = opts;
     this.clock = opts.clock ?? Date.now;
-    this.logger = opts.logger;
+    this.logger = logger;
     this.hostname = opts.hostname ?? os.hostname().split(".")[0] ?? "host";
     this.startedAtMs = this.clock();
-    this.configStore = new ConfigStore(opts.configFile, opts.logger);
+    this.configStore = new ConfigStore(opts.configFile, logger);
     this.history = new HistoryLog(opts.logdir);
-    this.lock = new TickQueue(
-      (req) => this.runTick(req),
-      (err, req) =>
-        this.logger.error(
-          { err: (err as Error).stack },
-          `reconciliation (${req.cause}) failed: ${(err as Error).message}; trying again at the next tick`,
-        ),
-    );
-    this.connection = new EngineConnection(opts.engine, opts.logger, this.clock);
-    this.control = new ControlWatcher(opts.rundir, opts.logger, () => void this.request("control"));
-    this.sampling =
-      opts.sampling ??
-      opts.observer ??
-      new HostSampling({ clock: this.clock, logger: this.logger, startedAtMs: this.startedAtMs });
-    this.placement =
-      opts.placement ?? opts.observer ?? new PilotPlacement({ clock: this.clock, logger: this.logger });
-    this.metrics = new DaemonMetrics(this.hostname, this.logger);
+    this.queue = new TickQueue((req) => this.runTick(req), logger);
+    this.connection = new EngineConnection(opts.engine, logger, this.clock);
+    this.control = new ControlWatcher(opts.rundir, logger, (commit) => void this.request("control", commit));
+    const { clock, startedAtMs } = this;
+    this.sampling = opts.sampling ?? opts.observer ?? new HostSampling({ clock, logger, startedAtMs });
+    this.placement = opts.placement ?? opts.observer ?? new PilotPlacement({ clock, logger });
+    this.metrics = new DaemonMetrics(this.hostname, logger);
+    const { rundir } = opts;
     this.fleet = new DaemonFleet({
-      rundir: opts.rundir,
+      rundir,
       hostname: this.hostname,
-      logger: opts.logger,
+      logger,
       snapshot: () => this.snapshot(),
     });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -129,56 +99,47 @@ export class Daemon {
   async start(): Promise<void> {
     const loaded = await this.configStore.start();
     this.inForce = new ConfigInForce(loaded, this.logger, this.sampling.hostFacts());
-    this.configStore.on("change", (next) => void this.applyConfig(next));
+    this.configStore.on("change", (next) => void this.request("config", () => this.applyConfig(next)));
     this.configStore.on("invalid", (err) => this.inForce.invalid(err));
-    this.configStore.on("recovered", () => this.inForce.recovered(this.configStore.current));
+    this.configStore.on("recovered", () => this.inForce.recovered(this.configStore.latest));
     await ensureRundir(this.opts.rundir);
     await ensureLogdir(this.opts.logdir);
-    this.instances = await ManagedInstances.load(this.instance, this.opts.rundir);
-    if (this.instances.retiredInstances().length > 0)
-      this.logger.info(
-        `still managing the pilots of earlier instance(s) ${this.instances.retiredInstances().join(", ")} until they end`,
-      );
+    this.instances = await ManagedInstances.load(this.instance, this.opts.rundir, this.logger);
     await this.control.start();
     await this.metrics.configure(this.config);
+    const { engine, logdir } = this.opts;
+    const { clock, logger, connection, metrics } = this;
     this.puller = new ImagePuller(this.config.docker_image, {
-      engine: this.opts.engine,
-      logger: this.logger,
-      clock: this.clock,
-      engineUp: () => this.connection.available,
-      onPulled: (image, ok, ms, error) => this.metrics.pull(image, ok, ms, error),
-      requestTick: () => void this.lock.request({ relist: false, allowStart: true, cause: "pull" }),
+      engine,
+      logger,
+      clock,
+      engineUp: () => connection.available,
+      onPulled: (image, ok, ms, error) => metrics.pull(image, ok, ms, error),
+      requestTick: () => void this.queue.request({ relist: false, allowStart: true, cause: "pull" }),
     });
-    this.reconciler = new Reconciler({
-      engine: this.opts.engine,
-      connection: this.connection,
+    this.owners = {
+      engine,
+      logger,
+      clock,
+      connection,
+      metrics,
+      configStore: this.configStore,
+      inForce: this.inForce,
+      control: this.control,
       instances: this.instances,
-      puller: this.puller,
       sampling: this.sampling,
       placement: this.placement,
-      metrics: this.metrics,
+      puller: this.puller,
+      stops: this.stops,
       history: this.history,
-      logger: this.logger,
-      clock: this.clock,
-      hostname: this.hostname,
-      logdir: this.opts.logdir,
-      startedAtMs: this.startedAtMs,
-      config: () => this.config,
-      policy: () => this.inForce.policy,
-      control: () => this.control.state,
-      rewatch: () => this.watchEvents(),
-      engineBack: () => void this.connect().then(() => this.request("docker-back")),
-      exit: (reason) => void this.exitAfter(reason),
-      stopEnded: () => this.followUp("event"),
-      stopping: () => this.stopping,
-    });
-    await this.connect();
-    this.sampling.start(
-      this.config,
-      () => this.reconciler.pilots.ids(),
-      () => this.sampled(),
-    );
-    this.armMainTimer();
+      fleet: this.fleet,
+    };
+    const host = { hostname: this.hostname, logdir, startedAtMs: this.startedAtMs };
+    this.reconciler = new Reconciler({ ...this.owners, host });
+    await this.connect(); // before any tick: nothing else runs yet
+    const pilotIds = () => this.reconciler.pilots.ids();
+    this.sampling.start(this.config, pilotIds, () => this.sampled());
+    this.armTimers();
     void this.fleet.configure(this.config);
     this.logger.info(
       { version: VERSION, config: this.opts.configFile, instance: this.instance, pid: process.pid },
@@ -191,12 +152,12 @@ export class Daemon {
   async stop(reason: ExitReason = "stopped"): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.reconciler?.halt();
     this.timers.close();
     this.connection.close();
-    this.sampling.stop();
     await this.control.close();
     await this.configStore.close();
-    await this.lock.settled();
+    await this.queue.settled();
     await this.fleet.stop();
     await this.metrics.close();
     this.logger.info({ reason }, `plancton stopped (${reason})`);
@@ -208,8 +169,10 @@ export class Daemon {
     return this.request(cause);
   }
 
+  /** SIGHUP: re-reads every source of the configuration, then decides again. */
   async reloadConfig(): Promise<void> {
     await this.configStore.reload();
+    await this.request("SIGHUP");
   }
 
   historyLog(): HistoryLog {
@@ -217,54 +180,31 @@ export class Daemon {
   }
 
   snapshot(): StatusSnapshot {
-    const store = this.configStore.current;
-    return statusOf({
-      identity: {
-        pid: process.pid,
-        version: VERSION,
-        hostname: this.hostname,
-        instance: this.instance,
-        startedAtMs: this.startedAtMs,
-        configFile: this.opts.configFile,
-      },
-      nowMs: this.clock(),
-      config: this.config,
-      configAbsent: !store.exists,
-      configWarnings: this.inForce.warnings(),
-      configError: this.inForce.error,
-      controlNote: this.control.note,
-      docker: this.connection.state(),
-      cpuPriority: this.placement.cpuPriority(),
-      host: this.sampling.hostInfo?.(),
-      sampleErrors: this.sampling.sampleErrors?.() ?? [],
-      image: this.puller.view(),
-      maxDocks: this.inForce.policy.maxDocks,
-      pilots: this.reconciler.pilots.all(),
-      observation: this.reconciler.observation(),
-      decision: this.reconciler.lastDecision(),
-      lastTick: this.reconciler.lastTick(),
-      metrics: { metrics: this.metrics.stats(), prometheus: this.metrics.prometheus() },
-      remote: this.configStore.status(),
-      retiredInstances: this.instances.retiredInstances(),
-      configSources: store.sources,
-      fleet: this.fleet.state(),
-    });
+    const { hostname, startedAtMs, instance } = this;
+    const identity = { version: VERSION, hostname, instance, startedAtMs, configFile: this.opts.configFile };
+    return daemonStatus(identity, this.clock(), this.owners, this.reconciler);
   }
 
-  private request(cause: string): Promise<void> {
-    return this.lock.request({ ...FULL, cause });
+  /** A full tick (list, decide, act), after the changes it carries are applied. */
+  private request(cause: string, ...apply: (() => Promise<void>)[]): Promise<void> {
+    return this.queue.request({ relist: true, allowStart: true, cause, ...(apply.length ? { apply } : {}) });
   }
 
-  private async runTick(req: ReconcileRequest): Promise<void> {
+  private async runTick(req: TickRequest): Promise<void> {
     if (this.stopping) return;
-    const { requeue } = await this.reconciler.tick(req);
-    if (requeue) this.followUp(requeue);
+    this.follow(await this.reconciler.tick(req));
   }
 
-  private followUp(kind: "event" | "docker-retry"): void {
-    if (this.stopping) return;
-    const delay = kind === "event" ? () => EVENT_DEBOUNCE_MS : () => this.connection.retryAfterMs();
-    this.timers.after(kind, delay, () => void this.request(kind));
+  /** What a tick asked for. */
+  private follow(r: TickResult): void {
+    if (r.rewatch) this.watchEvents();
+    if (r.reconnect) void this.request("docker-back", () => this.connect());
+    if (r.exit) void this.exitAfter(r.exit);
+    if (r.requeueAfterMs !== undefined) this.followUp(r.requeueCause ?? "event", r.requeueAfterMs);
+  }
+
+  private followUp(cause: string, ms: number): void {
+    if (!this.stopping) this.timers.after(cause, ms, () => void this.request(cause));
   }
 
   /** A host sample: re-check the pilots' priority when due, and give the CPU back if needed. */
@@ -272,20 +212,15 @@ export class Daemon {
     void this.placement
       .recheckIfDue(this.reconciler.pilots.ids())
       .catch((err: Error) => this.logger.warn(`pilot CPU priority re-check failed: ${err.message}`));
-    void this.lock.request({ relist: false, allowStart: false, cause: "sample" });
+    void this.queue.request({ relist: false, allowStart: false, cause: "sample" });
   }
 
   private async connect(): Promise<void> {
-    const info = await this.connection.connect();
-    if (!info) return void this.followUp("docker-retry");
-    await this.placement.setEngine(info, this.config);
-    await this.sampling.setEngine(info, this.config, () => this.placement.meter());
-    this.inForce.refresh(this.sampling.hostFacts()); // max_docks over the sampled ncpus, ram and swap
-    this.watchEvents();
+    if (await connectEngine(this.owners)) this.watchEvents();
   }
 
   private watchEvents(): void {
-    this.connection.watch(this.instances.labels(), () => this.followUp("event"));
+    this.connection.watch(this.instances.labels(), () => this.followUp("event", EVENT_DEBOUNCE_MS));
   }
 
   private async exitAfter(reason: "drain-stop" | "force-stop"): Promise<void> {
@@ -294,44 +229,22 @@ export class Daemon {
     setImmediate(() => void this.stop(reason));
   }
 
-  private async applyConfig(next: EffectiveConfig): Promise<void> {
-    const prev = this.inForce.set(next, this.sampling.hostFacts());
-    this.logger.level = next.config.log_level;
-    if (prev.main_sleep !== next.config.main_sleep) this.armMainTimer();
-    this.puller.configure(next.config.docker_image);
-    if (
-      prev.docker_image !== next.config.docker_image ||
-      JSON.stringify(prev.docker_cmd) !== JSON.stringify(next.config.docker_cmd)
-    )
-      this.reconciler.forgetCrashLoop();
-    if (instanceOf(prev) !== this.instance) {
-      // The previous instance's pilots stay managed until they end: never orphaned.
-      await this.instances.switchTo(this.instance);
-      this.logger.info(
-        `instance ${instanceOf(prev)} -> ${this.instance}: the ${instanceOf(prev)} pilots stay managed until they end`,
-      );
-      this.watchEvents();
-    }
-    this.placement.configure(next.config);
-    this.sampling.configure(next.config);
-    void this.fleet.configure(next.config);
-    try {
-      await this.metrics.configure(next.config);
-    } catch (err) {
-      // Never an unhandled rejection: the daemon runs on, with the metrics targets it had.
-      this.logger.error(
-        `metrics: the new targets could not be set up: ${(err as Error).message}; keeping the previous ones`,
-      );
-    }
-    this.logger.info({ file: next.file }, "configuration reloaded");
-    await this.request("config");
+  /** Every period of the loop, in TickTimers; re-armed when the configuration changes. */
+  private armTimers(): void {
+    const c = this.config;
+    // Control files are re-read here too, in case their watcher failed (inotify limits).
+    const mainSleep = () => void this.control.reread().then(() => this.request("main_sleep"));
+    this.timers.every("main_sleep", c.main_sleep * 1000, mainSleep);
+    this.timers.every("sample", c.sample_interval * 1000, () => void this.sampling.sample());
+    for (const r of this.configStore.rereads())
+      this.timers.every(r.key, r.seconds * 1000, () => void r.run());
   }
 
-  private armMainTimer(): void {
-    // Control files are re-read here too, in case their watcher failed (inotify limits).
-    this.timers.every(
-      this.config.main_sleep * 1000,
-      () => void this.control.reread().then(() => this.request("main_sleep")),
-    );
+  /** A new configuration, applied by the tick queue before the tick it asks for. */
+  private async applyConfig(next: EffectiveConfig): Promise<void> {
+    const prev = this.inForce.set(next, this.sampling.hostFacts());
+    await applyToOwners(prev, next.config, { ...this.owners, watchEvents: () => this.watchEvents() });
+    this.armTimers();
+    this.logger.info({ file: next.file }, "configuration reloaded");
   }
 }

@@ -1,54 +1,22 @@
 // Crash-loop backoff (the kubelet's CrashLoopBackOff): pilots that fail on their own soon
 // after they start are not relaunched at once. After each such fast exit the next launch
 // waits longer (10 s, 20 s, 40 s, ... 10 min) and is one probe pilot; a pilot that lives
-// FAST_EXIT_SECONDS ends the streak. Pure: the caller records exits, decide() asks.
+// FAST_EXIT_SECONDS ends the streak. Pure: decide() folds in the exits the caller saw.
 import { doublingSeconds } from "./doubling.js";
-import type { PolicyPilot } from "./types.js";
+import { FAST_EXIT_SECONDS, isFastExit } from "./fast-exits.js";
+import type { CrashLoopState, PilotExit, PolicyPilot } from "./types.js";
 
-/** A pilot that exits on its own within this long of its start is a fast exit. */
-export const FAST_EXIT_SECONDS = 10;
+export type { CrashLoopState, PilotExit };
+
 export const CRASH_BACKOFF_FIRST_SECONDS = 10;
 export const CRASH_BACKOFF_MAX_SECONDS = 600;
 
-/** The current streak of fast exits; undefined in PolicyState when there is none. */
-export interface CrashLoopState {
-  /** Consecutive fast exits. */
-  readonly fastExits: number;
-  readonly lastExitAtMs: number;
-  readonly lastExitCode: number | null;
-  readonly lastPilot: string;
-  /** The last line the pilot printed, shortened (may be empty). */
-  readonly lastOutput: string;
-}
-
-/** What the daemon knows of a pilot that ended. */
-export interface PilotExit {
-  readonly name: string;
-  readonly reason: string;
-  readonly exitCode: number | null;
-  readonly uptimeSeconds: number;
-  readonly endedAtMs: number;
-  readonly lastOutput?: string;
-  readonly oomKilled?: boolean;
-}
-
-/**
- * A failure soon after the start: a non-zero exit code, or the OOM killer. Exit 0 is a
- * pilot that found no work; 137 and 143 (SIGKILL, SIGTERM without OOM) are someone
- * stopping it by hand.
- */
-export function isFastExit(
-  e: Pick<PilotExit, "reason" | "uptimeSeconds" | "exitCode" | "oomKilled">,
-): boolean {
-  if (e.reason !== "exited" || e.uptimeSeconds >= FAST_EXIT_SECONDS) return false;
-  return (
-    e.oomKilled === true ||
-    (e.exitCode !== null && e.exitCode !== 0 && e.exitCode !== 137 && e.exitCode !== 143)
-  );
-}
-
 /** The streak after a pilot ended: longer after a fast exit, over after a pilot that lived. */
-export function recordExit(state: CrashLoopState | undefined, e: PilotExit): CrashLoopState | undefined {
+export function recordExit(
+  state: CrashLoopState | undefined,
+  e: PilotExit,
+  launch?: string,
+): CrashLoopState | undefined {
   if (e.reason !== "exited") return state; // killed by the policy: says nothing of the command
   if (!isFastExit(e)) return e.uptimeSeconds >= FAST_EXIT_SECONDS ? undefined : state;
   return {
@@ -57,7 +25,36 @@ export function recordExit(state: CrashLoopState | undefined, e: PilotExit): Cra
     lastExitCode: e.exitCode,
     lastPilot: e.name,
     lastOutput: (e.lastOutput ?? "").slice(0, 120),
+    ...(launch !== undefined ? { launch } : {}),
   };
+}
+
+/** A new image or command may be the fix: the next launch goes without the backoff. */
+export function forgetOnLaunchChange(
+  state: CrashLoopState | undefined,
+  launch: string,
+): CrashLoopState | undefined {
+  return state?.launch !== undefined && state.launch !== launch ? undefined : state;
+}
+
+/**
+ * The streak after the pilots that ended since the last decision, and the warning said
+ * once per streak, when the second pilot in a row exits at once.
+ */
+export function crashLoopAfterExits(
+  state: CrashLoopState | undefined,
+  exits: readonly PilotExit[],
+  launch: string,
+): { state: CrashLoopState | undefined; warning?: string } {
+  let next = forgetOnLaunchChange(state, launch);
+  let warning: string | undefined;
+  for (const e of exits) {
+    const before = next?.fastExits ?? 0;
+    next = recordExit(next, e, launch);
+    if (next?.fastExits === 2 && before === 1)
+      warning = `${crashLoopText(next)}; relaunching with a growing backoff (a pilot that lives ends it)`;
+  }
+  return { state: next, warning };
 }
 
 export function crashBackoffSeconds(fastExits: number): number {
@@ -103,7 +100,8 @@ export function crashLoopLimit(
     (p) => (p.state === "exited" || p.state === "dead") && nowMs - p.createdAtMs < FAST_EXIT_SECONDS * 1000,
   );
   if (young !== undefined) {
-    const why = `${young.name} exited ${Math.round((nowMs - young.createdAtMs) / 1000)} s after its start: waiting for its exit before starting more`;
+    const after = Math.round((nowMs - young.createdAtMs) / 1000);
+    const why = `${young.name} exited ${after} s after its start: waiting for its exit before starting more`;
     return { start: 0, why: state === undefined ? why : `${crashLoopText(state)}; ${why}` };
   }
   if (state === undefined) return { start };

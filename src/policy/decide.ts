@@ -1,10 +1,12 @@
-// decide(): one pure step of the reconciler. Observation, pilots, config, control,
-// image status and the remembered state in; actions, an explanation and the next state
-// out. No I/O, no clock: the time is `nowMs`.
+// decide(): one pure step of the reconciler. One DecideInput in (observation, pilots,
+// config, control, image status, the remembered state, the time, the listing, the exits
+// seen); actions (each kill with its signal), an explanation and the next state out.
+// No I/O, no clock: the time is `nowMs`.
 //
 // Order of the rules (a pilot gets at most one action; the first rule that picks it wins):
+//   0. the exits seen since the last decision feed the crash loop (crash-loop.ts)
 //   1. exited/dead -> remove; "created" too long, or left by a launch that cannot go on
-//      (listing.staleCreated) -> remove (never_started); a pilot under our graceful stop: none
+//      (stale-created.ts) -> remove (never_started); a pilot under our graceful stop: none
 //   2. force-stop: kill every pilot, start nothing, exit once none is left (nor a stop in flight)
 //   3. max_ttl -> kill (ttl)
 //   4. memory / disk pressure held for pressure_grace, or the owner's memory stall (PSI) at
@@ -18,30 +20,29 @@
 //      unless a blocker holds (drain, no image, schedule, pressure, expressions, paused
 //      pilots, grace_spawn after a kill); one probe pilot at a time in a crash loop
 //   9. pull: at start, on image change, every image_expiration, failed pulls backed off
-import { crashLoopAfter, crashLoopLimit } from "./crash-loop.js";
-import { explainLines, formatTime, plural, type ActionLine } from "./explain.js";
+//   Each kill then gets its signal: SIGTERM and stop_grace, or SIGKILL at once (stop-signal.ts)
+import { crashLoopAfter, crashLoopAfterExits } from "./crash-loop.js";
+import { formatTime, plural, type ActionLine } from "./explain.js";
 import { evaluateExpressions } from "./expressions.js";
-import { heldFor, secondsLeft } from "./held.js";
+import { finish } from "./decision-finish.js";
+import { heldFor, heldWindow, secondsLeft } from "./held.js";
 import type { CpuShape } from "./overhead.js";
+import { modeOf } from "./mode.js";
 import { holdsSlot, youngestFirst } from "./pilots.js";
-import { startRoom } from "./harvest.js";
 import { pressureStep } from "./pressure-step.js";
 import { pullVerdict } from "./pull.js";
 import { inSchedule, localTimeOf } from "./schedule.js";
 import { suspendStep, type HeldWindow } from "./suspend.js";
+import { staleCreatedWhy } from "./stale-created.js";
+import { startCount } from "./start-count.js";
 import { ageVerdict } from "./ttl.js";
 import {
   NEVER_STARTED_SECONDS,
-  type Control,
+  type DecideInput,
   type Decision,
-  type ImageStatus,
   type KillReason,
-  type Listing,
-  type Mode,
-  type Observation,
   type PauseReason,
   type PilotAction,
-  type PolicyConfig,
   type PolicyPilot,
   type PolicyState,
   type UnpauseReason,
@@ -57,19 +58,8 @@ const KILLS_STARTING_GRACE_SPAWN: ReadonlySet<KillReason> = new Set<KillReason>(
   "schedule",
 ]);
 
-/** At most this many distinct warnings are remembered as reported. */
-const MAX_REPORTED_WARNINGS = 64;
-
-export function decide(
-  obs: Observation,
-  pilots: readonly PolicyPilot[],
-  cfg: PolicyConfig,
-  control: Control,
-  image: ImageStatus,
-  state: PolicyState,
-  nowMs: number,
-  listing: Listing = {},
-): Decision {
+export function decide(input: DecideInput): Decision {
+  const { obs, pilots, cfg, control, image, nowMs } = input;
   const explain: (string | ActionLine)[] = [];
   const problems: string[] = [];
   const kill: PilotAction<KillReason>[] = [];
@@ -78,6 +68,11 @@ export function decide(
   let unpause: PilotAction<UnpauseReason>[] = [];
   const handled = new Set<string>();
   const ordered = youngestFirst(pilots);
+  // The exits seen since the last decision, and a new image or command, first (crash-loop.ts).
+  const exits = crashLoopAfterExits(input.state.crashLoop, input.exits ?? [], cfg.launch);
+  if (exits.warning !== undefined) problems.push(exits.warning);
+  const state: PolicyState = { ...input.state, crashLoop: exits.state };
+  const staleWhy = staleCreatedWhy(input.listing);
   const act = (
     list: PilotAction<KillReason>[],
     verb: "kill" | "remove",
@@ -106,8 +101,8 @@ export function decide(
   // 1. exited, never started; max_ttl comes after force-stop so force_stop names the kills.
   for (const p of ordered) {
     if (p.stopping === true) continue; // its stop records how it ended (an urgent kill may still pick it)
-    if (p.state === "created" && listing.staleCreated !== undefined) {
-      act(remove, "remove", p, "never_started", listing.staleCreated);
+    if (p.state === "created" && staleWhy !== undefined) {
+      act(remove, "remove", p, "never_started", staleWhy);
       continue;
     }
     const v = ageVerdict(p, nowMs, cfg.maxTtlSeconds, NEVER_STARTED_SECONDS);
@@ -131,6 +126,7 @@ export function decide(
         pausedSinceMs,
       },
       problems,
+      cfg.stopGraceSeconds,
     );
   }
 
@@ -246,53 +242,26 @@ export function decide(
   if (pausedLeft > 0) blockers.push(`${plural(pausedLeft, "pilot")} paused: resume first`);
   const graceSpawnBlocks = lastKillAtMs !== undefined && !heldFor(lastKillAtMs, nowMs, cfg.graceSpawnSeconds);
   if (graceSpawnBlocks && lastKillAtMs !== undefined) {
-    blockers.push(
-      `grace_spawn: ${secondsLeft(lastKillAtMs, nowMs, cfg.graceSpawnSeconds)} s left after the kill at ${formatTime(lastKillAtMs)}`,
-    );
+    const left = secondsLeft(lastKillAtMs, nowMs, cfg.graceSpawnSeconds);
+    blockers.push(`grace_spawn: ${left} s left after the kill at ${formatTime(lastKillAtMs)}`);
   }
 
   let start = 0;
-  const crashLoop = crashLoopAfter(state.crashLoop, ordered, nowMs);
   let crashHolds = false;
+  const crashLoop = crashLoopAfter(state.crashLoop, ordered, nowMs);
   if (blockers.length === 0 && cpuKnown) {
-    // Pilots that keep a slot after this decision's kills and removals.
     const going = new Set([...kill, ...remove].map((a) => a.id));
-    const slots = ordered.filter((p) => holdsSlot(p.state) && !going.has(p.id)).length;
-    const fits = startRoom(obs, cfg, ownerCpu, ncpus, slots);
-    if (fits.problem !== undefined) problems.push(fits.problem);
-    const fitting = fits.fitting;
-    const maxPilots = exprs.maxPilots;
-    const cap = maxPilots === undefined ? cfg.maxDocks : Math.min(cfg.maxDocks, maxPilots);
-    const capName = maxPilots !== undefined && maxPilots < cfg.maxDocks ? "max_pilots" : "max_docks";
-    const room = Math.max(0, cap - slots);
-    start = Math.min(fitting, room, cfg.docksPerLoop);
-    const crash = crashLoopLimit(crashLoop, ordered, start, nowMs);
-    crashHolds = crash.start === 0 && crash.why !== undefined;
-    start = crash.start;
-    if (crash.why !== undefined) {
-      explain.push(`${start > 0 ? `start ${start}` : "no start"}: ${crash.why}`);
-    } else if (start > 0) {
-      explain.push(
-        `start ${start}: fitting ${fitting} (${fits.owner}), room ${room} of ${capName} ${cap}, docks_per_loop ${cfg.docksPerLoop}`,
-      );
-    } else if (room === 0) {
-      explain.push(`no start: ${capName} reached (${slots}/${cap})`);
-    } else {
-      explain.push(`no start: ${fits.why}`);
-    }
+    const countInput = { obs, cfg, pilots: ordered, going, ownerCpu, ncpus, nowMs, crashLoop };
+    const count = startCount({ ...countInput, maxPilots: exprs.maxPilots });
+    if (count.problem !== undefined) problems.push(count.problem);
+    ({ start, crashHolds } = count);
+    explain.push(count.explain);
   } else {
     explain.push(`no start: ${blockers.join("; ")}`);
   }
   if (pull.why !== "") explain.push(pull.why);
 
-  let mode: Mode = "active";
-  if (control.drainStop) mode = "drain-stop";
-  else if (control.draining) mode = "draining";
-  else if (underPressure) mode = "pressure";
-  else if (!inWindow) mode = "outside-schedule";
-  else if (!imageReady) mode = "no-image";
-  else if (graceSpawnBlocks) mode = "grace-spawn";
-  else if (crashHolds) mode = "crash-loop";
+  const mode = modeOf(control, { underPressure, inWindow, imageReady, graceSpawnBlocks, crashHolds });
 
   return finish(
     {
@@ -318,25 +287,6 @@ export function decide(
       crashLoop,
     },
     problems,
+    cfg.stopGraceSeconds,
   );
-}
-
-function heldWindow(sinceMs: number | undefined, ownerCpu: number | undefined): HeldWindow | undefined {
-  return sinceMs === undefined || ownerCpu === undefined ? undefined : { sinceMs, ownerCpu };
-}
-
-/** Adds the warnings not reported before, and the next state that remembers them. */
-function finish(
-  d: Omit<Decision, "warnings" | "next" | "explain"> & { explain: readonly (string | ActionLine)[] },
-  next: PolicyState,
-  problems: readonly string[],
-): Decision {
-  const fresh = [...new Set(problems)].filter((w) => !next.warningsReported.includes(w));
-  const warningsReported =
-    fresh.length === 0
-      ? next.warningsReported
-      : [...next.warningsReported, ...fresh].slice(-MAX_REPORTED_WARNINGS);
-  const clean: Record<string, unknown> = { ...next, warningsReported };
-  for (const key of Object.keys(clean)) if (clean[key] === undefined) delete clean[key];
-  return { ...d, explain: explainLines(d.explain), warnings: fresh, next: clean as unknown as PolicyState };
 }

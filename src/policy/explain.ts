@@ -9,21 +9,8 @@ export function formatRatio(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = bytes;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-/** A point in time, UTC ISO without milliseconds. */
-export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
+/** Sizes and times are written once, in config/units.ts. */
+export { formatBytes, formatIsoTime as formatTime } from "../config/units.js";
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -9,7 +9,7 @@
 // never meets the overhead rule on the same owner load. Memory bounds it too: each new
 // pilot may take max_dock_mem, which must fit in the available memory.
 import { cores, formatBytes, plural } from "./explain.js";
-import { pilotsThatFit } from "./fitting.js";
+import { clamp01, pilotsThatFit } from "./fitting.js";
 import type { Observation, PolicyConfig } from "./types.js";
 
 /** Share of a core an owner may use and the core still count as idle (idle priority only). */
@@ -34,7 +34,7 @@ export function pilotsThatFitIdle(
   overheadMarginPercent: number,
 ): number {
   const slack = Math.min(IDLE_CORE_SLACK, overheadMarginPercent / 100);
-  const idleCores = (1 - Math.min(1, Math.max(0, ownerCpu))) * ncpus;
+  const idleCores = (1 - clamp01(ownerCpu)) * ncpus;
   // The slack forgives a little owner use on each pilot's cores, never more cores than there are.
   const byIdle = Math.floor(idleCores / (cpusPerDock * (1 - slack)) + 1e-9);
   return Math.max(0, Math.min(byIdle, Math.floor(ncpus / cpusPerDock + 1e-9)));
@@ -67,7 +67,7 @@ export function startRoom(
       : undefined;
   const fitting = Math.min(byCpu, byMem);
   if (fitting > 0) return { fitting, owner, why: "", problem };
-  const idleCores = cores(1 - Math.min(1, Math.max(0, ownerCpu)), ncpus);
+  const idleCores = cores(1 - clamp01(ownerCpu), ncpus);
   const why =
     byCpu === 0
       ? `the owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs and ${plural(slots, "pilot")} run; ${idleCores} idle cores left, a pilot needs ${cfg.cpusPerDock} (lower cpus_per_dock to fit one)`

@@ -2,7 +2,6 @@
 // Plain serializable data only: no functions besides compiled expressions, no clocks.
 import type { CompiledExpr } from "../expr/index.js";
 import type { Control, Observation, PilotState, PolicyMode as Mode } from "../vocabulary.js";
-import type { CrashLoopState } from "./crash-loop.js";
 
 export type { Control, Observation, PilotState, Mode };
 
@@ -16,11 +15,52 @@ export interface PolicyPilot {
   readonly stopping?: boolean;
 }
 
-/** What the caller knows of the listing the pilots come from. */
+/** What the caller knows of the listing the pilots come from (stale-created.ts reads it). */
 export interface Listing {
-  /** Set when no launch of ours can still start this listing's "created" pilots (the first
-   *  listing of a run, the first after an engine outage): they are removed now, with this why. */
-  readonly staleCreated?: string;
+  /** The first listing of this run: "created" pilots were left by a previous run. */
+  readonly firstOfRun?: boolean;
+  /** The first listing after an engine outage: the launches in flight then cannot go on. */
+  readonly afterOutage?: boolean;
+}
+
+/** Everything decide() reads, in one object. */
+export interface DecideInput {
+  readonly obs: Observation;
+  readonly pilots: readonly PolicyPilot[];
+  readonly cfg: PolicyConfig;
+  readonly control: Control;
+  readonly image: ImageStatus;
+  /** The policy's memory: the previous decision's `next`. */
+  readonly state: PolicyState;
+  readonly nowMs: number;
+  /** Absent: no listing this tick (a sample tick). */
+  readonly listing?: Listing;
+  /** The pilots that ended since the last decision (crash-loop.ts counts the fast exits). */
+  readonly exits?: readonly PilotExit[];
+}
+
+/** The current streak of fast exits; undefined in PolicyState when there is none. */
+export interface CrashLoopState {
+  /** Consecutive fast exits. */
+  readonly fastExits: number;
+  readonly lastExitAtMs: number;
+  readonly lastExitCode: number | null;
+  readonly lastPilot: string;
+  /** The last line the pilot printed, shortened (may be empty). */
+  readonly lastOutput: string;
+  /** The image and command the streak was seen with (a new one may be the fix). */
+  readonly launch?: string;
+}
+
+/** What the daemon knows of a pilot that ended. */
+export interface PilotExit {
+  readonly name: string;
+  readonly reason: string;
+  readonly exitCode: number | null;
+  readonly uptimeSeconds: number;
+  readonly endedAtMs: number;
+  readonly lastOutput?: string;
+  readonly oomKilled?: boolean;
 }
 
 /** A free-space threshold: below `bytes`, or below `ratio` of the total (either one is enough). */
@@ -67,12 +107,17 @@ export interface PolicyConfig {
   readonly imageExpirationSeconds: number;
   /** docker_image as configured. */
   readonly image: string;
-  /** pilot_cpu_priority in force (the parent cgroup really at idle weight); absent = "normal", the original's start rule. */
+  /** pilot_cpu_priority in force (the parent cgroup really at idle weight); absent = "normal",
+   *  the original's start rule. */
   readonly cpuPriority?: "idle" | "normal";
   /** max_dock_mem: at idle priority a new pilot must fit in the available memory. */
   readonly maxDockMemBytes?: number;
-  /** mem_pressure_psi: memory stall percent (PSI some) at which the youngest pilot is killed at once; absent = off. */
+  /** mem_pressure_psi: memory stall % (PSI some) that kills the youngest pilot at once; absent = off. */
   readonly memStallPercent?: number;
+  /** stop_grace: SIGTERM, then SIGKILL after this long, for kills that may wait (stop-signal.ts). */
+  readonly stopGraceSeconds: number;
+  /** docker_image and docker_cmd, as one string: a change ends a crash loop (crash-loop.ts). */
+  readonly launch: string;
 }
 
 export interface ImageStatus {
@@ -137,13 +182,19 @@ export interface PilotAction<R extends string> {
   readonly why?: string;
 }
 
+/** How a kill is carried out: SIGTERM then SIGKILL after graceSeconds, or SIGKILL at once. */
+export interface KillAction extends PilotAction<KillReason> {
+  readonly signal: "TERM" | "KILL";
+  readonly graceSeconds: number;
+}
+
 export interface Decision {
   /** How many pilots to start now (the caller stops at the first failure). */
   readonly start: number;
   readonly pause: readonly PilotAction<PauseReason>[];
   readonly unpause: readonly PilotAction<UnpauseReason>[];
-  /** Kill and remove. */
-  readonly kill: readonly PilotAction<KillReason>[];
+  /** Kill and remove, each with its signal (stop-signal.ts). */
+  readonly kill: readonly KillAction[];
   /** Just remove (exited, dead, never started). */
   readonly remove: readonly PilotAction<KillReason>[];
   /** Pull the image now (the puller runs it in the background and asks for a tick when done). */

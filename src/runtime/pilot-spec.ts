@@ -34,6 +34,19 @@ export function securityOptsFor(securityOpt: string[], apparmorEnabled: boolean)
   return apparmorEnabled ? [...securityOpt] : securityOpt.filter((o) => !/^apparmor[:=]/.test(o));
 }
 
+/** A device as Docker takes it: in the container at the host's path, "rwm" unless said. */
+export function withDeviceDefaults(d: {
+  PathOnHost: string;
+  PathInContainer?: string;
+  CgroupPermissions?: string;
+}): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  return {
+    PathOnHost: d.PathOnHost,
+    PathInContainer: d.PathInContainer || d.PathOnHost,
+    CgroupPermissions: d.CgroupPermissions || "rwm",
+  };
+}
+
 /** The body of POST /containers/create for this pilot. */
 export function toCreateOptions(spec: PilotSpec): Docker.ContainerCreateOptions {
   const hostConfig: Docker.HostConfig = {
@@ -42,11 +55,7 @@ export function toCreateOptions(spec: PilotSpec): Docker.ContainerCreateOptions 
     Memory: spec.memoryBytes,
     MemorySwap: spec.memorySwapBytes,
     Binds: spec.binds.map(normalizeBind),
-    Devices: spec.devices.map((d) => ({
-      PathOnHost: d.PathOnHost,
-      PathInContainer: d.PathInContainer || d.PathOnHost,
-      CgroupPermissions: d.CgroupPermissions || "rwm",
-    })),
+    Devices: spec.devices.map(withDeviceDefaults),
     CapAdd: [...spec.capAdd],
     CapDrop: [...spec.capDrop],
     SecurityOpt: [...spec.securityOpt],

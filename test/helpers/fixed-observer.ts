@@ -3,7 +3,7 @@
 // and places pilots (no cgroup parent, normal priority).
 import type { HostFacts } from "../../src/config/max-docks.js";
 import type { HostSamplingLike } from "../../src/daemon/owners/host-sampling.js";
-import type { HostSample } from "../../src/daemon/loop/observation.js";
+import type { HostSample } from "../../src/daemon/owners/host-sampling.js";
 import type { CpuPriority, PilotPlacementLike, Placement } from "../../src/daemon/owners/pilot-placement.js";
 
 export class FixedObserver implements HostSamplingLike, PilotPlacementLike {
@@ -42,7 +42,7 @@ export class FixedObserver implements HostSamplingLike, PilotPlacementLike {
   start(_c: unknown, _ids: unknown, onSample: () => void): void {
     this.onSample = onSample;
   }
-  stop(): void {}
+  async sample(): Promise<void> {}
   configure(): void {}
   async setEngine(): Promise<void> {}
   latest(): HostSample {

@@ -4,6 +4,8 @@ import {
   decide,
   initialPolicyState,
   type Control,
+  type DecideInput,
+  type PilotExit,
   type Decision,
   type ImageStatus,
   type KillReason,
@@ -15,6 +17,7 @@ import {
 } from "../../src/policy/index.js";
 import { parseConfigText } from "../../src/config/parse.js";
 import { policyConfigOf } from "../../src/daemon/owners/policy-config.js";
+import { observationOf } from "../../src/daemon/loop/observation.js";
 
 /** Monday 2024-01-01 12:00:00 UTC. */
 export const T0_MS = Date.UTC(2024, 0, 1, 12, 0, 0);
@@ -31,6 +34,9 @@ const DEFAULTS: PolicyConfig = {
   docksPerLoop: 4,
   cpuPriority: undefined,
 };
+
+/** The observation's local-time variables, which a test may set itself. */
+const LOCAL_TIME = ["hour", "minute", "weekday"] as const;
 
 export function policyConfig(overrides: Partial<PolicyConfig> = {}): PolicyConfig {
   return { ...DEFAULTS, ...overrides };
@@ -94,6 +100,13 @@ export class PolicySim {
   readonly removes: Partial<Record<KillReason, number>> = {};
   readonly warnings: string[] = [];
   private seq = 0;
+  /** Pilots that ended since the last step, as the daemon reports them to decide(). */
+  private readonly exits: PilotExit[] = [];
+
+  /** A pilot ended (its exit is known once it is removed): the next step sees it. */
+  exited(e: PilotExit): void {
+    this.exits.push(e);
+  }
 
   constructor(opts: SimOptions = {}) {
     this.cfg = policyConfig(opts.cfg);
@@ -134,12 +147,34 @@ export class PolicySim {
     return Object.values(this.kills).reduce((a, b) => a + (b ?? 0), 0);
   }
 
-  /** Decides on `obs` (given the running/paused counts filled in) and applies the decision. */
+  /** Decides on `obs`, a host sample (taken now unless it says when), and applies the decision.
+   *  The observation is the daemon's own (observationOf): the sample's time, the local time
+   *  (unless the test sets it), the pilot counts. */
   step(obs: Observation = hostObs()): Decision {
-    const full: Observation = { ...obs, running: this.count("running"), paused: this.count("paused") };
-    const d = decide(full, this.list(), this.cfg, this.control, this.image, this.state, this.nowMs);
+    const ids = { running: this.ids("running"), paused: this.ids("paused") };
+    const sample = { atMs: obs.sampled_at_ms ?? this.nowMs, values: obs };
+    const setByTest = Object.fromEntries(LOCAL_TIME.flatMap((k) => (k in obs ? [[k, obs[k]!]] : [])));
+    const full: Observation = { ...observationOf(sample, ids), ...setByTest };
+    const d = decide({
+      obs: full,
+      pilots: this.list(),
+      cfg: this.cfg,
+      control: this.control,
+      image: this.image,
+      state: this.state,
+      nowMs: this.nowMs,
+      exits: this.exits.splice(0),
+    });
     this.apply(d);
     return d;
+  }
+
+  /** One decision on an idle host with these extra inputs (the exits seen, a listing), not applied. */
+  decideWith(extra: Pick<DecideInput, "exits" | "listing">, obs: Observation = hostObs()): Decision {
+    const ids = { running: this.ids("running"), paused: this.ids("paused") };
+    const full = observationOf({ atMs: this.nowMs, values: obs }, ids);
+    const input = { obs: full, pilots: this.list(), cfg: this.cfg, control: this.control, image: this.image };
+    return decide({ ...input, state: this.state, nowMs: this.nowMs, ...extra });
   }
 
   /** Steps every `everySeconds` for `forSeconds`, the observation a function of the sim. */

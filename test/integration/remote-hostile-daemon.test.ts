@@ -28,7 +28,6 @@ import {
 } from "../helpers/hostile-remotes.js";
 import { waitFor } from "../helpers/wait.js";
 
-const STATUS_BOUND_MS = 1000;
 /** The last good remote: a marker (max_docks 1) and pilots so small (0.01 CPU) that they start on a busy host. */
 const BASELINE: Record<string, string> = {
   max_docks: "1",
@@ -49,7 +48,7 @@ let localText: string;
 
 const remoteText = (key?: string, valueYaml?: string) => withBaseline(BASELINE, key, valueYaml);
 
-/** One status query, timed; fails the test when it takes more than STATUS_BOUND_MS or the daemon is gone. */
+/** One status query, timed (the slowest is reported; bounds are bench/ material); fails when the daemon is gone. */
 async function status(): Promise<StatusSnapshot> {
   assert.equal(
     exited,
@@ -60,10 +59,6 @@ async function status(): Promise<StatusSnapshot> {
   const s = await queryStatus<StatusSnapshot>(path.join(dir, "run", STATUS_SOCKET), "/status", 5000);
   const ms = performance.now() - t0;
   statusMs.push(ms);
-  assert.ok(
-    ms <= STATUS_BOUND_MS,
-    `the status socket took ${ms.toFixed(0)} ms to answer (bound ${STATUS_BOUND_MS} ms)`,
-  );
   return s;
 }
 

@@ -1,37 +1,21 @@
 // Shared by the runtime's integration tests: a Docker client independent of the engine
 // under test (to check the real state), unique labels and names per test run, spec
 // building, and cleanup of everything a test made. Docker missing fails, never skips.
-import { plainPilotSpec } from "../helpers/pilot-spec.js";
+import { plainPilotSpec } from "../helpers/plain-pilot-spec.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import Docker from "dockerode";
+import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import type { PilotSpec } from "../../src/runtime/engine.js";
+import type Docker from "dockerode";
+import { docker, TEST_IMAGE } from "../helpers/docker.js";
 import { pilotName } from "../../src/runtime/pilot-name.js";
 
 export { waitFor } from "../helpers/wait.js";
 
-export const TEST_IMAGE = "plancton/busybox:local";
-/** The engine's view is checked against this plain client. */
-export const docker = new Docker();
+/** The engine's view is checked against the helpers' plain client. */
+export { docker, requireDocker, TEST_IMAGE } from "../helpers/docker.js";
 const run = promisify(execFile);
-
-export async function requireDocker(): Promise<void> {
-  try {
-    await docker.ping();
-  } catch (err) {
-    throw new Error(
-      `the Docker engine does not answer (${(err as Error).message}): run \`npm run prepare-host\` (as root) first`,
-    );
-  }
-  try {
-    await docker.getImage(TEST_IMAGE).inspect();
-  } catch (err) {
-    throw new Error(
-      `the test image ${TEST_IMAGE} is missing (${(err as Error).message}): run \`npm run prepare-host\` first`,
-    );
-  }
-}
 
 /** The docker CLI, for what a person would type (foreign containers, tag, push). */
 export async function dockerCli(...args: string[]): Promise<string> {
@@ -52,7 +36,7 @@ export interface TestRun {
 }
 
 export const TEST_LABEL = "org.plancton.test";
-export const INSTANCE_LABEL = "org.plancton.instance";
+export const INSTANCE_LABEL = LABEL_INSTANCE;
 
 export function testRun(topic: string): TestRun {
   const id = randomBytes(4).toString("hex");

@@ -1,10 +1,12 @@
-// act(): which kills are graceful (SIGTERM, SIGKILL after stop_grace) and which are not,
-// on a fake engine whose stops end when the test says.
+// act(): a kill with SIGTERM (policy/stop-signal.ts says which) is stopped with its grace in
+// the background; a SIGKILL goes out at once. On a fake engine whose stops end when the
+// test says.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { act, type ActDeps } from "../../src/daemon/loop/act.js";
+import { act } from "../../src/daemon/loop/act.js";
+import { GracefulStops } from "../../src/daemon/owners/graceful-stops.js";
+import { actDeps, killOf } from "../helpers/act-fakes.js";
 import type { PilotRecord } from "../../src/daemon/report/history.js";
-import type { Logger } from "../../src/daemon/process/logger.js";
 import { decide, initialPolicyState, type Decision, type KillReason } from "../../src/policy/index.js";
 import { hostObs, NO_CONTROL, policyConfig } from "../helpers/policy-sim.js";
 import type { ContainerEngine, ExitInfo, PilotInfo } from "../../src/runtime/engine.js";
@@ -37,26 +39,12 @@ function setup(exitCodes: Record<string, number>) {
   const records: PilotRecord[] = [];
   let now = 1_000_000;
   const ended: string[] = [];
-  const logger = {
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
-    debug: () => undefined,
-  } as unknown as Logger;
-  const deps: ActDeps = {
-    engine,
-    logger,
+  const deps = actDeps(engine, {
     now: () => now,
-    specFor: () => {
-      throw new Error("no start here");
-    },
-    launchConcurrency: 1,
     onFinished: (r) => records.push(r),
-    onEvent: () => undefined,
-    stopGraceSeconds: 10,
-    stopping: new Map(),
-    afterStop: () => ended.push("tick"),
-  };
+    stops: new GracefulStops(() => ended.push("tick")),
+  });
+  const grace = { seconds: 10 };
   const pilots = new Map<string, PilotInfo>(
     ["a", "b", "c"].map((id) => [
       id,
@@ -74,13 +62,14 @@ function setup(exitCodes: Record<string, number>) {
     explain: [],
     warnings: [],
     next: initialPolicyState(),
-    kill: kill.map(([id, reason]) => ({ id, name: `p-${id}`, reason })),
+    kill: kill.map(([id, reason]) => killOf(id, reason, grace.seconds)),
   });
-  return { calls, stops, records, deps, pilots, decision, ended, advance: (ms: number) => (now += ms) };
+  const advance = (ms: number) => (now += ms);
+  return { calls, stops, records, deps, pilots, decision, ended, advance, grace };
 }
 
 describe("act: stop_grace", () => {
-  it("ttl, schedule, evict_when and force_stop are stopped with the grace, not awaited; owner give-back kills at once", async () => {
+  it("a SIGTERM kill is stopped with its grace, not awaited; a SIGKILL goes out at once", async () => {
     const t = setup({ a: 0, b: 137 });
     const result = await act(
       t.decision([
@@ -111,10 +100,10 @@ describe("act: stop_grace", () => {
       ["kill a", "kill b"],
       "then removed (kill = SIGKILL + force remove)",
     );
-    assert.equal(t.deps.stopping?.size, 0);
+    assert.equal(t.deps.stops.ids().size, 0);
   });
 
-  it("a second decision does not stop it again; an owner give-back escalates it to SIGKILL, recorded once", async () => {
+  it("a second decision does not stop it again; a give-back escalates it to SIGKILL, recorded once", async () => {
     const t = setup({ a: 143 });
     await act(t.decision([["a", "evict_when"]]), t.pilots, false, t.deps);
     await act(t.decision([["a", "evict_when"]]), t.pilots, false, t.deps);
@@ -129,7 +118,7 @@ describe("act: stop_grace", () => {
     );
   });
 
-  it("a pilot that exits under its graceful stop is recorded by the stop (ttl), not removed as exited", async () => {
+  it("a pilot exiting under its graceful stop is recorded by the stop (ttl), not removed as exited", async () => {
     const t = setup({ a: 0 });
     await act(t.decision([["a", "ttl"]]), t.pilots, false, t.deps);
     // It exited on SIGTERM; a listing saw it before the stop returned: decide() leaves it to the stop.
@@ -137,27 +126,27 @@ describe("act: stop_grace", () => {
     const cfg = policyConfig({ maxDocks: 0 });
     const obs = hostObs();
     assert.deepEqual(
-      decide(
+      decide({
         obs,
-        listed,
+        pilots: listed,
         cfg,
-        NO_CONTROL,
-        { image: "busybox", lastPullAtMs: 0 },
-        initialPolicyState(),
-        1_000_000,
-      ).remove.map((r) => r.reason),
+        control: NO_CONTROL,
+        image: { image: "busybox", lastPullAtMs: 0 },
+        state: initialPolicyState(),
+        nowMs: 1_000_000,
+      }).remove.map((r) => r.reason),
       ["exited"],
       "without the stop: removed",
     );
-    const d = decide(
+    const d = decide({
       obs,
-      listed.map((p) => ({ ...p, stopping: true })),
+      pilots: listed.map((p) => ({ ...p, stopping: true })),
       cfg,
-      NO_CONTROL,
-      { image: "busybox", lastPullAtMs: 0 },
-      initialPolicyState(),
-      1_000_000,
-    );
+      control: NO_CONTROL,
+      image: { image: "busybox", lastPullAtMs: 0 },
+      state: initialPolicyState(),
+      nowMs: 1_000_000,
+    });
     assert.deepEqual(d.remove, []);
     assert.equal((await act(d, t.pilots, false, t.deps)).removed, 0);
     t.stops.get("a")!.resolve();
@@ -170,7 +159,7 @@ describe("act: stop_grace", () => {
 
   it("stop_grace 0: every kill is SIGKILL at once", async () => {
     const t = setup({});
-    t.deps.stopGraceSeconds = 0;
+    t.grace.seconds = 0;
     const result = await act(
       t.decision([
         ["a", "ttl"],

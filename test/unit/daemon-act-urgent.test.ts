@@ -4,11 +4,11 @@ import { it } from "node:test";
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { act } from "../../src/daemon/loop/act.js";
-import type { Logger } from "../../src/daemon/process/logger.js";
+import { actDeps, killOf } from "../helpers/act-fakes.js";
 import { initialPolicyState, type Decision } from "../../src/policy/index.js";
 import type { ContainerEngine, PilotInfo } from "../../src/runtime/engine.js";
 
-it("the victims are SIGKILLed and the others paused before any log is read; logs are kept outside the full-weight window", async () => {
+it("victims SIGKILLed and others paused before any log is read; logs kept outside the full weight", async () => {
   const calls: string[] = [];
   const engine = {
     apiCalls: 0,
@@ -37,41 +37,28 @@ it("the victims are SIGKILLed and the others paused before any log is read; logs
     explain: [],
     warnings: [],
     next: initialPolicyState(),
-    kill: [
-      { id: "a", name: "p-a", reason: "overhead" },
-      { id: "b", name: "p-b", reason: "mem_pressure" },
-    ],
+    kill: [killOf("a", "overhead", 10), killOf("b", "mem_pressure", 10)],
     pause: [{ id: "c", name: "p-c", reason: "overhead" }],
   };
-  const logger = {
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
-    debug: () => undefined,
-  } as unknown as Logger;
-  const result = await act(decision, pilots, false, {
-    engine,
-    logger,
-    now: () => 0,
-    specFor: () => {
-      throw new Error("no start");
-    },
-    launchConcurrency: 1,
-    onFinished: () => undefined,
-    onEvent: () => undefined,
-    keepLog: async (id) => {
-      const stream = await engine.logs(id, { follow: false });
-      for await (const _ of stream) calls.push(`kept ${id}`);
-    },
-    urgent: async (fn) => {
-      calls.push("full weight");
-      try {
-        return await fn();
-      } finally {
-        calls.push("idle weight");
-      }
-    },
-  });
+  const result = await act(
+    decision,
+    pilots,
+    false,
+    actDeps(engine, {
+      keepLog: async (id) => {
+        const stream = await engine.logs(id, { follow: false });
+        for await (const _ of stream) calls.push(`kept ${id}`);
+      },
+      urgent: async (fn) => {
+        calls.push("full weight");
+        try {
+          return await fn();
+        } finally {
+          calls.push("idle weight");
+        }
+      },
+    }),
+  );
   assert.equal(result.killed, 2);
   assert.equal(result.paused, 1);
   const end = calls.indexOf("idle weight");

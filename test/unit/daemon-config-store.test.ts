@@ -50,7 +50,7 @@ describe("ConfigStore", () => {
     await t.s.reload();
     assert.deepEqual(t.events, ["change", "invalid"]);
     assert.match(t.errors[0]!.message, /config\.yaml/);
-    assert.equal(t.s.current.config.max_docks, 4, "the last good value stays in force");
+    assert.equal(t.s.latest.config.max_docks, 4, "the last good value stays in force");
     await writeFile(t.file, "max_docks: 4 # fixed\n");
     await t.s.reload();
     assert.deepEqual(t.events, ["change", "invalid", "recovered"]);
@@ -63,7 +63,7 @@ describe("ConfigStore", () => {
     await t.s.reload();
     assert.deepEqual(t.events, ["invalid"]);
     assert.match(t.errors[0]!.message, /cpus_per_dock/);
-    assert.equal(t.s.current.config.cpus_per_dock, 1);
+    assert.equal(t.s.latest.config.cpus_per_dock, 1);
     await t.s.close();
   });
 });

@@ -16,21 +16,18 @@ function run(sim: PolicySim, seconds: number, lifeSeconds: () => number): number
       [...sim.pilots.values()].filter((p) => p.state === "exited").map((p) => [p.id, { ...p }]),
     );
     const d = sim.step(hostObs({ ncpus: 4 }));
-    // What the daemon does once a removed pilot's exit is known.
+    // What the daemon does once a removed pilot's exit is known: the next decision sees it.
     for (const r of d.remove) {
       const p = exited.get(r.id)!;
       const uptimeSeconds = Math.round((sim.nowMs - p.createdAtMs) / 1000);
-      sim.state = {
-        ...sim.state,
-        crashLoop: recordExit(sim.state.crashLoop, {
-          name: p.name,
-          reason: "exited",
-          exitCode: 3,
-          uptimeSeconds,
-          endedAtMs: sim.nowMs,
-          lastOutput: "boom",
-        }),
-      };
+      sim.exited({
+        name: p.name,
+        reason: "exited",
+        exitCode: 3,
+        uptimeSeconds,
+        endedAtMs: sim.nowMs,
+        lastOutput: "boom",
+      });
     }
     sim.advance(1);
   }

@@ -73,38 +73,38 @@ describe("policy: harvest at idle priority", () => {
 
   it("memory bounds it: max_dock_mem against mem_available_bytes, explained", () => {
     const cfg = policyConfig({ maxDocks: 4, cpuPriority: "idle", maxDockMemBytes: 2 * GiB });
-    const d = decide(
-      hostObs({ ncpus: 4, mem_available_bytes: 5 * GiB }),
-      [],
+    const d = decide({
+      obs: hostObs({ ncpus: 4, mem_available_bytes: 5 * GiB }),
+      pilots: [],
       cfg,
-      NO_CONTROL,
-      IMAGE,
-      initialPolicyState(),
-      T0_MS,
-    );
+      control: NO_CONTROL,
+      image: IMAGE,
+      state: initialPolicyState(),
+      nowMs: T0_MS,
+    });
     assert.equal(d.start, 2);
-    const none = decide(
-      hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }),
-      [],
+    const none = decide({
+      obs: hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }),
+      pilots: [],
       cfg,
-      NO_CONTROL,
-      IMAGE,
-      initialPolicyState(),
-      T0_MS,
-    );
+      control: NO_CONTROL,
+      image: IMAGE,
+      state: initialPolicyState(),
+      nowMs: T0_MS,
+    });
     assert.equal(none.start, 0);
     assert.deepEqual(none.explain, [
       "no start: memory: 1.5 GiB available, a pilot may take max_dock_mem 2 GiB (lower max_dock_mem, or free memory)",
     ]);
-    const normal = decide(
-      hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }),
-      [],
-      { ...cfg, cpuPriority: "normal" },
-      NO_CONTROL,
-      IMAGE,
-      initialPolicyState(),
-      T0_MS,
-    );
+    const normal = decide({
+      obs: hostObs({ ncpus: 4, mem_available_bytes: 1.5 * GiB }),
+      pilots: [],
+      cfg: { ...cfg, cpuPriority: "normal" },
+      control: NO_CONTROL,
+      image: IMAGE,
+      state: initialPolicyState(),
+      nowMs: T0_MS,
+    });
     assert.equal(normal.start, 3, "the original's rule does not look at memory");
   });
 
@@ -119,15 +119,15 @@ describe("policy: harvest at idle priority", () => {
   });
 
   it("max_docks and docks_per_loop still bound it", () => {
-    const d = decide(
-      hostObs({ ncpus: 32 }),
-      [],
-      policyConfig({ maxDocks: 30, docksPerLoop: 4, cpuPriority: "idle" }),
-      NO_CONTROL,
-      IMAGE,
-      initialPolicyState(),
-      T0_MS,
-    );
+    const d = decide({
+      obs: hostObs({ ncpus: 32 }),
+      pilots: [],
+      cfg: policyConfig({ maxDocks: 30, docksPerLoop: 4, cpuPriority: "idle" }),
+      control: NO_CONTROL,
+      image: IMAGE,
+      state: initialPolicyState(),
+      nowMs: T0_MS,
+    });
     assert.equal(d.start, 4);
     const sim = new PolicySim({ cfg: { maxDocks: 3, cpuPriority: "idle" } });
     sim.run(120, 30, () => hostObs({ ncpus: 8 }));

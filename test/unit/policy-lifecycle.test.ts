@@ -68,7 +68,15 @@ describe("policy: max_ttl, exited, never started", () => {
 
 describe("policy: the image", () => {
   const decideWith = (image: ImageStatus, nowMs = T0_MS, state = initialPolicyState()) =>
-    decide(hostObs(), [], policyConfig({ imageExpirationSeconds: 3600 }), NO_CONTROL, image, state, nowMs);
+    decide({
+      obs: hostObs(),
+      pilots: [],
+      cfg: policyConfig({ imageExpirationSeconds: 3600 }),
+      control: NO_CONTROL,
+      image,
+      state,
+      nowMs,
+    });
 
   it("no image: no start, and a pull", () => {
     const d = decideWith({ image: undefined });

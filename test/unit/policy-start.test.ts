@@ -62,15 +62,15 @@ describe("policy: fitting follows the owner's CPU, not the pilots'", () => {
   });
 
   it("explains a start with the numbers", () => {
-    const d = decide(
-      hostObs({ cpu_owner: 0.05, ncpus: 8 }),
-      [],
-      policyConfig({ maxDocks: 4 }),
-      NO_CONTROL,
-      { image: "busybox", lastPullAtMs: T0_MS },
-      initialPolicyState(),
-      T0_MS,
-    );
+    const d = decide({
+      obs: hostObs({ cpu_owner: 0.05, ncpus: 8 }),
+      pilots: [],
+      cfg: policyConfig({ maxDocks: 4 }),
+      control: NO_CONTROL,
+      image: { image: "busybox", lastPullAtMs: T0_MS },
+      state: initialPolicyState(),
+      nowMs: T0_MS,
+    });
     assert.equal(d.start, 4);
     assert.equal(d.mode, "active");
     assert.deepEqual(d.explain, [
@@ -259,24 +259,24 @@ describe("policy: decide is pure", () => {
     const state = initialPolicyState();
     const cfg = policyConfig();
     const before = JSON.stringify([pilots, state, cfg]);
-    const a = decide(
-      hostObs({ cpu_owner: 0.3 }),
+    const a = decide({
+      obs: hostObs({ cpu_owner: 0.3 }),
       pilots,
       cfg,
-      NO_CONTROL,
-      { image: "busybox", lastPullAtMs: T0_MS },
+      control: NO_CONTROL,
+      image: { image: "busybox", lastPullAtMs: T0_MS },
       state,
-      T0_MS,
-    );
-    const b = decide(
-      hostObs({ cpu_owner: 0.3 }),
+      nowMs: T0_MS,
+    });
+    const b = decide({
+      obs: hostObs({ cpu_owner: 0.3 }),
       pilots,
       cfg,
-      NO_CONTROL,
-      { image: "busybox", lastPullAtMs: T0_MS },
+      control: NO_CONTROL,
+      image: { image: "busybox", lastPullAtMs: T0_MS },
       state,
-      T0_MS,
-    );
+      nowMs: T0_MS,
+    });
     assert.deepEqual(a, b);
     assert.equal(JSON.stringify([pilots, state, cfg]), before);
     assert.deepEqual(JSON.parse(JSON.stringify(a.next)), a.next, "the state is plain JSON");

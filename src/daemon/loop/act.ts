@@ -1,30 +1,19 @@
-// Carries out a policy decision on the container engine, recording what happened.
-// Order: the give-back first (SIGKILLs and pauses together, at full weight), then what
-// does not hurry: saving the victims' logs, removals, resumes, launches, the pull, the
-// exit. Every action is attempted independently: one failure is logged and the rest go
-// on, except launches, which stop at the first failure (as the original did).
-import type { Decision, KillReason } from "../../policy/types.js";
+// Carries out a policy decision on the container engine, recording what happened; it
+// decides nothing (each kill carries its signal and grace). Order: the give-back first
+// (SIGKILLs and pauses together, at full weight), then what does not hurry: saving the
+// victims' logs and removing them, the graceful stops (in the background), removals,
+// resumes, the pull, the launches. The exit is the tick's answer to the daemon. Every action is attempted
+// independently: one failure is logged and the rest go on, except launches, which stop
+// at the first failure (as the original did).
+import type { Decision } from "../../policy/types.js";
 import type { ContainerEngine, PilotInfo, PilotSpec } from "../../runtime/engine.js";
+import type { GracefulStops } from "../owners/graceful-stops.js";
+import type { ActResult } from "../report/act-result.js";
 import type { PilotRecord } from "../report/history.js";
 import type { Logger } from "../process/logger.js";
 import { recordOf } from "../report/pilot-record.js";
 
-/** Kills that are not the owner taking resources back: SIGTERM first, SIGKILL after stop_grace. */
-const GRACEFUL_REASONS: ReadonlySet<KillReason> = new Set<KillReason>([
-  "ttl",
-  "schedule",
-  "evict_when",
-  "force_stop",
-]);
-
-export interface ActResult {
-  started: PilotInfo[];
-  killed: number;
-  paused: number;
-  resumed: number;
-  removed: number;
-  launchError?: string;
-}
+export type { ActResult };
 
 export interface ActDeps {
   engine: ContainerEngine;
@@ -34,27 +23,22 @@ export interface ActDeps {
   launchConcurrency: number;
   onFinished: (record: PilotRecord) => void;
   /** Saves a pilot's output before it is removed (its errors are ignored). */
-  keepLog?: (id: string, name: string) => Promise<void>;
-  /** Runs the urgent part (kills, pauses) with the pilots able to run, so they freeze and die at once. */
-  urgent?: <T>(fn: () => Promise<T>) => Promise<T>;
+  keepLog: (id: string, name: string) => Promise<void>;
+  /** Runs the urgent part (kills, pauses) with the pilots able to run: they freeze and die at once. */
+  urgent: <T>(fn: () => Promise<T>) => Promise<T>;
   onEvent: (
     event: "started" | "paused" | "resumed",
     pilot: { id: string; name: string },
     reason: string,
   ) => void;
-  /** stop_grace; 0 or absent: every kill is SIGKILL at once. */
-  stopGraceSeconds?: number;
-  /** Graceful stops in flight, kept by the caller across decisions: id -> escalated to SIGKILL. */
-  stopping?: Map<string, { escalated: boolean }>;
-  /** A graceful stop ended (in the background): decide again. */
-  afterStop?: () => void;
+  /** Graceful stops in flight, across decisions (their owner asks for a tick when one ends). */
+  stops: GracefulStops;
   /** decision.pull: start the pull (in the background). */
-  pull?: () => void;
-  /** decision.exit: the daemon clears the control file and stops. */
-  exit?: (reason: "drain-stop" | "force-stop") => void;
+  pull: () => void;
 }
 
-type Action = Decision["kill"][number];
+type Action = Decision["kill"][number] | Decision["remove"][number];
+type Kill = Decision["kill"][number];
 
 export async function act(
   decision: Decision,
@@ -64,11 +48,8 @@ export async function act(
 ): Promise<ActResult> {
   const { engine, logger } = deps;
   const result: ActResult = { started: [], killed: 0, paused: 0, resumed: 0, removed: 0 };
-  const stopping = deps.stopping ?? new Map<string, { escalated: boolean }>();
+  const { stops, urgent } = deps;
   const nameOf = (id: string) => pilots.get(id)?.name ?? id;
-  const urgent = deps.urgent ?? (<T>(fn: () => Promise<T>) => fn());
-  const graceful = (reason: KillReason): boolean =>
-    (deps.stopGraceSeconds ?? 0) > 0 && GRACEFUL_REASONS.has(reason);
 
   /** Saves the log, removes the container, records the end. */
   const finish = async (
@@ -82,7 +63,7 @@ export async function act(
       how === "remove" || stopAtMs !== undefined
         ? await engine.exitInfo(a.id).catch(() => undefined)
         : undefined;
-    await deps.keepLog?.(a.id, pilot?.name ?? "").catch(() => undefined);
+    await deps.keepLog(a.id, pilot?.name ?? "").catch(() => undefined);
     try {
       await (how === "remove" ? engine.remove(a.id) : engine.kill(a.id));
     } catch (err) {
@@ -92,8 +73,10 @@ export async function act(
       );
       return false;
     }
-    const record = recordOf(a, pilot, exit, deps.now(), signal, stopAtMs, deps.stopGraceSeconds ?? 0);
+    const grace = "graceSeconds" in a ? a.graceSeconds : 0;
+    const record = recordOf(a, pilot, exit, deps.now(), signal, stopAtMs, grace);
     const done = how === "remove" ? "removed" : record.signal === "TERM" ? "stopped" : "killed";
+    const sig = record.signal ? `, SIG${record.signal}` : "";
     logger.info(
       {
         pilot: record.name,
@@ -103,24 +86,24 @@ export async function act(
         uptime: record.uptimeSeconds,
         signal: record.signal,
       },
-      `${done} pilot ${record.name} (${a.reason}${record.signal ? `, SIG${record.signal}` : ""})${how === "remove" && a.why ? `: ${a.why}` : ""}`,
+      `${done} pilot ${record.name} (${a.reason}${sig})${how === "remove" && a.why ? `: ${a.why}` : ""}`,
     );
     deps.onFinished(record);
     return true;
   };
 
   /** SIGTERM, SIGKILL after stop_grace, then finish; in the background (it may take stop_grace). */
-  const stopGracefully = async (a: Action): Promise<void> => {
+  const stopGracefully = async (a: Kill): Promise<void> => {
     const stopAtMs = deps.now();
     try {
-      await engine.stop(a.id, deps.stopGraceSeconds ?? 0);
+      await engine.stop(a.id, a.graceSeconds);
     } catch (err) {
       logger.warn(
         { id: a.id, reason: a.reason, err: (err as Error).message },
         `could not stop pilot ${nameOf(a.id)} gracefully; killing it`,
       );
     }
-    if (stopping.get(a.id)?.escalated === true) return; // a give-back killed it meanwhile
+    if (stops.escalated(a.id)) return; // a give-back killed it meanwhile
     await finish(a, "kill", undefined, stopAtMs);
   };
 
@@ -140,12 +123,9 @@ export async function act(
     );
 
   // 1. The give-back: SIGKILLs and pauses go out together, before anything else.
-  const now = decision.kill.filter((a) => !graceful(a.reason));
-  for (const a of now) {
-    const s = stopping.get(a.id);
-    if (s) s.escalated = true; // the owner needs it now: SIGKILL overrides the grace
-  }
-  const signalled: Action[] = [];
+  const now = decision.kill.filter((a) => a.signal === "KILL");
+  for (const a of now) stops.escalate(a.id);
+  const signalled: Kill[] = [];
   if (now.length + decision.pause.length > 0) {
     await urgent(() =>
       Promise.all([
@@ -168,16 +148,13 @@ export async function act(
   result.killed += (await Promise.all(signalled.map((a) => finish(a, "kill", "KILL")))).filter(
     Boolean,
   ).length;
-  for (const a of decision.kill.filter((k) => graceful(k.reason) && !stopping.has(k.id))) {
-    stopping.set(a.id, { escalated: false });
-    void stopGracefully(a).finally(() => {
-      stopping.delete(a.id);
-      deps.afterStop?.();
-    });
+  for (const a of decision.kill.filter((k) => k.signal === "TERM" && !stops.has(k.id))) {
+    stops.begin(a.id);
+    void stopGracefully(a).finally(() => stops.end(a.id));
   }
   for (const a of decision.remove) if (await finish(a, "remove")) result.removed++;
   await freeze(decision.unpause, "unpause");
-  if (decision.pull) deps.pull?.();
+  if (decision.pull) deps.pull();
   if (allowStart && decision.start > 0) {
     const specs = Array.from({ length: decision.start }, () => deps.specFor());
     // At full weight too: a container's init starved under the idle parent on a busy host
@@ -196,6 +173,5 @@ export async function act(
       );
     }
   }
-  if (decision.exit) deps.exit?.(decision.mode === "force-stop" ? "force-stop" : "drain-stop");
   return result;
 }

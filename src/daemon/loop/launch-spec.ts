@@ -2,7 +2,7 @@
 import { splitCommand } from "../../config/command-line.js";
 import { MIN_CPUS_PER_DOCK, MIN_DOCK_MEM_BYTES, type Config } from "../../config/schema.js";
 import { pilotHostname, type PilotSpec } from "../../runtime/engine.js";
-import { securityOptsFor } from "../../runtime/pilot-spec.js";
+import { securityOptsFor, withDeviceDefaults } from "../../runtime/pilot-spec.js";
 import { instanceLabels } from "./labels.js";
 
 export interface PilotContext {
@@ -61,18 +61,9 @@ export function splitCapabilities(caps: readonly string[]): { add: string[]; dro
 
 type Device = Config["devices"][number];
 
-export function deviceOf(d: Device): {
-  PathOnHost: string;
-  PathInContainer: string;
-  CgroupPermissions: string;
-} {
-  if (typeof d !== "string") {
-    return {
-      PathOnHost: d.PathOnHost,
-      PathInContainer: d.PathInContainer ?? d.PathOnHost,
-      CgroupPermissions: d.CgroupPermissions ?? "rwm",
-    };
-  }
+/** "host[:container[:perms]]" or the object form, with Docker's defaults (runtime/pilot-spec.ts). */
+export function deviceOf(d: Device): ReturnType<typeof withDeviceDefaults> {
+  if (typeof d !== "string") return withDeviceDefaults(d);
   const [host = "", container, perms] = d.split(":");
-  return { PathOnHost: host, PathInContainer: container || host, CgroupPermissions: perms || "rwm" };
+  return withDeviceDefaults({ PathOnHost: host, PathInContainer: container, CgroupPermissions: perms });
 }

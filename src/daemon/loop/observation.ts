@@ -2,13 +2,8 @@
 // taken, plus what only the daemon knows (the pilot counts of its cache) and the local
 // time of the sample. One owner per variable: the sampler never counts pilots.
 import type { Observation } from "../../vocabulary.js";
+import type { HostSample } from "../owners/host-sampling.js";
 import type { PilotIds } from "../owners/pilot-cache.js";
-
-/** One host sample and when it was taken. */
-export interface HostSample {
-  readonly atMs: number;
-  readonly values: Observation;
-}
 
 export function observationOf(sample: HostSample | undefined, ids: PilotIds): Observation {
   const at = new Date(sample?.atMs ?? 0);

@@ -1,66 +1,57 @@
 // One tick of the daemon: observe, decide, act. The reconciler owns the pilot cache and
-// the policy's memory. It lists the pilots (one engine call) when asked to, composes the
-// observation, asks the pure decide() what to do, and hands the whole decision to act().
-// It owns no timer: the outcome says when to run again (controller-runtime's "requeue").
-import type { Config } from "../../config/schema.js";
-import { decide, initialPolicyState } from "../../policy/index.js";
-import type { Decision, Listing, PolicyConfig, PolicyState } from "../../policy/types.js";
-import { pilotName, type ContainerEngine } from "../../runtime/index.js";
+// the policy's memory (written once a tick: state = decision.next). It lists the pilots
+// (one engine call) when asked to, composes decide()'s one input, and hands the whole
+// decision to act(). It owns no timer and calls nothing back: its result says when to run
+// again (controller-runtime's RequeueAfter) and what the daemon must do (exit, reconnect).
+import { decide, historyReason, initialPolicyState, isFastExit } from "../../policy/index.js";
+import type { Decision, Listing, PilotExit, PolicyState } from "../../policy/types.js";
+import { pilotName } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
-import { act, type ActResult } from "./act.js";
-import type { ControlState } from "../owners/control-files.js";
-import type { DaemonMetrics } from "../report/daemon-metrics.js";
-import type { EngineConnection } from "../owners/engine-connection.js";
-import { onPilotFinished } from "./fast-exits.js";
-import type { HistoryLog, PilotRecord } from "../report/history.js";
-import type { HostSamplingLike } from "../owners/host-sampling.js";
-import type { ImagePuller } from "../owners/image-puller.js";
-import type { ManagedInstances } from "../owners/instances.js";
+import { act, type ActDeps, type ActResult } from "./act.js";
+import type { DaemonOwners } from "../owners/daemon-owners.js";
+import type { PilotRecord } from "../report/history.js";
 import { instanceOf } from "./labels.js";
-import type { Logger } from "../process/logger.js";
+import { lastOutputLine } from "../report/last-output.js";
 import { observationOf } from "./observation.js";
 import { PilotCache } from "../owners/pilot-cache.js";
 import { keepPilotLog } from "../report/pilot-logs.js";
-import type { PilotPlacementLike } from "../owners/pilot-placement.js";
 import { pilotSpec } from "./launch-spec.js";
-import type { ReconcileRequest } from "./tick-queue.js";
-import type { StatusSnapshot } from "../report/status.js";
+import type { TickRequest } from "./tick-queue.js";
+import type { LastTick } from "../report/status.js";
 
-export interface ReconcilerDeps {
-  engine: ContainerEngine;
-  connection: EngineConnection;
-  instances: ManagedInstances;
-  puller: ImagePuller;
-  sampling: HostSamplingLike;
-  placement: PilotPlacementLike;
-  metrics: DaemonMetrics;
-  history: HistoryLog;
-  logger: Logger;
-  clock: () => number;
-  hostname: string;
-  logdir: string;
-  startedAtMs: number;
-  config: () => Config;
-  policy: () => PolicyConfig;
-  control: () => ControlState;
-  /** The managed instances changed (the last pilot of a retired one ended): watch again. */
-  rewatch: () => void;
+/** A pilot event or a finished action: decide again soon (the engine's answer shows in a listing). */
+export const EVENT_DEBOUNCE_MS = 200;
+
+/** The owners a tick reads and reports to; `host` says where and since when it runs. */
+export type ReconcilerDeps = Pick<
+  DaemonOwners,
+  | "engine"
+  | "connection"
+  | "instances"
+  | "puller"
+  | "sampling"
+  | "placement"
+  | "inForce"
+  | "control"
+  | "stops"
+  | "metrics"
+  | "history"
+  | "logger"
+  | "clock"
+> & { host: { hostname: string; logdir: string; startedAtMs: number } };
+
+/** What one tick asks of the daemon (controller-runtime's Result). */
+export interface TickResult {
+  /** Run again after this long: soon after acting, or after the reconnect backoff. */
+  requeueAfterMs?: number;
+  requeueCause?: "event" | "docker-retry";
+  /** decision.exit: clear that control file and stop. */
+  exit?: "drain-stop" | "force-stop";
   /** A listing answered after an outage: connect again (engine facts may have changed). */
-  engineBack: () => void;
-  /** decision.exit: clear the control file and stop. */
-  exit: (reason: "drain-stop" | "force-stop") => void;
-  /** A graceful stop ended in the background. */
-  stopEnded: () => void;
-  /** Whether a stop of the daemon was asked (a stop during a listing starts nothing). */
-  stopping: () => boolean;
+  reconnect?: boolean;
+  /** The managed instances changed (the last pilot of a retired one ended): watch again. */
+  rewatch?: boolean;
 }
-
-/** When to run again: soon after acting (the engine's answer shows in a listing), or after the reconnect backoff. */
-export interface TickOutcome {
-  requeue?: "event" | "docker-retry";
-}
-
-export type LastTick = NonNullable<StatusSnapshot["lastTick"]>;
 
 export class Reconciler {
   readonly pilots = new PilotCache();
@@ -68,8 +59,9 @@ export class Reconciler {
   private decision?: Decision;
   private tickInfo?: LastTick;
   private adopted = false;
-  /** Graceful stops (SIGTERM, SIGKILL after stop_grace) in flight, across decisions. */
-  private readonly gracefulStops = new Map<string, { escalated: boolean }>();
+  private halted = false;
+  /** Pilots that ended since the last decision: decide() counts the fast exits. */
+  private exits: PilotExit[] = [];
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -89,53 +81,54 @@ export class Reconciler {
     return observationOf(this.deps.sampling.latest(), this.pilots.ids());
   }
 
-  /** A new command or image may be the fix: the next launch goes without the crash-loop backoff. */
-  forgetCrashLoop(): void {
-    this.state = { ...this.state, crashLoop: undefined };
+  /** The daemon is stopping: a tick under way starts nothing more. */
+  halt(): void {
+    this.halted = true;
   }
 
-  async tick(req: ReconcileRequest): Promise<TickOutcome> {
+  async tick(req: TickRequest): Promise<TickResult> {
     const { connection, engine } = this.deps;
     const t0 = performance.now();
     const calls0 = engine.apiCalls;
     if (!connection.available && req.cause === "sample") return {}; // the reconnect owns it
-    let listing: Listing = {};
+    let listing: Listing | undefined;
+    let facts: TickResult = {};
     if (req.relist || !connection.available) {
       try {
         const { pilots, changed } = await this.deps.instances.list(engine);
         this.pilots.replace(pilots);
-        if (changed) this.deps.rewatch();
         const wasDown = connection.answered();
-        if (wasDown) this.deps.engineBack();
-        listing = this.listingFacts(wasDown);
+        facts = { ...(changed ? { rewatch: true } : {}), ...(wasDown ? { reconnect: true } : {}) };
+        listing = this.listingOf(wasDown);
       } catch (err) {
         connection.down(err as Error);
-        return { requeue: "docker-retry" };
+        return { requeueAfterMs: connection.retryAfterMs(), requeueCause: "docker-retry" };
       }
     }
     const now = this.deps.clock();
     const obs = this.observation();
-    // Harvest without the original's headroom only while the parent really is at idle weight.
-    const policy = { ...this.deps.policy(), cpuPriority: this.deps.placement.cpuPriority().mode };
-    const stopping = new Set(this.gracefulStops.keys());
-    const decision = decide(
+    const decision = decide({
       obs,
-      this.pilots.forPolicy(stopping),
-      policy,
-      this.deps.control(),
-      this.deps.puller.status(),
-      this.state,
-      now,
+      pilots: this.pilots.forPolicy(this.deps.stops.ids()),
+      // Harvest without the original's headroom only while the parent really is at idle weight.
+      cfg: { ...this.deps.inForce.policy, cpuPriority: this.deps.placement.cpuPriority().mode },
+      control: this.deps.control.state,
+      image: this.deps.puller.status(),
+      state: this.state,
+      nowMs: now,
       listing,
-    );
+      exits: this.exits.splice(0),
+    });
     this.state = decision.next;
     this.decision = decision;
     for (const w of decision.warnings) this.deps.logger.warn(w);
-    const allowStart = req.allowStart && !this.deps.stopping();
+    if (decision.exit) facts.exit = decision.mode === "force-stop" ? "force-stop" : "drain-stop";
+    const allowStart = req.allowStart && !this.halted;
     const acted =
       (decision.start > 0 && allowStart) ||
       decision.kill.length + decision.remove.length + decision.pause.length + decision.unpause.length > 0;
-    if (!acted && !req.relist && !decision.pull && !decision.exit) return {}; // a sample with nothing to do: no bookkeeping
+    // A sample with nothing to do: no bookkeeping.
+    if (!acted && !req.relist && !decision.pull && !decision.exit) return facts;
     const result = await act(decision, this.pilots.view(), allowStart, this.actDeps());
     this.pilots.added(result.started); // known before the next listing
     if (acted) this.deps.logger.debug({ explain: decision.explain, cause: req.cause }, "decision");
@@ -148,24 +141,22 @@ export class Reconciler {
     this.report(obs, decision, result);
     const changedPilots =
       result.started.length > 0 || result.killed + result.removed + result.paused + result.resumed > 0;
-    return changedPilots ? { requeue: "event" } : {};
+    return changedPilots ? { ...facts, requeueAfterMs: EVENT_DEBOUNCE_MS, requeueCause: "event" } : facts;
   }
 
-  /** The first listing adopts a previous run's pilots; "created" ones then (and after an
-   *  outage) were left by a launch that cannot go on: decide() removes them at once. */
-  private listingFacts(afterOutage: boolean): Listing {
-    if (!this.adopted) {
-      this.adopted = true;
-      const adopted = this.pilots.all().filter((p) => p.state !== "created").length;
-      if (adopted > 0) this.deps.logger.info(`adopted ${adopted} pilot(s) of a previous run`);
-      return { staleCreated: "created by a previous run but never started" };
-    }
-    return afterOutage ? { staleCreated: "created while Docker went away, never started" } : {};
+  /** The first listing adopts a previous run's pilots (policy/stale-created.ts reads the listing). */
+  private listingOf(afterOutage: boolean): Listing {
+    if (this.adopted) return { afterOutage };
+    this.adopted = true;
+    const adopted = this.pilots.all().filter((p) => p.state !== "created").length;
+    if (adopted > 0) this.deps.logger.info(`adopted ${adopted} pilot(s) of a previous run`);
+    return { firstOfRun: true };
   }
 
-  private actDeps() {
+  private actDeps(): ActDeps {
     const d = this.deps;
-    const config = d.config();
+    const config = d.inForce.config;
+    const { hostname, logdir } = d.host;
     return {
       engine: d.engine,
       logger: d.logger,
@@ -173,32 +164,27 @@ export class Reconciler {
       specFor: () =>
         pilotSpec(config, {
           name: pilotName(config.container_prefix),
-          hostname: d.hostname,
+          hostname,
           instance: instanceOf(config),
           ...d.placement.placement(),
         }),
       launchConcurrency: config.launch_concurrency,
-      onFinished: (rec: PilotRecord) => this.finished(rec),
-      keepLog: (id: string, name: string) => keepPilotLog(d.engine, id, name, d.logdir),
-      urgent: <T>(fn: () => Promise<T>) => d.placement.atFullWeight(fn),
-      onEvent: (
-        event: "started" | "paused" | "resumed",
-        pilot: { id: string; name: string },
-        reason: string,
-      ) => d.metrics.pilotEvent(event, pilot, reason),
-      stopGraceSeconds: config.stop_grace,
-      stopping: this.gracefulStops,
-      afterStop: d.stopEnded,
+      onFinished: (rec) => this.finished(rec),
+      keepLog: (id, name) => keepPilotLog(d.engine, id, name, logdir),
+      urgent: (fn) => d.placement.atFullWeight(fn),
+      onEvent: (event, pilot, reason) => d.metrics.pilotEvent(event, pilot, reason),
+      stops: d.stops,
       pull: () => d.puller.pull(),
-      exit: d.exit,
     };
   }
 
+  /** A pilot ended: the history records it ("fast_exit" when it failed at once, policy/fast-exits.ts);
+   *  the next decision counts it. */
   private finished(rec: PilotRecord): void {
     this.pilots.ended(rec.id);
-    const { record, crashLoop, warning } = onPilotFinished(rec, this.state.crashLoop, this.deps.logdir);
-    this.state = { ...this.state, crashLoop };
-    if (warning) this.deps.logger.warn({ pilot: rec.name, exitCode: rec.exitCode }, warning);
+    const lastOutput = isFastExit(rec) ? lastOutputLine(this.deps.host.logdir, rec.name) : undefined;
+    this.exits.push({ ...rec, lastOutput });
+    const record = { ...rec, reason: historyReason(rec) };
     void this.deps.history.append(record);
     this.deps.metrics.pilotFinished(record);
   }
@@ -211,7 +197,7 @@ export class Reconciler {
         mode: decision.mode,
         running: obs.running ?? 0,
         paused: obs.paused ?? 0,
-        startedAtMs: d.startedAtMs,
+        startedAtMs: d.host.startedAtMs,
         cpuPriority: d.placement.cpuPriority().mode,
         host: d.sampling.hostInfo?.(),
         engine: d.connection.state().engine,

@@ -1,6 +1,7 @@
-// The configuration in force and what follows from it on this host: the policy's input
-// (max_docks evaluated over the sampled CPUs and memory), the warnings of both, and the
-// error of a rejected edit (the previous values stay in force meanwhile).
+// The configuration in force (its one owner) and what follows from it on this host: the
+// policy's input (max_docks evaluated over the sampled CPUs and memory), the warnings of
+// both, and the error of a rejected edit (the previous values stay in force meanwhile).
+// ConfigStore reads the sources; a new configuration is set here through the tick queue.
 import path from "node:path";
 import type { ConfigError } from "../../config/errors.js";
 import type { HostFacts } from "../../config/max-docks.js";
@@ -11,7 +12,7 @@ import type { Logger } from "../process/logger.js";
 import { policyConfigOf } from "./policy-config.js";
 
 export class ConfigInForce {
-  private current: Config;
+  private current: EffectiveConfig;
   private policyInput!: PolicyConfig;
   private configWarnings: string[] = [];
   private policyWarnings: string[] = [];
@@ -22,12 +23,17 @@ export class ConfigInForce {
     private readonly logger: Logger,
     facts: HostFacts,
   ) {
-    this.current = loaded.config;
+    this.current = loaded;
     this.reportWarnings(loaded);
     this.refresh(facts);
   }
 
   get config(): Config {
+    return this.current.config;
+  }
+
+  /** With where it came from: the file's presence, each key's source. */
+  get effective(): EffectiveConfig {
     return this.current;
   }
 
@@ -45,8 +51,8 @@ export class ConfigInForce {
 
   /** A valid new configuration; returns the previous one. */
   set(next: EffectiveConfig, facts: HostFacts): Config {
-    const prev = this.current;
-    this.current = next.config;
+    const prev = this.current.config;
+    this.current = next;
     this.rejected = undefined;
     this.reportWarnings(next);
     this.refresh(facts);
@@ -68,7 +74,7 @@ export class ConfigInForce {
 
   /** max_docks over the host's facts (at start, when the engine answers, on every change). */
   refresh(facts: HostFacts): void {
-    const { policy, warnings } = policyConfigOf(this.current, facts);
+    const { policy, warnings } = policyConfigOf(this.current.config, facts);
     this.policyInput = policy;
     for (const w of warnings) if (!this.policyWarnings.includes(w)) this.logger.warn(w); // said when new
     this.policyWarnings = warnings;

@@ -1,6 +1,8 @@
-// The configuration in force: the local config.yaml (watched), layered over the remote
-// copy from config_url (when set), with a git pull of the confdir (config_git) on its
-// period. Whatever goes wrong, the last good effective configuration stays in force.
+// The configuration's sources: the local config.yaml (watched), layered over the remote
+// copy from config_url (when set), with a git pull of the confdir (config_git). It keeps
+// the last good effective configuration they give (`latest`) and says when it changes;
+// what is in force is ConfigInForce's, applied through the tick queue. Its periodic
+// re-reads are armed by TickTimers (rereads()), not here.
 import { EventEmitter } from "node:events";
 import path from "node:path";
 import { ConfigError } from "../../config/errors.js";
@@ -39,30 +41,50 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
   private readonly local: ConfigWatcher;
   private remote?: RemoteConfigSource;
   private git?: GitPuller;
-  private _current!: EffectiveConfig;
+  private _latest!: EffectiveConfig;
 
   constructor(
     readonly file: string,
     private readonly logger: Logger,
   ) {
     super();
-    this.local = new ConfigWatcher(file);
+    this.local = new ConfigWatcher(file, { ownTimer: false });
   }
 
-  get current(): EffectiveConfig {
-    return this._current;
+  /** The last good effective configuration the sources gave. */
+  get latest(): EffectiveConfig {
+    return this._latest;
+  }
+
+  /** The periodic re-reads, for TickTimers: updateconfig, config_url_every, config_git.pull_every
+   *  (0: none). The keys that set them are local only. */
+  rereads(): { key: string; seconds: number; run: () => Promise<unknown> }[] {
+    const c = this.local.current.config;
+    return [
+      { key: "config-file", seconds: c.updateconfig, run: () => this.local.reload() },
+      {
+        key: "config-url",
+        seconds: c.config_url ? c.config_url_every : 0,
+        run: async () => this.remote?.refresh(),
+      },
+      {
+        key: "config-git",
+        seconds: c.config_git?.pull_every ?? 0,
+        run: async () => this.git?.pullNow(),
+      },
+    ];
   }
 
   /** Loads the local file (a ConfigError here is fatal), then the remote layer if any. */
   async start(): Promise<EffectiveConfig> {
     const local = await this.local.start();
-    this._current = localOnly(local);
+    this._latest = localOnly(local);
     this.local.on("change", () => this.relayer("local"));
     this.local.on("invalid", (err) => this.emit("invalid", err));
     this.local.on("recovered", () => this.emit("recovered"));
     await this.syncSources();
     this.relayer("start", true);
-    return this._current;
+    return this._latest;
   }
 
   /** SIGHUP: re-read the file, refresh the URL, pull the git checkout. */
@@ -95,7 +117,7 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
       const url = c.config_url;
       this.remote = new RemoteConfigSource({
         url,
-        everySeconds: c.config_url_every,
+        everySeconds: 0, // TickTimers re-reads it (rereads())
         allowInsecureHttp: c.allow_insecure_http,
         cacheFile: path.join(path.dirname(this.file), ".remote-config.yaml"),
         accept: ({ raw, text }) => {
@@ -118,21 +140,17 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
       );
       this.remote.on("recovered", () => this.logger.info(`remote config ${url} reachable again`));
       await this.remote.start();
-    } else {
-      this.remote?.setEverySeconds(c.config_url_every);
     }
     if (!c.config_git) {
       await this.git?.close();
       this.git = undefined;
     } else if (!this.git) {
-      this.git = new GitPuller({ confdir: path.dirname(this.file), everySeconds: c.config_git.pull_every });
+      this.git = new GitPuller({ confdir: path.dirname(this.file), everySeconds: 0 }); // TickTimers pulls
       this.git.on("error", (err) =>
         this.logger.error(`config git pull: ${err.message}; the local tree is left alone`),
       );
       this.git.on("pulled", (r) => r.changed && this.logger.info(`config git pull: ${r.message}`));
       this.git.start();
-    } else {
-      this.git.setEverySeconds(c.config_git.pull_every);
     }
   }
 
@@ -168,8 +186,8 @@ export class ConfigStore extends EventEmitter<ConfigStoreEvents> {
       this.emit("invalid", err);
       return;
     }
-    const previous = this._current;
-    this._current = next;
+    const previous = this._latest;
+    this._latest = next;
     if (cause === "local")
       void this.syncSources().catch((err: Error) => this.logger.error(`remote config: ${err.message}`));
     if (quiet) return;

@@ -1,6 +1,8 @@
 // The control files in force (drain, stop, force-stop): read at start, on every change
 // in rundir (chokidar), and at every main_sleep in case the watcher failed (inotify
-// limits). Reads are serialized so the last one wins; onChange runs when the set changed.
+// limits). Reads are serialized. A read that differs from the state in force hands
+// onChange the commit of it, which the daemon runs through the tick queue: the state a
+// tick reads changes only between ticks.
 import { watch, type FSWatcher } from "chokidar";
 import { clearControl, readControl, type ControlName, type ControlState } from "./control-files.js";
 import { controlNote } from "../report/control-note.js";
@@ -8,6 +10,7 @@ import type { Logger } from "../process/logger.js";
 
 export class ControlWatcher {
   private control: ControlState = { draining: false, drainStop: false, forceStop: false };
+  private lastRead: ControlState = this.control;
   private noteText?: string;
   private watcher?: FSWatcher;
   private reading: Promise<void> = Promise.resolve();
@@ -15,7 +18,7 @@ export class ControlWatcher {
   constructor(
     private readonly rundir: string,
     private readonly logger: Logger,
-    private readonly onChange: () => void,
+    private readonly onChange: (commit: () => Promise<void>) => void,
   ) {}
 
   get state(): ControlState {
@@ -29,6 +32,7 @@ export class ControlWatcher {
 
   async start(): Promise<void> {
     this.control = await readControl(this.rundir);
+    this.lastRead = this.control;
     this.warnIgnored([], this.control);
     this.noteText = await controlNote(this.rundir);
     if (this.noteText) this.logger.warn(this.noteText);
@@ -46,14 +50,21 @@ export class ControlWatcher {
   reread(): Promise<void> {
     this.reading = this.reading.then(async () => {
       const next = await readControl(this.rundir);
-      if (JSON.stringify(next) === JSON.stringify(this.control)) return;
-      this.warnIgnored(this.control.ignored ?? [], next);
-      this.control = next;
-      this.noteText = await controlNote(this.rundir);
-      this.logger.info(next, `control files changed: ${this.noteText ?? "none in force"}`);
-      this.onChange();
+      // Against the last read, not the state in force: commits run in the order read.
+      if (same(next, this.lastRead)) return;
+      this.lastRead = next;
+      this.onChange(() => this.commit(next));
     });
     return this.reading;
+  }
+
+  /** Puts a read in force (run by the tick queue; a commit of the state in force is a no-op). */
+  private async commit(next: ControlState): Promise<void> {
+    if (same(next, this.control)) return;
+    this.warnIgnored(this.control.ignored ?? [], next);
+    this.control = next;
+    this.noteText = await controlNote(this.rundir);
+    this.logger.info(next, `control files changed: ${this.noteText ?? "none in force"}`);
   }
 
   /** The daemon exits by drain-stop or force-stop: the file has done its job. */
@@ -69,4 +80,8 @@ export class ControlWatcher {
   private warnIgnored(before: string[], next: ControlState): void {
     for (const w of next.ignored ?? []) if (!before.includes(w)) this.logger.warn(w);
   }
+}
+
+function same(a: ControlState, b: ControlState): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

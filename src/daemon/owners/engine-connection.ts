@@ -4,13 +4,26 @@
 // that finds the engine down asks to run again after retryAfterMs().
 import { EngineUnavailableError, type ContainerEngine, type EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
-import { engineLine, type StatusSnapshot } from "../report/status.js";
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
 const PILOT_EVENTS = new Set(["start", "die", "oom", "destroy", "pause", "unpause"]);
 
-export type EngineState = StatusSnapshot["docker"];
+/** Whether the engine answers (since when, the last error); which engine
+ *  ("docker" or "podman", from /version's Components) and its version. */
+export interface EngineState {
+  available: boolean;
+  since?: number;
+  lastError?: string;
+  version?: string;
+  engine?: string;
+}
+
+/** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */
+export function engineLine(docker: EngineState): string {
+  if (!docker.engine) return "?";
+  return `${docker.engine === "podman" ? "Podman" : "Docker"} ${docker.version ?? ""}`.trim();
+}
 
 export class EngineConnection {
   private docker: EngineState = { available: false };

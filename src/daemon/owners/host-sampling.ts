@@ -1,7 +1,7 @@
-// Samples the host every sample_interval (independent of main_sleep) and keeps the
-// latest sample with its time, the machine's static facts, and the readers that failed.
-// Sampling starts once the engine answered (its data root is a disk path; the pilots'
-// CPU is measured under their parent). Tests replace it with a fixed one.
+// Samples the host when TickTimers says (every sample_interval, independent of main_sleep)
+// and keeps the latest sample with its time, the machine's static facts, and the readers
+// that failed. Sampling starts once the engine answered (its data root is a disk path; the
+// pilots' CPU is measured under their parent). Tests replace it with a fixed one.
 import os from "node:os";
 import type { HostFacts } from "../../config/max-docks.js";
 import type { Config } from "../../config/schema.js";
@@ -16,13 +16,20 @@ import {
 } from "../../host/index.js";
 import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
-import type { HostSample } from "../loop/observation.js";
+import type { Observation } from "../../vocabulary.js";
 import type { PilotIds } from "./pilot-cache.js";
+
+/** One host sample and when it was taken. */
+export interface HostSample {
+  readonly atMs: number;
+  readonly values: Observation;
+}
 
 export interface HostSamplingLike {
   /** pilotIds: whose CPU to measure; onSample: runs after each sample. */
   start(config: Config, pilotIds: () => PilotIds, onSample: () => void): void;
-  stop(): void;
+  /** One sample now (TickTimers runs it every sample_interval); none before setEngine. */
+  sample(): Promise<void>;
   configure(config: Config): void;
   setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void>;
   latest(): HostSample | undefined;
@@ -35,7 +42,6 @@ export interface HostSamplingLike {
 
 export class HostSampling implements HostSamplingLike {
   private sampler?: HostSampler;
-  private timer?: NodeJS.Timeout;
   private last?: HostSample;
   private engineInfo?: EngineInfo;
   private config?: Config;
@@ -65,10 +71,8 @@ export class HostSampling implements HostSamplingLike {
   }
 
   configure(config: Config): void {
-    const intervalChanged = this.config?.sample_interval !== config.sample_interval;
     this.config = config;
     this.sampler?.setDiskPaths(this.diskPaths());
-    if (intervalChanged && this.sampler) this.arm();
   }
 
   async setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void> {
@@ -89,13 +93,7 @@ export class HostSampling implements HostSamplingLike {
       clock: this.opts.clock,
       startedAtMs: this.opts.startedAtMs,
     });
-    await this.sampleOnce(); // the first decision has an observation to go on
-    this.arm();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    await this.sample(); // the first decision has an observation to go on
   }
 
   latest(): HostSample | undefined {
@@ -125,12 +123,7 @@ export class HostSampling implements HostSamplingLike {
     ];
   }
 
-  private arm(): void {
-    this.stop();
-    this.timer = setInterval(() => void this.sampleOnce(), (this.config?.sample_interval ?? 2) * 1000);
-  }
-
-  private async sampleOnce(): Promise<void> {
+  async sample(): Promise<void> {
     if (this.sampling || !this.sampler) return;
     this.sampling = true;
     try {
@@ -152,9 +145,9 @@ export class HostSampling implements HostSamplingLike {
     if (key === this.errorsSaid) return;
     this.errorsSaid = key;
     if (errors.length === 0) this.opts.logger.info("host sampling: every reader answers again");
-    else
-      this.opts.logger.warn(
-        `host sampling: ${errors.map((e) => `${e.source}: ${e.message}`).join("; ")} (their variables keep the last value read)`,
-      );
+    else {
+      const failing = errors.map((e) => `${e.source}: ${e.message}`).join("; ");
+      this.opts.logger.warn(`host sampling: ${failing} (their variables keep the last value read)`);
+    }
   }
 }

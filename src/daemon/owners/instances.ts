@@ -6,6 +6,7 @@
 import path from "node:path";
 import type { ContainerEngine, PilotInfo } from "../../runtime/index.js";
 import { instanceLabels, LABEL_INSTANCE, LABEL_MANAGED } from "../loop/labels.js";
+import type { Logger } from "../process/logger.js";
 import { readNoFollow, replaceFile } from "../process/safe-open.js";
 
 export const RETIRED_FILE = "retired-instances";
@@ -25,7 +26,7 @@ export class ManagedInstances {
   }
 
   /** Reads the retired instances a previous run left in rundir (a bad file is ignored). */
-  static async load(current: string, rundir: string): Promise<ManagedInstances> {
+  static async load(current: string, rundir: string, logger: Logger): Promise<ManagedInstances> {
     const file = path.join(rundir, RETIRED_FILE);
     let names: string[] = [];
     try {
@@ -38,7 +39,11 @@ export class ManagedInstances {
     } catch {
       names = [];
     }
-    return new ManagedInstances(current, file, names);
+    const managed = new ManagedInstances(current, file, names);
+    const retired = managed.retiredInstances();
+    if (retired.length > 0)
+      logger.info(`still managing the pilots of earlier instance(s) ${retired.join(", ")} until they end`);
+    return managed;
   }
 
   /** Without persistence (tests of the listing alone). */
@@ -60,7 +65,8 @@ export class ManagedInstances {
     return [...this.retired];
   }
 
-  /** The labels to list and watch by: just the instance's, or every Plancton pilot's while some are retired. */
+  /** The labels to list and watch by: just the instance's, or every Plancton pilot's while
+   *  some are retired. */
   labels(): Record<string, string> {
     return this.retired.size === 0 ? instanceLabels(this.current) : { [LABEL_MANAGED]: "true" };
   }

@@ -41,6 +41,8 @@ export function policyConfigOf(
       cpuPriority: config.pilot_cpu_priority,
       maxDockMemBytes: config.max_dock_mem,
       memStallPercent: config.mem_pressure_psi ?? undefined,
+      stopGraceSeconds: config.stop_grace,
+      launch: JSON.stringify([config.docker_image, config.docker_cmd]),
     },
   };
 }

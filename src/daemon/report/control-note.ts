@@ -2,24 +2,28 @@
 // it: "draining (since TIME, by the drain file PATH; planctonctl resume to end it)".
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { formatIsoTime } from "../../config/units.js";
 import { CONTROL_FILES, type ControlName } from "../owners/control-files.js";
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
 async function since(rundir: string, name: ControlName): Promise<{ file: string; at: string } | undefined> {
   const file = path.join(rundir, CONTROL_FILES[name]);
   const st = await stat(file).catch(() => undefined);
-  return st ? { file, at: iso(st.mtimeMs) } : undefined;
+  return st ? { file, at: formatIsoTime(st.mtimeMs) } : undefined;
 }
 
 /** undefined when no control file holds pilots back. */
 export async function controlNote(rundir: string): Promise<string | undefined> {
   const force = await since(rundir, "forceStop");
-  if (force)
-    return `force-stop (since ${force.at}, by the force-stop file ${force.file}): every pilot is killed, then the daemon exits`;
+  if (force) {
+    const by = `since ${force.at}, by the force-stop file ${force.file}`;
+    return `force-stop (${by}): every pilot is killed, then the daemon exits`;
+  }
   const stop = await since(rundir, "drainStop");
-  if (stop)
-    return `drain-stop (since ${stop.at}, by the stop file ${stop.file}): no new pilot, the daemon exits once none is left; planctonctl resume to cancel it`;
+  if (stop) {
+    const by = `since ${stop.at}, by the stop file ${stop.file}`;
+    const then = "no new pilot, the daemon exits once none is left; planctonctl resume to cancel it";
+    return `drain-stop (${by}): ${then}`;
+  }
   const drain = await since(rundir, "drain");
   if (drain)
     return `draining (since ${drain.at}, by the drain file ${drain.file}; planctonctl resume to end it)`;

@@ -19,7 +19,7 @@ import {
   type PrometheusExporter,
   type SinkStats,
 } from "../../metrics/index.js";
-import type { ActResult } from "../loop/act.js";
+import type { ActResult } from "./act-result.js";
 import type { PilotRecord } from "./history.js";
 import type { Logger } from "../process/logger.js";
 import type { StatusSnapshot } from "./status.js";

@@ -1,11 +1,9 @@
 // The history record of a pilot that ended by our hand: its times from the engine when
-// it answers, and which signal ended a graceful stop.
+// it answers, and which signal ended a graceful stop (policy/stop-signal.ts reads it).
+import { signalThatEnded } from "../../policy/stop-signal.js";
 import type { PilotAction, KillReason } from "../../policy/types.js";
 import type { ExitInfo, PilotInfo } from "../../runtime/engine.js";
 import type { PilotRecord } from "./history.js";
-
-/** Exit code of a process ended by SIGKILL (128 + 9). */
-const SIGKILL_EXIT = 137;
 
 /** stopAtMs: when a graceful stop began (the signal is then read from the exit code). */
 export function recordOf(
@@ -17,11 +15,7 @@ export function recordOf(
   stopAtMs: number | undefined,
   stopGraceSeconds: number,
 ): PilotRecord {
-  if (stopAtMs !== undefined) {
-    // Killed: exit 137 once the grace ran out (a pilot may exit 137 by itself earlier).
-    signal =
-      exit?.exitCode === SIGKILL_EXIT && nowMs - stopAtMs >= stopGraceSeconds * 1000 * 0.9 ? "KILL" : "TERM";
-  }
+  if (stopAtMs !== undefined) signal = signalThatEnded(exit?.exitCode, nowMs - stopAtMs, stopGraceSeconds);
   const endedAtMs = exit?.finishedAtMs && exit.finishedAtMs > 0 ? exit.finishedAtMs : nowMs;
   const startedAtMs =
     exit?.startedAtMs && exit.startedAtMs > 0 ? exit.startedAtMs : (pilot?.createdAtMs ?? endedAtMs);

@@ -9,8 +9,7 @@ import type { DaemonMode, Observation } from "../../vocabulary.js";
 import type { EngineState } from "../owners/engine-connection.js";
 import type { ImageView } from "../owners/image-puller.js";
 import type { CpuPriority } from "../owners/pilot-placement.js";
-import type { LastTick } from "../loop/reconciler.js";
-import type { StatusSnapshot } from "./status.js";
+import type { LastTick, StatusSnapshot } from "./status.js";
 
 export interface StatusParts {
   identity: Pick<StatusSnapshot, "pid" | "version" | "hostname" | "instance" | "startedAtMs" | "configFile">;

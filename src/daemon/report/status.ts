@@ -2,6 +2,11 @@
 import type { FleetState } from "../../fleet/index.js";
 import type { HostInfo } from "../../host/host-info.js";
 import type { DaemonMode, Observation } from "../../vocabulary.js";
+import type { EngineState } from "../owners/engine-connection.js";
+import type { ImageView } from "../owners/image-puller.js";
+import type { CpuPriority } from "../owners/pilot-placement.js";
+
+export { engineLine } from "../owners/engine-connection.js";
 
 export interface PilotRow {
   id: string;
@@ -27,12 +32,12 @@ export interface StatusSnapshot {
   mode: DaemonMode;
   /** The control file in force, with since when and how to end it. */
   controlNote?: string;
-  /** The engine behind the Docker API ("docker" or "podman", from /version's Components) and its version. */
-  docker: { available: boolean; since?: number; lastError?: string; version?: string; engine?: string };
-  cpuPriority: { mode: "idle" | "normal"; detail: string };
+  /** Whether the engine answers, which one ("docker" or "podman") and its version. */
+  docker: EngineState;
+  cpuPriority: CpuPriority;
   /** Static facts of the machine (systeminformation, once at start); absent until gathered. */
   host?: HostInfo;
-  image: { name: string; usable: boolean; lastPullAtMs?: number; lastPullError?: string; pulling: boolean };
+  image: ImageView;
   maxDocks: number;
   pilots: PilotRow[];
   observation: Observation;
@@ -49,8 +54,5 @@ export interface StatusSnapshot {
   fleet?: FleetState;
 }
 
-/** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */
-export function engineLine(docker: StatusSnapshot["docker"]): string {
-  if (!docker.engine) return "?";
-  return `${docker.engine === "podman" ? "Podman" : "Docker"} ${docker.version ?? ""}`.trim();
-}
+/** When the last tick ran, how long it took, its engine calls, and what triggered it. */
+export type LastTick = NonNullable<StatusSnapshot["lastTick"]>;
