@@ -163,15 +163,15 @@ describe("the daemon's config store (SIGHUP's path)", () => {
       await repo.commit({ "config.yaml": SIGNED.replace("10", "15") }, { sign: allowedKey });
       await store.reload(); // pulls; the next reload reads the pulled file
       await store.reload();
-      assert.equal(store.current.config.main_sleep, 15);
+      assert.equal(store.latest.config.main_sleep, 15);
       const good = await git(["rev-parse", "HEAD"], path.join(dir, "store"));
       const bad = await repo.commit({
         "config.yaml": `${SIGNED.replace("10", "16")}docker_privileged: true\n`,
       });
       await store.reload();
       await store.reload();
-      assert.equal(store.current.config.main_sleep, 15, "the last good config stays");
-      assert.equal(store.current.config.docker_privileged, false);
+      assert.equal(store.latest.config.main_sleep, 15, "the last good config stays");
+      assert.equal(store.latest.config.docker_privileged, false);
       const git_ = (store.status() as { git: { refused?: string } }).git;
       assert.equal(
         git_.refused,
