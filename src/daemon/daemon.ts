@@ -34,6 +34,7 @@ import type { StatusSnapshot } from "./report/status.js";
 import { statusOf } from "./report/status-view.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
+import { PilotUsageLedger } from "../host/index.js";
 
 export interface DaemonOptions {
   configFile: string;
@@ -75,6 +76,7 @@ export class Daemon {
   private readonly placement: PilotPlacementLike;
   private readonly metrics: DaemonMetrics;
   private readonly fleet: DaemonFleet;
+  private readonly usage = new PilotUsageLedger((id) => this.reconciler?.pilots.view().get(id)?.image);
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -106,8 +108,11 @@ export class Daemon {
       opts.observer ??
       new HostSampling({ clock: this.clock, logger: this.logger, startedAtMs: this.startedAtMs });
     this.placement =
-      opts.placement ?? opts.observer ?? new PilotPlacement({ clock: this.clock, logger: this.logger });
+      opts.placement ??
+      opts.observer ??
+      new PilotPlacement({ clock: this.clock, logger: this.logger, usage: this.usage });
     this.metrics = new DaemonMetrics(this.hostname, this.logger);
+    this.usage.onSampled(() => this.metrics.accounting(this.usage));
     this.fleet = new DaemonFleet({
       rundir: opts.rundir,
       hostname: this.hostname,
@@ -158,6 +163,7 @@ export class Daemon {
       placement: this.placement,
       metrics: this.metrics,
       history: this.history,
+      usage: this.usage,
       logger: this.logger,
       clock: this.clock,
       hostname: this.hostname,

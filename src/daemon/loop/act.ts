@@ -52,6 +52,8 @@ export interface ActDeps {
   pull?: () => void;
   /** decision.exit: the daemon clears the control file and stops. */
   exit?: (reason: "drain-stop" | "force-stop") => void;
+  /** Reads the CPU counters of the pilots about to end, before any signal (accounting). */
+  beforeEnd?: (ids: readonly string[]) => void;
 }
 
 type Action = Decision["kill"][number];
@@ -139,6 +141,8 @@ export async function act(
       }),
     );
 
+  const ending = [...decision.kill, ...decision.remove].map((a) => a.id).filter((id) => !stopping.has(id));
+  if (ending.length > 0) deps.beforeEnd?.(ending); // a few small file reads, no engine call
   // 1. The give-back: SIGKILLs and pauses go out together, before anything else.
   const now = decision.kill.filter((a) => !graceful(a.reason));
   for (const a of now) {

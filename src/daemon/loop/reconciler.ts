@@ -25,6 +25,8 @@ import type { PilotPlacementLike } from "../owners/pilot-placement.js";
 import { pilotSpec } from "./launch-spec.js";
 import type { ReconcileRequest } from "./tick-queue.js";
 import type { StatusSnapshot } from "../report/status.js";
+import type { PilotUsageLedger } from "../../host/index.js";
+import { lostCauseOf, withUsage } from "../report/accounting-record.js";
 
 export interface ReconcilerDeps {
   engine: ContainerEngine;
@@ -53,6 +55,8 @@ export interface ReconcilerDeps {
   stopEnded: () => void;
   /** Whether a stop of the daemon was asked (a stop during a listing starts nothing). */
   stopping: () => boolean;
+  /** Each pilot's CPU from its cgroup: read once more before removal, taken into its record. */
+  usage?: PilotUsageLedger;
 }
 
 /** When to run again: soon after acting (the engine's answer shows in a listing), or after the reconnect backoff. */
@@ -191,10 +195,12 @@ export class Reconciler {
       afterStop: d.stopEnded,
       pull: () => d.puller.pull(),
       exit: d.exit,
+      beforeEnd: (ids: readonly string[]) => d.usage?.readFinal(ids, d.clock()),
     };
   }
 
-  private finished(rec: PilotRecord): void {
+  private finished(ended: PilotRecord): void {
+    const rec = withUsage(ended, this.deps.usage?.take(ended.id, lostCauseOf(ended.reason)));
     this.pilots.ended(rec.id);
     const { record, crashLoop, warning } = onPilotFinished(rec, this.state.crashLoop, this.deps.logdir);
     this.state = { ...this.state, crashLoop };
