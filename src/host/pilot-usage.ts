@@ -12,6 +12,8 @@ export interface PilotUsage {
   readonly final: boolean;
   /** Peak memory of its cgroup (v1 memory.max_usage_in_bytes, v2 memory.peak), when the kernel keeps it. */
   readonly memoryPeakBytes?: number;
+  /** Times it was paused (the owner's give-back). */
+  readonly pauses?: number;
 }
 
 /** What the meter gives the ledger: a counter reading in ns, from a sample or a final read. */
@@ -28,6 +30,7 @@ interface Entry {
   readAtMs: number;
   final: boolean;
   memoryPeakBytes?: number;
+  pauses?: number;
 }
 
 /** Entries not read for this long belong to pilots removed behind our back: forgotten. */
@@ -65,6 +68,12 @@ export class PilotUsageLedger implements UsageSink {
     if (e) e.memoryPeakBytes = bytes;
   }
 
+  /** The owner's give-back paused it. */
+  paused(id: string): void {
+    const e = this.entries.get(id);
+    if (e) e.pauses = (e.pauses ?? 0) + 1;
+  }
+
   /** Reads these pilots' counters once more (just before their removal); marks what it read. */
   readFinal(ids: readonly string[], nowMs: number): void {
     if (ids.length === 0 || !this.reader) return;
@@ -97,6 +106,7 @@ export class PilotUsageLedger implements UsageSink {
       readAtMs: e.readAtMs,
       final: e.final,
       ...(e.memoryPeakBytes !== undefined ? { memoryPeakBytes: e.memoryPeakBytes } : {}),
+      ...(e.pauses ? { pauses: e.pauses } : {}),
     };
   }
 

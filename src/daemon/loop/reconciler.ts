@@ -189,7 +189,10 @@ export class Reconciler {
         event: "started" | "paused" | "resumed",
         pilot: { id: string; name: string },
         reason: string,
-      ) => d.metrics.pilotEvent(event, pilot, reason),
+      ) => {
+        d.metrics.pilotEvent(event, pilot, reason);
+        if (event === "paused") d.usage?.paused(pilot.id);
+      },
       stopGraceSeconds: config.stop_grace,
       stopping: this.gracefulStops,
       afterStop: d.stopEnded,

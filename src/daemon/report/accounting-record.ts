@@ -33,6 +33,8 @@ export interface AccountedRecord extends PilotRecord {
   /** final: read just before removal; last_sample: the cgroup was gone by then; none: never read. */
   cpuRead?: "final" | "last_sample" | "none";
   memoryPeakBytes?: number;
+  /** Times the owner's give-back paused it. */
+  pauses?: number;
   /** The owner's give-back ended it: its CPU counts as work lost. */
   givenBack?: boolean;
 }
@@ -44,6 +46,7 @@ export function withUsage(rec: PilotRecord, usage: PilotUsage | undefined): Acco
     wallSeconds: Math.max(0, (rec.endedAtMs - rec.startedAtMs) / 1000),
     cpuRead: usage === undefined ? "none" : usage.final ? "final" : "last_sample",
     ...(usage?.memoryPeakBytes !== undefined ? { memoryPeakBytes: usage.memoryPeakBytes } : {}),
+    ...(usage?.pauses ? { pauses: usage.pauses } : {}),
     givenBack: GIVE_BACK_REASONS.has(rec.reason),
   };
 }

@@ -1,0 +1,135 @@
+// What `planctonctl report` adds up, from history records (pure: records in, summaries
+// out). A pilot counts in the period it ended in (running ones: in the period of now);
+// its CPU is what its cgroup counted, lost when a kill before its end (the owner's
+// give-back, a schedule, an eviction rule, force-stop) threw its work away.
+import { lostCauseOf, type AccountedRecord } from "../daemon/report/accounting-record.js";
+
+export type ReportBy = "day" | "week" | "image";
+
+export interface Summary {
+  /** 2026-12-06 (day), 2026-11-30 (the week's Monday, UTC), the image, or "total". */
+  period: string;
+  pilots: number;
+  /** Of which still running (counted so far). */
+  running: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  /** cpuSeconds x benchmark_per_core, when it is configured. */
+  normalisedCpuSeconds?: number;
+  lostCpuSeconds: number;
+  lostByCause: Record<string, number>;
+  /** Pilots the owner's give-back killed; pauses it made (of pilots that ended). */
+  giveBackKills: number;
+  pauses: number;
+  medianLifeSeconds: number | null;
+}
+
+/** A pilot still running, with its CPU so far (from the daemon). */
+export interface LivePilot {
+  id: string;
+  name: string;
+  image: string;
+  startedAtMs: number;
+  cpuSeconds: number;
+}
+
+interface Acc {
+  s: Summary;
+  lives: number[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** The period key of a time: its UTC day, or the Monday of its UTC week. */
+export function periodOf(ms: number, by: "day" | "week"): string {
+  const day = Math.floor(ms / DAY_MS);
+  // 1970-01-01 was a Thursday: days since a Monday are (day + 3) % 7.
+  const start = by === "day" ? day : day - ((day + 3) % 7);
+  return new Date(start * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const v = Float64Array.from(values).sort();
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** Adds records one at a time (streamed), then gives the summaries. */
+export class ReportAggregator {
+  private readonly periods = new Map<string, Acc>();
+  private readonly total: Acc = { s: emptySummary("total"), lives: [] };
+
+  constructor(
+    private readonly by: ReportBy,
+    private readonly benchmarkPerCore?: number,
+  ) {}
+
+  add(r: AccountedRecord): void {
+    const key = this.keyOf(r.endedAtMs, r.image);
+    const wall = r.wallSeconds ?? Math.max(0, (r.endedAtMs - r.startedAtMs) / 1000);
+    const cpu = r.cpuSeconds ?? 0;
+    const lost = lostCauseOf(r.reason);
+    for (const acc of [this.accOf(key), this.total]) {
+      const s = acc.s;
+      s.pilots++;
+      s.wallSeconds += wall;
+      s.cpuSeconds += cpu;
+      s.pauses += r.pauses ?? 0;
+      if (r.givenBack === true) s.giveBackKills++;
+      if (lost !== undefined) {
+        s.lostCpuSeconds += cpu;
+        s.lostByCause[lost] = (s.lostByCause[lost] ?? 0) + cpu;
+      }
+      acc.lives.push(wall);
+    }
+  }
+
+  addLive(p: LivePilot, nowMs: number): void {
+    const key = this.keyOf(nowMs, p.image);
+    for (const acc of [this.accOf(key), this.total]) {
+      acc.s.pilots++;
+      acc.s.running++;
+      acc.s.wallSeconds += Math.max(0, (nowMs - p.startedAtMs) / 1000);
+      acc.s.cpuSeconds += p.cpuSeconds;
+    }
+  }
+
+  /** The periods in order (images by CPU, most first), and the total. */
+  result(): { periods: Summary[]; total: Summary } {
+    const done = (a: Acc): Summary => {
+      const s = { ...a.s, medianLifeSeconds: median(a.lives) };
+      if (this.benchmarkPerCore !== undefined) s.normalisedCpuSeconds = s.cpuSeconds * this.benchmarkPerCore;
+      return s;
+    };
+    const periods = [...this.periods.values()].map(done);
+    if (this.by === "image") periods.sort((a, b) => b.cpuSeconds - a.cpuSeconds);
+    else periods.sort((a, b) => (a.period < b.period ? -1 : 1));
+    return { periods, total: done(this.total) };
+  }
+
+  private keyOf(ms: number, image: string): string {
+    return this.by === "image" ? image || "unknown" : periodOf(ms, this.by);
+  }
+
+  private accOf(key: string): Acc {
+    let acc = this.periods.get(key);
+    if (!acc) this.periods.set(key, (acc = { s: emptySummary(key), lives: [] }));
+    return acc;
+  }
+}
+
+function emptySummary(period: string): Summary {
+  return {
+    period,
+    pilots: 0,
+    running: 0,
+    wallSeconds: 0,
+    cpuSeconds: 0,
+    lostCpuSeconds: 0,
+    lostByCause: {},
+    giveBackKills: 0,
+    pauses: 0,
+    medianLifeSeconds: null,
+  };
+}
