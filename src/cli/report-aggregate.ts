@@ -3,6 +3,7 @@
 // its CPU is what its cgroup counted, lost when a kill before its end (the owner's
 // give-back, a schedule, an eviction rule, force-stop) threw its work away.
 import { lostCauseOf, type AccountedRecord } from "../daemon/report/accounting-record.js";
+import type { LivePilot } from "../daemon/report/accounting-live.js";
 
 export type ReportBy = "day" | "week" | "image";
 
@@ -22,15 +23,6 @@ export interface Summary {
   giveBackKills: number;
   pauses: number;
   medianLifeSeconds: number | null;
-}
-
-/** A pilot still running, with its CPU so far (from the daemon). */
-export interface LivePilot {
-  id: string;
-  name: string;
-  image: string;
-  startedAtMs: number;
-  cpuSeconds: number;
 }
 
 interface Acc {

@@ -3,7 +3,11 @@
 // for an option that does not parse.
 import { existsSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { parseDurationSeconds } from "../config/units.js";
+import type { LivePilot } from "../daemon/report/accounting-live.js";
+import { readPidState } from "../daemon/process/pidfile.js";
+import { queryStatus, STATUS_SOCKET } from "../daemon/report/status-server.js";
 import type { AccountedRecord } from "../daemon/report/accounting-record.js";
 import { ReportAggregator, type ReportBy } from "./report-aggregate.js";
 import { csvLines, formatReport, pilotRow, summaryRecord, type PilotRow } from "./report-format.js";
@@ -44,6 +48,12 @@ async function benchmarkOf(p: ResolvedPaths): Promise<number | undefined> {
   }
 }
 
+async function runningPilots(p: ResolvedPaths): Promise<LivePilot[]> {
+  if ((await readPidState(p.pidfile)).state !== "running") return [];
+  const got = await queryStatus<unknown>(path.join(p.rundir, STATUS_SOCKET), "/usage").catch(() => []);
+  return Array.isArray(got) ? (got as LivePilot[]).filter((l) => Number.isFinite(l?.cpuSeconds)) : [];
+}
+
 export async function report(p: ResolvedPaths, o: ReportOptions, nowMs = Date.now()): Promise<number> {
   const sinceMs = parseWhen(o.since, nowMs);
   const untilMs = o.until === undefined ? nowMs + 1 : parseWhen(o.until, nowMs);
@@ -70,6 +80,9 @@ export async function report(p: ResolvedPaths, o: ReportOptions, nowMs = Date.no
     agg.add(r);
     if (perPilot) rows.push(pilotRow(host, r));
   });
+  // Running pilots count so far, in the period of now (when the daemon answers).
+  const live = untilMs > nowMs ? await runningPilots(p) : [];
+  for (const l of live) agg.addLive(l, nowMs);
   const { periods, total } = agg.result();
   if (o.json) {
     say(

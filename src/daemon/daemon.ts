@@ -35,6 +35,7 @@ import { statusOf } from "./report/status-view.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
 import { PilotUsageLedger } from "../host/index.js";
+import { livePilots, type LivePilot } from "./report/accounting-live.js";
 
 export interface DaemonOptions {
   configFile: string;
@@ -220,6 +221,10 @@ export class Daemon {
 
   historyLog(): HistoryLog {
     return this.history;
+  }
+
+  livePilots(): LivePilot[] {
+    return livePilots(this.usage, this.reconciler.pilots.view());
   }
 
   snapshot(): StatusSnapshot {
