@@ -228,6 +228,10 @@ export class Daemon {
   }
 
   snapshot(): StatusSnapshot {
+    return { ...this.statusNow(), coreHours24h: this.usage.coreHoursLastDay(this.clock()) };
+  }
+
+  private statusNow(): StatusSnapshot {
     const store = this.configStore.current;
     return statusOf({
       identity: {

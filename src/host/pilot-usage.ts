@@ -2,6 +2,7 @@
 // end: the per-pilot readings of the CPU meter (one read shared with cpu_pilots), one
 // more read just before the pilot is removed, and running totals by image for counters.
 // A pilot whose cgroup vanished before that last read keeps its last sample's figure.
+import { HourlyTotals } from "./hourly-totals.js";
 
 /** What the accounting knows of one pilot. */
 export interface PilotUsage {
@@ -40,6 +41,7 @@ export class PilotUsageLedger implements UsageSink {
   private readonly entries = new Map<string, Entry>();
   private readonly byImage = new Map<string, number>();
   private readonly lost = new Map<string, number>();
+  private readonly hourly = new HourlyTotals();
   private reader?: FinalReader;
   private listeners: (() => void)[] = [];
 
@@ -57,7 +59,10 @@ export class PilotUsageLedger implements UsageSink {
       e = { image: this.imageOf(id) ?? "unknown", ns: 0, readAtMs: atMs, final: false };
       this.entries.set(id, e);
     }
-    if (cpuNs > e.ns) this.add(this.byImage, e.image, (cpuNs - e.ns) / 1e9);
+    if (cpuNs > e.ns) {
+      this.add(this.byImage, e.image, (cpuNs - e.ns) / 1e9);
+      this.hourly.add(atMs, (cpuNs - e.ns) / 1e9);
+    }
     e.ns = Math.max(e.ns, cpuNs);
     e.readAtMs = atMs;
   }
@@ -118,6 +123,11 @@ export class PilotUsageLedger implements UsageSink {
   /** CPU seconds of every pilot read since the daemon started, by image (a counter). */
   cpuSecondsByImage(): ReadonlyMap<string, number> {
     return this.byImage;
+  }
+
+  /** Core-hours the pilots used in the last 24 h (to the hour), as read. */
+  coreHoursLastDay(nowMs: number): number {
+    return this.hourly.lastDay(nowMs) / 3600;
   }
 
   /** CPU seconds of pilots whose work was lost, by cause (a counter). */

@@ -156,3 +156,16 @@ describe("withUsage", () => {
     assert.equal(r.givenBack, false);
   });
 });
+
+describe("the last day's core-hours", () => {
+  it("adds readings by the hour and forgets hours older than a day", () => {
+    const H = 3_600_000;
+    const usage = new PilotUsageLedger(() => "img");
+    usage.note(A, 3600e9, 0); // 1 core-hour in hour 0
+    usage.note(A, 7200e9, 10 * H); // another in hour 10
+    assert.equal(usage.coreHoursLastDay(10 * H), 2);
+    assert.equal(usage.coreHoursLastDay(24 * H), 1, "hour 0 is more than a day ago");
+    usage.note(A, 10_800e9, 34 * H + 5); // hour 34 reuses hour 10's bucket
+    assert.equal(usage.coreHoursLastDay(34 * H + 6), 1);
+  });
+});

@@ -47,6 +47,8 @@ export interface StatusSnapshot {
   configSources?: Record<string, string>;
   /** With a `fleet` key: the agent's link to etcd and the fleet command in force. */
   fleet?: FleetState;
+  /** Core-hours the pilots used in the last 24 h (their cgroups' counters). */
+  coreHours24h?: number;
 }
 
 /** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */
