@@ -36,6 +36,7 @@ import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
 import { PilotUsageLedger } from "../host/index.js";
 import { livePilots, type LivePilot } from "./report/accounting-live.js";
+import { HISTORY_FILES, HistoryRetention } from "./report/history-retention.js";
 
 export interface DaemonOptions {
   configFile: string;
@@ -93,7 +94,7 @@ export class Daemon {
     this.hostname = opts.hostname ?? os.hostname().split(".")[0] ?? "host";
     this.startedAtMs = this.clock();
     this.configStore = new ConfigStore(opts.configFile, opts.logger);
-    this.history = new HistoryLog(opts.logdir);
+    this.history = new HistoryLog(opts.logdir, undefined, HISTORY_FILES);
     this.lock = new TickQueue(
       (req) => this.runTick(req),
       (err, req) =>
@@ -114,6 +115,10 @@ export class Daemon {
       new PilotPlacement({ clock: this.clock, logger: this.logger, usage: this.usage });
     this.metrics = new DaemonMetrics(this.hostname, this.logger);
     this.usage.onSampled(() => this.metrics.accounting(this.usage));
+    const retention = new HistoryRetention(opts.logdir, (names) =>
+      this.logger.info(`history_keep: removed ${names.join(", ")}`),
+    );
+    this.usage.onSampled(() => retention.maybePrune(this.clock(), this.config.history_keep));
     this.fleet = new DaemonFleet({
       rundir: opts.rundir,
       hostname: this.hostname,
