@@ -27,7 +27,8 @@ export interface Summary {
 
 interface Acc {
   s: Summary;
-  lives: number[];
+  /** Pilot lives, to the second: how many lived each (a year of pilots in a few entries). */
+  lives: Map<number, number>;
 }
 
 const DAY_MS = 86_400_000;
@@ -40,17 +41,24 @@ export function periodOf(ms: number, by: "day" | "week"): string {
   return new Date(start * DAY_MS).toISOString().slice(0, 10);
 }
 
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const v = Float64Array.from(values).sort();
-  const mid = v.length >> 1;
-  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+/** The median of values given as value -> count. */
+export function median(counts: ReadonlyMap<number, number>): number | null {
+  let n = 0;
+  for (const c of counts.values()) n += c;
+  if (n === 0) return null;
+  const keys = Float64Array.from(counts.keys()).sort();
+  const at = (rank: number): number => {
+    let seen = 0;
+    for (const k of keys) if ((seen += counts.get(k)!) > rank) return k;
+    return keys[keys.length - 1]!;
+  };
+  return n % 2 === 1 ? at(n >> 1) : (at((n >> 1) - 1) + at(n >> 1)) / 2;
 }
 
 /** Adds records one at a time (streamed), then gives the summaries. */
 export class ReportAggregator {
   private readonly periods = new Map<string, Acc>();
-  private readonly total: Acc = { s: emptySummary("total"), lives: [] };
+  private readonly total: Acc = { s: emptySummary("total"), lives: new Map() };
 
   constructor(
     private readonly by: ReportBy,
@@ -73,7 +81,8 @@ export class ReportAggregator {
         s.lostCpuSeconds += cpu;
         s.lostByCause[lost] = (s.lostByCause[lost] ?? 0) + cpu;
       }
-      acc.lives.push(wall);
+      const life = Math.round(wall);
+      acc.lives.set(life, (acc.lives.get(life) ?? 0) + 1);
     }
   }
 
@@ -106,7 +115,7 @@ export class ReportAggregator {
 
   private accOf(key: string): Acc {
     let acc = this.periods.get(key);
-    if (!acc) this.periods.set(key, (acc = { s: emptySummary(key), lives: [] }));
+    if (!acc) this.periods.set(key, (acc = { s: emptySummary(key), lives: new Map() }));
     return acc;
   }
 }

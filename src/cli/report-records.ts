@@ -78,7 +78,7 @@ export async function readRecords(
     stats.files++;
     let pending = "";
     let tooLong = false;
-    for await (const chunk of createReadStream("", { fd: fh, encoding: "utf8", highWaterMark: 256 * 1024 })) {
+    for await (const chunk of createReadStream("", { fd: fh, encoding: "utf8", highWaterMark: 64 * 1024 })) {
       let start = 0;
       const text = chunk as string;
       for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {

@@ -82,8 +82,10 @@ describe("report aggregation", () => {
   });
 
   it("median of an even count is the mean of the middle two; none is null", () => {
-    assert.equal(median([4, 1, 3, 2]), 2.5);
-    assert.equal(median([]), null);
+    const counts = (v: number[]) => new Map(v.map((x) => [x, v.filter((y) => y === x).length]));
+    assert.equal(median(counts([4, 1, 3, 2])), 2.5);
+    assert.equal(median(counts([5, 1, 1])), 1);
+    assert.equal(median(new Map()), null);
   });
 });
 
