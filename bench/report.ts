@@ -107,7 +107,8 @@ async function main(): Promise<void> {
       rows.push(
         `round ${r + 1}: report ${report.seconds.toFixed(2)} s, ${report.peakMb.toFixed(0)} MB peak RSS; ` +
           `JSON.parse reference ${reference.seconds.toFixed(2)} s, ${reference.peakMb.toFixed(0)} MB; ` +
-          `ratio ${(report.seconds / reference.seconds).toFixed(2)}; load average ${load} (${os.availableParallelism()} CPUs)`,
+          `ratio ${(report.seconds / reference.seconds).toFixed(2)}; ` +
+          `load average ${load} (${os.availableParallelism()} CPUs)`,
       );
       console.log(rows.at(-1));
       if (r === 0) console.log(report.out.split("\n").slice(-4).join("\n"));

@@ -58,9 +58,8 @@ export async function report(p: ResolvedPaths, o: ReportOptions, nowMs = Date.no
   const sinceMs = parseWhen(o.since, nowMs);
   const untilMs = o.until === undefined ? nowMs + 1 : parseWhen(o.until, nowMs);
   if (sinceMs === undefined || untilMs === undefined) {
-    fail(
-      `--${sinceMs === undefined ? `since "${o.since}"` : `until "${o.until}"`} is not a duration (30d) or a date (2026-11-01)`,
-    );
+    const which = sinceMs === undefined ? `since "${o.since}"` : `until "${o.until}"`;
+    fail(`--${which} is not a duration (30d) or a date (2026-11-01)`);
     return 2;
   }
   if (o.by !== "day" && o.by !== "week" && o.by !== "image") {

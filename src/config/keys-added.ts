@@ -176,12 +176,14 @@ export const addedKeys = {
     .nullable()
     .default(null)
     .describe(
-      "This host's benchmark score per core (HEPscore23 or HS06), for planctonctl report's normalised hours (CPU hours x this). null: not reported.",
+      "This host's benchmark score per core (HEPscore23 or HS06), for planctonctl report's " +
+        "normalised hours (CPU hours x this). null: not reported.",
     ),
   history_keep: duration
     .default(90 * 86400)
     .describe(
-      "How long finished pilots' records are kept in logdir (history.jsonl and its rotations) for planctonctl history and report.",
+      "How long finished pilots' records are kept in logdir (history.jsonl and its rotations) " +
+        "for planctonctl history and report.",
     ),
   log_level: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace"])

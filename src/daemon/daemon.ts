@@ -34,9 +34,8 @@ import type { StatusSnapshot } from "./report/status.js";
 import { statusOf } from "./report/status-view.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
-import { PilotUsageLedger } from "../host/index.js";
-import { livePilots, type LivePilot } from "./report/accounting-live.js";
-import { HISTORY_FILES, HistoryRetention } from "./report/history-retention.js";
+import { Accounting, HISTORY_FILES } from "./report/accounting.js";
+import type { LivePilot } from "./report/accounting-live.js";
 
 export interface DaemonOptions {
   configFile: string;
@@ -78,7 +77,7 @@ export class Daemon {
   private readonly placement: PilotPlacementLike;
   private readonly metrics: DaemonMetrics;
   private readonly fleet: DaemonFleet;
-  private readonly usage = new PilotUsageLedger((id) => this.reconciler?.pilots.view().get(id)?.image);
+  private readonly accounting: Accounting;
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -109,16 +108,20 @@ export class Daemon {
       opts.sampling ??
       opts.observer ??
       new HostSampling({ clock: this.clock, logger: this.logger, startedAtMs: this.startedAtMs });
+    this.accounting = new Accounting({
+      logdir: opts.logdir,
+      logger: this.logger,
+      clock: this.clock,
+      metrics: () => this.metrics,
+      pilots: () => this.reconciler?.pilots.view(),
+      keepSeconds: () => this.config.history_keep,
+    });
+    const usage = this.accounting.usage;
     this.placement =
       opts.placement ??
       opts.observer ??
-      new PilotPlacement({ clock: this.clock, logger: this.logger, usage: this.usage });
+      new PilotPlacement({ clock: this.clock, logger: this.logger, usage });
     this.metrics = new DaemonMetrics(this.hostname, this.logger);
-    this.usage.onSampled(() => this.metrics.accounting(this.usage));
-    const retention = new HistoryRetention(opts.logdir, (names) =>
-      this.logger.info(`history_keep: removed ${names.join(", ")}`),
-    );
-    this.usage.onSampled(() => retention.maybePrune(this.clock(), this.config.history_keep));
     this.fleet = new DaemonFleet({
       rundir: opts.rundir,
       hostname: this.hostname,
@@ -169,7 +172,7 @@ export class Daemon {
       placement: this.placement,
       metrics: this.metrics,
       history: this.history,
-      usage: this.usage,
+      usage: this.accounting.usage,
       logger: this.logger,
       clock: this.clock,
       hostname: this.hostname,
@@ -229,11 +232,11 @@ export class Daemon {
   }
 
   livePilots(): LivePilot[] {
-    return livePilots(this.usage, this.reconciler.pilots.view());
+    return this.accounting.live();
   }
 
   snapshot(): StatusSnapshot {
-    return { ...this.statusNow(), coreHours24h: this.usage.coreHoursLastDay(this.clock()) };
+    return { ...this.statusNow(), coreHours24h: this.accounting.coreHours24h() };
   }
 
   private statusNow(): StatusSnapshot {

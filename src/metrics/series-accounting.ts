@@ -31,7 +31,8 @@ export const ACCOUNTING_SERIES: readonly SeriesEntry[] = [
     "tag",
     "cause",
     "",
-    "why the work was lost: overhead | mem_pressure | disk_pressure | suspend_expired (the owner's give-back) | schedule | evict_when | force_stop",
+    "why the work was lost: overhead | mem_pressure | disk_pressure | suspend_expired " +
+      "(the owner's give-back) | schedule | evict_when | force_stop",
   ),
   entry(
     "pilots_lost",

@@ -1,10 +1,11 @@
 // Every harvested core-hour counted, on the real engine: two pilots busy at 0.1 CPU each
 // (cpus_per_dock), ending by TTL and replaced (the owner's load is held at 0 so the busy
-// test machine never blocks the replacements; the pilots' cgroups are read for real). The test reads each pilot's cgroup counter
-// itself (found through /proc/<pid>/cgroup, not through the daemon's finder) and checks:
-// the history's and `planctonctl report`'s CPU seconds agree with it within 1 %; a real
-// Prometheus scraping the endpoint sees sum(rate(plancton_pilots_cpu_seconds_total[30s]))
-// at the busy pilots' cores; the counters agree with the history and the cgroups.
+// test machine never blocks the replacements; the pilots' cgroups are read for real).
+// The test reads each pilot's cgroup counter itself (found through /proc/<pid>/cgroup,
+// not through the daemon's finder) and checks: the history's and `planctonctl report`'s
+// CPU seconds agree with it within 1 %; a real Prometheus scraping the endpoint sees
+// sum(rate(plancton_pilots_cpu_seconds_total[30s])) at the busy pilots' cores; the
+// counters agree with the history and the cgroups.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
@@ -211,7 +212,8 @@ describe("accounting on the real engine", () => {
     }
     const own1 = reader.total(gen1);
     t.diagnostic(
-      `history ${ended.map((r) => r.cpuSeconds).join(", ")} s; cgroups ${gen1.map((id) => reader!.seconds.get(id)).join(", ")} s`,
+      `history ${ended.map((r) => r.cpuSeconds).join(", ")} s; ` +
+        `cgroups ${gen1.map((id) => reader!.seconds.get(id)).join(", ")} s`,
     );
     const out = await planctonctl([
       "--logdir",
