@@ -19,8 +19,10 @@ import { waitFor } from "../helpers/wait.js";
 
 const CPUS_PER_DOCK = 0.1;
 const PILOTS = 2;
-const BUSY_S = 33; // each pilot burns its quota this long, then sleeps until its TTL
-const TTL_S = 40;
+const BUSY_S = 38; // each pilot burns its quota this long, then sleeps until its TTL
+const TTL_S = 45;
+/** The rate is asked this long in the past: the scrapes up to then are all in (a busy host is slow). */
+const SETTLE_MS = 4000;
 /** Rate against the pilots' cores: a ratio, not a time bound. */
 const RATE_TOLERANCE = 0.15;
 
@@ -166,8 +168,8 @@ describe("accounting on the real engine", () => {
       200,
     );
     const t0 = Date.now();
-    await waitFor("32 s of busy pilots", () => Date.now() - t0 >= (BUSY_S - 1) * 1000, 60_000, 500);
-    const atMs = Date.now() - 1000;
+    await waitFor("37 s of busy pilots", () => Date.now() - t0 >= (BUSY_S - 1) * 1000, 60_000, 500);
+    const atMs = Date.now() - SETTLE_MS; // the window [t0 + 3 s, t0 + 33 s]: every pilot busy
     const [rate] = await prom.query("sum(rate(plancton_pilots_cpu_seconds_total[30s]))", atMs / 1000);
     assert.ok(rate, "Prometheus has the counter");
     const cores = PILOTS * CPUS_PER_DOCK;
