@@ -23,6 +23,10 @@ export interface Summary {
   giveBackKills: number;
   pauses: number;
   medianLifeSeconds: number | null;
+  /** Idle CPU the host had (core-seconds the owner left), from logdir/harvest.jsonl. */
+  idleCoreSeconds: number;
+  /** cpuSeconds over idleCoreSeconds; null when the idle CPU is not known. */
+  harvestRatio: number | null;
 }
 
 interface Acc {
@@ -96,10 +100,17 @@ export class ReportAggregator {
     }
   }
 
+  /** An hour's idle CPU (by image: in the total only, the host's idle CPU has no image). */
+  addIdle(hourMs: number, idleCoreSeconds: number): void {
+    this.total.s.idleCoreSeconds += idleCoreSeconds;
+    if (this.by !== "image") this.accOf(periodOf(hourMs, this.by)).s.idleCoreSeconds += idleCoreSeconds;
+  }
+
   /** The periods in order (images by CPU, most first), and the total. */
   result(): { periods: Summary[]; total: Summary } {
     const done = (a: Acc): Summary => {
       const s = { ...a.s, medianLifeSeconds: median(a.lives) };
+      if (s.idleCoreSeconds > 0) s.harvestRatio = s.cpuSeconds / s.idleCoreSeconds;
       if (this.benchmarkPerCore !== undefined) s.normalisedCpuSeconds = s.cpuSeconds * this.benchmarkPerCore;
       return s;
     };
@@ -132,5 +143,7 @@ function emptySummary(period: string): Summary {
     giveBackKills: 0,
     pauses: 0,
     medianLifeSeconds: null,
+    idleCoreSeconds: 0,
+    harvestRatio: null,
   };
 }

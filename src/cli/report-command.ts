@@ -11,7 +11,7 @@ import { queryStatus, STATUS_SOCKET } from "../daemon/report/status-server.js";
 import type { AccountedRecord } from "../daemon/report/accounting-record.js";
 import { ReportAggregator, type ReportBy } from "./report-aggregate.js";
 import { csvLines, formatReport, pilotRow, summaryRecord, type PilotRow } from "./report-format.js";
-import { readRecords } from "./report-records.js";
+import { readHarvestHours, readRecords } from "./report-records.js";
 import type { ResolvedPaths } from "./paths-from-options.js";
 
 export interface ReportOptions {
@@ -79,6 +79,7 @@ export async function report(p: ResolvedPaths, o: ReportOptions, nowMs = Date.no
     agg.add(r);
     if (perPilot) rows.push(pilotRow(host, r));
   });
+  await readHarvestHours(p.logdir, sinceMs, untilMs, (hourMs, idle) => agg.addIdle(hourMs, idle));
   // Running pilots count so far, in the period of now (when the daemon answers).
   const live = untilMs > nowMs ? await runningPilots(p) : [];
   for (const l of live) agg.addLive(l, nowMs);

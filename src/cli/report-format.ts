@@ -25,12 +25,22 @@ export function formatReport(
   if (total.pilots === 0) return "no pilot in this period";
   const max = Math.max(...periods.map((p) => p.cpuSeconds));
   const norm = total.normalisedCpuSeconds !== undefined;
-  const head = ["PERIOD", "PILOTS", "CORE-H", ...(norm ? ["NORM-H"] : []), "LOST-H", "KILLS", "PAUSES"];
+  const head = [
+    "PERIOD",
+    "PILOTS",
+    "CORE-H",
+    ...(norm ? ["NORM-H"] : []),
+    "HARVEST",
+    "LOST-H",
+    "KILLS",
+    "PAUSES",
+  ];
   const row = (s: Summary, chart: boolean): string[] => [
     s.period,
     String(s.pilots) + (s.running > 0 ? ` (${s.running} running)` : ""),
     hours(s.cpuSeconds),
     ...(norm ? [hours(s.normalisedCpuSeconds ?? 0)] : []),
+    s.harvestRatio === null ? "-" : `${(s.harvestRatio * 100).toFixed(0)}%`,
     hours(s.lostCpuSeconds),
     String(s.giveBackKills),
     String(s.pauses),
@@ -43,7 +53,8 @@ export function formatReport(
       row(total, false),
     ]),
     "",
-    `median pilot life ${duration(total.medianLifeSeconds)}; wall ${hours(total.wallSeconds)} h`,
+    `median pilot life ${duration(total.medianLifeSeconds)}; wall ${hours(total.wallSeconds)} h; ` +
+      `HARVEST: the pilots' CPU over the idle CPU the host had`,
   ];
   const causes = Object.entries(total.lostByCause);
   if (causes.length > 0)
@@ -88,6 +99,8 @@ export function summaryRecord(host: string, s: Summary, benchmarkPerCore?: numbe
     ...(benchmarkPerCore !== undefined
       ? { benchmark_per_core: benchmarkPerCore, normalised_cpu_hours: (s.normalisedCpuSeconds ?? 0) / 3600 }
       : {}),
+    idle_cpu_hours: s.idleCoreSeconds / 3600,
+    harvest_ratio: s.harvestRatio,
     lost_cpu_hours: s.lostCpuSeconds / 3600,
     lost_by_cause_hours: Object.fromEntries(Object.entries(s.lostByCause).map(([c, v]) => [c, v / 3600])),
     give_back_kills: s.giveBackKills,

@@ -64,42 +64,68 @@ export async function readRecords(
   onRecord: (r: AccountedRecord) => void,
 ): Promise<ReadStats> {
   const stats: ReadStats = { files: 0, lines: 0, skipped: 0 };
+  for (const file of await historyFiles(logdir, sinceMs))
+    await readLines(file, stats, (text) => {
+      const r = parseRecord(text);
+      if (!r) stats.skipped++;
+      else if (r.endedAtMs >= sinceMs && r.endedAtMs < untilMs) onRecord(r);
+    });
+  return stats;
+}
+
+/** The idle CPU of each hour in [sinceMs, untilMs) (logdir/harvest.jsonl), for the harvest ratio. */
+export async function readHarvestHours(
+  logdir: string,
+  sinceMs: number,
+  untilMs: number,
+  onHour: (hourMs: number, idleCoreSeconds: number) => void,
+): Promise<ReadStats> {
+  const stats: ReadStats = { files: 0, lines: 0, skipped: 0 };
+  await readLines(path.join(logdir, "harvest.jsonl"), stats, (text) => {
+    let h: { hourMs?: unknown; idleCoreSeconds?: unknown } | null;
+    try {
+      h = JSON.parse(text) as typeof h;
+    } catch {
+      h = null;
+    }
+    if (!h || !isNum(h.hourMs) || !isNum(h.idleCoreSeconds) || h.idleCoreSeconds < 0) stats.skipped++;
+    else if (h.hourMs >= sinceMs && h.hourMs < untilMs) onHour(h.hourMs, h.idleCoreSeconds);
+  });
+  return stats;
+}
+
+/** Every line of a file (O_NOFOLLOW: a planted link is not read), a line over MAX_LINE_BYTES skipped. */
+async function readLines(file: string, stats: ReadStats, onLine: (text: string) => void): Promise<void> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+  if (!fh) return;
+  stats.files++;
   const line = (text: string): void => {
     if (text.length === 0) return;
     stats.lines++;
-    const r = parseRecord(text);
-    if (!r) stats.skipped++;
-    else if (r.endedAtMs >= sinceMs && r.endedAtMs < untilMs) onRecord(r);
+    onLine(text);
   };
-  for (const file of await historyFiles(logdir, sinceMs)) {
-    // O_NOFOLLOW: a link planted in logdir is not read.
-    const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
-    if (!fh) continue;
-    stats.files++;
-    let pending = "";
-    let tooLong = false;
-    for await (const chunk of createReadStream("", { fd: fh, encoding: "utf8", highWaterMark: 64 * 1024 })) {
-      let start = 0;
-      const text = chunk as string;
-      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-        if (tooLong) {
-          stats.lines++;
-          stats.skipped++;
-          tooLong = false;
-        } else line(pending + text.slice(start, nl));
-        pending = "";
-        start = nl + 1;
-      }
-      if (!tooLong) pending += text.slice(start);
-      if (pending.length > MAX_LINE_BYTES) {
-        pending = "";
-        tooLong = true;
-      }
+  let pending = "";
+  let tooLong = false;
+  for await (const chunk of createReadStream("", { fd: fh, encoding: "utf8", highWaterMark: 64 * 1024 })) {
+    let start = 0;
+    const text = chunk as string;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      if (tooLong) {
+        stats.lines++;
+        stats.skipped++;
+        tooLong = false;
+      } else line(pending + text.slice(start, nl));
+      pending = "";
+      start = nl + 1;
     }
-    if (tooLong) {
-      stats.lines++;
-      stats.skipped++;
-    } else line(pending); // a last line without its newline (torn): checked like any other
+    if (!tooLong) pending += text.slice(start);
+    if (pending.length > MAX_LINE_BYTES) {
+      pending = "";
+      tooLong = true;
+    }
   }
-  return stats;
+  if (tooLong) {
+    stats.lines++;
+    stats.skipped++;
+  } else line(pending); // a last line without its newline (torn): checked like any other
 }

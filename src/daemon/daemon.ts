@@ -115,6 +115,7 @@ export class Daemon {
       metrics: () => this.metrics,
       pilots: () => this.reconciler?.pilots.view(),
       keepSeconds: () => this.config.history_keep,
+      sample: () => this.sampling.latest(),
     });
     const usage = this.accounting.usage;
     this.placement =
@@ -214,6 +215,7 @@ export class Daemon {
     await this.lock.settled();
     await this.fleet.stop();
     await this.metrics.close();
+    await this.accounting.hours.flush();
     this.logger.info({ reason }, `plancton stopped (${reason})`);
     this.resolveDone(reason);
   }

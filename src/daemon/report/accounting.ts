@@ -8,6 +8,8 @@ import type { Logger } from "../process/logger.js";
 import { livePilots, type LivePilot } from "./accounting-live.js";
 import type { DaemonMetrics } from "./daemon-metrics.js";
 import { HistoryRetention } from "./history-retention.js";
+import { HarvestHours } from "./harvest-hours.js";
+import type { HostSample } from "../loop/observation.js";
 
 export { HISTORY_FILES } from "./history-retention.js";
 
@@ -20,18 +22,23 @@ export interface AccountingOptions {
   pilots: () => ReadonlyMap<string, PilotInfo> | undefined;
   /** history_keep in force, in seconds. */
   keepSeconds: () => number;
+  /** The host's latest sample (the owner's CPU, for the idle CPU it left). */
+  sample: () => HostSample | undefined;
 }
 
 export class Accounting {
   readonly usage: PilotUsageLedger;
+  readonly hours: HarvestHours;
 
   constructor(private readonly opts: AccountingOptions) {
     this.usage = new PilotUsageLedger((id) => opts.pilots()?.get(id)?.image);
     const retention = new HistoryRetention(opts.logdir, (names) =>
       opts.logger.info(`history_keep: removed ${names.join(", ")}`),
     );
+    this.hours = new HarvestHours(opts.logdir);
     this.usage.onSampled(() => {
       opts.metrics().accounting(this.usage);
+      this.hours.add(opts.sample());
       retention.maybePrune(opts.clock(), opts.keepSeconds());
     });
   }
