@@ -5,8 +5,8 @@
 #   - the local pilot image built from busybox-static with `docker import`
 #     (no registry needed), tagged plancton/busybox:local, and busybox:latest
 #     when no busybox image is present (this machine cannot pull one);
-#   - with --full (the test suite): InfluxDB 1.x, VictoriaMetrics and the
-#     Docker registry packages installed, for the integration tests to start, and
+#   - with --full (the test suite): InfluxDB 1.x, VictoriaMetrics, Prometheus and
+#     the Docker registry packages installed, for the integration tests to start, and
 #     etcd (scripts/prepare-etcd.sh) for the fleet tests.
 # Usage: prepare-host.sh [--docker-only|--full]
 set -euo pipefail
@@ -24,6 +24,7 @@ if [ "$MODE" = "--full" ]; then
   command -v victoria-metrics >/dev/null 2>&1 || need_pkgs+=(victoria-metrics)
   [ -x /usr/bin/docker-registry ] || need_pkgs+=(docker-registry)
   command -v git >/dev/null 2>&1 || need_pkgs+=(git)
+  command -v prometheus >/dev/null 2>&1 || need_pkgs+=(prometheus)
 fi
 command -v file >/dev/null 2>&1 || need_pkgs+=(file)
 

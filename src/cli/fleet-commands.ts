@@ -110,7 +110,8 @@ export function fleetStatus(p: ResolvedPaths, o: ConnOptions, json: boolean): Pr
     }
     if (hosts.length > 0) await say(formatHosts(hosts));
     await say(
-      `${summary.up} host(s) up, ${summary.gone} gone; ${summary.running} pilot(s) running, ${summary.paused} paused; ${summary.harvestedCores} idle core(s) harvested`,
+      `${summary.up} host(s) up, ${summary.gone} gone; ${summary.running} pilot(s) running, ${summary.paused} paused; ${summary.harvestedCores} idle core(s) harvested` +
+        `, ${summary.coreHours24h} core-hour(s) in 24 h`,
     );
     return 0;
   });

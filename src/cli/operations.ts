@@ -3,35 +3,29 @@ import { spawn } from "node:child_process";
 import { closeSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "../config/errors.js";
 import type { LoadedConfig } from "../config/load.js";
-import { parseDurationSeconds } from "../config/units.js";
 import { clearControl, readControl, setControl } from "../daemon/owners/control-files.js";
 import { controlNote } from "../daemon/report/control-note.js";
-import type { PilotRecord } from "../daemon/report/history.js";
-import { HistoryLog } from "../daemon/report/history.js";
-import { instanceLabels, instanceOf } from "../daemon/loop/labels.js";
 import { procIdentity, readPidState, isSameProcess } from "../daemon/process/pidfile.js";
-import { readPilotLog } from "../daemon/report/pilot-logs.js";
 import { openForWriteSync } from "../daemon/process/safe-open.js";
 import { queryStatus, STATUS_SOCKET } from "../daemon/report/status-server.js";
 import { PACKAGE_ROOT } from "../daemon/process/version.js";
 import type { StatusSnapshot } from "../daemon/report/status.js";
-import type { ContainerEngine, PilotInfo } from "../runtime/index.js";
-import { formatExplain, formatHistory, formatStatus } from "./format.js";
+import { formatExplain, formatStatus } from "./format.js";
 import { resume } from "./control-commands.js";
+import { offlinePilots, ourPilots } from "./pilot-commands.js";
 import { pathsToArgs, type ResolvedPaths } from "./paths-from-options.js";
 
 export { drain, drainStop, resume } from "./control-commands.js";
+export { history, logs } from "./pilot-commands.js";
+export { report, type ReportOptions } from "./report-command.js";
 
 // Heavy modules (schema, Docker client, the daemon) load only for the commands that
 // need them, so `planctonctl status` of a running daemon starts fast.
 const loadConfigFile = async (file: string): Promise<LoadedConfig> =>
   (await import("../config/load.js")).loadConfigFile(file);
-const createDockerEngine = async (opts?: { timeoutMs?: number }): Promise<ContainerEngine> =>
-  (await import("../runtime/index.js")).createDockerEngine(opts);
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const fail = (s: string) => process.stderr.write(`planctonctl: ${s}\n`);
@@ -232,27 +226,6 @@ export async function status(p: ResolvedPaths, json: boolean): Promise<number> {
   return pid.state === "running" ? 0 : 3;
 }
 
-/** The pilots of this config's instance, straight from Docker (the daemon may be down). */
-async function ourPilots(
-  p: ResolvedPaths,
-  timeoutMs?: number,
-): Promise<{ engine: ContainerEngine; pilots: PilotInfo[] }> {
-  const { config } = await loadConfigFile(p.configFile);
-  const engine = await createDockerEngine(timeoutMs === undefined ? undefined : { timeoutMs });
-  return { engine, pilots: await engine.listPilots(instanceLabels(instanceOf(config))) };
-}
-
-async function offlinePilots(
-  p: ResolvedPaths,
-): Promise<{ id: string; name: string; state: string }[] | string> {
-  try {
-    const { pilots } = await ourPilots(p, 3000);
-    return pilots.map((x) => ({ id: x.id.slice(0, 12), name: x.name, state: x.state }));
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 export async function forceStart(p: ResolvedPaths): Promise<number> {
   await resume(p);
   await clearControl(p.rundir, "forceStop");
@@ -292,66 +265,6 @@ export async function explain(p: ResolvedPaths, json: boolean): Promise<number> 
         })
       : formatExplain(live),
   );
-  return 0;
-}
-
-export async function logs(
-  p: ResolvedPaths,
-  pilot: string,
-  follow: boolean,
-  tailN?: string,
-): Promise<number> {
-  const tail = tailN === undefined ? undefined : Number.parseInt(tailN, 10);
-  if (tailN !== undefined && (!Number.isInteger(tail) || (tail as number) < 0)) {
-    fail(`--tail "${tailN}" is not a number of lines`);
-    return 2;
-  }
-  const { engine, pilots: list } = await ourPilots(p);
-  const match = list.filter((x) => x.name === pilot || x.id.startsWith(pilot));
-  if (match.length > 1) {
-    fail(`"${pilot}" matches ${match.length} pilots: give more of the id`);
-    return 1;
-  }
-  if (match.length === 0) {
-    // A finished pilot: the tail the daemon kept when it removed it.
-    const kept = await readPilotLog(p.logdir, pilot);
-    if (kept === undefined) {
-      fail(
-        `no pilot named or with id "${pilot}", running or kept in ${path.join(p.logdir, "pilots")} (see planctonctl history)`,
-      );
-      return 1;
-    }
-    const lines = kept.split("\n");
-    process.stdout.write(
-      tail === undefined ? kept : lines.slice(-(tail + (kept.endsWith("\n") ? 1 : 0))).join("\n"),
-    );
-    return 0;
-  }
-  const stream = await engine.logs(match[0]!.id, { follow, tail });
-  try {
-    await pipeline(stream, process.stdout, { end: false });
-  } catch (err) {
-    fail(`logs of ${match[0]!.name}: ${(err as Error).message}`);
-    return 1;
-  }
-  return 0;
-}
-
-export async function history(p: ResolvedPaths, since: string, json: boolean): Promise<number> {
-  const seconds = parseDurationSeconds(since);
-  if (seconds === undefined) {
-    fail(`--since "${since}" is not a duration (e.g. 30m, 12h, 1d)`);
-    return 2;
-  }
-  const sinceMs = Date.now() - seconds * 1000;
-  const live = await readPidState(p.pidfile);
-  const records =
-    live.state === "running"
-      ? await queryStatus<PilotRecord[]>(socketOf(p), `/history?since=${sinceMs}`).catch(() =>
-          new HistoryLog(p.logdir).read(sinceMs),
-        )
-      : await new HistoryLog(p.logdir).read(sinceMs);
-  say(json ? JSON.stringify(records) : formatHistory(records));
   return 0;
 }
 

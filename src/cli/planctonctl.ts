@@ -93,6 +93,16 @@ export async function main(argv: string[]): Promise<number> {
     .option("--since <duration>", "e.g. 1h, 1d", "1d")
     .option("--json", "JSON")
     .action(run((p, o: { since: string; json?: boolean }) => ops.history(p, o.since, Boolean(o.json))));
+  program
+    .command("report")
+    .description("what the pilots harvested: core-hours, lost work, give-backs, by day, week or image")
+    .option("--since <when>", "a duration before now (30d) or a date (2026-11-01)", "30d")
+    .option("--until <when>", "the same; default now")
+    .option("--by <period>", "day | week | image", "day")
+    .option("--json", "JSON: per-pilot rows and per-period summaries")
+    .option("--csv", "CSV: per-pilot rows, a blank line, per-period summaries")
+    .option("--no-chart", "no one-line chart per row")
+    .action(run((p, o: ops.ReportOptions) => ops.report(p, o)));
   const config = program.command("config").description("configuration tools");
   config
     .command("check")

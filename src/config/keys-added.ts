@@ -180,6 +180,22 @@ export const addedKeys = {
     .describe(
       "Register this host in etcd for planctonctl fleet (local config only): {etcd: [URL], name, ttl, renew_every, refresh_every, prefix, username, password_file, ca_file, cert_file, key_file}.",
     ),
+  benchmark_per_core: z
+    .number()
+    .positive()
+    .max(1e6)
+    .nullable()
+    .default(null)
+    .describe(
+      "This host's benchmark score per core (HEPscore23 or HS06), for planctonctl report's " +
+        "normalised hours (CPU hours x this). null: not reported.",
+    ),
+  history_keep: duration
+    .default(90 * 86400)
+    .describe(
+      "How long finished pilots' records are kept in logdir (history.jsonl and its rotations) " +
+        "for planctonctl history and report.",
+    ),
   log_level: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace"])
     .default("info")

@@ -32,6 +32,8 @@ import type { DaemonOwners } from "./owners/daemon-owners.js";
 import { daemonStatus } from "./report/daemon-status.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
+import { Accounting, HISTORY_FILES } from "./report/accounting.js";
+import type { LivePilot } from "./report/accounting-live.js";
 
 export type { DaemonOptions, ExitReason, HostObserverLike } from "./daemon-options.js";
 
@@ -51,6 +53,7 @@ export class Daemon {
   private readonly placement: PilotPlacementLike;
   private readonly metrics: DaemonMetrics;
   private readonly fleet: DaemonFleet;
+  private readonly accounting: Accounting;
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -69,21 +72,20 @@ export class Daemon {
     this.hostname = opts.hostname ?? os.hostname().split(".")[0] ?? "host";
     this.startedAtMs = this.clock();
     this.configStore = new ConfigStore(opts.configFile, logger);
-    this.history = new HistoryLog(opts.logdir);
+    this.history = new HistoryLog(opts.logdir, undefined, HISTORY_FILES);
     this.queue = new TickQueue((req) => this.runTick(req), logger);
     this.connection = new EngineConnection(opts.engine, logger, this.clock);
     this.control = new ControlWatcher(opts.rundir, logger, (commit) => void this.request("control", commit));
     const { clock, startedAtMs } = this;
     this.sampling = opts.sampling ?? opts.observer ?? new HostSampling({ clock, logger, startedAtMs });
-    this.placement = opts.placement ?? opts.observer ?? new PilotPlacement({ clock, logger });
     this.metrics = new DaemonMetrics(this.hostname, logger);
-    const { rundir } = opts;
-    this.fleet = new DaemonFleet({
-      rundir,
-      hostname: this.hostname,
-      logger,
-      snapshot: () => this.snapshot(),
-    });
+    const reads = { pilots: () => this.reconciler?.pilots.view(), sample: () => this.sampling.latest() };
+    const [keepSeconds, metrics] = [() => this.config.history_keep, () => this.metrics];
+    this.accounting = new Accounting({ logdir: opts.logdir, logger, clock, metrics, keepSeconds, ...reads });
+    const usage = this.accounting.usage;
+    this.placement = opts.placement ?? opts.observer ?? new PilotPlacement({ clock, logger, usage });
+    const snapshot = () => this.snapshot();
+    this.fleet = new DaemonFleet({ rundir: opts.rundir, hostname: this.hostname, logger, snapshot });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -117,23 +119,10 @@ export class Daemon {
       onPulled: (image, ok, ms, error) => metrics.pull(image, ok, ms, error),
       requestTick: () => void this.queue.request({ relist: false, allowStart: true, cause: "pull" }),
     });
-    this.owners = {
-      engine,
-      logger,
-      clock,
-      connection,
-      metrics,
-      configStore: this.configStore,
-      inForce: this.inForce,
-      control: this.control,
-      instances: this.instances,
-      sampling: this.sampling,
-      placement: this.placement,
-      puller: this.puller,
-      stops: this.stops,
-      history: this.history,
-      fleet: this.fleet,
-    };
+    const { configStore, inForce, control, instances, sampling, placement, puller, stops } = this;
+    const { history, fleet, accounting } = this;
+    const loop = { engine, logger, clock, connection, metrics, configStore, inForce, control, instances };
+    this.owners = { ...loop, sampling, placement, puller, stops, history, fleet, accounting };
     const host = { hostname: this.hostname, logdir, startedAtMs: this.startedAtMs };
     this.reconciler = new Reconciler({ ...this.owners, host });
     await this.connect(); // before any tick: nothing else runs yet
@@ -160,6 +149,7 @@ export class Daemon {
     await this.queue.settled();
     await this.fleet.stop();
     await this.metrics.close();
+    await this.accounting.hours.flush();
     this.logger.info({ reason }, `plancton stopped (${reason})`);
     this.resolveDone(reason);
   }
@@ -177,6 +167,10 @@ export class Daemon {
 
   historyLog(): HistoryLog {
     return this.history;
+  }
+
+  livePilots(): LivePilot[] {
+    return this.accounting.live();
   }
 
   snapshot(): StatusSnapshot {

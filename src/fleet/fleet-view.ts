@@ -21,6 +21,8 @@ export interface FleetSummary {
   running: number;
   paused: number;
   harvestedCores: number;
+  /** The site's core-hours harvested in the last 24 h (the hosts' figures added up). */
+  coreHours24h: number;
 }
 
 export async function listFleet(
@@ -66,6 +68,7 @@ export function summarize(hosts: HostRow[]): FleetSummary {
     running: upHosts.reduce((n, h) => n + (h.running ?? 0), 0),
     paused: upHosts.reduce((n, h) => n + (h.paused ?? 0), 0),
     harvestedCores: Math.round(upHosts.reduce((n, h) => n + (h.pilotCpu ?? 0) * (h.ncpus ?? 0), 0) * 10) / 10,
+    coreHours24h: Math.round(hosts.reduce((n, h) => n + (Number(h.coreHours24h) || 0), 0) * 100) / 100,
   };
 }
 

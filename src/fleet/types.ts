@@ -20,6 +20,8 @@ export interface HostStatus {
   /** Where the config comes from: local, url, git. */
   config: string;
   lastTickAtMs: number | null;
+  /** Core-hours its pilots used in the last 24 h (absent from older daemons). */
+  coreHours24h?: number | null;
   /** When this record was written (the writer's clock). */
   atMs: number;
   /** The fleet command in force on the host, as it applied it. */

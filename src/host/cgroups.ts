@@ -30,3 +30,5 @@ export {
   type PilotCpuMeterOptions,
 } from "./pilot-cpu.js";
 export { hostSystemd, setSliceIdle, type SystemdControl } from "./systemd-slice.js";
+export { PilotUsageLedger, type PilotUsage, type UsageSink, type FinalReader } from "./pilot-usage.js";
+export { memoryPeakPath, readMemoryPeakBytes } from "./pilot-memory-peak.js";

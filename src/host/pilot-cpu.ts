@@ -7,6 +7,8 @@ import { availableParallelism } from "node:os";
 import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { slicePath, type CgroupLayout, type DockerCgroupDriver } from "./cgroup-layout.js";
+import { memoryPeakPath, readMemoryPeakBytes } from "./pilot-memory-peak.js";
+import type { PilotUsageLedger } from "./pilot-usage.js";
 
 export interface PilotCpuMeterOptions {
   readonly layout: CgroupLayout;
@@ -19,6 +21,8 @@ export interface PilotCpuMeterOptions {
   readonly parent?: string;
   /** CPUs of the machine; defaults to os.availableParallelism(). */
   readonly ncpus?: number;
+  /** Where each pilot's reading goes for the accounting (the same read as cpu_pilots). */
+  readonly usage?: PilotUsageLedger;
 }
 
 /** A counter file: cgroup v1 cpuacct.usage (ns) or cgroup v2 cpu.stat's usage_usec. */
@@ -126,12 +130,33 @@ export class PilotCpuMeter {
   private tracked = new Map<string, Tracked>();
   private lastSampleMs: number | undefined;
   private missing: string[] = [];
+  private readonly usage: PilotUsageLedger | undefined;
 
   constructor(opts: PilotCpuMeterOptions) {
     this.layout = opts.layout;
     this.driver = opts.driver;
     this.cgroupParent = opts.parent;
     this.ncpus = Math.max(1, opts.ncpus ?? availableParallelism());
+    this.usage = opts.usage;
+    this.usage?.setFinalReader((ids, nowMs) => this.readFinal(ids, nowMs));
+  }
+
+  /** Reads these pilots' counters and memory peaks once more, into the usage ledger. */
+  readFinal(ids: readonly string[], nowMs: number): void {
+    for (const id of ids) {
+      const known = this.tracked.get(id)?.counter;
+      const counters = known
+        ? [known]
+        : containerCounterCandidates(this.layout, this.driver, this.cgroupParent, id);
+      for (const counter of counters) {
+        const ns = readCounterNs(counter);
+        if (ns === undefined) continue;
+        this.usage?.note(id, ns, nowMs);
+        const peak = readMemoryPeakBytes(memoryPeakPath(this.layout, counter.path));
+        if (peak !== undefined) this.usage?.notePeak(id, peak);
+        break;
+      }
+    }
   }
 
   /** Containers whose counter could not be found or read on the last sample (they counted 0). */
@@ -169,6 +194,7 @@ export class PilotCpuMeter {
         }
         if (ns > known.lastNs) deltaNs += ns - known.lastNs;
         known.lastNs = ns;
+        this.usage?.note(id, ns, nowMs);
         next.set(id, known);
         continue;
       }
@@ -177,6 +203,7 @@ export class PilotCpuMeter {
         const ns = readCounterNs(counter);
         if (ns === undefined) continue;
         next.set(id, { counter, lastNs: ns });
+        this.usage?.note(id, ns, nowMs);
         // A container new since the previous sample started within it: all its CPU is
         // this interval's. Counting 0 would lend a new pilot's first work to the owner.
         deltaNs += ns;
@@ -188,6 +215,7 @@ export class PilotCpuMeter {
 
     this.tracked = next;
     this.missing = missing;
+    this.usage?.sampled(nowMs);
     if (!(elapsedMs > 0)) return 0;
     const fraction = deltaNs / (elapsedMs * 1e6 * this.ncpus);
     return Math.min(1, Math.max(0, fraction));

@@ -19,6 +19,7 @@ export {
   type PromMetricSpec,
   type PromUpdate,
 } from "./prometheus-mapping.js";
+export { ACCOUNTING_SERIES, TOTAL_MEASUREMENTS, accountingPoints } from "./series-accounting.js";
 export { SERIES, seriesTable, fieldType, boolTag, type SeriesEntry, type SeriesType } from "./series.js";
 export {
   daemonPoint,

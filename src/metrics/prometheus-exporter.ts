@@ -30,6 +30,7 @@ export async function startPrometheusExporter(opts: ExporterOptions): Promise<Pr
     const cfg = { name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry] };
     metrics.set(spec.name, spec.type === "counter" ? new prom.Counter(cfg) : new prom.Gauge(cfg));
   }
+  const totals = new Map<string, number>(); // running totals seen, by metric and labels
   const server = http.createServer((req, res) => {
     const pathname = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -64,7 +65,12 @@ export async function startPrometheusExporter(opts: ExporterOptions): Promise<Pr
           if (!m) continue;
           try {
             if (u.kind === "inc") (m as Counter).inc(u.labels, u.value);
-            else if (u.kind === "set") (m as Gauge).set(u.labels, u.value);
+            else if (u.kind === "total") {
+              const key = `${u.spec.name}${JSON.stringify(u.labels)}`;
+              const grown = u.value - (totals.get(key) ?? 0);
+              if (grown >= 0) (m as Counter).inc(u.labels, grown);
+              totals.set(key, u.value);
+            } else if (u.kind === "set") (m as Gauge).set(u.labels, u.value);
             else {
               m.reset(); // one current value: the previous one's series goes
               (m as Gauge).set(u.labels, 1);

@@ -7,9 +7,12 @@
 // - An event measurement (container, pilot_event, image_pull): a counter
 //   plancton_<measurement>_total of points, and a counter ..._<field>_sum of each
 //   duration field, so rate(sum) / rate(total) is the mean.
+// - A totals measurement (pilots, pilots_lost): each field is a running total, a counter
+//   plancton_<measurement>_<field> raised by the growth of the total.
 // Left out: the pilot `name` tag (one series per pilot would grow without end) and
 // event fields that do not add up (exit_code, error).
 import { SERIES, type SeriesEntry } from "./series.js";
+import { TOTAL_MEASUREMENTS } from "./series-accounting.js";
 import type { MetricPoint } from "./types.js";
 
 export interface PromMetricSpec {
@@ -22,6 +25,8 @@ export interface PromMetricSpec {
   field?: string;
   /** For a string field: its value goes in the label of this name, the gauge is 1. */
   stateLabel?: string;
+  /** The field is a running total: the counter goes up by its growth. */
+  total?: boolean;
 }
 
 const EVENT_MEASUREMENTS: ReadonlySet<string> = new Set(["container", "pilot_event", "image_pull"]);
@@ -44,6 +49,19 @@ function build(): PromMetricSpec[] {
       .filter((s) => s.kind === "tag" && !DROPPED_TAGS.has(s.name))
       .map((s) => s.name);
     const fields = entries.filter((s) => s.kind === "field");
+    if (TOTAL_MEASUREMENTS.has(m)) {
+      for (const f of fields)
+        out.push({
+          name: `${PREFIX}${m}_${f.name}`,
+          type: "counter",
+          help: f.doc,
+          labelNames,
+          measurement: m,
+          field: f.name,
+          total: true,
+        });
+      continue;
+    }
     if (EVENT_MEASUREMENTS.has(m)) {
       out.push({
         name: `${PREFIX}${m}_total`,
@@ -96,6 +114,7 @@ export const PROM_METRICS: readonly PromMetricSpec[] = build();
 export type PromUpdate =
   | { kind: "set"; spec: PromMetricSpec; labels: Record<string, string>; value: number }
   | { kind: "inc"; spec: PromMetricSpec; labels: Record<string, string>; value: number }
+  | { kind: "total"; spec: PromMetricSpec; labels: Record<string, string>; value: number }
   | { kind: "state"; spec: PromMetricSpec; labels: Record<string, string> };
 
 const BY_MEASUREMENT = new Map<string, PromMetricSpec[]>();
@@ -117,7 +136,12 @@ export function promUpdates(point: MetricPoint, extraLabels: Record<string, stri
     if (spec.stateLabel !== undefined)
       updates.push({ kind: "state", spec, labels: { ...labels, [spec.stateLabel]: String(v) } });
     else if (typeof v === "number" && Number.isFinite(v))
-      updates.push({ kind: spec.type === "counter" ? "inc" : "set", spec, labels, value: v });
+      updates.push({
+        kind: spec.total ? "total" : spec.type === "counter" ? "inc" : "set",
+        spec,
+        labels,
+        value: v,
+      });
   }
   return updates;
 }

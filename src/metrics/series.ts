@@ -1,6 +1,7 @@
 // The series Plancton writes: one table (SERIES) that documents them, fixes each
 // field's line-protocol type, and is checked against the builders (series-points.ts)
 // by the tests.
+import { ACCOUNTING_SERIES } from "./series-accounting.js";
 
 export type SeriesType = "float" | "int" | "bool" | "string";
 
@@ -181,6 +182,7 @@ export const SERIES: readonly SeriesEntry[] = [
     "points lost since start (buffer full, refused by the server)",
   ),
   field("metrics", "retries", "int", "count", "failed attempts retried since start"),
+  ...ACCOUNTING_SERIES,
 ];
 
 const FIELD_TYPES: ReadonlyMap<string, SeriesType> = new Map(

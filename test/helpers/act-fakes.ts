@@ -25,6 +25,7 @@ export function actDeps(engine: ContainerEngine, overrides: Partial<ActDeps> = {
     engine,
     logger: quietLogger(),
     now: () => 0,
+    beforeEnd: () => undefined,
     specFor: () => {
       throw new Error("no start here");
     },

@@ -7,6 +7,7 @@ import pino from "pino";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { createDockerEngine, type ContainerEngine } from "../../src/runtime/index.js";
 import type { HostObserverLike } from "../../src/daemon/daemon.js";
+import type { HostSamplingLike } from "../../src/daemon/owners/host-sampling.js";
 import { removeInstance, TEST_IMAGE, uniquePrefix } from "./docker.js";
 
 export interface Harness {
@@ -27,7 +28,13 @@ export interface Harness {
 export async function startDaemon(
   name: string,
   configText: string,
-  opts: { engine?: ContainerEngine; observer?: HostObserverLike; start?: boolean } = {},
+  opts: {
+    engine?: ContainerEngine;
+    observer?: HostObserverLike;
+    /** Sampling only (the placement, its cgroups and its meter stay real). */
+    sampling?: HostSamplingLike;
+    start?: boolean;
+  } = {},
 ): Promise<Harness> {
   const instance = uniquePrefix(name);
   const dir = await mkdtemp(path.join(os.tmpdir(), `plancton-${name}-`));
@@ -46,6 +53,7 @@ export async function startDaemon(
       engine: o.engine ?? createDockerEngine(),
       logger,
       observer: o.observer,
+      sampling: opts.sampling,
     });
   const h: Harness = {
     daemon: make(opts),

@@ -2,6 +2,7 @@
 // real servers and read them back (and for the dashboard test, which needs rows for
 // every panel: exited and killed pilots, evictions, failed pulls, ...).
 import {
+  accountingPoints,
   containerPoint,
   daemonPoint,
   hostPoint,
@@ -116,6 +117,14 @@ export function samplePoints(timeMs: number, i = 0): MetricPoint[] {
           retries: 1,
         },
       ],
+      timeMs,
+    ),
+    ...accountingPoints(
+      new Map([["plancton/busybox:local", 120 * i]]),
+      new Map([
+        ["overhead", 30 * i],
+        ["schedule", 10 * i],
+      ]),
       timeMs,
     ),
   ];

@@ -54,6 +54,7 @@ before(async () => {
           priority: "idle",
           config: "local",
           lastTickAtMs: now,
+          coreHours24h: 1.5,
           atMs: now,
         });
         return client!.put(`/plancton/hosts/${name}`).value(s);
@@ -102,6 +103,7 @@ test(`fleet status --json of ${HOSTS} hosts arrives whole through a pipe, with t
     running: HOSTS,
     paused: 0,
     harvestedCores: HOSTS,
+    coreHours24h: HOSTS * 1.5,
   });
   assert.equal(out.hosts[0]?.name, "wn00000");
   assert.equal(out.hosts[0]?.state, "up");
@@ -115,6 +117,7 @@ test(`fleet status --json of ${HOSTS} hosts arrives whole through a pipe, with t
     ...cluster!.endpoints(),
   ]);
   assert.equal(table.stdout.trim().split("\n").length, HOSTS + 2, "header, hosts, summary");
+  assert.match(table.stdout, new RegExp(`${HOSTS * 1.5} core-hour\\(s\\) in 24 h\\n$`));
 });
 
 test("usage errors: no endpoint, names and --all together, neither", async () => {

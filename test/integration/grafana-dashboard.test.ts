@@ -162,6 +162,24 @@ describe("Grafana dashboard conf-examples/grafana/plancton.json", () => {
       assert.deepEqual(byHost, Object.fromEntries(HOSTS.map((h) => [h, lastReportMs])));
     });
 
+    it("core-hours harvested and lost to give-back per day add up the hosts' counters", async () => {
+      const total = async (title: string): Promise<number> => {
+        const q = panelQuery(title);
+        const res = await influx.query(DB, interpolate(q.query, ".*", q.minInterval));
+        const rows = (res.results[0]?.series ?? []).flatMap((s) => s.values);
+        return rows.reduce((sum, v) => sum + Number(v[1] ?? 0), 0);
+      };
+      // Each host's counter grows 120 s (busybox) per sample, 30 s lost to overhead and 10 s
+      // to schedule (not a give-back); the first 5 min bucket is the baseline (1 or 2 samples).
+      const harvested = await total("Core-hours harvested per day");
+      assert.ok(
+        harvested >= (2 * (19 - 2) * 120) / 3600 && harvested <= (2 * 19 * 120) / 3600 + 1e-9,
+        `${harvested}`,
+      );
+      const lost = await total("Core-hours lost to give-back per day");
+      assert.ok(lost >= (2 * (19 - 2) * 30) / 3600 && lost <= (2 * 19 * 30) / 3600 + 1e-9, `${lost}`);
+    });
+
     for (const [label, hostRegex] of [
       ["All hosts", ".*"],
       ["two hosts selected", "(node-a\\.example|node-b)"],

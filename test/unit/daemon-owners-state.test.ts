@@ -2,6 +2,7 @@
 // through the tick queue, in the order read), ManagedInstances (retired instances stay
 // managed until their last pilot ends), ConfigInForce (the one configuration in force),
 // and Reconciler.tick() driven directly on a fake engine and a fake clock.
+import { Accounting } from "../../src/daemon/report/accounting.js";
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -114,6 +115,7 @@ describe("Reconciler.tick(), driven directly", () => {
       ...{ engine, logger, clock, engineUp: () => true, onPulled: () => pulled++ },
       requestTick: () => undefined,
     });
+    const metrics = new DaemonMetrics("h", logger, clock);
     const reconciler = new Reconciler({
       ...{ engine, connection, puller, inForce, logger, clock },
       instances: ManagedInstances.inMemory("t"),
@@ -121,7 +123,11 @@ describe("Reconciler.tick(), driven directly", () => {
       placement: observer,
       control: new ControlWatcher(logdir, logger, () => undefined), // none read: none in force
       stops: new GracefulStops(() => undefined),
-      metrics: new DaemonMetrics("h", logger, clock),
+      metrics,
+      accounting: new Accounting({
+        ...{ logdir, logger, clock, metrics: () => metrics, pilots: () => undefined },
+        ...{ keepSeconds: () => 90 * 86400, sample: () => undefined },
+      }),
       history: new HistoryLog(logdir),
       host: { hostname: "h", logdir, startedAtMs: now },
     });

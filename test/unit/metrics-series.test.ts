@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   SERIES,
+  accountingPoints,
   seriesTable,
   toLine,
   containerPoint,
@@ -100,6 +101,7 @@ function fullSamples(): MetricPoint[] {
       ],
       T,
     ),
+    ...accountingPoints(new Map([["plancton/busybox:local", 12.5]]), new Map([["overhead", 3]]), T),
   ];
 }
 

@@ -35,6 +35,8 @@ export interface ActDeps {
   stops: GracefulStops;
   /** decision.pull: start the pull (in the background). */
   pull: () => void;
+  /** Reads the CPU counters of the pilots about to end, before any signal (accounting). */
+  beforeEnd: (ids: readonly string[]) => void;
 }
 
 type Action = Decision["kill"][number] | Decision["remove"][number];
@@ -122,6 +124,8 @@ export async function act(
       }),
     );
 
+  const ending = [...decision.kill, ...decision.remove].map((a) => a.id).filter((id) => !stops.has(id));
+  if (ending.length > 0) deps.beforeEnd(ending); // a few small file reads, no engine call
   // 1. The give-back: SIGKILLs and pauses go out together, before anything else.
   const now = decision.kill.filter((a) => a.signal === "KILL");
   for (const a of now) stops.escalate(a.id);

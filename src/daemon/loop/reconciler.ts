@@ -10,6 +10,7 @@ import type { Observation } from "../../vocabulary.js";
 import { act, type ActDeps, type ActResult } from "./act.js";
 import type { DaemonOwners } from "../owners/daemon-owners.js";
 import type { PilotRecord } from "../report/history.js";
+import { lostCauseOf, withUsage } from "../report/accounting-record.js";
 import { instanceOf } from "./labels.js";
 import { lastOutputLine } from "../report/last-output.js";
 import { observationOf } from "./observation.js";
@@ -36,6 +37,7 @@ export type ReconcilerDeps = Pick<
   | "stops"
   | "metrics"
   | "history"
+  | "accounting"
   | "logger"
   | "clock"
 > & { host: { hostname: string; logdir: string; startedAtMs: number } };
@@ -172,15 +174,21 @@ export class Reconciler {
       onFinished: (rec) => this.finished(rec),
       keepLog: (id, name) => keepPilotLog(d.engine, id, name, logdir),
       urgent: (fn) => d.placement.atFullWeight(fn),
-      onEvent: (event, pilot, reason) => d.metrics.pilotEvent(event, pilot, reason),
+      onEvent: (event, pilot, reason) => {
+        d.metrics.pilotEvent(event, pilot, reason);
+        if (event === "paused") d.accounting.usage.paused(pilot.id);
+      },
       stops: d.stops,
       pull: () => d.puller.pull(),
+      beforeEnd: (ids) => d.accounting.usage.readFinal(ids, d.clock()),
     };
   }
 
   /** A pilot ended: the history records it ("fast_exit" when it failed at once, policy/fast-exits.ts);
    *  the next decision counts it. */
-  private finished(rec: PilotRecord): void {
+  private finished(ended: PilotRecord): void {
+    const usage = this.deps.accounting.usage.take(ended.id, lostCauseOf(ended.reason));
+    const rec = withUsage(ended, usage);
     this.pilots.ended(rec.id);
     const lastOutput = isFastExit(rec) ? lastOutputLine(this.deps.host.logdir, rec.name) : undefined;
     this.exits.push({ ...rec, lastOutput });

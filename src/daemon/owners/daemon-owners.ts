@@ -3,6 +3,7 @@
 import type { ContainerEngine } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
 import type { DaemonMetrics } from "../report/daemon-metrics.js";
+import type { Accounting } from "../report/accounting.js";
 import type { HistoryLog } from "../report/history.js";
 import type { ConfigInForce } from "./config-in-force.js";
 import type { ConfigStore } from "./config-store.js";
@@ -32,4 +33,6 @@ export interface DaemonOwners {
   history: HistoryLog;
   metrics: DaemonMetrics;
   fleet: DaemonFleet;
+  /** Each pilot's CPU seconds from its cgroup, the harvest counters, history_keep. */
+  accounting: Accounting;
 }

@@ -100,5 +100,6 @@ export function reportOf(s: StatusSnapshot): HostReport {
     priority: s.cpuPriority.mode,
     config: [remote.url ? "url" : "", remote.git ? "git" : ""].filter(Boolean).join("+") || "local",
     lastTickAtMs: s.lastTick?.atMs ?? null,
+    coreHours24h: s.coreHours24h === undefined ? null : Math.round(s.coreHours24h * 100) / 100,
   };
 }

@@ -14,6 +14,7 @@ import {
   type CgroupLayout,
   type ParentWeight,
   type PilotCpuSource,
+  type PilotUsageLedger,
 } from "../../host/index.js";
 import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
@@ -59,7 +60,7 @@ export class PilotPlacement implements PilotPlacementLike {
   private raised = 0;
   private knownPilots = new Set<string>();
 
-  constructor(private readonly opts: { clock: () => number; logger: Logger }) {}
+  constructor(private readonly opts: { clock: () => number; logger: Logger; usage?: PilotUsageLedger }) {}
 
   async setEngine(info: EngineInfo, config: Config): Promise<void> {
     this.engineInfo = info;
@@ -71,6 +72,7 @@ export class PilotPlacement implements PilotPlacementLike {
       layout: this.layout,
       parent: this.parent ?? "docker",
       driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+      usage: this.opts.usage,
     });
   }
 

@@ -3,9 +3,10 @@
 import { compiledOf } from "../../config/compile.js";
 import { isLoopback, parseListenAddress } from "../../config/listen-address.js";
 import type { Config } from "../../config/schema.js";
-import type { HostInfo } from "../../host/index.js";
+import type { HostInfo, PilotUsageLedger } from "../../host/index.js";
 import {
   MetricsHub,
+  accountingPoints,
   containerPoint,
   daemonPoint,
   hostPoint,
@@ -232,6 +233,11 @@ export class DaemonMetrics {
         rec.endedAtMs,
       ),
     ]);
+  }
+
+  /** The pilots' CPU totals (by image) and the lost ones (by cause), after each host sample. */
+  accounting(usage: PilotUsageLedger): void {
+    this.write(accountingPoints(usage.cpuSecondsByImage(), usage.lostCpuSecondsByCause(), this.clock()));
   }
 
   pull(image: string, ok: boolean, durationMs: number, error?: string): void {

@@ -22,7 +22,7 @@ export function daemonStatus(
   tick: TickView,
 ): StatusSnapshot {
   const effective = o.inForce.effective;
-  return statusOf({
+  const status = statusOf({
     identity: { pid: process.pid, ...identity },
     nowMs,
     config: o.inForce.config,
@@ -46,4 +46,5 @@ export function daemonStatus(
     configSources: effective.sources,
     fleet: o.fleet.state(),
   });
+  return { ...status, coreHours24h: o.accounting.coreHours24h() };
 }

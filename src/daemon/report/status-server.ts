@@ -3,6 +3,7 @@
 import http from "node:http";
 import { rm, chmod } from "node:fs/promises";
 import type { HistoryLog } from "./history.js";
+import type { LivePilot } from "./accounting-live.js";
 import type { StatusSnapshot } from "./status.js";
 
 /** The socket's name in rundir. */
@@ -11,6 +12,8 @@ export const STATUS_SOCKET = "plancton.sock";
 export interface StatusSource {
   snapshot(): StatusSnapshot;
   historyLog(): HistoryLog;
+  /** Running pilots' CPU so far (planctonctl report). */
+  livePilots?(): LivePilot[];
 }
 
 export async function serveStatus(
@@ -51,6 +54,8 @@ async function handle(req: http.IncomingMessage, source: StatusSource): Promise<
       return source.snapshot();
     case "/history":
       return source.historyLog().read(Number(url.searchParams.get("since") ?? 0));
+    case "/usage":
+      return source.livePilots?.();
     default:
       return undefined;
   }

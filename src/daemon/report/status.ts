@@ -52,6 +52,8 @@ export interface StatusSnapshot {
   configSources?: Record<string, string>;
   /** With a `fleet` key: the agent's link to etcd and the fleet command in force. */
   fleet?: FleetState;
+  /** Core-hours the pilots used in the last 24 h (their cgroups' counters). */
+  coreHours24h?: number;
 }
 
 /** When the last tick ran, how long it took, its engine calls, and what triggered it. */
