@@ -9,6 +9,7 @@ import {
   FUNCTION_NAMES,
   FUNCTIONS,
   SIZE_SUFFIXES,
+  DURATION_SUFFIXES,
   SUFFIX_NAMES,
   type BinaryOp,
   type ExprNode,
@@ -231,7 +232,12 @@ class Parser {
     const token = this.next();
     const suffix = this.peek();
     if (suffix.kind === "ident") {
-      const multiplier = hasOwn(SIZE_SUFFIXES, suffix.text) ? SIZE_SUFFIXES[suffix.text] : undefined;
+      const glued = suffix.start === token.end;
+      const multiplier = hasOwn(SIZE_SUFFIXES, suffix.text)
+        ? SIZE_SUFFIXES[suffix.text]
+        : glued && hasOwn(DURATION_SUFFIXES, suffix.text)
+          ? DURATION_SUFFIXES[suffix.text]
+          : undefined;
       if (multiplier !== undefined) {
         this.next();
         const value = token.value * multiplier;
