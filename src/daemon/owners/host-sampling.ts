@@ -6,7 +6,9 @@ import os from "node:os";
 import type { HostFacts } from "../../config/max-docks.js";
 import type { Config } from "../../config/schema.js";
 import {
+  DesktopSources,
   HostSampler,
+  InputWatch,
   gatherHostInfo,
   procReaders,
   type HostInfo,
@@ -18,6 +20,7 @@ import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
 import type { HostSample } from "../loop/observation.js";
 import type { PilotIds } from "./pilot-cache.js";
+import { watchesInput } from "./input-trigger.js";
 
 export interface HostSamplingLike {
   /** pilotIds: whose CPU to measure; onSample: runs after each sample. */
@@ -43,6 +46,14 @@ export class HostSampling implements HostSamplingLike {
   private info?: HostInfo;
   private errors: readonly SampleError[] = [];
   private errorsSaid = "";
+  private again = false;
+  private readonly desktop = new DesktopSources();
+  // A key press samples and decides at once (when suspend_when names an input variable).
+  private readonly inputWatch = new InputWatch(this.desktop, () => {
+    if (this.sampling)
+      this.again = true; // pressed during a sample: one more after it
+    else void this.sampleOnce();
+  });
   private pilotIds: () => PilotIds = () => ({ running: [], paused: [] });
   private onSample: () => void = () => undefined;
 
@@ -68,6 +79,8 @@ export class HostSampling implements HostSamplingLike {
     const intervalChanged = this.config?.sample_interval !== config.sample_interval;
     this.config = config;
     this.sampler?.setDiskPaths(this.diskPaths());
+    if (this.sampler && watchesInput(config)) this.inputWatch.start();
+    else this.inputWatch.stop();
     if (intervalChanged && this.sampler) this.arm();
   }
 
@@ -88,14 +101,17 @@ export class HostSampling implements HostSamplingLike {
       diskPaths: this.diskPaths(),
       clock: this.opts.clock,
       startedAtMs: this.opts.startedAtMs,
+      desktop: this.desktop,
     });
     await this.sampleOnce(); // the first decision has an observation to go on
     this.arm();
+    if (watchesInput(config)) this.inputWatch.start();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.inputWatch.stop();
   }
 
   latest(): HostSample | undefined {
@@ -126,7 +142,7 @@ export class HostSampling implements HostSamplingLike {
   }
 
   private arm(): void {
-    this.stop();
+    if (this.timer) clearInterval(this.timer);
     this.timer = setInterval(() => void this.sampleOnce(), (this.config?.sample_interval ?? 2) * 1000);
   }
 
@@ -143,6 +159,10 @@ export class HostSampling implements HostSamplingLike {
     } finally {
       this.sampling = false;
     }
+    if (this.again) {
+      this.again = false;
+      await this.sampleOnce();
+    }
   }
 
   /** A failing reader is said when the set of failing readers changes, not every sample. */
@@ -154,7 +174,12 @@ export class HostSampling implements HostSamplingLike {
     if (errors.length === 0) this.opts.logger.info("host sampling: every reader answers again");
     else
       this.opts.logger.warn(
-        `host sampling: ${errors.map((e) => `${e.source}: ${e.message}`).join("; ")} (their variables keep the last value read)`,
+        `host sampling: ${errors.map(sourceError).join("; ")} (a failing reader's variables keep the last ` +
+          "value read, a missing source's are absent)",
       );
   }
+}
+
+function sourceError(e: SampleError): string {
+  return `${e.source}: ${e.message}${e.absent === true ? " (absent)" : ""}`;
 }
