@@ -32,6 +32,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 export class DesktopSources {
   private readonly idle = new InputIdle();
   private logind: { atMs: number; counts?: SessionCounts; error?: string } | undefined;
+  private refreshing = false;
 
   constructor(private readonly readers: DesktopReaders = desktopReaders()) {}
 
@@ -74,13 +75,25 @@ export class DesktopSources {
     return { values, errors };
   }
 
+  /**
+   * The last logind answer. Only the first read is awaited; later ones refresh in the
+   * background, so a sample (the one a key press asks for above all) never waits for loginctl.
+   */
   private async sessions(nowMs: number): Promise<{ atMs: number; counts?: SessionCounts; error?: string }> {
-    if (this.logind && nowMs - this.logind.atMs < LOGIND_INTERVAL_MS) return this.logind;
+    if (this.logind === undefined) await this.refreshLogind(nowMs);
+    else if (nowMs - this.logind.atMs >= LOGIND_INTERVAL_MS && !this.refreshing)
+      void this.refreshLogind(nowMs);
+    return this.logind!;
+  }
+
+  private async refreshLogind(nowMs: number): Promise<void> {
+    this.refreshing = true;
     try {
       this.logind = { atMs: nowMs, counts: await this.readers.sessions(nowMs) };
     } catch (err) {
       this.logind = { atMs: nowMs, error: message(err) };
+    } finally {
+      this.refreshing = false;
     }
-    return this.logind;
   }
 }
