@@ -156,11 +156,14 @@ export async function runKeyboardScenario(opts: ScenarioOptions): Promise<Scenar
     // Where the time went, for the record: the daemon's lines about the pause, ms after the first key.
     fig["daemon_pause_lines"] = read(logFile)
       .split("\n")
-      .filter((l) => /paus|suspend_when/.test(l))
-      .slice(0, 6)
+      .filter((l) => /paus|suspend_when|DEBUG: decision/.test(l))
+      .map((l) => ({ l, at: Date.parse(/^\[([^\]]+)\]/.exec(l)?.[1]?.replace(/\+0000$/, "Z") ?? "") }))
+      .filter(({ at }) => at >= keyAtMs - 500 && at <= keyAtMs + 10_000)
+      .map(({ l }) => l.replace(/explain=.*?(cause=)/, "$1"))
+      .slice(0, 10)
       .map((l) => {
         const at = Date.parse(/^\[([^\]]+)\]/.exec(l)?.[1]?.replace(/\+0000$/, "Z") ?? "");
-        return `${Number.isNaN(at) ? "?" : at - keyAtMs} ms: ${l.slice(l.indexOf("]") + 1, 90)}`;
+        return `${Number.isNaN(at) ? "?" : at - keyAtMs} ms: ${l.slice(l.indexOf("]") + 1, 110)}`;
       });
     const log = readFileSync(logFile, "utf8");
     check("the daemon says why: suspend_when", /suspend_when/.test(log), tail(log));
