@@ -164,4 +164,30 @@ describe("host: the fast input watch", () => {
     watch.stop();
     assert.equal(watch.running, false);
   });
+
+  it("someone typing for long: at most one call per minGapMs, the first key at once", async () => {
+    const fake = new FakeDesktop();
+    const clock = { now: T0 };
+    let inputs = 0;
+    const watch = new InputWatch(
+      new DesktopSources(fake),
+      () => inputs++,
+      () => clock.now,
+    );
+    watch.minGapMs = 2000;
+    await watch.poll(); // the first read
+    inputs = 0;
+    clock.now += 60_000; // a quiet minute, then a key: at once
+    fake.count += 1;
+    await watch.poll();
+    assert.equal(inputs, 1);
+    for (let i = 0; i < 40; i++) {
+      clock.now += 250; // typing: the count moves at every poll for 10 s
+      fake.count += 2;
+      await watch.poll();
+    }
+    assert.equal(inputs, 1 + 10000 / 2000);
+    watch.stop();
+    assert.equal(watch.running, false);
+  });
 });

@@ -79,6 +79,7 @@ export class HostSampling implements HostSamplingLike {
     const intervalChanged = this.config?.sample_interval !== config.sample_interval;
     this.config = config;
     this.sampler?.setDiskPaths(this.diskPaths());
+    this.inputWatch.minGapMs = config.sample_interval * 1000;
     if (this.sampler && watchesInput(config)) this.inputWatch.start();
     else this.inputWatch.stop();
     if (intervalChanged && this.sampler) this.arm();
@@ -105,6 +106,7 @@ export class HostSampling implements HostSamplingLike {
     });
     await this.sampleOnce(); // the first decision has an observation to go on
     this.arm();
+    this.inputWatch.minGapMs = config.sample_interval * 1000;
     if (watchesInput(config)) this.inputWatch.start();
   }
 
