@@ -39,7 +39,26 @@ export function generatedDocs(): Record<string, string> {
     "conf-examples/config.schema.json": `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
     "conf-examples/config.yaml": annotatedExampleConfig(),
     "docs/CONFIG.md": `${HEADER}# Configuration reference\n\nKeys of \`config.yaml\` (schema: \`src/config/schema.ts\`; JSON Schema for editors: \`conf-examples/config.schema.json\`).\nDurations accept seconds or \`"90s"\`, \`"5m"\`, \`"12h"\`, \`"1d"\`; sizes accept bytes or \`"2GiB"\`, \`"512MB"\`.\n\n${configReferenceTable()}\n`,
-    "docs/OBSERVATION.md": `${HEADER}# Observation variables\n\nWhat the host sampler measures, usable in \`spawn_when\`, \`max_pilots\` and \`evict_when\` (source: \`src/host/variables.ts\`). CPU figures are fractions of the whole machine (0..1).\n\n${variablesTable()}\n`,
+    "docs/OBSERVATION.md": `${HEADER}# Observation variables\n\nWhat the host sampler measures, usable in \`spawn_when\`, \`max_pilots\`, \`evict_when\` and \`suspend_when\` (source: \`src/host/variables.ts\`). CPU figures are fractions of the whole machine (0..1).\n\n${variablesTable()}\n${ABSENT_VARIABLES_NOTE}\n`,
     "docs/METRICS.md": `${HEADER}# Metrics series\n\nWhat Plancton writes to InfluxDB (source: \`src/metrics/series.ts\`). Every point has the tag \`hostname\`.\n\n${seriesTable()}\n${PROMETHEUS_INTRO}${promTable()}\n`,
   };
 }
+
+/** What a missing source means for the desktop's variables (input_idle, on_battery, ...). */
+const ABSENT_VARIABLES_NOTE = [
+  "## When a source is missing",
+  "",
+  "`input_idle`, `input_sessions`, `remote_sessions`, `on_battery` and `battery_percent` (and their means)",
+  "are **absent**, not 0, on a host where their source is missing: no input line in /proc/interrupts and no",
+  "logind (`input_idle`), no logind (the session counts), no /sys/class/power_supply (`on_battery`), no",
+  "battery (`battery_percent`). The missing source is said once in the log and in `planctonctl status`.",
+  "An expression that needs an absent variable cannot be evaluated, and the error names the variable:",
+  "`spawn_when`, `max_pilots` and `evict_when` then take the safe decision (start nothing, evict nothing);",
+  "`suspend_when` holds (the pilots are paused): the person at the keyboard comes first. `and`, `or` and",
+  "`if` evaluate lazily, so `input_idle < 1m || on_battery` needs `on_battery` only while the keyboard is idle.",
+  "",
+  "`input_idle` counts from the daemon's first read until the input counts first move (what happened",
+  "before it started is unknown). Only interrupt counts and logind's idle hints are read, never an input",
+  "event. A USB keyboard shares its host controller's interrupt line with disks, so it is seen through",
+  "logind's idle hint of its session, not through /proc/interrupts.",
+].join("\n");

@@ -2,6 +2,7 @@
 import { engineLine, type StatusSnapshot } from "../daemon/report/status.js";
 import type { PilotRecord } from "../daemon/report/history.js";
 import { formatBytes, formatIsoTime } from "../config/units.js";
+import { ABSENT_WHEN_MISSING } from "../host/variables.js";
 import type { HostInfo } from "../host/host-info.js";
 
 export function table(rows: string[][]): string {
@@ -94,17 +95,22 @@ export function formatStatus(s: StatusSnapshot): string {
 }
 
 export function formatExplain(s: StatusSnapshot): string {
-  const names = Object.keys(s.observation).sort();
-  const base = names.filter((n) => !/_(1m|5m|30m|1h|12h|1d)$/.test(n));
-  const rows = base.map((n) => {
-    const w = ["1m", "5m", "30m", "1h", "12h", "1d"].map((x) => s.observation[`${n}_${x}`]);
-    return [n, fmt(s.observation[n]), ...w.map(fmt)];
-  });
+  const windowed = (n: string): boolean => /_(1m|5m|30m|1h|12h|1d)$/.test(n);
+  // A desktop variable whose source is missing on this host reads "absent" (not 0).
+  const names = [...new Set([...Object.keys(s.observation), ...ABSENT_WHEN_MISSING])].sort();
+  const rows = names
+    .filter((n) => !windowed(n))
+    .map((n) => {
+      const w = ["1m", "5m", "30m", "1h", "12h", "1d"].map((x) => s.observation[`${n}_${x}`]);
+      return [n, n in s.observation ? fmt(s.observation[n]) : "absent", ...w.map(fmt)];
+    });
+  const missing = s.configWarnings.filter((w) => w.startsWith("host sampling:") && w.includes(" missing ("));
   return [
     `mode: ${s.mode}; engine: ${engineLine(s.docker)}; max_docks on this host: ${s.maxDocks}; priority: ${s.cpuPriority.detail}`,
     `machine: ${describeHost(s.host)}`,
     "",
     table([["VARIABLE", "NOW", "1m", "5m", "30m", "1h", "12h", "1d"], ...rows]),
+    ...(missing.length > 0 ? ["", "sources missing on this host:", ...missing.map((w) => `  ${w}`)] : []),
     "",
     "decision:",
     ...s.decision.explain.map((l) => `  ${l}`),

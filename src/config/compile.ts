@@ -15,6 +15,7 @@ export interface CompiledConfig {
   readonly spawnWhen?: CompiledExpr;
   readonly maxPilots?: CompiledExpr;
   readonly evictWhen?: CompiledExpr;
+  readonly suspendWhen?: CompiledExpr;
   readonly schedule: readonly ScheduleWindow[];
   /** influxdb_url, each one parsed (the v2 targets of `influxdb` are plain keys). */
   readonly influxdbTargets: readonly InfluxdbV1Target[];
@@ -57,6 +58,7 @@ export function compileConfig(config: Config): { compiled?: CompiledConfig; prob
   const spawnWhen = expr("spawn_when", config.spawn_when, OBSERVATION_VARIABLE_NAMES);
   const maxPilots = expr("max_pilots", config.max_pilots, OBSERVATION_VARIABLE_NAMES);
   const evictWhen = expr("evict_when", config.evict_when, OBSERVATION_VARIABLE_NAMES);
+  const suspendWhen = expr("suspend_when", config.suspend_when, OBSERVATION_VARIABLE_NAMES);
   const schedule = attempt("schedule", () => parseSchedule(config.schedule));
   const urls = config.influxdb_url === null ? [] : [config.influxdb_url].flat();
   const influxdbTargets = urls.map((url, i) =>
@@ -70,6 +72,7 @@ export function compileConfig(config: Config): { compiled?: CompiledConfig; prob
     spawnWhen,
     maxPilots,
     evictWhen,
+    suspendWhen,
     schedule,
     influxdbTargets: influxdbTargets.filter((t) => t !== undefined),
   };

@@ -37,6 +37,7 @@ export const KEY_EXAMPLES: Readonly<Record<string, string>> = {
   spawn_when: '"cpu_owner_5m < 0.5"',
   max_pilots: '"ncpus - 1"',
   evict_when: '"load5 > ncpus"',
+  suspend_when: '"input_idle < 60"',
   schedule: '["Mon-Fri 19:00-07:00", "Sat-Sun"]',
   schedule_drain: "false",
   container_prefix: "plancton-worker",

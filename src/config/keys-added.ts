@@ -77,6 +77,14 @@ export const addedKeys = {
     .nullable()
     .default(null)
     .describe("Expression: evict the youngest pilot while true."),
+  suspend_when: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe(
+      'Expression: pause every running pilot while true (HTCondor\'s SUSPEND), e.g. "input_idle < 1m || on_battery"; resumed resume_after after it turns false, killed when paused longer than suspend_grace.',
+    ),
   schedule: z
     .array(z.string().min(1))
     .default([])

@@ -32,6 +32,8 @@ import type { DaemonOwners } from "./owners/daemon-owners.js";
 import { daemonStatus } from "./report/daemon-status.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
+import { watchesInput } from "./owners/input-trigger.js";
+import { INPUT_WATCH_INTERVAL_MS } from "../host/index.js";
 import { Accounting, HISTORY_FILES } from "./report/accounting.js";
 import type { LivePilot } from "./report/accounting-live.js";
 
@@ -230,6 +232,8 @@ export class Daemon {
     const mainSleep = () => void this.control.reread().then(() => this.request("main_sleep"));
     this.timers.every("main_sleep", c.main_sleep * 1000, mainSleep);
     this.timers.every("sample", c.sample_interval * 1000, () => void this.sampling.sample());
+    const input = watchesInput(c) ? INPUT_WATCH_INTERVAL_MS : 0; // a key press, between samples
+    this.timers.every("input", input, () => void this.sampling.pollInput?.());
     for (const r of this.configStore.rereads())
       this.timers.every(r.key, r.seconds * 1000, () => void r.run());
   }

@@ -49,3 +49,6 @@ export const SIZE_SUFFIXES: Readonly<Record<string, number>> = {
   TiB: 2 ** 40,
 };
 export const SUFFIX_NAMES = Object.keys(SIZE_SUFFIXES);
+
+/** Duration suffixes glued to a number, in seconds: `15m` is 900, `1h` 3600 (input_idle > 15m). */
+export const DURATION_SUFFIXES: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };

@@ -11,7 +11,14 @@ import {
   unknownFunctionTail,
   unknownVariableTail,
 } from "./name-hints.js";
-import { FUNCTIONS, SIZE_SUFFIXES, type BinaryOp, type ExprNode, type FunctionName } from "./ast.js";
+import {
+  DURATION_SUFFIXES,
+  FUNCTIONS,
+  SIZE_SUFFIXES,
+  type BinaryOp,
+  type ExprNode,
+  type FunctionName,
+} from "./ast.js";
 import { quote, syntaxError, tokenize, type Token } from "./lexer.js";
 
 const MAX_SOURCE_LENGTH = 1000;
@@ -217,7 +224,12 @@ class Parser {
     const token = this.next();
     const suffix = this.peek();
     if (suffix.kind === "ident") {
-      const multiplier = hasOwn(SIZE_SUFFIXES, suffix.text) ? SIZE_SUFFIXES[suffix.text] : undefined;
+      const glued = suffix.start === token.end;
+      const multiplier = hasOwn(SIZE_SUFFIXES, suffix.text)
+        ? SIZE_SUFFIXES[suffix.text]
+        : glued && hasOwn(DURATION_SUFFIXES, suffix.text)
+          ? DURATION_SUFFIXES[suffix.text]
+          : undefined;
       if (multiplier !== undefined) {
         this.next();
         const value = token.value * multiplier;

@@ -2,6 +2,8 @@
 // pilots' idle-priority parent cgroup. Imports nothing of ours but its own files.
 
 export * from "./cgroups.js";
+export * from "./desktop-sources.js";
+export * from "./input-watch.js";
 export * from "./host-info.js";
 export * from "./proc-readers.js";
 export * from "./rolling-window.js";

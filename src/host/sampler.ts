@@ -5,7 +5,9 @@
 
 import { RollingWindow, WINDOW_NAMES, WINDOWS } from "./rolling-window.js";
 import type { CpuTimes, DiskSpace, MemPressure, ProcReaders } from "./proc-readers.js";
+import type { DesktopReading } from "./desktop-sources.js";
 import {
+  ABSENT_WHEN_MISSING,
   DAEMON_FILLED,
   INSTANT_VARIABLES,
   WINDOWED_SIGNALS,
@@ -31,6 +33,8 @@ export interface HostSamplerOptions {
   readonly diskPaths: readonly string[];
   readonly clock: () => number;
   readonly startedAtMs: number;
+  /** input_idle, sessions, battery (desktop-sources.ts); without it those variables are absent. */
+  readonly desktop?: { read(nowMs: number): Promise<DesktopReading> };
 }
 
 export interface SampleError {
@@ -38,6 +42,9 @@ export interface SampleError {
   readonly source: string;
   readonly message: string;
   readonly atMs: number;
+  /** A desktop source missing here ("input_interrupts", "logind", "power_supply", "battery"):
+   *  its variables are absent. */
+  readonly absent?: boolean;
 }
 
 function clamp01(x: number): number {
@@ -58,11 +65,14 @@ export class HostSampler {
   private readonly pilotCpu: PilotCpuSource;
   private readonly clock: () => number;
   private readonly startedAtMs: number;
+  private readonly desktop: HostSamplerOptions["desktop"];
   private diskPaths: string[];
 
   /** Last good value of each instant variable (0 until first read): a failing reader keeps it. */
   private readonly last: Record<string, number> = Object.fromEntries(
-    INSTANT_VARIABLES.filter((v) => !DAEMON_FILLED.has(v.name)).map((v) => [v.name, 0]),
+    INSTANT_VARIABLES.filter((v) => !DAEMON_FILLED.has(v.name) && !ABSENT_WHEN_MISSING.has(v.name)).map(
+      (v) => [v.name, 0],
+    ),
   );
   private previousCpu: CpuTimes | undefined;
   private previousPsi: { value: MemPressure; atMs: number } | undefined;
@@ -76,6 +86,7 @@ export class HostSampler {
     this.pilotCpu = opts.pilotCpu;
     this.clock = opts.clock;
     this.startedAtMs = opts.startedAtMs;
+    this.desktop = opts.desktop;
     this.diskPaths = normalisePaths(opts.diskPaths);
     for (const signal of WINDOWED_SIGNALS) {
       this.windows.set(
@@ -123,12 +134,13 @@ export class HostSampler {
     // Readers run in parallel; attempt() turns a synchronous throw into a rejection too.
     const attempt = <T>(read: () => Promise<T>): Promise<T> => Promise.resolve().then(read);
     const psiReader = this.readers.memPressure?.bind(this.readers);
-    const [[cpu, load, mem, psi], disks] = await Promise.all([
+    const [[cpu, load, mem, psi, desk], disks] = await Promise.all([
       Promise.allSettled([
         attempt(() => this.readers.cpuTimes()),
         attempt(() => this.readers.loadAverage()),
         attempt(() => this.readers.memInfo()),
         attempt(async () => (psiReader ? psiReader() : undefined)),
+        attempt(async () => this.desktop?.read(nowMs)),
       ] as const),
       Promise.allSettled(paths.map((p) => attempt(() => this.readers.diskSpace(p)))),
     ]);
@@ -212,6 +224,14 @@ export class HostSampler {
       if (diskFresh) fresh.add("disk_free_bytes").add("disk_free_ratio");
     }
 
+    // The desktop's variables are absent while their source is: never a stale or made-up 0.
+    for (const name of ABSENT_WHEN_MISSING) delete v[name];
+    if (desk.status === "fulfilled" && desk.value !== undefined) {
+      Object.assign(v, desk.value.values);
+      for (const name of Object.keys(desk.value.values)) fresh.add(name as WindowedSignal);
+      for (const e of desk.value.errors) errors.push({ ...e, atMs: nowMs, absent: true });
+    } else if (desk.status === "rejected") fail("desktop", desk.reason);
+
     // Pilot counts and local time are the daemon's (daemon/loop/observation.ts): one owner each.
     v.uptime_seconds = Math.max(0, (nowMs - this.startedAtMs) / 1000);
     v.sampled_at_ms = nowMs;
@@ -219,7 +239,8 @@ export class HostSampler {
     const observation: Record<string, number> = {};
     for (const { name } of INSTANT_VARIABLES) if (v[name] !== undefined) observation[name] = v[name];
     for (const signal of WINDOWED_SIGNALS) {
-      const value = v[signal]!;
+      const value = v[signal];
+      if (value === undefined) continue; // absent: so are its means
       const windows = this.windows.get(signal)!;
       const isFresh = fresh.has(signal);
       WINDOW_NAMES.forEach((w, i) => {

@@ -74,6 +74,40 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
   { name: "weekday", unit: "day", doc: "Day of the week, local time (0 = Sunday .. 6 = Saturday)." },
   { name: "uptime_seconds", unit: "seconds", doc: "Time since the daemon started." },
   {
+    name: "input_idle",
+    unit: "seconds",
+    doc:
+      "Seconds since the last keyboard, mouse or touch input at this machine: the least of the input " +
+      "interrupt counts' last change (/proc/interrupts: i8042, HID lines) and logind's idle hint of the " +
+      "local sessions. Absent when neither source answers.",
+  },
+  {
+    name: "input_sessions",
+    unit: "count",
+    doc:
+      "Local graphical or console login sessions (logind: x11, wayland, tty at a seat). " +
+      "Absent without logind.",
+  },
+  {
+    name: "remote_sessions",
+    unit: "count",
+    doc: "Remote login sessions (logind: SSH). Absent without logind.",
+  },
+  {
+    name: "on_battery",
+    unit: "0/1",
+    doc:
+      "1 when no AC supply is online and a battery discharges (/sys/class/power_supply), else 0. " +
+      "Absent without that directory.",
+  },
+  {
+    name: "battery_percent",
+    unit: "percent",
+    doc:
+      "Mean charge of the machine's batteries (/sys/class/power_supply/*/capacity). " +
+      "Absent without a battery.",
+  },
+  {
     name: "sampled_at_ms",
     unit: "ms",
     doc: "When this sample was taken (ms since the epoch): the policy acts on a pressure reading once.",
@@ -90,6 +124,15 @@ export const DAEMON_FILLED: ReadonlySet<string> = new Set([
   "weekday",
 ]);
 
+/** Absent, not 0, while their source is missing on this host (host/desktop-sources.ts). */
+export const ABSENT_WHEN_MISSING: ReadonlySet<string> = new Set([
+  "input_idle",
+  "input_sessions",
+  "remote_sessions",
+  "on_battery",
+  "battery_percent",
+]);
+
 /** Signals that also have one rolling mean per window: `<name>_<window>`. */
 export const WINDOWED_SIGNALS = [
   "cpu_total",
@@ -103,6 +146,11 @@ export const WINDOWED_SIGNALS = [
   "swap_used_bytes",
   "disk_free_bytes",
   "disk_free_ratio",
+  "input_idle",
+  "input_sessions",
+  "remote_sessions",
+  "on_battery",
+  "battery_percent",
 ] as const;
 
 export type WindowedSignal = (typeof WINDOWED_SIGNALS)[number];

@@ -16,6 +16,7 @@
 //   7. overhead (owner's CPU, see overhead.ts) held for grace_kill -> pause (suspend_grace > 0)
 //      or kill the youngest running, as many as needed; paused past suspend_grace -> kill;
 //      owner low for resume_after -> unpause the oldest paused, as many as fit (suspend.ts)
+//      suspend_when true -> pause every running pilot at once, resume none (suspend-when.ts)
 //   8. start: min(fitting (harvest.ts), room under max_docks / max_pilots, docks_per_loop),
 //      unless a blocker holds (drain, no image, schedule, pressure, expressions, paused
 //      pilots, grace_spawn after a kill); one probe pilot at a time in a crash loop
@@ -35,6 +36,7 @@ import { inSchedule, localTimeOf } from "./schedule.js";
 import { suspendStep, type HeldWindow } from "./suspend.js";
 import { staleCreatedWhy } from "./stale-created.js";
 import { startCount } from "./start-count.js";
+import { suspendWhenVerdict } from "./suspend-when.js";
 import { ageVerdict } from "./ttl.js";
 import {
   NEVER_STARTED_SECONDS,
@@ -56,6 +58,7 @@ const KILLS_STARTING_GRACE_SPAWN: ReadonlySet<KillReason> = new Set<KillReason>(
   "disk_pressure",
   "evict_when",
   "schedule",
+  "suspend_when",
 ]);
 
 export function decide(input: DecideInput): Decision {
@@ -166,7 +169,9 @@ export function decide(input: DecideInput): Decision {
       act(kill, "kill", victim, "evict_when", `"${cfg.evictWhen?.source ?? ""}" is true (youngest)`);
   }
 
-  // 7. overhead, suspend, resume: on the owner's CPU.
+  // 7. overhead, suspend, resume: on the owner's CPU; suspend_when pauses them all.
+  const suspend = suspendWhenVerdict(cfg, obs);
+  if (suspend.problem !== undefined) problems.push(suspend.problem);
   const ncpus = obs.ncpus;
   const ownerCpu = obs.cpu_owner;
   const cpuKnown =
@@ -195,7 +200,8 @@ export function decide(input: DecideInput): Decision {
       graceKillSeconds: cfg.graceKillSeconds,
       suspendGraceSeconds: cfg.suspendGraceSeconds,
       resumeAfterSeconds: cfg.resumeAfterSeconds,
-      mayResume: !underPressure && !evictWhen,
+      mayResume: !underPressure && !evictWhen && suspend.why === undefined,
+      suspendWhy: suspend.why,
       overhead: heldWindow(state.overheadSinceMs, state.overheadMinOwnerCpu),
       low: heldWindow(state.lowSinceMs, state.lowMaxOwnerCpu),
       nowMs,
@@ -237,6 +243,7 @@ export function decide(input: DecideInput): Decision {
   if (exprError) blockers.push("expression error (safe decision)");
   if (!exprError && exprs.spawnWhen === false)
     blockers.push(`spawn_when is false ("${cfg.spawnWhen?.source ?? ""}")`);
+  if (suspend.why !== undefined) blockers.push(suspend.why);
   if (evictWhen) blockers.push(`evict_when is true ("${cfg.evictWhen?.source ?? ""}")`);
   const pausedLeft = ordered.filter((p) => p.state === "paused" && !handled.has(p.id)).length;
   if (pausedLeft > 0) blockers.push(`${plural(pausedLeft, "pilot")} paused: resume first`);

@@ -21,7 +21,10 @@ export function evaluateExpressions(cfg: PolicyConfig, obs: Observation): Expres
     try {
       return expr.evaluate(obs);
     } catch (err) {
-      errors.push(`${key} "${expr.source}": ${err instanceof Error ? err.message : String(err)}`);
+      // A variable absent on this host (its source missing, said in status) is named as such.
+      const absent = expr.variables.filter((name) => obs[name] === undefined);
+      const note = absent.length > 0 ? ` (${absent.join(", ")} absent: its source is missing here)` : "";
+      errors.push(`${key} "${expr.source}": ${err instanceof Error ? err.message : String(err)}${note}`);
       return undefined;
     }
   };

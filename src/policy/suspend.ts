@@ -10,6 +10,8 @@
 // OLDEST paused pilots (the most work done, as BOINC resumes the most progressed task:
 // the mirror of pausing youngest first), as many as fit at the HIGHEST owner CPU seen
 // during that wait; then the wait starts over.
+// suspend_when (suspend-when.ts): while it holds, every running pilot is paused at once
+// and none resumes; the resume wait starts when it turns false.
 import { heldFor, secondsLeft } from "./held.js";
 import { cores, type ActionLine } from "./explain.js";
 import { pilotsThatFit } from "./fitting.js";
@@ -35,6 +37,8 @@ export interface SuspendInput {
   readonly resumeAfterSeconds: number;
   /** False under pressure or while evict_when holds: nothing resumes. */
   readonly mayResume: boolean;
+  /** suspend_when holds, and why: pause every running pilot now, resume none. */
+  readonly suspendWhy?: string;
   /** Overhead held since, with the lowest owner CPU meanwhile. */
   readonly overhead: HeldWindow | undefined;
   /** One more pilot fitted since, with the highest owner CPU meanwhile. */
@@ -45,7 +49,7 @@ export interface SuspendInput {
 export interface SuspendOutput {
   readonly pause: PilotAction<PauseReason>[];
   readonly unpause: PilotAction<UnpauseReason>[];
-  readonly kill: PilotAction<Extract<KillReason, "overhead" | "suspend_expired">>[];
+  readonly kill: PilotAction<Extract<KillReason, "overhead" | "suspend_expired" | "suspend_when">>[];
   readonly overhead: HeldWindow | undefined;
   readonly low: HeldWindow | undefined;
   readonly explain: (string | ActionLine)[];
@@ -55,7 +59,7 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
   const { ownerCpu, shape, nowMs } = input;
   const pause: PilotAction<PauseReason>[] = [];
   const unpause: PilotAction<UnpauseReason>[] = [];
-  const kill: PilotAction<Extract<KillReason, "overhead" | "suspend_expired">>[] = [];
+  const kill: PilotAction<Extract<KillReason, "overhead" | "suspend_expired" | "suspend_when">>[] = [];
   const explain: (string | ActionLine)[] = [];
   const ofCpus = `of ${shape.ncpus} CPUs`;
 
@@ -78,6 +82,17 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
       }
     }
     paused = keep;
+  }
+
+  if (input.suspendWhy !== undefined) {
+    const why = input.suspendWhy;
+    for (const p of input.running) {
+      const verb = input.suspendGraceSeconds > 0 ? "pause" : "kill";
+      (verb === "pause" ? pause : kill).push({ id: p.id, name: p.name, reason: "suspend_when" });
+      explain.push({ verb, name: p.name, reason: "suspend_when", why });
+    }
+    if (paused.length > 0) explain.push(`${paused.length} paused: ${why}`);
+    return { pause, unpause, kill, overhead: undefined, low: undefined, explain };
   }
 
   const running = input.running.length;

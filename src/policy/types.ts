@@ -101,6 +101,8 @@ export interface PolicyConfig {
   readonly spawnWhen?: CompiledExpr;
   readonly maxPilots?: CompiledExpr;
   readonly evictWhen?: CompiledExpr;
+  /** While true, every running pilot is paused; resumed resume_after after it turns false. */
+  readonly suspendWhen?: CompiledExpr;
   /** Empty = always. */
   readonly schedule: readonly ScheduleWindow[];
   readonly scheduleDrain: boolean;
@@ -169,9 +171,10 @@ export type KillReason =
   | "never_started"
   | "evict_when"
   | "schedule"
-  | "suspend_expired";
+  | "suspend_expired"
+  | "suspend_when";
 
-export type PauseReason = "overhead";
+export type PauseReason = "overhead" | "suspend_when";
 export type UnpauseReason = "owner_low";
 
 export interface PilotAction<R extends string> {

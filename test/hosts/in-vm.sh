@@ -18,6 +18,17 @@ scenario() { # NAME SOCKET PARENT
 cd $P
 say step "{\"at\":\"image built\",\"uptime_s\":$(cut -d" " -f1 /proc/uptime)}"
 
+# (d) The person at the keyboard alone, when the host boots the VM for it (vm-keyboard.test.ts):
+# Docker, systemd driver; the host presses keys through QEMU's monitor when asked.
+if grep -qw plancton.scenario=keyboard /proc/cmdline; then
+  wait_for docker info
+  docker import $P/.vm/busybox.tar plancton/busybox:local >/dev/null
+  say engine "{\"name\":\"keyboard\",\"driver\":\"$(docker info --format '{{.CgroupDriver}}')\"}"
+  scenario keyboard /var/run/docker.sock plancton.slice
+  say done "{\"uptime_s\":$(cut -d' ' -f1 /proc/uptime)}"
+  exit 0
+fi
+
 # (a) Docker, systemd cgroup driver (the image's daemon.json)
 wait_for docker info
 docker import $P/.vm/busybox.tar plancton/busybox:local >/dev/null

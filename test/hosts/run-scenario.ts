@@ -1,6 +1,7 @@
 // CLI for one scenario (what the VM runs): prints "@@plancton result <json>" on one line.
 // Usage: node --import tsx test/hosts/run-scenario.ts NAME SOCKET PARENT
 import path from "node:path";
+import { runKeyboardScenario } from "./keyboard-scenario.js";
 import { runScenario } from "./scenario.js";
 
 const [name, socket, parent] = process.argv.slice(2);
@@ -8,11 +9,7 @@ if (!name || !socket || !parent) {
   console.error("usage: run-scenario.ts NAME SOCKET PARENT");
   process.exit(2);
 }
-const result = await runScenario({
-  name,
-  socket,
-  parent,
-  repo: path.resolve(import.meta.dirname, "..", ".."),
-});
+const opts = { name, socket, parent, repo: path.resolve(import.meta.dirname, "..", "..") };
+const result = name === "keyboard" ? await runKeyboardScenario(opts) : await runScenario(opts);
 console.log(`@@plancton result ${JSON.stringify(result)}`);
 process.exit(0);

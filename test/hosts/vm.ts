@@ -52,7 +52,8 @@ export function projectDisk(dir: string): string {
     "tsconfig.json",
   ]) {
     // Hard links when /tmp and the repository share a filesystem (fast), else a copy.
-    const from = path.join(REPO, part);
+    // realpath: a worktree's node_modules may be a symlink to the main checkout's.
+    const from = realpathSync(path.join(REPO, part));
     const to = path.join(staging, part);
     if (spawnSync("cp", ["-al", from, to]).status !== 0)
       cpSync(from, to, { recursive: true, verbatimSymlinks: true });
@@ -96,12 +97,20 @@ export interface VmRun {
   wallMs: number;
 }
 
+/** What one scenario adds to the boot: kernel arguments, QEMU's monitor on a unix socket, a serial watcher. */
+export interface VmExtras {
+  readonly append?: string;
+  readonly monitorSocket?: string;
+  readonly onSerial?: (text: string) => void;
+}
+
 /** Boots the image with the project disk; resolves when the VM powers off or the deadline kills it. */
 export async function bootVm(
   image: string,
   projectImg: string,
   timeoutMs: number,
   serialLog: string,
+  extras: VmExtras = {},
 ): Promise<VmRun> {
   // no_timer_check: on a loaded host the TCG guest's timer check fails ("IO-APIC + timer
   // doesn't work") and the kernel panics; panic=-1 turns any panic into an exit (-no-reboot).
@@ -126,7 +135,8 @@ export async function bootVm(
     "-initrd",
     path.join(image, "initrd.img"),
     "-append",
-    "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 apparmor=1 security=apparmor no_timer_check panic=-1",
+    "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 apparmor=1 security=apparmor no_timer_check panic=-1" +
+      (extras.append ? ` ${extras.append}` : ""),
     "-drive",
     `file=${path.join(image, "rootfs.img")},format=raw,if=virtio,snapshot=on`,
     "-drive",
@@ -134,7 +144,7 @@ export async function bootVm(
     "-serial",
     "stdio",
     "-monitor",
-    "none",
+    extras.monitorSocket ? `unix:${extras.monitorSocket},server=on,wait=off` : "none",
   ];
   const t0 = Date.now();
   const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -143,6 +153,7 @@ export async function bootVm(
   child.stdout.on("data", (c: Buffer) => {
     chunks.push(c);
     out.write(c);
+    extras.onSerial?.(c.toString("utf8"));
   });
   child.stderr.on("data", (c: Buffer) => {
     chunks.push(c);

@@ -185,6 +185,13 @@ table("configuration examples", [
   ["max(0, ncpus - 1)", 7],
 ]);
 
+table("duration suffixes, in seconds, glued to a number", [
+  ["15m", 900],
+  ["30s + 1h + 1d", 30 + 3600 + 86400],
+  ["1.5m", 90],
+  ["a * 1m", 120],
+]);
+
 describe("short-circuit and laziness", () => {
   const cases: Array<readonly [string, number]> = [
     ["false and 1/0", 0],

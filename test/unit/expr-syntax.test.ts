@@ -63,6 +63,7 @@ const CASES: ReadonlyArray<readonly [string, number, string]> = [
   ["1.2.3", 4, 'expected an operator or end of expression at column 4, found ".3"'],
   ["2gib", 2, 'unknown size suffix "gib" at column 2; did you mean "GiB"?'],
   ["2Gb", 2, 'unknown size suffix "Gb" at column 2; did you mean "GB"?'],
+  ["15 m", 4, 'expected an operator or end of expression at column 4, found "m"'],
   ["2G", 2, 'unknown size suffix "G" at column 2; size suffixes are B, KB, MB, GB, TB, KiB, MiB, GiB, TiB'],
   [
     "2ncpus",

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { HostSampler, type PilotCpuSource } from "../../src/host/sampler.js";
 import type { CpuTimes, DiskSpace, LoadAverage, MemInfo, ProcReaders } from "../../src/host/proc-readers.js";
-import { DAEMON_FILLED, OBSERVATION_VARIABLE_NAMES } from "../../src/host/variables.js";
+import { ABSENT_WHEN_MISSING, DAEMON_FILLED, OBSERVATION_VARIABLE_NAMES } from "../../src/host/variables.js";
 import { observationOf } from "../../src/daemon/loop/observation.js";
 import { RollingWindow } from "../../src/host/rolling-window.js";
 
@@ -83,9 +83,12 @@ describe("HostSampler", () => {
   it("returns every catalogue variable of the host, as finite numbers; the pilot counts and local time are the daemon's", async () => {
     const { sampler } = setup();
     const o = await sampler.sample({ running: ["a", "b"], paused: ["c"] });
+    // Without desktop sources their variables (and their means) are absent, not 0.
+    const desktop = (n: string): boolean =>
+      [...ABSENT_WHEN_MISSING].some((a) => n === a || n.startsWith(`${a}_`));
     assert.deepEqual(
       Object.keys(o).sort(),
-      [...OBSERVATION_VARIABLE_NAMES].filter((n) => !DAEMON_FILLED.has(n)).sort(),
+      [...OBSERVATION_VARIABLE_NAMES].filter((n) => !DAEMON_FILLED.has(n) && !desktop(n)).sort(),
     );
     for (const [k, v] of Object.entries(o))
       assert.ok(typeof v === "number" && Number.isFinite(v), `${k} = ${v}`);
@@ -94,7 +97,10 @@ describe("HostSampler", () => {
     assert.equal(o.uptime_seconds, 5);
     // The daemon completes it: counts from its pilot cache, local time of the sample.
     const full = observationOf({ atMs: o.sampled_at_ms!, values: o }, { running: ["a", "b"], paused: ["c"] });
-    assert.deepEqual(Object.keys(full).sort(), [...OBSERVATION_VARIABLE_NAMES].sort());
+    assert.deepEqual(
+      Object.keys(full).sort(),
+      [...OBSERVATION_VARIABLE_NAMES].filter((n) => !desktop(n)).sort(),
+    );
     assert.deepEqual([full.running, full.paused, full.pilots], [2, 1, 3]);
     assert.deepEqual(
       [full.hour, full.minute, full.weekday],

@@ -34,14 +34,19 @@ describe("observation variables catalogue", () => {
       "minute",
       "weekday",
       "uptime_seconds",
+      "input_idle",
+      "input_sessions",
+      "remote_sessions",
+      "on_battery",
+      "battery_percent",
       "sampled_at_ms",
     ];
     assert.deepEqual(
       INSTANT_VARIABLES.map((v) => v.name),
       instant,
     );
-    assert.equal(WINDOWED_SIGNALS.length, 11);
-    assert.equal(OBSERVATION_VARIABLE_NAMES.length, instant.length + 11 * 6);
+    assert.equal(WINDOWED_SIGNALS.length, 16);
+    assert.equal(OBSERVATION_VARIABLE_NAMES.length, instant.length + 16 * 6);
     for (const name of [
       "cpu_owner_5m",
       "load5_30m",
@@ -49,6 +54,8 @@ describe("observation variables catalogue", () => {
       "cpu_pilots_1m",
       "swap_used_bytes_12h",
       "mem_available_ratio_1h",
+      "input_idle_5m",
+      "on_battery_1h",
     ]) {
       assert.ok(OBSERVATION_VARIABLE_NAMES.includes(name), name);
     }

@@ -6,7 +6,9 @@ import os from "node:os";
 import type { HostFacts } from "../../config/max-docks.js";
 import type { Config } from "../../config/schema.js";
 import {
+  DesktopSources,
   HostSampler,
+  InputWatch,
   gatherHostInfo,
   procReaders,
   type HostInfo,
@@ -38,6 +40,9 @@ export interface HostSamplingLike {
   hostInfo?(): HostInfo | undefined;
   /** Readers that failed on the last sample (their variables kept their last value). */
   sampleErrors?(): readonly SampleError[];
+  /** Reads the input interrupt counts; a change samples at once (TickTimers runs it while
+   *  suspend_when names an input variable). */
+  pollInput?(): Promise<void>;
 }
 
 export class HostSampling implements HostSamplingLike {
@@ -49,6 +54,13 @@ export class HostSampling implements HostSamplingLike {
   private info?: HostInfo;
   private errors: readonly SampleError[] = [];
   private errorsSaid = "";
+  private again = false;
+  private readonly desktop = new DesktopSources();
+  // A key press samples and decides at once; one pressed during a sample: one more after it.
+  private readonly inputWatch = new InputWatch(this.desktop, () => {
+    if (this.sampling) this.again = true;
+    else void this.sample();
+  });
   private pilotIds: () => PilotIds = () => ({ running: [], paused: [] });
   private onSample: () => void = () => undefined;
 
@@ -73,6 +85,7 @@ export class HostSampling implements HostSamplingLike {
   configure(config: Config): void {
     this.config = config;
     this.sampler?.setDiskPaths(this.diskPaths());
+    this.inputWatch.minGapMs = config.sample_interval * 1000;
   }
 
   async setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void> {
@@ -92,8 +105,13 @@ export class HostSampling implements HostSamplingLike {
       diskPaths: this.diskPaths(),
       clock: this.opts.clock,
       startedAtMs: this.opts.startedAtMs,
+      desktop: this.desktop,
     });
     await this.sample(); // the first decision has an observation to go on
+  }
+
+  pollInput(): Promise<void> {
+    return this.sampler ? this.inputWatch.poll() : Promise.resolve();
   }
 
   latest(): HostSample | undefined {
@@ -136,6 +154,10 @@ export class HostSampling implements HostSamplingLike {
     } finally {
       this.sampling = false;
     }
+    if (this.again) {
+      this.again = false;
+      await this.sample();
+    }
   }
 
   /** A failing reader is said when the set of failing readers changes, not every sample. */
@@ -146,8 +168,13 @@ export class HostSampling implements HostSamplingLike {
     this.errorsSaid = key;
     if (errors.length === 0) this.opts.logger.info("host sampling: every reader answers again");
     else {
-      const failing = errors.map((e) => `${e.source}: ${e.message}`).join("; ");
-      this.opts.logger.warn(`host sampling: ${failing} (their variables keep the last value read)`);
+      const failing = errors.map(sourceError).join("; ");
+      const why = "a failing reader's variables keep the last value read, a missing source's are absent";
+      this.opts.logger.warn(`host sampling: ${failing} (${why})`);
     }
   }
+}
+
+function sourceError(e: SampleError): string {
+  return `${e.source}: ${e.message}${e.absent === true ? " (absent)" : ""}`;
 }

@@ -33,6 +33,7 @@ export function policyConfigOf(
       spawnWhen: compiled.spawnWhen,
       maxPilots: compiled.maxPilots,
       evictWhen: compiled.evictWhen,
+      suspendWhen: compiled.suspendWhen,
       schedule: compiled.schedule,
       scheduleDrain: config.schedule_drain,
       imageExpirationSeconds: config.image_expiration,

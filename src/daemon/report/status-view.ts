@@ -39,8 +39,10 @@ export interface StatusParts {
 export function statusOf(p: StatusParts): StatusSnapshot {
   const now = p.nowMs;
   const mode: DaemonMode = p.docker.available ? (p.decision?.mode ?? "active") : "waiting-for-docker";
-  const samplerWarnings = p.sampleErrors.map(
-    (e) => `host sampling: ${e.source} reader failing (${e.message}); its variables keep the last value read`,
+  const samplerWarnings = p.sampleErrors.map((e) =>
+    e.absent === true
+      ? `host sampling: ${e.source} missing (${e.message}); its variables are absent`
+      : `host sampling: ${e.source} reader failing (${e.message}); its variables keep the last value read`,
   );
   return {
     ...p.identity,
