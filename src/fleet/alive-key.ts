@@ -11,7 +11,8 @@ export class NameHeldError extends Error {
     readonly leaseHex: string,
   ) {
     super(
-      `the fleet name ${fleetName} is held by another live agent (lease ${leaseHex}): not registering until it goes; give each host its own fleet.name`,
+      `the fleet name ${fleetName} is held by another live agent (lease ${leaseHex}): ` +
+        "not registering until it goes; give each host its own fleet.name",
     );
   }
 }

@@ -245,7 +245,8 @@ export class FleetAgent {
     const e = decodeCommand(kv.value, kv.mod_revision);
     if (isMalformed(e))
       this.host.log.warn(
-        `fleet: ignoring the ${which === "own" ? "host's" : "all-hosts"} command at revision ${e.revision} (${e.malformed}); the command in force stays`,
+        `fleet: ignoring the ${which === "own" ? "host's" : "all-hosts"} command at revision ` +
+          `${e.revision} (${e.malformed}); the command in force stays`,
       );
     return e;
   }

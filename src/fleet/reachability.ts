@@ -41,7 +41,8 @@ export class Reachability {
     if (this.downSince !== undefined) return;
     this.downSince = this.failingSince ?? this.clock();
     this.log.warn(
-      `fleet: etcd unreachable since ${new Date(this.downSince).toISOString()} (${this.error ?? "?"}); pilots and the last fleet command stay as they are`,
+      `fleet: etcd unreachable since ${new Date(this.downSince).toISOString()} (${this.error ?? "?"}); ` +
+        "pilots and the last fleet command stay as they are",
     );
   }
 
@@ -49,9 +50,8 @@ export class Reachability {
   reachable(name: string): boolean {
     this.failingSince = undefined;
     if (this.downSince === undefined) return false;
-    this.log.info(
-      `fleet: etcd reachable again after ${Math.round((this.clock() - this.downSince) / 1000)} s; registered as ${name}`,
-    );
+    const s = Math.round((this.clock() - this.downSince) / 1000);
+    this.log.info(`fleet: etcd reachable again after ${s} s; registered as ${name}`);
     this.downSince = undefined;
     this.error = undefined;
     return true;

@@ -17,3 +17,9 @@ export function escapeText(s: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
   });
 }
+
+/** JSON text with the control characters JSON.stringify leaves raw (DEL, C1, bidi) as \uNNNN:
+ *  still valid JSON. */
+export function escapeJson(json: string): string {
+  return json.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -127,6 +127,7 @@ test("a malformed command keeps the command in force; text bounded and cleaned, 
   assert.equal(c.who, "]0;pwned[31mroot@admin-console");
   assert.equal(c.reason.length, 256, "the daemon's copy (rundir/fleet-command) is bounded");
   const line = s.lines.find((l) => l.startsWith("fleet: drain by ]0;pwned"))!;
+  // eslint-disable-next-line no-control-regex
   assert.ok(line.length < 320 && !/[\u0000-\u001f]/.test(line), line);
 });
 
