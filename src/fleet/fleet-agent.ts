@@ -213,9 +213,12 @@ export class FleetAgent {
     for (const w of this.watchers) void w.cancel().catch(() => undefined);
     this.watchers = [];
     const keep = (w: Watcher) => !this.stopped && this.watchers.push(w) > 0;
+    // A watch cut for good: the keys are read again, and the alive key claimed again (a
+    // delete while it was cut would be missed; claiming a key already ours changes nothing).
     const broken = (err: Error) => {
       this.net.failed(err);
       this.commandsRead = false;
+      this.aliveWritten = false;
     };
     const command = (which: "own" | "all", key: string) =>
       watchKey(
