@@ -213,7 +213,7 @@ async function level(
   const { ttl: TTL, renewEvery, refreshS } = settingFor(n);
   const steadyS = Math.max(STEADY_SECONDS, refreshS);
   const load0 = os.loadavg();
-  const admin = await connectEtcd(adminConn(eps, auth), 30_000);
+  let admin = await connectEtcd(adminConn(eps, auth), 30_000);
   await admin.delete().prefix(PREFIX).exec();
   const victimCount = Math.min(250, Math.round(n / 10));
   const per = Math.ceil((n - victimCount) / CHILDREN);
@@ -309,6 +309,15 @@ async function level(
   const c1 = await counters();
   const secs = (performance.now() - s0) / 1000;
   const etcdCpuShare = (etcdCpu() - cpu0) / secs;
+  ctx.log(
+    `steady state: ${((c1.requests - c0.requests) / secs).toFixed(0)} requests/s ` +
+      `(${((c1.puts - c0.puts) / secs).toFixed(0)} puts/s, ${((c1.renewals - c0.renewals) / secs).toFixed(0)} renewals/s), ` +
+      `etcd CPU ${(etcdCpuShare * 100).toFixed(0)} % of a core, ${c1.registrations - c0.registrations} re-registrations, ` +
+      `load ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")}`,
+  );
   const requestsPerS = (c1.requests - c0.requests) / secs;
   const putsPerS = (c1.puts - c0.puts) / secs;
   const renewalsPerS = (c1.renewals - c0.renewals) / secs;
@@ -360,6 +369,9 @@ async function level(
   const resume = await commandAll(admin, everyone, n, "resume");
   ctx.log(`drain --all: p99 ${drain.p99} ms; resume --all: p99 ${resume.p99} ms`);
   const restart = await etcdRestart(ctx, cluster, admin, everyone, n, (renewEvery ?? TTL / 3) + 5);
+  // etcd's simple tokens die with it: a new admin client (etcd3 does not authenticate a new watch again).
+  admin.close();
+  admin = await connectEtcd(adminConn(eps, auth), 30_000);
 
   const goneAt = new Map<string, number>();
   const watcher = await admin.watch().prefix(keys.alivePrefix).create();
