@@ -8,8 +8,9 @@ import { Range } from "etcd3";
 import { VALUE_MAX_BYTES } from "./command.js";
 
 export const PAGE_KEYS = 500;
-/** The view's gRPC receive limit: pages of 500 records of at most 1 KiB fit in it many times. */
-export const PAGE_MAX_BYTES = 4 * 1024 * 1024;
+/** The view's gRPC receive limit: a page of 500 records of at most 1 KiB fits in it; a junk
+ *  value of up to etcd's 1.5 MiB, even alone, does not, and is refused unread. */
+export const PAGE_MAX_BYTES = 1024 * 1024;
 
 const tooLarge = (err: unknown) =>
   err instanceof Error && /larger than max|RESOURCE_EXHAUSTED|message length/i.test(err.message);

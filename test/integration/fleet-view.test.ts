@@ -2,7 +2,7 @@
 // records no host would write: a numeric or missing field, ANSI escapes, 40 values of
 // 1.4 MiB. Status lists a bad record as unreadable (it crashed on "reading 'padEnd'"),
 // skips and counts the oversized ones (reading them in pages: the admin's client refuses
-// a page over 4 MiB), escapes what it prints, and deletes nothing; forget removes the
+// a page over 1 MiB), escapes what it prints, and deletes nothing; forget removes the
 // hosts gone for longer than --gone-for, in transactions.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -125,7 +125,7 @@ test("status: bad records listed as unreadable, oversized ones skipped and count
   );
 });
 
-test("the listing reads in pages under the admin's 4 MiB receive limit (56 MB of junk in etcd)", async () => {
+test("the listing reads in pages under the admin's 1 MiB receive limit (56 MB of junk in etcd)", async () => {
   const small = await connectEtcd(conn(), 30_000, false, PAGE_MAX_BYTES);
   try {
     const l = await listFleet(small, prefix, Date.now());
