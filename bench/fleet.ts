@@ -11,10 +11,14 @@
 // large-site setting (ttl 60 s, renew_every 30 s, refresh_every 120 s).
 // Targets: <= 500 requests/s at 10,000 hosts, <= 1 KiB per host, gone within ttl + 5 s
 // p99, drain to 99 % within 2 s, status within 2 s.
+// With etcd's auth on (PLANCTON_BENCH_FLEET_AUTH=1, the default; 0 for none) every host
+// has its own user and role (fleet grant) and so its own etcd client; the time to grant
+// them and etcd's CPU in steady state (bcrypt at every client's (re)authentication) are
+// figures of their own.
 // Run: npm run build && node --import tsx bench/fleet.ts   (PLANCTON_BENCH_FLEET_HOSTS=1000,10000,
-// PLANCTON_BENCH_FLEET_STEADY_SECONDS=60)
+// PLANCTON_BENCH_FLEET_STEADY_SECONDS=60, PLANCTON_BENCH_FLEET_AUTH=1)
 import { execFile, fork, type ChildProcess } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -22,10 +26,11 @@ import { promisify } from "node:util";
 import type { Etcd3 } from "etcd3";
 import { connectEtcd } from "../src/fleet/etcd-client.js";
 import { listFleet, sendCommand } from "../src/fleet/fleet-view.js";
+import { grantAdminRole, grantHosts } from "../src/fleet/fleet-grant.js";
 import { fleetKeys } from "../src/fleet/keys.js";
 import { BIN } from "../test/helpers/cli.js";
 import { EtcdCluster } from "../test/helpers/etcd-cluster.js";
-import { metric, rssBytes } from "./support/fleet-sim.js";
+import { cpuSeconds, metric, rssBytes, simName } from "./support/fleet-sim.js";
 import type { Figure } from "./support/figures.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
 import { median, quantile, round } from "./support/stats.js";
@@ -37,6 +42,33 @@ const LEVELS = (process.env.PLANCTON_BENCH_FLEET_HOSTS ?? "1000,10000").split(",
 const STEADY_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_STEADY_SECONDS ?? 0);
 const CHILDREN = 4;
 const REGISTER_SECONDS = Number(process.env.PLANCTON_BENCH_FLEET_REGISTER_SECONDS ?? 240);
+const AUTH = process.env.PLANCTON_BENCH_FLEET_AUTH !== "0";
+/** Credentials of the run (auth on): root's and every host's password file (one password for all users). */
+interface Auth {
+  dir: string;
+  rootFile: string;
+  hostFile: string;
+}
+const noAuth = { username: null, password_file: null, ca_file: null, cert_file: null, key_file: null };
+const adminConn = (eps: string[], auth?: Auth) => ({
+  ...noAuth,
+  etcd: eps,
+  ...(auth ? { username: "root", password_file: auth.rootFile } : {}),
+});
+
+/** A root user, then auth on (the README's first steps). */
+async function enableAuth(eps: string[]): Promise<Auth> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "plancton-bench-auth-"));
+  const auth = { dir, rootFile: path.join(dir, "root"), hostFile: path.join(dir, "host") };
+  writeFileSync(auth.rootFile, "bench-root\n", { mode: 0o600 });
+  writeFileSync(auth.hostFile, "bench-host-password\n", { mode: 0o600 });
+  const open = await connectEtcd({ ...noAuth, etcd: eps }, 30_000);
+  await open.user("root").create("bench-root");
+  await open.user("root").addRole("root");
+  await open.auth.authEnable({});
+  open.close();
+  return auth;
+}
 
 /** The README's setting for a site of n hosts. */
 export function settingFor(n: number): { ttl: number; renewEvery: number | null; refreshS: number } {
@@ -175,15 +207,13 @@ async function level(
   ctx: BenchContext,
   cluster: EtcdCluster,
   n: number,
+  auth?: Auth,
 ): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const eps = cluster.endpoints();
   const { ttl: TTL, renewEvery, refreshS } = settingFor(n);
   const steadyS = Math.max(STEADY_SECONDS, refreshS);
   const load0 = os.loadavg();
-  const admin = await connectEtcd(
-    { etcd: eps, username: null, password_file: null, ca_file: null, cert_file: null, key_file: null },
-    30_000,
-  );
+  let admin = await connectEtcd(adminConn(eps, auth), 30_000);
   await admin.delete().prefix(PREFIX).exec();
   const victimCount = Math.min(250, Math.round(n / 10));
   const per = Math.ceil((n - victimCount) / CHILDREN);
@@ -194,6 +224,26 @@ async function level(
   // The hosts to SIGKILL have a process of their own: a real kill, no revoke, no last word.
   const victims = new SimGroup(victimCount, `victim${n}-`);
   ctx.onCleanup(() => [...groups, victims].forEach((g) => g.kill()));
+  // fleet grant of every host (users, roles, the admin role), timed.
+  let grantS = NaN;
+  if (auth) {
+    const password = "bench-host-password";
+    const names = [...groups, victims].flatMap((g) =>
+      Array.from({ length: g.n }, (_, i) => simName(g.namePrefix, i)),
+    );
+    const tg = performance.now();
+    await grantAdminRole(admin, PREFIX);
+    await grantHosts(
+      admin,
+      PREFIX,
+      names.map((name) => ({ name, password })),
+    );
+    grantS = (performance.now() - tg) / 1000;
+    ctx.log(`granted ${names.length} users and roles in ${grantS.toFixed(1)} s`);
+  }
+  const pids = cluster.members.map((_, i) => cluster.pid(i));
+  const etcdCpu = () => sum(pids.map(cpuSeconds));
+  const cpuAtStart = etcdCpu();
   const t0 = performance.now();
   await Promise.all(
     [...groups, victims].map((g) =>
@@ -206,6 +256,7 @@ async function level(
           renewEverySeconds: renewEvery,
           refreshMs: refreshS * 1000,
           prefix: PREFIX,
+          ...(auth ? { auth: { passwordFile: auth.hostFile } } : {}),
         },
       }),
     ),
@@ -229,6 +280,7 @@ async function level(
     500,
   );
   const registerS = (performance.now() - t0) / 1000;
+  const registerCpuS = etcdCpu() - cpuAtStart;
   ctx.log(
     `${registered} of ${n} hosts registered in ${registerS.toFixed(1)} s; steady state for ${steadyS} s`,
   );
@@ -251,10 +303,21 @@ async function level(
     };
   };
   const c0 = await counters();
+  const cpu0 = etcdCpu();
   const s0 = performance.now();
   await sleep(steadyS * 1000);
   const c1 = await counters();
   const secs = (performance.now() - s0) / 1000;
+  const etcdCpuShare = (etcdCpu() - cpu0) / secs;
+  ctx.log(
+    `steady state: ${((c1.requests - c0.requests) / secs).toFixed(0)} requests/s ` +
+      `(${((c1.puts - c0.puts) / secs).toFixed(0)} puts/s, ${((c1.renewals - c0.renewals) / secs).toFixed(0)} renewals/s), ` +
+      `etcd CPU ${(etcdCpuShare * 100).toFixed(0)} % of a core, ${c1.registrations - c0.registrations} re-registrations, ` +
+      `load ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")}`,
+  );
   const requestsPerS = (c1.requests - c0.requests) / secs;
   const putsPerS = (c1.puts - c0.puts) / secs;
   const renewalsPerS = (c1.renewals - c0.renewals) / secs;
@@ -277,7 +340,12 @@ async function level(
 
   // fleet status: the built CLI, as an admin runs it (node start-up included), and the listing alone.
   const noFleet = path.join(os.tmpdir(), `plancton-bench-fleet-${process.pid}.yaml`);
-  writeFileSync(noFleet, "# endpoints from --etcd\n");
+  writeFileSync(
+    noFleet,
+    auth
+      ? `fleet:\n  etcd: [${eps.join(", ")}]\n  username: root\n  password_file: ${auth.rootFile}\n`
+      : "# endpoints from --etcd\n",
+  );
   ctx.onCleanup(() => rmSync(noFleet, { force: true }));
   const cliMs: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -301,6 +369,9 @@ async function level(
   const resume = await commandAll(admin, everyone, n, "resume");
   ctx.log(`drain --all: p99 ${drain.p99} ms; resume --all: p99 ${resume.p99} ms`);
   const restart = await etcdRestart(ctx, cluster, admin, everyone, n, (renewEvery ?? TTL / 3) + 5);
+  // etcd's simple tokens die with it: a new admin client (etcd3 does not authenticate a new watch again).
+  admin.close();
+  admin = await connectEtcd(adminConn(eps, auth), 30_000);
 
   const goneAt = new Map<string, number>();
   const watcher = await admin.watch().prefix(keys.alivePrefix).create();
@@ -347,6 +418,27 @@ async function level(
   const setting = `ttl ${TTL} s, renew every ${renewEvery === null ? `ttl/3 = ${(TTL / 3).toFixed(0)}` : renewEvery} s, refresh ${refreshS} s`;
   return {
     figures: [
+      f(
+        "etcd_cpu",
+        `etcd CPU (3 members), steady state; ${auth ? "auth on, a user per host" : "auth off"}`,
+        etcdCpuShare,
+        "cores",
+        `${(etcdCpuShare * 100).toFixed(0)} % of a core (registration: ${registerCpuS.toFixed(0)} CPU s)`,
+        undefined,
+        undefined,
+        "utime+stime of the members from /proc over the steady-state window",
+      ),
+      ...(auth
+        ? [
+            f(
+              "grant_s",
+              `fleet grant of ${k} users and roles`,
+              grantS,
+              "s",
+              `${grantS.toFixed(1)} s (${(n / grantS).toFixed(0)} hosts/s, 16 at a time)`,
+            ),
+          ]
+        : []),
       f(
         "requests_per_s",
         `etcd requests/s, steady state (${setting})`,
@@ -417,6 +509,10 @@ async function level(
     ],
     details: {
       n,
+      auth: Boolean(auth),
+      grantS,
+      registerCpuS,
+      etcdCpuShare,
       setting: { TTL, renewEvery, refreshS },
       load0,
       load1,
@@ -446,11 +542,13 @@ async function level(
 export async function fleetBench(ctx: BenchContext): Promise<BenchOutput> {
   const cluster = await EtcdCluster.start(3);
   ctx.onCleanup(() => cluster.stop());
+  const auth = AUTH ? await enableAuth(cluster.endpoints()) : undefined;
+  if (auth) ctx.onCleanup(() => rmSync(auth.dir, { recursive: true, force: true }));
   const figures: Figure[] = [];
-  const details: Record<string, unknown> = {};
+  const details: Record<string, unknown> = { auth: AUTH };
   for (const n of LEVELS) {
-    ctx.log(`level ${n} hosts`);
-    const r = await level(ctx, cluster, n);
+    ctx.log(`level ${n} hosts${auth ? ", auth on: a user per host" : ""}`);
+    const r = await level(ctx, cluster, n, auth);
     for (const f of r.figures) ctx.log(`${f.figure}: ${f.display ?? f.value}`);
     figures.push(...r.figures);
     details[String(n)] = r.details;
@@ -460,6 +558,9 @@ export async function fleetBench(ctx: BenchContext): Promise<BenchOutput> {
     details,
     notes: [
       `three etcd members (heartbeat 200 ms, election 3 s) on 127.0.0.1 and the simulated hosts in ${CHILDREN + 1} Node processes, all on the same 2 cores`,
+      auth
+        ? "etcd auth on (simple tokens, ttl 300 s): every host its own user plancton-NAME and role, so its own etcd client"
+        : "etcd auth off: 50 hosts share an etcd client",
     ],
   };
 }

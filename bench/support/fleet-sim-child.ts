@@ -1,8 +1,8 @@
 // A child process of simulated fleet hosts (the real FleetAgent), driven by the fleet
 // benchmark over IPC, so the hosts use both cores and the benchmark's own timing is not
 // held up by their event loop. The benchmark SIGKILLs one of them to kill its hosts.
-// Messages in: start {endpoints, n, sim: {namePrefix, ttlSeconds, renewEverySeconds, refreshMs, prefix}}, stats, applied
-// {action, sinceMs}, stop. Each gets one reply with the same `id`.
+// Messages in: start {endpoints, n, sim: {namePrefix, ttlSeconds, renewEverySeconds, refreshMs, prefix, auth?}},
+// stats, applied {action, sinceMs}, stop. Each gets one reply with the same `id`.
 import type { Etcd3 } from "etcd3";
 import { startHosts, type SimHost, type SimOptions } from "./fleet-sim.js";
 import { sleep } from "./wait.js";

@@ -56,6 +56,8 @@ export interface SimOptions {
   prefix: string;
   namePrefix: string;
   pollMs: number;
+  /** Per-host etcd users (fleet grant): each host its own user plancton-NAME, hence its own client. */
+  auth?: { passwordFile: string };
 }
 
 /** n hosts over ceil(n / perClient) etcd clients, each client as the daemon makes it (its
@@ -65,22 +67,22 @@ export async function startHosts(
   n: number,
   opts: SimOptions,
 ): Promise<{ hosts: SimHost[]; clients: Etcd3[] }> {
-  const conn = {
+  const conn = (name: string) => ({
     etcd: endpoints,
-    username: null,
-    password_file: null,
+    username: opts.auth ? `plancton-${name}` : null,
+    password_file: opts.auth?.passwordFile ?? null,
     ca_file: null,
     cert_file: null,
     key_file: null,
-  };
+  });
+  const perClient = opts.auth ? 1 : opts.perClient;
   const clients: Etcd3[] = [];
-  for (let i = 0; i < Math.ceil(n / opts.perClient); i++)
-    clients.push(await connectEtcd(conn, undefined, true));
   const hosts: SimHost[] = [];
   for (let i = 0; i < n; i++) {
     const applied = new Map<string, number>();
-    const name = `${opts.namePrefix}${String(i).padStart(5, "0")}`;
-    const agent = new FleetAgent(clients[Math.floor(i / opts.perClient)]!, simHost(applied, opts.pollMs), {
+    const name = simName(opts.namePrefix, i);
+    if (i % perClient === 0) clients.push(await connectEtcd(conn(name), undefined, true));
+    const agent = new FleetAgent(clients[Math.floor(i / perClient)]!, simHost(applied, opts.pollMs), {
       name,
       ttlSeconds: opts.ttlSeconds,
       renewEverySeconds: opts.renewEverySeconds,
@@ -91,6 +93,15 @@ export async function startHosts(
     hosts.push({ name, agent, applied });
   }
   return { hosts, clients };
+}
+
+export const simName = (prefix: string, i: number) => `${prefix}${String(i).padStart(5, "0")}`;
+
+/** CPU seconds a process has used (user + system), from /proc (clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Prometheus text from a member's /metrics: the sum of the samples of one metric (of those whose labels contain `label`). */

@@ -1,29 +1,22 @@
-// planctonctl fleet status|drain|resume: the site's hosts as etcd knows them. Endpoints,
-// TLS and password come from the local config's `fleet` key; --etcd overrides the
-// endpoints. etcd3 is loaded only here (and in a daemon with a `fleet` key).
-import { existsSync } from "node:fs";
+// planctonctl fleet status|drain|resume|forget|grant|revoke: the site's hosts as etcd
+// knows them. Endpoints, TLS and credentials come from the local config's `fleet` key
+// (fleet-connect.ts); --etcd overrides the endpoints.
 import os from "node:os";
 import type { Command } from "commander";
-import type { Config } from "../config/schema.js";
+import { parseDurationSeconds } from "../config/units.js";
 import type { FleetAction } from "../fleet/types.js";
-import type { HostRow } from "../fleet/fleet-view.js";
-import { duration, table } from "./format.js";
+import { fail, say, withEtcd, type ConnOptions } from "./fleet-connect.js";
+import { fleetGrant, fleetRevoke, type GrantOptions } from "./fleet-grant.js";
+import { fleetStatus } from "./fleet-status.js";
 import type { ResolvedPaths } from "./paths-from-options.js";
 
-interface ConnOptions {
-  etcd?: string[];
-}
-
-// Resolves once the text is handed to the kernel: bin/planctonctl exits right after, and
-// an exit with a pipe's pending writes cuts them (a 10,000-host JSON is megabytes).
-const say = (s: string) => new Promise<void>((resolve) => process.stdout.write(`${s}\n`, () => resolve()));
-const fail = (s: string) => process.stderr.write(`planctonctl: fleet: ${s}\n`);
+export { fleetStatus };
 
 type Run = (
   fn: (p: ResolvedPaths, ...rest: never[]) => Promise<number>,
 ) => (...args: unknown[]) => Promise<void>;
 
-/** Adds `fleet status|drain|resume` to planctonctl. */
+/** Adds `fleet status|drain|resume|forget|grant|revoke` to planctonctl. */
 export function addFleetCommands(program: Command, run: Run): void {
   const fleet = program
     .command("fleet")
@@ -31,7 +24,7 @@ export function addFleetCommands(program: Command, run: Run): void {
   const etcdOpt = ["--etcd <url...>", "etcd endpoints (default: fleet.etcd of the local config)"] as const;
   fleet
     .command("status")
-    .description("every host: up or gone, mode, pilots, owner CPU, version, last seen")
+    .description("every host: up or gone, mode, pilots, owner CPU, version, last seen (read-only)")
     .option(...etcdOpt)
     .option("--json", "one JSON object")
     .action(run((p, o: ConnOptions & { json?: boolean }) => fleetStatus(p, o, Boolean(o.json))));
@@ -40,7 +33,7 @@ export function addFleetCommands(program: Command, run: Run): void {
     .description("start no new pilot on these hosts; running ones finish")
     .argument("[names...]")
     .option("--all", "every host")
-    .option("--reason <text>", "why (shown in status)", "")
+    .option("--reason <text>", "why (shown in status; at most 256 characters)", "")
     .option(...etcdOpt)
     .action(
       run((p, names: string[], o: ConnOptions & { all?: boolean; reason: string }) =>
@@ -58,80 +51,43 @@ export function addFleetCommands(program: Command, run: Run): void {
         fleetCommand(p, "resume", names, { ...o, reason: "" }),
       ),
     );
+  fleet
+    .command("forget")
+    .description("delete the records of hosts gone for longer than --gone-for, and gone unreadable ones")
+    .option("--gone-for <duration>", "e.g. 24h, 30m", "24h")
+    .option(...etcdOpt)
+    .action(run((p, o: ConnOptions & { goneFor: string }) => fleetForget(p, o)));
+  fleet
+    .command("grant")
+    .description("give each host its own etcd user and role (run with etcd's root user)")
+    .argument("<names...>")
+    .requiredOption("--out <dir>", "where to write NAME.password (mode 0600)")
+    .option("--password-file <path>", "where the host will read it", "/etc/plancton/etcd-password")
+    .option(...etcdOpt)
+    .action(run((p, names: string[], o: GrantOptions) => fleetGrant(p, names, o)));
+  fleet
+    .command("revoke")
+    .description("remove the hosts' etcd users and roles")
+    .argument("<names...>")
+    .option(...etcdOpt)
+    .action(run((p, names: string[], o: ConnOptions) => fleetRevoke(p, names, o)));
 }
 
-async function connect(p: ResolvedPaths, o: ConnOptions) {
-  let fleet: Config["fleet"] = null;
-  if (existsSync(p.configFile))
-    fleet = (await (await import("../config/load.js")).loadConfigFile(p.configFile)).config.fleet;
-  const etcd = o.etcd && o.etcd.length > 0 ? o.etcd : fleet?.etcd;
-  if (!etcd)
-    throw new Error(`no etcd endpoint: pass --etcd URL, or set fleet: {etcd: [URL]} in ${p.configFile}`);
-  const conn = {
-    etcd,
-    username: null,
-    password_file: null,
-    ca_file: null,
-    cert_file: null,
-    key_file: null,
-    ...(fleet ?? {}),
-    ...(o.etcd?.length ? { etcd } : {}),
-  };
-  const { connectEtcd } = await import("../fleet/etcd-client.js");
-  const client = await connectEtcd(conn, 10_000);
-  return { client, prefix: fleet?.prefix ?? "/plancton/", endpoints: etcd.join(", ") };
-}
-
-/** Runs fn against etcd; an etcd that does not answer is one line, exit 1. */
-async function withEtcd(
-  p: ResolvedPaths,
-  o: ConnOptions,
-  fn: (c: Awaited<ReturnType<typeof connect>>) => Promise<number>,
-): Promise<number> {
-  const c = await connect(p, o);
-  try {
-    return await fn(c);
-  } catch (err) {
-    fail(`etcd at ${c.endpoints}: ${(err as Error).message}`);
-    return 1;
-  } finally {
-    c.client.close();
+export function fleetForget(p: ResolvedPaths, o: ConnOptions & { goneFor: string }): Promise<number> {
+  const goneForS = parseDurationSeconds(o.goneFor);
+  if (goneForS === undefined) {
+    fail(`forget --gone-for: not a duration: ${JSON.stringify(o.goneFor)} (e.g. 24h, 30m)`);
+    return Promise.resolve(2);
   }
-}
-
-export function fleetStatus(p: ResolvedPaths, o: ConnOptions, json: boolean): Promise<number> {
   return withEtcd(p, o, async ({ client, prefix }) => {
-    const { listFleet, summarize } = await import("../fleet/fleet-view.js");
-    const { hosts } = await listFleet(client, prefix, Date.now());
-    const summary = summarize(hosts);
-    if (json) {
-      await say(JSON.stringify({ hosts, summary }));
-      return 0;
-    }
-    if (hosts.length > 0) await say(formatHosts(hosts));
+    const { forgetGone } = await import("../fleet/fleet-forget.js");
+    const r = await forgetGone(client, prefix, Date.now(), goneForS * 1000);
     await say(
-      `${summary.up} host(s) up, ${summary.gone} gone; ${summary.running} pilot(s) running, ${summary.paused} paused; ${summary.harvestedCores} idle core(s) harvested` +
-        `, ${summary.coreHours24h} core-hour(s) in 24 h`,
+      `forgot ${r.forgotten.length} host(s) gone for over ${o.goneFor}` +
+        (r.kept.length ? `; kept ${r.kept.length} written again meanwhile` : ""),
     );
     return 0;
   });
-}
-
-function formatHosts(hosts: HostRow[]): string {
-  const pct = (v: number | null | undefined) => (typeof v === "number" ? `${Math.round(v * 100)}%` : "?");
-  return table([
-    ["NAME", "STATE", "MODE", "PILOTS", "OWNER CPU", "VERSION", "SEEN", "COMMAND"],
-    ...hosts.map((h) => [
-      h.name,
-      h.state,
-      h.mode,
-      `${h.running}/${h.max}${h.paused ? ` +${h.paused} paused` : ""}`,
-      pct(h.ownerCpu),
-      h.version,
-      `${duration(h.seenAgoSeconds)} ago`,
-      h.command?.action ?? "-",
-    ]),
-  ]);
 }
 
 export function fleetCommand(
@@ -144,6 +100,10 @@ export function fleetCommand(
     fail(`${action}: name the hosts, or --all (not both)`);
     return Promise.resolve(2);
   }
+  if (o.reason.length > 256) {
+    fail(`${action}: --reason is at most 256 characters (${o.reason.length} given); nothing sent`);
+    return Promise.resolve(2);
+  }
   return withEtcd(p, o, async ({ client, prefix }) => {
     const { sendCommand } = await import("../fleet/fleet-view.js");
     let who = os.hostname();
@@ -152,18 +112,12 @@ export function fleetCommand(
     } catch {
       // no user name (container without passwd entry): the host alone
     }
-    const { unknown } = await sendCommand(
-      client,
-      prefix,
-      o.all ? "all" : names,
-      action,
-      o.reason,
-      who,
-      Date.now(),
-    );
+    const target = o.all ? "all" : names;
+    const { unknown } = await sendCommand(client, prefix, target, action, o.reason, who, Date.now());
     if (unknown.length > 0) {
       fail(
-        `no host named ${unknown.join(", ")} in the fleet (planctonctl fleet status lists them); nothing sent`,
+        `no host named ${unknown.join(", ")} in the fleet ` +
+          "(planctonctl fleet status lists them); nothing sent",
       );
       return 1;
     }

@@ -1,20 +1,24 @@
 // One host's presence in the fleet: one lease (its alive key), one status key written on
-// change and at most every few seconds, and two watched command keys (its own and the
-// all-hosts one). It fails open: nothing the daemon does waits for etcd, a lost etcd only
+// change and at most every few seconds, and three watched keys (its two command keys, its
+// own alive key). It fails open: nothing the daemon does waits for etcd, a lost etcd only
 // logs "fleet: etcd unreachable since T" once, and the last fleet command stays in force
 // (it is the daemon's drain control file). It sheds load (pacing.ts): registration at a
 // random moment of a window, retries after jittered exponential backoff, a lease kept
-// across an etcd restart rather than granted again (lease-keeper.ts), longer deadlines
-// for the registration calls, a failed status write retried later, not every poll, and
-// the status writes that follow a fleet command spread over a few seconds.
+// across an etcd restart (lease-keeper.ts), longer deadlines for the registration calls,
+// a failed status write retried later (status-writer.ts). The alive key is claimed, not
+// overwritten (alive-key.ts), and put back when deleted while the lease lives.
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
-import { decodeCommand, newer } from "./command.js";
+import { claimAlive, NameHeldError } from "./alive-key.js";
+import { decodeApplied, decodeCommand, inForce, isMalformed, type CommandEntry } from "./command.js";
 import { CALL_TIMEOUT_MS, REGISTER_TIMEOUT_MS } from "./etcd-client.js";
+import { watchKey } from "./key-watch.js";
 import { fleetKeys, type FleetKeys } from "./keys.js";
 import { isLeaseInvalid, LeaseKeeper } from "./lease-keeper.js";
-import { backoffDelay, cadence, RegistrationPacer, spreadDelay, type Cadence } from "./pacing.js";
-import { DEFAULT_PACING, encodeStatus, shouldWrite, significant, type WritePacing } from "./status-record.js";
-import type { FleetCommand, FleetHost, FleetState, HostStatus } from "./types.js";
+import { cadence, RegistrationPacer, type Cadence } from "./pacing.js";
+import { Reachability } from "./reachability.js";
+import { DEFAULT_PACING, type WritePacing } from "./status-record.js";
+import { StatusWriter } from "./status-writer.js";
+import type { FleetCommand, FleetHost, FleetState } from "./types.js";
 
 export interface FleetAgentOptions {
   name: string;
@@ -34,11 +38,11 @@ export interface FleetAgentOptions {
 export class FleetAgent {
   private readonly keys: FleetKeys;
   private readonly clock: () => number;
-  private readonly random: () => number;
-  private readonly pacing: WritePacing;
   private readonly cadence: Cadence;
   private readonly pacer: RegistrationPacer;
   private readonly keeper: LeaseKeeper;
+  private readonly net: Reachability;
+  private readonly status: StatusWriter;
   private timer?: NodeJS.Timeout;
   private watchers: Watcher[] = [];
   private aliveWritten = false;
@@ -46,18 +50,11 @@ export class FleetAgent {
   private registered = false;
   private busy = false;
   private stopped = false;
-  private downSinceMs?: number;
-  /** First failure not yet followed by a success: one member going away is not "etcd down". */
-  private failingSinceMs?: number;
-  private lastError?: string;
-  private lastWrite?: { key: string; atMs: number };
-  private statusFailures = 0;
-  private statusRetryAtMs = 0;
-  private own?: FleetCommand;
-  private all?: FleetCommand;
+  private heldBy?: string;
+  private own?: CommandEntry;
+  private all?: CommandEntry;
   private applied?: FleetCommand;
   private applying: Promise<void> = Promise.resolve();
-  private writes = 0;
   private grants = 0;
 
   constructor(
@@ -67,31 +64,34 @@ export class FleetAgent {
   ) {
     this.keys = fleetKeys(opts.prefix);
     this.clock = opts.clock ?? Date.now;
-    this.random = opts.random ?? Math.random;
-    this.pacing = opts.pacing ?? DEFAULT_PACING;
+    const random = opts.random ?? Math.random;
     this.cadence = cadence(opts.ttlSeconds, opts.renewEverySeconds);
-    this.pacer = new RegistrationPacer(this.cadence, this.clock, this.random);
+    this.pacer = new RegistrationPacer(this.cadence, this.clock, random);
+    const callTimeoutMs = opts.callTimeoutMs ?? CALL_TIMEOUT_MS;
+    this.net = new Reachability(this.clock, this.cadence.renewMs + callTimeoutMs, host.log);
+    this.status = new StatusWriter(client, {
+      name: opts.name,
+      key: this.keys.status(opts.name),
+      pacing: opts.pacing ?? DEFAULT_PACING,
+      clock: this.clock,
+      random,
+    });
     this.keeper = new LeaseKeeper(
       client,
       {
         ttlSeconds: opts.ttlSeconds,
         cadence: this.cadence,
         clock: this.clock,
-        random: this.random,
-        callTimeoutMs: opts.callTimeoutMs ?? CALL_TIMEOUT_MS,
+        random,
+        callTimeoutMs,
         registerTimeoutMs: this.registerTimeoutMs,
       },
       {
         renewed: () => this.reachable(),
-        failed: (err) => this.failed(err),
+        failed: (err) => this.net.failed(err),
         lost: (err) => this.leaseLost(err),
       },
     );
-  }
-
-  /** A renewal period plus one call's deadline without a success. */
-  private get downAfterMs(): number {
-    return this.cadence.renewMs + (this.opts.callTimeoutMs ?? CALL_TIMEOUT_MS);
   }
 
   private get registerTimeoutMs(): number {
@@ -101,7 +101,7 @@ export class FleetAgent {
   /** Returns at once; registration and writes run in the background. */
   start(): void {
     this.applying = this.host.lastApplied().then(
-      (c) => void (this.applied ??= c),
+      (c) => void (this.applied ??= decodeApplied(c)),
       () => undefined,
     );
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 1000);
@@ -112,11 +112,11 @@ export class FleetAgent {
   state(): FleetState {
     return {
       name: this.opts.name,
-      connected: this.registered && this.downSinceMs === undefined,
-      unreachableSinceMs: this.downSinceMs,
-      lastError: this.lastError,
+      connected: this.registered && this.net.downSinceMs === undefined,
+      unreachableSinceMs: this.net.downSinceMs,
+      lastError: this.net.lastError,
       command: this.applied,
-      writes: this.writes,
+      writes: this.status.writes,
       renewals: this.keeper.renewalCalls,
       registrations: this.grants,
     };
@@ -131,14 +131,11 @@ export class FleetAgent {
   }
 
   private async poll(): Promise<void> {
-    // Failing for longer than a renewal period plus one call's deadline (a call that timed out
-    // on a member going away, then one to another member): down.
-    if (this.failingSinceMs !== undefined && this.clock() - this.failingSinceMs >= this.downAfterMs)
-      this.down();
+    if (this.net.check()) this.net.down();
     if (this.busy || this.stopped) return;
     this.busy = true;
     try {
-      if (!this.registered || !this.commandsRead) {
+      if (!this.registered || !this.commandsRead || !this.aliveWritten) {
         if (this.pacer.due()) await this.register();
       } else {
         await this.writeStatus(false);
@@ -159,25 +156,23 @@ export class FleetAgent {
       }
       const lease = this.keeper.lease!;
       if (!this.aliveWritten) {
-        await lease
-          .put(this.keys.alive(this.opts.name))
-          .value(JSON.stringify({ atMs: this.clock() }))
-          .options(deadline());
+        const { name } = this.opts;
+        const value = JSON.stringify({ atMs: this.clock() });
+        await claimAlive(this.client, lease, name, this.keys.alive(name), value, deadline().deadline);
         this.aliveWritten = true;
+        this.heldBy = undefined;
       }
       if (!this.commandsRead) {
         const [own, all] = await Promise.all([
           this.client.get(this.keys.command(this.opts.name)).options(deadline()).exec(),
           this.client.get(this.keys.allCommand).options(deadline()).exec(),
         ]);
-        this.own = commandOf(own.kvs[0]);
-        this.all = commandOf(all.kvs[0]);
+        this.own = this.entry("own", own.kvs[0]);
+        this.all = this.entry("all", all.kvs[0]);
         this.commandsRead = true;
         void this.evaluate();
-        // From the revision read on: nothing written between the read and the watch is missed.
-        const from =
-          BigInt(own.header.revision < all.header.revision ? own.header.revision : all.header.revision) + 1n;
-        this.watch(String(from));
+        const low = own.header.revision < all.header.revision ? own.header.revision : all.header.revision;
+        this.watch(String(BigInt(low) + 1n));
       }
       if (this.stopped || this.keeper.lease !== lease)
         throw new Error("the lease was lost while registering");
@@ -187,73 +182,88 @@ export class FleetAgent {
       if (first) await this.writeStatus(true);
       this.reachable();
     } catch (err) {
-      if (isLeaseInvalid(err)) this.keeper.drop(); // expired meanwhile: the next attempt grants a new one
-      this.failed(err as Error);
-      this.down();
       this.pacer.failed();
+      if (err instanceof NameHeldError) return this.nameHeld(err);
+      if (isLeaseInvalid(err)) this.keeper.drop(); // expired meanwhile: the next attempt grants a new one
+      this.net.failed(err as Error);
+      this.net.down();
     }
+  }
+
+  /** Another agent holds the name: said once per holder; retried (it may stop). */
+  private nameHeld(err: NameHeldError): void {
+    this.registered = false;
+    this.net.lastError = err.message;
+    if (this.heldBy === err.leaseHex) return;
+    this.heldBy = err.leaseHex;
+    this.host.log.warn(`fleet: ${err.message}`);
   }
 
   private leaseLost(err: Error): void {
     if (this.stopped) return;
     this.registered = false;
     this.aliveWritten = false;
-    this.failed(err);
-    this.down();
+    this.net.failed(err);
+    this.net.down();
     this.pacer.leaseLost();
   }
 
-  /** Watches the two command keys (not awaited: a watch waits for etcd; etcd3 resumes it after an outage). */
+  /** The command keys and the alive key, from the revision read on. */
   private watch(fromRevision: string): void {
     for (const w of this.watchers) void w.cancel().catch(() => undefined);
     this.watchers = [];
-    const on = (key: string, set: (c: FleetCommand | undefined) => void) => {
-      const pending = this.client
-        .watch()
-        .key(key)
-        .startRevision(fromRevision)
-        .create()
-        .then((w) => {
-          w.on("put", (kv: IKeyValue) => {
-            set(commandOf(kv));
-            void this.evaluate();
-          });
-          w.on("delete", () => set(undefined));
-          // A watch cut for good (e.g. compacted): read the keys again (the lease stays).
-          w.on("error", (err: Error) => {
-            this.failed(err);
-            void w.cancel().catch(() => undefined);
-            if (this.watchers.includes(w)) {
-              this.watchers = this.watchers.filter((x) => x !== w);
-              this.commandsRead = false;
-            }
-          });
-          if (this.stopped) void w.cancel().catch(() => undefined);
-          else this.watchers.push(w);
-          return w;
-        });
-      pending.catch((err: Error) => {
-        this.failed(err);
-        this.commandsRead = false;
-      });
+    const keep = (w: Watcher) => !this.stopped && this.watchers.push(w) > 0;
+    // A watch cut for good: the keys are read again, and the alive key claimed again (a
+    // delete while it was cut would be missed; claiming a key already ours changes nothing).
+    const broken = (err: Error) => {
+      this.net.failed(err);
+      this.commandsRead = false;
+      this.aliveWritten = false;
     };
-    on(this.keys.command(this.opts.name), (c) => (this.own = c));
-    on(this.keys.allCommand, (c) => (this.all = c));
+    const command = (which: "own" | "all", key: string) =>
+      watchKey(
+        this.client,
+        key,
+        fromRevision,
+        {
+          put: (kv) => {
+            this[which] = this.entry(which, kv);
+            void this.evaluate();
+          },
+          delete: () => (this[which] = undefined),
+          broken,
+        },
+        keep,
+      );
+    command("own", this.keys.command(this.opts.name));
+    command("all", this.keys.allCommand);
+    // Deleted by hand while the lease lives (`etcdctl del`): claimed again at the next poll.
+    const alive = { put: () => undefined, delete: () => void (this.aliveWritten = false), broken };
+    watchKey(this.client, this.keys.alive(this.opts.name), fromRevision, alive, keep);
+  }
+
+  /** A command key's value; a malformed one is logged once (its revision is new each time). */
+  private entry(which: "own" | "all", kv: IKeyValue | undefined): CommandEntry | undefined {
+    if (kv === undefined) return undefined;
+    const e = decodeCommand(kv.value, kv.mod_revision);
+    if (isMalformed(e))
+      this.host.log.warn(
+        `fleet: ignoring the ${which === "own" ? "host's" : "all-hosts"} command at revision ` +
+          `${e.revision} (${e.malformed}); the command in force stays`,
+      );
+    return e;
   }
 
   /** Applies the command in force when it is not the one applied last. */
   private evaluate(): Promise<void> {
     this.applying = this.applying.then(async () => {
-      const next = newer(this.own, this.all);
+      const next = inForce(this.own, this.all, this.applied);
       if (next === undefined || next.revision === this.applied?.revision || this.stopped) return;
       this.applied = next;
       this.host.log.info(`fleet: ${next.action} by ${next.who}${next.reason ? `: ${next.reason}` : ""}`);
       await this.host.apply(next);
       // The command shows in the status record soon, at a moment of its own (pacing.ts).
-      this.statusRetryAtMs = Math.max(
-        this.statusRetryAtMs,
-        this.clock() + spreadDelay(this.cadence.commandWindowMs, this.random),
-      );
+      this.status.putOff(this.cadence.commandWindowMs);
     });
     return this.applying;
   }
@@ -263,68 +273,18 @@ export class FleetAgent {
     try {
       report = this.host.report();
     } catch (err) {
-      this.lastError = `report: ${(err as Error).message}`;
+      this.net.lastError = `report: ${(err as Error).message}`;
       return;
     }
-    const now = this.clock();
-    const status: HostStatus = {
-      name: this.opts.name,
-      ...report,
-      atMs: now,
-      ...(this.applied ? { command: { action: this.applied.action, revision: this.applied.revision } } : {}),
-    };
-    if (!force && (now < this.statusRetryAtMs || !shouldWrite(this.lastWrite, status, now, this.pacing)))
-      return;
-    try {
-      await this.client.put(this.keys.status(this.opts.name)).value(encodeStatus(status));
-      this.writes++;
-      this.lastWrite = { key: significant(status), atMs: now };
-      this.statusFailures = 0;
-      this.reachable();
-    } catch (err) {
-      // Not again at the next poll: an overloaded etcd would get every host's put every second.
-      this.statusFailures++;
-      this.statusRetryAtMs =
-        this.clock() +
-        backoffDelay(
-          this.statusFailures,
-          { baseMs: this.pacing.minWriteMs, capMs: this.pacing.refreshMs },
-          this.random,
-        );
-      this.failed(err as Error);
-    }
-  }
-
-  private failed(err: Error): void {
-    this.lastError = err.message;
-    this.failingSinceMs ??= this.clock();
-  }
-
-  /** Says it once per outage, with the time of its first failure. */
-  private down(): void {
-    if (this.downSinceMs !== undefined || this.stopped) return;
-    this.downSinceMs = this.failingSinceMs ?? this.clock();
-    this.host.log.warn(
-      `fleet: etcd unreachable since ${new Date(this.downSinceMs).toISOString()} (${this.lastError ?? "?"}); pilots and the last fleet command stay as they are`,
-    );
+    const r = await this.status.write(report, this.applied, force);
+    if (r === "written") this.reachable();
+    else if (r instanceof Error) this.net.failed(r);
   }
 
   private reachable(): void {
     if (!this.registered) return;
-    this.failingSinceMs = undefined;
-    if (this.downSinceMs === undefined) return;
-    this.host.log.info(
-      `fleet: etcd reachable again after ${Math.round((this.clock() - this.downSinceMs) / 1000)} s; registered as ${this.opts.name}`,
-    );
-    this.downSinceMs = undefined;
-    this.lastError = undefined;
     // A change that could not be written during the outage goes at the next poll (the hosts
     // notice etcd's return at their renewals, spread over a renewal period).
-    this.statusRetryAtMs = 0;
-    this.statusFailures = 0;
+    if (this.net.reachable(this.opts.name)) this.status.retryNow();
   }
-}
-
-function commandOf(kv: IKeyValue | undefined): FleetCommand | undefined {
-  return kv === undefined ? undefined : decodeCommand(kv.value.toString("utf8"), kv.mod_revision);
 }

@@ -2,6 +2,7 @@
 // acts on changes (mode, pilots, engine, command...), at most every minWriteMs; CPU
 // figures alone are refreshed with the whole record every refreshMs. Never per sample:
 // at 10,000 hosts a 60 s refresh is ~170 writes/s.
+import { z } from "zod";
 import { STATUS_MAX_BYTES, type HostStatus } from "./types.js";
 
 export interface WritePacing {
@@ -64,14 +65,36 @@ export function encodeStatus(s: HostStatus): string {
   return text;
 }
 
-/** A status record read back from etcd; undefined when it is not one. */
-export function decodeStatus(text: string): HostStatus | undefined {
+/** A status record as read back: every field typed (fields a later version adds are dropped). */
+const statusSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  engine: z.string().nullable(),
+  mode: z.string(),
+  running: z.number().finite(),
+  paused: z.number().finite(),
+  max: z.number().finite(),
+  ncpus: z.number().finite(),
+  ownerCpu: z.number().finite().nullable(),
+  pilotCpu: z.number().finite().nullable(),
+  priority: z.string(),
+  config: z.string(),
+  lastTickAtMs: z.number().finite().nullable(),
+  atMs: z.number().finite(),
+  command: z.object({ action: z.enum(["drain", "resume"]), revision: z.string() }).optional(),
+  coreHours24h: z.number().finite().nonnegative().nullable().optional(),
+});
+
+/** A status record read back from etcd, or why it is not one (a few words, never the value). */
+export function decodeStatus(text: string): HostStatus | { unreadable: string } {
+  let json: unknown;
   try {
-    const v = JSON.parse(text) as Partial<HostStatus>;
-    if (typeof v !== "object" || v === null || typeof v.name !== "string" || typeof v.atMs !== "number")
-      return undefined;
-    return v as HostStatus;
+    json = JSON.parse(text);
   } catch {
-    return undefined;
+    return { unreadable: "not JSON" };
   }
+  const r = statusSchema.safeParse(json);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  return { unreadable: `${i?.path.join(".") || "record"}: ${i?.message ?? "invalid"}`.slice(0, 120) };
 }

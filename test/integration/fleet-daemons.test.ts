@@ -10,7 +10,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { formatStatus } from "../../src/cli/format.js";
 import { connectEtcd } from "../../src/fleet/etcd-client.js";
-import { FORGET_AFTER_MS, type HostRow } from "../../src/fleet/fleet-view.js";
+import type { HostRow } from "../../src/fleet/fleet-view.js";
 import { DaemonProcess } from "../faults/built-daemon.js";
 import { planctonctl } from "../helpers/cli.js";
 import { startDaemon, type Harness } from "../helpers/daemon-harness.js";
@@ -289,7 +289,7 @@ describe("a fleet of real daemons on a three-member etcd", () => {
       const table = await ctl(["fleet", "status", ...etcdArgs()]);
       assert.match(table.stdout, new RegExp(`${instance}\\s+gone`));
       assert.match(table.stdout, /3 host\(s\) up, 1 gone/);
-      // Gone for longer than FORGET_AFTER_MS: the next status forgets it (its keys deleted).
+      // Gone for longer than a day: status still lists it (read-only); fleet forget deletes it.
       const client = await connectEtcd({
         etcd: cluster.endpoints(),
         username: null,
@@ -299,9 +299,13 @@ describe("a fleet of real daemons on a three-member etcd", () => {
         key_file: null,
       });
       try {
-        const old = { ...gone, atMs: Date.now() - FORGET_AFTER_MS - 60_000 };
+        const old = { ...gone, atMs: Date.now() - 24 * 3600_000 - 60_000 };
         const { state: _s, seenAgoSeconds: _a, ...record } = old;
         await client.put(`${prefix}hosts/${instance}`).value(JSON.stringify(record));
+        assert.equal((await fleetHosts()).get(instance)?.state, "gone", "status forgets nothing");
+        const forget = await ctl(["fleet", "forget", "--gone-for", "24h", ...etcdArgs()]);
+        assert.equal(forget.code, 0, forget.stderr);
+        assert.match(forget.stdout, /forgot 1 host\(s\) gone for over 24h/);
         assert.equal((await fleetHosts()).has(instance), false, "forgotten");
         assert.equal(
           (await client.get(`${prefix}hosts/${instance}`).exec()).kvs.length,

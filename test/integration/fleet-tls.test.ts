@@ -47,6 +47,7 @@ function makeCerts(d: string): EtcdTls {
     for (const [name, cn] of [
       ["server", "127.0.0.1"],
       ["client", "plancton"],
+      ["host", "plancton-tls-cn"],
     ] as const) {
       ssl(
         "req",
@@ -210,4 +211,42 @@ test("a wrong password: the agent says so once and never registers; planctonctl 
     .join("\n");
   assert.match(stderr, /^planctonctl: fleet: etcd at https:\/\/127\.0\.0\.1:\d+: .*(auth|password)/i);
   assert.equal(stderr.trim().split("\n").length, 1, r.stderr);
+});
+
+test("a client certificate whose CN is plancton-NAME is that host's user (fleet grant): its own keys only", async () => {
+  const rootYaml =
+    `fleet:\n  etcd: [${cluster!.endpoints()[0]}]\n  username: root\n  password_file: ${path.join(dir, "root-pw")}\n` +
+    `  ca_file: ${tls.caFile}\n  cert_file: ${tls.clientCertFile}\n  key_file: ${tls.clientKeyFile}\n`;
+  await writeFile(path.join(dir, "root-pw"), "rootpw\n");
+  await writeFile(path.join(dir, "root.yaml"), rootYaml);
+  const g = await planctonctl([
+    "--config",
+    path.join(dir, "root.yaml"),
+    "fleet",
+    "grant",
+    "tls-cn",
+    "--out",
+    dir,
+  ]);
+  assert.equal(g.code, 0, g.stderr);
+  // No username: etcd takes the certificate's CN (plancton-tls-cn) as the user.
+  const hostYaml =
+    `fleet:\n  etcd: [${cluster!.endpoints()[0]}]\n  name: tls-cn\n  ttl: 3\n  ca_file: ${tls.caFile}\n` +
+    `  cert_file: ${path.join(dir, "host.pem")}\n  key_file: ${path.join(dir, "host.key")}\n`;
+  const logs: string[] = [];
+  const handle = (await startFleet(parseConfigText(hostYaml, "h.yaml").config, fakeHost(logs), "x"))!;
+  try {
+    await waitFor("registered by its certificate", () => handle.state().connected, 30_000, 100);
+    const { connectEtcd } = await import("../../src/fleet/etcd-client.js");
+    const c = await connectEtcd(parseConfigText(hostYaml, "h.yaml").config.fleet!, 10_000);
+    try {
+      await assert.rejects(c.put("/plancton/command/all").value("{}").exec(), /permission denied/i);
+      await assert.rejects(c.put("/plancton/hosts/tls-host").value("{}").exec(), /permission denied/i);
+      await c.put("/plancton/hosts/tls-cn").value("{}").exec();
+    } finally {
+      c.close();
+    }
+  } finally {
+    await handle.stop();
+  }
 });

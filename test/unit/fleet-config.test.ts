@@ -1,10 +1,13 @@
 // The `fleet` key: defaults, units, errors at file:line:key, and local only.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { ConfigError } from "../../src/config/errors.js";
 import { parseConfigText } from "../../src/config/parse.js";
 import { remoteConfigProblems } from "../../src/config/remote/privileges.js";
-import { etcdOptions } from "../../src/fleet/etcd-client.js";
+import { AUTH_TIMEOUT_MS, etcdOptions } from "../../src/fleet/etcd-client.js";
 import { fleetKeys } from "../../src/fleet/keys.js";
 
 const F = "/etc/plancton/config.yaml";
@@ -93,6 +96,24 @@ test("etcd options: deadlines on calls, none on streams; TLS and password files;
     etcdOptions({ ...base, username: "u", password_file: "/nonexistent/pw" }),
     /fleet\.password_file: cannot read \/nonexistent\/pw/,
   );
+  const dir = await mkdtemp(path.join(os.tmpdir(), "plancton-fleetopt-"));
+  try {
+    await writeFile(path.join(dir, "pw"), "s3cret\n");
+    const eps = ["http://a:2379", "http://b:2379", "http://c:2379", "http://d:2379"];
+    const withAuth = await etcdOptions({
+      ...base,
+      etcd: eps,
+      username: "u",
+      password_file: path.join(dir, "pw"),
+    });
+    assert.equal(withAuth.auth?.password, "s3cret");
+    // The token exchange (bcrypt on etcd) waits up to AUTH_TIMEOUT_MS, not a routine call's 3 s.
+    const authCall = withAuth.auth?.callOptions as () => { deadline: number };
+    assert.ok(authCall().deadline >= Date.now() + AUTH_TIMEOUT_MS - 1000);
+    assert.deepEqual([...(withAuth.hosts as string[])].sort(), eps, "every member, in some order");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   const pw = new URL("../fixtures/", import.meta.url).pathname;
   await assert.rejects(
     etcdOptions({ ...base, cert_file: `${pw}nope.pem`, key_file: `${pw}nope.key` }),

@@ -30,16 +30,19 @@ describe("fleet harvest", () => {
   it("the record keeps its core-hours within 1 KiB", () => {
     const text = encodeStatus(status("wn1", 123456.78));
     assert.ok(Buffer.byteLength(text) <= STATUS_MAX_BYTES);
-    assert.equal(decodeStatus(text)?.coreHours24h, 123456.78);
+    const back = decodeStatus(text);
+    assert.ok(!("unreadable" in back), JSON.stringify(back));
+    assert.equal(back.coreHours24h, 123456.78);
   });
 
   it("the summary adds every listed host's figure (an older daemon's record has none)", () => {
-    const s = summarize([
+    const hosts = [
       row(status("a", 10.25), "up"),
       row(status("b", 2.5), "gone"),
       row(status("c"), "up"),
       row(status("d", null), "up"),
-    ]);
+    ];
+    const s = summarize({ hosts, unreadable: [], oversized: 0 });
     assert.equal(s.coreHours24h, 12.75);
   });
 });

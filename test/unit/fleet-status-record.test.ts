@@ -31,7 +31,7 @@ const base: HostStatus = {
 test("a record is JSON of at most 1 KiB, with CPU rounded, even from absurd reports", () => {
   const text = encodeStatus(base);
   assert.ok(Buffer.byteLength(text) < 400, text);
-  assert.equal(decodeStatus(text)?.ownerCpu, 0.12);
+  assert.equal((decodeStatus(text) as HostStatus).ownerCpu, 0.12);
   const huge = encodeStatus({
     ...base,
     version: "v".repeat(5000),
@@ -41,9 +41,22 @@ test("a record is JSON of at most 1 KiB, with CPU rounded, even from absurd repo
     priority: "p".repeat(900),
   });
   assert.ok(Buffer.byteLength(huge) <= STATUS_MAX_BYTES, `${Buffer.byteLength(huge)} bytes`);
-  assert.equal(decodeStatus(huge)?.name, "wn042");
-  assert.equal(decodeStatus("not json"), undefined);
-  assert.equal(decodeStatus('{"name": 3}'), undefined);
+  assert.equal((decodeStatus(huge) as HostStatus).name, "wn042");
+});
+
+test("a record read back is typed field by field: a bad one says which field, never throws", () => {
+  assert.deepEqual(decodeStatus("not json"), { unreadable: "not JSON" });
+  assert.deepEqual(decodeStatus('{"name": 3}'), {
+    unreadable: "name: Invalid input: expected string, received number",
+  });
+  const { mode: _m, ...noMode } = base;
+  assert.match((decodeStatus(JSON.stringify(noMode)) as { unreadable: string }).unreadable, /^mode: /);
+  assert.match(
+    (decodeStatus(JSON.stringify({ ...base, version: 7 })) as { unreadable: string }).unreadable,
+    /^version: /,
+  );
+  const extra = decodeStatus(JSON.stringify({ ...base, future: 1 })) as HostStatus & { future?: number };
+  assert.equal(extra.future, undefined, "fields of a later version dropped");
 });
 
 test("the first record is written at once; then not before minWriteMs whatever changed", () => {
