@@ -19,6 +19,7 @@ import { ensureRundir } from "./owners/control-files.js";
 import { ControlWatcher } from "./owners/control-watcher.js";
 import { DaemonFleet } from "./owners/fleet-link.js";
 import { DaemonMetrics } from "./report/daemon-metrics.js";
+import { diskFaults } from "./report/disk-faults.js";
 import { EngineConnection } from "./owners/engine-connection.js";
 import { HistoryLog } from "./report/history.js";
 import { HostSampling, type HostSamplingLike } from "./owners/host-sampling.js";
@@ -248,6 +249,7 @@ export class Daemon {
       retiredInstances: this.instances.retiredInstances(),
       configSources: store.sources,
       fleet: this.fleet.state(),
+      diskFaults: diskFaults.notes(),
     });
   }
 

@@ -47,6 +47,8 @@ export interface StatusSnapshot {
   configSources?: Record<string, string>;
   /** With a `fleet` key: the agent's link to etcd and the fleet command in force. */
   fleet?: FleetState;
+  /** Writes the disk refused, one line per area: "log disk full since T: N lines dropped". */
+  diskFaults?: string[];
 }
 
 /** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */
