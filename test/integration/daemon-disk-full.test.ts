@@ -1,13 +1,17 @@
 // A full log disk, on a real 64 KiB tmpfs: the log and the history drop what the disk
 // refuses, count it, never throw, and write again once space is back.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { after, before, test } from "node:test";
 import { createLogger } from "../../src/daemon/process/logger.js";
-import { DiskFaults } from "../../src/daemon/report/disk-faults.js";
+import { claimPidfile, removePidfile } from "../../src/daemon/process/pidfile.js";
+import { DiskFaults, diskFaults } from "../../src/daemon/report/disk-faults.js";
 import { HistoryLog, type PilotRecord } from "../../src/daemon/report/history.js";
+import { keepPilotLog, readPilotLog } from "../../src/daemon/report/pilot-logs.js";
+import type { ContainerEngine } from "../../src/runtime/index.js";
 import { mountSmallTmpfs, type SmallTmpfs } from "../helpers/small-tmpfs.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -76,4 +80,38 @@ test("history on a disk that fills and frees: a torn record never swallows the n
   const names = (await history.read()).map((r) => r.name);
   assert.deepEqual(names, ["p0", "p1", "p2", "p3", "p4", "p6", "p7", "p8", "p9", "p10"]);
   assert.deepEqual(faults.notes(), []);
+});
+
+test("a pilot's log on a full disk: dropped and counted (no temp file left), kept again once freed", async () => {
+  const disk = tmpfs("pilots");
+  const faults = new DiskFaults();
+  // The pilot's output (the engine is not what is tested here: the disk is).
+  const engine = {
+    logs: async () => Readable.from([Buffer.from(`${"z".repeat(8000)}\n`)]),
+  } as unknown as ContainerEngine;
+  disk.fill();
+  await keepPilotLog(engine, "id", "p1", disk.dir, faults);
+  assert.match(faults.notes()[0] ?? "", /^log disk full since .*: 1 lines dropped$/);
+  disk.free();
+  assert.deepEqual(await readdir(path.join(disk.dir, "pilots")), [], "no temp file left behind");
+  await keepPilotLog(engine, "id", "p2", disk.dir, faults);
+  assert.equal((await readPilotLog(disk.dir, "p2"))?.length, 8001);
+  assert.deepEqual(faults.notes(), []);
+});
+
+test("the pidfile on a full run dir: the daemon still owns it (the lock does), the write counted", async () => {
+  const disk = tmpfs("run");
+  disk.fill();
+  const pidfile = path.join(disk.dir, "plancton.pid");
+  try {
+    assert.equal(await claimPidfile(pidfile, { rundir: disk.dir }), undefined, "owned, not refused");
+    assert.match(diskFaults.notes().join("\n"), /^run dir disk full since .*: 1 writes dropped$/m);
+    assert.deepEqual(
+      (await readdir(disk.dir)).filter((n) => n.endsWith(".tmp")),
+      [],
+      "no temp file left behind",
+    );
+  } finally {
+    await removePidfile(pidfile);
+  }
 });

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { ContainerEngine, PilotInfo } from "../../runtime/index.js";
 import { instanceLabels, LABEL_INSTANCE, LABEL_MANAGED } from "../loop/labels.js";
 import { readNoFollow, replaceFile } from "../process/safe-open.js";
+import { diskFaults } from "../report/disk-faults.js";
 
 export const RETIRED_FILE = "retired-instances";
 /** Bounds what a restart reads back: names are short, and few instances ever retire at once. */
@@ -91,6 +92,9 @@ export class ManagedInstances {
         this.file,
         `${JSON.stringify([...this.retired].slice(0, MAX_RETIRED))}\n`,
         0o644,
-      ).catch(() => undefined);
+      ).then(
+        () => diskFaults.succeeded("run dir"),
+        (err: unknown) => void diskFaults.failed("run dir", err),
+      );
   }
 }

@@ -9,6 +9,7 @@ import { realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import { acquireLock, lockName, type HeldLock, type LockHolder } from "./host-lock.js";
 import { readNoFollow, replaceFile } from "./safe-open.js";
+import { diskFaults } from "../report/disk-faults.js";
 
 export interface ProcIdentity {
   startTime: string;
@@ -104,8 +105,12 @@ export async function claimPidfile(
     const id = procIdentity(process.pid) ?? { startTime: "", argv: process.argv };
     await replaceFile(pidfile, `${process.pid}\n${JSON.stringify({ ...id, rundir: me.rundir })}\n`, 0o644);
   } catch (err) {
-    await r.held.release();
-    throw err;
+    // A full disk does not keep the daemon from running (the lock, not the file, makes it
+    // the only one); status says the write was dropped. Any other error is fatal.
+    if (!diskFaults.failed("run dir", err)) {
+      await r.held.release();
+      throw err;
+    }
   }
   held.set(path.resolve(pidfile), r.held);
   return undefined;
