@@ -15,7 +15,7 @@ export interface LogFileStream {
 }
 
 /** What sonic-boom may hold unwritten: a full disk costs at most this much memory. */
-export const LOG_BUFFER_BYTES = 64 * 1024;
+export const LOG_BUFFER_BYTES = 16 * 1024;
 
 function linesIn(data: string): number {
   let n = 0;
