@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 
 const pidfile = process.argv[2];
 const mod = await import(
-  pathToFileURL(path.resolve(import.meta.dirname, "../../dist/src/daemon/pidfile.js")).href
+  pathToFileURL(path.resolve(import.meta.dirname, "../../dist/src/daemon/process/pidfile.js")).href
 );
 process.stdout.write("ready\n");
 let buffered = "";

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { realpath, rm } from "node:fs/promises";
 import path from "node:path";
-import { acquireLock, lockName, type HeldLock, type LockHolder } from "./host-lock.js";
+import { acquireLock, type HeldLock, type LockHolder } from "./host-lock.js";
 import { readNoFollow, replaceFile } from "./safe-open.js";
 import { diskFaults } from "../report/disk-faults.js";
 
@@ -83,10 +83,9 @@ export async function readPidState(pidfile: string): Promise<PidState> {
 
 const held = new Map<string, HeldLock>();
 
-/** The lock of one pidfile, named after its real path (the directory exists by now). */
-async function pidfileLockName(pidfile: string): Promise<string> {
-  const abs = path.join(await realpath(path.dirname(path.resolve(pidfile))), path.basename(pidfile));
-  return lockName("pidfile", abs);
+/** The lock of one pidfile: `<pidfile>.lock` beside it, in its real directory (one of the daemon's user's own). */
+async function pidfileLock(pidfile: string): Promise<string> {
+  return path.join(await realpath(path.dirname(path.resolve(pidfile))), `${path.basename(pidfile)}.lock`);
 }
 
 /**
@@ -99,7 +98,7 @@ export async function claimPidfile(
   me: Omit<LockHolder, "pid"> = {},
 ): Promise<number | undefined> {
   const holder: LockHolder = { ...me, pid: process.pid, pidfile: path.resolve(pidfile) };
-  const r = await acquireLock(await pidfileLockName(pidfile), holder);
+  const r = await acquireLock(await pidfileLock(pidfile), holder);
   if ("holder" in r) return r.holder?.pid ?? -1;
   try {
     const id = procIdentity(process.pid) ?? { startTime: "", argv: process.argv };
