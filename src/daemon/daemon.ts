@@ -142,6 +142,7 @@ export class Daemon {
       );
     await this.control.start();
     await this.metrics.configure(this.config);
+    await this.metrics.resendKept(this.opts.rundir);
     this.puller = new ImagePuller(this.config.docker_image, {
       engine: this.opts.engine,
       logger: this.logger,
@@ -199,7 +200,7 @@ export class Daemon {
     await this.configStore.close();
     await this.lock.settled();
     await this.fleet.stop();
-    await this.metrics.close();
+    await this.metrics.close(this.opts.rundir);
     this.logger.info({ reason }, `plancton stopped (${reason})`);
     this.resolveDone(reason);
   }
