@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { ByteTail } from "../../src/daemon/report/byte-tail.js";
 import {
   keepPilotLog,
+  pilotLogsWritten,
   PILOT_LOG_BYTES,
   PILOTS_DIR_BYTES,
   pilotLogFile,
@@ -36,6 +37,7 @@ test("a pilot printing 1,000 lines of 64 KiB keeps at most PILOT_LOG_BYTES", asy
   const logdir = await mkdtemp(path.join(os.tmpdir(), "plancton-pilotlogs-"));
   try {
     await keepPilotLog(printing(1000, 64 * 1024), "id", "wide", logdir);
+    await pilotLogsWritten();
     const size = (await stat(pilotLogFile(logdir, "wide"))).size;
     assert.ok(size > 0 && size <= PILOT_LOG_BYTES, `kept ${size} bytes`);
   } finally {
@@ -57,6 +59,7 @@ test("the pilots/ directory stays under PILOTS_DIR_BYTES: the oldest go first", 
       await utimes(f, 1000 + i, 1000 + i);
     }
     await keepPilotLog(printing(10, 100), "id", "newest", logdir);
+    await pilotLogsWritten();
     const left = (await readdir(dir)).sort();
     assert.equal(left[0], "newest.log");
     assert.equal(left[1], "old001.log", "only the oldest went");

@@ -1,7 +1,8 @@
 // Keeps the tail of a finished pilot's output in logdir/pilots/, so `planctonctl logs`
 // still answers after the container is removed. Bounded in bytes: each file keeps the
 // last PILOT_LOG_BYTES, the directory at most PILOTS_DIR_BYTES and KEEP files, the oldest
-// removed first. A write the disk refuses is dropped and counted (disk-faults.ts).
+// removed first. A write the disk refuses is dropped and counted (disk-faults.ts); the
+// caller (a kill for the owner) waits for the engine's answer only, never for the disk.
 // Written 0640 through a new file renamed into place: a link planted there is replaced,
 // never followed (pilot output often holds credentials).
 import { lstat, mkdir, readdir, rm } from "node:fs/promises";
@@ -37,6 +38,27 @@ export async function keepPilotLog(
   const stream = await engine.logs(id, { follow: false, tail: TAIL_LINES });
   const tail = new ByteTail(PILOT_LOG_BYTES);
   for await (const chunk of stream) tail.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  // One write at a time, in the background: a slow or failing disk holds no kill back.
+  // A disk that does not keep up: past MAX_WAITING logs waiting, one is dropped, not queued.
+  if (waiting >= MAX_WAITING) return void faults.dropped("log", 1);
+  waiting++;
+  const data = tail.result();
+  writing = writing
+    .then(() => writePilotLog(logdir, name, data, faults))
+    .catch(() => undefined)
+    .finally(() => waiting--);
+}
+
+const MAX_WAITING = 8;
+let waiting = 0;
+let writing: Promise<void> = Promise.resolve();
+
+/** Resolves once every pilot log handed over so far is written (or dropped). */
+export function pilotLogsWritten(): Promise<void> {
+  return writing;
+}
+
+async function writePilotLog(logdir: string, name: string, data: Buffer, faults: DiskFaults): Promise<void> {
   const dir = path.join(logdir, "pilots");
   try {
     await mkdir(dir, { recursive: true, mode: LOGDIR_MODE });
@@ -44,7 +66,7 @@ export async function keepPilotLog(
     if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? 0))
       throw new Error(`${dir} is not a directory of the daemon's own (a link, or another user's): remove it`);
     await prune(dir, PILOT_LOG_BYTES); // room for this one first: the oldest go, not the newest
-    await replaceFile(pilotLogFile(logdir, name), tail.result());
+    await replaceFile(pilotLogFile(logdir, name), data);
     faults.succeeded("log");
   } catch (err) {
     if (!faults.failed("log", err)) throw err;
