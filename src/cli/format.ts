@@ -48,6 +48,7 @@ export function formatStatus(s: StatusSnapshot): string {
   if (s.configError)
     lines.push(`config:   REJECTED (the previous one is in force): ${s.configError.split("\n")[0]}`);
   for (const w of s.configWarnings) lines.push(`warning:  ${w}`);
+  for (const d of s.diskFaults ?? []) lines.push(`disk:     ${d}`);
   if (s.pilots.length > 0) {
     lines.push("");
     lines.push(

@@ -111,6 +111,7 @@ export class Daemon {
     this.instances = await ManagedInstances.load(this.instance, this.opts.rundir, this.logger);
     await this.control.start();
     await this.metrics.configure(this.config);
+    await this.metrics.resendKept(this.opts.rundir); // what the last clean stop could not send
     const { engine, logdir } = this.opts;
     const { clock, logger, connection, metrics } = this;
     this.puller = new ImagePuller(this.config.docker_image, {
@@ -150,7 +151,7 @@ export class Daemon {
     await this.configStore.close();
     await this.queue.settled();
     await this.fleet.stop();
-    await this.metrics.close();
+    await this.metrics.close(this.opts.rundir);
     await this.accounting.hours.flush();
     this.logger.info({ reason }, `plancton stopped (${reason})`);
     this.resolveDone(reason);

@@ -36,6 +36,7 @@ export function createBufferedSink(transport: Transport, opts: SinkOptions): Met
   let failures = 0;
   let nextAttemptAtMs = 0;
   let closing: Promise<void> | null = null;
+  let leftover: string[] = [];
   let stopped = false;
   const waiters = new Set<() => void>();
   const reported = new Set<string>(); // transport errors since the last success
@@ -238,13 +239,14 @@ export function createBufferedSink(transport: Transport, opts: SinkOptions): Met
           stats.lastErrorAtMs = clock();
           safeCall(opts.onError, stats.lastError);
         }
-        ring.clear();
+        leftover = [...(pending?.slice(pendingStart) ?? []), ...ring.take(ring.size)];
         pending = null;
         for (const w of [...waiters]) w();
         transport.close();
       });
       return closing;
     },
+    unsent: () => leftover,
     stats() {
       return { ...stats, buffered: buffered() };
     },

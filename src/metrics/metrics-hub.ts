@@ -1,6 +1,7 @@
 // All the daemon's metrics targets behind one write(): each point is turned into line
 // protocol once (with the hostname tag) and queued on every sink; setTargets() applies
 // a config change without losing what unchanged targets have buffered.
+import { createHash } from "node:crypto";
 import { createSink } from "./create-sink.js";
 import { targetKey } from "./target-names.js";
 import { toLine } from "./line-protocol.js";
@@ -17,11 +18,20 @@ export interface HubOptions extends SinkOptions {
 
 const MAX_REMEMBERED_ERRORS = 100;
 
+/** Line-protocol lines by target id. */
+export type UnsentLines = Record<string, string[]>;
+
+/** A target's identity as stored on disk: its key hashed (a v2 key holds the token). */
+export function targetId(key: string): string {
+  return createHash("sha256").update(key).digest("hex").slice(0, 32);
+}
+
 export class MetricsHub {
   private sinks = new Map<string, MetricsSink>();
   private readonly invalidSeen = new Set<string>();
   private onError: ((msg: string) => void) | undefined;
   private closed = false;
+  private leftover: UnsentLines = {};
 
   constructor(readonly hostname: string) {}
 
@@ -75,12 +85,33 @@ export class MetricsHub {
     await Promise.all([...this.sinks.values()].map((sink) => sink.flush(timeoutMs)));
   }
 
-  /** Bounded final flush of every sink, in parallel. */
+  /** Bounded final flush of every sink, in parallel; what they could not send is kept for unsent(). */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
-    const sinks = [...this.sinks.values()];
+    const sinks = [...this.sinks];
     this.sinks = new Map();
-    await Promise.all(sinks.map((sink) => sink.close(timeoutMs)));
+    await Promise.all(sinks.map(([, sink]) => sink.close(timeoutMs)));
+    for (const [key, sink] of sinks) {
+      const lines = sink.unsent?.() ?? [];
+      if (lines.length > 0) this.leftover[targetId(key)] = lines;
+    }
+  }
+
+  /** After close(): the lines each target did not get, by target id (no credentials in it). */
+  unsent(): UnsentLines {
+    return this.leftover;
+  }
+
+  /** Queues lines a previous run could not send on the same targets; returns how many found theirs. */
+  resend(saved: UnsentLines): { queued: number; unknown: number } {
+    const r = { queued: 0, unknown: 0 };
+    const byId = new Map([...this.sinks].map(([key, sink]) => [targetId(key), sink]));
+    for (const [id, lines] of Object.entries(saved)) {
+      const sink = byId.get(id);
+      if (sink) sink.writeLines(lines);
+      r[sink ? "queued" : "unknown"] += lines.length;
+    }
+    return r;
   }
 
   private reportInvalid(message: string): void {

@@ -51,5 +51,7 @@ export interface MetricsSink {
   flush(timeoutMs: number): Promise<void>;
   /** A bounded final flush, then stops; later writes are ignored. Never rejects. */
   close(timeoutMs: number): Promise<void>;
+  /** After close(): the lines it could not send, oldest first (the daemon keeps them for its next start). */
+  unsent?(): string[];
   stats(): SinkStats;
 }

@@ -12,6 +12,7 @@
 //   6. dockerd stopped and restarted mid-run: the suite's OWN dockerd (dockerd.ts), which
 //      run.ts starts for the run and every Docker call of the suite goes to (DOCKER_HOST);
 //      the host's shared dockerd is never stopped.
+//   7. a full disk (the log dir, then the run dir, on a 64 KiB tmpfs): disk-full.test.ts.
 //
 // Run it with `npm run build && npm run test:faults` (run.ts). PLANCTON_FAULTS_SEED picks
 // another seed for the mutations.

@@ -21,7 +21,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { HistoryLog, type PilotRecord } from "../../src/daemon/report/history.js";
 import { createLogger } from "../../src/daemon/process/logger.js";
-import { keepPilotLog, pilotLogFile } from "../../src/daemon/report/pilot-logs.js";
+import { keepPilotLog, pilotLogFile, pilotLogsWritten } from "../../src/daemon/report/pilot-logs.js";
 import { createDockerEngine } from "../../src/runtime/index.js";
 import { planctonctl } from "../helpers/cli.js";
 import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js";
@@ -179,6 +179,7 @@ describe("links planted in logdir are never followed", () => {
       await c.start();
       await c.wait();
       await keepPilotLog(createDockerEngine(), c.id, name, logdir);
+      await pilotLogsWritten();
     } finally {
       await c.remove({ force: true });
     }

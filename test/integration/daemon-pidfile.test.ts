@@ -1,10 +1,11 @@
 // The pidfile and the instance lock with real processes: 30 contenders claim one stale
 // pidfile at the same moment (a barrier on their stdin), exactly one may win and the
 // others are told its PID; `stop` never signals a stranger the pidfile names; a second
-// daemon of one instance (another rundir) refuses to start and names the first.
+// daemon of one instance (same rundir) refuses to start and names the first; an
+// unprivileged user squatting the old abstract lock names does not keep it from starting.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -141,7 +142,7 @@ test(
 );
 
 test(
-  "a second daemon of the same instance, another rundir, refuses to start and names the first",
+  "a second daemon of the same instance and rundir, another pidfile, refuses to start and names the first",
   { timeout: 120_000 },
   async () => {
     await requireDocker();
@@ -151,11 +152,12 @@ test(
       configFile,
       `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\ndocker_cmd: sleep 600\nmax_docks: 1\ncpus_per_dock: 0.05\nmain_sleep: 1\nmax_dock_mem: 32MiB\npilot_cpu_priority: normal\n`,
     );
+    // The instance's lock is in the run dir (0700: no other user can take it).
     const dirsOf = (n: string): DaemonDirs => ({
       configFile,
-      rundir: path.join(dir, `run-${n}`),
+      rundir: path.join(dir, "run-shared"),
       logdir: path.join(dir, `log-${n}`),
-      pidfile: path.join(dir, `run-${n}`, "plancton.pid"),
+      pidfile: path.join(dir, `run-shared`, `plancton-${n}.pid`),
     });
     let first: DaemonProcess | undefined;
     let second: DaemonProcess | undefined;
@@ -181,6 +183,72 @@ test(
     } finally {
       await second?.stop();
       await first?.stop();
+      await removeInstance(instance);
+    }
+  },
+);
+
+test(
+  "nobody squatting the old abstract lock names (instance, pidfile) does not keep the daemon from starting",
+  { timeout: 120_000 },
+  async () => {
+    await requireDocker();
+    const instance = uniquePrefix("pid-squat");
+    const configFile = path.join(dir, "squat.yaml");
+    await writeFile(
+      configFile,
+      `docker_image: ${TEST_IMAGE}\ncontainer_prefix: ${instance}\nmax_docks: 0\nmain_sleep: 1\n`,
+    );
+    const dirs: DaemonDirs = {
+      configFile,
+      rundir: path.join(dir, "run-squat"),
+      logdir: path.join(dir, "log-squat"),
+      pidfile: path.join(dir, "run-squat", "plancton.pid"),
+    };
+    await mkdir(dirs.rundir, { recursive: true, mode: 0o700 });
+    // The names the landed code bound (host-lock.ts: `\0plancton-<what>-<key>`).
+    const names = [`plancton-instance-${instance}`, `plancton-pidfile-${dirs.pidfile}`];
+    const squatter = spawn(
+      "setpriv",
+      [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        process.execPath,
+        "-e",
+        `const net = require("node:net");
+         let n = 0;
+         for (const name of JSON.parse(process.argv[1]))
+           net.createServer((s) => s.end('{"pid":1}\\n')).listen({ path: "\\0" + name }, () => {
+             if (++n === 2) console.log("squatting as uid " + process.getuid());
+           });
+         setTimeout(() => process.exit(0), 110000);`,
+        JSON.stringify(names),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let said = "";
+    squatter.stdout!.setEncoding("utf8").on("data", (d: string) => (said += d));
+    let daemon: DaemonProcess | undefined;
+    try {
+      await waitFor("the squatter bound both names", () => said.includes("squatting as uid 65534"), 20_000);
+      daemon = await DaemonProcess.start(dirs, 60_000);
+      assert.ok(daemon.alive, "the daemon runs");
+      assert.equal((await readFile(dirs.pidfile, "utf8")).split("\n")[0], String(daemon.pid));
+      // And the new lock is out of the unprivileged user's reach: the run dir is 0700.
+      const r = spawnSync("setpriv", [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        process.execPath,
+        "-e",
+        `require("node:fs").openSync(process.argv[1], "r")`,
+        path.join(dirs.rundir, `instance-${instance}.lock`),
+      ]);
+      assert.match(r.stderr.toString(), /EACCES/, "nobody cannot even open the instance's lock");
+    } finally {
+      squatter.kill("SIGKILL");
+      await daemon?.stop();
       await removeInstance(instance);
     }
   },

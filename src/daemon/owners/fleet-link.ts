@@ -4,11 +4,13 @@
 // `planctonctl status` exactly like a local drain; the last applied command is kept in
 // rundir/fleet-command so a restart does not apply it twice. Nothing here is awaited by
 // a tick; without a `fleet` key nothing of the fleet is loaded but this file.
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../config/schema.js";
 import type { FleetCommand, FleetHandle, FleetHost, FleetState, HostReport } from "../../fleet/index.js";
 import { clearControl, setControl } from "./control-files.js";
+import { replaceFile } from "../process/safe-open.js";
+import { diskFaults } from "../process/disk-faults.js";
 import type { Logger } from "../process/logger.js";
 import type { StatusSnapshot } from "../report/status.js";
 
@@ -65,9 +67,10 @@ export class DaemonFleet {
               clearControl(this.opts.rundir, "drain"),
               clearControl(this.opts.rundir, "drainStop"),
             ]);
-          await writeFile(`${file}.tmp`, `${JSON.stringify(c)}\n`, { mode: 0o644 });
-          await rename(`${file}.tmp`, file);
+          await replaceFile(file, `${JSON.stringify(c)}\n`, 0o644);
+          diskFaults.succeeded("run dir");
         } catch (err) {
+          diskFaults.failed("run dir", err);
           this.opts.logger.error(
             `fleet: could not apply ${c.action} in ${this.opts.rundir}: ${(err as Error).message}`,
           );

@@ -8,6 +8,7 @@ import type { ContainerEngine, PilotInfo } from "../../runtime/index.js";
 import { instanceLabels, LABEL_INSTANCE, LABEL_MANAGED } from "../loop/labels.js";
 import type { Logger } from "../process/logger.js";
 import { readNoFollow, replaceFile } from "../process/safe-open.js";
+import { diskFaults } from "../process/disk-faults.js";
 
 export const RETIRED_FILE = "retired-instances";
 /** Bounds what a restart reads back: names are short, and few instances ever retire at once. */
@@ -97,6 +98,9 @@ export class ManagedInstances {
         this.file,
         `${JSON.stringify([...this.retired].slice(0, MAX_RETIRED))}\n`,
         0o644,
-      ).catch(() => undefined);
+      ).then(
+        () => diskFaults.succeeded("run dir"),
+        (err: unknown) => void diskFaults.failed("run dir", err),
+      );
   }
 }

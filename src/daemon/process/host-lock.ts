@@ -1,12 +1,18 @@
-// A lock held for the life of a process, host-wide, that the kernel frees when the
-// process dies however it dies: a unix socket bound in the abstract namespace (Linux;
-// `\0name`, no file, so no stale file to remove and no race between two takers). The
-// holder answers whoever connects with who it is (one JSON line), so a refused taker can
-// name it. Node has no flock(2); this needs no native addon.
-// Limit: any local user can bind an abstract name first; the daemon then refuses to start
-// and names what answered (a denial of service, never a takeover).
+// A lock held for the life of a process that the kernel frees when the process dies
+// however it dies: flock(2) on a file in a directory of the daemon's own (the 0700 run
+// dir, or the pidfile's root-owned directory), so no other user can take it or squat it
+// (the abstract unix socket it replaces could be bound first by any local user). Node has
+// no flock(2): util-linux's flock(1) takes it on the daemon's open file description,
+// handed to it as its fd 3; the lock belongs to that description, not to the short-lived
+// flock process, so it lasts until the daemon closes the file or dies. Two takers racing
+// (a stale pidfile) cannot both win: the kernel grants one. The holder writes who it is
+// in the file, so a refused taker can name it. The file stays (removing it would let a
+// second taker lock a new file while the first still holds the old one).
+import { spawn } from "node:child_process";
+import { closeSync, ftruncateSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
-import net from "node:net";
+import path from "node:path";
+import { openForWriteSync, readNoFollow } from "./safe-open.js";
 
 export interface LockHolder {
   pid: number;
@@ -16,77 +22,102 @@ export interface LockHolder {
 }
 
 export interface HeldLock {
-  readonly name: string;
+  readonly file: string;
   release(): Promise<void>;
 }
 
 export type LockResult = { held: HeldLock } | { holder: LockHolder | undefined };
 
-const MAX_NAME = 100; // sun_path is 108 bytes, with the leading NUL
+const LOCK_MODE = 0o600;
+const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
-/** `plancton-<what>-<key>`, hashed when too long for a socket name. */
-export function lockName(what: string, key: string): string {
-  const plain = `plancton-${what}-${key}`;
-  return plain.length <= MAX_NAME
-    ? plain
-    : `plancton-${what}-${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
+/** `dir/<what>-<key>.lock`; a key that is not a plain short name is hashed. */
+export function lockFile(dir: string, what: string, key: string): string {
+  const name = SAFE_KEY.test(key) ? key : createHash("sha256").update(key).digest("hex").slice(0, 40);
+  return path.join(dir, `${what}-${name}.lock`);
 }
 
-function listen(name: string, me: LockHolder): Promise<net.Server | "busy"> {
+/** flock(1) on `fd` without waiting: true when taken, false when another holds it. */
+function flockNow(fd: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer((sock) => {
-      sock.on("error", () => undefined);
-      sock.end(`${JSON.stringify(me)}\n`);
+    const child = spawn("flock", ["--nonblock", "--exclusive", "3"], {
+      stdio: ["ignore", "ignore", "pipe", fd],
     });
-    server.once("error", (err: NodeJS.ErrnoException) =>
-      err.code === "EADDRINUSE" ? resolve("busy") : reject(err),
+    let err = "";
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d.slice(0, 1000)));
+    child.once("error", (e) =>
+      reject(new Error(`the daemon's lock needs flock(1) (util-linux): ${(e as Error).message}`)),
     );
-    server.listen({ path: `\0${name}` }, () => {
-      server.unref(); // the lock never keeps the process alive
-      resolve(server);
+    child.once("exit", (code) => {
+      if (code === 0) resolve(true);
+      else if (code === 1) resolve(false);
+      else reject(new Error(`flock(1) failed (exit ${code}): ${err.trim()}`));
     });
   });
 }
 
-/** Asks the holder who it is; undefined when it does not answer in time, or says nonsense. */
-export function askHolder(name: string, timeoutMs = 2000): Promise<LockHolder | undefined | "gone"> {
-  return new Promise((resolve) => {
-    let text = "";
-    const sock = net.connect({ path: `\0${name}` });
-    const done = (v: LockHolder | undefined | "gone") => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => done(undefined), timeoutMs);
-    sock.setEncoding("utf8");
-    sock.on("data", (chunk: string) => {
-      text += chunk;
-      if (text.length > 4096) done(undefined);
-    });
-    sock.on("end", () => {
-      try {
-        const v = JSON.parse(text) as LockHolder;
-        done(Number.isInteger(v?.pid) && v.pid > 0 ? v : undefined);
-      } catch {
-        done(undefined);
-      }
-    });
-    sock.on("error", (err: NodeJS.ErrnoException) =>
-      done(err.code === "ECONNREFUSED" || err.code === "ENOENT" ? "gone" : undefined),
-    );
-  });
-}
-
-/** Takes the lock `name`, or says who holds it. */
-export async function acquireLock(name: string, me: LockHolder): Promise<LockResult> {
-  for (let attempt = 0; ; attempt++) {
-    const server = await listen(name, me);
-    if (server !== "busy") {
-      return { held: { name, release: () => new Promise<void>((r) => server.close(() => r())) } };
-    }
-    const holder = await askHolder(name);
-    // The holder died between our bind and our connect: try again.
-    if (holder !== "gone" || attempt >= 5) return { holder: holder === "gone" ? undefined : holder };
+/** Who holds `file`: what it wrote there; undefined when it says nothing readable (yet). */
+async function holderOf(file: string): Promise<LockHolder | undefined> {
+  const text = await readNoFollow(file);
+  if (text === undefined || text.length > 4096) return undefined;
+  try {
+    const v = JSON.parse(text) as LockHolder;
+    return Number.isInteger(v?.pid) && v.pid > 0 ? v : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * The holder, once it has written who it is: just after it took the lock the file may
+ * still be empty, or name the previous holder (dead), for a moment. Bounded: then unknown.
+ */
+async function liveHolderOf(file: string, tries = 100): Promise<LockHolder | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const h = await holderOf(file);
+    if (h && alive(h.pid)) return h;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
+}
+
+/** Takes the lock `file` (created 0600, never through a link), or says who holds it. */
+export async function acquireLock(file: string, me: LockHolder): Promise<LockResult> {
+  const fd = openForWriteSync(file, "append", LOCK_MODE);
+  let taken: boolean;
+  try {
+    taken = await flockNow(fd);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  if (!taken) {
+    closeSync(fd);
+    return { holder: await liveHolderOf(file) };
+  }
+  try {
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${JSON.stringify(me)}\n`);
+  } catch {
+    // A full disk: the lock is held all the same; a refused taker will not know whom it met.
+  }
+  let open = true;
+  return {
+    held: {
+      file,
+      release: async () => {
+        if (open) closeSync(fd); // the last descriptor of the file: the kernel lets the lock go
+        open = false;
+      },
+    },
+  };
 }

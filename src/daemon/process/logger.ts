@@ -13,6 +13,8 @@ import { fchmod, lstatSync, readdirSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import roll from "pino-roll";
+import { diskFaults as sharedFaults, type DiskFaults } from "./disk-faults.js";
+import { guardLogFile, LOG_BUFFER_BYTES, type LogFileStream } from "./log-file-guard.js";
 import { textStream } from "./log-text.js";
 import { ensureLogdir } from "./own-dirs.js";
 import { LOG_FILE_MODE } from "./safe-open.js";
@@ -26,6 +28,8 @@ export interface LoggerOptions {
   stderr: boolean;
   level: string;
   format?: LogFormat;
+  /** Where the log file's refused writes are counted (the process's own by default). */
+  faults?: DiskFaults;
 }
 
 const LOG_NAME = /^(plancton\.\d+\.log|current\.log)$/;
@@ -50,6 +54,7 @@ export async function createLogger(opts: LoggerOptions): Promise<Logger> {
   const streams: pino.StreamEntry[] = [];
   const dropped: string[] = [];
   const late: { logger?: Logger } = {}; // for a rotation's note, once the logger exists
+  const faults = opts.faults ?? sharedFaults;
   if (opts.logdir) {
     await ensureLogdir(opts.logdir);
     for (const name of readdirSync(opts.logdir))
@@ -63,7 +68,12 @@ export async function createLogger(opts: LoggerOptions): Promise<Logger> {
       mkdir: true,
       symlink: true,
       mode: LOG_FILE_MODE,
+      // sonic-boom's option (pino-roll passes it on; its types do not list it).
+      ...({ maxLength: LOG_BUFFER_BYTES } as object),
     });
+    guardLogFile(file as unknown as LogFileStream, faults, (err) =>
+      process.stderr.write(`plancton: log file: ${err.message}\n`),
+    );
     const sonic = file as unknown as {
       fd: number;
       reopen(file?: string): void;
@@ -91,5 +101,10 @@ export async function createLogger(opts: LoggerOptions): Promise<Logger> {
   const logger = pino({ level: opts.level, base: { pid: process.pid } }, pino.multistream(streams));
   late.logger = logger;
   for (const d of dropped) logger.warn(d);
+  faults.onRecovery((r) =>
+    logger.warn(
+      `${r.area} disk writable again: ${r.dropped} ${r.area === "log" ? "lines" : "writes"} dropped since ${new Date(r.sinceMs).toISOString()}`,
+    ),
+  );
   return logger;
 }

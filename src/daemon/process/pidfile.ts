@@ -7,8 +7,9 @@
 import { readFileSync } from "node:fs";
 import { realpath, rm } from "node:fs/promises";
 import path from "node:path";
-import { acquireLock, lockName, type HeldLock, type LockHolder } from "./host-lock.js";
+import { acquireLock, type HeldLock, type LockHolder } from "./host-lock.js";
 import { readNoFollow, replaceFile } from "./safe-open.js";
+import { diskFaults } from "./disk-faults.js";
 
 export interface ProcIdentity {
   startTime: string;
@@ -82,10 +83,9 @@ export async function readPidState(pidfile: string): Promise<PidState> {
 
 const held = new Map<string, HeldLock>();
 
-/** The lock of one pidfile, named after its real path (the directory exists by now). */
-async function pidfileLockName(pidfile: string): Promise<string> {
-  const abs = path.join(await realpath(path.dirname(path.resolve(pidfile))), path.basename(pidfile));
-  return lockName("pidfile", abs);
+/** The lock of one pidfile: `<pidfile>.lock` beside it, in its real directory (one of the daemon's user's own). */
+async function pidfileLock(pidfile: string): Promise<string> {
+  return path.join(await realpath(path.dirname(path.resolve(pidfile))), `${path.basename(pidfile)}.lock`);
 }
 
 /**
@@ -98,14 +98,18 @@ export async function claimPidfile(
   me: Omit<LockHolder, "pid"> = {},
 ): Promise<number | undefined> {
   const holder: LockHolder = { ...me, pid: process.pid, pidfile: path.resolve(pidfile) };
-  const r = await acquireLock(await pidfileLockName(pidfile), holder);
+  const r = await acquireLock(await pidfileLock(pidfile), holder);
   if ("holder" in r) return r.holder?.pid ?? -1;
   try {
     const id = procIdentity(process.pid) ?? { startTime: "", argv: process.argv };
     await replaceFile(pidfile, `${process.pid}\n${JSON.stringify({ ...id, rundir: me.rundir })}\n`, 0o644);
   } catch (err) {
-    await r.held.release();
-    throw err;
+    // A full disk does not keep the daemon from running (the lock, not the file, makes it
+    // the only one); status says the write was dropped. Any other error is fatal.
+    if (!diskFaults.failed("run dir", err)) {
+      await r.held.release();
+      throw err;
+    }
   }
   held.set(path.resolve(pidfile), r.held);
   return undefined;

@@ -9,7 +9,7 @@ import { loadConfigFile } from "../../config/load.js";
 import { createDockerEngine } from "../../runtime/index.js";
 import { ensureRundir } from "../owners/control-files.js";
 import { Daemon } from "../daemon.js";
-import { acquireLock, lockName, type HeldLock } from "./host-lock.js";
+import { acquireLock, lockFile, type HeldLock } from "./host-lock.js";
 import { instanceOf } from "../loop/labels.js";
 import { createLogger, type LogFormat } from "./logger.js";
 import { ensureLogdir, ensureSafeParent, UnsafeDirError } from "./own-dirs.js";
@@ -44,7 +44,7 @@ async function claim(opts: ForegroundOptions, instance: string): Promise<HeldLoc
     say(`already running with PID ${owner} (pidfile ${opts.pidfile})`);
     return 1;
   }
-  const r = await acquireLock(lockName("instance", instance), {
+  const r = await acquireLock(lockFile(opts.rundir, "instance", instance), {
     pid: process.pid,
     rundir: opts.rundir,
     pidfile: opts.pidfile,

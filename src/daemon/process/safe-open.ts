@@ -9,7 +9,7 @@ import path from "node:path";
 
 export const LOG_FILE_MODE = 0o640;
 
-const { O_WRONLY, O_RDONLY, O_CREAT, O_APPEND, O_EXCL, O_NOFOLLOW } = constants;
+const { O_WRONLY, O_RDWR, O_RDONLY, O_CREAT, O_APPEND, O_EXCL, O_NOFOLLOW } = constants;
 // (libuv opens every file close-on-exec.)
 const WRITE = O_WRONLY | O_CREAT | O_NOFOLLOW;
 
@@ -37,7 +37,8 @@ function refusal(file: string, st: Stats): string | undefined {
 export async function openForWrite(file: string, how: WriteHow, mode = LOG_FILE_MODE): Promise<FileHandle> {
   let fh: FileHandle;
   try {
-    fh = await open(file, WRITE | (how === "append" ? O_APPEND : 0), mode);
+    // Appending opens read-write too: the writer may check how the file ends (whole-line-append.ts).
+    fh = await open(file, how === "append" ? O_RDWR | O_CREAT | O_NOFOLLOW | O_APPEND : WRITE, mode);
   } catch (err) {
     throw explain(file, err);
   }
@@ -110,10 +111,16 @@ export async function replaceFile(
   await rm(tmp, { force: true });
   const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   try {
-    await fh.writeFile(data);
-    await fh.chmod(mode); // the umask may have taken bits off
-  } finally {
-    await fh.close();
+    try {
+      await fh.writeFile(data);
+      await fh.chmod(mode); // the umask may have taken bits off
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    // A full disk: the half-written temp file would only keep the disk full.
+    await rm(tmp, { force: true });
+    throw err;
   }
-  await rename(tmp, file);
 }

@@ -23,6 +23,7 @@ import {
 import type { ActResult } from "./act-result.js";
 import type { PilotRecord } from "./history.js";
 import type { Logger } from "../process/logger.js";
+import { keepUnsent, resendUnsent } from "./metrics-spool.js";
 import type { StatusSnapshot } from "./status.js";
 import type { DaemonMode } from "../../vocabulary.js";
 
@@ -248,9 +249,16 @@ export class DaemonMetrics {
     return this.hub.stats();
   }
 
-  async close(): Promise<void> {
+  /** Stops; with `rundir`, what the targets did not get is kept there for the next start. */
+  async close(rundir?: string): Promise<void> {
     await this.listening;
     await Promise.all([this.hub.close(5000), this.prom?.close()]);
     this.prom = undefined;
+    if (rundir !== undefined) await keepUnsent(rundir, this.hub.unsent(), this.logger);
+  }
+
+  /** Queues what a previous run kept in `rundir` (after configure(): the targets exist). */
+  async resendKept(rundir: string): Promise<void> {
+    await resendUnsent(rundir, this.hub, this.logger);
   }
 }

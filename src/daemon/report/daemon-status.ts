@@ -6,6 +6,7 @@ import type { Observation } from "../../vocabulary.js";
 import type { DaemonOwners } from "../owners/daemon-owners.js";
 import type { LastTick, StatusSnapshot } from "./status.js";
 import { statusOf, type StatusParts } from "./status-view.js";
+import { diskFaults } from "../process/disk-faults.js";
 
 /** The Reconciler: the pilots it knows, its last observation, decision and tick. */
 export interface TickView {
@@ -45,6 +46,7 @@ export function daemonStatus(
     retiredInstances: o.instances.retiredInstances(),
     configSources: effective.sources,
     fleet: o.fleet.state(),
+    diskFaults: diskFaults.notes(),
   });
   return { ...status, coreHours24h: o.accounting.coreHours24h() };
 }

@@ -4,6 +4,8 @@ import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { LOGDIR_MODE } from "../process/own-dirs.js";
 import { openForWrite, readNoFollow } from "../process/safe-open.js";
+import { diskFaults, type DiskFaults } from "../process/disk-faults.js";
+import { appendWholeLine, type AppendableFile } from "./whole-line-append.js";
 
 export interface PilotRecord {
   id: string;
@@ -28,6 +30,9 @@ export class HistoryLog {
     logdir: string,
     private readonly maxBytes = 5 * 1024 * 1024,
     private readonly keep = 3,
+    private readonly faults: DiskFaults = diskFaults,
+    /** Opens the file for appending (tests: a file the disk refuses). */
+    private readonly openFile: (file: string) => Promise<AppendableFile> = (f) => openForWrite(f, "append"),
   ) {
     this.file = path.join(logdir, "history.jsonl");
   }
@@ -56,19 +61,24 @@ export class HistoryLog {
     return out;
   }
 
+  /** A record the disk refuses is dropped and counted (never queued); other errors are thrown. */
   private async appendNow(record: PilotRecord): Promise<void> {
+    try {
+      await this.write(record);
+      this.faults.succeeded("log");
+    } catch (err) {
+      if (!this.faults.failed("log", err)) throw err;
+    }
+  }
+
+  private async write(record: PilotRecord): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true, mode: LOGDIR_MODE });
     const size = await lstat(this.file).then(
       (s) => s.size,
       () => 0,
     );
     if (size > this.maxBytes) await this.rotate();
-    const fh = await openForWrite(this.file, "append");
-    try {
-      await fh.appendFile(`${JSON.stringify(record)}\n`);
-    } finally {
-      await fh.close();
-    }
+    await appendWholeLine(() => this.openFile(this.file), JSON.stringify(record));
   }
 
   // rename and rm act on the names themselves: a link there is moved or removed, not followed.

@@ -34,6 +34,7 @@ export interface StatusParts {
   retiredInstances: string[];
   configSources?: Record<string, string>;
   fleet?: FleetState;
+  diskFaults?: string[];
 }
 
 export function statusOf(p: StatusParts): StatusSnapshot {
@@ -76,5 +77,6 @@ export function statusOf(p: StatusParts): StatusSnapshot {
     retiredInstances: p.retiredInstances,
     configSources: p.configSources,
     fleet: p.fleet,
+    diskFaults: p.diskFaults,
   };
 }

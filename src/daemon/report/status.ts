@@ -54,6 +54,8 @@ export interface StatusSnapshot {
   fleet?: FleetState;
   /** Core-hours the pilots used in the last 24 h (their cgroups' counters). */
   coreHours24h?: number;
+  /** Writes the disk refused, one line per area: "log disk full since T: N lines dropped". */
+  diskFaults?: string[];
 }
 
 /** When the last tick ran, how long it took, its engine calls, and what triggered it. */
