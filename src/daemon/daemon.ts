@@ -25,6 +25,8 @@ import { HostSampling, type HostSamplingLike } from "./owners/host-sampling.js";
 import { ImagePuller } from "./owners/image-puller.js";
 import { ManagedInstances } from "./owners/instances.js";
 import { instanceOf } from "./loop/labels.js";
+import { KernelFreezer } from "./owners/kernel-freezer.js";
+import { withKernelFreezer } from "./owners/freezing-engine.js";
 import type { Logger } from "./process/logger.js";
 import { ensureLogdir } from "./process/own-dirs.js";
 import { PilotPlacement, type PilotPlacementLike } from "./owners/pilot-placement.js";
@@ -75,6 +77,9 @@ export class Daemon {
   private readonly placement: PilotPlacementLike;
   private readonly metrics: DaemonMetrics;
   private readonly fleet: DaemonFleet;
+  /** The give-back freeze: the kernel's freezer, the engine's pause as the fallback. */
+  private readonly kernelFreezer: KernelFreezer;
+  private readonly engine: ContainerEngine;
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -99,7 +104,9 @@ export class Daemon {
           `reconciliation (${req.cause}) failed: ${(err as Error).message}; trying again at the next tick`,
         ),
     );
-    this.connection = new EngineConnection(opts.engine, opts.logger, this.clock);
+    this.kernelFreezer = new KernelFreezer(opts.logger);
+    this.engine = withKernelFreezer(opts.engine, this.kernelFreezer);
+    this.connection = new EngineConnection(this.engine, opts.logger, this.clock);
     this.control = new ControlWatcher(opts.rundir, opts.logger, () => void this.request("control"));
     this.sampling =
       opts.sampling ??
@@ -142,7 +149,7 @@ export class Daemon {
     await this.control.start();
     await this.metrics.configure(this.config);
     this.puller = new ImagePuller(this.config.docker_image, {
-      engine: this.opts.engine,
+      engine: this.engine,
       logger: this.logger,
       clock: this.clock,
       engineUp: () => this.connection.available,
@@ -150,7 +157,7 @@ export class Daemon {
       requestTick: () => void this.lock.request({ relist: false, allowStart: true, cause: "pull" }),
     });
     this.reconciler = new Reconciler({
-      engine: this.opts.engine,
+      engine: this.engine,
       connection: this.connection,
       instances: this.instances,
       puller: this.puller,
@@ -248,6 +255,7 @@ export class Daemon {
       retiredInstances: this.instances.retiredInstances(),
       configSources: store.sources,
       fleet: this.fleet.state(),
+      giveBack: { freeze: this.kernelFreezer.inForce() },
     });
   }
 
@@ -279,6 +287,7 @@ export class Daemon {
     const info = await this.connection.connect();
     if (!info) return void this.followUp("docker-retry");
     await this.placement.setEngine(info, this.config);
+    this.kernelFreezer.setEngine(info, this.placement.placement().cgroupParent);
     await this.sampling.setEngine(info, this.config, () => this.placement.meter());
     this.inForce.refresh(this.sampling.hostFacts()); // max_docks over the sampled ncpus, ram and swap
     this.watchEvents();

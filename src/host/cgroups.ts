@@ -30,3 +30,10 @@ export {
   type PilotCpuMeterOptions,
 } from "./pilot-cpu.js";
 export { hostSystemd, setSliceIdle, type SystemdControl } from "./systemd-slice.js";
+export {
+  containerCgroupDirs,
+  findControllerTree,
+  type CgroupVersion,
+  type ControllerTree,
+} from "./container-cgroup.js";
+export { FreezerError, PilotFreezer, type FreezerState, type PilotFreezerOptions } from "./freezer.js";

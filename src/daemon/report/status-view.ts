@@ -35,6 +35,7 @@ export interface StatusParts {
   retiredInstances: string[];
   configSources?: Record<string, string>;
   fleet?: FleetState;
+  giveBack?: Record<string, string>;
 }
 
 export function statusOf(p: StatusParts): StatusSnapshot {
@@ -75,5 +76,6 @@ export function statusOf(p: StatusParts): StatusSnapshot {
     retiredInstances: p.retiredInstances,
     configSources: p.configSources,
     fleet: p.fleet,
+    giveBack: p.giveBack,
   };
 }

@@ -47,6 +47,8 @@ export interface StatusSnapshot {
   configSources?: Record<string, string>;
   /** With a `fleet` key: the agent's link to etcd and the fleet command in force. */
   fleet?: FleetState;
+  /** Which path each give-back takes (the kernel's freezer or the engine's pause, ...). */
+  giveBack?: Record<string, string>;
 }
 
 /** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */
