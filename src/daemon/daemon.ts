@@ -27,6 +27,7 @@ import { ManagedInstances } from "./owners/instances.js";
 import { instanceOf } from "./loop/labels.js";
 import { KernelFreezer } from "./owners/kernel-freezer.js";
 import { withKernelFreezer } from "./owners/freezing-engine.js";
+import { PilotMemoryUsage } from "./owners/pilot-memory-usage.js";
 import type { Logger } from "./process/logger.js";
 import { ensureLogdir } from "./process/own-dirs.js";
 import { PilotPlacement, type PilotPlacementLike } from "./owners/pilot-placement.js";
@@ -80,6 +81,7 @@ export class Daemon {
   /** The give-back freeze: the kernel's freezer, the engine's pause as the fallback. */
   private readonly kernelFreezer: KernelFreezer;
   private readonly engine: ContainerEngine;
+  private readonly pilotMemory = new PilotMemoryUsage();
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -178,6 +180,7 @@ export class Daemon {
       exit: (reason) => void this.exitAfter(reason),
       stopEnded: () => this.followUp("event"),
       stopping: () => this.stopping,
+      withMemory: (pilots) => this.pilotMemory.withUsage(pilots),
     });
     await this.connect();
     this.sampling.start(
@@ -255,7 +258,7 @@ export class Daemon {
       retiredInstances: this.instances.retiredInstances(),
       configSources: store.sources,
       fleet: this.fleet.state(),
-      giveBack: { freeze: this.kernelFreezer.inForce() },
+      giveBack: { freeze: this.kernelFreezer.inForce(), "memory victims": this.pilotMemory.inForce() },
     });
   }
 
@@ -288,6 +291,7 @@ export class Daemon {
     if (!info) return void this.followUp("docker-retry");
     await this.placement.setEngine(info, this.config);
     this.kernelFreezer.setEngine(info, this.placement.placement().cgroupParent);
+    this.pilotMemory.setEngine(info, this.placement.placement().cgroupParent);
     await this.sampling.setEngine(info, this.config, () => this.placement.meter());
     this.inForce.refresh(this.sampling.hostFacts()); // max_docks over the sampled ncpus, ram and swap
     this.watchEvents();

@@ -37,3 +37,4 @@ export {
   type ControllerTree,
 } from "./container-cgroup.js";
 export { FreezerError, PilotFreezer, type FreezerState, type PilotFreezerOptions } from "./freezer.js";
+export { PilotMemory } from "./pilot-memory.js";

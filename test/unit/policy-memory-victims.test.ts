@@ -83,7 +83,7 @@ test("decide(): memory pressure kills the set at once (fewest covering the defic
   ];
   const cfg = policyConfig({ maxDocks: 4, minFreeMem: { bytes: 4 * GiB }, pressureGraceSeconds: 0 });
   const obs = hostObs({ mem_available_bytes: 2 * GiB, sampled_at_ms: now });
-  const image = { name: "img", present: true, pulling: false };
+  const image = { image: "img", lastPullAtMs: now };
   const d = decide(obs, pilots, cfg, NO_CONTROL, image, initialPolicyState(), now);
   assert.deepEqual(
     d.kill.map((k) => [k.id, k.reason]),

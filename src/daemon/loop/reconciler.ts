@@ -4,7 +4,7 @@
 // It owns no timer: the outcome says when to run again (controller-runtime's "requeue").
 import type { Config } from "../../config/schema.js";
 import { decide, initialPolicyState } from "../../policy/index.js";
-import type { Decision, Listing, PolicyConfig, PolicyState } from "../../policy/types.js";
+import type { Decision, Listing, PolicyConfig, PolicyPilot, PolicyState } from "../../policy/types.js";
 import { pilotName, type ContainerEngine } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
 import { act, type ActResult } from "./act.js";
@@ -53,6 +53,8 @@ export interface ReconcilerDeps {
   stopEnded: () => void;
   /** Whether a stop of the daemon was asked (a stop during a listing starts nothing). */
   stopping: () => boolean;
+  /** Adds each pilot's own cgroup memory usage (the memory victims' rule); absent: unknown. */
+  withMemory?: (pilots: PolicyPilot[]) => PolicyPilot[];
 }
 
 /** When to run again: soon after acting (the engine's answer shows in a listing), or after the reconnect backoff. */
@@ -120,7 +122,7 @@ export class Reconciler {
     const stopping = new Set(this.gracefulStops.keys());
     const decision = decide(
       obs,
-      this.pilots.forPolicy(stopping),
+      this.deps.withMemory?.(this.pilots.forPolicy(stopping)) ?? this.pilots.forPolicy(stopping),
       policy,
       this.deps.control(),
       this.deps.puller.status(),
