@@ -28,6 +28,7 @@ import { instanceOf } from "./loop/labels.js";
 import { KernelFreezer } from "./owners/kernel-freezer.js";
 import { withKernelFreezer } from "./owners/freezing-engine.js";
 import { PilotMemoryUsage } from "./owners/pilot-memory-usage.js";
+import { GiveBackWatch } from "./owners/give-back-watch.js";
 import type { Logger } from "./process/logger.js";
 import { ensureLogdir } from "./process/own-dirs.js";
 import { PilotPlacement, type PilotPlacementLike } from "./owners/pilot-placement.js";
@@ -82,6 +83,7 @@ export class Daemon {
   private readonly kernelFreezer: KernelFreezer;
   private readonly engine: ContainerEngine;
   private readonly pilotMemory = new PilotMemoryUsage();
+  private readonly watch: GiveBackWatch;
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -117,6 +119,13 @@ export class Daemon {
     this.placement =
       opts.placement ?? opts.observer ?? new PilotPlacement({ clock: this.clock, logger: this.logger });
     this.metrics = new DaemonMetrics(this.hostname, this.logger);
+    this.watch = new GiveBackWatch({
+      logger: opts.logger,
+      sampleNow: () => this.sampling.sampleNow?.() ?? Promise.resolve(),
+      sampledOwner: () => this.sampling.latest()?.values.cpu_owner,
+      minFreeMem: () => this.inForce.policy.minFreeMem,
+      ramBytes: () => this.sampling.hostFacts().ramBytes,
+    });
     this.fleet = new DaemonFleet({
       rundir: opts.rundir,
       hostname: this.hostname,
@@ -204,6 +213,7 @@ export class Daemon {
     this.timers.close();
     this.connection.close();
     this.sampling.stop();
+    this.watch.stop();
     await this.control.close();
     await this.configStore.close();
     await this.lock.settled();
@@ -258,7 +268,11 @@ export class Daemon {
       retiredInstances: this.instances.retiredInstances(),
       configSources: store.sources,
       fleet: this.fleet.state(),
-      giveBack: { freeze: this.kernelFreezer.inForce(), "memory victims": this.pilotMemory.inForce() },
+      giveBack: {
+        freeze: this.kernelFreezer.inForce(),
+        "memory victims": this.pilotMemory.inForce(),
+        ...this.watch.inForce(),
+      },
     });
   }
 
@@ -292,6 +306,7 @@ export class Daemon {
     await this.placement.setEngine(info, this.config);
     this.kernelFreezer.setEngine(info, this.placement.placement().cgroupParent);
     this.pilotMemory.setEngine(info, this.placement.placement().cgroupParent);
+    this.watch.setEngine(info, this.placement.placement().cgroupParent, this.config);
     await this.sampling.setEngine(info, this.config, () => this.placement.meter());
     this.inForce.refresh(this.sampling.hostFacts()); // max_docks over the sampled ncpus, ram and swap
     this.watchEvents();
@@ -327,6 +342,7 @@ export class Daemon {
     }
     this.placement.configure(next.config);
     this.sampling.configure(next.config);
+    this.watch.configure(next.config);
     void this.fleet.configure(next.config);
     try {
       await this.metrics.configure(next.config);

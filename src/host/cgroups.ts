@@ -38,3 +38,5 @@ export {
 } from "./container-cgroup.js";
 export { FreezerError, PilotFreezer, type FreezerState, type PilotFreezerOptions } from "./freezer.js";
 export { PilotMemory } from "./pilot-memory.js";
+export { MemoryWatch, readSmall, type MemoryWake, type MemoryWatchOptions } from "./memory-watch.js";
+export { OwnerCpuWatch, parentCounter, type OwnerCpuWatchOptions } from "./owner-cpu-watch.js";

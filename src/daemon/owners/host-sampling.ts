@@ -31,6 +31,8 @@ export interface HostSamplingLike {
   hostInfo?(): HostInfo | undefined;
   /** Readers that failed on the last sample (their variables kept their last value). */
   sampleErrors?(): readonly SampleError[];
+  /** Samples now, between the periodic samples (a rise seen by the give-back watch). */
+  sampleNow?(): Promise<void>;
 }
 
 export class HostSampling implements HostSamplingLike {
@@ -96,6 +98,10 @@ export class HostSampling implements HostSamplingLike {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  sampleNow(): Promise<void> {
+    return this.sampleOnce();
   }
 
   latest(): HostSample | undefined {
