@@ -29,6 +29,7 @@ import { KernelFreezer } from "./owners/kernel-freezer.js";
 import { withKernelFreezer } from "./owners/freezing-engine.js";
 import { PilotMemoryUsage } from "./owners/pilot-memory-usage.js";
 import { GiveBackWatch } from "./owners/give-back-watch.js";
+import { OwnerSuppression } from "./owners/owner-suppression.js";
 import type { Logger } from "./process/logger.js";
 import { ensureLogdir } from "./process/own-dirs.js";
 import { PilotPlacement, type PilotPlacementLike } from "./owners/pilot-placement.js";
@@ -84,6 +85,7 @@ export class Daemon {
   private readonly engine: ContainerEngine;
   private readonly pilotMemory = new PilotMemoryUsage();
   private readonly watch: GiveBackWatch;
+  private readonly suppression: OwnerSuppression;
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -119,6 +121,7 @@ export class Daemon {
     this.placement =
       opts.placement ?? opts.observer ?? new PilotPlacement({ clock: this.clock, logger: this.logger });
     this.metrics = new DaemonMetrics(this.hostname, this.logger);
+    this.suppression = new OwnerSuppression(opts.logger);
     this.watch = new GiveBackWatch({
       logger: opts.logger,
       sampleNow: () => this.sampling.sampleNow?.() ?? Promise.resolve(),
@@ -214,6 +217,7 @@ export class Daemon {
     this.connection.close();
     this.sampling.stop();
     this.watch.stop();
+    await this.suppression.stop();
     await this.control.close();
     await this.configStore.close();
     await this.lock.settled();
@@ -272,6 +276,7 @@ export class Daemon {
         freeze: this.kernelFreezer.inForce(),
         "memory victims": this.pilotMemory.inForce(),
         ...this.watch.inForce(),
+        "owner suppress": this.suppression.inForce(this.config),
       },
     });
   }
@@ -298,6 +303,8 @@ export class Daemon {
       .recheckIfDue(this.reconciler.pilots.ids())
       .catch((err: Error) => this.logger.warn(`pilot CPU priority re-check failed: ${err.message}`));
     void this.lock.request({ relist: false, allowStart: false, cause: "sample" });
+    const running = this.reconciler.pilots.ids().running.length;
+    void this.suppression.afterSample(this.config, this.sampling.latest()?.values, running);
   }
 
   private async connect(): Promise<void> {
@@ -307,6 +314,7 @@ export class Daemon {
     this.kernelFreezer.setEngine(info, this.placement.placement().cgroupParent);
     this.pilotMemory.setEngine(info, this.placement.placement().cgroupParent);
     this.watch.setEngine(info, this.placement.placement().cgroupParent, this.config);
+    await this.suppression.setEngine(info, this.placement.placement().cgroupParent);
     await this.sampling.setEngine(info, this.config, () => this.placement.meter());
     this.inForce.refresh(this.sampling.hostFacts()); // max_docks over the sampled ncpus, ram and swap
     this.watchEvents();

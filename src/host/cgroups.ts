@@ -40,3 +40,4 @@ export { FreezerError, PilotFreezer, type FreezerState, type PilotFreezerOptions
 export { PilotMemory } from "./pilot-memory.js";
 export { MemoryWatch, readSmall, type MemoryWake, type MemoryWatchOptions } from "./memory-watch.js";
 export { OwnerCpuWatch, parentCounter, type OwnerCpuWatchOptions } from "./owner-cpu-watch.js";
+export { PilotCpusetSuppress, formatCpuList, parseCpuList } from "./pilot-suppress.js";
