@@ -30,18 +30,19 @@ export class OwnerSuppression {
           ? slicePath(cgroupParent)
           : cgroupParent.replace(/^\/+/, "");
     const dir = tree && rel !== undefined ? join(tree.base, rel) : undefined;
-    this.cpuset =
-      tree && dir && existsSync(join(dir, "cpuset.cpus")) ? new PilotCpusetSuppress(tree, dir) : undefined;
+    // The engine makes the parent in the cpuset hierarchy with the first pilot: looked for at each apply.
+    this.cpuset = tree && dir ? new PilotCpusetSuppress(tree, dir) : undefined;
     this.detail = this.cpuset
       ? `cpuset (${this.cpuset.file})`
-      : `unavailable (${rel === undefined ? "no pilots' parent cgroup" : "no cpuset controller on the pilots' parent"})`;
+      : `unavailable (${rel === undefined ? "no pilots' parent cgroup" : "no cpuset hierarchy"})`;
     this.failed = undefined;
-    if (this.cpuset) await this.apply(false, "start: every CPU to the pilots");
+    if (this.cpuset && existsSync(this.cpuset.file))
+      await this.apply(false, "start: every CPU to the pilots");
   }
 
   /** After a sample: suppress or restore as the rule says. */
   async afterSample(config: Config, obs: Observation | undefined, running: number): Promise<void> {
-    if (!this.cpuset || this.busy || this.failed !== undefined) return;
+    if (!this.cpuset || this.busy || this.failed !== undefined || !existsSync(this.cpuset.file)) return;
     const want = ownerSuppressed({
       mode: config.owner_suppress,
       ownerCpu: obs?.cpu_owner,
