@@ -20,6 +20,12 @@ export function benchFreezer(cgroupParent: string | undefined): PilotFreezer {
   });
 }
 
+/** The freezer for the daemon's own idle-priority parent (pilot_cpu_priority idle, the default name). */
+export function daemonParentFreezer(): PilotFreezer {
+  const driver = execFileSync("docker", ["info", "-f", "{{.CgroupDriver}}"], { encoding: "utf8" }).trim();
+  return benchFreezer(driver === "systemd" ? "plancton.slice" : "/plancton");
+}
+
 /** Date.now() when the first of `ids` read frozen (or freezing); undefined after timeoutMs. */
 export async function firstFrozenAt(
   freezer: PilotFreezer,
