@@ -32,6 +32,11 @@ async function frozenPilot(name: string, suspendGrace: string): Promise<{ h: Har
   observer.set({ cpu_owner: 1, cpu_total: 1, cpu_pilots: 0 });
   await waitFor("frozen in the kernel", async () => (await kernelFreezeState(c!.Id)) === "frozen");
   assert.equal((await containersOf(h.instance))[0]!.State, "running", "Docker does not see the freeze");
+  assert.match(
+    h.daemon.snapshot().giveBack?.freeze ?? "",
+    /^kernel freezer \(cgroup v[12] /,
+    "status says so",
+  );
   return { h, id: c!.Id };
 }
 
