@@ -66,7 +66,10 @@ async function series(ctx: BenchContext, kind: "frozen" | "dead") {
         },
         settleMs + 180_000,
         200,
-      );
+      ).catch((err: Error) => {
+        const why = `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} CPUs`;
+        throw new Error(`${err.message} (${why}): this benchmark needs a quiet machine`);
+      });
       await sleep(settleMs); // the daemon's windows forget the previous owner
       const load = startBusyLoad(os.availableParallelism());
       const t0 = load.startedAtMs;
