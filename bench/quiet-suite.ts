@@ -94,7 +94,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "plancton-bench-quiet-"));
 const rows: { round: number; label: string; before: number[]; after: number[]; result: BenchResult }[] = [];
 const say = (s: string) => process.stderr.write(`[quiet] ${s}\n`);
 say(
-  `${runId}: ${ROUNDS} round(s) of ${CASES.length} cases on ${os.availableParallelism()} CPUs; load ${load().join(" ")}`,
+  `${runId}: ${ROUNDS} round(s) of ${CASES.length} cases on ${os.availableParallelism()} CPUs; ` +
+    `load ${load().join(" ")}`,
 );
 for (let round = 0; round < ROUNDS; round++) {
   const order = CASES.map((_, i) => CASES[(i + round * 3) % CASES.length]!);
@@ -104,7 +105,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const result = await runCase(c, runId, dir, round);
     const after = load();
     say(
-      `round ${round + 1}, ${c.label}: load after ${after.join(" ")}${result.error ? ` (${result.error})` : ""}`,
+      `round ${round + 1}, ${c.label}: load after ${after.join(" ")}` +
+        (result.error ? ` (${result.error})` : ""),
     );
     rows.push({ round: round + 1, label: c.label, before, after, result });
   }
@@ -116,7 +118,8 @@ const figures: Figure[] = rows.flatMap((r) =>
     return {
       ...f,
       figure: `[r${r.round}] ${f.figure}`,
-      note: `load ${r.before[0]} -> ${r.after[0]}${noisy ? " (NOT QUIET)" : ""}${f.note ? `; ${f.note}` : ""}`,
+      note:
+        `load ${r.before[0]} -> ${r.after[0]}${noisy ? " (NOT QUIET)" : ""}` + (f.note ? `; ${f.note}` : ""),
     };
   }),
 );

@@ -7,13 +7,15 @@ export const giveBackKeys = {
   watch_interval: period(0.05, true)
     .default(0.1)
     .describe(
-      "Between samples, the owner's CPU (/proc/stat less the pilots' parent) and memory pressure (PSI, MemAvailable) are read this often; a rise samples at once. 0: only every sample_interval.",
+      "Between samples, the owner's CPU (/proc/stat less the pilots' parent) and memory pressure " +
+        "(PSI, MemAvailable) are read this often; a rise samples at once. 0: only every sample_interval.",
     ),
   owner_suppress: z
     .enum(["off", "cpuset"])
     .default("cpuset")
     .describe(
-      'While the owner is active (at least owner_active_cores), the pilots\' parent cpuset leaves the owner one CPU of its own, restored once the owner is idle ("off": the scheduler alone).',
+      "While the owner is active (at least owner_active_cores), the pilots' parent cpuset leaves the " +
+        'owner one CPU of its own, restored once the owner is idle ("off": the scheduler alone).',
     ),
   owner_active_cores: z
     .number()

@@ -65,7 +65,8 @@ export class MemoryWatch {
 
   /** Files it reads, for status. */
   describe(): string {
-    return `${this.opts.psiFiles.join(", ")} (some >= ${this.thresholdUs / 1000} ms in ${this.windowMs} ms) + MemAvailable`;
+    const trigger = `some >= ${this.thresholdUs / 1000} ms in ${this.windowMs} ms`;
+    return `${this.opts.psiFiles.join(", ")} (${trigger}) + MemAvailable`;
   }
 
   /** One period: a wake when the stall or available memory calls for a sample now. */

@@ -50,7 +50,7 @@ describe("frozen pilots across a restart of the engine", { timeout: 400_000 }, (
     return { h, id: c!.Id, observer };
   }
 
-  test("a plain engine restart: the frozen pilot's end is recorded, it is replaced, nothing stays frozen", async () => {
+  test("a plain engine restart: the frozen pilot ends, is replaced, none left frozen", async () => {
     const { h, id, observer } = await frozen("frz-restart");
     await stopDockerd(d);
     await startDockerd(d);

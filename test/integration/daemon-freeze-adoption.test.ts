@@ -40,7 +40,7 @@ async function frozenPilot(name: string, suspendGrace: string): Promise<{ h: Har
   return { h, id: c!.Id };
 }
 
-test("after a daemon restart, a frozen pilot is adopted as paused and resumed when the owner is low", async () => {
+test("after a daemon restart, a frozen pilot is adopted paused, resumed when the owner is low", async () => {
   const { h, id } = await frozenPilot("freeze-resume", "1h");
   const observer = new FixedObserver({ ncpus: 4 });
   observer.set({ cpu_owner: 1, cpu_total: 1, cpu_pilots: 0 });

@@ -12,7 +12,7 @@ const t = testRun("pilotmem");
 before(requireDocker);
 after(() => t.cleanup());
 
-test("a pilot holding 40 MiB reads at least that; one holding nothing reads less; a gone one reads unknown", async () => {
+test("a pilot holding 40 MiB reads that much; an idle one less; a gone one unknown", async () => {
   const engine = createDockerEngine();
   const tree = findControllerTree("memory");
   assert.ok(tree, "no memory cgroup hierarchy on this host");

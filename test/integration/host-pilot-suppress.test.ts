@@ -22,7 +22,7 @@ after(async () => {
   await rmdir(join("/sys/fs/cgroup", parentName)).catch(() => undefined);
 });
 
-test("suppress leaves the owner the lowest CPU, restore gives them all back, as the kernel reads it", async () => {
+test("suppress leaves the owner the lowest CPU, restore gives all back, as the kernel reads", async () => {
   const tree = findControllerTree("cpuset");
   assert.ok(tree, "no cpuset cgroup hierarchy on this host");
   const all = parseCpuList(readFileSync(join(tree.base, "cpuset.cpus"), "utf8"));

@@ -92,7 +92,8 @@ export class GiveBackWatch {
         : `${every}: /proc/stat alone (no pilots' parent: their CPU counts as the owner's)`,
       "memory watch":
         psi.length > 0
-          ? `every ${2 * this.periodMs} ms: ${this.memory.describe()} (a timer, not poll(): see docs/OBSERVATION.md)`
+          ? `every ${2 * this.periodMs} ms: ${this.memory.describe()} ` +
+            "(a timer, not poll(): see docs/OBSERVATION.md)"
           : `every ${2 * this.periodMs} ms: MemAvailable only (no PSI on this kernel); stalls at each sample`,
     };
     this.timer = setInterval(() => this.check(), this.periodMs);
