@@ -24,6 +24,8 @@ export interface PilotFreezerOptions {
 export class FreezerError extends Error {}
 
 const WRITE = { flag: constants.O_WRONLY | constants.O_TRUNC };
+/** Re-reads (1 ms apart) of a v1 freeze still FREEZING before it is undone. */
+const FREEZING_READS = 50;
 
 export class PilotFreezer {
   private readonly dirs = new Map<string, string>();
@@ -56,9 +58,21 @@ export class PilotFreezer {
     return state;
   }
 
-  /** Freezes; returns the state read just after (v1 may still be "freezing"). Throws FreezerError. */
+  /**
+   * Freezes; returns the state read just after. A v1 freeze that stays FREEZING (a task in
+   * the middle of an exec, e.g. runc's init right after a start) is thawed and refused with
+   * a FreezerError after FREEZING_READS reads, as runc does, so it never stays stuck there
+   * (a stuck FREEZING blocks the engine's own kill of the container).
+   */
   async freeze(id: string): Promise<FreezerState> {
-    return this.write(id, true);
+    let state = await this.write(id, true);
+    for (let i = 0; state === "freezing" && i < FREEZING_READS; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      state = (await this.state(id)) ?? "thawed";
+    }
+    if (state !== "freezing") return state;
+    await this.write(id, false).catch(() => undefined);
+    throw new FreezerError(`${id.slice(0, 12)} stayed FREEZING; thawed`);
   }
 
   /** Thaws. Throws FreezerError. */

@@ -76,10 +76,12 @@ test("v2 (Podman, systemd): 1 / 0 to cgroup.freeze; frozen once cgroup.events sa
     parent: undefined,
   });
   assert.equal(await f.state(ID), "thawed");
-  assert.equal(await f.freeze(ID), "freezing", "asked, not yet done");
-  assert.equal(readFileSync(join(dir, "cgroup.freeze"), "utf8"), "1");
+  // Asked but never done (a task that cannot stop): undone, refused, the engine takes over.
+  await assert.rejects(f.freeze(ID), /stayed FREEZING; thawed/);
+  assert.equal(readFileSync(join(dir, "cgroup.freeze"), "utf8"), "0");
   writeFileSync(join(dir, "cgroup.events"), "populated 1\nfrozen 1\n");
-  assert.equal(await f.state(ID), "frozen");
+  assert.equal(await f.freeze(ID), "frozen");
+  assert.equal(readFileSync(join(dir, "cgroup.freeze"), "utf8"), "1");
   await f.thaw(ID);
   assert.equal(readFileSync(join(dir, "cgroup.freeze"), "utf8"), "0");
 });

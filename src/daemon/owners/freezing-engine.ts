@@ -7,7 +7,8 @@
 //   - listing: a pilot the engine calls running but the kernel reads frozen is "paused",
 //     so a frozen pilot adopted after a restart of the daemon or of the engine is resumed
 //     or killed as the policy says, never left frozen and forgotten;
-//   - SIGKILL, kill, stop: a kernel-frozen pilot is thawed so the signal is delivered.
+//   - SIGKILL, kill, stop: a kernel-frozen pilot is thawed so the signal is delivered (the
+//     engine waits for the death a frozen task cannot die).
 import type { ContainerEngine, PilotInfo } from "../../runtime/index.js";
 import type { KernelFreezer } from "./kernel-freezer.js";
 
@@ -68,8 +69,12 @@ export function withKernelFreezer(engine: ContainerEngine, kernel: KernelFreezer
       );
     },
     async sigkill(id) {
-      await engine.sigkill(id);
-      await thawIfFrozen(id);
+      // The signal first (a give-back must not wait), the thaw while the engine delivers it:
+      // a frozen task dies only once thawed, and the engine's kill waits for it to die.
+      const frozen = !enginePaused.has(id) && (await frozenInKernel(id));
+      const killing = engine.sigkill(id);
+      if (frozen) await thawIfFrozen(id);
+      await killing;
     },
     async kill(id) {
       await thawIfFrozen(id);
