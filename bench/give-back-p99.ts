@@ -1,5 +1,6 @@
-// Give-back latency's tail (issue 14): p99 over >= 50 trials of "owner wants the CPU ->
-// first pilot dead (suspend_grace 0) / frozen (suspend_grace > 0)", 2 busy pilots under
+// Give-back latency's tail (issues 14, 25): p99 over >= 200 trials of "owner wants the CPU ->
+// first pilot dead (suspend_grace 0) / frozen (suspend_grace > 0; the kernel's freezer state
+// file, polled every 2 ms: the freeze is a cgroup write Docker does not see)", 2 busy pilots under
 // the idle-priority parent, on the real engine. The owner's arrival is scripted (the
 // observation flips to cpu_owner 1 and the daemon's sample hook runs, as a real sample
 // does): on this shared machine the real sampler sees the other helpers' load as an
@@ -9,17 +10,18 @@
 // Run: node --import tsx bench/give-back-p99.ts   (PLANCTON_BENCH_GIVEBACK_P99_TRIALS, default 50)
 import { idleParent } from "./support/busy-pilots.js";
 import { startBenchDaemon } from "./support/bench-daemon.js";
-import { removeInstance, requireDocker } from "./support/docker.js";
+import { instanceContainers, removeInstance, requireDocker } from "./support/docker.js";
 import { EventLog } from "./support/events.js";
+import { benchFreezer, firstFrozenAt } from "./support/kernel-frozen.js";
 import type { Figure } from "./support/figures.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
 import { ScriptedObserver } from "./support/scripted-observer.js";
 import { median, quantile, round } from "./support/stats.js";
 import { poll, sleep } from "./support/wait.js";
 
-const TRIALS = Number(process.env.PLANCTON_BENCH_GIVEBACK_P99_TRIALS ?? 50);
+const TRIALS = Number(process.env.PLANCTON_BENCH_GIVEBACK_P99_TRIALS ?? 200);
 const BUSY = ["sh", "-c", "while :; do :; done"];
-const TARGET_MS = 1000;
+const TARGET_MS = 500;
 /** Per series: on a host this loaded a relaunch can take minutes; report what fits. */
 const BUDGET_MS = Number(process.env.PLANCTON_BENCH_GIVEBACK_P99_BUDGET_S ?? 420) * 1000;
 
@@ -56,6 +58,7 @@ async function series(ctx: BenchContext, action: "kill" | "pause"): Promise<Seri
     { observer },
   );
   ctx.onCleanup(() => d.close());
+  const freezer = benchFreezer(parent.cgroupParent);
   const ms: number[] = [];
   const signalMs: number[] = [];
   let missed = 0;
@@ -73,9 +76,16 @@ async function series(ctx: BenchContext, action: "kill" | "pause"): Promise<Seri
         continue;
       }
       await sleep(1500); // the launch tick and its event ticks over: an owner comes back to a quiet daemon
+      const full = (await instanceContainers(instance)).filter((c) => c.State === "running").map((c) => c.Id);
       const t0 = Date.now();
       observer.set({ cpu_owner: 1, cpu_total: 1, cpu_pilots: 0 });
-      const ev = await events.first(t0, [action === "kill" ? "die" : "pause"], 20_000).catch(() => undefined);
+      const ids = () => full;
+      const ev =
+        action === "kill"
+          ? await events.first(t0, ["die"], 20_000).catch(() => undefined)
+          : await firstFrozenAt(freezer, ids, 20_000).then((at) =>
+              at === undefined ? undefined : { timeMs: at },
+            );
       if (ev) ms.push(Math.max(0, ev.timeMs - t0));
       else missed++;
       const signalled = action === "kill" ? events.since(t0, ["kill"])[0] : undefined;
@@ -100,8 +110,8 @@ function figure(action: "kill" | "pause", r: SeriesResult): Figure {
     value: r.ms.length > 0 ? p99 : null,
     unit: "ms",
     display: `p99 ${round(p99, 0)} ms, median ${round(median(r.ms), 0)} ms over ${r.ms.length} trials${r.missed ? `, ${r.missed} never` : ""}${r.skipped ? `, ${r.skipped} skipped (no pilots back)` : ""}`,
-    target: `<= ${TARGET_MS} ms p99, >= 50 trials`,
-    pass: r.missed === 0 && r.ms.length >= 50 && p99 <= TARGET_MS,
+    target: `<= ${TARGET_MS} ms p99, >= 200 trials`,
+    pass: r.missed === 0 && r.ms.length >= 200 && p99 <= TARGET_MS,
     note: `decision + Docker, the sample scripted; the real sampler adds up to one sample_interval (2 s default) before it${r.signalMs.length > 0 ? `; SIGKILL sent (Docker's kill event) after p99 ${round(quantile(r.signalMs, 0.99), 0)} ms, median ${round(median(r.signalMs), 0)} ms` : ""}`,
   };
 }

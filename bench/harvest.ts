@@ -16,10 +16,13 @@ import type { Figure } from "./support/figures.js";
 import { startBusyLoad, type BusyLoad } from "./support/owner-load.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
 import { round } from "./support/stats.js";
+import { benchProfile } from "./support/profile.js";
 import { PolicySim, hostObs, seededRandom } from "../test/helpers/policy-sim.js";
 import { poll, sleep } from "./support/wait.js";
 
 const SECONDS = Number(process.env.PLANCTON_BENCH_HARVEST_SECONDS ?? 15);
+/** PLANCTON_BENCH_PROFILE: the defaults or an anchor's policy (bench/profiles/). */
+const profile = benchProfile();
 /** Length of the policy-only replay of the traces (see simulate()). */
 const SIM_SECONDS = 3600;
 const STEP_S = 3;
@@ -131,6 +134,7 @@ async function withDaemon(
     pilot_cpu_priority: priority,
     main_sleep: 5,
     sample_interval: 2,
+    ...profile.config,
   });
   ctx.onCleanup(() => d.close());
   try {
@@ -204,8 +208,8 @@ export async function benchHarvest(ctx: BenchContext): Promise<BenchOutput> {
     ] as const) {
       const ratio = reference > 0.5 ? r.pilotS / reference : NaN;
       figures.push({
-        id: `harvest.${kind}_${priority}`,
-        figure: `harvest, ${kind} owner trace, pilot_cpu_priority ${priority} (pilots' CPU-s / idle CPU-s without pilots)`,
+        id: `harvest.${kind}_${priority}${profile.suffix}`,
+        figure: `harvest, ${kind} owner trace, pilot_cpu_priority ${priority}, ${profile.name} policy (pilots' CPU-s / idle CPU-s without pilots)`,
         value: Number.isFinite(ratio) ? ratio : null,
         unit: "",
         display: `${Number.isFinite(ratio) ? round(ratio, 2) : "n/a"} (${round(r.pilotS, 1)} of ${round(reference, 1)} idle CPU-s; pilots running per step ${r.pilotsSeen.join(",")})`,

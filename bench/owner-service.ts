@@ -1,14 +1,19 @@
 // A latency-sensitive owner service beside busy pilots (issue 14): Debian's nginx on a
 // free 127.0.0.1 port serving a small static file, loaded by wrk (`-t 1 -c 8 -d <s>
 // --latency`), p99 request latency alone / with 2 busy pilots (0.9 CPU each) at idle
-// priority / at normal priority, interleaved round after round; medians over rounds.
+// priority / at idle priority with owner_suppress's cpuset (issue 25) / frozen (the floor a
+// freeze gives) / at normal priority, interleaved round after round; medians over rounds.
 // Target: p99 with idle-priority pilots <= 1.05x alone.
 // Run: node --import tsx bench/owner-service.ts   (PLANCTON_BENCH_SERVICE_ROUNDS, _SECONDS)
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startBusyPilots, type Placement } from "./support/busy-pilots.js";
+import { findControllerTree } from "../src/host/container-cgroup.js";
+import { slicePath } from "../src/host/cgroup-layout.js";
+import { PilotCpusetSuppress } from "../src/host/pilot-suppress.js";
+import { idleParent, startBusyPilots, type Placement } from "./support/busy-pilots.js";
+import { benchFreezer } from "./support/kernel-frozen.js";
 import { requireDocker } from "./support/docker.js";
 import type { Figure } from "./support/figures.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
@@ -18,8 +23,9 @@ import { poll, sleep } from "./support/wait.js";
 
 const ROUNDS = Number(process.env.PLANCTON_BENCH_SERVICE_ROUNDS ?? 3);
 const SECONDS = Number(process.env.PLANCTON_BENCH_SERVICE_SECONDS ?? 8);
-type Case = "alone" | Placement;
-const CASES: Case[] = ["alone", "idle", "normal"];
+/** cpuset: idle pilots with owner_suppress's cpuset applied; frozen: idle pilots frozen (the floor). */
+type Case = "alone" | Placement | "cpuset" | "frozen";
+const CASES: Case[] = ["alone", "idle", "cpuset", "frozen", "normal"];
 
 interface Nginx {
   url: string;
@@ -80,6 +86,32 @@ async function startNginx(): Promise<Nginx> {
   };
 }
 
+const CASE_TEXT = {
+  idle: "at idle priority",
+  cpuset: "at idle priority, owner_suppress cpuset on (the owner keeps CPU 0)",
+  frozen: "at idle priority, frozen (the floor a freeze gives)",
+  normal: "at normal priority",
+} as const;
+
+/** Applies the case's give-back to the running pilots; returns how to undo it. */
+async function giveBackCase(c: Case, ids: readonly string[]): Promise<(() => Promise<unknown>) | undefined> {
+  const parent = (await idleParent()).cgroupParent;
+  if (c === "cpuset") {
+    const tree = findControllerTree("cpuset");
+    if (!tree || parent === undefined) throw new Error("no cpuset hierarchy for the cpuset case");
+    const rel = parent.endsWith(".slice") ? slicePath(parent) : parent.replace(/^\/+/, "");
+    const s = new PilotCpusetSuppress(tree, path.join(tree.base, rel));
+    await s.suppress(1);
+    return () => s.restore();
+  }
+  if (c === "frozen") {
+    const freezer = benchFreezer(parent);
+    for (const id of ids) await freezer.freeze(id);
+    return () => Promise.all(ids.map((id) => freezer.thaw(id)));
+  }
+  return undefined;
+}
+
 export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput> {
   await requireDocker();
   prepareBenchTools();
@@ -88,14 +120,19 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
   const results: Record<Case, { p99Ms: number; p50Ms: number; rps: number }[]> = {
     alone: [],
     idle: [],
+    cpuset: [],
+    frozen: [],
     normal: [],
   };
   const load0 = os.loadavg()[0]!;
   for (let r = 0; r < ROUNDS; r++) {
     for (const c of CASES) {
       const instance = `pb-service-${ctx.runId}-${c}`;
-      const pilots = c === "alone" ? undefined : await startBusyPilots(instance, ctx.labels, 2, 0.9, c);
+      const placement = c === "normal" ? "normal" : "idle";
+      const pilots =
+        c === "alone" ? undefined : await startBusyPilots(instance, ctx.labels, 2, 0.9, placement);
       if (pilots) ctx.onCleanup(() => pilots.remove());
+      const undo = pilots ? await giveBackCase(c, pilots.ids) : undefined;
       try {
         await sleep(1000);
         const w = parseWrk(
@@ -108,6 +145,7 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
           `round ${r + 1}/${ROUNDS} ${c}: p99 ${w.p99Ms} ms, p50 ${w.p50Ms} ms, ${Math.round(w.requestsPerSecond)} req/s`,
         );
       } finally {
+        await undo?.();
         await pilots?.remove();
       }
     }
@@ -123,9 +161,9 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
       unit: "ms",
       display: `${round(alone, 2)} ms (${Math.round(rps("alone"))} req/s)`,
     },
-    ...(["idle", "normal"] as const).map((c): Figure => ({
+    ...(["idle", "cpuset", "frozen", "normal"] as const).map((c): Figure => ({
       id: `owner_service.nginx_p99_${c}`,
-      figure: `nginx p99 with 2 busy pilots at ${c} priority`,
+      figure: `nginx p99 with 2 busy pilots ${CASE_TEXT[c]}`,
       value: p99(c),
       unit: "ms",
       display: `${round(p99(c), 2)} ms (${Math.round(rps(c))} req/s; worst round ${round(max(results[c].map((x) => x.p99Ms)), 2)} ms)`,

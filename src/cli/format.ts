@@ -39,6 +39,7 @@ export function formatStatus(s: StatusSnapshot): string {
     `engine:   ${engineLine(s.docker)}`,
     `machine:  ${describeHost(s.host)}`,
     `priority: ${s.cpuPriority.detail}`,
+    ...Object.entries(s.giveBack ?? {}).map(([what, path]) => `give-back ${what}: ${path}`),
     `image:    ${s.image.name}${s.image.usable ? "" : " (not available)"}${s.image.lastPullError ? ` - last pull failed: ${s.image.lastPullError}` : ""}`,
     `pilots:   ${s.pilots.filter((p) => p.state === "running").length} running, ${s.pilots.filter((p) => p.state === "paused").length} paused, max ${s.maxDocks}`,
   ];

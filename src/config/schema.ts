@@ -5,11 +5,12 @@ import { z } from "zod";
 import { addedKeys } from "./keys-added.js";
 import { originalKeys } from "./keys-original.js";
 import { fleetSchema } from "./fleet-schema.js";
+import { giveBackKeys } from "./keys-give-back.js";
 import { deviceMap, influxTarget } from "./schema-values.js";
 
 export { MIN_CPUS_PER_DOCK, MIN_DOCK_MEM_BYTES } from "./schema-values.js";
 
-export const configSchema = z.object({ ...originalKeys, ...addedKeys });
+export const configSchema = z.object({ ...originalKeys, ...addedKeys, ...giveBackKeys });
 
 /** The validated configuration with defaults applied, durations in seconds, sizes in bytes. */
 export type Config = z.output<typeof configSchema>;

@@ -32,9 +32,8 @@ import type { DaemonOwners } from "./owners/daemon-owners.js";
 import { daemonStatus } from "./report/daemon-status.js";
 import { TickTimers } from "./loop/tick-timers.js";
 import { VERSION } from "./process/version.js";
-import { watchesInput } from "./owners/input-trigger.js";
-import { INPUT_WATCH_INTERVAL_MS } from "../host/index.js";
 import { Accounting, HISTORY_FILES } from "./report/accounting.js";
+import { GiveBack } from "./owners/give-back.js";
 import type { LivePilot } from "./report/accounting-live.js";
 
 export type { DaemonOptions, ExitReason, HostObserverLike } from "./daemon-options.js";
@@ -56,6 +55,7 @@ export class Daemon {
   private readonly metrics: DaemonMetrics;
   private readonly fleet: DaemonFleet;
   private readonly accounting: Accounting;
+  private readonly giveBack: GiveBack;
   private inForce!: ConfigInForce;
   private instances!: ManagedInstances;
   private puller!: ImagePuller;
@@ -76,10 +76,12 @@ export class Daemon {
     this.configStore = new ConfigStore(opts.configFile, logger);
     this.history = new HistoryLog(opts.logdir, undefined, HISTORY_FILES);
     this.queue = new TickQueue((req) => this.runTick(req), logger);
-    this.connection = new EngineConnection(opts.engine, logger, this.clock);
     this.control = new ControlWatcher(opts.rundir, logger, (commit) => void this.request("control", commit));
     const { clock, startedAtMs } = this;
     this.sampling = opts.sampling ?? opts.observer ?? new HostSampling({ clock, logger, startedAtMs });
+    const after = (ms: number, fn: () => void) => this.timers.after("watch-again", ms, fn);
+    this.giveBack = new GiveBack(opts.engine, logger, this.sampling, () => this.inForce.policy, after);
+    this.connection = new EngineConnection(this.giveBack.engine, logger, clock);
     this.metrics = new DaemonMetrics(this.hostname, logger);
     const reads = { pilots: () => this.reconciler?.pilots.view(), sample: () => this.sampling.latest() };
     const [keepSeconds, metrics] = [() => this.config.history_keep, () => this.metrics];
@@ -106,27 +108,22 @@ export class Daemon {
     this.configStore.on("change", (next) => void this.request("config", () => this.applyConfig(next)));
     this.configStore.on("invalid", (err) => this.inForce.invalid(err));
     this.configStore.on("recovered", () => this.inForce.recovered(this.configStore.latest));
-    await ensureRundir(this.opts.rundir);
-    await ensureLogdir(this.opts.logdir);
+    await Promise.all([ensureRundir(this.opts.rundir), ensureLogdir(this.opts.logdir)]);
     this.instances = await ManagedInstances.load(this.instance, this.opts.rundir, this.logger);
     await this.control.start();
     await this.metrics.configure(this.config);
     await this.metrics.resendKept(this.opts.rundir); // what the last clean stop could not send
-    const { engine, logdir } = this.opts;
+    const { engine } = this.giveBack;
     const { clock, logger, connection, metrics } = this;
-    this.puller = new ImagePuller(this.config.docker_image, {
-      engine,
-      logger,
-      clock,
-      engineUp: () => connection.available,
-      onPulled: (image, ok, ms, error) => metrics.pull(image, ok, ms, error),
-      requestTick: () => void this.queue.request({ relist: false, allowStart: true, cause: "pull" }),
-    });
+    const requestTick = () => void this.queue.request({ relist: false, allowStart: true, cause: "pull" });
+    const [engineUp, onPulled] = [() => connection.available, metrics.pull.bind(metrics)];
+    const pulls = { engine, logger, clock, engineUp, onPulled, requestTick };
+    this.puller = new ImagePuller(this.config.docker_image, pulls);
     const { configStore, inForce, control, instances, sampling, placement, puller, stops } = this;
-    const { history, fleet, accounting } = this;
+    const { history, fleet, accounting, giveBack } = this;
     const loop = { engine, logger, clock, connection, metrics, configStore, inForce, control, instances };
-    this.owners = { ...loop, sampling, placement, puller, stops, history, fleet, accounting };
-    const host = { hostname: this.hostname, logdir, startedAtMs: this.startedAtMs };
+    this.owners = { ...loop, sampling, placement, puller, stops, history, fleet, accounting, giveBack };
+    const host = { hostname: this.hostname, logdir: this.opts.logdir, startedAtMs: this.startedAtMs };
     this.reconciler = new Reconciler({ ...this.owners, host });
     await this.connect(); // before any tick: nothing else runs yet
     const pilotIds = () => this.reconciler.pilots.ids();
@@ -153,6 +150,7 @@ export class Daemon {
     await this.fleet.stop();
     await this.metrics.close(this.opts.rundir);
     await this.accounting.hours.flush();
+    await this.giveBack.stop(); // the pilots' cpuset restored
     this.logger.info({ reason }, `plancton stopped (${reason})`);
     this.resolveDone(reason);
   }
@@ -210,10 +208,13 @@ export class Daemon {
       .recheckIfDue(this.reconciler.pilots.ids())
       .catch((err: Error) => this.logger.warn(`pilot CPU priority re-check failed: ${err.message}`));
     void this.queue.request({ relist: false, allowStart: false, cause: "sample" });
+    const [values, running] = [this.sampling.latest()?.values, this.reconciler.pilots.ids().running.length];
+    void this.giveBack.afterSample(this.config, values, running);
   }
 
   private async connect(): Promise<void> {
     if (await connectEngine(this.owners)) this.watchEvents();
+    this.armTimers(); // watch_interval reads need the engine's cgroup layout
   }
 
   private watchEvents(): void {
@@ -233,8 +234,8 @@ export class Daemon {
     const mainSleep = () => void this.control.reread().then(() => this.request("main_sleep"));
     this.timers.every("main_sleep", c.main_sleep * 1000, mainSleep);
     this.timers.every("sample", c.sample_interval * 1000, () => void this.sampling.sample());
-    const input = watchesInput(c) ? INPUT_WATCH_INTERVAL_MS : 0; // a key press, between samples
-    this.timers.every("input", input, () => void this.sampling.pollInput?.());
+    this.timers.every("input", this.sampling.inputPollMs?.() ?? 0, () => void this.sampling.pollInput?.());
+    this.timers.every("watch", this.giveBack.watch.periodMs, () => this.giveBack.watch.check());
     for (const r of this.configStore.rereads())
       this.timers.every(r.key, r.seconds * 1000, () => void r.run());
   }

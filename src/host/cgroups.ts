@@ -32,3 +32,14 @@ export {
 export { hostSystemd, setSliceIdle, type SystemdControl } from "./systemd-slice.js";
 export { PilotUsageLedger, type PilotUsage, type UsageSink, type FinalReader } from "./pilot-usage.js";
 export { memoryPeakPath, readMemoryPeakBytes } from "./pilot-memory-peak.js";
+export {
+  containerCgroupDirs,
+  findControllerTree,
+  type CgroupVersion,
+  type ControllerTree,
+} from "./container-cgroup.js";
+export { FreezerError, PilotFreezer, type FreezerState, type PilotFreezerOptions } from "./freezer.js";
+export { PilotMemory } from "./pilot-memory.js";
+export { MemoryWatch, readSmall, type MemoryWake, type MemoryWatchOptions } from "./memory-watch.js";
+export { OwnerCpuWatch, parentCounter, type OwnerCpuWatchOptions } from "./owner-cpu-watch.js";
+export { PilotCpusetSuppress, formatCpuList, parseCpuList } from "./pilot-suppress.js";

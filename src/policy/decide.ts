@@ -30,6 +30,7 @@ import { heldFor, heldWindow, secondsLeft } from "./held.js";
 import type { CpuShape } from "./overhead.js";
 import { modeOf } from "./mode.js";
 import { holdsSlot, youngestFirst } from "./pilots.js";
+import { memoryVictims } from "./memory-victims.js";
 import { pressureStep } from "./pressure-step.js";
 import { pullVerdict } from "./pull.js";
 import { inSchedule, localTimeOf } from "./schedule.js";
@@ -143,6 +144,11 @@ export function decide(input: DecideInput): Decision {
   // 4. pressure (pressure-step.ts)
   const pressure = pressureStep(obs, cfg, state, nowMs, {
     victim: youngestEvictable,
+    memoryVictims: (deficitBytes) =>
+      memoryVictims(
+        ordered.filter((p) => !handled.has(p.id) && ["running", "paused", "restarting"].includes(p.state)),
+        deficitBytes,
+      ),
     kill: (p, reason, why) => act(kill, "kill", p, reason, why),
     explain: (line) => explain.push(line),
   });

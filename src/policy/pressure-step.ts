@@ -7,6 +7,8 @@
 // show yet the memory the kill gave back. While met, and for pressure_grace after, no start.
 import { heldFor, secondsLeft, sinceWhen } from "./held.js";
 import { memStallSignal, pressureSignal, type PressureSignal } from "./pressure.js";
+import { memoryDeficitBytes } from "./memory-victims.js";
+import { formatBytes } from "./explain.js";
 import type { KillReason, Observation, PolicyConfig, PolicyPilot, PolicyState } from "./types.js";
 
 export interface PressureStep {
@@ -28,6 +30,8 @@ export interface PressureStep {
 export interface PressureHooks {
   /** The youngest pilot no rule has picked yet. */
   victim(): PolicyPilot | undefined;
+  /** For memory: the fewest pilots whose memory covers the deficit (memory-victims.ts). */
+  memoryVictims?(deficitBytes: number): PolicyPilot[];
   kill(p: PolicyPilot, reason: KillReason, why: string): void;
   explain(line: string): void;
 }
@@ -75,7 +79,15 @@ export function pressureStep(
       evicted = true;
       return;
     }
-    hooks.kill(victim, reason, why);
+    if (reason === "mem_pressure" && hooks.memoryVictims) {
+      // Memory: the whole set at once, the fewest whose usage covers the deficit.
+      const deficit = memoryDeficitBytes(obs, cfg.minFreeMem);
+      const set = hooks.memoryVictims(deficit);
+      const base = why.replace(/ \(youngest.*\)$/, "");
+      const covering = deficit > 0 ? `the fewest covering ${formatBytes(deficit)}` : "holding memory";
+      for (const v of set.length > 0 ? set : [victim])
+        hooks.kill(v, reason, `${base} (${covering}, youngest first; killed, never paused)`);
+    } else hooks.kill(victim, reason, why);
     evicted = true;
     lastPressureKillSampleMs = sampleMs;
   };

@@ -13,6 +13,8 @@ export interface PolicyPilot {
   /** A graceful stop of ours (SIGTERM, stop_grace) is in flight: the stop records its end,
    *  so the pilot is not removed, and it is not gone yet (no exit after drain-stop). */
   readonly stopping?: boolean;
+  /** Its own cgroup's memory usage (memory victims: policy/memory-victims.ts); absent: unknown. */
+  readonly memoryBytes?: number;
 }
 
 /** What the caller knows of the listing the pilots come from (stale-created.ts reads it). */

@@ -39,10 +39,21 @@ try {
   );
   await loadImage(d, TEST_IMAGE);
   const here = path.dirname(new URL(import.meta.url).pathname);
-  const files = (await readdir(here)).filter((f) => f.endsWith(".test.ts")).map((f) => path.join(here, f));
+  // `npm run test:faults -- frozen-restart.test.ts`: only the files named; else every one.
+  const named = process.argv.slice(2).filter((a) => a.endsWith(".test.ts"));
+  const files = (await readdir(here))
+    .filter((f) => f.endsWith(".test.ts") && (named.length === 0 || named.includes(f)))
+    .map((f) => path.join(here, f));
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--test", "--test-concurrency=1", ...process.argv.slice(2), ...files],
+    [
+      "--import",
+      "tsx",
+      "--test",
+      "--test-concurrency=1",
+      ...process.argv.slice(2).filter((a) => !named.includes(a)),
+      ...files,
+    ],
     {
       stdio: "inherit",
       env: { ...process.env, DOCKER_HOST: `unix://${d.socket}`, [DESCRIPTION_ENV]: saveDescription(d) },

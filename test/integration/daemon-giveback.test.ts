@@ -1,6 +1,7 @@
 // Giving the CPU back on the real engine: the owner's load (set through a fixed
 // observer) pauses the youngest pilots at the next sample, resumes them when it drops,
-// and kills a pilot paused longer than suspend_grace.
+// and kills a pilot paused longer than suspend_grace. A pause is the kernel's freezer
+// (Docker still says running): the states are read through it.
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
@@ -8,10 +9,12 @@ import { containersOf, requireDocker } from "../helpers/docker.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
 import { startDaemon, type Harness } from "../helpers/daemon-harness.js";
 import { waitFor } from "../helpers/wait.js";
+import { effectiveState } from "../helpers/kernel-freeze.js";
 
 let h: Harness;
 const observer = new FixedObserver({ ncpus: 4 });
-const states = async () => (await containersOf(h.instance)).map((c) => c.State).sort();
+const states = async () =>
+  (await Promise.all((await containersOf(h.instance)).map((c) => effectiveState(c)))).sort();
 
 before(async () => {
   await requireDocker();
@@ -29,7 +32,9 @@ after(() => h.cleanup());
 test("the owner's load pauses pilots at the next sample, youngest first", async () => {
   observer.set({ cpu_owner: 0.7, cpu_total: 1, cpu_pilots: 0.3 });
   await waitFor("one pilot paused", async () => (await states()).join() === "paused,running", 10_000);
-  const all = await containersOf(h.instance);
+  const all = await Promise.all(
+    (await containersOf(h.instance)).map(async (c) => ({ ...c, State: await effectiveState(c) })),
+  );
   const paused = all.find((c) => c.State === "paused")!;
   const other = all.find((c) => c.State === "running")!;
   assert.ok(

@@ -2,6 +2,7 @@
 // through the tick queue, in the order read), ManagedInstances (retired instances stay
 // managed until their last pilot ends), ConfigInForce (the one configuration in force),
 // and Reconciler.tick() driven directly on a fake engine and a fake clock.
+import { GiveBack } from "../../src/daemon/owners/give-back.js";
 import { Accounting } from "../../src/daemon/report/accounting.js";
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -116,6 +117,13 @@ describe("Reconciler.tick(), driven directly", () => {
       requestTick: () => undefined,
     });
     const metrics = new DaemonMetrics("h", logger, clock);
+    const giveBack = new GiveBack(
+      engine,
+      logger,
+      observer,
+      () => inForce.policy,
+      () => undefined,
+    );
     const reconciler = new Reconciler({
       ...{ engine, connection, puller, inForce, logger, clock },
       instances: ManagedInstances.inMemory("t"),
@@ -124,6 +132,7 @@ describe("Reconciler.tick(), driven directly", () => {
       control: new ControlWatcher(logdir, logger, () => undefined), // none read: none in force
       stops: new GracefulStops(() => undefined),
       metrics,
+      giveBack,
       accounting: new Accounting({
         ...{ logdir, logger, clock, metrics: () => metrics, pilots: () => undefined },
         ...{ keepSeconds: () => 90 * 86400, sample: () => undefined },

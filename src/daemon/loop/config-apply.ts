@@ -3,6 +3,7 @@
 // Run by the tick queue (through Daemon) between ticks, before the tick it asks for.
 import type { Config } from "../../config/schema.js";
 import type { DaemonFleet } from "../owners/fleet-link.js";
+import type { GiveBack } from "../owners/give-back.js";
 import type { HostSamplingLike } from "../owners/host-sampling.js";
 import type { ImagePuller } from "../owners/image-puller.js";
 import type { ManagedInstances } from "../owners/instances.js";
@@ -19,6 +20,7 @@ export interface ConfigFollowers {
   sampling: HostSamplingLike;
   fleet: DaemonFleet;
   metrics: DaemonMetrics;
+  giveBack: GiveBack;
   /** The managed instances changed: watch the engine's events for the new set. */
   watchEvents: () => void;
 }
@@ -35,6 +37,7 @@ export async function applyToOwners(prev: Config, next: Config, o: ConfigFollowe
   }
   o.placement.configure(next);
   o.sampling.configure(next);
+  o.giveBack.configure(next);
   void o.fleet.configure(next);
   try {
     await o.metrics.configure(next);

@@ -38,6 +38,7 @@ export type ReconcilerDeps = Pick<
   | "metrics"
   | "history"
   | "accounting"
+  | "giveBack"
   | "logger"
   | "clock"
 > & { host: { hostname: string; logdir: string; startedAtMs: number } };
@@ -111,7 +112,7 @@ export class Reconciler {
     const obs = this.observation();
     const decision = decide({
       obs,
-      pilots: this.pilots.forPolicy(this.deps.stops.ids()),
+      pilots: this.deps.giveBack.withMemory(this.pilots.forPolicy(this.deps.stops.ids())),
       // Harvest without the original's headroom only while the parent really is at idle weight.
       cfg: { ...this.deps.inForce.policy, cpuPriority: this.deps.placement.cpuPriority().mode },
       control: this.deps.control.state,

@@ -10,6 +10,7 @@ import type { ConfigStore } from "./config-store.js";
 import type { ControlWatcher } from "./control-watcher.js";
 import type { EngineConnection } from "./engine-connection.js";
 import type { DaemonFleet } from "./fleet-link.js";
+import type { GiveBack } from "./give-back.js";
 import type { GracefulStops } from "./graceful-stops.js";
 import type { HostSamplingLike } from "./host-sampling.js";
 import type { ImagePuller } from "./image-puller.js";
@@ -35,4 +36,6 @@ export interface DaemonOwners {
   fleet: DaemonFleet;
   /** Each pilot's CPU seconds from its cgroup, the harvest counters, history_keep. */
   accounting: Accounting;
+  /** The freeze through the kernel, memory victims, the reads between samples, owner_suppress. */
+  giveBack: GiveBack;
 }

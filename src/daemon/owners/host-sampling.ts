@@ -8,6 +8,7 @@ import type { Config } from "../../config/schema.js";
 import {
   DesktopSources,
   HostSampler,
+  INPUT_WATCH_INTERVAL_MS,
   InputWatch,
   gatherHostInfo,
   procReaders,
@@ -20,6 +21,7 @@ import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
 import type { Observation } from "../../vocabulary.js";
 import type { PilotIds } from "./pilot-cache.js";
+import { watchesInput } from "./input-trigger.js";
 
 /** One host sample and when it was taken. */
 export interface HostSample {
@@ -43,6 +45,8 @@ export interface HostSamplingLike {
   /** Reads the input interrupt counts; a change samples at once (TickTimers runs it while
    *  suspend_when names an input variable). */
   pollInput?(): Promise<void>;
+  /** How often to run pollInput: while suspend_when names an input variable; 0: never. */
+  inputPollMs?(): number;
 }
 
 export class HostSampling implements HostSamplingLike {
@@ -108,6 +112,10 @@ export class HostSampling implements HostSamplingLike {
       desktop: this.desktop,
     });
     await this.sample(); // the first decision has an observation to go on
+  }
+
+  inputPollMs(): number {
+    return this.config && watchesInput(this.config) ? INPUT_WATCH_INTERVAL_MS : 0;
   }
 
   pollInput(): Promise<void> {

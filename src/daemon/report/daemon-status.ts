@@ -47,6 +47,7 @@ export function daemonStatus(
     configSources: effective.sources,
     fleet: o.fleet.state(),
     diskFaults: diskFaults.notes(),
+    giveBack: o.giveBack.inForce(o.inForce.config),
   });
   return { ...status, coreHours24h: o.accounting.coreHours24h() };
 }

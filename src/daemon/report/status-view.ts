@@ -35,6 +35,7 @@ export interface StatusParts {
   configSources?: Record<string, string>;
   fleet?: FleetState;
   diskFaults?: string[];
+  giveBack?: Record<string, string>;
 }
 
 export function statusOf(p: StatusParts): StatusSnapshot {
@@ -78,5 +79,6 @@ export function statusOf(p: StatusParts): StatusSnapshot {
     configSources: p.configSources,
     fleet: p.fleet,
     diskFaults: p.diskFaults,
+    giveBack: p.giveBack,
   };
 }

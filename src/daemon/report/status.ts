@@ -56,6 +56,8 @@ export interface StatusSnapshot {
   coreHours24h?: number;
   /** Writes the disk refused, one line per area: "log disk full since T: N lines dropped". */
   diskFaults?: string[];
+  /** Which path each give-back takes (the kernel's freezer or the engine's pause, ...). */
+  giveBack?: Record<string, string>;
 }
 
 /** When the last tick ran, how long it took, its engine calls, and what triggered it. */

@@ -1,0 +1,44 @@
+// The give-back freeze as the kernel reads it: the daemon writes the pilots' freezer
+// cgroup directly, which Docker does not see (no "pause" event): the benchmarks poll the
+// freezer state files instead, every POLL_MS, so the figure is the kernel's moment.
+import { execFileSync } from "node:child_process";
+import { findControllerTree } from "../../src/host/container-cgroup.js";
+import { PilotFreezer } from "../../src/host/freezer.js";
+import { sleep } from "./wait.js";
+
+const POLL_MS = 2;
+
+/** The host's freezer for pilots under `cgroupParent`; fails loudly when there is none. */
+export function benchFreezer(cgroupParent: string | undefined): PilotFreezer {
+  const tree = findControllerTree("freezer");
+  if (!tree) throw new Error("no freezer cgroup hierarchy on this host");
+  const driver = execFileSync("docker", ["info", "-f", "{{.CgroupDriver}}"], { encoding: "utf8" }).trim();
+  return new PilotFreezer({
+    tree,
+    driver: driver === "systemd" ? "systemd" : "cgroupfs",
+    parent: cgroupParent,
+  });
+}
+
+/** The freezer for the daemon's own idle-priority parent (pilot_cpu_priority idle, the default name). */
+export function daemonParentFreezer(): PilotFreezer {
+  const driver = execFileSync("docker", ["info", "-f", "{{.CgroupDriver}}"], { encoding: "utf8" }).trim();
+  return benchFreezer(driver === "systemd" ? "plancton.slice" : "/plancton");
+}
+
+/** Date.now() when the first of `ids` read frozen (or freezing); undefined after timeoutMs. */
+export async function firstFrozenAt(
+  freezer: PilotFreezer,
+  ids: () => readonly string[],
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const id of ids()) {
+      const s = await freezer.state(id);
+      if (s === "frozen" || s === "freezing") return Date.now();
+    }
+    await sleep(POLL_MS);
+  }
+  return undefined;
+}
