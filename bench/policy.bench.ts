@@ -3,7 +3,7 @@
 import { policyConfig } from "../test/helpers/policy-sim.js";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { parseSchedule } from "../src/config/schedule.js";
+import { parseSchedule } from "../src/config/schedule-parse.js";
 import { compileExpr } from "../src/expr/index.js";
 import {
   decide,

@@ -7,7 +7,7 @@ import type { Etcd3 } from "etcd3";
 import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { FleetAgent } from "../../src/fleet/fleet-agent.js";
 import { DEFAULT_PACING } from "../../src/fleet/status-record.js";
-import type { FleetCommand, FleetHost, HostReport } from "../../src/fleet/types.js";
+import type { FleetCommand, FleetHost, HostReport } from "../../src/fleet/fleet-types.js";
 
 export interface SimHost {
   name: string;

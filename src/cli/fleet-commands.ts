@@ -4,9 +4,9 @@
 import os from "node:os";
 import type { Command } from "commander";
 import { parseDurationSeconds } from "../config/units.js";
-import type { FleetAction } from "../fleet/types.js";
+import type { FleetAction } from "../fleet/fleet-types.js";
 import { fail, say, withEtcd, type ConnOptions } from "./fleet-connect.js";
-import { fleetGrant, fleetRevoke, type GrantOptions } from "./fleet-grant.js";
+import { fleetGrant, fleetRevoke, type GrantOptions } from "./fleet-grant-command.js";
 import { fleetStatus } from "./fleet-status.js";
 import type { ResolvedPaths } from "./paths-from-options.js";
 

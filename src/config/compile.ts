@@ -5,7 +5,7 @@ import { compileExpr, ExprSyntaxError, type CompiledExpr } from "../expr/index.j
 import { preview, type ConfigProblem } from "./errors.js";
 import { parseInfluxdbUrl, type InfluxdbV1Target } from "./influxdb-url.js";
 import { OBSERVATION_VARIABLE_NAMES } from "./observation-names.js";
-import { parseSchedule, type ScheduleWindow } from "./schedule.js";
+import { parseSchedule, type ScheduleWindow } from "./schedule-parse.js";
 import { MAX_DOCKS_VARIABLES, type Config } from "./schema.js";
 
 export interface CompiledConfig {

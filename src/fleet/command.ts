@@ -7,7 +7,7 @@
 // the command in force (it is not a delete: an older drain must not come back).
 import { z } from "zod";
 import { cleanText } from "./safe-text.js";
-import type { FleetAction, FleetCommand } from "./types.js";
+import type { FleetAction, FleetCommand } from "./fleet-types.js";
 
 /** Any fleet value (command or status) longer than this is refused unread. */
 export const VALUE_MAX_BYTES = 4096;

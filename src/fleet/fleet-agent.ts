@@ -18,7 +18,7 @@ import { cadence, RegistrationPacer, type Cadence } from "./pacing.js";
 import { Reachability } from "./reachability.js";
 import { DEFAULT_PACING, type WritePacing } from "./status-record.js";
 import { StatusWriter } from "./status-writer.js";
-import type { FleetCommand, FleetHost, FleetState } from "./types.js";
+import type { FleetCommand, FleetHost, FleetState } from "./fleet-types.js";
 
 export interface FleetAgentOptions {
   name: string;

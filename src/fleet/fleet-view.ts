@@ -8,7 +8,7 @@ import { encodeCommand, TEXT_MAX_CHARS } from "./command.js";
 import { fleetKeys } from "./keys.js";
 import { readPrefix } from "./paged-read.js";
 import { decodeStatus } from "./status-record.js";
-import type { FleetAction, HostStatus } from "./types.js";
+import type { FleetAction, HostStatus } from "./fleet-types.js";
 
 export interface HostRow extends HostStatus {
   state: "up" | "gone";

@@ -3,9 +3,9 @@
 import type { Config } from "../config/schema.js";
 import type { FleetAgent } from "./fleet-agent.js";
 import { DEFAULT_PACING } from "./status-record.js";
-import type { FleetHost, FleetState } from "./types.js";
+import type { FleetHost, FleetState } from "./fleet-types.js";
 
-export type { FleetCommand, FleetHost, FleetState, HostReport } from "./types.js";
+export type { FleetCommand, FleetHost, FleetState, HostReport } from "./fleet-types.js";
 
 export interface FleetHandle {
   state(): FleetState;

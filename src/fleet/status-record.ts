@@ -3,7 +3,7 @@
 // figures alone are refreshed with the whole record every refreshMs. Never per sample:
 // at 10,000 hosts a 60 s refresh is ~170 writes/s.
 import { z } from "zod";
-import { STATUS_MAX_BYTES, type HostStatus } from "./types.js";
+import { STATUS_MAX_BYTES, type HostStatus } from "./fleet-types.js";
 
 export interface WritePacing {
   /** Least time between two writes, whatever changed. */

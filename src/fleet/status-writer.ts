@@ -5,7 +5,7 @@
 import type { Etcd3 } from "etcd3";
 import { backoffDelay, spreadDelay } from "./pacing.js";
 import { encodeStatus, shouldWrite, significant, type WritePacing } from "./status-record.js";
-import type { FleetCommand, HostReport, HostStatus } from "./types.js";
+import type { FleetCommand, HostReport, HostStatus } from "./fleet-types.js";
 
 export interface StatusWriterOptions {
   name: string;

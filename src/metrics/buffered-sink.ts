@@ -7,7 +7,7 @@ import type { SendOutcome, Transport } from "./influx-transport.js";
 import { toLine } from "./line-protocol.js";
 import { RingBuffer } from "./ring-buffer.js";
 import { checkSinkOptions, type SinkOptions } from "./sink-options.js";
-import type { MetricsSink, SinkStats } from "./types.js";
+import type { MetricsSink, SinkStats } from "./metric-types.js";
 
 const MAX_REMEMBERED_ERRORS = 100;
 

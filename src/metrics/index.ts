@@ -1,5 +1,5 @@
 // The metrics room's public surface: sinks that survive outages, the series, the hub.
-export type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./types.js";
+export type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./metric-types.js";
 export { describeTarget, targetKey, redactUrl } from "./target-names.js";
 export { createSink } from "./create-sink.js";
 export { createBufferedSink } from "./buffered-sink.js";

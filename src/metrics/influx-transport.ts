@@ -2,7 +2,7 @@
 // what the buffered sender should do next: done, retry later, or drop the batch.
 import { createHttpClient, type HttpClient, type HttpResponse } from "./http-post.js";
 import { describeTarget } from "./target-names.js";
-import type { MetricsTarget } from "./types.js";
+import type { MetricsTarget } from "./metric-types.js";
 
 export type SendOutcome =
   | { kind: "ok" }

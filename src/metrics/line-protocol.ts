@@ -3,7 +3,7 @@
 // always written with the same type (InfluxDB refuses a type change within a shard).
 import { Point } from "@influxdata/influxdb-client";
 import { fieldType, type SeriesType } from "./series.js";
-import type { MetricPoint } from "./types.js";
+import type { MetricPoint } from "./metric-types.js";
 
 /** Longest string field kept (error messages); longer ones are cut, so one point stays small. */
 const MAX_STRING_FIELD_CHARS = 1024;

@@ -7,7 +7,7 @@ import { targetKey } from "./target-names.js";
 import { toLine } from "./line-protocol.js";
 import { metricsPoints } from "./series-points.js";
 import type { SinkOptions } from "./sink-options.js";
-import type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./types.js";
+import type { MetricPoint, MetricsSink, MetricsTarget, SinkStats } from "./metric-types.js";
 
 export interface HubOptions extends SinkOptions {
   /** Bound of the final flush of a removed target. Default 5000 ms. */

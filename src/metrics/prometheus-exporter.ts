@@ -5,7 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Counter, Gauge, Registry } from "prom-client";
 import { PROM_METRICS, promUpdates } from "./prometheus-mapping.js";
-import type { MetricPoint } from "./types.js";
+import type { MetricPoint } from "./metric-types.js";
 
 export interface PrometheusExporter {
   /** http://HOST:PORT/metrics, with the port really bound (0 in the config: a free one). */

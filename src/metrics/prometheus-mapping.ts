@@ -13,7 +13,7 @@
 // event fields that do not add up (exit_code, error).
 import { SERIES, type SeriesEntry } from "./series.js";
 import { TOTAL_MEASUREMENTS } from "./series-accounting.js";
-import type { MetricPoint } from "./types.js";
+import type { MetricPoint } from "./metric-types.js";
 
 export interface PromMetricSpec {
   name: string;

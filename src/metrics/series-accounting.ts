@@ -3,7 +3,7 @@
 // in InfluxDB, non_negative_difference() over the field). Totals restart from 0 when
 // the daemon restarts, as a counter does.
 import type { SeriesEntry } from "./series.js";
-import type { MetricPoint } from "./types.js";
+import type { MetricPoint } from "./metric-types.js";
 
 const entry = (
   measurement: string,

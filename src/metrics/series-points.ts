@@ -1,7 +1,7 @@
 // Builders of the points of each series in SERIES (series.ts): plain data in, a
 // MetricPoint out; MetricsHub adds the `hostname` tag.
 import { boolTag } from "./series.js";
-import type { MetricPoint, SinkStats } from "./types.js";
+import type { MetricPoint, SinkStats } from "./metric-types.js";
 
 export type DaemonStatus = "active" | "draining" | "waiting" | "stopping" | "force_stopping" | (string & {});
 export type PilotEvent = "started" | "exited" | "killed" | "paused" | "resumed";

@@ -1,5 +1,5 @@
 // How metrics targets are named in stats and logs (without credentials), and their identity.
-import type { MetricsTarget } from "./types.js";
+import type { MetricsTarget } from "./metric-types.js";
 
 /** The URL without user and password (for logs and stats). */
 export function redactUrl(url: string): string {

@@ -4,7 +4,7 @@
 // FAST_EXIT_SECONDS ends the streak. Pure: decide() folds in the exits the caller saw.
 import { doublingSeconds } from "./doubling.js";
 import { FAST_EXIT_SECONDS, isFastExit } from "./fast-exits.js";
-import type { CrashLoopState, PilotExit, PolicyPilot } from "./types.js";
+import type { CrashLoopState, PilotExit, PolicyPilot } from "./policy-types.js";
 
 export type { CrashLoopState, PilotExit };
 

@@ -33,7 +33,7 @@ import { holdsSlot, youngestFirst } from "./pilots.js";
 import { memoryVictims } from "./memory-victims.js";
 import { pressureStep } from "./pressure-step.js";
 import { pullVerdict } from "./pull.js";
-import { inSchedule, localTimeOf } from "./schedule.js";
+import { inSchedule, localTimeOf } from "./schedule-window.js";
 import { suspendStep, type HeldWindow } from "./suspend.js";
 import { staleCreatedWhy } from "./stale-created.js";
 import { startCount } from "./start-count.js";
@@ -49,7 +49,7 @@ import {
   type PolicyPilot,
   type PolicyState,
   type UnpauseReason,
-} from "./types.js";
+} from "./policy-types.js";
 
 /** Kills that give resources back start grace_spawn; ttl, exited, force_stop do not. */
 const KILLS_STARTING_GRACE_SPAWN: ReadonlySet<KillReason> = new Set<KillReason>([

@@ -2,7 +2,7 @@
 // not reported before become warnings, and the next state remembers them (bounded).
 import { explainLines, type ActionLine } from "./explain.js";
 import { withSignal } from "./stop-signal.js";
-import type { Decision, KillReason, PilotAction, PolicyState } from "./types.js";
+import type { Decision, KillReason, PilotAction, PolicyState } from "./policy-types.js";
 
 /** At most this many distinct warnings are remembered as reported. */
 const MAX_REPORTED_WARNINGS = 64;

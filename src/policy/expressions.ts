@@ -2,7 +2,7 @@
 // observation. A runtime error (division by zero, a missing variable) is reported and
 // yields the safe decision for that tick: start nothing, evict nothing.
 import { truthy, type CompiledExpr } from "../expr/index.js";
-import type { Observation, PolicyConfig } from "./types.js";
+import type { Observation, PolicyConfig } from "./policy-types.js";
 
 export interface ExpressionValues {
   /** Undefined when spawn_when is not set. */

@@ -1,6 +1,6 @@
 // A fast exit: a pilot that fails on its own soon after it starts. The history records it
 // with reason "fast_exit"; crash-loop.ts counts the streak.
-import type { PilotExit } from "./types.js";
+import type { PilotExit } from "./policy-types.js";
 
 /** A pilot that exits on its own within this long of its start is a fast exit. */
 export const FAST_EXIT_SECONDS = 10;

@@ -1,5 +1,5 @@
 // How many pilots the owner's idle CPU has room for (the original's "fitting").
-import { FITTING_IDLE_FACTOR } from "./types.js";
+import { FITTING_IDLE_FACTOR } from "./policy-types.js";
 
 /**
  * Pilots that fit in all: floor((1 - owner CPU) x 0.95 x ncpus / cpus_per_dock).

@@ -10,7 +10,7 @@
 // pilot may take max_dock_mem, which must fit in the available memory.
 import { cores, formatBytes, plural } from "./explain.js";
 import { clamp01, pilotsThatFit } from "./fitting.js";
-import type { Observation, PolicyConfig } from "./types.js";
+import type { Observation, PolicyConfig } from "./policy-types.js";
 
 /** Share of a core an owner may use and the core still count as idle (idle priority only). */
 export const IDLE_CORE_SLACK = 0.05;

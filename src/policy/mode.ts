@@ -1,6 +1,6 @@
 // The one word status shows for a decision: the strongest reason the host is not simply
 // "active" (control files first, then pressure, schedule, image, grace_spawn, crash loop).
-import type { Control, Mode } from "./types.js";
+import type { Control, Mode } from "./policy-types.js";
 
 export interface ModeFacts {
   readonly underPressure: boolean;

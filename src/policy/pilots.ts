@@ -1,5 +1,5 @@
 // Which pilots count, and in which order the policy picks them.
-import type { PilotState, PolicyPilot } from "./types.js";
+import type { PilotState, PolicyPilot } from "./policy-types.js";
 
 /** States of a pilot that holds (or is about to hold) a slot: it counts against max_docks. */
 export function holdsSlot(state: PilotState): boolean {

@@ -9,7 +9,7 @@ import { heldFor, secondsLeft, sinceWhen } from "./held.js";
 import { memStallSignal, pressureSignal, type PressureSignal } from "./pressure.js";
 import { memoryDeficitBytes } from "./memory-victims.js";
 import { formatBytes } from "./explain.js";
-import type { KillReason, Observation, PolicyConfig, PolicyPilot, PolicyState } from "./types.js";
+import type { KillReason, Observation, PolicyConfig, PolicyPilot, PolicyState } from "./policy-types.js";
 
 export interface PressureStep {
   readonly mem: PressureSignal;

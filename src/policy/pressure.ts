@@ -2,7 +2,7 @@
 // threshold is "met"; met for pressure_grace evicts the youngest pilot (one per
 // decision); while met, and for pressure_grace after (the transition period against
 // flapping), no pilot starts.
-import type { FreeThreshold, Observation } from "./types.js";
+import type { FreeThreshold, Observation } from "./policy-types.js";
 import { formatBytes, formatRatio } from "./explain.js";
 
 export type PressureKind = "mem" | "disk";

@@ -1,7 +1,7 @@
 // Whether to pull the image: at start, when docker_image changes, every
 // image_expiration; after a failed pull, retry with a capped exponential backoff.
 import { doublingSeconds } from "./doubling.js";
-import type { ImageStatus } from "./types.js";
+import type { ImageStatus } from "./policy-types.js";
 
 export const PULL_RETRY_FIRST_SECONDS = 10;
 export const PULL_RETRY_MAX_SECONDS = 600;

@@ -2,7 +2,7 @@
 // (never_started), without waiting NEVER_STARTED_SECONDS. That is every "created" pilot
 // of the first listing of a run (a previous run left it), and of the first listing after
 // an engine outage (the launch in flight then failed with the engine).
-import type { Listing } from "./types.js";
+import type { Listing } from "./policy-types.js";
 
 /** Why this listing's "created" pilots are stale; undefined when a launch may still start them. */
 export function staleCreatedWhy(listing: Listing | undefined): string | undefined {

@@ -4,7 +4,7 @@
 import { crashLoopLimit } from "./crash-loop.js";
 import { startRoom } from "./harvest.js";
 import { holdsSlot } from "./pilots.js";
-import type { CrashLoopState, Observation, PolicyConfig, PolicyPilot } from "./types.js";
+import type { CrashLoopState, Observation, PolicyConfig, PolicyPilot } from "./policy-types.js";
 
 export interface StartCountInput {
   readonly obs: Observation;

@@ -1,7 +1,7 @@
 // SIGTERM or SIGKILL: a kill that gives the owner's resources back never waits; the
 // others (ttl, schedule, evict_when, force_stop) get SIGTERM and stop_grace to end
 // their work, then SIGKILL. Exited and never-started pilots are removed, not signalled.
-import type { KillAction, KillReason, PilotAction } from "./types.js";
+import type { KillAction, KillReason, PilotAction } from "./policy-types.js";
 
 const GRACEFUL_REASONS: ReadonlySet<KillReason> = new Set<KillReason>([
   "ttl",

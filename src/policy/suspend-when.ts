@@ -4,7 +4,7 @@
 // paused too long. An expression that cannot be evaluated (a variable absent on this host,
 // whose source is said in status) holds: the person at the keyboard comes first.
 import { truthy } from "../expr/index.js";
-import type { Observation, PolicyConfig } from "./types.js";
+import type { Observation, PolicyConfig } from "./policy-types.js";
 
 export interface SuspendWhenVerdict {
   /** Why every running pilot is paused now; undefined when suspend_when is unset or false. */

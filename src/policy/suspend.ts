@@ -16,7 +16,7 @@ import { heldFor, secondsLeft } from "./held.js";
 import { cores, type ActionLine } from "./explain.js";
 import { pilotsThatFit } from "./fitting.js";
 import { isOverhead, oneMoreFits, overheadLimit, ownerRoom, type CpuShape } from "./overhead.js";
-import type { KillReason, PauseReason, PilotAction, PolicyPilot, UnpauseReason } from "./types.js";
+import type { KillReason, PauseReason, PilotAction, PolicyPilot, UnpauseReason } from "./policy-types.js";
 
 /** A condition that has held since `sinceMs`, with the owner CPU extreme seen meanwhile. */
 export interface HeldWindow {

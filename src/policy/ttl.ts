@@ -1,6 +1,6 @@
 // Housekeeping by age and state: exited pilots removed, never-started ones removed,
 // pilots older than max_ttl killed.
-import type { KillReason, PolicyPilot } from "./types.js";
+import type { KillReason, PolicyPilot } from "./policy-types.js";
 
 export interface AgeVerdict {
   readonly action: "remove" | "kill";

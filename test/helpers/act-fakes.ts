@@ -4,7 +4,7 @@ import type { ActDeps } from "../../src/daemon/loop/act.js";
 import { GracefulStops } from "../../src/daemon/owners/graceful-stops.js";
 import type { Logger } from "../../src/daemon/process/logger.js";
 import { stopSignal } from "../../src/policy/stop-signal.js";
-import type { KillAction, KillReason } from "../../src/policy/types.js";
+import type { KillAction, KillReason } from "../../src/policy/policy-types.js";
 import type { ContainerEngine } from "../../src/runtime/engine.js";
 
 /** A logger that says nothing and records the warnings (tests read `warned`). */

@@ -11,7 +11,7 @@ import { encodeCommand } from "../../src/fleet/command.js";
 import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { FleetAgent } from "../../src/fleet/fleet-agent.js";
 import { fleetKeys } from "../../src/fleet/keys.js";
-import type { FleetCommand, FleetHost } from "../../src/fleet/types.js";
+import type { FleetCommand, FleetHost } from "../../src/fleet/fleet-types.js";
 import { EtcdCluster, requireEtcd } from "../helpers/etcd-cluster.js";
 import { waitFor } from "../helpers/wait.js";
 

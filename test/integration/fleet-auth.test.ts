@@ -16,7 +16,7 @@ import { encodeCommand } from "../../src/fleet/command.js";
 import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { startFleet, type FleetHandle } from "../../src/fleet/index.js";
 import { encodeStatus } from "../../src/fleet/status-record.js";
-import type { FleetCommand, FleetHost } from "../../src/fleet/types.js";
+import type { FleetCommand, FleetHost } from "../../src/fleet/fleet-types.js";
 import { planctonctl } from "../helpers/cli.js";
 import { EtcdCluster, requireEtcd } from "../helpers/etcd-cluster.js";
 import { waitFor } from "../helpers/wait.js";

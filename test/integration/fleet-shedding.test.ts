@@ -12,7 +12,7 @@ import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { FleetAgent } from "../../src/fleet/fleet-agent.js";
 import { sendCommand } from "../../src/fleet/fleet-view.js";
 import { fleetKeys } from "../../src/fleet/keys.js";
-import type { FleetCommand, FleetHost } from "../../src/fleet/types.js";
+import type { FleetCommand, FleetHost } from "../../src/fleet/fleet-types.js";
 import { EtcdCluster, requireEtcd } from "../helpers/etcd-cluster.js";
 import { waitFor } from "../helpers/wait.js";
 

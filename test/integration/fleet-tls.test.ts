@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { parseConfigText } from "../../src/config/parse.js";
 import { startFleet, type FleetHandle } from "../../src/fleet/index.js";
-import type { FleetHost } from "../../src/fleet/types.js";
+import type { FleetHost } from "../../src/fleet/fleet-types.js";
 import { planctonctl } from "../helpers/cli.js";
 import { EtcdCluster, requireEtcd, type EtcdTls } from "../helpers/etcd-cluster.js";
 import { waitFor } from "../helpers/wait.js";

@@ -14,7 +14,7 @@ import { connectEtcd } from "../../src/fleet/etcd-client.js";
 import { listFleet } from "../../src/fleet/fleet-view.js";
 import { PAGE_MAX_BYTES } from "../../src/fleet/paged-read.js";
 import { encodeStatus } from "../../src/fleet/status-record.js";
-import type { HostStatus } from "../../src/fleet/types.js";
+import type { HostStatus } from "../../src/fleet/fleet-types.js";
 import { planctonctl } from "../helpers/cli.js";
 import { EtcdCluster, requireEtcd } from "../helpers/etcd-cluster.js";
 

@@ -176,7 +176,7 @@ describe("docs/ARCHITECTURE.md", () => {
     const signature = /`(decide\([^`]+)`/.exec(doc)?.[1];
     const decideTs = readFileSync(path.join(SRC, "policy/decide.ts"), "utf8");
     assert.ok(signature && decideTs.includes(`export function ${signature} {`), `${signature} in decide.ts`);
-    const typesTs = readFileSync(path.join(SRC, "policy/types.ts"), "utf8");
+    const typesTs = readFileSync(path.join(SRC, "policy/policy-types.ts"), "utf8");
     const body = /export interface DecideInput \{([\s\S]*?)\n\}/.exec(typesTs)?.[1] ?? "";
     const fields = [...body.matchAll(/^\s+readonly (\w+)(\??):/gm)].map((m) => `${m[1]}${m[2]}`);
     const documented = /`\{ ([^}]+) \}`/.exec(doc)?.[1]?.split(", ");

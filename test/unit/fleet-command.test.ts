@@ -11,7 +11,7 @@ import {
   newer,
   type CommandEntry,
 } from "../../src/fleet/command.js";
-import type { FleetCommand } from "../../src/fleet/types.js";
+import type { FleetCommand } from "../../src/fleet/fleet-types.js";
 
 const cmd = (action: "drain" | "resume", revision: string) =>
   decodeCommand(encodeCommand(action, "r", "root@adm", 5), revision) as FleetCommand;

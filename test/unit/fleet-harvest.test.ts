@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { summarize, type HostRow } from "../../src/fleet/fleet-view.js";
 import { decodeStatus, encodeStatus } from "../../src/fleet/status-record.js";
-import { STATUS_MAX_BYTES, type HostStatus } from "../../src/fleet/types.js";
+import { STATUS_MAX_BYTES, type HostStatus } from "../../src/fleet/fleet-types.js";
 
 const status = (name: string, coreHours24h?: number | null): HostStatus => ({
   name,

@@ -9,7 +9,7 @@ import {
   shouldWrite,
   significant,
 } from "../../src/fleet/status-record.js";
-import { STATUS_MAX_BYTES, type HostStatus } from "../../src/fleet/types.js";
+import { STATUS_MAX_BYTES, type HostStatus } from "../../src/fleet/fleet-types.js";
 
 const base: HostStatus = {
   name: "wn042",

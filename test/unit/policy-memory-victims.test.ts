@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { memoryDeficitBytes, memoryVictims } from "../../src/policy/memory-victims.js";
 import { decide, initialPolicyState } from "../../src/policy/index.js";
-import type { PolicyPilot } from "../../src/policy/types.js";
+import type { PolicyPilot } from "../../src/policy/policy-types.js";
 import { NO_CONTROL, T0_MS, hostObs, policyConfig } from "../helpers/policy-sim.js";
 
 const GiB = 1 << 30;

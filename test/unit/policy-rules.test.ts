@@ -6,7 +6,7 @@ import { crashLoopAfterExits, forgetOnLaunchChange } from "../../src/policy/cras
 import { historyReason } from "../../src/policy/fast-exits.js";
 import { staleCreatedWhy } from "../../src/policy/stale-created.js";
 import { signalThatEnded, stopSignal } from "../../src/policy/stop-signal.js";
-import type { PilotExit } from "../../src/policy/types.js";
+import type { PilotExit } from "../../src/policy/policy-types.js";
 import { PolicySim, hostObs } from "../helpers/policy-sim.js";
 
 const fast = (name: string, endedAtMs: number): PilotExit => ({

@@ -1,7 +1,7 @@
 // schedule: parsing (valid and invalid entries), boundaries, and what decide() does outside.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseSchedule } from "../../src/config/schedule.js";
+import { parseSchedule } from "../../src/config/schedule-parse.js";
 import { inSchedule, localTimeOf } from "../../src/policy/index.js";
 import { PolicySim, hostObs } from "../helpers/policy-sim.js";
 

@@ -5,7 +5,7 @@
 // resumes, the pull, the launches. The exit is the tick's answer to the daemon. Every action is attempted
 // independently: one failure is logged and the rest go on, except launches, which stop
 // at the first failure (as the original did).
-import type { Decision } from "../../policy/types.js";
+import type { Decision } from "../../policy/policy-types.js";
 import type { ContainerEngine, PilotInfo, PilotSpec } from "../../runtime/engine.js";
 import type { GracefulStops } from "../owners/graceful-stops.js";
 import type { ActResult } from "../report/act-result.js";

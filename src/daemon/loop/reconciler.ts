@@ -4,7 +4,7 @@
 // decision to act(). It owns no timer and calls nothing back: its result says when to run
 // again (controller-runtime's RequeueAfter) and what the daemon must do (exit, reconnect).
 import { decide, historyReason, initialPolicyState, isFastExit } from "../../policy/index.js";
-import type { Decision, Listing, PilotExit, PolicyState } from "../../policy/types.js";
+import type { Decision, Listing, PilotExit, PolicyState } from "../../policy/policy-types.js";
 import { pilotName } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
 import { act, type ActDeps, type ActResult } from "./act.js";

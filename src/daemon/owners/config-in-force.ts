@@ -6,7 +6,7 @@ import path from "node:path";
 import type { ConfigError } from "../../config/errors.js";
 import type { HostFacts } from "../../config/max-docks.js";
 import type { Config } from "../../config/schema.js";
-import type { PolicyConfig } from "../../policy/types.js";
+import type { PolicyConfig } from "../../policy/policy-types.js";
 import type { EffectiveConfig } from "./config-store.js";
 import type { Logger } from "../process/logger.js";
 import { policyConfigOf } from "./policy-config.js";

@@ -15,7 +15,7 @@ import {
   readSmall,
   type CgroupLayout,
 } from "../../host/index.js";
-import type { FreeThreshold } from "../../policy/types.js";
+import type { FreeThreshold } from "../../policy/policy-types.js";
 import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
 

@@ -3,7 +3,7 @@
 // uses), each pilot's own memory for the memory victims, the reads between samples
 // (watch_interval: TickTimers runs check()), and the owner's own CPU while it is active.
 import type { Config } from "../../config/schema.js";
-import type { PolicyConfig, PolicyPilot } from "../../policy/types.js";
+import type { PolicyConfig, PolicyPilot } from "../../policy/policy-types.js";
 import type { ContainerEngine, EngineInfo } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
 import type { Logger } from "../process/logger.js";

@@ -2,7 +2,7 @@
 // failed in a row. decide() reads status() and says when to pull; act() calls pull(),
 // which runs in the background and asks for a tick when done. A new docker_image starts
 // from nothing: the old image's failures and backoff do not apply to it.
-import type { ImageStatus } from "../../policy/types.js";
+import type { ImageStatus } from "../../policy/policy-types.js";
 import type { ContainerEngine } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
 

@@ -1,6 +1,6 @@
 // The pilots as the daemon knows them between listings: the one owner of that map.
 // A listing replaces it, a launch adds to it, a recorded end removes from it.
-import type { PolicyPilot } from "../../policy/types.js";
+import type { PolicyPilot } from "../../policy/policy-types.js";
 import type { PilotInfo } from "../../runtime/index.js";
 
 export interface PilotIds {

@@ -2,7 +2,7 @@
 // set (policy/memory-victims.ts): found once the engine's cgroup driver and the pilots'
 // parent are known; unknown (the youngest-alone rule) where the memory controller is not.
 import { PilotMemory, findControllerTree } from "../../host/index.js";
-import type { PolicyPilot } from "../../policy/types.js";
+import type { PolicyPilot } from "../../policy/policy-types.js";
 import type { EngineInfo } from "../../runtime/index.js";
 
 export class PilotMemoryUsage {

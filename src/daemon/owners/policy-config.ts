@@ -3,7 +3,7 @@
 import { compiledOf } from "../../config/compile.js";
 import { evaluateMaxDocks, type HostFacts } from "../../config/max-docks.js";
 import type { Config } from "../../config/schema.js";
-import type { PolicyConfig } from "../../policy/types.js";
+import type { PolicyConfig } from "../../policy/policy-types.js";
 import { capacityWarnings } from "../report/capacity-warnings.js";
 
 export function policyConfigOf(

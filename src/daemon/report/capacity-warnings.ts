@@ -1,6 +1,6 @@
 // Configurations that run nothing on this host, said in words that name the key to change:
 // max_docks evaluating to 0, or a pilot bigger than the machine.
-import { FITTING_IDLE_FACTOR } from "../../policy/types.js";
+import { FITTING_IDLE_FACTOR } from "../../policy/policy-types.js";
 import type { HostFacts } from "../../config/max-docks.js";
 import type { Config } from "../../config/schema.js";
 import { formatBytes } from "../../config/units.js";

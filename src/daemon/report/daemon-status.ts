@@ -1,6 +1,6 @@
 // The daemon's status snapshot gathered from the owner of each fact at the moment it is
 // asked (status-view.ts shapes it); the daemon hands its owners over, nothing is kept.
-import type { Decision } from "../../policy/types.js";
+import type { Decision } from "../../policy/policy-types.js";
 import type { PilotInfo } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
 import type { DaemonOwners } from "../owners/daemon-owners.js";

@@ -1,7 +1,7 @@
 // The history record of a pilot that ended by our hand: its times from the engine when
 // it answers, and which signal ended a graceful stop (policy/stop-signal.ts reads it).
 import { signalThatEnded } from "../../policy/stop-signal.js";
-import type { PilotAction, KillReason } from "../../policy/types.js";
+import type { PilotAction, KillReason } from "../../policy/policy-types.js";
 import type { ExitInfo, PilotInfo } from "../../runtime/engine.js";
 import type { PilotRecord } from "./history.js";
 

@@ -3,7 +3,7 @@
 import type { Config } from "../../config/schema.js";
 import type { FleetState } from "../../fleet/index.js";
 import type { SampleError } from "../../host/index.js";
-import type { Decision } from "../../policy/types.js";
+import type { Decision } from "../../policy/policy-types.js";
 import type { PilotInfo } from "../../runtime/index.js";
 import type { DaemonMode, Observation } from "../../vocabulary.js";
 import type { EngineState } from "../owners/engine-connection.js";

@@ -71,8 +71,8 @@ export interface FreeThreshold {
   readonly ratio?: number;
 }
 
-/** One time-of-day window of `schedule`, as config/schedule.ts parses it. */
-import type { ScheduleWindow } from "../config/schedule.js";
+/** One time-of-day window of `schedule`, as config/schedule-parse.ts parses it. */
+import type { ScheduleWindow } from "../config/schedule-parse.js";
 export type { ScheduleWindow };
 
 /** Local wall-clock time parts, for the schedule. */

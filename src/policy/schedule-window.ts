@@ -1,6 +1,6 @@
-// Whether a local time is inside `schedule`'s windows (parsed by config/schedule.ts),
+// Whether a local time is inside `schedule`'s windows (parsed by config/schedule-parse.ts),
 // and the local time parts of an observation.
-import type { LocalTime, Observation, ScheduleWindow } from "./types.js";
+import type { LocalTime, Observation, ScheduleWindow } from "./policy-types.js";
 
 /** True when `time` is inside one of the windows; no windows = always. */
 export function inSchedule(windows: readonly ScheduleWindow[], time: LocalTime): boolean {
