@@ -10,7 +10,8 @@
 //   2. force-stop: kill every pilot, start nothing, exit once none is left (nor a stop in flight)
 //   3. max_ttl -> kill (ttl)
 //   4. memory / disk pressure held for pressure_grace, or the owner's memory stall (PSI) at
-//      once -> kill the youngest (one per decision and per fresh sample; pressure-step.ts)
+//      once -> kill (per fresh sample; pressure-step.ts): for memory the fewest pilots whose
+//      own memory covers the deficit (memory-victims.ts), for disk the youngest
 //   5. outside the schedule with schedule_drain -> kill all (schedule)
 //   6. evict_when true -> kill the youngest (one per decision)
 //   7. overhead (owner's CPU, see overhead.ts) held for grace_kill -> pause (suspend_grace > 0)
@@ -52,6 +53,7 @@ import {
 } from "./policy-types.js";
 
 /** Kills that give resources back start grace_spawn; ttl, exited, force_stop do not. */
+const EVICTABLE: ReadonlySet<string> = new Set(["running", "paused", "restarting"]);
 const KILLS_STARTING_GRACE_SPAWN: ReadonlySet<KillReason> = new Set<KillReason>([
   "overhead",
   "suspend_expired",
@@ -88,12 +90,9 @@ export function decide(input: DecideInput): Decision {
     list.push({ id: p.id, name: p.name, reason, why });
     explain.push({ verb, name: p.name, reason, why });
   };
-  /** The youngest running, paused or restarting pilot no rule has picked yet. */
-  const youngestEvictable = (): PolicyPilot | undefined =>
-    ordered.find(
-      (p) =>
-        !handled.has(p.id) && (p.state === "running" || p.state === "paused" || p.state === "restarting"),
-    );
+  /** Running, paused or restarting, and picked by no rule yet: youngest first. */
+  const evictable = () => ordered.filter((p) => !handled.has(p.id) && EVICTABLE.has(p.state));
+  const youngestEvictable = (): PolicyPilot | undefined => evictable()[0];
 
   // When each paused pilot was paused (as asked by a decision, else when first seen so).
   const pausedSinceMs: Record<string, number> = {};
@@ -144,11 +143,7 @@ export function decide(input: DecideInput): Decision {
   // 4. pressure (pressure-step.ts)
   const pressure = pressureStep(obs, cfg, state, nowMs, {
     victim: youngestEvictable,
-    memoryVictims: (deficitBytes) =>
-      memoryVictims(
-        ordered.filter((p) => !handled.has(p.id) && ["running", "paused", "restarting"].includes(p.state)),
-        deficitBytes,
-      ),
+    memoryVictims: (deficitBytes) => memoryVictims(evictable(), deficitBytes),
     kill: (p, reason, why) => act(kill, "kill", p, reason, why),
     explain: (line) => explain.push(line),
   });
