@@ -24,8 +24,8 @@ export interface PilotFreezerOptions {
 export class FreezerError extends Error {}
 
 const WRITE = { flag: constants.O_WRONLY | constants.O_TRUNC };
-/** Re-reads (1 ms apart) of a v1 freeze still FREEZING before it is undone. */
-const FREEZING_READS = 50;
+/** Writes of FROZEN (1 ms apart, a 10 ms thaw every 50th) before a v1 freeze still FREEZING is undone. */
+const FREEZING_READS = 500;
 
 export class PilotFreezer {
   private readonly dirs = new Map<string, string>();
@@ -61,14 +61,19 @@ export class PilotFreezer {
   /**
    * Freezes; returns the state read just after. A v1 freeze that stays FREEZING (a task in
    * the middle of an exec, e.g. runc's init right after a start) is thawed and refused with
-   * a FreezerError after FREEZING_READS reads, as runc does, so it never stays stuck there
+   * a FreezerError after FREEZING_READS writes (about 1 s), as runc does, so it never stays stuck there
    * (a stuck FREEZING blocks the engine's own kill of the container).
    */
   async freeze(id: string): Promise<FreezerState> {
     let state = await this.write(id, true);
-    for (let i = 0; state === "freezing" && i < FREEZING_READS; i++) {
-      await new Promise((r) => setTimeout(r, 1));
-      state = (await this.state(id)) ?? "thawed";
+    // v1 retries a freeze only when FROZEN is written again; now and then a short thaw lets a
+    // task caught mid-exec finish first (runc's freezer does the same).
+    for (let i = 1; state === "freezing" && i < FREEZING_READS; i++) {
+      if (i % 50 === 0) {
+        await this.write(id, false);
+        await new Promise((r) => setTimeout(r, 10));
+      } else await new Promise((r) => setTimeout(r, 1));
+      state = await this.write(id, true);
     }
     if (state !== "freezing") return state;
     await this.write(id, false).catch(() => undefined);
