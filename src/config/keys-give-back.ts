@@ -12,10 +12,11 @@ export const giveBackKeys = {
     ),
   owner_suppress: z
     .enum(["off", "cpuset"])
-    .default("cpuset")
+    .default("off")
     .describe(
       "While the owner is active (at least owner_active_cores), the pilots' parent cpuset leaves the " +
-        'owner one CPU of its own, restored once the owner is idle ("off": the scheduler alone).',
+        'owner one CPU of its own, restored once the owner is idle ("off": the scheduler alone). Off ' +
+        "by default until the quiet-machine figures (docs/BENCHMARKS.md) say what it costs in harvest.",
     ),
   owner_active_cores: z
     .number()
