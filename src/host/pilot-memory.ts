@@ -2,29 +2,14 @@
 // memory.current): what killing it gives back, for the memory give-back's victim set.
 // One small synchronous read per pilot, its directory found once (the CPU meter's finder).
 
-import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { DockerCgroupDriver } from "./cgroup-layout.js";
 import { containerCgroupDirs, type ControllerTree } from "./container-cgroup.js";
-
-const buffer = Buffer.alloc(64);
+import { readSmall } from "./memory-watch.js";
 
 function readUint(path: string): number | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    const n = readSync(fd, buffer, 0, buffer.length, 0);
-    const value = Number.parseInt(buffer.toString("latin1", 0, n), 10);
-    return Number.isFinite(value) && value >= 0 ? value : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const value = Number.parseInt(readSmall(path) ?? "", 10);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 export class PilotMemory {
