@@ -124,8 +124,12 @@ export async function act(
       }),
     );
 
-  const ending = [...decision.kill, ...decision.remove].map((a) => a.id).filter((id) => !stops.has(id));
-  if (ending.length > 0) deps.beforeEnd(ending); // a few small file reads, no engine call
+  // The last CPU reading of pilots that end now (a few small file reads, no engine call). A
+  // SIGTERM'd pilot runs on through stop_grace and its cgroup goes with it: its record keeps
+  // the last sample's reading and says so ("last_sample"), never a "final" that misses the grace.
+  const endingNow = [...decision.kill.filter((k) => k.signal === "KILL"), ...decision.remove];
+  const ending = endingNow.map((a) => a.id).filter((id) => !stops.has(id));
+  if (ending.length > 0) deps.beforeEnd(ending);
   // 1. The give-back: SIGKILLs and pauses go out together, before anything else.
   const now = decision.kill.filter((a) => a.signal === "KILL");
   for (const a of now) stops.escalate(a.id);
