@@ -13,7 +13,9 @@ export async function checkGit(d: BootstrapDeps): Promise<string> {
   } catch (err) {
     const e = err as GitFailure;
     throw new BootstrapFailure(
-      `git is not available${e.code === "ENOENT" ? "" : ` (${gitErrorLine(e.stderr ?? "") ?? e.code})`}: install git: apt-get install -y git`,
+      `git is not ` +
+        `available${e.code === "ENOENT" ? "" : ` (${gitErrorLine(e.stderr ?? "") ?? e.code})`}: ` +
+        `install git: apt-get install -y git`,
     );
   }
 }
@@ -41,7 +43,8 @@ export async function checkDocker(d: BootstrapDeps): Promise<string> {
     const code = err instanceof EngineUnavailableError ? err.code : undefined;
     if (code === "EACCES") {
       throw new BootstrapFailure(
-        `cannot use Docker on ${endpoint}: permission denied: run as root, or add the user to the docker group (usermod -aG docker $USER, then log in again)`,
+        `cannot use Docker on ${endpoint}: permission denied: run as root, or add the user to the ` +
+          `docker group (usermod -aG docker $USER, then log in again)`,
       );
     }
     const why = (code && UNAVAILABLE_WORDS[code]) ?? code ?? (err as Error).message;

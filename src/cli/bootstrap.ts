@@ -3,7 +3,8 @@
 // with one line that says the fix; clones into a temp dir next to the confdir and
 // validates config.yaml there, so an invalid repository never touches the confdir; then
 // moves it into place (keeping a backup with --force) and enables start at boot (the
-// systemd unit, else an @reboot crontab line, never twice), checked before anything is written. Exit codes: 0 ok, 1 a
+// systemd unit, else an @reboot crontab line, never twice), checked before anything is written. Exit codes: 0
+// ok, 1 a
 // failed check or clone, 2 usage.
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rename, rm, rmdir } from "node:fs/promises";
@@ -37,7 +38,8 @@ export async function main(argv: string[], overrides: Partial<BootstrapDeps> = {
   let code = 0;
   const program = new Command("plancton-bootstrap")
     .description(
-      "Make this host follow a configuration repository: clone it into the confdir, validate it, enable start at boot.",
+      "Make this host follow a configuration repository: clone it into the confdir, validate it, " +
+        "enable start at boot.",
     )
     .argument("[repository]", "the configuration repository: user/repo or user/repo:branch")
     .option("--dryrun", "write the dry-run config (busybox pilots) instead of cloning a repository")
@@ -89,7 +91,8 @@ async function bootstrap(
     const repo = parseRequest(repository, Boolean(o.dryrun));
     if (!o.user && d.uid !== 0)
       throw new BootstrapFailure(
-        "only root can configure Plancton for the whole host: run as root (sudo plancton-bootstrap ...), or pass --user",
+        "only root can configure Plancton for the whole host: run as root (sudo plancton-bootstrap " +
+          "...), or pass --user",
       );
     const defaultConfdir = defaultPaths({ user: o.user, uid: d.uid, home: d.env.HOME }).confdir;
     const confdir = path.resolve(o.confdir ?? defaultConfdir);

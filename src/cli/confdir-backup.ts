@@ -23,10 +23,13 @@ export async function inspectConfdir(confdir: string, force: boolean, d: Bootstr
   if (!force) {
     if (entries.includes(".git"))
       throw new BootstrapFailure(
-        `${confdir} already holds a configuration repository: pass --force to replace it (the old one is kept as ${backup})`,
+        `${confdir} already holds a configuration repository: pass --force to replace it (the old ` +
+          `one is kept as ${backup})`,
       );
     throw new BootstrapFailure(
-      `${confdir} already holds files (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", ..." : ""}): pass --force to replace them (they are kept as ${backup})`,
+      `${confdir} already holds files ` +
+        `(${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", ..." : ""}): pass --force to ` +
+        `replace them (they are kept as ${backup})`,
     );
   }
   return true;

@@ -22,7 +22,15 @@ export async function checkConfig(file: string, json: boolean, mustExist = false
     const sources: Record<string, string> = loaded.sources;
     if (json) {
       process.stdout.write(
-        `${JSON.stringify({ valid: true, file, exists: loaded.exists, warnings: [...loaded.warnings.map((w) => formatProblem(file, w)), ...capacity], maxDocks: maxDocks.value, sources, config: loaded.config })}\n`,
+        JSON.stringify({
+          valid: true,
+          file,
+          exists: loaded.exists,
+          warnings: [...loaded.warnings.map((w) => formatProblem(file, w)), ...capacity],
+          maxDocks: maxDocks.value,
+          sources,
+          config: loaded.config,
+        }) + "\n",
       );
       return 0;
     }
@@ -46,7 +54,17 @@ export async function checkConfig(file: string, json: boolean, mustExist = false
     if (!(err instanceof ConfigError)) throw err;
     if (json)
       process.stdout.write(
-        `${JSON.stringify({ valid: false, file, errors: err.problems.map(({ key, line, column, message }) => ({ key, line, column, message, text: formatProblem(file, { key, line, column, message }) })) })}\n`,
+        JSON.stringify({
+          valid: false,
+          file,
+          errors: err.problems.map(({ key, line, column, message }) => ({
+            key,
+            line,
+            column,
+            message,
+            text: formatProblem(file, { key, line, column, message }),
+          })),
+        }) + "\n",
       );
     else process.stderr.write(`${err.message}\n`);
     return 2;
@@ -79,7 +97,9 @@ async function withCachedRemote(local: LoadedConfig): Promise<{ loaded: Effectiv
   } catch (err) {
     return {
       loaded: onlyLocal,
-      note: `the cached copy of ${url} is not usable (${(err as Error).message.split("\n")[0]}): showing the local file only`,
+      note:
+        `the cached copy of ${url} is not usable (${(err as Error).message.split("\n")[0]}): showing ` +
+        `the local file only`,
     };
   }
 }

@@ -11,6 +11,11 @@ import { BootstrapFailure, UsageError } from "./bootstrap-deps.js";
 
 const CLONE_TIMEOUT_MS = 120_000;
 const VERIFY_TIMEOUT_MS = 30_000;
+const CLONE_ACCESS_FAILURE = new RegExp(
+  "not found|does not exist|could not read Username|Authentication failed|" +
+    "terminal prompts disabled|HTTP 40[13]",
+  "i",
+);
 
 export interface RepoRequest {
   user: string;
@@ -60,7 +65,8 @@ export async function cloneRepo(
   }
   if (failure.killed)
     throw new BootstrapFailure(
-      `cloning ${url} timed out after ${CLONE_TIMEOUT_MS / 1000} s: check the network, then run plancton-bootstrap again`,
+      `cloning ${url} timed out after ${CLONE_TIMEOUT_MS / 1000} s: check the network, then run ` +
+        `plancton-bootstrap again`,
     );
   const err = failure.stderr ?? "";
   if (branch && /Remote branch .* not found|couldn't find remote ref/i.test(err)) {
@@ -68,11 +74,7 @@ export async function cloneRepo(
       `${url} has no branch "${branch}": check the :branch part (or leave it out for the default branch)`,
     );
   }
-  if (
-    /not found|does not exist|could not read Username|Authentication failed|terminal prompts disabled|HTTP 40[13]/i.test(
-      err,
-    )
-  ) {
+  if (CLONE_ACCESS_FAILURE.test(err)) {
     throw new BootstrapFailure(
       `cannot clone ${url}: no such repository (or it is private): check <user>/<repo> and --git-base`,
     );
@@ -108,7 +110,8 @@ export async function verifyClone(tree: string, signers: string, env: NodeJS.Pro
         ? "the head is not signed"
         : `the head is not signed by a key of ${signers} (${gitErrorLine(stderr)})`;
     throw new BootstrapFailure(
-      `${why}: refused, nothing was changed; sign the head (git commit -S with gpg.format=ssh), push, and run plancton-bootstrap again`,
+      `${why}: refused, nothing was changed; sign the head (git commit -S with gpg.format=ssh), ` +
+        `push, and run plancton-bootstrap again`,
     );
   }
 }
@@ -123,7 +126,8 @@ async function readConfigFile(tree: string, what: string): Promise<string> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BootstrapFailure(
       code === "ELOOP"
-        ? `${what} has a config.yaml that is a symbolic link: refused (it would read another file as root); commit config.yaml as a file, ${again}`
+        ? `${what} has a config.yaml that is a symbolic link: refused (it would read another file as ` +
+            `root); commit config.yaml as a file, ${again}`
         : `${what} has no config.yaml at its top: add one (see conf-examples/), ${again}`,
     );
   }
@@ -135,7 +139,8 @@ async function readConfigFile(tree: string, what: string): Promise<string> {
       );
     if (st.size > MAX_GIT_CONFIG_BYTES)
       throw new BootstrapFailure(
-        `${what} has a config.yaml of ${st.size} bytes, over ${MAX_GIT_CONFIG_BYTES}: a config is a few KiB; ${again}`,
+        `${what} has a config.yaml of ${st.size} bytes, over ${MAX_GIT_CONFIG_BYTES}: a config is ` +
+          `a few KiB; ${again}`,
       );
     const buf = Buffer.alloc(st.size);
     const { bytesRead } = await file.read(buf, 0, st.size, 0);
@@ -164,13 +169,15 @@ export async function validateTree(
     );
     if (signed && !parsed.config.config_git?.allowed_signers)
       warnings.push(
-        `${displayName}: config_git.allowed_signers is not set: this clone was verified, later pulls will not be`,
+        `${displayName}: config_git.allowed_signers is not set: this clone was verified, later ` +
+          `pulls will not be`,
       );
     return warnings;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     throw new BootstrapFailure(
-      `invalid configuration, nothing was changed; fix it, push, and run plancton-bootstrap again:\n${err.message}`,
+      `invalid configuration, nothing was changed; fix it, push, and run plancton-bootstrap ` +
+        `again:\n${err.message}`,
     );
   }
 }

@@ -15,7 +15,9 @@ export async function drain(p: ResolvedPaths): Promise<number> {
     say("draining: no new pilot will start; running pilots finish (planctonctl resume to end it)");
   else
     say(
-      `plancton is not running: the drain file is set (${path.join(p.rundir, CONTROL_FILES.drain)}), so the next start starts no pilot until planctonctl resume`,
+      `plancton is not running: the drain file is set ` +
+        `(${path.join(p.rundir, CONTROL_FILES.drain)}), so the next start starts no pilot until ` +
+        `planctonctl resume`,
     );
   return 0;
 }
@@ -24,14 +26,16 @@ export async function drainStop(p: ResolvedPaths): Promise<number> {
   if (!(await running(p))) {
     // Nothing to stop: a file written now would make the next start exit at once.
     say(
-      "plancton is not running: nothing to drain-stop (no control file written; pilots still running are adopted at the next start, planctonctl force-stop removes them)",
+      "plancton is not running: nothing to drain-stop (no control file written; pilots still " +
+        "running are adopted at the next start, planctonctl force-stop removes them)",
     );
     return 0;
   }
   await setControl(p.rundir, "drain");
   await setControl(p.rundir, "drainStop");
   say(
-    "drain-stop: no new pilot; the daemon exits once no pilot is left (the drain file stays: planctonctl resume before the next start)",
+    "drain-stop: no new pilot; the daemon exits once no pilot is left (the drain file stays: " +
+      "planctonctl resume before the next start)",
   );
   return 0;
 }
@@ -46,7 +50,8 @@ export async function resume(p: ResolvedPaths): Promise<number> {
   else if (up) say("resumed: pilots may start again");
   else
     say(
-      `plancton is not running: removed the ${present.map((n) => CONTROL_FILES[n]).join(" and ")} file${present.length > 1 ? "s" : ""}; pilots start at the next start`,
+      `plancton is not running: removed the ${present.map((n) => CONTROL_FILES[n]).join(" and ")} ` +
+        `file${present.length > 1 ? "s" : ""}; pilots start at the next start`,
     );
   return 0;
 }

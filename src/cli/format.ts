@@ -32,16 +32,22 @@ const pct = (v: number | undefined) => (v === undefined ? "?" : `${(v * 100).toF
 export function formatStatus(s: StatusSnapshot): string {
   const o = s.observation;
   const lines = [
-    `plancton ${s.version}: running with PID ${s.pid} (instance ${s.instance}, up ${duration((s.nowMs - s.startedAtMs) / 1000)})`,
-    `mode:     ${s.controlNote?.startsWith(s.mode) ? s.controlNote : s.mode}${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
-    `host:     owner CPU ${pct(o.cpu_owner)} (5m ${pct(o.cpu_owner_5m)}), pilots CPU ${pct(o.cpu_pilots)}, load ${o.load1?.toFixed(2) ?? "?"}, ` +
-      `mem available ${o.mem_available_bytes === undefined ? "?" : formatBytes(o.mem_available_bytes)}, disk free ${pct(o.disk_free_ratio)}`,
+    `plancton ${s.version}: running with PID ${s.pid} (instance ${s.instance}, ` +
+      `up ${duration((s.nowMs - s.startedAtMs) / 1000)})`,
+    `mode:     ${s.controlNote?.startsWith(s.mode) ? s.controlNote : s.mode}` +
+      `${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
+    `host:     owner CPU ${pct(o.cpu_owner)} (5m ${pct(o.cpu_owner_5m)}), ` +
+      `pilots CPU ${pct(o.cpu_pilots)}, load ${o.load1?.toFixed(2) ?? "?"}, ` +
+      `mem available ${o.mem_available_bytes === undefined ? "?" : formatBytes(o.mem_available_bytes)}, ` +
+      `disk free ${pct(o.disk_free_ratio)}`,
     `engine:   ${engineLine(s.docker)}`,
     `machine:  ${describeHost(s.host)}`,
     `priority: ${s.cpuPriority.detail}`,
     ...Object.entries(s.giveBack ?? {}).map(([what, path]) => `give-back ${what}: ${path}`),
-    `image:    ${s.image.name}${s.image.usable ? "" : " (not available)"}${s.image.lastPullError ? ` - last pull failed: ${s.image.lastPullError}` : ""}`,
-    `pilots:   ${s.pilots.filter((p) => p.state === "running").length} running, ${s.pilots.filter((p) => p.state === "paused").length} paused, max ${s.maxDocks}`,
+    `image:    ${s.image.name}${s.image.usable ? "" : " (not available)"}` +
+      `${s.image.lastPullError ? ` - last pull failed: ${s.image.lastPullError}` : ""}`,
+    `pilots:   ${s.pilots.filter((p) => p.state === "running").length} ` +
+      `running, ${s.pilots.filter((p) => p.state === "paused").length} paused, max ${s.maxDocks}`,
   ];
   if (s.controlNote && !s.controlNote.startsWith(s.mode)) lines.push(`control:  ${s.controlNote}`);
   if (s.configAbsent)
@@ -70,7 +76,11 @@ export function formatStatus(s: StatusSnapshot): string {
     { url: string; stale: boolean; staleSinceMs?: number; lastError?: string } | undefined;
   if (url)
     lines.push(
-      `remote:   ${url.url}: ${url.stale ? `STALE since ${new Date(url.staleSinceMs ?? 0).toISOString()} (${url.lastError ?? "?"}); the last good copy is in force` : "current"}`,
+      `remote:   ${url.url}: ` +
+        (url.stale
+          ? `STALE since ${new Date(url.staleSinceMs ?? 0).toISOString()} (${url.lastError ?? "?"}); ` +
+            `the last good copy is in force`
+          : "current"),
     );
   const git = s.remote?.git as { lastError?: string; failingSinceMs?: number; refused?: string } | undefined;
   if (git) {
@@ -80,18 +90,28 @@ export function formatStatus(s: StatusSnapshot): string {
   }
   if (s.prometheus)
     lines.push(
-      `metrics:  Prometheus ${s.prometheus.url ?? s.prometheus.listen}${s.prometheus.error ? ` NOT SERVED: ${s.prometheus.error}` : ""}`,
+      `metrics:  Prometheus ${s.prometheus.url ?? s.prometheus.listen}` +
+        `${s.prometheus.error ? ` NOT SERVED: ${s.prometheus.error}` : ""}`,
     );
   if (s.fleet)
     lines.push(
-      `fleet:    ${s.fleet.name}: ${s.fleet.connected ? "registered in etcd" : `etcd unreachable${s.fleet.unreachableSinceMs === undefined ? "" : ` since ${new Date(s.fleet.unreachableSinceMs).toISOString()}`}${s.fleet.lastError ? ` (${s.fleet.lastError})` : ""}`}` +
+      `fleet:    ${s.fleet.name}: ` +
+        (s.fleet.connected
+          ? "registered in etcd"
+          : `etcd unreachable` +
+            (s.fleet.unreachableSinceMs === undefined
+              ? ""
+              : ` since ${new Date(s.fleet.unreachableSinceMs).toISOString()}`) +
+            `${s.fleet.lastError ? ` (${s.fleet.lastError})` : ""}`) +
         (s.fleet.command
-          ? `; last command: ${s.fleet.command.action} by ${s.fleet.command.who}${s.fleet.command.reason ? ` (${s.fleet.command.reason})` : ""}`
+          ? `; last command: ${s.fleet.command.action} ` +
+            `by ${s.fleet.command.who}${s.fleet.command.reason ? ` (${s.fleet.command.reason})` : ""}`
           : ""),
     );
   for (const m of s.metrics)
     lines.push(
-      `metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`,
+      `metrics:  ${m.target}: ${m.delivered} delivered, ${m.buffered} buffered, ${m.dropped} ` +
+        `dropped${m.lastError ? ` (last error: ${m.lastError})` : ""}`,
     );
   return lines.join("\n");
 }
@@ -108,7 +128,8 @@ export function formatExplain(s: StatusSnapshot): string {
     });
   const missing = s.configWarnings.filter((w) => w.startsWith("host sampling:") && w.includes(" missing ("));
   return [
-    `mode: ${s.mode}; engine: ${engineLine(s.docker)}; max_docks on this host: ${s.maxDocks}; priority: ${s.cpuPriority.detail}`,
+    `mode: ${s.mode}; engine: ${engineLine(s.docker)}; max_docks on this host: ${s.maxDocks}; ` +
+      `priority: ${s.cpuPriority.detail}`,
     `machine: ${describeHost(s.host)}`,
     "",
     table([["VARIABLE", "NOW", "1m", "5m", "30m", "1h", "12h", "1d"], ...rows]),
@@ -127,7 +148,10 @@ export function describeHost(h: HostInfo | undefined): string {
   const root = h.dockerRoot
     ? `, Docker data root ${h.dockerRoot.path} on ${h.dockerRoot.fsType} (${h.dockerRoot.device})`
     : "";
-  return `${h.cpuModel} (${cores}), ${formatBytes(h.memTotalBytes)} RAM, ${h.os}, kernel ${h.kernel} ${h.arch}${root}`;
+  return (
+    `${h.cpuModel} (${cores}), ${formatBytes(h.memTotalBytes)} RAM, ${h.os}, ` +
+    `kernel ${h.kernel} ${h.arch}${root}`
+  );
 }
 
 function fmt(v: number | undefined): string {

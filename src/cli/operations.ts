@@ -83,7 +83,8 @@ export async function start(p: ResolvedPaths): Promise<number> {
   while (Date.now() < deadline) {
     if (exited !== null) {
       fail(
-        `the daemon exited at start (code ${exited}): ${whyItDied(startLog, path.join(p.logdir, "current.log"))}`,
+        `the daemon exited at start ` +
+          `(code ${exited}): ${whyItDied(startLog, path.join(p.logdir, "current.log"))}`,
       );
       return exited === 2 ? 2 : 1;
     }
@@ -137,7 +138,8 @@ async function clearLeftovers(p: ResolvedPaths): Promise<void> {
     if (!set) continue;
     await clearControl(p.rundir, name);
     say(
-      `removed the ${name === "drainStop" ? "drain-stop" : "force-stop"} file left in ${p.rundir} by a daemon that is gone`,
+      `removed the ${name === "drainStop" ? "drain-stop" : "force-stop"} file left in ${p.rundir} ` +
+        `by a daemon that is gone`,
     );
   }
 }

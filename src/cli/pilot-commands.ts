@@ -66,7 +66,8 @@ export async function logs(
     const kept = await readPilotLog(p.logdir, pilot);
     if (kept === undefined) {
       fail(
-        `no pilot named or with id "${pilot}", running or kept in ${path.join(p.logdir, "pilots")} (see planctonctl history)`,
+        `no pilot named or with id "${pilot}", running or kept in ${path.join(p.logdir, "pilots")} ` +
+          `(see planctonctl history)`,
       );
       return 1;
     }

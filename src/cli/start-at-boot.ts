@@ -17,7 +17,9 @@ export async function checkBoot(o: BootstrapOptions, d: BootstrapDeps): Promise<
     const r = await run(d.systemctl, ["--version"], d.env, CHECK_TIMEOUT_MS);
     if (r.code !== 0)
       throw new BootstrapFailure(
-        `systemd runs but ${d.systemctl} does not answer (${r.code === "ENOENT" ? "not found" : (firstLine(r.stderr) ?? r.code)}): fix systemctl, or pass --no-boot; nothing was changed`,
+        `systemd runs but ${d.systemctl} does not answer ` +
+          `(${r.code === "ENOENT" ? "not found" : (firstLine(r.stderr) ?? r.code)}): fix systemctl, ` +
+          `or pass --no-boot; nothing was changed`,
       );
     return "systemd answers";
   }
@@ -61,7 +63,9 @@ async function enableSystemd(ctlArgs: string[], confdir: string, d: BootstrapDep
     await mkdir(dropIn, { recursive: true });
     await writeFile(
       path.join(dropIn, "confdir.conf"),
-      `# written by plancton-bootstrap for ${confdir}\n[Service]\nExecStart=\nExecStart=/usr/bin/env planctonctl ${ctlArgs.map(shellQuote).join(" ")} nodaemon\n`,
+      `# written by plancton-bootstrap ` +
+        `for ${confdir}\n[Service]\nExecStart=\nExecStart=/usr/bin/env ` +
+        `planctonctl ${ctlArgs.map(shellQuote).join(" ")} nodaemon\n`,
     );
     reload = true;
   }
@@ -69,7 +73,8 @@ async function enableSystemd(ctlArgs: string[], confdir: string, d: BootstrapDep
     const r = await run(d.systemctl, args, d.env, 30_000);
     if (r.code !== 0)
       throw new BootstrapFailure(
-        `systemctl ${args.join(" ")} failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; run systemctl enable plancton.service`,
+        `systemctl ${args.join(" ")} failed (${firstLine(r.stderr) ?? r.code}): the configuration ` +
+          `is in place; run systemctl enable plancton.service`,
       );
   }
   return "enabled plancton.service (systemd)";
@@ -86,7 +91,10 @@ export function bootLine(
   // planctonctl script's `#!/usr/bin/env node` finds none at boot.
   const nodeDir = path.dirname(nodePath);
   const prefix = nodeDir === "/usr/bin" || nodeDir === "/bin" ? [] : [nodePath];
-  return `@reboot ${[...prefix, ctlPath, ...ctlArgs, "start"].map(shellQuote).join(" ")} ${CRON_MARKER} ${confdir}`;
+  return (
+    `@reboot ${[...prefix, ctlPath, ...ctlArgs, "start"].map(shellQuote).join(" ")} ` +
+    `${CRON_MARKER} ${confdir}`
+  );
 }
 
 /**
@@ -123,12 +131,14 @@ async function readUserCrontab(d: BootstrapDeps): Promise<string> {
   const r = await run("crontab", ["-l"], d.env, CHECK_TIMEOUT_MS);
   if (r.code === "ENOENT")
     throw new BootstrapFailure(
-      "crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install -y cron (or pass --no-boot); nothing was changed",
+      "crontab is not installed, so Plancton cannot start at boot: install cron: apt-get install " +
+        "-y cron (or pass --no-boot); nothing was changed",
     );
   if (r.code !== 0) {
     if (/no crontab/i.test(r.stderr)) return "";
     throw new BootstrapFailure(
-      `crontab -l failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; add "@reboot planctonctl start" to the crontab by hand`,
+      `crontab -l failed (${firstLine(r.stderr) ?? r.code}): the configuration is in place; add ` +
+        `"@reboot planctonctl start" to the crontab by hand`,
     );
   }
   return r.stdout;
@@ -151,7 +161,8 @@ function writeUserCrontab(text: string, d: BootstrapDeps): Promise<void> {
         ? resolve()
         : reject(
             new BootstrapFailure(
-              `crontab - failed (${firstLine(stderr) ?? code}): add "@reboot planctonctl start" to the crontab by hand`,
+              `crontab - failed (${firstLine(stderr) ?? code}): add "@reboot planctonctl start" to ` +
+                `the crontab by hand`,
             ),
           ),
     );

@@ -13,7 +13,9 @@ export function splitCommand(line: string): SplitCommand {
   const open = unclosedQuote(line);
   if (open)
     return {
-      error: `${open} quote is not closed: close it, or write the command as a list, e.g. ["/bin/sh", "-c", "echo hi; sleep 60"]`,
+      error:
+        `${open} quote is not closed: close it, or write the command as a list, e.g. ["/bin/sh", ` +
+        `"-c", "echo hi; sleep 60"]`,
     };
   // Variables stay as written: Docker does not expand them in a command either.
   const entries = parse(line, (name: string) => `$${name}`);
@@ -24,7 +26,9 @@ export function splitCommand(line: string): SplitCommand {
     else if (e.op === "glob") argv.push(e.pattern);
     else
       return {
-        error: `"${e.op}" is shell syntax and pilots run without a shell: write the command as a list, ${SH_C}`,
+        error:
+          `"${e.op}" is shell syntax and pilots run without a shell: write the command as a ` +
+          `list, ${SH_C}`,
       };
   }
   if (argv.length === 0) return { error: 'is empty: write a command, e.g. "/bin/sleep 60"' };

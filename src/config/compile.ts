@@ -90,7 +90,8 @@ export function compiledOf(config: Config): CompiledConfig {
   const { compiled, problems } = compileConfig(config);
   if (!compiled)
     throw new Error(
-      `config does not compile (validate it first): ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`,
+      `config does not compile (validate it ` +
+        `first): ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`,
     );
   return compiled;
 }

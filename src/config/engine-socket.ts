@@ -30,7 +30,10 @@ export function engineBindReason(bind: string): string | undefined {
   const p = path.posix.normalize(host).replace(/(.)\/+$/, "$1");
   if (p === "/") return "mounts the host's whole filesystem";
   if (ENGINE_SOCKETS.test(path.posix.basename(p)))
-    return "is a container engine's socket: a pilot with it is root on this host, even with :ro (a socket still connects)";
+    return (
+      "is a container engine's socket: a pilot with it is root on this host, even with :ro (a socket " +
+      "still connects)"
+    );
   if (SOCKET_DIRS.some((s) => s.startsWith(`${p}/`)))
     return "holds a container engine's socket: a pilot with it is root on this host, even with :ro";
   return undefined;

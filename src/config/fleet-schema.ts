@@ -16,12 +16,14 @@ export const fleetSchema = z
       .nullable()
       .default(null)
       .describe(
-        "Lease renewal period (null: ttl/3); at most ttl/2. Each renewal is a request to etcd: with 10,000 hosts, ttl 60s and renew_every 30s keep the fleet under 500 requests/s.",
+        "Lease renewal period (null: ttl/3); at most ttl/2. Each renewal is a request to etcd: " +
+          "with 10,000 hosts, ttl 60s and renew_every 30s keep the fleet under 500 requests/s.",
       ),
     refresh_every: period(10)
       .default(60)
       .describe(
-        "The status key is rewritten this often when nothing but CPU figures changed (changes an admin acts on are written within 2 s).",
+        "The status key is rewritten this often when nothing but CPU figures changed (changes an " +
+          "admin acts on are written within 2 s).",
       ),
     prefix: z
       .string()
@@ -58,5 +60,6 @@ export const fleetSchema = z
   .refine((f) => f.renew_every === null || f.renew_every <= f.ttl / 2, {
     path: ["renew_every"],
     message:
-      "renew_every must be at most ttl/2, so a failed renewal is tried again before the lease expires: raise ttl or lower renew_every",
+      "renew_every must be at most ttl/2, so a failed renewal is tried again before the lease " +
+      "expires: raise ttl or lower renew_every",
   });

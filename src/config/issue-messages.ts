@@ -105,7 +105,10 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unkno
         return `must be a map${shownGot}: write config_git: {pull_every: ${got}}`;
       }
       if (issue.expected === "number" && typeof got === "string" && /^\s*\d+(\.\d+)?/.test(got)) {
-        return `must be a plain number, without words or units${shownGot}: write ${name}: ${Number.parseFloat(got)}`;
+        return (
+          `must be a plain number, without words or units${shownGot}: ` +
+          `write ${name}: ${Number.parseFloat(got)}`
+        );
       }
       return `must be ${wanted}${shownGot}: ${write()}`;
     }
@@ -128,7 +131,10 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unkno
     case "invalid_format":
       if (issue.format === "url") return `${preview(got)} is not a URL: ${write()}`;
       if (issue.format === "regex")
-        return `${preview(got)} is not a valid ${name}: use letters, digits, "_", "." and "-", starting with a letter or digit: ${write()}`;
+        return (
+          `${preview(got)} is not a valid ${name}: use letters, digits, "_", "." and "-", starting ` +
+          `with a letter or digit: ${write()}`
+        );
       return `${preview(got)} has the wrong form (${issue.format}): ${write()}`;
     case "invalid_value":
       return `${preview(got)} is not one of ${issue.values.map((v) => String(v)).join(", ")}: ${write()}`;

@@ -85,7 +85,8 @@ export function configJsonSchema(): Json {
     $id: "https://plancton.invalid/config.schema.json",
     title: "Plancton configuration (config.yaml)",
     description:
-      "Unknown keys are flagged here; the daemon itself only warns about them (with the nearest known key) and ignores them.",
+      "Unknown keys are flagged here; the daemon itself only warns about them (with the nearest " +
+      "known key) and ignores them.",
     required: undefined,
   };
 }

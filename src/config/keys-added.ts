@@ -17,7 +17,8 @@ export const addedKeys = {
   suspend_grace: duration
     .default(0)
     .describe(
-      "0: give the CPU back by killing the youngest pilot. >0: pause it first and kill it only if still paused after this long.",
+      "0: give the CPU back by killing the youngest pilot. >0: pause it first and kill it only if " +
+        "still paused after this long.",
     ),
   resume_after: duration
     .default(60)
@@ -28,13 +29,15 @@ export const addedKeys = {
     .max(100)
     .default(10)
     .describe(
-      "Percent of the machine the owner may exceed its share by before the overhead rule acts (the original's +10).",
+      "Percent of the machine the owner may exceed its share by before the overhead rule acts (the " +
+        "original's +10).",
     ),
   min_free_mem: sizeOrRatio
     .nullable()
     .default(null)
     .describe(
-      'Evict pilots (youngest first) and start none while available memory is below this ("10%", 0.1 or "2GiB").',
+      'Evict pilots (youngest first) and start none while available memory is below this ("10%", ' +
+        '0.1 or "2GiB").',
     ),
   min_free_disk: sizeOrRatio
     .nullable()
@@ -47,12 +50,15 @@ export const addedKeys = {
     .nullable()
     .default(10)
     .describe(
-      "Kill the youngest pilot at once (no pause: a paused pilot keeps its memory), one per sample, while the owner's memory stall (PSI some, /proc/pressure/memory) is at least this percent over the last sample or 10 s; null: off.",
+      "Kill the youngest pilot at once (no pause: a paused pilot keeps its memory), one per " +
+        "sample, while the owner's memory stall (PSI some, /proc/pressure/memory) is at least this " +
+        "percent over the last sample or 10 s; null: off.",
     ),
   stop_grace: duration
     .default(10)
     .describe(
-      "max_ttl, schedule_drain, evict_when and force-stop send SIGTERM, then SIGKILL after this long (0: SIGKILL at once). Giving CPU or memory back to the owner is always immediate.",
+      "max_ttl, schedule_drain, evict_when and force-stop send SIGTERM, then SIGKILL after this " +
+        "long (0: SIGKILL at once). Giving CPU or memory back to the owner is always immediate.",
     ),
   pressure_grace: duration
     .default(10)
@@ -83,7 +89,9 @@ export const addedKeys = {
     .nullable()
     .default(null)
     .describe(
-      'Expression: pause every running pilot while true (HTCondor\'s SUSPEND), e.g. "input_idle < 1m || on_battery"; resumed resume_after after it turns false, killed when paused longer than suspend_grace.',
+      "Expression: pause every running pilot while true (HTCondor's SUSPEND), e.g. \"input_idle < " +
+        '1m || on_battery"; resumed resume_after after it turns false, killed when paused longer than ' +
+        "suspend_grace.",
     ),
   schedule: z
     .array(z.string().min(1))
@@ -106,7 +114,8 @@ export const addedKeys = {
     .nullable()
     .default(null)
     .describe(
-      "Instance label of this daemon's pilots (default: container_prefix); two daemons on one host need different ones.",
+      "Instance label of this daemon's pilots (default: container_prefix); two daemons on one host " +
+        "need different ones.",
     ),
   network_mode: z
     .string()
@@ -125,7 +134,8 @@ export const addedKeys = {
     .enum(["idle", "normal"])
     .default("idle")
     .describe(
-      "idle: pilots run in a parent cgroup of the lowest CPU weight, so the kernel gives the owner the CPU at once.",
+      "idle: pilots run in a parent cgroup of the lowest CPU weight, so the kernel gives the owner " +
+        "the CPU at once.",
     ),
   launch_concurrency: z
     .number()
@@ -145,7 +155,8 @@ export const addedKeys = {
       message: `write "HOST:PORT", e.g. ${LISTEN_EXAMPLE}`,
     })
     .describe(
-      'Serve Prometheus /metrics on this address, e.g. "127.0.0.1:9857" (the InfluxDB series\' figures). Local file only: a remote config cannot set it. null: off.',
+      'Serve Prometheus /metrics on this address, e.g. "127.0.0.1:9857" (the InfluxDB series\' ' +
+        "figures). Local file only: a remote config cannot set it. null: off.",
     ),
   metrics_buffer_points: z
     .number()
@@ -170,7 +181,9 @@ export const addedKeys = {
     .boolean()
     .default(false)
     .describe(
-      "Accept binds of a container engine's socket (docker.sock, podman.sock, containerd.sock, ...), of a directory holding one (/run, /var/run) or of / (local file only). Such a bind, even :ro, is root on the host.",
+      "Accept binds of a container engine's socket (docker.sock, podman.sock, containerd.sock, " +
+        "...), of a directory holding one (/run, /var/run) or of / (local file only). Such a bind, " +
+        "even :ro, is root on the host.",
     ),
   config_git: z
     .object({
@@ -180,13 +193,19 @@ export const addedKeys = {
     .nullable()
     .default(null)
     .describe(
-      "Pull the confdir (a git checkout) on this period, fast-forward only: {pull_every, allowed_signers}. allowed_signers: a file in git's SSH format (gpg.ssh.allowedSignersFile; relative to the confdir); each new head must be signed by one of its keys, else it is refused and the config in force stays. Without it, a pull that changes privilege-granting keys is refused.",
+      "Pull the confdir (a git checkout) on this period, fast-forward only: {pull_every, " +
+        "allowed_signers}. allowed_signers: a file in git's SSH format (gpg.ssh.allowedSignersFile; " +
+        "relative to the confdir); each new head must be signed by one of its keys, else it is " +
+        "refused and the config in force stays. Without it, a pull that changes privilege-granting " +
+        "keys is refused.",
     ),
   fleet: fleetSchema
     .nullable()
     .default(null)
     .describe(
-      "Register this host in etcd for planctonctl fleet (local config only): {etcd: [URL], name, ttl, renew_every, refresh_every, prefix, username, password_file, ca_file, cert_file, key_file}.",
+      "Register this host in etcd for planctonctl fleet (local config only): {etcd: [URL], name, " +
+        "ttl, renew_every, refresh_every, prefix, username, password_file, ca_file, cert_file, " +
+        "key_file}.",
     ),
   benchmark_per_core: z
     .number()
@@ -212,6 +231,8 @@ export const addedKeys = {
     .enum(["text", "json"])
     .default("text")
     .describe(
-      "Daemon log in logdir and on stderr (journald): text, one readable line per record (time, level, message, key=value); json, pino's JSON lines for log shippers. Applies at the next start.",
+      "Daemon log in logdir and on stderr (journald): text, one readable line per record (time, " +
+        "level, message, key=value); json, pino's JSON lines for log shippers. Applies at the next " +
+        "start.",
     ),
 };

@@ -18,12 +18,14 @@ export const originalKeys = {
     .nullable()
     .default(null)
     .describe(
-      'InfluxDB 1.x target(s) as "URL#database" (a string or a list); prefix "insecure_https:" skips TLS verification. null: no metrics.',
+      'InfluxDB 1.x target(s) as "URL#database" (a string or a list); prefix "insecure_https:" ' +
+        "skips TLS verification. null: no metrics.",
     ),
   updateconfig: period(1, true)
     .default(60)
     .describe(
-      "Period of the safety re-read of the config file (edits are also applied within 1 s by a file watcher).",
+      "Period of the safety re-read of the config file (edits are also applied within 1 s by a " +
+        "file watcher).",
     ),
   image_expiration: duration
     .default(43200)
@@ -31,7 +33,8 @@ export const originalKeys = {
   main_sleep: period(1)
     .default(30)
     .describe(
-      "Period of the main loop (it also runs at once on a pilot event, a config change or a control command).",
+      "Period of the main loop (it also runs at once on a pilot event, a config change or a " +
+        "control command).",
     ),
   grace_kill: duration
     .default(120)
@@ -51,7 +54,8 @@ export const originalKeys = {
     .union([z.string().min(1), z.number().int().nonnegative()])
     .default("ncpus - 2")
     .describe(
-      "Most pilots at once: a number or an expression over ncpus, ram_bytes, swap_bytes, max_dock_mem, max_dock_swap.",
+      "Most pilots at once: a number or an expression over ncpus, ram_bytes, swap_bytes, " +
+        "max_dock_mem, max_dock_swap.",
     ),
   docks_per_loop: z
     .number()
@@ -66,7 +70,8 @@ export const originalKeys = {
     .union([z.string().min(1), z.array(z.string()).min(1)])
     .default("/bin/sleep 60")
     .describe(
-      "Pilot command: a list, or a string split as a shell splits words (quotes group them; ; | && > are refused: use sh -c).",
+      "Pilot command: a list, or a string split as a shell splits words (quotes group them; ; | && " +
+        "> are refused: use sh -c).",
     ),
   docker_privileged: z.boolean().default(false).describe("Run pilots privileged."),
   max_dock_mem: boundedSize(MIN_DOCK_MEM_BYTES, "max_dock_mem")

@@ -38,7 +38,8 @@ export function missingConfigError(file: string): ConfigError {
   return new ConfigError(file, [
     {
       message:
-        "no such file: give the path of an existing config file, or leave the path out to use <confdir>/config.yaml (the defaults when it is absent)",
+        "no such file: give the path of an existing config file, or leave the path out to use " +
+        "<confdir>/config.yaml (the defaults when it is absent)",
     },
   ]);
 }

@@ -21,7 +21,9 @@ const UNIT_NAMES: Record<string, string> = {
   [SIZE_OR_RATIO_PATTERN]: "size or ratio",
 };
 
-/** A value's shape from its JSON Schema, for the reference: nested maps, lists and enum values spelled out. */
+/**
+ * A value's shape from its JSON Schema, for the reference: nested maps, lists and enum values spelled out.
+ */
 function shapeOf(s: Json): string {
   if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(" | ");
   if (Array.isArray(s.anyOf)) {
@@ -65,7 +67,8 @@ export function configReferenceTable(): string {
   const cell = (t: string) => t.replace(/\|/g, "\\|");
   const rows = Object.keys(configSchema.shape).map(
     (key) =>
-      `| \`${key}\` | ${cell(shapeOf(props[key] ?? {}))} | \`${JSON.stringify(defaults[key])}\` | ${KEY_EXAMPLES[key] ? `\`${key}: ${cell(KEY_EXAMPLES[key])}\`` : ""} | ${cell(docOf(key))} |`,
+      `| \`${key}\` | ${cell(shapeOf(props[key] ?? {}))} | \`${JSON.stringify(defaults[key])}\` ` +
+      `| ${KEY_EXAMPLES[key] ? `\`${key}: ${cell(KEY_EXAMPLES[key])}\`` : ""} | ${cell(docOf(key))} |`,
   );
   return ["| key | type | default | example | meaning |", "| --- | --- | --- | --- | --- |", ...rows].join(
     "\n",

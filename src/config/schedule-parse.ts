@@ -9,7 +9,8 @@
 //   "Mon,Wed 08:00-12:00"  a list of days or day ranges ("Mon-Wed,Fri"); ranges wrap ("Fri-Mon")
 //   "19:00-07:00"          every day
 // Start is inclusive, end exclusive; "24:00" is allowed as an end. Days are Mon..Sun
-// (or full names), any case. Times are local; the policy (policy/schedule-window.ts) tells whether a local time is inside.
+// (or full names), any case. Times are local; the policy (policy/schedule-window.ts) tells whether a local
+// time is inside.
 
 /** One time-of-day window of `schedule`. */
 export interface ScheduleWindow {
@@ -44,7 +45,8 @@ export function parseSchedule(entries: readonly string[]): ScheduleWindow[] {
 function parseEntry(entry: string): ScheduleWindow {
   const fail = (why: string): never => {
     throw new Error(
-      `schedule entry "${entry}": ${why}; write "[days] [HH:MM-HH:MM]", e.g. "Mon-Fri 19:00-07:00", "Sat-Sun", "Mon,Wed 08:00-12:00", "19:00-07:00" or "*"`,
+      `schedule entry "${entry}": ${why}; write "[days] [HH:MM-HH:MM]", e.g. "Mon-Fri ` +
+        `19:00-07:00", "Sat-Sun", "Mon,Wed 08:00-12:00", "19:00-07:00" or "*"`,
     );
   };
   const tokens = entry

@@ -11,7 +11,8 @@ export const duration = z.union([z.number().nonnegative(), z.string()]).transfor
     ctx.issues.push({
       code: "custom",
       input: v,
-      message: `${preview(v)} is not a duration: write seconds (30) or a string like "90s", "5m", "12h", "1d"`,
+      message:
+        `${preview(v)} is not a duration: write seconds (30) or a string like "90s", "5m", "12h", ` + `"1d"`,
     });
     return z.NEVER;
   }

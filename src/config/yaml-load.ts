@@ -46,7 +46,10 @@ export interface YamlLimits {
   maxNodes?: number;
 }
 
-/** yaml.load, refusing alias expansion beyond the budget, nesting beyond MAX_YAML_DEPTH and more than maxNodes nodes. */
+/**
+ * yaml.load, refusing alias expansion beyond the budget, nesting beyond MAX_YAML_DEPTH and more than maxNodes
+ * nodes.
+ */
 export function loadYamlBounded(text: string, filename: string, limits: YamlLimits = {}): unknown {
   const aliasBudget = limits.aliasBudget ?? ALIAS_BUDGET;
   const maxNodes = limits.maxNodes ?? Infinity;
@@ -59,7 +62,8 @@ export function loadYamlBounded(text: string, filename: string, limits: YamlLimi
     if (event === "open") {
       if (++nodes > maxNodes)
         throw new YamlBudgetError(
-          `more than ${maxNodes} keys, values and list items; a config has about fifty keys: check what the server sends`,
+          `more than ${maxNodes} keys, values and list items; a config has about fifty keys: check ` +
+            `what the server sends`,
           state.line + 1,
         );
       return;
@@ -84,7 +88,8 @@ export function loadYamlBounded(text: string, filename: string, limits: YamlLimi
     aliasUnits += weight(r);
     if (aliasUnits > aliasBudget) {
       throw new YamlBudgetError(
-        `aliases expand to more than ${aliasBudget} nodes and characters (an alias bomb?): write the values out instead of repeating anchors`,
+        `aliases expand to more than ${aliasBudget} nodes and characters (an alias bomb?): write ` +
+          `the values out instead of repeating anchors`,
         state.line + 1,
       );
     }

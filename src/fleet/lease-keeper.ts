@@ -24,7 +24,10 @@ export interface LeaseKeeperOptions {
   random: () => number;
   /** Deadline of a renewal. */
   callTimeoutMs: Ms;
-  /** Deadline of the grant: longer, an overloaded etcd is slow to answer and a grant given up on is a lease wasted. */
+  /**
+   * Deadline of the grant: longer, an overloaded etcd is slow to answer and a grant given up on is a lease
+   * wasted.
+   */
   registerTimeoutMs: Ms;
 }
 

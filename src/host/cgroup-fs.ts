@@ -3,7 +3,9 @@
 import { constants } from "node:fs";
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 
-/** The file operations setup needs; tests inject failures (EROFS, EACCES) a root user cannot get from chmod. */
+/**
+ * The file operations setup needs; tests inject failures (EROFS, EACCES) a root user cannot get from chmod.
+ */
 export interface CgroupFs {
   exists(path: string): Promise<boolean>;
   mkdir(path: string): Promise<void>;

@@ -15,7 +15,10 @@ export type CgroupLayout =
       readonly root: string;
       /** Mount of the cpu controller (has cpu.shares). */
       readonly cpuDir: string;
-      /** Mount of the cpuacct controller (has cpuacct.usage); the same as cpuDir when co-mounted; undefined when absent. */
+      /**
+       * Mount of the cpuacct controller (has cpuacct.usage); the same as cpuDir when co-mounted; undefined
+       * when absent.
+       */
       readonly cpuacctDir: string | undefined;
     }
   | {
@@ -132,7 +135,9 @@ export function detectCgroupLayout(
   return {
     kind: "unknown",
     root,
-    reason: `no cgroup.controllers nor a v1 cpu hierarchy under ${root}${mountinfoPath ? ` and no cpu cgroup mount in ${mountinfoPath}` : ""}`,
+    reason:
+      `no cgroup.controllers nor a v1 cpu hierarchy ` +
+      `under ${root}${mountinfoPath ? ` and no cpu cgroup mount in ${mountinfoPath}` : ""}`,
   };
 }
 

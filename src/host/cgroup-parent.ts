@@ -58,18 +58,27 @@ function parentNames(
     // A dash means nesting for systemd (a-b.slice lives in a.slice): the parent must be top level,
     // or it would compete for CPU inside its ancestor's share instead of beside the owner.
     if (!/^[A-Za-z0-9_:.]+$/.test(stem) || stem.startsWith(".")) {
-      return `invalid slice name ${JSON.stringify(parentName)} (letters, digits, '_', ':', '.'; no '-', it nests slices)`;
+      return (
+        `invalid slice name ${JSON.stringify(parentName)} (letters, digits, '_', ':', '.'; no '-', ` +
+        `it nests slices)`
+      );
     }
     return { dir: `${stem}.slice`, cgroupParent: `${stem}.slice` };
   }
   const stem = parentName.replace(/^\/+/, "");
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/.test(stem)) {
-    return `invalid cgroup parent name ${JSON.stringify(parentName)} (one path component: letters, digits, '_', '.', ':', '-')`;
+    return (
+      `invalid cgroup parent name ${JSON.stringify(parentName)} (one path component: letters, ` +
+      `digits, '_', '.', ':', '-')`
+    );
   }
   return { dir: stem, cgroupParent: `/${stem}` };
 }
 
-/** The slice's priority as a systemd property, where systemd owns it: ", held by systemd CPUWeight=idle", or why not. */
+/**
+ * The slice's priority as a systemd property, where systemd owns it: ", held by systemd CPUWeight=idle", or
+ * why not.
+ */
 async function throughSystemd(opts: PilotParentOptions, slice: string, kind: "v1" | "v2"): Promise<string> {
   if (opts.dockerCgroupDriver !== "systemd" || !opts.systemd) return "";
   try {

@@ -63,7 +63,10 @@ export async function setupV1(
   };
 }
 
-/** Writes cpu.idle=1 where the kernel has it; undefined when it has not, or refuses it (then shares are the fallback). */
+/**
+ * Writes cpu.idle=1 where the kernel has it; undefined when it has not, or refuses it (then shares are the
+ * fallback).
+ */
 async function setIdleIfPresent(fs: CgroupFs, idleFile: string): Promise<ParentWeight | undefined> {
   if (!(await fs.exists(idleFile))) return undefined;
   try {
@@ -94,7 +97,9 @@ export async function setupV2(
   const controllers = tokens(await fs.readFile(join(unifiedDir, "cgroup.controllers")));
   if (!controllers.includes("cpu")) {
     return {
-      normal: `cgroup v2 without cpu controller delegation (no cpu in ${join(unifiedDir, "cgroup.controllers")})`,
+      normal:
+        `cgroup v2 without cpu controller delegation (no cpu ` +
+        `in ${join(unifiedDir, "cgroup.controllers")})`,
     };
   }
   const subtreeFile = join(unifiedDir, "cgroup.subtree_control");

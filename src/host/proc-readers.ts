@@ -1,5 +1,6 @@
 // Readers of the host's counters: /proc/stat, /proc/loadavg, /proc/meminfo,
-// /proc/pressure/memory (PSI, Linux 4.20+) and statfs(2). The parse functions are pure (file text in, numbers out) so tests
+// /proc/pressure/memory (PSI, Linux 4.20+) and statfs(2). The parse functions are pure (file text in, numbers
+// out) so tests
 // feed them fixtures; ProcReaders groups the async reads so the sampler's tests
 // inject fakes.
 

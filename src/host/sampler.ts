@@ -1,6 +1,7 @@
 // The host sampler: reads every counter once per tick, keeps the rolling windows
 // of the windowed signals, and returns one Observation holding every catalogue
-// variable of the host (the pilot counts and local time are added by the daemon). Time, /proc and the cgroups are injected, so tests drive it with a
+// variable of the host (the pilot counts and local time are added by the daemon). Time, /proc and the cgroups
+// are injected, so tests drive it with a
 // fake clock and fake readers.
 
 import { RollingWindow, WINDOW_NAMES, WINDOWS } from "./rolling-window.js";

@@ -30,7 +30,8 @@ export const hostSystemd: SystemdControl = {
           if (err)
             reject(
               new Error(
-                `systemctl set-property --runtime ${unit} ${properties.join(" ")}: ${String(stderr).trim() || err.message}`,
+                `systemctl set-property ` +
+                  `--runtime ${unit} ${properties.join(" ")}: ${String(stderr).trim() || err.message}`,
               ),
             );
           else resolve();

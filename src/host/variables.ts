@@ -17,12 +17,16 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
   {
     name: "cpu_total",
     unit: "fraction",
-    doc: "Busy share of all CPUs since the previous sample (from /proc/stat; the first sample averages since boot).",
+    doc:
+      "Busy share of all CPUs since the previous sample (from /proc/stat; the first sample averages " +
+      "since boot).",
   },
   {
     name: "cpu_pilots",
     unit: "fraction",
-    doc: "Share of the whole machine's CPU used by Plancton's pilots since the previous sample (from their cgroups).",
+    doc:
+      "Share of the whole machine's CPU used by Plancton's pilots since the previous sample (from " +
+      "their cgroups).",
   },
   {
     name: "cpu_owner",
@@ -41,23 +45,31 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
   {
     name: "mem_stall_some",
     unit: "fraction",
-    doc: "Share of the time since the previous sample some task waited for memory (PSI some, from /proc/pressure/memory's total; 0 on a kernel without PSI).",
+    doc:
+      "Share of the time since the previous sample some task waited for memory (PSI some, from " +
+      "/proc/pressure/memory's total; 0 on a kernel without PSI).",
   },
   {
     name: "mem_psi_some_avg10",
     unit: "percent",
-    doc: "The kernel's 10 s average of the same memory stall, percent (PSI some avg10; 0 on a kernel without PSI).",
+    doc:
+      "The kernel's 10 s average of the same memory stall, percent (PSI some avg10; 0 on a kernel " +
+      "without PSI).",
   },
   { name: "swap_used_bytes", unit: "bytes", doc: "Swap in use (SwapTotal - SwapFree)." },
   {
     name: "disk_free_bytes",
     unit: "bytes",
-    doc: "Free bytes available to unprivileged users, the minimum over the Docker data root and every path in disk_paths.",
+    doc:
+      "Free bytes available to unprivileged users, the minimum over the Docker data root and every " +
+      "path in disk_paths.",
   },
   {
     name: "disk_free_ratio",
     unit: "fraction",
-    doc: "Free share of the disk (available / size), the minimum over the Docker data root and every path in disk_paths.",
+    doc:
+      "Free share of the disk (available / size), the minimum over the Docker data root and every " +
+      "path in disk_paths.",
   },
   { name: "ncpus", unit: "count", doc: "Number of online CPUs." },
   { name: "ram_bytes", unit: "bytes", doc: "Total RAM (MemTotal)." },
@@ -176,7 +188,9 @@ export const WINDOWED_VARIABLES: readonly ObservationVariable[] = WINDOWED_SIGNA
   return WINDOW_NAMES.map((w) => ({
     name: windowedName(signal, w),
     unit: base.unit,
-    doc: `Mean of ${signal} over the last ${describeSpan(WINDOWS[w])} (the instant value while the window is still empty).`,
+    doc:
+      `Mean of ${signal} over the last ${describeSpan(WINDOWS[w])} (the instant value while the ` +
+      `window is still empty).`,
   }));
 });
 
@@ -199,7 +213,10 @@ export function variablesTable(): string {
     ...INSTANT_VARIABLES.map((v) => `| \`${v.name}\` | ${v.unit} | ${cell(v.doc)} |`),
     ...WINDOWED_SIGNALS.map((s) => {
       const base = instantVariable(s);
-      return `| \`${s}_{${WINDOW_NAMES.join(",")}}\` | ${base.unit} | Rolling mean of \`${s}\` over the last ${WINDOW_NAMES.join(" / ")}; the instant value while a window is still empty. |`;
+      return (
+        `| \`${s}_{${WINDOW_NAMES.join(",")}}\` | ${base.unit} | Rolling mean of \`${s}\` over the ` +
+        `last ${WINDOW_NAMES.join(" / ")}; the instant value while a window is still empty. |`
+      );
     }),
   ];
   return rows.join("\n") + "\n";

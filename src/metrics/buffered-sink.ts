@@ -142,7 +142,8 @@ export function createBufferedSink(transport: Transport, opts: SinkOptions): Met
         if (failures > 0)
           safeCall(
             opts.onRecover,
-            `${transport.description}: delivering again after ${failures} failed attempt(s) (last error: ${last})`,
+            `${transport.description}: delivering again after ${failures} failed attempt(s) (last ` +
+              `error: ${last})`,
           );
       }
       failures = 0;

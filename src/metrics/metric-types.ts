@@ -27,9 +27,14 @@ export interface SinkStats {
   buffered: number;
   /** Points the server accepted. */
   delivered: number;
-  /** Points lost: buffer overflow (oldest first), batches refused with a 4xx, and what close() could not send. */
+  /**
+   * Points lost: buffer overflow (oldest first), batches refused with a 4xx, and what close() could not send.
+   */
   dropped: number;
-  /** The part of `dropped` refused as bad data: by the server (a 4xx other than 401/403/404/408/429) or as an invalid point. Always set by createSink. */
+  /**
+   * The part of `dropped` refused as bad data: by the server (a 4xx other than 401/403/404/408/429) or as an
+   * invalid point. Always set by createSink.
+   */
   rejected?: number;
   /** Failed attempts that will be, or were, tried again. */
   retries: number;
@@ -41,7 +46,9 @@ export interface SinkStats {
 export interface MetricsSink {
   /** Queues points; never blocks, never throws, does no I/O. */
   write(points: readonly MetricPoint[]): void;
-  /** Queues lines already in line protocol (ms precision); used by MetricsHub to convert once for all sinks. */
+  /**
+   * Queues lines already in line protocol (ms precision); used by MetricsHub to convert once for all sinks.
+   */
   writeLines(lines: readonly string[]): void;
   /**
    * Sends what is buffered now (skipping the flush interval and a pending backoff delay once);

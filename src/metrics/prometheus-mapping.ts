@@ -150,7 +150,8 @@ export function promUpdates(point: MetricPoint, extraLabels: Record<string, stri
 export function promTable(): string {
   const rows = PROM_METRICS.map(
     (p) =>
-      `| ${p.name} | ${p.type} | ${p.labelNames.join(", ")} | ${p.measurement}${p.field ? `.${p.field}` : ""} | ${p.help.replace(/\|/g, "\\|")} |`,
+      `| ${p.name} | ${p.type} | ${p.labelNames.join(", ")} ` +
+      `| ${p.measurement}${p.field ? `.${p.field}` : ""} | ${p.help.replace(/\|/g, "\\|")} |`,
   );
   return (
     [

@@ -70,7 +70,9 @@ export function daemonPoint(d: DaemonSample, timeMs: number): MetricPoint {
   return { measurement: "daemon", tags, fields, timeMs };
 }
 
-/** `measurement`: the original's CPU efficiency; input as a fraction of all CPUs (0..1), written in percent. */
+/**
+ * `measurement`: the original's CPU efficiency; input as a fraction of all CPUs (0..1), written in percent.
+ */
 export function measurementPoint(m: { cpuBusy: number }, timeMs: number): MetricPoint {
   return { measurement: "measurement", tags: {}, fields: { cpu_eff: m.cpuBusy * 100 }, timeMs };
 }

@@ -63,8 +63,13 @@ const cpuFields = (): SeriesEntry[] =>
         `cpu_${who}${w}`,
         "float",
         "fraction 0..1",
-        `${who === "total" ? "busy CPU of the whole machine" : who === "owner" ? "CPU used by everything but the pilots" : "CPU used by the pilots"}` +
-          `, as a fraction of all CPUs, ${w === "" ? "since the previous sample" : `averaged over ${w.slice(1)}`}`,
+        (who === "total"
+          ? "busy CPU of the whole machine"
+          : who === "owner"
+            ? "CPU used by everything but the pilots"
+            : "CPU used by the pilots") +
+          (`, as a fraction of all ` +
+            `CPUs, ${w === "" ? "since the previous sample" : `averaged over ${w.slice(1)}`}`),
       ),
     ),
   );
@@ -87,7 +92,8 @@ export const SERIES: readonly SeriesEntry[] = [
     "fast_exits",
     "int",
     "count",
-    "consecutive pilots that failed (non-zero exit, OOM) within 10 s of their start; while > 0, launches back off (crash loop)",
+    "consecutive pilots that failed (non-zero exit, OOM) within 10 s of their start; while > 0, " +
+      "launches back off (crash loop)",
   ),
   field(
     "daemon",
@@ -120,7 +126,8 @@ export const SERIES: readonly SeriesEntry[] = [
   tag(
     "container",
     "reason",
-    "why it ended: exited | fast_exit (failed within 10 s of its start) | never_started | ttl | overhead | mem_pressure | disk_pressure | force_stop | schedule | evict_when | ...",
+    "why it ended: exited | fast_exit (failed within 10 s of its start) | never_started | ttl | " +
+      "overhead | mem_pressure | disk_pressure | force_stop | schedule | evict_when | ...",
   ),
   field("container", "uptime", "float", "s", "how long the pilot ran, written when it is removed" + COMPAT),
   field("container", "exit_code", "int", "", "the pilot's exit code, when known"),
@@ -146,7 +153,8 @@ export const SERIES: readonly SeriesEntry[] = [
   tag(
     "pilot_event",
     "reason",
-    "ttl | overhead | mem_pressure | disk_pressure | force_stop | exited | fast_exit | schedule | evict_when | never_started | ... (empty for started)",
+    "ttl | overhead | mem_pressure | disk_pressure | force_stop | exited | fast_exit | schedule | " +
+      "evict_when | never_started | ... (empty for started)",
   ),
   tag(
     "pilot_event",
@@ -199,7 +207,8 @@ export function seriesTable(): string {
   const cell = (s: string): string => s.replace(/\|/g, "\\|");
   const rows = SERIES.map(
     (s) =>
-      `| ${s.measurement} | ${s.kind} | ${s.name} | ${s.kind === "tag" ? "tag" : s.type} | ${cell(s.unit)} | ${cell(s.doc)} |`,
+      `| ${s.measurement} | ${s.kind} | ${s.name} | ${s.kind === "tag" ? "tag" : s.type} ` +
+      `| ${cell(s.unit)} | ${cell(s.doc)} |`,
   );
   return (
     ["| measurement | kind | name | type | unit | meaning |", "|---|---|---|---|---|---|", ...rows].join(

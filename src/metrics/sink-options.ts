@@ -19,7 +19,10 @@ export const realTimers: Timers = {
 };
 
 export interface SinkOptions {
-  /** Points kept while the target is unreachable; the oldest go first: metrics_buffer_points (its default is the schema's). */
+  /**
+   * Points kept while the target is unreachable; the oldest go first: metrics_buffer_points (its default is
+   * the schema's).
+   */
   maxBufferedPoints: number;
   /** Points per request. Default 5000. */
   batchSize?: number;

@@ -18,7 +18,8 @@ export function describeTarget(target: MetricsTarget): string {
   const insecure = target.insecureTls === true ? " (TLS not verified)" : "";
   return target.kind === "v1"
     ? `${redactUrl(target.url)}#${target.database}${insecure}`
-    : `${redactUrl(target.url)} bucket ${target.bucket}${target.org !== "" ? ` org ${target.org}` : ""}${insecure}`;
+    : `${redactUrl(target.url)} ` +
+        `bucket ${target.bucket}${target.org !== "" ? ` org ${target.org}` : ""}${insecure}`;
 }
 
 /** A stable identity: two targets with the same key write the same data to the same place. */

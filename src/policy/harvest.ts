@@ -47,7 +47,9 @@ export function startRoom(
   ncpus: number,
   slots: number,
 ): StartRoom {
-  const owner = `owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs, ${plural(slots, "pilot")} of ${cfg.cpusPerDock}`;
+  const owner =
+    `owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs, ${plural(slots, "pilot")} ` +
+    `of ${cfg.cpusPerDock}`;
   if (cfg.cpuPriority !== "idle") {
     const fitting = Math.max(0, pilotsThatFit(ownerCpu, ncpus, cfg.cpusPerDock) - slots);
     return { fitting, owner, why: fitting > 0 ? "" : `fitting 0: ${owner}` };
@@ -70,7 +72,10 @@ export function startRoom(
   const idleCores = cores(1 - clamp01(ownerCpu), ncpus);
   const why =
     byCpu === 0
-      ? `the owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs and ${plural(slots, "pilot")} run; ${idleCores} idle cores left, a pilot needs ${cfg.cpusPerDock} (lower cpus_per_dock to fit one)`
-      : `memory: ${formatBytes(available ?? 0)} available, a pilot may take max_dock_mem ${formatBytes(memBytes ?? 0)} (lower max_dock_mem, or free memory)`;
+      ? `the owner uses ${cores(ownerCpu, ncpus)} of ${ncpus} CPUs and ${plural(slots, "pilot")} ` +
+        `run; ${idleCores} idle cores left, a pilot needs ${cfg.cpusPerDock} (lower cpus_per_dock to ` +
+        `fit one)`
+      : `memory: ${formatBytes(available ?? 0)} available, a pilot may take ` +
+        `max_dock_mem ${formatBytes(memBytes ?? 0)} (lower max_dock_mem, or free memory)`;
   return { fitting: 0, owner, why, problem };
 }

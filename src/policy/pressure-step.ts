@@ -74,7 +74,8 @@ export function pressureStep(
     if (evicted || victim === undefined) return;
     if (!fresh) {
       hooks.explain(
-        `${reason}: ${why.replace(/ \(youngest.*\)$/, "")}; waiting for a sample newer than the last eviction`,
+        `${reason}: ${why.replace(/ \(youngest.*\)$/, "")}; waiting for a sample newer than the ` +
+          `last eviction`,
       );
       evicted = true;
       return;

@@ -75,7 +75,9 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
           verb: "kill",
           name: p.name,
           reason: "suspend_expired",
-          why: `paused ${Math.floor((nowMs - since) / 1000)} s >= suspend_grace ${input.suspendGraceSeconds} s`,
+          why:
+            `paused ${Math.floor((nowMs - since) / 1000)} s >= ` +
+            `suspend_grace ${input.suspendGraceSeconds} s`,
         });
       } else {
         keep.push(p);
@@ -105,7 +107,10 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
     : undefined;
   if (overhead !== undefined) {
     const limit = overheadLimit(running, shape);
-    const why = `owner uses ${cores(ownerCpu, shape.ncpus)} > ${cores(limit, shape.ncpus)} ${ofCpus} (left by ${running} running: ${cores(ownerRoom(running, shape), shape.ncpus)}, + margin ${shape.overheadMarginPercent}%)`;
+    const why =
+      `owner uses ${cores(ownerCpu, shape.ncpus)} > ${cores(limit, shape.ncpus)} ${ofCpus} (left ` +
+      `by ${running} running: ${cores(ownerRoom(running, shape), shape.ncpus)}, + ` +
+      `margin ${shape.overheadMarginPercent}%)`;
     if (heldFor(overhead.sinceMs, nowMs, input.graceKillSeconds)) {
       let n = 1;
       while (n < running && overhead.ownerCpu > overheadLimit(running - n, shape)) n++;
@@ -145,17 +150,21 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
           verb: "unpause",
           name: p.name,
           reason: "owner_low",
-          why: `owner uses at most ${cores(low.ownerCpu, shape.ncpus)} ${ofCpus} over ${heldS} s, room for ${running + n} running`,
+          why:
+            `owner uses at most ${cores(low.ownerCpu, shape.ncpus)} ${ofCpus} over ${heldS} s, room ` +
+            `for ${running + n} running`,
         });
       }
       low = undefined;
     } else if (low !== undefined) {
       explain.push(
-        `${paused.length} paused: resume in ${secondsLeft(low.sinceMs, nowMs, input.resumeAfterSeconds)} s if the owner stays low`,
+        `${paused.length} paused: resume ` +
+          `in ${secondsLeft(low.sinceMs, nowMs, input.resumeAfterSeconds)} s if the owner stays low`,
       );
     } else if (input.mayResume) {
       explain.push(
-        `${paused.length} paused: owner uses ${cores(ownerCpu, shape.ncpus)} ${ofCpus}, no room for ${running + 1} running`,
+        `${paused.length} paused: owner uses ${cores(ownerCpu, shape.ncpus)} ${ofCpus}, no room ` +
+          `for ${running + 1} running`,
       );
     }
   }

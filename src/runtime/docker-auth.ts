@@ -95,14 +95,20 @@ export function authForImage(config: DockerConfigFile, image: string, source: st
   const helper = config.credHelpers[registry];
   if (helper) {
     return {
-      note: `${source} names the credential helper "docker-credential-${helper}" for ${registry}; Plancton does not run credential helpers, so it pulls anonymously (put the credentials under "auths" instead)`,
+      note:
+        `${source} names the credential helper "docker-credential-${helper}" for ${registry}; ` +
+        `Plancton does not run credential helpers, so it pulls anonymously (put the credentials under ` +
+        `"auths" instead)`,
     };
   }
   const auth = config.auths.get(registry);
   if (auth) return { auth };
   if (config.credsStore) {
     return {
-      note: `${source} uses the credential store "docker-credential-${config.credsStore}" and has no "auths" entry for ${registry}; Plancton does not run credential helpers, so it pulls anonymously`,
+      note:
+        `${source} uses the credential store "docker-credential-${config.credsStore}" and has no ` +
+        `"auths" entry for ${registry}; Plancton does not run credential helpers, so it pulls ` +
+        `anonymously`,
     };
   }
   return {};

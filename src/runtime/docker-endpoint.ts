@@ -41,7 +41,8 @@ export function dockerConnection(
       if (!url.hostname) throw new Error("no host");
     } catch {
       throw new Error(
-        `DOCKER_HOST="${dockerHost}" is not a Docker address: use unix:///path/to/docker.sock or tcp://host:port`,
+        `DOCKER_HOST="${dockerHost}" is not a Docker address: use unix:///path/to/docker.sock or ` +
+          `tcp://host:port`,
       );
     }
     return { options: {}, endpoint: dockerHost };

@@ -22,7 +22,10 @@ import { pilotLogs, pullImage, watchPilotEvents } from "./docker-streams.js";
 export interface DockerEngineOptions {
   /** Docker's unix socket; default DOCKER_HOST, else /var/run/docker.sock. */
   socketPath?: string;
-  /** Where DOCKER_HOST is read (default process.env); docker-modem reads a tcp:// or ssh:// one from process.env. */
+  /**
+   * Where DOCKER_HOST is read (default process.env); docker-modem reads a tcp:// or ssh:// one from
+   * process.env.
+   */
   env?: NodeJS.ProcessEnv;
   /** How long Docker may take to answer one request (default 30 s). */
   timeoutMs?: number;
@@ -192,7 +195,8 @@ class DockerEngine implements ContainerEngine {
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
-    // Docker answers once the container stopped, up to the grace later: bound it by the grace plus our timeout.
+    // Docker answers once the container stopped, up to the grace later: bound it by the grace plus our
+    // timeout.
     const signal = AbortSignal.timeout(Math.ceil(graceSeconds) * 1000 + this.api.timeoutMs);
     try {
       await this.api.dial(

@@ -25,12 +25,17 @@ export interface PilotSpec {
   memorySwapBytes: number;
   /** "uid:gid" */
   user: string;
-  /** "host:container[:options]"; without "ro" or "rw" in the options, ":ro" is added (read-only by default). */
+  /**
+   * "host:container[:options]"; without "ro" or "rw" in the options, ":ro" is added (read-only by default).
+   */
   binds: string[];
   devices: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
   capAdd: string[];
   capDrop: string[];
-  /** Passed as given; use securityOptsFor() (pilot-spec.ts) to drop AppArmor options on hosts without AppArmor. */
+  /**
+   * Passed as given; use securityOptsFor() (pilot-spec.ts) to drop AppArmor options on hosts without
+   * AppArmor.
+   */
   securityOpt: string[];
   privileged: boolean;
   /** "" means Docker's default (bridge). */
@@ -43,7 +48,10 @@ export interface PilotInfo {
   /** Without the leading "/"; "" when the container has no name. */
   name: string;
   state: PilotState;
-  /** Docker's creation time (second resolution) from a listing; the local clock just before create for launch(). */
+  /**
+   * Docker's creation time (second resolution) from a listing; the local clock just before create for
+   * launch().
+   */
   createdAtMs: number;
   image: string;
   labels: Record<string, string>;
@@ -112,7 +120,9 @@ export interface ContainerEngine {
   launchMany(specs: PilotSpec[], concurrency: number): Promise<{ launched: PilotInfo[]; error?: Error }>;
   pause(id: string): Promise<void>;
   unpause(id: string): Promise<void>;
-  /** SIGKILL (a stopped or paused container is fine) then force remove; a missing container is not an error. */
+  /**
+   * SIGKILL (a stopped or paused container is fine) then force remove; a missing container is not an error.
+   */
   kill(id: string): Promise<void>;
   /** The SIGKILL part of kill() alone (the container stays, dead, for its logs and remove). */
   sigkill(id: string): Promise<void>;

@@ -23,7 +23,9 @@ export interface Timers {
 export interface EventStreamOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
-  /** A connection that lasted this long (or brought an event) starts the backoff again from initialDelayMs. */
+  /**
+   * A connection that lasted this long (or brought an event) starts the backoff again from initialDelayMs.
+   */
   stableMs?: number;
   now?: () => number;
   timers?: Timers;

@@ -10,7 +10,8 @@ const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export function pilotName(prefix: string, random: (n: number) => number = randomInt): string {
   if (!DOCKER_NAME.test(prefix)) {
     throw new Error(
-      `invalid container name prefix "${prefix}": use letters, digits, "_", "." and "-", starting with a letter or digit`,
+      `invalid container name prefix "${prefix}": use letters, digits, "_", "." and "-", starting ` +
+        `with a letter or digit`,
     );
   }
   let suffix = "";

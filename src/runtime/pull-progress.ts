@@ -16,7 +16,10 @@ export interface PullOutcome {
   lastStatus?: string;
 }
 
-/** Resolves when the stream ends without an error line; rejects with Docker's message (PullFailedError) otherwise, or the stream's own error. */
+/**
+ * Resolves when the stream ends without an error line; rejects with Docker's message (PullFailedError)
+ * otherwise, or the stream's own error.
+ */
 export function followPullProgress(stream: NodeJS.ReadableStream): Promise<PullOutcome> {
   return new Promise((resolve, reject) => {
     const decoder = new StringDecoder("utf8");

@@ -2,6 +2,12 @@
 // do; git's stderr mapped to those lines.
 import { gitErrorLine, type GitFailure } from "./git.js";
 
+const PULL_ACCESS_FAILURE = new RegExp(
+  "unable to access|Could not resolve|could not read|Connection refused|timed out|not found|" +
+    "repository .* does not exist|Authentication failed",
+  "i",
+);
+
 export type GitPullErrorKind =
   | "git-missing"
   | "not-a-repo"
@@ -53,14 +59,16 @@ export function describeGitFailure(confdir: string, err: GitFailure, timeoutMs: 
     return new GitPullError(
       confdir,
       "diverged",
-      `the local branch and its remote have diverged (not a fast-forward): the tree is left alone; if the remote is right: git -C ${confdir} reset --hard @{u}`,
+      `the local branch and its remote have diverged (not a fast-forward): the tree is left alone; ` +
+        `if the remote is right: git -C ${confdir} reset --hard @{u}`,
     );
   }
   if (/would be overwritten|untracked working tree files/i.test(stderr)) {
     return new GitPullError(
       confdir,
       "overwrite",
-      `the update would overwrite local files (${filesIn(stderr)}): the tree is left alone; move them away, then pull again`,
+      `the update would overwrite local files (${filesIn(stderr)}): the tree is left alone; move ` +
+        `them away, then pull again`,
     );
   }
   if (/CONFLICT|conflict/.test(stderr))
@@ -77,11 +85,7 @@ export function describeGitFailure(confdir: string, err: GitFailure, timeoutMs: 
     );
   }
   const line = gitErrorLine(stderr) ?? err.message.split("\n")[0] ?? "git failed";
-  if (
-    /unable to access|Could not resolve|could not read|Connection refused|timed out|not found|repository .* does not exist|Authentication failed/i.test(
-      stderr,
-    )
-  ) {
+  if (PULL_ACCESS_FAILURE.test(stderr)) {
     return new GitPullError(
       confdir,
       "network",

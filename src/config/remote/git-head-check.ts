@@ -90,7 +90,8 @@ export async function checkHead(
   const inForce = "raw" in now ? now.raw : opts.inForce;
   if (!inForce)
     throw refuse(
-      `the commit in force ${"why" in now ? now.why : "cannot be read"}, so which keys may sign is unknown; ` +
+      `the commit in force ${"why" in now ? now.why : "cannot be read"}, so which keys may sign is ` +
+        `unknown; ` +
         `fix it by hand: git -C ${confdir} merge --ff-only ${head.slice(0, 7)}`,
     );
   const signers = allowedSignersOf(inForce, confdir);

@@ -79,7 +79,8 @@ export async function gitPull(confdir: string, opts: GitPullOptions = {}): Promi
     throw new GitPullError(
       confdir,
       "not-a-repo",
-      `not the top of a git checkout (that is ${top}): run plancton-bootstrap, or remove config_git from config.yaml`,
+      `not the top of a git checkout (that is ${top}): run plancton-bootstrap, or remove ` +
+        `config_git from config.yaml`,
     );
   }
   // Porcelain lines are "XY path": two status letters (either may be a space), a space.
@@ -92,7 +93,8 @@ export async function gitPull(confdir: string, opts: GitPullOptions = {}): Promi
     throw new GitPullError(
       confdir,
       "dirty",
-      `local changes to ${shown}: pull refused, the tree is left alone; commit them and push, or discard them (git -C ${confdir} checkout -- .)`,
+      `local changes to ${shown}: pull refused, the tree is left alone; commit them and push, or ` +
+        `discard them (git -C ${confdir} checkout -- .)`,
     );
   }
   const before = await git(["rev-parse", "HEAD"]);
@@ -120,7 +122,10 @@ export async function gitPull(confdir: string, opts: GitPullOptions = {}): Promi
     .filter(Boolean);
   return {
     changed: true,
-    message: `updated ${before.slice(0, 7)}..${after.slice(0, 7)} (${files.length} file${files.length === 1 ? "" : "s"}${files.length > 0 && files.length <= 3 ? `: ${files.join(", ")}` : ""})`,
+    message:
+      `updated ${before.slice(0, 7)}..${after.slice(0, 7)} ` +
+      `(${files.length} file${files.length === 1 ? "" : "s"}` +
+      `${files.length > 0 && files.length <= 3 ? `: ${files.join(", ")}` : ""})`,
     fromCommit: before,
     toCommit: after,
     config,

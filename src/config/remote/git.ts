@@ -18,7 +18,10 @@ export interface GitRun {
   stderr: string;
 }
 
-/** How a git run fails: execFile's error (exit code, or ENOENT without git; killed on timeout) with git's output. */
+/**
+ * How a git run fails: execFile's error (exit code, or ENOENT without git; killed on timeout) with git's
+ * output.
+ */
 export type GitFailure = Error & {
   code?: number | string;
   killed?: boolean;
@@ -51,7 +54,10 @@ export function runGit(
   });
 }
 
-/** The line of git's stderr that says what went wrong: its first "fatal:"/"error:" line (prefix cut), else its last line. */
+/**
+ * The line of git's stderr that says what went wrong: its first "fatal:"/"error:" line (prefix cut), else its
+ * last line.
+ */
 export function gitErrorLine(stderr: string): string | undefined {
   const lines = stderr
     .split("\n")

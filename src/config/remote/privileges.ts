@@ -116,7 +116,9 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
     key: "user_group",
     rule: "privileged",
     safe: 'a numeric `"uid:gid"`, both non-zero',
-    doc: "root, the root group (gid 0), a name, a uid without a gid (a name or a lone uid may be root in the image)",
+    doc:
+      "root, the root group (gid 0), a name, a uid without a gid (a name or a lone uid may be root " +
+      "in the image)",
     grants: (v) => {
       const m = typeof v === "string" ? /^(\d+):(\d+)$/.exec(v) : null;
       if (m && Number(m[1]) > 0 && Number(m[2]) > 0) return undefined;
@@ -124,7 +126,10 @@ export const REMOTE_KEY_RULES: readonly RemoteKeyRule[] = [
       if (/^0+$/.test(uid) || uid.toLowerCase() === "root" || typeof v !== "string")
         return `runs pilots as root (${preview(v, 40)})`;
       if (m) return `gives pilots the root group (${preview(v, 40)})`;
-      return `a name or a missing gid may mean root in the image (${preview(v, 40)}); write numeric "uid:gid", both non-zero`;
+      return (
+        `a name or a missing gid may mean root in the image (${preview(v, 40)}); write numeric ` +
+        `"uid:gid", both non-zero`
+      );
     },
   },
   {
@@ -202,7 +207,8 @@ export function remoteConfigProblems(
       // The fix is said once, after the last key (the message stays one readable line).
       const fix =
         i === privileged.length - 1
-          ? ": refused from a remote config; set allow_remote_privileges: true in the LOCAL config.yaml to accept"
+          ? ": refused from a remote config; set allow_remote_privileges: true in the LOCAL " +
+            "config.yaml to accept"
           : "";
       problems.push({ key, ...where(key), message: `grants host privileges (${why})${fix}` });
     });

@@ -23,7 +23,9 @@ export function remoteShapeProblem(remote: Record<string, unknown>): ConfigProbl
     if (typeof v === "string" && v.length > MAX_REMOTE_STRING) {
       return {
         key: at,
-        message: `is a string of ${v.length} characters, over the ${MAX_REMOTE_STRING} a remote value may have: check what the server sends (a long script belongs in the image)`,
+        message:
+          `is a string of ${v.length} characters, over the ${MAX_REMOTE_STRING} a remote value may ` +
+          `have: check what the server sends (a long script belongs in the image)`,
       };
     }
     if (v === null || typeof v !== "object") continue;
@@ -48,7 +50,9 @@ export function remoteShapeProblem(remote: Record<string, unknown>): ConfigProbl
     }
     if (entries > MAX_REMOTE_ENTRIES) {
       return {
-        message: `carries more than ${MAX_REMOTE_ENTRIES} keys and list items; a config has about fifty: check what the server sends`,
+        message:
+          `carries more than ${MAX_REMOTE_ENTRIES} keys and list items; a config has about fifty: ` +
+          `check what the server sends`,
       };
     }
   }

@@ -111,7 +111,8 @@ async function fetchWithin(url: string, o: FetchOptions, signal: AbortSignal): P
       throw new RemoteConfigError(
         url,
         "oversize",
-        `the body is ${declared} bytes, over the ${formatBytes(o.maxBytes)} limit; a config is a few KiB: check config_url`,
+        `the body is ${declared} bytes, over the ${formatBytes(o.maxBytes)} limit; a config is a ` +
+          `few KiB: check config_url`,
       );
     }
     const bytes = await readCapped(res.body, o.maxBytes);
@@ -119,7 +120,8 @@ async function fetchWithin(url: string, o: FetchOptions, signal: AbortSignal): P
       throw new RemoteConfigError(
         url,
         "oversize",
-        `the body is over the ${formatBytes(o.maxBytes)} limit (stopped reading); a config is a few KiB: check config_url`,
+        `the body is over the ${formatBytes(o.maxBytes)} limit (stopped reading); a config is a ` +
+          `few KiB: check config_url`,
       );
     let text: string;
     try {

@@ -165,7 +165,8 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
         throw new RemoteConfigError(
           this.url,
           "yaml",
-          "the body is empty (or only comments), the last good copy stays; serve {} for a remote config that sets nothing",
+          "the body is empty (or only comments), the last good copy stays; serve {} for a remote " +
+            "config that sets nothing",
         );
       const raw = parseRemoteText(got.text, this.url);
       await this.acceptOrReject(raw, got.text);
@@ -257,7 +258,8 @@ export class RemoteConfigSource extends EventEmitter<RemoteConfigEvents> {
         new RemoteConfigError(
           this.url,
           "cache",
-          `cannot write the cache ${this.opts.cacheFile}: ${(err as Error).message}; a restart without network will start without the remote config`,
+          `cannot write the cache ${this.opts.cacheFile}: ${(err as Error).message}; a restart ` +
+            `without network will start without the remote config`,
         ),
       );
     }

@@ -1,5 +1,6 @@
 // Connects to the engine and hands its facts to the owners that follow them: the pilots'
-// placement (cgroup driver and version), the give-back (freezer, memory, watch, cpuset), the sampling (Docker's data root, the pilots'
+// placement (cgroup driver and version), the give-back (freezer, memory, watch, cpuset), the sampling
+// (Docker's data root, the pilots'
 // CPU meter) and max_docks (over the sampled CPUs, memory and swap). Run at start, and
 // through the tick queue when a listing answers after an outage.
 import type { DaemonOwners } from "../owners/daemon-owners.js";

@@ -38,7 +38,8 @@ export async function readControl(rundir: string): Promise<ControlState> {
     if (!st.isFile()) ignored.push(`${file} is not a regular file: ignored (remove it)`);
     else if (st.uid !== uid && st.uid !== 0)
       ignored.push(
-        `${file} belongs to uid ${st.uid}, neither the daemon's user (uid ${uid}) nor root: ignored (remove it)`,
+        `${file} belongs to uid ${st.uid}, neither the daemon's user (uid ${uid}) nor root: ` +
+          `ignored (remove it)`,
       );
     else return true;
     return false;

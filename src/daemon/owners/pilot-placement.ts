@@ -146,7 +146,9 @@ export class PilotPlacement implements PilotPlacementLike {
     if (this.weight && !after.holds) {
       this.priority = {
         mode: "normal",
-        detail: `normal: ${weight.file} reads ${after.value} after writing ${weight.idle} (something resets it)`,
+        detail:
+          `normal: ${weight.file} reads ${after.value} after writing ${weight.idle} (something ` +
+          `resets it)`,
       };
       this.opts.logger.warn(`pilot CPU priority: ${this.priority.detail}`);
     }

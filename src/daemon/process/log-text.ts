@@ -6,7 +6,9 @@ import { prettyFactory } from "pino-pretty";
 /** Keys every record has; the rest are printed as key=value after the message. */
 const OWN_KEYS = new Set(["level", "time", "msg", "pid", "hostname"]);
 
-/** A value as it reads in `key=value`: a string bare unless it has a space, quote or `=`; the rest as JSON. */
+/**
+ * A value as it reads in `key=value`: a string bare unless it has a space, quote or `=`; the rest as JSON.
+ */
 function kv(value: unknown): string {
   if (typeof value !== "string") return JSON.stringify(value) ?? String(value);
   return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);

@@ -46,7 +46,15 @@ export function dropUnsafeLogEntry(file: string): string | undefined {
   const linkOk = path.basename(file) === "current.log" && st.isSymbolicLink();
   if (linkOk || (st.isFile() && st.nlink === 1 && st.uid === uid)) return undefined;
   unlinkSync(file);
-  return `${file} was not a plain file of the daemon's (${st.isSymbolicLink() ? "a symbolic link" : st.isFile() ? `${st.nlink} links, uid ${st.uid}` : "not a file"}): removed, not followed`;
+  return (
+    `${file} was not a plain file of the daemon's (` +
+    (st.isSymbolicLink()
+      ? "a symbolic link"
+      : st.isFile()
+        ? `${st.nlink} links, uid ${st.uid}`
+        : "not a file") +
+    `): removed, not followed`
+  );
 }
 
 export async function createLogger(opts: LoggerOptions): Promise<Logger> {
@@ -103,7 +111,8 @@ export async function createLogger(opts: LoggerOptions): Promise<Logger> {
   for (const d of dropped) logger.warn(d);
   faults.onRecovery((r) =>
     logger.warn(
-      `${r.area} disk writable again: ${r.dropped} ${r.area === "log" ? "lines" : "writes"} dropped since ${new Date(r.sinceMs).toISOString()}`,
+      `${r.area} disk writable again: ${r.dropped} ${r.area === "log" ? "lines" : "writes"} ` +
+        `dropped since ${new Date(r.sinceMs).toISOString()}`,
     ),
   );
   return logger;

@@ -48,7 +48,9 @@ export async function ensureOwnDir(dir: string, what: string, mode: number, flag
     );
   if (st.uid !== uid || (st.mode & 0o022) !== 0) {
     throw new UnsafeDirError(
-      `${what} ${abs} is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}: the daemon (${me}) needs a directory of its own that group and others cannot write; fix: chown ${uid} ${abs} && chmod ${octal(mode)} ${abs} (or pass ${flag} another directory)`,
+      `${what} ${abs} is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}: the daemon ` +
+        `(${me}) needs a directory of its own that group and others cannot write; fix: ` +
+        `chown ${uid} ${abs} && chmod ${octal(mode)} ${abs} (or pass ${flag} another directory)`,
     );
   }
   await checkAncestors(path.dirname(abs), `${what} ${abs}`, flag);
@@ -69,7 +71,10 @@ async function checkAncestors(first: string, subject: string, flag: string): Pro
     const othersWrite = (st.mode & 0o002) !== 0 && (st.mode & 0o1000) === 0;
     if ((st.uid !== uid && st.uid !== 0) || othersWrite) {
       throw new UnsafeDirError(
-        `${subject}: ${dir}, a directory above it, is owned by ${describeUid(st.uid)} with mode ${octal(st.mode)}, so another user could replace what it holds; fix: chown root ${dir} && chmod o-w ${dir} (or pass ${flag} a directory under paths only root or ${describeUid(uid)} can write)`,
+        `${subject}: ${dir}, a directory above it, is owned by ${describeUid(st.uid)} with ` +
+          `mode ${octal(st.mode)}, so another user could replace what it holds; fix: chown ` +
+          `root ${dir} && chmod o-w ${dir} (or pass ${flag} a directory under paths only root ` +
+          `or ${describeUid(uid)} can write)`,
       );
     }
     if (dir === path.dirname(dir)) return;

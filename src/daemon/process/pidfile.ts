@@ -83,7 +83,10 @@ export async function readPidState(pidfile: string): Promise<PidState> {
 
 const held = new Map<string, HeldLock>();
 
-/** The lock of one pidfile: `<pidfile>.lock` beside it, in its real directory (one of the daemon's user's own). */
+/**
+ * The lock of one pidfile: `<pidfile>.lock` beside it, in its real directory (one of the daemon's user's
+ * own).
+ */
 async function pidfileLock(pidfile: string): Promise<string> {
   return path.join(await realpath(path.dirname(path.resolve(pidfile))), `${path.basename(pidfile)}.lock`);
 }
@@ -115,7 +118,9 @@ export async function claimPidfile(
   return undefined;
 }
 
-/** Removes the pidfile if it still names `pid` (a newer daemon may have replaced it), and lets its lock go. */
+/**
+ * Removes the pidfile if it still names `pid` (a newer daemon may have replaced it), and lets its lock go.
+ */
 export async function removePidfile(pidfile: string, pid = process.pid): Promise<void> {
   const text = await readNoFollow(pidfile);
   if (text !== undefined && Number.parseInt(text, 10) === pid) await rm(pidfile, { force: true });

@@ -56,12 +56,16 @@ async function claim(opts: ForegroundOptions, instance: string): Promise<HeldLoc
     ? `PID ${r.holder.pid}, rundir ${r.holder.rundir ?? "?"} (pidfile ${r.holder.pidfile ?? "?"})`
     : "a process that does not say who it is";
   say(
-    `instance "${instance}" already has a daemon on this host: ${who}; two daemons of one instance would fight over its pilots: stop that one, or give this one another \`instance\` in its config`,
+    `instance "${instance}" already has a daemon on this host: ${who}; two daemons of one instance ` +
+      `would fight over its pilots: stop that one, or give this one another \`instance\` in its config`,
   );
   return 1;
 }
 
-/** Returns the process exit code: 0 after a clean stop, 2 for an invalid config or unsafe directories, 1 otherwise. */
+/**
+ * Returns the process exit code: 0 after a clean stop, 2 for an invalid config or unsafe directories, 1
+ * otherwise.
+ */
 export async function runForeground(opts: ForegroundOptions): Promise<number> {
   let level: string;
   let format: LogFormat;
@@ -80,7 +84,8 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
   } catch (err) {
     // Unsafe, or not even creatable (EACCES, a file in the way): a restart fixes neither.
     say(
-      `not starting: ${err instanceof UnsafeDirError ? "" : "cannot set up its directories: "}${(err as Error).message}`,
+      `not starting: ${err instanceof UnsafeDirError ? "" : "cannot set up its directories: "}` +
+        `${(err as Error).message}`,
     );
     return 2;
   }

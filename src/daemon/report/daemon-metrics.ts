@@ -111,12 +111,14 @@ export class DaemonMetrics {
       if (isLoopback(addr.host)) this.logger.info(`Prometheus metrics on ${this.prom.url}`);
       else
         this.logger.warn(
-          `Prometheus metrics on ${this.prom.url}: reachable from other machines (metrics_listen is not a loopback address; a firewall should limit it to the scraper)`,
+          `Prometheus metrics on ${this.prom.url}: reachable from other machines (metrics_listen ` +
+            `is not a loopback address; a firewall should limit it to the scraper)`,
         );
     } catch (err) {
       this.promStatus.error = (err as Error).message;
       this.logger.error(
-        `metrics_listen ${listen}: cannot serve Prometheus metrics: ${(err as Error).message}; change metrics_listen (a free port) or set it to null`,
+        `metrics_listen ${listen}: cannot serve Prometheus metrics: ${(err as Error).message}; ` +
+          `change metrics_listen (a free port) or set it to null`,
       );
     }
   }

@@ -72,6 +72,7 @@ export async function resendUnsent(rundir: string, hub: MetricsHub, logger: Logg
   if (Object.keys(saved).length === 0) return;
   const { queued, unknown } = hub.resend(saved);
   logger.info(
-    `metrics: ${queued} point(s) kept by the last stop queued again${unknown > 0 ? `; ${unknown} for targets no longer configured dropped` : ""}`,
+    `metrics: ${queued} point(s) kept by the last stop queued ` +
+      `again${unknown > 0 ? `; ${unknown} for targets no longer configured dropped` : ""}`,
   );
 }
