@@ -50,6 +50,7 @@ try {
       "--import",
       "tsx",
       "--test",
+      "--test-force-exit", // a handle a test leaks (a logger on a full disk) never holds the suite
       "--test-concurrency=1",
       ...process.argv.slice(2).filter((a) => !named.includes(a)),
       ...files,

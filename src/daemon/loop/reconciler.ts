@@ -22,6 +22,8 @@ import type { LastTick } from "../report/status.js";
 
 /** A pilot event or a finished action: decide again soon (the engine's answer shows in a listing). */
 export const EVENT_DEBOUNCE_MS = 200;
+/** How many recorded ends are remembered against a second record of the same pilot. */
+const RECORDED_KEPT = 4096;
 
 /** The owners a tick reads and reports to; `host` says where and since when it runs. */
 export type ReconcilerDeps = Pick<
@@ -65,6 +67,8 @@ export class Reconciler {
   private halted = false;
   /** Pilots that ended since the last decision: decide() counts the fast exits. */
   private exits: PilotExit[] = [];
+  /** The last pilots recorded as ended (insertion order), so none is recorded twice. */
+  private readonly recorded = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -188,9 +192,14 @@ export class Reconciler {
   /** A pilot ended: the history records it ("fast_exit" when it failed at once, policy/fast-exits.ts);
    *  the next decision counts it. */
   private finished(ended: PilotRecord): void {
+    this.pilots.ended(ended.id);
+    // A pilot ends once: a listing that still shows one already recorded (its removal not yet
+    // seen by the engine's list) removes it again, silently, never as a second end.
+    if (this.recorded.has(ended.id)) return;
+    this.recorded.add(ended.id);
+    if (this.recorded.size > RECORDED_KEPT) this.recorded.delete(this.recorded.values().next().value!);
     const usage = this.deps.accounting.usage.take(ended.id, lostCauseOf(ended.reason));
     const rec = withUsage(ended, usage);
-    this.pilots.ended(rec.id);
     const lastOutput = isFastExit(rec) ? lastOutputLine(this.deps.host.logdir, rec.name) : undefined;
     this.exits.push({ ...rec, lastOutput });
     const record = { ...rec, reason: historyReason(rec) };
