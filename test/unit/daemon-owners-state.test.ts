@@ -96,54 +96,98 @@ describe("ConfigInForce", () => {
   });
 });
 
+/** A Reconciler over a MemoryEngine and the real owners, on the clock given. */
+async function reconcilerOn(engine: MemoryEngine, configText: string, clock: () => number) {
+  const logdir = await tempDir();
+  const logger = quietLogger();
+  const history = new HistoryLog(logdir);
+  const inForce = new ConfigInForce(loaded(configText), logger, FACTS);
+  const connection = new EngineConnection(engine, logger, clock);
+  await connection.connect();
+  const observer = new FixedObserver({ ncpus: 4, cpu_owner: 0 });
+  let pulled = 0;
+  const puller = new ImagePuller("img:1", {
+    ...{ engine, logger, clock, engineUp: () => true, onPulled: () => pulled++ },
+    requestTick: () => undefined,
+  });
+  const metrics = new DaemonMetrics("h", logger, clock);
+  const giveBack = new GiveBack(
+    engine,
+    logger,
+    observer,
+    () => inForce.policy,
+    () => undefined,
+  );
+  const reconciler = new Reconciler({
+    ...{ engine, connection, puller, inForce, logger, clock },
+    instances: ManagedInstances.inMemory("t"),
+    sampling: observer,
+    placement: observer,
+    control: new ControlWatcher(logdir, logger, () => undefined), // none read: none in force
+    stops: new GracefulStops(() => undefined),
+    metrics,
+    giveBack,
+    accounting: new Accounting({
+      ...{ logdir, logger, clock, metrics: () => metrics, pilots: () => undefined },
+      ...{ keepSeconds: () => 90 * 86400, sample: () => undefined },
+    }),
+    history,
+    host: { hostname: "h", logdir, startedAtMs: clock() },
+  });
+  return {
+    reconciler,
+    puller,
+    history,
+    get pulled() {
+      return pulled;
+    },
+  };
+}
+
 describe("Reconciler.tick(), driven directly", () => {
-  it("pulls, then starts; asks to run again soon; the engine down: the reconnect backoff", async () => {
-    const logdir = await tempDir();
+  it("a pilot ends once in the history, even when the engine still lists it after its removal", async () => {
+    let now = Date.now();
     const engine = new MemoryEngine({ images: ["img:1"] });
-    const logger = quietLogger();
+    const config = "docker_image: img:1\ncontainer_prefix: t\nmax_docks: 1\nmax_ttl: 60\nstop_grace: 0\n";
+    const { reconciler, puller, history } = await reconcilerOn(engine, config, () => now);
+    // The engine's list lags its removals (seen on Docker with the systemd driver): a killed
+    // or removed pilot stays listed, exited.
+    const lagging = (id: string) => {
+      const p = engine.pilots.get(id);
+      if (p) p.state = "exited";
+    };
+    engine.kill = async (id) => lagging(id);
+    engine.remove = async (id) => lagging(id);
+    const full = { relist: true, allowStart: true, cause: "main_sleep" };
+    await reconciler.tick(full);
+    while (puller.status().pulling) await new Promise((r) => setImmediate(r));
+    await reconciler.tick(full);
+    const [id] = [...engine.pilots.keys()];
+    assert.ok(id, "one pilot started");
+    now += 61_000; // past max_ttl: killed (ttl), then listed again as exited, removed again
+    await reconciler.tick(full);
+    await reconciler.tick(full);
+    await reconciler.tick(full);
+    // Appends run one after another: once this one is written, the ticks' are too.
+    const ttlRecord = (await history.read()).find((r) => r.id === id);
+    await history.append({ ...ttlRecord!, id: "sentinel" });
+    const ended = (await history.read()).filter((r) => r.id === id);
+    assert.deepEqual(
+      ended.map((r) => r.reason),
+      ["ttl"],
+    );
+  });
+
+  it("pulls, then starts; asks to run again soon; the engine down: the reconnect backoff", async () => {
     let now = 1_700_000_000_000;
-    const clock = () => now;
-    const inForce = new ConfigInForce(
-      loaded("docker_image: img:1\ncontainer_prefix: t\nmax_docks: 2\ncpus_per_dock: 1\n"),
-      logger,
-      FACTS,
-    );
-    const connection = new EngineConnection(engine, logger, clock);
-    await connection.connect();
-    const observer = new FixedObserver({ ncpus: 4, cpu_owner: 0 });
-    let pulled = 0;
-    const puller = new ImagePuller("img:1", {
-      ...{ engine, logger, clock, engineUp: () => true, onPulled: () => pulled++ },
-      requestTick: () => undefined,
-    });
-    const metrics = new DaemonMetrics("h", logger, clock);
-    const giveBack = new GiveBack(
-      engine,
-      logger,
-      observer,
-      () => inForce.policy,
-      () => undefined,
-    );
-    const reconciler = new Reconciler({
-      ...{ engine, connection, puller, inForce, logger, clock },
-      instances: ManagedInstances.inMemory("t"),
-      sampling: observer,
-      placement: observer,
-      control: new ControlWatcher(logdir, logger, () => undefined), // none read: none in force
-      stops: new GracefulStops(() => undefined),
-      metrics,
-      giveBack,
-      accounting: new Accounting({
-        ...{ logdir, logger, clock, metrics: () => metrics, pilots: () => undefined },
-        ...{ keepSeconds: () => 90 * 86400, sample: () => undefined },
-      }),
-      history: new HistoryLog(logdir),
-      host: { hostname: "h", logdir, startedAtMs: now },
-    });
+    const engine = new MemoryEngine({ images: ["img:1"] });
+    const config = "docker_image: img:1\ncontainer_prefix: t\nmax_docks: 2\ncpus_per_dock: 1\n";
+    const on = await reconcilerOn(engine, config, () => now);
+    const { reconciler, puller } = on;
     const full = { relist: true, allowStart: true, cause: "start" };
     assert.deepEqual(await reconciler.tick(full), {}, "no image yet: it asks for the pull");
     while (puller.status().pulling) await new Promise((r) => setImmediate(r));
-    assert.equal(pulled, 1);
+    assert.equal(on.pulled, 1);
     now += 1000;
     assert.deepEqual(await reconciler.tick({ ...full, cause: "pull" }), {
       requeueAfterMs: 200,
