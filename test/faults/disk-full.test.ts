@@ -14,6 +14,7 @@ import { createLogger } from "../../src/daemon/process/logger.js";
 import { createDockerEngine } from "../../src/runtime/index.js";
 import { docker, removeInstance, requireDocker, TEST_IMAGE, uniquePrefix } from "../helpers/docker.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
+import { effectiveState } from "../helpers/kernel-freeze.js";
 import { mountSmallTmpfs, type SmallTmpfs } from "../helpers/small-tmpfs.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -26,7 +27,8 @@ let ended: string | undefined;
 
 /** Every pilot of the test, whichever instance label it has (they all have its name prefix). */
 const pilots = () => docker.listContainers({ all: true, filters: { name: [instance] } });
-const states = async () => (await pilots()).map((c) => c.State).sort();
+/** As the kernel has them: a give-back pause is the freezer cgroup's, which Docker does not see. */
+const states = async () => (await Promise.all((await pilots()).map((c) => effectiveState(c)))).sort();
 const diskLines = () => daemon!.snapshot().diskFaults ?? [];
 
 before(async () => {
