@@ -4,6 +4,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PolicySim, hostObs, seededRandom } from "../helpers/policy-sim.js";
 
+/** How long a simulated "sleep 60" pilot runs, on the simulation's clock. */
+const SLEEP_60_MS = 60_000;
+
 describe("policy regression: max_docks 1, a pilot using its full share", () => {
   const cases = [
     { name: "original margin 10%", margin: 10, jitter: 0 },
@@ -54,8 +57,9 @@ describe("policy regression: max_docks 1, a pilot using its full share", () => {
   it("pilots that exit and are replaced are still never killed", () => {
     const sim = new PolicySim({ cfg: { maxDocks: 1, graceKillSeconds: 0 } });
     for (let t = 0; t < 3600; t += 30) {
-      // Each pilot runs "sleep 60"-like: it exits after two loops.
-      for (const p of sim.pilots.values()) if (sim.nowMs - p.createdAtMs >= 60_000) p.state = "exited";
+      // Each pilot runs "sleep 60"-like: it exits after two loops (of the simulation's clock).
+      const sleepEndsAt = (p: { createdAtMs: number }) => p.createdAtMs + SLEEP_60_MS;
+      for (const p of sim.pilots.values()) if (sim.nowMs >= sleepEndsAt(p)) p.state = "exited";
       sim.step(hostObs({ ncpus: 2, cpu_pilots: 0.5 * sim.count("running") }));
       assert.ok(sim.count() <= 1);
       sim.advance(30);
