@@ -105,7 +105,10 @@ export function fleetCommand(
     return Promise.resolve(2);
   }
   return withEtcd(p, o, async ({ client, prefix }) => {
-    const { sendCommand } = await import("../fleet/fleet-view.js");
+    const [{ sendCommand }, { retryTransient }] = await Promise.all([
+      import("../fleet/fleet-view.js"),
+      import("../fleet/transient-retry.js"),
+    ]);
     let who = os.hostname();
     try {
       who = `${os.userInfo().username}@${who}`;
@@ -113,7 +116,11 @@ export function fleetCommand(
       // no user name (container without passwd entry): the host alone
     }
     const target = o.all ? "all" : names;
-    const { unknown } = await sendCommand(client, prefix, target, action, o.reason, who, Date.now());
+    // The same value on every try (its time taken once): a repeated put changes nothing.
+    const at = Date.now();
+    const { unknown } = await retryTransient(() =>
+      sendCommand(client, prefix, target, action, o.reason, who, at),
+    );
     if (unknown.length > 0) {
       fail(
         `no host named ${unknown.join(", ")} in the fleet ` +

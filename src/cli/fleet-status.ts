@@ -9,11 +9,12 @@ import type { ResolvedPaths } from "./paths-from-options.js";
 
 export function fleetStatus(p: ResolvedPaths, o: ConnOptions, json: boolean): Promise<number> {
   return withEtcd(p, o, async ({ client, prefix }) => {
-    const [{ listFleet, summarize }, { escapeJson, escapeText }] = await Promise.all([
+    const [{ listFleet, summarize }, { escapeJson, escapeText }, { retryTransient }] = await Promise.all([
       import("../fleet/fleet-view.js"),
       import("../fleet/safe-text.js"),
+      import("../fleet/transient-retry.js"),
     ]);
-    const l = await listFleet(client, prefix, Date.now());
+    const l = await retryTransient(() => listFleet(client, prefix, Date.now()));
     const summary = summarize(l);
     if (json) {
       const unreadable = l.unreadable.map(({ name, state, problem }) => ({ name, state, problem }));

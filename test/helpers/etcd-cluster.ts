@@ -144,6 +144,21 @@ export class EtcdCluster {
     );
   }
 
+  /** Index of the member that is the leader now (asked of each running member's status). */
+  async leaderIndex(): Promise<number> {
+    for (const m of this.members) {
+      if (!m.proc || this.tls) continue;
+      const r = await fetch(`http://127.0.0.1:${m.clientPort}/v3/maintenance/status`, {
+        method: "POST",
+        body: "{}",
+        signal: AbortSignal.timeout(2000),
+      }).then((x) => x.json() as Promise<{ header?: { member_id?: string }; leader?: string }>);
+      const i = this.members.indexOf(m);
+      if (r.leader !== undefined && r.leader === r.header?.member_id) return i;
+    }
+    throw new Error("no member says it is the leader");
+  }
+
   pid(i: number): number | undefined {
     return this.members[i]?.proc?.pid;
   }
