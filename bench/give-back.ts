@@ -21,6 +21,13 @@ import { createDockerEngine, type ContainerEngine } from "../src/runtime/index.j
 import { startBenchDaemon, type BenchDaemon } from "./support/bench-daemon.js";
 import { docker, pilotSpecFor, removeInstance, requireDocker, type PilotShape } from "./support/docker.js";
 import { EventLog } from "./support/events.js";
+import {
+  allFrozenAt,
+  anyFrozen,
+  benchFreezer,
+  firstFrozenAt,
+  firstThawedAt,
+} from "./support/kernel-frozen.js";
 import type { Figure } from "./support/figures.js";
 import { startBusyLoad } from "./support/owner-load.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
@@ -215,7 +222,8 @@ async function runSeries(
   const trials: Trial[] = [];
   const discarded: string[] = [];
   const noisy: string[] = [];
-  const gone = action === "pause" ? "pause" : "die";
+  const gone = action === "pause" ? "frozen" : "die";
+  const freezer = action === "pause" ? benchFreezer(cgroupParent) : undefined;
   try {
     await poll(
       "the daemon's first host sample",
@@ -248,14 +256,23 @@ async function runSeries(
       let t1: number;
       try {
         // Valid only if every pilot was running, untouched, when the owner came.
-        if (events.since(before, ["pause", "die", "kill"]).length > 0) {
+        const ids = (await engine.listPilots(instanceLabels(instance)))
+          .filter((p) => p.state === "running")
+          .map((p) => p.id);
+        const frozenEarly = freezer !== undefined && (await anyFrozen(freezer, ids));
+        if (frozenEarly || events.since(before, ["pause", "die", "kill"]).length > 0) {
           discarded.push(
             `${action}/${priority} attempt ${attempts}: the daemon acted before the owner started (foreign load on the host)`,
           );
           continue;
         }
-        const ev = await events.first(t0, [gone], timeoutMs).catch(() => undefined);
-        if (!ev) {
+        const at = freezer
+          ? await firstFrozenAt(freezer, () => ids, timeoutMs)
+          : await events
+              .first(t0, ["die"], timeoutMs)
+              .then((e) => e.timeMs)
+              .catch(() => undefined);
+        if (at === undefined) {
           const snap = d.daemon.snapshot();
           ctx.log(
             `no ${gone}: explain ${JSON.stringify(snap.decision.explain)}; pilots ${snap.pilots.map((p) => p.state).join(",")}; cpu_owner ${snap.observation.cpu_owner} cpu_pilots ${snap.observation.cpu_pilots}`,
@@ -264,10 +281,18 @@ async function runSeries(
             ctx.log(`no ${gone}: daemon said: ${line.trim().slice(0, 300)}`);
         }
         const signalled = events.since(t0, ["kill"])[0];
-        const all = ev ? await events.nth(t0, [gone], ncpus, 15_000).catch(() => undefined) : undefined;
+        const all =
+          at === undefined
+            ? undefined
+            : freezer
+              ? await allFrozenAt(freezer, ids, 15_000)
+              : await events
+                  .nth(t0, ["die"], ncpus, 15_000)
+                  .then((e) => e.timeMs)
+                  .catch(() => undefined);
         trial = {
-          giveBackMs: ev ? ev.timeMs - t0 : null,
-          allGoneMs: all ? all.timeMs - t0 : undefined,
+          giveBackMs: at !== undefined ? at - t0 : null,
+          allGoneMs: all !== undefined ? all - t0 : undefined,
           killSignalMs: action === "kill" && signalled ? signalled.timeMs - t0 : undefined,
           ownerCpuSeen: round(d.daemon.snapshot().observation.cpu_owner ?? NaN, 3),
           pauseFailures: 0,
@@ -276,9 +301,10 @@ async function runSeries(
         t1 = await owner.stop();
       }
       trial.pauseFailures = d.logs.slice(logsBefore).filter((l) => l.includes("could not pause")).length;
-      if (action === "pause" && events.since(t0, ["pause"]).length > 0) {
-        const ev = await events.first(t1, ["unpause"], 20_000).catch(() => undefined);
-        if (ev) trial.takeBackMs = ev.timeMs - t1;
+      if (freezer && trial.giveBackMs !== null) {
+        const ids = (await engine.listPilots(instanceLabels(instance))).map((p) => p.id);
+        const thawed = await firstThawedAt(freezer, ids, 20_000);
+        if (thawed !== undefined) trial.takeBackMs = thawed - t1;
       }
       trials.push(trial);
       ctx.log(

@@ -26,18 +26,53 @@ export function daemonParentFreezer(): PilotFreezer {
   return benchFreezer(driver === "systemd" ? "plancton.slice" : "/plancton");
 }
 
+const isFrozen = (s: string | undefined) => s === "frozen" || s === "freezing";
+
 /** Date.now() when the first of `ids` read frozen (or freezing); undefined after timeoutMs. */
-export async function firstFrozenAt(
+export function firstFrozenAt(
   freezer: PilotFreezer,
   ids: () => readonly string[],
   timeoutMs: number,
 ): Promise<number | undefined> {
+  return whenFreezer(freezer, ids, timeoutMs, (states) => states.some(isFrozen));
+}
+
+/** Date.now() when every one of `ids` reads frozen; undefined after timeoutMs. */
+export function allFrozenAt(freezer: PilotFreezer, ids: readonly string[], timeoutMs: number) {
+  return whenFreezer(
+    freezer,
+    () => ids,
+    timeoutMs,
+    (states) => states.every(isFrozen),
+  );
+}
+
+/** Date.now() when the first of `ids` reads thawed again; undefined after timeoutMs. */
+export function firstThawedAt(freezer: PilotFreezer, ids: readonly string[], timeoutMs: number) {
+  return whenFreezer(
+    freezer,
+    () => ids,
+    timeoutMs,
+    (states) => states.some((s) => s === "thawed"),
+  );
+}
+
+/** Whether any of `ids` reads frozen now. */
+export async function anyFrozen(freezer: PilotFreezer, ids: readonly string[]): Promise<boolean> {
+  return (await Promise.all(ids.map((id) => freezer.state(id)))).some(isFrozen);
+}
+
+async function whenFreezer(
+  freezer: PilotFreezer,
+  ids: () => readonly string[],
+  timeoutMs: number,
+  done: (states: (string | undefined)[]) => boolean,
+): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const id of ids()) {
-      const s = await freezer.state(id);
-      if (s === "frozen" || s === "freezing") return Date.now();
-    }
+    const states: (string | undefined)[] = [];
+    for (const id of ids()) states.push(await freezer.state(id));
+    if (states.length > 0 && done(states)) return Date.now();
     await sleep(POLL_MS);
   }
   return undefined;

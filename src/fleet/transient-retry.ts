@@ -1,10 +1,11 @@
 // The admin's one-shot calls (planctonctl fleet drain|resume|status) ride out what a
 // healthy cluster goes through: a member killed or restarted, and the leader election
 // that follows (etcd answers "no leader" or "leader changed" for about one election
-// timeout, 1 s by default, and "request timed out" for a proposal lost with the leader). etcd3 tries the next member once on a refused connection; an
-// election needs time, so these calls are tried again after a growing pause. Only for
-// calls that can be repeated (a read, or the put of the same command value): etcd's own
-// client retries a write only when it never reached a member.
+// timeout, 1 s by default, and "request timed out" for a proposal lost with the leader).
+// etcd3 tries the next member once on a refused connection; an election needs time,
+// so these calls are tried again after a growing pause. Only for calls that can be
+// repeated (a read, or the put of the same command value): etcd's own client retries
+// a write only when it never reached a member.
 export const TRANSIENT =
   /UNAVAILABLE|no leader|leader changed|request timed out|ECONNREFUSED|No connection established/i;
 
