@@ -41,7 +41,7 @@ const ROUNDS = Number(env("ROUNDS", "2"));
 const WORK: wq.Workload = {
   tasks: 24,
   bytes: Number(env("MB", "64")) * 2 ** 20,
-  passes: Number(env("PASSES", "8")),
+  passes: Number(env("PASSES", "15")),
 };
 const LOAD = env("LOAD", "trace") === "none" ? "none" : "trace";
 const TARGET = 1.1;
