@@ -133,7 +133,7 @@ interface Run {
 async function handRun(ctx: BenchContext, m: Manager, r: number): Promise<Run> {
   const parent = (await idleParent()).cgroupParent!.replace(/^\//, "");
   const groups = [0, 1].map((i) => handCgroup(`wq-${ctx.runId}-${r}-hand${i}`, parent));
-  ctx.onCleanup(() => groups.forEach((g) => g.remove()));
+  ctx.onCleanup(() => Promise.all(groups.map((g) => g.remove())));
   const workers: ChildProcess[] = [];
   const loadBefore = os.loadavg()[0]!;
   const stopOwner = playOwner(ownerSteps());
@@ -148,7 +148,7 @@ async function handRun(ctx: BenchContext, m: Manager, r: number): Promise<Run> {
   } finally {
     await stopOwner();
     await Promise.all(workers.map(killGroup));
-    groups.forEach((g) => g.remove());
+    await Promise.all(groups.map((g) => g.remove()));
   }
 }
 

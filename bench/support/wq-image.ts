@@ -1,26 +1,25 @@
 // The WorkQueue pilot image of the workflow benchmark, built locally (no registry can be
-// reached here): busybox-static for /bin/sh, plus the host's own work_queue_worker and the
-// tools the tasks run (sha256sum, head, yes), each with the shared libraries `ldd` lists,
-// at the same paths as on the host, imported with `docker import`. The tasks call the
+// reached here): the local test image (busybox) plus the host's own work_queue_worker and
+// the tools the tasks run (sha256sum, head, yes), each with the shared libraries `ldd`
+// lists, at the same paths as on the host. The tasks call the
 // tools by absolute path, so hand workers on the host and pilots run the same binaries.
 // Also: the 24 tasks' input (generated in the task), their expected outputs, and the hand
 // workers' side: their cpu cgroups and the process groups the benchmark starts.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { detectCgroupLayout } from "../../src/host/index.js";
-import { docker } from "./docker.js";
+import { docker, IMAGE as TEST_IMAGE } from "./docker.js";
 
 const exec = promisify(execFile);
 
 /** The host binaries the image carries, at the same paths. */
 export const TASK_TOOLS = ["/usr/bin/sha256sum", "/usr/bin/head", "/usr/bin/yes"] as const;
 export const WORKER = "/usr/bin/work_queue_worker";
-const BUSYBOX = "/bin/busybox";
 
 /** The shared libraries (and loader) a dynamic binary needs, as `ldd` prints their paths. */
 async function sharedLibraries(binary: string): Promise<string[]> {
@@ -41,30 +40,28 @@ async function copyInto(root: string, file: string, mode = 0o755): Promise<void>
   await chmod(dest, mode);
 }
 
-/** Builds the image as `tag` (replacing any image of that tag). Returns what it holds. */
+/**
+ * Builds the image as `tag` (replacing any image of that tag): the local test image (busybox,
+ * as prepare-host.sh builds it) with the worker, the task tools and their libraries copied
+ * in at their host paths. Returns what it added.
+ */
 export async function buildWqImage(tag: string): Promise<string[]> {
-  const root = await mkdtemp(path.join(os.tmpdir(), "plancton-bench-wq-root-"));
+  const context = await mkdtemp(path.join(os.tmpdir(), "plancton-bench-wq-"));
   try {
-    for (const d of ["bin", "tmp", "etc", "proc", "sys", "dev", "root"])
-      await mkdir(path.join(root, d), { recursive: true });
-    await chmod(path.join(root, "tmp"), 0o1777);
-    await copyInto(root, BUSYBOX);
-    const { stdout } = await exec(BUSYBOX, ["--list"]);
-    for (const app of stdout.split("\n").filter((a) => /^[\w.[-]+$/.test(a) && a !== "busybox"))
-      await symlink("busybox", path.join(root, "bin", app)).catch(() => undefined);
+    const root = path.join(context, "root");
     const files = new Set<string>([WORKER, ...TASK_TOOLS]);
     for (const bin of [WORKER, ...TASK_TOOLS]) for (const lib of await sharedLibraries(bin)) files.add(lib);
     for (const f of files) await copyInto(root, f);
-    await writeFile(
-      path.join(root, "etc", "passwd"),
-      "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
-    );
-    await writeFile(path.join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
-    const cmd = `tar -C '${root}' -c . | docker import -c 'CMD ["/bin/sh"]' - '${tag}'`;
-    await exec("bash", ["-o", "pipefail", "-c", cmd], { timeout: 120_000, maxBuffer: 1 << 20 });
+    await writeFile(path.join(context, "Dockerfile"), `FROM ${TEST_IMAGE}\nCOPY root/ /\n`);
+    // The classic builder: it needs no registry to resolve a local base image.
+    await exec("docker", ["build", "-q", "-t", tag, context], {
+      timeout: 120_000,
+      maxBuffer: 1 << 20,
+      env: { ...process.env, DOCKER_BUILDKIT: "0" },
+    });
     return [...files];
   } finally {
-    await rm(root, { recursive: true, force: true });
+    await rm(context, { recursive: true, force: true });
   }
 }
 
@@ -172,7 +169,7 @@ export function killGroup(c: ChildProcess): Promise<void> {
 }
 
 /** The cpu cgroup of one hand worker: 1 CPU of quota under the idle-priority parent. */
-export function handCgroup(name: string, parent: string): { dir: string; remove(): void } {
+export function handCgroup(name: string, parent: string): { dir: string; remove(): Promise<void> } {
   const layout = detectCgroupLayout();
   if (layout.kind === "unknown") throw new Error(`no cgroup layout: ${layout.reason}`);
   const base = path.join(layout.kind === "v1" ? layout.cpuDir : layout.unifiedDir, parent);
@@ -183,7 +180,7 @@ export function handCgroup(name: string, parent: string): { dir: string; remove(
     writeFileSync(path.join(dir, "cpu.cfs_period_us"), "100000");
     writeFileSync(path.join(dir, "cpu.cfs_quota_us"), "100000");
   } else writeFileSync(path.join(dir, "cpu.max"), "100000 100000");
-  const remove = () => {
+  const remove = async () => {
     if (!existsSync(dir)) return;
     for (const pid of readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean))
       try {
@@ -191,11 +188,12 @@ export function handCgroup(name: string, parent: string): { dir: string; remove(
       } catch {
         // gone meanwhile
       }
+    // The killed tasks leave the cgroup within a few ms; rmdir is refused (EBUSY) until then.
     for (let i = 0; i < 50; i++) {
       try {
         return rmdirSync(dir);
       } catch {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        await new Promise((r) => setTimeout(r, 100));
       }
     }
   };
