@@ -34,8 +34,8 @@ export interface ScenarioOptions {
   readonly repo: string;
   /**
    * Each pilot's CPU quota (cpus_per_dock); 0.25 by default. The TCG guest's own processes
-   * use about half of its 2 CPUs (cpu_owner 0.46-0.56 read over the attribution): with 0.5
-   * each, the room to resume the second pilot (owner <= 0.5) was only there by noise.
+   * use a good part of its 2 CPUs (cpu_owner 0.46-0.56 while a host core was busy elsewhere):
+   * with 0.5 each, the room to resume the second pilot (owner <= 0.5) was not always there.
    */
   readonly cpusPerDock?: number;
 }
