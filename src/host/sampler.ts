@@ -77,7 +77,7 @@ export class HostSampler {
     ),
   );
   private previousCpu: CpuTimes | undefined;
-  /** When the previous sample was taken: the span of this one. */
+  /** When the previous sample was taken: the span of this one (`last` starts at 0, not absent). */
   private previousAtMs: number | undefined;
   private previousPsi: { value: MemPressure; atMs: number } | undefined;
   private readonly lastDisk = new Map<string, DiskSpace>();
@@ -176,9 +176,8 @@ export class HostSampler {
       v.cpu_pilots = pilotCpu;
       fresh.add("cpu_pilots");
     }
-    const pilotsFresh = pilotCpu !== undefined;
     v.cpu_owner = Math.max(0, v.cpu_total! - v.cpu_pilots!);
-    if (pilotsFresh && fresh.has("cpu_total")) fresh.add("cpu_owner");
+    if (fresh.has("cpu_pilots") && fresh.has("cpu_total")) fresh.add("cpu_owner");
 
     if (load.status === "fulfilled") {
       const l = load.value;
