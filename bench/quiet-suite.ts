@@ -9,7 +9,8 @@
 // and an HTCondor-like policy (bench/profiles/); the scripted give-back p99 over 200
 // trials; memory give-back; filling 20 pilots beside a docker run loop (fill); the
 // 24-task Makeflow run by 2 WorkQueue pilots of the daemon against 2 hand-started
-// work_queue_worker processes under the same owner load (workflow); the daemon's CPU
+// work_queue_worker processes under the same owner load, and once without an owner, which
+// tells the launch path's cost from the give-back's (workflow); the daemon's CPU
 // with 20 pilots (footprint).
 // Needs: root, Docker, `npm run build` (footprint runs the built CLI) and
 // scripts/prepare-bench.sh (cyclictest, nginx, wrk, makeflow and work_queue_worker).
@@ -55,6 +56,12 @@ const CASES: Case[] = [
   { label: "memory-give-back", bench: "memory-give-back", timeoutSeconds: 900 },
   { label: "fill 20 pilots", bench: "fill", env: { PLANCTON_BENCH_FILL_ROUNDS: "2" }, timeoutSeconds: 600 },
   { label: "makeflow workflow", bench: "workflow", timeoutSeconds: 1200 },
+  {
+    label: "makeflow workflow, no owner",
+    bench: "workflow",
+    env: { PLANCTON_BENCH_WORKFLOW_LOAD: "none", PLANCTON_BENCH_WORKFLOW_ROUNDS: "1" },
+    timeoutSeconds: 900,
+  },
   {
     label: "footprint 20 pilots",
     bench: "footprint",

@@ -128,6 +128,8 @@ interface Run {
   loadBefore: number;
   loadAfter: number;
   pilotsStarted?: number;
+  /** The daemon's give-back acts during the run (its log): where the pilots' time went. */
+  acts?: { paused: number; resumed: number; killed: number };
 }
 
 async function handRun(ctx: BenchContext, m: Manager, r: number): Promise<Run> {
@@ -186,6 +188,7 @@ async function pilotRun(ctx: BenchContext, m: Manager, r: number, image: string)
     const wall0 = Date.now();
     const mf = await runMakeflow(m, () => unlink(path.join(d.rundir, "drain"))).finally(stopOwner);
     const started = events.since(wall0, ["start"]).length;
+    const count = (verb: string) => d.logged(new RegExp(`^${verb} pilot `)).length;
     return {
       seconds: mf.ms / 1000,
       right: 0,
@@ -193,6 +196,7 @@ async function pilotRun(ctx: BenchContext, m: Manager, r: number, image: string)
       loadBefore,
       loadAfter: os.loadavg()[0]!,
       pilotsStarted: started,
+      acts: { paused: count("paused"), resumed: count("resumed"), killed: count("killed") },
     };
   } finally {
     await d.close();
@@ -224,7 +228,8 @@ export async function benchWorkflow(ctx: BenchContext): Promise<BenchOutput> {
         runs.push({ round: r + 1, side, run });
         ctx.log(
           `round ${r + 1}/${ROUNDS} ${side}: ${round(run.seconds, 1)} s, ${run.right}/${WORK.tasks} right, ` +
-            `${run.end}${run.pilotsStarted !== undefined ? `, ${run.pilotsStarted} pilots started` : ""}; ` +
+            `${run.end}${run.pilotsStarted !== undefined ? `, ${run.pilotsStarted} pilots started` : ""}` +
+            `${run.acts ? `, ${JSON.stringify(run.acts)}` : ""}; ` +
             `load ${round(run.loadBefore, 2)} -> ${round(run.loadAfter, 2)}`,
         );
       } finally {
@@ -250,7 +255,7 @@ export async function benchWorkflow(ctx: BenchContext): Promise<BenchOutput> {
       : `owner load: seeded trace of 0-${os.availableParallelism() - 1} busy loops, ${STEP_S} s steps`;
   const figures: Figure[] = [
     {
-      id: "workflow.makeflow_ratio",
+      id: `workflow.makeflow_ratio${LOAD === "none" ? ".no_owner" : ""}${profile.suffix}`,
       figure: `makeflow ${WORK.tasks} tasks: 2 WorkQueue pilots of the daemon / 2 hand-started workers`,
       value: pilots,
       unit: "s",
@@ -270,6 +275,8 @@ export async function benchWorkflow(ctx: BenchContext): Promise<BenchOutput> {
       `each task ${WORK.passes} x sha256 of ${WORK.bytes / 2 ** 20} MiB; ${profile.name} policy; ` +
         `pilots started per run: ${of("pilots")
           .map((x) => x.pilotsStarted)
+          .join(", ")}; the daemon's acts per run: ${of("pilots")
+          .map((x) => JSON.stringify(x.acts))
           .join(", ")}`,
     ],
     details: { work: WORK, load: LOAD, rounds: ROUNDS, runs, image, carried },

@@ -257,9 +257,10 @@ export class HostSampler {
       if (value === undefined) continue; // absent: so are its means
       const windows = this.windows.get(signal)!;
       const isFresh = fresh.has(signal);
+      const weight = SPAN_WEIGHTED.has(signal) ? spanMs || 1 : 1;
       WINDOW_NAMES.forEach((w, i) => {
         const window = windows[i]!;
-        if (isFresh) window.add(value, nowMs, SPAN_WEIGHTED.has(signal) ? spanMs || 1 : 1);
+        if (isFresh) window.add(value, nowMs, weight);
         observation[windowedName(signal, w)] = window.mean(nowMs) ?? value;
       });
     }

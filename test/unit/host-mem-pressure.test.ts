@@ -11,33 +11,20 @@ import {
   type MemPressure,
   type ProcReaders,
 } from "../../src/host/proc-readers.js";
+import { fakeProcReaders, GiB } from "../helpers/fake-proc-readers.js";
 
 const PSI =
   "some avg10=12.50 avg60=3.10 avg300=0.70 total=123456789\nfull avg10=1.00 avg60=0.20 avg300=0.05 total=2345678\n";
-const GiB = 1024 ** 3;
-
 function fakeReaders(psi: () => MemPressure | Error | undefined): ProcReaders {
-  const base: ProcReaders = {
-    cpuTimes: async () => ({ busyTicks: 0, totalTicks: 100, ncpus: 2 }),
-    loadAverage: async () => ({ load1: 0, load5: 0, load15: 0 }),
-    memInfo: async () => ({
-      memTotalBytes: 8 * GiB,
-      memAvailableBytes: 4 * GiB,
-      swapTotalBytes: 0,
-      swapFreeBytes: 0,
-    }),
-    diskSpace: async () => ({ freeBytes: GiB, totalBytes: 2 * GiB, freeRatio: 0.5 }),
-  };
   return psi() === undefined
-    ? base
-    : {
-        ...base,
+    ? fakeProcReaders()
+    : fakeProcReaders({
         memPressure: async () => {
           const v = psi();
           if (v instanceof Error) throw v;
           return v!;
         },
-      };
+      });
 }
 
 describe("memory pressure (PSI)", () => {

@@ -4,9 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { HostSampler } from "../../src/host/sampler.js";
 import { RollingWindow } from "../../src/host/rolling-window.js";
-import type { ProcReaders } from "../../src/host/proc-readers.js";
-
-const GiB = 1024 ** 3;
+import { fakeProcReaders } from "../helpers/fake-proc-readers.js";
 
 describe("sample spans and time-weighted windows", () => {
   it("RollingWindow weighs each value by the time it stands for (default 1: a plain mean)", () => {
@@ -32,17 +30,7 @@ describe("sample spans and time-weighted windows", () => {
       { busyTicks: 100, totalTicks: 1500, ncpus: 2 },
     ];
     let i = 0;
-    const readers: ProcReaders = {
-      cpuTimes: async () => cpu[i]!,
-      loadAverage: async () => ({ load1: 0, load5: 0, load15: 0 }),
-      memInfo: async () => ({
-        memTotalBytes: 8 * GiB,
-        memAvailableBytes: 4 * GiB,
-        swapTotalBytes: 0,
-        swapFreeBytes: 0,
-      }),
-      diskSpace: async () => ({ freeBytes: GiB, totalBytes: 2 * GiB, freeRatio: 0.5 }),
-    };
+    const readers = fakeProcReaders({ cpuTimes: async () => cpu[i]! });
     const sampler = new HostSampler({
       readers,
       pilotCpu: { sample: () => 0 },
