@@ -7,7 +7,8 @@
 // (bench/profiles/: the defaults, BOINC-like, HTCondor-like): the anchors' holds make a
 // trial minutes long, so their trial count is PLANCTON_BENCH_E2E_ANCHOR_TRIALS (default 5).
 // Only meaningful on a quiet machine: another load is an owner the daemon gives back to.
-// Run: node --import tsx bench/give-back-e2e.ts   (PLANCTON_BENCH_E2E_TRIALS, default 200)
+// Run: node --import tsx bench/give-back-e2e.ts   (PLANCTON_BENCH_E2E_TRIALS, default 200;
+// _DEAD_TRIALS for the kill series; _ANCHOR_TRIALS or _TRIALS_BOINC_LIKE / _HTCONDOR_LIKE)
 import os from "node:os";
 import { startBenchDaemon } from "./support/bench-daemon.js";
 import { instanceContainers, removeInstance, requireDocker } from "./support/docker.js";
@@ -21,10 +22,14 @@ import { median, quantile, round } from "./support/stats.js";
 import { poll, sleep } from "./support/wait.js";
 
 const profile = benchProfile();
+const envOf = (k: string) => process.env[`PLANCTON_BENCH_E2E_${k}`];
+/** Per profile (…_TRIALS_HTCONDOR_LIKE) over all anchors (…_ANCHOR_TRIALS). */
 const TRIALS =
   profile.name === "default"
-    ? Number(process.env.PLANCTON_BENCH_E2E_TRIALS ?? 200)
-    : Number(process.env.PLANCTON_BENCH_E2E_ANCHOR_TRIALS ?? 5);
+    ? Number(envOf("TRIALS") ?? 200)
+    : Number(envOf(`TRIALS_${profile.name.toUpperCase().replace(/-/g, "_")}`) ?? envOf("ANCHOR_TRIALS") ?? 5);
+/** The kill series may be shorter: its detection is the freeze series' own. */
+const DEAD_TRIALS = Number(envOf("DEAD_TRIALS") ?? TRIALS);
 const BUSY = ["sh", "-c", "while :; do :; done"];
 const TARGET_MS = 500;
 const num = (k: string, d: number) =>
@@ -56,7 +61,8 @@ async function series(ctx: BenchContext, kind: "frozen" | "dead") {
   const ms: number[] = [];
   let missed = 0;
   try {
-    for (let i = 0; i < TRIALS; i++) {
+    const trials = kind === "dead" ? DEAD_TRIALS : TRIALS;
+    for (let i = 0; i < trials; i++) {
       const live = await poll(
         "2 running pilots, none frozen",
         async () => {
@@ -84,7 +90,7 @@ async function series(ctx: BenchContext, kind: "frozen" | "dead") {
       if (at === undefined) missed++;
       else ms.push(Math.max(0, at - t0));
       if (i % 20 === 19 || at === undefined)
-        ctx.log(`${kind} trial ${i + 1}/${TRIALS}: ${at === undefined ? "none" : `${at - t0} ms`}`);
+        ctx.log(`${kind} trial ${i + 1}/${trials}: ${at === undefined ? "none" : `${at - t0} ms`}`);
     }
   } finally {
     await d.close();

@@ -3,10 +3,10 @@
 // --latency`), p99 request latency alone / with 2 busy pilots (0.9 CPU each) at idle
 // priority / at idle priority with owner_suppress's cpuset (issue 25) / frozen (the floor a
 // freeze gives) / at normal priority, interleaved round after round; medians over rounds.
-// Target: p99 with idle-priority pilots <= 1.05x alone.
+// Target: p99 with idle-priority pilots <= 1.1x alone (issue 25).
 // Run: node --import tsx bench/owner-service.ts   (PLANCTON_BENCH_SERVICE_ROUNDS, _SECONDS)
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { findControllerTree } from "../src/host/container-cgroup.js";
@@ -29,7 +29,27 @@ const CASES: Case[] = ["alone", "idle", "cpuset", "frozen", "normal"];
 
 interface Nginx {
   url: string;
+  /** The master's and its workers' pids (the workers serve). */
+  pids(): number[];
   stop(): Promise<void>;
+}
+
+/** Where the tail comes from: the kernel's schedstat of nginx's processes, summed (on-CPU
+ *  ns, ns waiting on a runqueue, timeslices). On-CPU time per request that grows beside the
+ *  pilots while the wait does not says the CPU itself ran slower (a shared physical core,
+ *  cache, frequency), which no priority can give back; a wait that grows is the scheduler's. */
+function schedstat(pids: readonly number[]): { runNs: number; waitNs: number; slices: number } {
+  const sum = { runNs: 0, waitNs: 0, slices: 0 };
+  for (const pid of pids) {
+    const [run, wait, slices] = readFileSync(`/proc/${pid}/schedstat`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    sum.runNs += run!;
+    sum.waitNs += wait!;
+    sum.slices += slices!;
+  }
+  return sum;
 }
 
 async function startNginx(): Promise<Nginx> {
@@ -72,8 +92,12 @@ async function startNginx(): Promise<Nginx> {
     10_000,
     100,
   );
+  const pid = child.pid!;
+  const children = () =>
+    readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   return {
     url,
+    pids: () => [pid, ...children()],
     stop: async () => {
       const exited = new Promise<void>((resolve) =>
         child.exitCode !== null ? resolve() : child.once("exit", () => resolve()),
@@ -117,7 +141,10 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
   prepareBenchTools();
   const nginx = await startNginx();
   ctx.onCleanup(() => nginx.stop());
-  const results: Record<Case, { p99Ms: number; p50Ms: number; rps: number }[]> = {
+  const results: Record<
+    Case,
+    { p99Ms: number; p50Ms: number; rps: number; runUs: number; waitUs: number }[]
+  > = {
     alone: [],
     idle: [],
     cpuset: [],
@@ -135,14 +162,21 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
       const undo = pilots ? await giveBackCase(c, pilots.ids) : undefined;
       try {
         await sleep(1000);
+        const pids = nginx.pids();
+        const s0 = schedstat(pids);
         const w = parseWrk(
           await run("wrk", ["-t", "1", "-c", "8", "-d", `${SECONDS}s`, "--latency", nginx.url], {
             timeoutMs: (SECONDS + 30) * 1000,
           }),
         );
-        results[c].push({ p99Ms: w.p99Ms, p50Ms: w.p50Ms, rps: w.requestsPerSecond });
+        const s1 = schedstat(pids);
+        const requests = Math.max(1, w.requestsPerSecond * SECONDS);
+        const runUs = (s1.runNs - s0.runNs) / 1000 / requests;
+        const waitUs = (s1.waitNs - s0.waitNs) / 1000 / requests;
+        results[c].push({ p99Ms: w.p99Ms, p50Ms: w.p50Ms, rps: w.requestsPerSecond, runUs, waitUs });
         ctx.log(
-          `round ${r + 1}/${ROUNDS} ${c}: p99 ${w.p99Ms} ms, p50 ${w.p50Ms} ms, ${Math.round(w.requestsPerSecond)} req/s`,
+          `round ${r + 1}/${ROUNDS} ${c}: p99 ${w.p99Ms} ms, p50 ${w.p50Ms} ms, ${Math.round(w.requestsPerSecond)} req/s; ` +
+            `nginx per request: ${round(runUs, 1)} us on CPU, ${round(waitUs, 1)} us waiting on a runqueue`,
         );
       } finally {
         await undo?.();
@@ -152,6 +186,9 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
   }
   const p99 = (c: Case) => median(results[c].map((x) => x.p99Ms));
   const rps = (c: Case) => median(results[c].map((x) => x.rps));
+  const perRequest = (c: Case) =>
+    `nginx per request: ${round(median(results[c].map((x) => x.runUs)), 1)} us on CPU, ` +
+    `${round(median(results[c].map((x) => x.waitUs)), 1)} us on a runqueue (schedstat)`;
   const alone = p99("alone");
   const figures: Figure[] = [
     {
@@ -160,6 +197,7 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
       value: alone,
       unit: "ms",
       display: `${round(alone, 2)} ms (${Math.round(rps("alone"))} req/s)`,
+      note: perRequest("alone"),
     },
     ...(["idle", "cpuset", "frozen", "normal"] as const).map((c): Figure => ({
       id: `owner_service.nginx_p99_${c}`,
@@ -169,7 +207,8 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
       display: `${round(p99(c), 2)} ms (${Math.round(rps(c))} req/s; worst round ${round(max(results[c].map((x) => x.p99Ms)), 2)} ms)`,
       reference: `alone ${round(alone, 2)} ms`,
       ratio: p99(c) / alone,
-      ...(c === "idle" ? { target: "<= 1.05x alone", pass: p99(c) / alone <= 1.05 } : {}),
+      note: perRequest(c),
+      ...(c === "idle" ? { target: "<= 1.1x alone", pass: p99(c) / alone <= 1.1 } : {}),
     })),
   ];
   return {
