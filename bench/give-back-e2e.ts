@@ -76,7 +76,9 @@ async function series(ctx: BenchContext, kind: "frozen" | "dead") {
         const why = `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} CPUs`;
         throw new Error(`${err.message} (${why}): this benchmark needs a quiet machine`);
       });
-      await sleep(settleMs); // the daemon's windows forget the previous owner
+      // The daemon's windows forget the previous owner (the first trial has none: its settle
+      // is one sample, which spares an anchor's 5-minute hold before a trial of minutes).
+      await sleep(i === 0 ? num("sample_interval", 2) * 1000 + 1000 : settleMs);
       const load = startBusyLoad(os.availableParallelism());
       const t0 = load.startedAtMs;
       const at =
