@@ -32,7 +32,8 @@ const tempDir = async () => {
   return d;
 };
 after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
+  // A kept pilot log may land while the tree is removed (ENOTEMPTY): retry, as the harness does.
+  for (const d of dirs) await rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 const loaded = (text: string) => {
