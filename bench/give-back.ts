@@ -254,9 +254,10 @@ async function runSeries(
       const t0 = owner.startedAtMs;
       let trial: Trial;
       let t1: number;
+      let ids: string[] = [];
       try {
         // Valid only if every pilot was running, untouched, when the owner came.
-        const ids = (await engine.listPilots(instanceLabels(instance)))
+        ids = (await engine.listPilots(instanceLabels(instance)))
           .filter((p) => p.state === "running")
           .map((p) => p.id);
         const frozenEarly = freezer !== undefined && (await anyFrozen(freezer, ids));
@@ -302,7 +303,7 @@ async function runSeries(
       }
       trial.pauseFailures = d.logs.slice(logsBefore).filter((l) => l.includes("could not pause")).length;
       if (freezer && trial.giveBackMs !== null) {
-        const ids = (await engine.listPilots(instanceLabels(instance))).map((p) => p.id);
+        // The pilots the owner's load froze, as listed when it came.
         const thawed = await firstThawedAt(freezer, ids, 20_000);
         if (thawed !== undefined) trial.takeBackMs = thawed - t1;
       }

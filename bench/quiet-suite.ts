@@ -8,9 +8,12 @@
 // first pilot frozen / dead end to end (give-back-e2e), under the defaults, a BOINC-like
 // and an HTCondor-like policy (bench/profiles/); the scripted give-back p99 over 200
 // trials; memory give-back; filling 20 pilots beside a docker run loop (fill); the
-// daemon's CPU with 20 pilots (footprint).
+// 24-task Makeflow run by 2 WorkQueue pilots of the daemon against 2 hand-started
+// work_queue_worker processes under the same owner load (workflow); the daemon's CPU
+// with 20 pilots (footprint).
 // Needs: root, Docker, `npm run build` (footprint runs the built CLI) and
-// scripts/prepare-bench.sh (cyclictest, nginx, wrk). Writes bench/results-quiet.json.
+// scripts/prepare-bench.sh (cyclictest, nginx, wrk, makeflow and work_queue_worker).
+// Writes bench/results-quiet.json.
 // Run: npm run bench:quiet   (PLANCTON_BENCH_ROUNDS, default 2)
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -51,6 +54,7 @@ const CASES: Case[] = [
   { label: "give-back-p99", bench: "give-back-p99", timeoutSeconds: 3600 },
   { label: "memory-give-back", bench: "memory-give-back", timeoutSeconds: 900 },
   { label: "fill 20 pilots", bench: "fill", env: { PLANCTON_BENCH_FILL_ROUNDS: "2" }, timeoutSeconds: 600 },
+  { label: "makeflow workflow", bench: "workflow", timeoutSeconds: 1200 },
   {
     label: "footprint 20 pilots",
     bench: "footprint",

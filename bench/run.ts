@@ -40,6 +40,8 @@ const BENCHES: Bench[] = [
   { name: "give-back-p99", timeoutSeconds: 900 },
   { name: "harvest", timeoutSeconds: 600 },
   { name: "memory-give-back", timeoutSeconds: 600 },
+  // The 24-task Makeflow: WorkQueue pilots against two hand-started workers (issue 25).
+  { name: "workflow", timeoutSeconds: 1200 },
   { name: "scale", keep: true, timeoutSeconds: 240 },
   { name: "footprint", handoffFrom: "scale", timeoutSeconds: 240 },
 ];

@@ -34,17 +34,12 @@ export function firstFrozenAt(
   ids: () => readonly string[],
   timeoutMs: number,
 ): Promise<number | undefined> {
-  return whenFreezer(freezer, ids, timeoutMs, (states) => states.some(isFrozen));
+  return whenFreezer(freezer, ids, timeoutMs, "some", isFrozen);
 }
 
 /** Date.now() when every one of `ids` reads frozen; undefined after timeoutMs. */
 export function allFrozenAt(freezer: PilotFreezer, ids: readonly string[], timeoutMs: number) {
-  return whenFreezer(
-    freezer,
-    () => ids,
-    timeoutMs,
-    (states) => states.every(isFrozen),
-  );
+  return whenFreezer(freezer, () => ids, timeoutMs, "every", isFrozen);
 }
 
 /** Date.now() when the first of `ids` reads thawed again; undefined after timeoutMs. */
@@ -53,26 +48,39 @@ export function firstThawedAt(freezer: PilotFreezer, ids: readonly string[], tim
     freezer,
     () => ids,
     timeoutMs,
-    (states) => states.some((s) => s === "thawed"),
+    "some",
+    (s) => s === "thawed",
   );
 }
 
 /** Whether any of `ids` reads frozen now. */
 export async function anyFrozen(freezer: PilotFreezer, ids: readonly string[]): Promise<boolean> {
-  return (await Promise.all(ids.map((id) => freezer.state(id)))).some(isFrozen);
+  for (const id of ids) if (isFrozen(await freezer.state(id))) return true;
+  return false;
 }
 
+/**
+ * Date.now() when some (or every) one of `ids` reads a state `wanted` accepts. A "some" wait
+ * answers at the first pilot that does, without reading the others: the moment is the kernel's.
+ */
 async function whenFreezer(
   freezer: PilotFreezer,
   ids: () => readonly string[],
   timeoutMs: number,
-  done: (states: (string | undefined)[]) => boolean,
+  mode: "some" | "every",
+  wanted: (state: string | undefined) => boolean,
 ): Promise<number | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const states: (string | undefined)[] = [];
-    for (const id of ids()) states.push(await freezer.state(id));
-    if (states.length > 0 && done(states)) return Date.now();
+    const now = ids();
+    let seen = 0;
+    for (const id of now) {
+      const ok = wanted(await freezer.state(id));
+      if (ok && mode === "some") return Date.now();
+      if (ok) seen++;
+      else if (mode === "every") break;
+    }
+    if (mode === "every" && now.length > 0 && seen === now.length) return Date.now();
     await sleep(POLL_MS);
   }
   return undefined;
