@@ -31,6 +31,7 @@ export const OBSERVATION_VARIABLE_NAMES: readonly string[] = [
   "on_battery",
   "battery_percent",
   "sampled_at_ms",
+  "sample_span_ms",
   "cpu_total_1m",
   "cpu_total_5m",
   "cpu_total_30m",

@@ -42,8 +42,12 @@ export class RollingWindow {
     this.ids = new Float64Array(buckets).fill(NO_BUCKET);
   }
 
-  add(value: number, nowMs: number): void {
-    if (!Number.isFinite(value)) return;
+  /**
+   * Adds a value; weight: the time it stands for (a sample's span), so the mean is a time
+   * average however unevenly samples come (a give-back's extra samples are short ones).
+   */
+  add(value: number, nowMs: number, weight = 1): void {
+    if (!Number.isFinite(value) || !(weight > 0)) return;
     let id = Math.floor(nowMs / this.bucketMs);
     if (id < this.newest) {
       // The clock went back. A small step joins the newest bucket; a step back
@@ -57,12 +61,12 @@ export class RollingWindow {
       this.sums[slot] = 0;
       this.counts[slot] = 0;
     }
-    this.sums[slot]! += value;
-    this.counts[slot]! += 1;
+    this.sums[slot]! += value * weight;
+    this.counts[slot]! += weight;
     this.newest = id;
   }
 
-  /** Mean of the values added within the span ending at nowMs; undefined when there are none. */
+  /** Weighted mean of the values added within the span ending at nowMs; undefined when there are none. */
   mean(nowMs: number): number | undefined {
     const current = Math.max(Math.floor(nowMs / this.bucketMs), this.newest);
     const oldest = current - this.buckets; // exclusive

@@ -11,6 +11,7 @@ import {
   ABSENT_WHEN_MISSING,
   DAEMON_FILLED,
   INSTANT_VARIABLES,
+  SPAN_WEIGHTED,
   WINDOWED_SIGNALS,
   windowedName,
   type Observation,
@@ -76,6 +77,8 @@ export class HostSampler {
     ),
   );
   private previousCpu: CpuTimes | undefined;
+  /** When the previous sample was taken: the span of this one (`last` starts at 0, not absent). */
+  private previousAtMs: number | undefined;
   private previousPsi: { value: MemPressure; atMs: number } | undefined;
   private readonly lastDisk = new Map<string, DiskSpace>();
   private readonly windows = new Map<WindowedSignal, RollingWindow[]>();
@@ -132,6 +135,15 @@ export class HostSampler {
     const v = this.last;
     const paths = this.diskPaths;
 
+    // The pilots' counters first, synchronously, at nowMs: their share is of the span between
+    // two samples' nowMs, which the other readers' latency must not stretch.
+    let pilotCpu: number | undefined;
+    try {
+      pilotCpu = clamp01(this.pilotCpu.sample([...pilots.running, ...pilots.paused], nowMs));
+    } catch (err) {
+      fail("pilot_cpu", err);
+    }
+
     // Readers run in parallel; attempt() turns a synchronous throw into a rejection too.
     const attempt = <T>(read: () => Promise<T>): Promise<T> => Promise.resolve().then(read);
     const psiReader = this.readers.memPressure?.bind(this.readers);
@@ -160,16 +172,12 @@ export class HostSampler {
       this.previousCpu = now;
     } else fail("cpu", cpu.reason);
 
-    let pilotsFresh = false;
-    try {
-      v.cpu_pilots = clamp01(this.pilotCpu.sample([...pilots.running, ...pilots.paused], nowMs));
+    if (pilotCpu !== undefined) {
+      v.cpu_pilots = pilotCpu;
       fresh.add("cpu_pilots");
-      pilotsFresh = true;
-    } catch (err) {
-      fail("pilot_cpu", err);
     }
     v.cpu_owner = Math.max(0, v.cpu_total! - v.cpu_pilots!);
-    if (pilotsFresh && fresh.has("cpu_total")) fresh.add("cpu_owner");
+    if (fresh.has("cpu_pilots") && fresh.has("cpu_total")) fresh.add("cpu_owner");
 
     if (load.status === "fulfilled") {
       const l = load.value;
@@ -236,6 +244,11 @@ export class HostSampler {
     // Pilot counts and local time are the daemon's (daemon/loop/observation.ts): one owner each.
     v.uptime_seconds = Math.max(0, (nowMs - this.startedAtMs) / 1000);
     v.sampled_at_ms = nowMs;
+    // The span this sample's rates cover; the first sample has none (its CPU is since boot).
+    const spanMs = this.previousAtMs === undefined ? undefined : Math.max(0, nowMs - this.previousAtMs);
+    if (spanMs === undefined) delete v.sample_span_ms;
+    else v.sample_span_ms = spanMs;
+    this.previousAtMs = nowMs;
 
     const observation: Record<string, number> = {};
     for (const { name } of INSTANT_VARIABLES) if (v[name] !== undefined) observation[name] = v[name];
@@ -246,7 +259,7 @@ export class HostSampler {
       const isFresh = fresh.has(signal);
       WINDOW_NAMES.forEach((w, i) => {
         const window = windows[i]!;
-        if (isFresh) window.add(value, nowMs);
+        if (isFresh) window.add(value, nowMs, SPAN_WEIGHTED.has(signal) ? spanMs || 1 : 1);
         observation[windowedName(signal, w)] = window.mean(nowMs) ?? value;
       });
     }

@@ -124,6 +124,13 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
     unit: "ms",
     doc: "When this sample was taken (ms since the epoch): the policy acts on a pressure reading once.",
   },
+  {
+    name: "sample_span_ms",
+    unit: "ms",
+    doc:
+      "The time this sample's CPU shares cover: since the previous sample (sample_interval, or " +
+      "less when the give-back watch or a key press sampled early). Absent on the first sample.",
+  },
 ];
 
 /** Filled by the daemon, not the sampler: pilot counts (its pilot list) and local time (of sampled_at_ms). */
@@ -167,6 +174,9 @@ export const WINDOWED_SIGNALS = [
 
 export type WindowedSignal = (typeof WINDOWED_SIGNALS)[number];
 
+/** Shares of a span (the CPU): their means weigh each sample by its span, a time average. */
+export const SPAN_WEIGHTED: ReadonlySet<WindowedSignal> = new Set(["cpu_total", "cpu_owner", "cpu_pilots"]);
+
 export function windowedName(signal: string, window: string): string {
   return `${signal}_${window}`;
 }
@@ -189,8 +199,9 @@ export const WINDOWED_VARIABLES: readonly ObservationVariable[] = WINDOWED_SIGNA
     name: windowedName(signal, w),
     unit: base.unit,
     doc:
-      `Mean of ${signal} over the last ${describeSpan(WINDOWS[w])} (the instant value while the ` +
-      `window is still empty).`,
+      `Mean of ${signal} over the last ${describeSpan(WINDOWS[w])}` +
+      `${SPAN_WEIGHTED.has(signal) ? ", each sample weighed by its sample_span_ms" : ""} (the instant ` +
+      `value while the window is still empty).`,
   }));
 });
 

@@ -67,7 +67,8 @@ export async function startDaemon(
     cleanup: async () => {
       await h.daemon.stop().catch(() => undefined);
       await removeInstance(instance);
-      await rm(dir, { recursive: true, force: true });
+      // A pilot's log kept at its removal may still land in log/ meanwhile: rm retries ENOTEMPTY.
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
     restart: async (o = {}) => {
       await h.daemon.stop();

@@ -1,40 +1,48 @@
-// The daemon's cpu_pilots against the pilots' processes' own CPU time, over the same
-// intervals: each daemon sample covers the time since its previous one, and it was
-// taken at startedAtMs + uptime_seconds; the truth (from /proc/<pid>/stat) is polled
-// beside it and interpolated to those instants. Only pairs of consecutive samples
-// count, so a sample missed between two polls never skews the sum.
+// The daemon's cpu_pilots against the pilots' processes' own CPU time, sample by sample:
+// each sample's share covers its own span (sample_span_ms, ending at sampled_at_ms); the
+// truth (from /proc/<pid>/stat) is polled beside it and interpolated to the span's two
+// ends. Every sample the polls saw counts on its own window, so a sample never seen (the
+// give-back watch's extra ones are short and come when the owner rises) skews nothing.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
 
 export interface Attribution {
-  /** CPU-seconds the daemon attributed to the pilots over the compared intervals. */
+  /** CPU-seconds the daemon attributed to the pilots over the compared spans. */
   readonly reportedSeconds: number;
-  /** CPU-seconds the pilots' processes used over the same intervals. */
+  /** CPU-seconds the pilots' processes used over the same spans. */
   readonly kernelSeconds: number;
   readonly intervals: number;
   /** Mean cpu_owner (fraction of the machine) the daemon reported meanwhile. */
   readonly ownerMean: number;
+  /** Each compared span: [ms since the first sample, span ms, reported CPU-s, kernel CPU-s]. */
+  readonly rows: readonly (readonly [number, number, number, number])[];
+}
+
+interface Seen {
+  atMs: number;
+  spanMs: number;
+  pilots: number;
+  owner: number;
 }
 
 export async function measureAttribution(
   status: () => Promise<StatusSnapshot>,
   pilotCpuSeconds: () => number,
-  opts: { windowMs: number; ncpus: number; sampleIntervalMs: number },
+  opts: { windowMs: number; ncpus: number },
 ): Promise<Attribution> {
   const polls: { atMs: number; cpu: number }[] = [];
-  const samples = new Map<number, { atMs: number; pilots: number; owner: number }>();
+  const samples = new Map<number, Seen>();
   const t0 = Date.now();
   while (Date.now() - t0 < opts.windowMs) {
     const s = await status();
-    polls.push({ atMs: Date.now(), cpu: pilotCpuSeconds() });
+    const before = Date.now();
+    const cpu = pilotCpuSeconds();
+    polls.push({ atMs: (before + Date.now()) / 2, cpu });
     const o = s.observation;
-    const up = o["uptime_seconds"];
-    if (up !== undefined)
-      samples.set(up, {
-        atMs: s.startedAtMs + up * 1000,
-        pilots: o["cpu_pilots"] ?? 0,
-        owner: o["cpu_owner"] ?? 0,
-      });
+    const at = o["sampled_at_ms"];
+    const span = o["sample_span_ms"];
+    if (at !== undefined && span !== undefined && span > 0)
+      samples.set(at, { atMs: at, spanMs: span, pilots: o["cpu_pilots"] ?? 0, owner: o["cpu_owner"] ?? 0 });
     await sleep(400);
   }
   const truthAt = (ms: number): number | undefined => {
@@ -47,21 +55,19 @@ export async function measureAttribution(
     return undefined;
   };
   const sorted = [...samples.values()].sort((a, b) => a.atMs - b.atMs);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  const rows: [number, number, number, number][] = [];
   let reportedSeconds = 0;
   let kernelSeconds = 0;
-  let intervals = 0;
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1]!;
-    const cur = sorted[i]!;
-    const gap = cur.atMs - prev.atMs;
-    if (gap > 1.5 * opts.sampleIntervalMs) continue; // a sample in between was not seen
-    const a = truthAt(prev.atMs);
-    const b = truthAt(cur.atMs);
-    if (a === undefined || b === undefined) continue;
-    reportedSeconds += (cur.pilots * gap * opts.ncpus) / 1000;
+  for (const s of sorted) {
+    const a = truthAt(s.atMs - s.spanMs);
+    const b = truthAt(s.atMs);
+    if (a === undefined || b === undefined) continue; // the span began before the first poll
+    const reported = (s.pilots * s.spanMs * opts.ncpus) / 1000;
+    reportedSeconds += reported;
     kernelSeconds += b - a;
-    intervals++;
+    rows.push([Math.round(s.atMs - sorted[0]!.atMs), Math.round(s.spanMs), r3(reported), r3(b - a)]);
   }
   const ownerMean = sorted.reduce((x, s) => x + s.owner, 0) / Math.max(1, sorted.length);
-  return { reportedSeconds, kernelSeconds, intervals, ownerMean };
+  return { reportedSeconds, kernelSeconds, intervals: rows.length, ownerMean, rows };
 }

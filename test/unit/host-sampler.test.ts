@@ -81,8 +81,12 @@ function mean(from: number, to: number): number {
 
 describe("HostSampler", () => {
   it("returns every catalogue variable of the host, as finite numbers; the pilot counts and local time are the daemon's", async () => {
-    const { sampler } = setup();
+    const { sampler, at } = setup();
+    const first = await sampler.sample({ running: ["a", "b"], paused: ["c"] });
+    assert.equal(first.sample_span_ms, undefined, "the first sample has no span");
+    at(5000);
     const o = await sampler.sample({ running: ["a", "b"], paused: ["c"] });
+    assert.equal(o.sample_span_ms, 5000);
     // Without desktop sources their variables (and their means) are absent, not 0.
     const desktop = (n: string): boolean =>
       [...ABSENT_WHEN_MISSING].some((a) => n === a || n.startsWith(`${a}_`));
@@ -92,9 +96,9 @@ describe("HostSampler", () => {
     );
     for (const [k, v] of Object.entries(o))
       assert.ok(typeof v === "number" && Number.isFinite(v), `${k} = ${v}`);
-    assert.equal(o.sampled_at_ms, T0);
+    assert.equal(o.sampled_at_ms, T0 + 5000);
     assert.equal(o.ncpus, 4);
-    assert.equal(o.uptime_seconds, 5);
+    assert.equal(o.uptime_seconds, 10);
     // The daemon completes it: counts from its pilot cache, local time of the sample.
     const full = observationOf({ atMs: o.sampled_at_ms!, values: o }, { running: ["a", "b"], paused: ["c"] });
     assert.deepEqual(
@@ -104,7 +108,7 @@ describe("HostSampler", () => {
     assert.deepEqual([full.running, full.paused, full.pilots], [2, 1, 3]);
     assert.deepEqual(
       [full.hour, full.minute, full.weekday],
-      [new Date(T0).getHours(), new Date(T0).getMinutes(), new Date(T0).getDay()],
+      [new Date(T0 + 5000).getHours(), new Date(T0 + 5000).getMinutes(), new Date(T0 + 5000).getDay()],
     );
     assert.equal(o.ram_bytes, 16 * GiB);
     assert.equal(o.swap_bytes, 2 * GiB);
@@ -159,9 +163,13 @@ describe("HostSampler", () => {
     // the longer windows hold the whole trace; the priming sample at t = 0 (load 0) is in them too
     const all = (0 + 300 * mean(0, 299)) / 301;
     for (const w of ["30m", "1h", "12h", "1d"]) assert.ok(Math.abs(o[`load1_${w}`]! - all) < 1e-9, w);
-    // cpu alternates 0.2 / 0.6: every window averages 0.4 (the priming sample had no interval)
-    for (const w of ["1m", "5m", "30m", "1h", "12h", "1d"])
-      assert.ok(Math.abs(o[`cpu_total_${w}`]! - 0.4) < 1e-9, w);
+    // cpu alternates 0.2 / 0.6, each share weighed by its span (2 s): the 1m and 5m windows
+    // average 0.4; the longer ones also hold i = 0's 0.2 at 1 ms (no span: at the priming
+    // sample's instant; that one, since boot, had no cpu_total)
+    for (const w of ["1m", "5m"]) assert.ok(Math.abs(o[`cpu_total_${w}`]! - 0.4) < 1e-9, w);
+    const cpuAll = (0.2 + 2000 * (150 * 0.6 + 149 * 0.2)) / (1 + 299 * 2000);
+    for (const w of ["30m", "1h", "12h", "1d"])
+      assert.ok(Math.abs(o[`cpu_total_${w}`]! - cpuAll) < 1e-9, `${w}: ${o[`cpu_total_${w}`]} vs ${cpuAll}`);
 
     // two minutes without samples, then one: the 1m window holds it alone
     at(718_000);

@@ -40,6 +40,7 @@ describe("observation variables catalogue", () => {
       "on_battery",
       "battery_percent",
       "sampled_at_ms",
+      "sample_span_ms",
     ];
     assert.deepEqual(
       INSTANT_VARIABLES.map((v) => v.name),
