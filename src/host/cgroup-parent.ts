@@ -31,6 +31,8 @@ export interface PilotParentOptions {
    * priority is then also set as the unit's property through this (none: direct writes only).
    */
   readonly systemd?: SystemdControl;
+  /** Names the parent in status by its directory under this one (a user's tree) rather than its name. */
+  readonly where?: string;
 }
 
 export interface PilotParent {
@@ -83,7 +85,7 @@ async function throughSystemd(opts: PilotParentOptions, slice: string, kind: "v1
   if (opts.dockerCgroupDriver !== "systemd" || !opts.systemd) return "";
   try {
     const form = await setSliceIdle(opts.systemd, slice, kind);
-    return form === undefined ? "" : `, held by systemd ${form}`;
+    return form === undefined ? "" : `, held by ${opts.systemd.label ?? "systemd"} ${form}`;
   } catch (err) {
     // The direct write below still holds until systemd next realizes the slice; the re-check tells.
     return `; systemd refused the property: ${errorText(err)}`;
@@ -106,8 +108,9 @@ export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotP
     if (typeof names === "string") return normal(names);
 
     const held = await throughSystemd(opts, names.dir, layout.kind);
+    const label = opts.where === undefined ? names.cgroupParent : `${opts.where}/${names.dir}`;
     if (layout.kind === "v1") {
-      const setup = await setupV1(fs, layout.cpuDir, layout.cpuacctDir, names.dir, names.cgroupParent);
+      const setup = await setupV1(fs, layout.cpuDir, layout.cpuacctDir, names.dir, label);
       return {
         cgroupParent: names.cgroupParent,
         mode: "idle",
@@ -115,7 +118,7 @@ export async function setupPilotParent(opts: PilotParentOptions): Promise<PilotP
         detail: `${setup.detail.slice(0, -1)}${held})`,
       };
     }
-    const result = await setupV2(fs, layout.unifiedDir, names.dir, names.cgroupParent);
+    const result = await setupV2(fs, layout.unifiedDir, names.dir, label);
     if ("normal" in result) return normal(result.normal);
     return {
       cgroupParent: names.cgroupParent,

@@ -29,7 +29,16 @@ export {
   type Counter,
   type PilotCpuMeterOptions,
 } from "./pilot-cpu.js";
-export { hostSystemd, setSliceIdle, type SystemdControl } from "./systemd-slice.js";
+export { hostSystemd, setSliceIdle, userSystemd, type SystemdControl } from "./systemd-slice.js";
+export {
+  DELEGATE_FIX,
+  choosePilotTree,
+  cpuDelegationProblem,
+  describePilotTree,
+  userServiceDir,
+  type PilotTree,
+  type PilotTreeFacts,
+} from "./user-cgroup.js";
 export { PilotUsageLedger, type PilotUsage, type UsageSink, type FinalReader } from "./pilot-usage.js";
 export { memoryPeakPath, readMemoryPeakBytes } from "./pilot-memory-peak.js";
 export {

@@ -104,8 +104,9 @@ export function containerCounterCandidates(
   if (where?.base === undefined) return [];
   const { base, file, unit } = where;
   const systemd = driver === "systemd";
+  // user.slice: a rootless engine's default, under the user's manager (the user's tree is the base then).
   const parents = systemd
-    ? [cgroupParent, "system.slice", "machine.slice"]
+    ? [cgroupParent, "system.slice", "machine.slice", "user.slice"]
     : [cgroupParent, "/docker", "/libpod_parent"];
   const names = systemd ? [`docker-${id}.scope`, `libpod-${id}.scope`] : [id, `libpod-${id}`];
   const seen = new Set<string>();

@@ -10,6 +10,8 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 
 export interface SystemdControl {
+  /** How status names it: "systemd" (default) or "systemd --user". */
+  readonly label?: string;
   /** Whether systemd is the init system here (/run/systemd/system exists). */
   running(): boolean;
   /** `systemctl set-property --runtime UNIT PROPS...`; rejects with systemctl's message. */
@@ -18,27 +20,38 @@ export interface SystemdControl {
 
 const SYSTEMCTL_TIMEOUT_MS = 30_000;
 
+/** `systemctl [--user] set-property --runtime UNIT PROPS...`, rejecting with systemctl's message. */
+function setPropertyWith(
+  flags: readonly string[],
+  env: NodeJS.ProcessEnv | undefined,
+): SystemdControl["setProperty"] {
+  return (unit, properties) =>
+    new Promise((resolve, reject) => {
+      const args = [...flags, "set-property", "--runtime", unit, ...properties];
+      execFile("systemctl", args, { timeout: SYSTEMCTL_TIMEOUT_MS, env }, (err, _stdout, stderr) => {
+        if (err) reject(new Error(`systemctl ${args.join(" ")}: ${String(stderr).trim() || err.message}`));
+        else resolve();
+      });
+    });
+}
+
 export const hostSystemd: SystemdControl = {
   running: () => existsSync("/run/systemd/system"),
-  setProperty: (unit, properties) =>
-    new Promise((resolve, reject) => {
-      execFile(
-        "systemctl",
-        ["set-property", "--runtime", unit, ...properties],
-        { timeout: SYSTEMCTL_TIMEOUT_MS },
-        (err, _stdout, stderr) => {
-          if (err)
-            reject(
-              new Error(
-                `systemctl set-property ` +
-                  `--runtime ${unit} ${properties.join(" ")}: ${String(stderr).trim() || err.message}`,
-              ),
-            );
-          else resolve();
-        },
-      );
-    }),
+  setProperty: setPropertyWith([], undefined),
 };
+
+/**
+ * The user's own manager (systemctl --user), for a daemon run as that user: it finds its
+ * manager through XDG_RUNTIME_DIR (/run/user/UID when the environment lacks it).
+ */
+export function userSystemd(uid: number, env: NodeJS.ProcessEnv = process.env): SystemdControl {
+  const runtimeDir = env["XDG_RUNTIME_DIR"] || `/run/user/${uid}`;
+  return {
+    label: "systemd --user",
+    running: () => existsSync(`${runtimeDir}/systemd/private`),
+    setProperty: setPropertyWith(["--user"], { ...env, XDG_RUNTIME_DIR: runtimeDir }),
+  };
+}
 
 /**
  * Gives the slice the idle CPU priority through systemd. Returns the property that

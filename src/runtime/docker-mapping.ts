@@ -97,7 +97,8 @@ export function toEngineInfo(
     cgroupVersion: String(raw["CgroupVersion"] ?? "1"),
     dockerRootDir: String(raw["DockerRootDir"] ?? ""),
     apparmor: security.has("apparmor"),
-    rootless: security.has("rootless"),
+    // Podman says it in a field of its own (its SecurityOptions have lacked name=rootless).
+    rootless: security.has("rootless") || raw["Rootless"] === true,
     ncpu: Number(raw["NCPU"] ?? 0),
     memTotalBytes: Number(raw["MemTotal"] ?? 0),
     swapLimit: raw["SwapLimit"] !== false,

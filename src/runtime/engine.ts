@@ -76,7 +76,7 @@ export interface EngineInfo {
   dockerRootDir: string;
   /** From SecurityOptions ("name=apparmor"). */
   apparmor: boolean;
-  /** From SecurityOptions ("name=rootless"). */
+  /** From SecurityOptions ("name=rootless") or Podman's Rootless: true. */
   rootless: boolean;
   ncpu: number;
   memTotalBytes: number;

@@ -9,7 +9,9 @@
 set -euo pipefail
 log() { echo "build-image: $*" >&2; }
 
-PKGS="systemd,systemd-sysv,dbus,docker.io,podman,containernetworking-plugins,crun,apparmor,busybox-static,initramfs-tools,kmod,procps,e2fsprogs"
+# uidmap, dbus-user-session, libpam-systemd, slirp4netns: rootless Podman under a user's own
+# systemd manager (scenario f, the desktop's user).
+PKGS="systemd,systemd-sysv,dbus,docker.io,podman,containernetworking-plugins,crun,apparmor,busybox-static,initramfs-tools,kmod,procps,e2fsprogs,uidmap,dbus-user-session,libpam-systemd,slirp4netns"
 KERNEL_PKG="linux-image-cloud-amd64"
 SUITE="bookworm"
 CACHE_ROOT="${PLANCTON_VM_CACHE:-/var/cache/plancton-vm}"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs inside the test VM (plancton-scenario.service, after docker.service): the
 # host scenarios (a) Docker systemd driver, (b) Docker cgroupfs driver, (c) Podman
-# rootful, all on cgroup v2. Each prints "@@plancton result <json>" on the serial
-# console; the unit powers the VM off afterwards.
+# rootful, all on cgroup v2; or, when booted for one, the keyboard or the desktop's user.
+# Each prints "@@plancton result <json>" on the serial console; the unit powers the VM
+# off afterwards.
 set -u
 P=/plancton
 export PATH="$P/.vm/bin:$PATH" HOME=/root
@@ -25,6 +26,17 @@ if grep -qw plancton.scenario=keyboard /proc/cmdline; then
   docker import $P/.vm/busybox.tar plancton/busybox:local >/dev/null
   say engine "{\"name\":\"keyboard\",\"driver\":\"$(docker info --format '{{.CgroupDriver}}')\"}"
   scenario keyboard /var/run/docker.sock plancton.slice
+  say done "{\"uptime_s\":$(cut -d' ' -f1 /proc/uptime)}"
+  exit 0
+fi
+
+# (f) The desktop's own user alone, when the host boots the VM for it (vm-user.test.ts): rootless
+# Podman and the daemon as units of the user's own systemd manager (user-setup.sh), checked as root.
+if grep -qw plancton.scenario=user /proc/cmdline; then
+  systemctl stop docker.service docker.socket containerd.service
+  if sh $P/test/hosts/user-setup.sh; then
+    scenario user "/run/user/$(id -u desk)/podman/podman.sock" plancton.slice
+  fi
   say done "{\"uptime_s\":$(cut -d' ' -f1 /proc/uptime)}"
   exit 0
 fi

@@ -3,6 +3,7 @@
 import path from "node:path";
 import { runKeyboardScenario } from "./keyboard-scenario.js";
 import { runScenario } from "./scenario.js";
+import { runUserScenario } from "./user-scenario.js";
 
 const [name, socket, parent] = process.argv.slice(2);
 if (!name || !socket || !parent) {
@@ -10,6 +11,11 @@ if (!name || !socket || !parent) {
   process.exit(2);
 }
 const opts = { name, socket, parent, repo: path.resolve(import.meta.dirname, "..", "..") };
-const result = name === "keyboard" ? await runKeyboardScenario(opts) : await runScenario(opts);
+const result =
+  name === "keyboard"
+    ? await runKeyboardScenario(opts)
+    : name === "user"
+      ? await runUserScenario(opts)
+      : await runScenario(opts);
 console.log(`@@plancton result ${JSON.stringify(result)}`);
 process.exit(0);

@@ -345,7 +345,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 }
 
 /** A slow VM now and then drops a status connection (EPIPE): three tries before it counts. */
-async function retried<T>(fn: () => Promise<T>): Promise<T> {
+export async function retried<T>(fn: () => Promise<T>): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
@@ -356,11 +356,11 @@ async function retried<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function round(x: number): number {
+export function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function tail(file: string): string {
+export function tail(file: string): string {
   try {
     return readFileSync(file, "utf8").split("\n").slice(-15).join("\n");
   } catch {

@@ -50,6 +50,7 @@ export function projectDisk(dir: string): string {
     "package.json",
     "conf-examples",
     "tsconfig.json",
+    "systemd",
   ]) {
     // Hard links when /tmp and the repository share a filesystem (fast), else a copy.
     // realpath: a worktree's node_modules may be a symlink to the main checkout's.

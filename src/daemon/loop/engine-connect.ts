@@ -13,7 +13,7 @@ export async function connectEngine(
   if (!info) return false;
   const config = o.inForce.config;
   await o.placement.setEngine(info, config);
-  await o.giveBack.setEngine(info, o.placement.placement().cgroupParent, config);
+  await o.giveBack.setEngine(info, o.placement.placement().cgroupParent, config, o.placement.tree?.());
   await o.sampling.setEngine(info, config, () => o.placement.meter());
   o.inForce.refresh(o.sampling.hostFacts());
   return true;

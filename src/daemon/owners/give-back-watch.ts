@@ -14,6 +14,7 @@ import {
   parentCounter,
   readSmall,
   type CgroupLayout,
+  type PilotTree,
 } from "../../host/index.js";
 import type { FreeThreshold } from "../../policy/policy-types.js";
 import type { EngineInfo } from "../../runtime/index.js";
@@ -57,11 +58,13 @@ export class GiveBackWatch {
   private info?: EngineInfo;
   private cgroupParent?: string;
   private interval?: number;
+  private pilots?: PilotTree;
 
-  /** The engine answered: its driver and the pilots' parent are known. */
-  setEngine(info: EngineInfo, cgroupParent: string | undefined, config: Config): void {
+  /** The engine answered: its driver, the pilots' parent and their tree (the user's, ...) are known. */
+  setEngine(info: EngineInfo, cgroupParent: string | undefined, config: Config, pilots?: PilotTree): void {
     this.info = info;
     this.cgroupParent = cgroupParent;
+    this.pilots = pilots;
     this.interval = undefined;
     this.configure(config);
   }
@@ -83,9 +86,12 @@ export class GiveBackWatch {
     }
     const layout = detectCgroupLayout();
     const driver = info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs";
-    const counter = parentCounter(layout, driver, cgroupParent);
+    // In the user's tree, the pilots' parent is under user@UID.service; the owner's PSI stays the system's.
+    const pilotsLayout = this.pilots?.kind === "user" ? detectCgroupLayout(this.pilots.root) : layout;
+    const counter = parentCounter(pilotsLayout, driver, cgroupParent);
     this.owner = new OwnerCpuWatch({ ncpus: info.ncpu, parentCounter: counter });
-    const pilotsDir = cgroupParent?.replace(/^\/+/, "");
+    // The user's pilots share user.slice with the owner's session: the machine's PSI then.
+    const pilotsDir = this.pilots?.kind === "user" ? undefined : cgroupParent?.replace(/^\/+/, "");
     const psi = ownerPsiFiles(layout, pilotsDir);
     this.memory = new MemoryWatch({ psiFiles: psi });
     const every = `every ${this.periodMs} ms`;

@@ -4,6 +4,7 @@
 // (watch_interval: TickTimers runs check()), and the owner's own CPU while it is active.
 import type { Config } from "../../config/schema.js";
 import type { PolicyConfig, PolicyPilot } from "../../policy/policy-types.js";
+import type { PilotTree } from "../../host/index.js";
 import type { ContainerEngine, EngineInfo } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
 import type { Logger } from "../process/logger.js";
@@ -43,12 +44,17 @@ export class GiveBack {
     });
   }
 
-  /** The engine answered: its driver and the pilots' parent cgroup are known. */
-  async setEngine(info: EngineInfo, cgroupParent: string | undefined, config: Config): Promise<void> {
-    this.freezer.setEngine(info, cgroupParent);
-    this.memory.setEngine(info, cgroupParent);
-    this.watch.setEngine(info, cgroupParent, config);
-    await this.suppression.setEngine(info, cgroupParent);
+  /** The engine answered: its driver, the pilots' parent cgroup and their tree are known. */
+  async setEngine(
+    info: EngineInfo,
+    cgroupParent: string | undefined,
+    config: Config,
+    pilots?: PilotTree,
+  ): Promise<void> {
+    this.freezer.setEngine(info, cgroupParent, pilots);
+    this.memory.setEngine(info, cgroupParent, pilots);
+    this.watch.setEngine(info, cgroupParent, config, pilots);
+    await this.suppression.setEngine(info, cgroupParent, pilots);
   }
 
   configure(config: Config): void {

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../config/schema.js";
-import { PilotCpusetSuppress, findControllerTree, slicePath } from "../../host/index.js";
+import { PilotCpusetSuppress, findControllerTree, slicePath, type PilotTree } from "../../host/index.js";
 import { ownerSuppressed } from "../../policy/owner-suppress.js";
 import type { EngineInfo } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
@@ -21,8 +21,15 @@ export class OwnerSuppression {
 
   constructor(private readonly logger: Logger) {}
 
-  async setEngine(info: EngineInfo, cgroupParent: string | undefined): Promise<void> {
-    const tree = info.rootless ? undefined : findControllerTree("cpuset");
+  /** pilots: the pilots' tree (placement's); without it, the system's unless the engine is rootless. */
+  async setEngine(info: EngineInfo, cgroupParent: string | undefined, pilots?: PilotTree): Promise<void> {
+    const kind = pilots?.kind ?? (info.rootless ? "none" : "system");
+    const tree =
+      kind === "system"
+        ? findControllerTree("cpuset")
+        : pilots?.kind === "user"
+          ? findControllerTree("cpuset", pilots.root)
+          : undefined;
     const rel =
       cgroupParent === undefined
         ? undefined

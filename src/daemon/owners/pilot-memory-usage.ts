@@ -1,15 +1,22 @@
 // The pilots' memory as their own cgroups count it, for the memory give-back's victim
 // set (policy/memory-victims.ts): found once the engine's cgroup driver and the pilots'
 // parent are known; unknown (the youngest-alone rule) where the memory controller is not.
-import { PilotMemory, findControllerTree } from "../../host/index.js";
+import { PilotMemory, findControllerTree, type PilotTree } from "../../host/index.js";
 import type { PolicyPilot } from "../../policy/policy-types.js";
 import type { EngineInfo } from "../../runtime/index.js";
 
 export class PilotMemoryUsage {
   private reader?: PilotMemory;
 
-  setEngine(info: EngineInfo, cgroupParent: string | undefined): void {
-    const tree = info.rootless ? undefined : findControllerTree("memory");
+  /** pilots: the pilots' tree (placement's); without it, the system's unless the engine is rootless. */
+  setEngine(info: EngineInfo, cgroupParent: string | undefined, pilots?: PilotTree): void {
+    const kind = pilots?.kind ?? (info.rootless ? "none" : "system");
+    const tree =
+      kind === "system"
+        ? findControllerTree("memory")
+        : pilots?.kind === "user"
+          ? findControllerTree("memory", pilots.root)
+          : undefined;
     const driver = info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs";
     this.reader = tree && new PilotMemory(tree, driver, cgroupParent);
   }

@@ -3,22 +3,24 @@
 // AppArmor, and the weight raised while pilots are paused or killed. The kernel's file is
 // read back after new pilots appear and every PRIORITY_RECHECK_MS: status must not claim
 // a priority the kernel does not have.
+import { existsSync } from "node:fs";
 import type { Config } from "../../config/schema.js";
 import {
   PilotCpuMeter,
   atFullWeight,
+  choosePilotTree,
   detectCgroupLayout,
-  hostSystemd,
   readParentWeight,
-  setupPilotParent,
   type CgroupLayout,
   type ParentWeight,
   type PilotCpuSource,
+  type PilotTree,
   type PilotUsageLedger,
 } from "../../host/index.js";
 import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
 import type { PilotIds } from "./pilot-cache.js";
+import { setUpParent, type ParentSetup } from "./pilot-parent-setup.js";
 
 export interface CpuPriority {
   mode: "idle" | "normal";
@@ -42,6 +44,18 @@ export interface PilotPlacementLike {
   atFullWeight<T>(fn: () => Promise<T>): Promise<T>;
   /** After a sample: re-reads the kernel's weight when new pilots appeared or it is time. */
   recheckIfDue(ids: PilotIds): Promise<void>;
+  /** Whose cgroup tree the pilots are in (the system's, the user's, none); undefined: not known yet. */
+  tree?(): PilotTree | undefined;
+}
+
+export interface PilotPlacementOptions {
+  clock: () => number;
+  logger: Logger;
+  usage?: PilotUsageLedger;
+  /** The daemon's uid (default process.getuid()); the cgroup root and setup (tests: a fake tree). */
+  uid?: number;
+  cgroupRoot?: string;
+  setup?: ParentSetup;
 }
 
 /** The idle weight is read back from the kernel this often, and whenever a new pilot appears. */
@@ -49,6 +63,8 @@ export const PRIORITY_RECHECK_MS = 3 * 60_000;
 
 export class PilotPlacement implements PilotPlacementLike {
   private layout?: CgroupLayout;
+  private systemLayout?: CgroupLayout;
+  private pilotTree?: PilotTree;
   private priority: CpuPriority = { mode: "normal", detail: "normal: Docker not reached yet" };
   private parent?: string;
   private weight?: ParentWeight;
@@ -60,13 +76,25 @@ export class PilotPlacement implements PilotPlacementLike {
   private raised = 0;
   private knownPilots = new Set<string>();
 
-  constructor(private readonly opts: { clock: () => number; logger: Logger; usage?: PilotUsageLedger }) {}
+  constructor(private readonly opts: PilotPlacementOptions) {}
 
   async setEngine(info: EngineInfo, config: Config): Promise<void> {
     this.engineInfo = info;
     this.config = config;
     this.requested = config.pilot_cpu_priority;
-    this.layout ??= await detectCgroupLayout();
+    const tree = choosePilotTree({
+      uid: this.opts.uid ?? process.getuid?.() ?? 0,
+      rootless: info.rootless,
+      engine: info.engine,
+      cgroupDriver: info.cgroupDriver,
+      cgroupVersion: info.cgroupVersion,
+      root: this.opts.cgroupRoot,
+      exists: existsSync,
+    });
+    this.pilotTree = tree;
+    this.systemLayout ??= detectCgroupLayout(this.opts.cgroupRoot);
+    // In the user's tree, its directory is the root the pilots' cgroups are found under.
+    this.layout = tree.kind === "user" ? detectCgroupLayout(tree.root) : this.systemLayout;
     await this.apply();
     this.pilotMeter = new PilotCpuMeter({
       layout: this.layout,
@@ -80,6 +108,10 @@ export class PilotPlacement implements PilotPlacementLike {
     this.config = config;
     if (this.engineInfo && config.pilot_cpu_priority !== this.requested)
       void this.setEngine(this.engineInfo, config);
+  }
+
+  tree(): PilotTree | undefined {
+    return this.pilotTree;
   }
 
   cpuPriority(): CpuPriority {
@@ -113,18 +145,15 @@ export class PilotPlacement implements PilotPlacementLike {
 
   private async apply(): Promise<void> {
     const info = this.engineInfo;
-    if (!info || !this.layout || !this.config) return;
-    const parent = await setupPilotParent({
+    if (!info || !this.layout || !this.config || !this.pilotTree) return;
+    const parent = await (this.opts.setup ?? setUpParent)({
+      tree: this.pilotTree,
       layout: this.layout,
-      dockerCgroupDriver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
-      priority: info.rootless ? "normal" : this.config.pilot_cpu_priority,
-      systemd: hostSystemd,
+      driver: info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs",
+      priority: this.config.pilot_cpu_priority,
     });
     if (parent.detail !== this.priority.detail) this.opts.logger.info(`pilot CPU priority: ${parent.detail}`);
-    this.priority = {
-      mode: parent.mode,
-      detail: info.rootless ? "normal: rootless Docker cannot give pilots a parent cgroup" : parent.detail,
-    };
+    this.priority = { mode: parent.mode, detail: parent.detail };
     this.parent = parent.cgroupParent;
     this.weight = parent.weight;
     this.checkedAtMs = this.opts.clock();
