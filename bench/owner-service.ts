@@ -14,6 +14,7 @@ import { slicePath } from "../src/host/cgroup-layout.js";
 import { PilotCpusetSuppress } from "../src/host/pilot-suppress.js";
 import { idleParent, startBusyPilots, type Placement } from "./support/busy-pilots.js";
 import { benchFreezer } from "./support/kernel-frozen.js";
+import { perfSchedMissing, schedDelaysDuring, type SchedDelays } from "./support/perf-sched.js";
 import { requireDocker } from "./support/docker.js";
 import type { Figure } from "./support/figures.js";
 import { benchMain, isMain, type BenchContext, type BenchOutput } from "./support/runner.js";
@@ -23,6 +24,8 @@ import { poll, sleep } from "./support/wait.js";
 
 const ROUNDS = Number(process.env.PLANCTON_BENCH_SERVICE_ROUNDS ?? 3);
 const SECONDS = Number(process.env.PLANCTON_BENCH_SERVICE_SECONDS ?? 8);
+/** After each measured run, a short one under `perf sched record` (its own p99 not used). */
+const PERF_SECONDS = Number(process.env.PLANCTON_BENCH_SERVICE_PERF_SECONDS ?? 3);
 /** cpuset: idle pilots with owner_suppress's cpuset applied; frozen: idle pilots frozen (the floor). */
 type Case = "alone" | Placement | "cpuset" | "frozen";
 const CASES: Case[] = ["alone", "idle", "cpuset", "frozen", "normal"];
@@ -143,7 +146,7 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
   ctx.onCleanup(() => nginx.stop());
   const results: Record<
     Case,
-    { p99Ms: number; p50Ms: number; rps: number; runUs: number; waitUs: number }[]
+    { p99Ms: number; p50Ms: number; rps: number; runUs: number; waitUs: number; sched?: SchedDelays }[]
   > = {
     alone: [],
     idle: [],
@@ -152,6 +155,13 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
     normal: [],
   };
   const load0 = os.loadavg()[0]!;
+  const wrk = async (seconds: number) =>
+    parseWrk(
+      await run("wrk", ["-t", "1", "-c", "8", "-d", `${seconds}s`, "--latency", nginx.url], {
+        timeoutMs: (seconds + 30) * 1000,
+      }),
+    );
+  const perfMissing = PERF_SECONDS > 0 ? perfSchedMissing() : "PLANCTON_BENCH_SERVICE_PERF_SECONDS=0";
   for (let r = 0; r < ROUNDS; r++) {
     for (const c of CASES) {
       const instance = `pb-service-${ctx.runId}-${c}`;
@@ -164,19 +174,19 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
         await sleep(1000);
         const pids = nginx.pids();
         const s0 = schedstat(pids);
-        const w = parseWrk(
-          await run("wrk", ["-t", "1", "-c", "8", "-d", `${SECONDS}s`, "--latency", nginx.url], {
-            timeoutMs: (SECONDS + 30) * 1000,
-          }),
-        );
+        const w = await wrk(SECONDS);
         const s1 = schedstat(pids);
+        const sched = perfMissing
+          ? undefined
+          : await schedDelaysDuring(["nginx", "wrk"], () => wrk(PERF_SECONDS), PERF_SECONDS + 1);
         const requests = Math.max(1, w.requestsPerSecond * SECONDS);
         const runUs = (s1.runNs - s0.runNs) / 1000 / requests;
         const waitUs = (s1.waitNs - s0.waitNs) / 1000 / requests;
-        results[c].push({ p99Ms: w.p99Ms, p50Ms: w.p50Ms, rps: w.requestsPerSecond, runUs, waitUs });
+        results[c].push({ p99Ms: w.p99Ms, p50Ms: w.p50Ms, rps: w.requestsPerSecond, runUs, waitUs, sched });
         ctx.log(
           `round ${r + 1}/${ROUNDS} ${c}: p99 ${w.p99Ms} ms, p50 ${w.p50Ms} ms, ${Math.round(w.requestsPerSecond)} req/s; ` +
-            `nginx per request: ${round(runUs, 1)} us on CPU, ${round(waitUs, 1)} us waiting on a runqueue`,
+            `nginx per request: ${round(runUs, 1)} us on CPU, ${round(waitUs, 1)} us waiting on a runqueue` +
+            (sched ? `; nginx + wrk woken -> running: ${JSON.stringify(sched)}` : ""),
         );
       } finally {
         await undo?.();
@@ -188,7 +198,11 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
   const rps = (c: Case) => median(results[c].map((x) => x.rps));
   const perRequest = (c: Case) =>
     `nginx per request: ${round(median(results[c].map((x) => x.runUs)), 1)} us on CPU, ` +
-    `${round(median(results[c].map((x) => x.waitUs)), 1)} us on a runqueue (schedstat)`;
+    `${round(median(results[c].map((x) => x.waitUs)), 1)} us on a runqueue (schedstat)` +
+    (perfMissing
+      ? ""
+      : `; nginx + wrk woken -> running (perf sched): p99 ${median(results[c].map((x) => x.sched!.p99Us))} us, ` +
+        `p99.9 ${median(results[c].map((x) => x.sched!.p999Us))} us, max ${max(results[c].map((x) => x.sched!.maxUs))} us`);
   const alone = p99("alone");
   const figures: Figure[] = [
     {
@@ -215,6 +229,9 @@ export async function benchOwnerService(ctx: BenchContext): Promise<BenchOutput>
     figures,
     notes: [
       `${ROUNDS} rounds of ${SECONDS} s per case, medians over rounds; load average ${round(load0, 1)} at the start`,
+      perfMissing
+        ? `scheduling delays not studied: ${perfMissing}`
+        : `after each measured run, ${PERF_SECONDS} s more under perf sched record (their own p99 not used)`,
     ],
     details: { rounds: ROUNDS, seconds: SECONDS, results },
   };

@@ -6,7 +6,8 @@
 // Cases: cyclictest alone / idle / normal at 0 % and 50 % owner load (owner-latency);
 // nginx p99 with wrk (owner-service); harvest on the idle and bursty traces and owner ->
 // first pilot frozen / dead end to end (give-back-e2e), under the defaults, a BOINC-like
-// and an HTCondor-like policy (bench/profiles/); the scripted give-back p99 over 200
+// and an HTCondor-like policy (bench/profiles/), and the harvest with owner_suppress's
+// cpuset (its cost, beside its gain in owner-service); the scripted give-back p99 over 200
 // trials; memory give-back; filling 20 pilots beside a docker run loop (fill); the
 // 24-task Makeflow run by 2 WorkQueue pilots of the daemon against 2 hand-started
 // work_queue_worker processes under the same owner load, and once without an owner, which
@@ -40,7 +41,7 @@ const profiles = ["default", "boinc-like", "htcondor-like"];
 const CASES: Case[] = [
   { label: "owner-latency", bench: "owner-latency", timeoutSeconds: 900 },
   { label: "owner-service", bench: "owner-service", timeoutSeconds: 600 },
-  ...profiles.map((p) => ({
+  ...[...profiles, "suppress"].map((p) => ({
     label: `harvest ${p}`,
     bench: "harvest",
     env: {

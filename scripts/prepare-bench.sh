@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the owner-latency, harvest and workflow benchmarks need, idempotently
 # (root only): rt-tests (cyclictest), nginx-light, wrk, coop-computing-tools
-# (makeflow, work_queue_worker) and openmpi-bin (makeflow needs its runtime to start).
+# (makeflow, work_queue_worker), openmpi-bin (makeflow needs its runtime to start) and
+# linux-perf (owner-service's scheduling-delay study: perf sched).
 # Called by bench/support/tools.ts; also runs alone: bash scripts/prepare-bench.sh
 set -euo pipefail
 log() { echo "prepare-bench: $*" >&2; }
@@ -12,6 +13,7 @@ command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v makeflow >/dev/null 2>&1 || need+=(coop-computing-tools)
 command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
+command -v perf >/dev/null 2>&1 || need+=(linux-perf)
 
 # shellcheck source=apt-install.sh
 . "$(dirname "$0")/apt-install.sh"

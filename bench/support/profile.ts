@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { load } from "js-yaml";
 
-export const PROFILES = ["default", "boinc-like", "htcondor-like"] as const;
+export const PROFILES = ["default", "boinc-like", "htcondor-like", "suppress"] as const;
 export type ProfileName = (typeof PROFILES)[number];
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "profiles");
