@@ -57,7 +57,10 @@ async function series(ctx: BenchContext, kind: "frozen" | "dead") {
   const freezer = daemonParentFreezer();
   // Longest a give-back may take under this profile: its grace, one sample, and slack.
   const waitMs = (num("grace_kill", 0) + num("sample_interval", 2) + 20) * 1000;
-  const settleMs = (num("resume_after", 2) + num("sample_interval", 2)) * 1000 + 3000;
+  // Between trials: the pilots thawed (the daemon waited resume_after of a quiet owner for
+  // that), then one more sample, so no reading of the previous owner is left in force.
+  const thawMs = (num("resume_after", 2) + num("sample_interval", 2)) * 1000 + 180_000;
+  const settleMs = num("sample_interval", 2) * 1000 + 1000;
   const ms: number[] = [];
   let missed = 0;
   try {
@@ -70,15 +73,13 @@ async function series(ctx: BenchContext, kind: "frozen" | "dead") {
           const states = await Promise.all(cs.map((c) => freezer.state(c.Id)));
           return cs.length === 2 && states.every((s) => s === "thawed") ? cs.map((c) => c.Id) : undefined;
         },
-        settleMs + 180_000,
+        thawMs,
         200,
       ).catch((err: Error) => {
         const why = `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} CPUs`;
         throw new Error(`${err.message} (${why}): this benchmark needs a quiet machine`);
       });
-      // The daemon's windows forget the previous owner (the first trial has none: its settle
-      // is one sample, which spares an anchor's 5-minute hold before a trial of minutes).
-      await sleep(i === 0 ? num("sample_interval", 2) * 1000 + 1000 : settleMs);
+      await sleep(settleMs);
       const load = startBusyLoad(os.availableParallelism());
       const t0 = load.startedAtMs;
       const at =
