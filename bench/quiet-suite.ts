@@ -1,8 +1,9 @@
 // `npm run bench:quiet`: the quiet-machine suite of issue 25 (deliverables 5 and 6), in ONE
 // run, every case interleaved: ROUNDS rounds, each running every case once, in an order
 // rotated per round (so no case always runs first or after the same neighbour), each in
-// its own process. The load average is printed (and kept) before and after each figure:
-// a figure taken at a load above QUIET_LOAD is marked, never hidden.
+// its own process. The load average is printed (and kept) before and after each figure,
+// and the machine's busy share over the 2 s before it: a figure taken on a machine busier
+// than QUIET_BUSY is marked, never hidden.
 // Cases: cyclictest alone / idle / normal at 0 % and 50 % owner load (owner-latency);
 // nginx p99 with wrk (owner-service); harvest on the idle and bursty traces and owner ->
 // first pilot frozen / dead end to end (give-back-e2e), under the defaults, a BOINC-like
@@ -27,8 +28,21 @@ import { newRunId } from "./support/runner.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.PLANCTON_BENCH_ROUNDS ?? 2);
-/** Above this one-minute load average per CPU, a figure is marked "not quiet". */
-const QUIET_LOAD = 0.1 * os.availableParallelism() + 0.5;
+/** Above this share of the machine busy just before a case, its figures are marked "not quiet". */
+const QUIET_BUSY = 0.1;
+/** The load average lags (a previous case's pilots linger in it for minutes), so the quiet
+ *  check reads the machine's busy share over the 2 s before each case; both are kept. */
+async function busyShare(): Promise<number> {
+  const read = () => {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3]! + f[4]!;
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, 2000));
+  const b = read();
+  return Math.round((1 - (b.idle - a.idle) / Math.max(1, b.total - a.total)) * 1000) / 1000;
+}
 
 interface Case {
   readonly label: string;
@@ -110,7 +124,14 @@ function runCase(c: Case, runId: string, dir: string, round: number): Promise<Be
 
 const runId = newRunId();
 const dir = mkdtempSync(path.join(os.tmpdir(), "plancton-bench-quiet-"));
-const rows: { round: number; label: string; before: number[]; after: number[]; result: BenchResult }[] = [];
+const rows: {
+  round: number;
+  label: string;
+  before: number[];
+  busyBefore: number;
+  after: number[];
+  result: BenchResult;
+}[] = [];
 const say = (s: string) => process.stderr.write(`[quiet] ${s}\n`);
 say(
   `${runId}: ${ROUNDS} round(s) of ${CASES.length} cases on ${os.availableParallelism()} CPUs; ` +
@@ -119,31 +140,33 @@ say(
 for (let round = 0; round < ROUNDS; round++) {
   const order = CASES.map((_, i) => CASES[(i + round * 3) % CASES.length]!);
   for (const c of order) {
+    const busyBefore = await busyShare();
     const before = load();
-    say(`round ${round + 1}, ${c.label}: load before ${before.join(" ")}`);
+    say(`round ${round + 1}, ${c.label}: load before ${before.join(" ")}, machine busy ${busyBefore}`);
     const result = await runCase(c, runId, dir, round);
     const after = load();
     say(
       `round ${round + 1}, ${c.label}: load after ${after.join(" ")}` +
         (result.error ? ` (${result.error})` : ""),
     );
-    rows.push({ round: round + 1, label: c.label, before, after, result });
+    rows.push({ round: round + 1, label: c.label, before, busyBefore, after, result });
   }
 }
 
 const figures: Figure[] = rows.flatMap((r) =>
   r.result.figures.map((f) => {
-    const noisy = Math.max(r.before[0]!, r.after[0]!) > QUIET_LOAD;
+    const noisy = r.busyBefore > QUIET_BUSY;
     return {
       ...f,
       figure: `[r${r.round}] ${f.figure}`,
       note:
-        `load ${r.before[0]} -> ${r.after[0]}${noisy ? " (NOT QUIET)" : ""}` + (f.note ? `; ${f.note}` : ""),
+        `busy before ${r.busyBefore}, load ${r.before[0]} -> ${r.after[0]}${noisy ? " (NOT QUIET)" : ""}` +
+        (f.note ? `; ${f.note}` : ""),
     };
   }),
 );
 process.stdout.write(`${figureTable(figures)}\n`);
 const file = path.join(HERE, "results-quiet.json");
-writeFileSync(file, `${JSON.stringify({ runId, rounds: ROUNDS, quietLoad: QUIET_LOAD, rows }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ runId, rounds: ROUNDS, quietBusy: QUIET_BUSY, rows }, null, 2)}\n`);
 say(`wrote ${file}`);
 process.exit(rows.some((r) => r.result.error) ? 1 : 0);

@@ -2,7 +2,6 @@
 // config, control, image status, the remembered state, the time, the listing, the exits
 // seen); actions (each kill with its signal), an explanation and the next state out.
 // No I/O, no clock: the time is `nowMs`.
-//
 // Order of the rules (a pilot gets at most one action; the first rule that picks it wins):
 //   0. the exits seen since the last decision feed the crash loop (crash-loop.ts)
 //   1. exited/dead -> remove; "created" too long, or left by a launch that cannot go on
@@ -202,6 +201,7 @@ export function decide(input: DecideInput): Decision {
       suspendGraceSeconds: cfg.suspendGraceSeconds,
       resumeAfterSeconds: cfg.resumeAfterSeconds,
       mayResume: !underPressure && !evictWhen && suspend.why === undefined,
+      idlePriority: cfg.cpuPriority === "idle",
       suspendWhy: suspend.why,
       overhead: heldWindow(state.overheadSinceMs, state.overheadMinOwnerCpu),
       low: heldWindow(state.lowSinceMs, state.lowMaxOwnerCpu),

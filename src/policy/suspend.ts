@@ -6,7 +6,10 @@
 // so a noise spike at the last sample cannot take more pilots); then the grace starts
 // over with the pilots left. With suspend_grace 0 the same pilots are killed instead.
 // Expire: a pilot paused longer than suspend_grace is killed (suspend_expired).
-// Resume: when one more pilot has fitted by the start rule for resume_after, resume the
+// Resume: when one more pilot has fitted by the start rule for resume_after (at idle
+// priority the idle start rule, whose slack forgives the daemon's own and the engine's
+// crumbs of CPU: without it the second 1-CPU pilot on 2 CPUs waited for an owner at
+// exactly 0 % and stayed paused until suspend_grace), resume the
 // OLDEST paused pilots (the most work done, as BOINC resumes the most progressed task:
 // the mirror of pausing youngest first), as many as fit at the HIGHEST owner CPU seen
 // during that wait; then the wait starts over.
@@ -15,6 +18,7 @@
 import { heldFor, secondsLeft } from "./held.js";
 import { cores, type ActionLine } from "./explain.js";
 import { pilotsThatFit } from "./fitting.js";
+import { pilotsThatFitIdle } from "./harvest.js";
 import { isOverhead, oneMoreFits, overheadLimit, ownerRoom, type CpuShape } from "./overhead.js";
 import type { KillReason, PauseReason, PilotAction, PolicyPilot, UnpauseReason } from "./policy-types.js";
 
@@ -37,6 +41,8 @@ export interface SuspendInput {
   readonly resumeAfterSeconds: number;
   /** False under pressure or while evict_when holds: nothing resumes. */
   readonly mayResume: boolean;
+  /** Pilots at idle priority: they resume by the idle start rule (harvest.ts). */
+  readonly idlePriority?: boolean;
   /** suspend_when holds, and why: pause every running pilot now, resume none. */
   readonly suspendWhy?: string;
   /** Overhead held since, with the lowest owner CPU meanwhile. */
@@ -133,7 +139,16 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
   // limit), held for resume_after.
   let low: HeldWindow | undefined;
   if (paused.length > 0 && !overheadNow) {
-    const fits = input.mayResume && oneMoreFits(ownerCpu, running, shape);
+    // How many pilots in all the start rule fits at this owner CPU.
+    const fitting = (owner: number) =>
+      input.idlePriority
+        ? pilotsThatFitIdle(owner, shape.ncpus, shape.cpusPerDock, shape.overheadMarginPercent)
+        : pilotsThatFit(owner, shape.ncpus, shape.cpusPerDock);
+    const fits =
+      input.mayResume &&
+      (input.idlePriority
+        ? fitting(ownerCpu) >= running + 1 && running + 1 <= shape.maxDocks
+        : oneMoreFits(ownerCpu, running, shape));
     low = fits
       ? {
           sinceMs: input.low?.sinceMs ?? nowMs,
@@ -141,7 +156,7 @@ export function suspendStep(input: SuspendInput): SuspendOutput {
         }
       : undefined;
     if (low !== undefined && heldFor(low.sinceMs, nowMs, input.resumeAfterSeconds)) {
-      const room = pilotsThatFit(low.ownerCpu, shape.ncpus, shape.cpusPerDock) - running;
+      const room = fitting(low.ownerCpu) - running;
       const n = Math.min(paused.length, Math.max(1, room));
       const heldS = Math.floor((nowMs - low.sinceMs) / 1000);
       for (const p of paused.slice(-n).reverse()) {

@@ -130,6 +130,33 @@ describe("policy: suspend before kill", () => {
     assert.equal(sim.killCount(), 0);
   });
 
+  it("idle priority, the machine full of pilots (2 of 1 CPU on 2): a paused pilot resumes beside the daemon's crumbs of owner CPU, as the idle start rule would start it; at normal priority it stays paused, as the original's start rule would not start it", () => {
+    const timeline = (cpuPriority: "idle" | "normal") => {
+      const sim = new PolicySim({
+        cfg: { ...cfg, cpuPriority, graceKillSeconds: 0, resumeAfterSeconds: 2, overheadMarginPercent: 10 },
+      });
+      const at = (owner: number) => hostObs({ ncpus: 2, cpu_owner: owner });
+      sim.step(at(0));
+      const events: string[] = [];
+      const record = (d: Decision) => {
+        for (const p of d.pause) events.push(`pause ${p.id}`);
+        for (const u of d.unpause) events.push(`unpause ${u.id}`);
+        for (const k of d.kill) events.push(`kill ${k.id}`);
+      };
+      const [, younger] = sim.ids();
+      // A burst of 0.55 of the machine pauses one; then the daemon's own 2 % for a minute.
+      record(sim.step(at(0.55)));
+      sim.run(60, 2, () => at(0.02), record);
+      return { events, younger, running: sim.count("running"), starts: sim.starts };
+    };
+    const idle = timeline("idle");
+    assert.deepEqual(idle.events, [`pause ${idle.younger}`, `unpause ${idle.younger}`]);
+    assert.equal(idle.running, 2);
+    // The original's rule starts one 1-CPU pilot on 2 CPUs (0.95 of the idle cores): none to strand.
+    const normal = timeline("normal");
+    assert.deepEqual([normal.starts, normal.running, normal.events], [1, 1, []]);
+  });
+
   it("an owner that stays in between neither pauses more nor resumes (hysteresis band)", () => {
     const sim = new PolicySim({ cfg });
     sim.step(obs(0));
