@@ -81,7 +81,8 @@ export async function startBenchDaemon(
       if (closed) return;
       closed = true;
       await daemon.stop().catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
+      // A pilot's kept log may land while the tree goes (ENOTEMPTY): retry, as the test harness does.
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
     logged: (re) => logs.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? "").filter((m) => re.test(m)),
   };
