@@ -2,30 +2,20 @@
 // chooses the user's tree and sets the parent up there (its priority as status says it),
 // the freezer writes cgroup.freeze in that tree when the daemon may write it (else the
 // engine's pause, and why), and a root daemon on a rootful engine is as it ever was.
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { KernelFreezer } from "../../src/daemon/owners/kernel-freezer.js";
 import { PilotPlacement } from "../../src/daemon/owners/pilot-placement.js";
+import { fakeTrees } from "../helpers/fake-tree.js";
 import { setUpParent } from "../../src/daemon/owners/pilot-parent-setup.js";
 import type { SystemdControl } from "../../src/host/cgroups.js";
 import type { EngineInfo } from "../../src/runtime/engine.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { quietLogger } from "../helpers/act-fakes.js";
 
-const base = mkdtempSync(join(tmpdir(), "plancton-user-tree-"));
-after(() => rmSync(base, { recursive: true, force: true }));
-let n = 0;
-function tree(files: Record<string, string>): string {
-  const root = join(base, `t${n++}`);
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), c);
-  }
-  return root;
-}
+const tree = fakeTrees("plancton-user-tree-");
 
 const USER = "user.slice/user-1000.slice/user@1000.service";
 const ID = "c".repeat(64);

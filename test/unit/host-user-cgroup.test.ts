@@ -3,11 +3,10 @@
 // with the command that fixes it, the slice's idle weight set through `systemctl --user`
 // and read back from the kernel's file in the user's tree, Podman's Rootless field, and
 // the pilots' CPU found under the user's tree. systemd is faked; trees are temporary folders.
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   DELEGATE_FIX,
   PilotCpuMeter,
@@ -20,21 +19,11 @@ import {
   type PilotTree,
   type SystemdControl,
 } from "../../src/host/cgroups.js";
+import { fakeTrees } from "../helpers/fake-tree.js";
 import { setUpParent } from "../../src/daemon/owners/pilot-parent-setup.js";
 import { toEngineInfo } from "../../src/runtime/docker-mapping.js";
 
-const base = mkdtempSync(join(tmpdir(), "plancton-user-cgroup-"));
-after(() => rmSync(base, { recursive: true, force: true }));
-let n = 0;
-
-function tree(files: Record<string, string>): string {
-  const root = join(base, `t${n++}`);
-  for (const [p, c] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), c);
-  }
-  return root;
-}
+const tree = fakeTrees("plancton-user-cgroup-");
 
 const USER = "user.slice/user-1000.slice/user@1000.service";
 const facts = {
