@@ -25,6 +25,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { figureTable, type BenchResult, type Figure } from "./support/figures.js";
 import { newRunId } from "./support/runner.js";
+import { procReaders } from "../src/host/proc-readers.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.PLANCTON_BENCH_ROUNDS ?? 2);
@@ -33,15 +34,11 @@ const QUIET_BUSY = 0.1;
 /** The load average lags (a previous case's pilots linger in it for minutes), so the quiet
  *  check reads the machine's busy share over the 2 s before each case; both are kept. */
 async function busyShare(): Promise<number> {
-  const read = () => {
-    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3]! + f[4]!;
-    return { idle, total: f.reduce((a, b) => a + b, 0) };
-  };
-  const a = read();
+  const { cpuTimes } = procReaders();
+  const a = await cpuTimes();
   await new Promise((r) => setTimeout(r, 2000));
-  const b = read();
-  return Math.round((1 - (b.idle - a.idle) / Math.max(1, b.total - a.total)) * 1000) / 1000;
+  const b = await cpuTimes();
+  return Math.round(((b.busyTicks - a.busyTicks) / Math.max(1, b.totalTicks - a.totalTicks)) * 1000) / 1000;
 }
 
 interface Case {
