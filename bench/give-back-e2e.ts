@@ -92,8 +92,8 @@ async function series(ctx: BenchContext, kind: "frozen" | "dead") {
       await load.stop();
       if (at === undefined) missed++;
       else ms.push(Math.max(0, at - t0));
-      if (i % 20 === 19 || at === undefined)
-        ctx.log(`${kind} trial ${i + 1}/${trials}: ${at === undefined ? "none" : `${at - t0} ms`}`);
+      // Every trial in the log: a run stopped half-way keeps its figures there.
+      ctx.log(`${kind} trial ${i + 1}/${trials}: ${at === undefined ? "none" : `${at - t0} ms`}`);
     }
   } finally {
     await d.close();
@@ -122,6 +122,7 @@ function figure(kind: "frozen" | "dead", r: { ms: number[]; missed: number }): F
 export async function benchGiveBackE2e(ctx: BenchContext): Promise<BenchOutput> {
   await requireDocker();
   const frozen = await series(ctx, "frozen");
+  ctx.log(`frozen series: ${figure("frozen", frozen).display}`);
   const dead = await series(ctx, "dead");
   return {
     figures: [figure("frozen", frozen), figure("dead", dead)],

@@ -37,7 +37,8 @@ export function formatStatus(s: StatusSnapshot): string {
     `mode:     ${s.controlNote?.startsWith(s.mode) ? s.controlNote : s.mode}` +
       `${s.docker.available ? "" : ` (${s.docker.lastError ?? "Docker does not answer"})`}`,
     `host:     owner CPU ${pct(o.cpu_owner)} (5m ${pct(o.cpu_owner_5m)}), ` +
-      `pilots CPU ${pct(o.cpu_pilots)}, load ${o.load1?.toFixed(2) ?? "?"}, ` +
+      `pilots CPU ${pct(o.cpu_pilots)}, Plancton's own ${pct(o.cpu_plancton)}, ` +
+      `load ${o.load1?.toFixed(2) ?? "?"}, ` +
       `mem available ${o.mem_available_bytes === undefined ? "?" : formatBytes(o.mem_available_bytes)}, ` +
       `disk free ${pct(o.disk_free_ratio)}`,
     `engine:   ${engineLine(s.docker)}`,

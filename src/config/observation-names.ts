@@ -4,6 +4,7 @@
 export const OBSERVATION_VARIABLE_NAMES: readonly string[] = [
   "cpu_total",
   "cpu_pilots",
+  "cpu_plancton",
   "cpu_owner",
   "load1",
   "load5",

@@ -51,4 +51,5 @@ export { FreezerError, PilotFreezer, type FreezerState, type PilotFreezerOptions
 export { PilotMemory } from "./pilot-memory.js";
 export { MemoryWatch, readSmall, type MemoryWake, type MemoryWatchOptions } from "./memory-watch.js";
 export { OwnerCpuWatch, parentCounter, type OwnerCpuWatchOptions } from "./owner-cpu-watch.js";
+export { OwnCpuMeter, ENGINE_PROCESSES, type OwnCpuOptions } from "./own-cpu.js";
 export { PilotCpusetSuppress, formatCpuList, parseCpuList } from "./pilot-suppress.js";

@@ -2,7 +2,8 @@
 // frozen fits in 0.5 s (issue 25) for almost nothing: two small reads per period, the
 // machine's busy time (/proc/stat's first line) and the pilots' parent cgroup's usage
 // (one counter for all pilots: v1 cpuacct.usage, v2 cpu.stat usage_usec). The owner's
-// share of the period is busy - pilots; when it rose above the last sample's by at least
+// share of the period is busy - pilots - Plancton's own (own-cpu.ts: the daemon's, and the
+// engine's while it works for the daemon, read only then); when it rose above the last sample's by at least
 // `riseCores`, the daemon samples at once (the policy decides on that sample, as ever).
 
 import { join } from "node:path";
@@ -15,6 +16,8 @@ export interface OwnerCpuWatchOptions {
   readonly ncpus: number;
   /** Default /proc/stat. */
   readonly stat?: string;
+  /** The daemon's and the engine's own CPU so far, ms (own-cpu.ts): not the owner's. */
+  readonly ownMs?: () => number;
   /** A rise of this many cores over the last sample wakes (default 0.5). */
   readonly riseCores?: number;
 }
@@ -26,6 +29,7 @@ interface Reading {
   readonly busyMs: number;
   readonly totalMs: number;
   readonly pilotsMs: number;
+  readonly ownMs: number;
 }
 
 export class OwnerCpuWatch {
@@ -52,7 +56,8 @@ export class OwnerCpuWatch {
     const totalMs = now.totalMs - prev.totalMs;
     if (!(totalMs > 0)) return undefined;
     const pilotsMs = Math.max(0, now.pilotsMs - prev.pilotsMs);
-    const owner = Math.min(1, Math.max(0, (now.busyMs - prev.busyMs - pilotsMs) / totalMs));
+    const ownMs = Math.max(0, now.ownMs - prev.ownMs);
+    const owner = Math.min(1, Math.max(0, (now.busyMs - prev.busyMs - pilotsMs - ownMs) / totalMs));
     const rise = (this.opts.riseCores ?? 0.5) / Math.max(1, this.opts.ncpus);
     return owner - (sampledOwner ?? 0) >= rise ? owner : undefined;
   }
@@ -72,7 +77,8 @@ export class OwnerCpuWatch {
       if (!Number.isFinite(n)) return undefined;
       pilotsMs = c.unit === "ns" ? n / 1e6 : n / 1e3;
     }
-    return { busyMs: busy * TICK_MS, totalMs: (busy + idle) * TICK_MS, pilotsMs };
+    const ownMs = this.opts.ownMs?.() ?? 0;
+    return { busyMs: busy * TICK_MS, totalMs: (busy + idle) * TICK_MS, pilotsMs, ownMs };
   }
 }
 

@@ -35,6 +35,8 @@ export interface HostSamplerOptions {
   readonly diskPaths: readonly string[];
   readonly clock: () => number;
   readonly startedAtMs: number;
+  /** The daemon's and the engine's own CPU so far, ms (own-cpu.ts): not the owner's. */
+  readonly ownCpu?: { totalMs(): number };
   /** input_idle, sessions, battery (desktop-sources.ts); without it those variables are absent. */
   readonly desktop?: { read(nowMs: number): Promise<DesktopReading> };
 }
@@ -48,6 +50,9 @@ export interface SampleError {
    *  its variables are absent. */
   readonly absent?: boolean;
 }
+
+/** USER_HZ: /proc/stat's ticks are 10 ms. */
+const TICK_MS = 10;
 
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
@@ -68,6 +73,7 @@ export class HostSampler {
   private readonly clock: () => number;
   private readonly startedAtMs: number;
   private readonly desktop: HostSamplerOptions["desktop"];
+  private readonly ownCpu: HostSamplerOptions["ownCpu"];
   private diskPaths: string[];
 
   /** Last good value of each instant variable (0 until first read): a failing reader keeps it. */
@@ -77,6 +83,7 @@ export class HostSampler {
     ),
   );
   private previousCpu: CpuTimes | undefined;
+  private previousOwnMs: number | undefined;
   /** When the previous sample was taken: the span of this one (`last` starts at 0, not absent). */
   private previousAtMs: number | undefined;
   private previousPsi: { value: MemPressure; atMs: number } | undefined;
@@ -91,6 +98,7 @@ export class HostSampler {
     this.clock = opts.clock;
     this.startedAtMs = opts.startedAtMs;
     this.desktop = opts.desktop;
+    this.ownCpu = opts.ownCpu;
     this.diskPaths = normalisePaths(opts.diskPaths);
     for (const signal of WINDOWED_SIGNALS) {
       this.windows.set(
@@ -143,6 +151,7 @@ export class HostSampler {
     } catch (err) {
       fail("pilot_cpu", err);
     }
+    const ownMs = this.ownCpu?.totalMs();
 
     // Readers run in parallel; attempt() turns a synchronous throw into a rejection too.
     const attempt = <T>(read: () => Promise<T>): Promise<T> => Promise.resolve().then(read);
@@ -167,7 +176,10 @@ export class HostSampler {
       if (dTotal > 0) {
         v.cpu_total = clamp01(dBusy / dTotal);
         fresh.add("cpu_total");
+        const dOwn = prev && ownMs !== undefined ? ownMs - (this.previousOwnMs ?? ownMs) : 0;
+        v.cpu_plancton = clamp01(dOwn / (dTotal * TICK_MS));
       }
+      this.previousOwnMs = ownMs;
       v.ncpus = now.ncpus;
       this.previousCpu = now;
     } else fail("cpu", cpu.reason);
@@ -176,7 +188,7 @@ export class HostSampler {
       v.cpu_pilots = pilotCpu;
       fresh.add("cpu_pilots");
     }
-    v.cpu_owner = Math.max(0, v.cpu_total! - v.cpu_pilots!);
+    v.cpu_owner = Math.max(0, v.cpu_total! - v.cpu_pilots! - (v.cpu_plancton ?? 0));
     if (fresh.has("cpu_pilots") && fresh.has("cpu_total")) fresh.add("cpu_owner");
 
     if (load.status === "fulfilled") {

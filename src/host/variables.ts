@@ -29,9 +29,17 @@ export const INSTANT_VARIABLES: readonly ObservationVariable[] = [
       "their cgroups).",
   },
   {
+    name: "cpu_plancton",
+    unit: "fraction",
+    doc:
+      "Share of the whole machine's CPU used by Plancton itself since the previous sample: the " +
+      "daemon's process, and the container engine's processes while they work for the daemon " +
+      "(launching, stopping, pulling; about 0.5 CPU-seconds a launch).",
+  },
+  {
     name: "cpu_owner",
     unit: "fraction",
-    doc: "CPU used by everything but the pilots: max(0, cpu_total - cpu_pilots).",
+    doc: "CPU used by everything but the pilots and Plancton: max(0, cpu_total - cpu_pilots - cpu_plancton).",
   },
   { name: "load1", unit: "tasks", doc: "1-minute load average (/proc/loadavg)." },
   { name: "load5", unit: "tasks", doc: "5-minute load average." },

@@ -105,6 +105,8 @@ export interface HostSample {
   cpuTotal: number;
   cpuOwner: number;
   cpuPilots: number;
+  /** The daemon's and the engine's own CPU (for the daemon), not the owner's. */
+  cpuPlancton?: number;
   cpuTotal5m?: number;
   cpuOwner5m?: number;
   cpuPilots5m?: number;
@@ -126,6 +128,7 @@ export function hostPoint(h: HostSample, timeMs: number): MetricPoint {
     cpu_total: h.cpuTotal,
     cpu_owner: h.cpuOwner,
     cpu_pilots: h.cpuPilots,
+    cpu_plancton: h.cpuPlancton,
     cpu_total_5m: h.cpuTotal5m,
     cpu_owner_5m: h.cpuOwner5m,
     cpu_pilots_5m: h.cpuPilots5m,

@@ -57,7 +57,7 @@ class FakePilotCpu implements PilotCpuSource {
   }
 }
 
-function setup(diskPaths = ["/var/lib/docker"]) {
+function setup(diskPaths = ["/var/lib/docker"], ownCpu?: { totalMs(): number }) {
   const host = new FakeHost();
   for (const p of diskPaths)
     host.disks.set(p, { freeBytes: 100 * GiB, totalBytes: 200 * GiB, freeRatio: 0.5 });
@@ -66,6 +66,7 @@ function setup(diskPaths = ["/var/lib/docker"]) {
   const sampler = new HostSampler({
     readers: host,
     pilotCpu,
+    ownCpu,
     diskPaths,
     clock: () => now,
     startedAtMs: T0 - 5000,
@@ -143,6 +144,25 @@ describe("HostSampler", () => {
     o = await sampler.sample(none);
     assert.equal(o.cpu_pilots, 0.5);
     assert.equal(o.cpu_owner, 0);
+  });
+
+  it("cpu_plancton (the daemon's and the engine's own CPU) is not the owner's", async () => {
+    let ownMs = 50_000;
+    const { host, pilotCpu, sampler, at } = setup(["/var/lib/docker"], { totalMs: () => ownMs });
+    let o = await sampler.sample(none);
+    assert.equal(o.cpu_plancton, 0, "no span yet");
+    host.cpuInterval(0.6); // 1000 ticks of all CPUs: 10 s of CPU time
+    pilotCpu.value = 0.2;
+    ownMs += 1500; // a launch: 1.5 s of the engine's CPU, 0.15 of the span
+    at(2000);
+    o = await sampler.sample(none);
+    assert.equal(o.cpu_plancton, 0.15);
+    assert.ok(Math.abs(o.cpu_owner! - (0.6 - 0.2 - 0.15)) < 1e-12, `owner ${o.cpu_owner}`);
+    host.cpuInterval(0.6);
+    at(4000);
+    o = await sampler.sample(none); // nothing of Plancton's this span: all but the pilots is the owner's
+    assert.equal(o.cpu_plancton, 0);
+    assert.ok(Math.abs(o.cpu_owner! - 0.4) < 1e-12);
   });
 
   it("averages a synthetic 10-minute trace (one value every 2 s) per window, as computed by hand", async () => {

@@ -13,6 +13,7 @@ describe("observation variables catalogue", () => {
     const instant = [
       "cpu_total",
       "cpu_pilots",
+      "cpu_plancton",
       "cpu_owner",
       "load1",
       "load5",

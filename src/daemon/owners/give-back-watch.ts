@@ -28,6 +28,8 @@ export interface GiveBackWatchDeps {
   after: (ms: number, fn: () => void) => void;
   /** cpu_owner of the latest sample (0..1). */
   sampledOwner: () => number | undefined;
+  /** Plancton's own CPU (not the owner's): the daemon's, and the engine's while it works for it. */
+  ownCpu: { totalMs(): number; describe(): string };
   minFreeMem: () => FreeThreshold | undefined;
   ramBytes: () => number;
 }
@@ -89,7 +91,8 @@ export class GiveBackWatch {
     // In the user's tree, the pilots' parent is under user@UID.service; the owner's PSI stays the system's.
     const pilotsLayout = this.pilots?.kind === "user" ? detectCgroupLayout(this.pilots.root) : layout;
     const counter = parentCounter(pilotsLayout, driver, cgroupParent);
-    this.owner = new OwnerCpuWatch({ ncpus: info.ncpu, parentCounter: counter });
+    const ownMs = () => this.deps.ownCpu.totalMs();
+    this.owner = new OwnerCpuWatch({ ncpus: info.ncpu, parentCounter: counter, ownMs });
     // The user's pilots share user.slice with the owner's session: the machine's PSI then.
     const pilotsDir = this.pilots?.kind === "user" ? undefined : cgroupParent?.replace(/^\/+/, "");
     const psi = ownerPsiFiles(layout, pilotsDir);
@@ -97,7 +100,7 @@ export class GiveBackWatch {
     const every = `every ${this.periodMs} ms`;
     this.paths = {
       "owner watch": counter
-        ? `${every}: ${this.owner.describe()}`
+        ? `${every}: ${this.owner.describe()} - ${this.deps.ownCpu.describe()}`
         : `${every}: /proc/stat alone (no pilots' parent: their CPU counts as the owner's)`,
       "memory watch":
         psi.length > 0

@@ -1,13 +1,15 @@
 // The give-back at the kernel's speed, one owner for the daemon: the freeze written to the
 // pilots' freezer cgroup (the engine's pause as the fallback, behind the engine the daemon
-// uses), each pilot's own memory for the memory victims, the reads between samples
+// uses), the engine's work for the daemon counted as Plancton's CPU (not the owner's),
+// each pilot's own memory for the memory victims, the reads between samples
 // (watch_interval: TickTimers runs check()), and the owner's own CPU while it is active.
 import type { Config } from "../../config/schema.js";
 import type { PolicyConfig, PolicyPilot } from "../../policy/policy-types.js";
-import type { PilotTree } from "../../host/index.js";
+import { OwnCpuMeter, type PilotTree } from "../../host/index.js";
 import type { ContainerEngine, EngineInfo } from "../../runtime/index.js";
 import type { Observation } from "../../vocabulary.js";
 import type { Logger } from "../process/logger.js";
+import { withEngineWork } from "./engine-work.js";
 import { withKernelFreezer } from "./freezing-engine.js";
 import { GiveBackWatch } from "./give-back-watch.js";
 import type { HostSamplingLike } from "./host-sampling.js";
@@ -22,6 +24,8 @@ export class GiveBack {
   private readonly freezer: KernelFreezer;
   private readonly memory = new PilotMemoryUsage();
   private readonly suppression: OwnerSuppression;
+  /** The daemon's and the engine's own CPU (while it works for the daemon): not the owner's. */
+  private readonly ownCpu = new OwnCpuMeter();
 
   /** after: runs fn once after ms (the daemon's TickTimers). */
   constructor(
@@ -32,13 +36,15 @@ export class GiveBack {
     after: (ms: number, fn: () => void) => void,
   ) {
     this.freezer = new KernelFreezer(logger);
-    this.engine = withKernelFreezer(engine, this.freezer);
+    this.engine = withKernelFreezer(withEngineWork(engine, this.ownCpu), this.freezer);
+    sampling.setOwnCpu?.(this.ownCpu);
     this.suppression = new OwnerSuppression(logger);
     this.watch = new GiveBackWatch({
       logger,
       after,
       sampleNow: () => sampling.sample(),
       sampledOwner: () => sampling.latest()?.values.cpu_owner,
+      ownCpu: this.ownCpu,
       minFreeMem: () => policy().minFreeMem,
       ramBytes: () => sampling.hostFacts().ramBytes,
     });

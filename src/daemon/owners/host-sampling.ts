@@ -38,6 +38,8 @@ export interface HostSamplingLike {
   setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void>;
   latest(): HostSample | undefined;
   hostFacts(): HostFacts;
+  /** Plancton's own CPU so far, ms (host/own-cpu.ts): cpu_plancton, not the owner's. */
+  setOwnCpu?(own: { totalMs(): number }): void;
   /** Static facts of the machine, once gathered (start, then Docker's data root once known). */
   hostInfo?(): HostInfo | undefined;
   /** Readers that failed on the last sample (their variables kept their last value). */
@@ -65,6 +67,7 @@ export class HostSampling implements HostSamplingLike {
     if (this.sampling) this.again = true;
     else void this.sample();
   });
+  private ownCpu?: { totalMs(): number };
   private pilotIds: () => PilotIds = () => ({ running: [], paused: [] });
   private onSample: () => void = () => undefined;
 
@@ -77,6 +80,10 @@ export class HostSampling implements HostSamplingLike {
       readers?: ProcReaders;
     },
   ) {}
+
+  setOwnCpu(own: { totalMs(): number }): void {
+    this.ownCpu = own;
+  }
 
   start(config: Config, pilotIds: () => PilotIds, onSample: () => void): void {
     this.pilotIds = pilotIds;
@@ -106,6 +113,7 @@ export class HostSampling implements HostSamplingLike {
     this.sampler = new HostSampler({
       readers: this.opts.readers ?? procReaders(),
       pilotCpu,
+      ownCpu: this.ownCpu,
       diskPaths: this.diskPaths(),
       clock: this.opts.clock,
       startedAtMs: this.opts.startedAtMs,

@@ -163,6 +163,7 @@ export class DaemonMetrics {
           cpuTotal: o.cpu_total ?? 0,
           cpuOwner: o.cpu_owner ?? 0,
           cpuPilots: o.cpu_pilots ?? 0,
+          cpuPlancton: o.cpu_plancton,
           cpuTotal5m: o.cpu_total_5m,
           cpuOwner5m: o.cpu_owner_5m,
           cpuPilots5m: o.cpu_pilots_5m,
