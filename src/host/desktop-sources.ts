@@ -7,8 +7,12 @@ import { readInputInterrupts, type InputInterrupts } from "./input-interrupts.js
 import { readLoginSessions, type SessionCounts } from "./logind-sessions.js";
 import { readPowerSupply, type PowerSupply } from "./power-supply.js";
 
-/** logind is asked at most this often (HTCondor's startd polls every 5 s). */
+/** logind is asked this often while an expression names its variables (HTCondor's startd polls every 5 s). */
 export const LOGIND_INTERVAL_MS = 5000;
+/** ... and this often otherwise (status and metrics still show them). */
+export const LOGIND_IDLE_INTERVAL_MS = 60_000;
+/** A logind that failed is asked again after the interval doubled per failure, up to this. */
+export const LOGIND_MAX_BACKOFF_MS = 600_000;
 
 export interface DesktopReaders {
   interrupts(): Promise<InputInterrupts>;
@@ -33,6 +37,9 @@ export class DesktopSources {
   private readonly idle = new InputIdle();
   private logind: { atMs: number; counts?: SessionCounts; error?: string } | undefined;
   private refreshing = false;
+  private logindFailures = 0;
+  /** How often logind is asked (the daemon sets it from the config). */
+  logindIntervalMs = LOGIND_INTERVAL_MS;
 
   constructor(private readonly readers: DesktopReaders = desktopReaders()) {}
 
@@ -81,17 +88,25 @@ export class DesktopSources {
    */
   private async sessions(nowMs: number): Promise<{ atMs: number; counts?: SessionCounts; error?: string }> {
     if (this.logind === undefined) await this.refreshLogind(nowMs);
-    else if (nowMs - this.logind.atMs >= LOGIND_INTERVAL_MS && !this.refreshing)
+    else if (nowMs - this.logind.atMs >= this.logindWaitMs() && !this.refreshing)
       void this.refreshLogind(nowMs);
     return this.logind!;
+  }
+
+  /** The interval, doubled per failure in a row (no logind here: no loginctl every 5 s). */
+  private logindWaitMs(): number {
+    const doubled = this.logindIntervalMs * 2 ** Math.min(this.logindFailures, 20);
+    return this.logindFailures === 0 ? this.logindIntervalMs : Math.min(LOGIND_MAX_BACKOFF_MS, doubled);
   }
 
   private async refreshLogind(nowMs: number): Promise<void> {
     this.refreshing = true;
     try {
       this.logind = { atMs: nowMs, counts: await this.readers.sessions(nowMs) };
+      this.logindFailures = 0;
     } catch (err) {
       this.logind = { atMs: nowMs, error: message(err) };
+      this.logindFailures++;
     } finally {
       this.refreshing = false;
     }

@@ -9,10 +9,11 @@
 // stalled, cumulative) of each watched file, kept over the trigger's window; when it grew
 // by >= the threshold within the window (100 ms in 1 s, the trigger's own numbers), or
 // MemAvailable fell below min_free_mem, the daemon is woken for a sample at once. Two tiny
-// reads per period; the wake comes within one period (100-200 ms) instead of the kernel's
-// immediate wake, and costs no process, no fd held, no add-on.
+// reads per period (on descriptors kept open, kept-file.ts); the wake comes within one
+// period (100-200 ms) instead of the kernel's immediate wake, and costs no process, no add-on.
 
 import { closeSync, openSync, readSync } from "node:fs";
+import { readKept } from "./kept-file.js";
 
 export interface MemoryWatchOptions {
   /** PSI files: /proc/pressure/memory, or the owner's cgroups' memory.pressure (v2). */
@@ -57,7 +58,7 @@ export class MemoryWatch {
 
   constructor(
     private readonly opts: MemoryWatchOptions,
-    private readonly read: (path: string) => string | undefined = readSmall,
+    private readonly read: (path: string) => string | undefined = readKept,
   ) {
     this.thresholdUs = opts.thresholdUs ?? 100_000;
     this.windowMs = opts.windowMs ?? 1000;

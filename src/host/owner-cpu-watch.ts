@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { slicePath, type CgroupLayout, type DockerCgroupDriver } from "./cgroup-layout.js";
-import { readSmall } from "./memory-watch.js";
+import { readKept } from "./kept-file.js";
 
 export interface OwnerCpuWatchOptions {
   /** The pilots' parent's usage counter; undefined: no parent (the whole machine's busy time). */
@@ -37,7 +37,7 @@ export class OwnerCpuWatch {
 
   constructor(
     private readonly opts: OwnerCpuWatchOptions,
-    private readonly read: (path: string) => string | undefined = readSmall,
+    private readonly read: (path: string) => string | undefined = readKept,
   ) {}
 
   describe(): string {

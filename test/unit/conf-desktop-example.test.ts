@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseConfigText } from "../../src/config/parse.js";
 import { policyConfigOf } from "../../src/daemon/owners/policy-config.js";
-import { watchesInput } from "../../src/daemon/owners/input-trigger.js";
+import { namesLogindVariable, watchesInput } from "../../src/daemon/owners/input-trigger.js";
 import { PolicySim, hostObs } from "../helpers/policy-sim.js";
 
 const file = new URL("../../conf-examples/desktop.yaml", import.meta.url);
@@ -19,6 +19,12 @@ describe("conf-examples/desktop.yaml", () => {
     assert.equal(config.resume_after, 240);
     assert.equal(config.suspend_grace, 600);
     assert.equal(watchesInput(config), true);
+    assert.equal(namesLogindVariable(config), true, "logind asked every 5 s");
+    const server = parseConfigText(
+      "docker_image: busybox\nspawn_when: cpu_owner_5m < 0.5\n",
+      "s.yaml",
+    ).config;
+    assert.equal(namesLogindVariable(server), false, "a server's config: logind asked every minute");
   });
 
   it("runs as its comments say", () => {

@@ -137,6 +137,30 @@ describe("host: desktop sources through the sampler", () => {
     await s.sample(none);
     assert.equal(fake.logindCalls, 2);
   });
+
+  it("a logind that keeps failing is asked at a doubling interval, back to 5 s once it answers", async () => {
+    const clock = { now: T0 };
+    const fake = new FakeDesktop();
+    fake.logind = new Error("System has not been booted with systemd as init system (PID 1)");
+    const s = sampler(fake, clock);
+    const calls: number[] = [];
+    for (let t = 0; t <= 80_000; t += 1000) {
+      clock.now = T0 + t;
+      await s.sample(none);
+      await new Promise((r) => setImmediate(r)); // the background refresh settles
+      calls.push(fake.logindCalls);
+    }
+    // Asked at 0, then 10 s (5 s doubled once), 20 s more, 40 s more: 4 times in 80 s, not 17.
+    assert.equal(fake.logindCalls, 4, `calls over time: ${calls.join(",")}`);
+    fake.logind = { local: 1, remote: 0, idleSeconds: 3 };
+    clock.now += 80_000;
+    await s.sample(none); // answers: failures reset
+    await new Promise((r) => setImmediate(r));
+    const answered = fake.logindCalls;
+    clock.now += LOGIND_INTERVAL_MS;
+    await s.sample(none);
+    assert.equal(fake.logindCalls, answered + 1, "every 5 s again");
+  });
 });
 
 describe("host: the fast input watch", () => {

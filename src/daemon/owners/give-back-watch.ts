@@ -28,6 +28,8 @@ export interface GiveBackWatchDeps {
   after: (ms: number, fn: () => void) => void;
   /** cpu_owner of the latest sample (0..1). */
   sampledOwner: () => number | undefined;
+  /** The daemon's pilots now, running and paused; 0: nothing to give back, no reads. */
+  pilotCount: () => number | undefined;
   /** Plancton's own CPU (not the owner's): the daemon's, and the engine's while it works for it. */
   ownCpu: { totalMs(): number; describe(): string };
   minFreeMem: () => FreeThreshold | undefined;
@@ -53,6 +55,7 @@ export class GiveBackWatch {
   /** The period of check() (0: off); TickTimers re-arms it when it changes. */
   periodMs = 0;
   private beat = 0;
+  private resting = false;
   private paths: Record<string, string> = { "fast path": "off (the engine has not answered yet)" };
 
   constructor(private readonly deps: GiveBackWatchDeps) {}
@@ -115,10 +118,23 @@ export class GiveBackWatch {
   }
 
   inForce(): Record<string, string> {
-    return this.paths;
+    if (!this.resting) return this.paths;
+    const rest = " (resting now: no pilot to give back)";
+    return Object.fromEntries(
+      Object.entries(this.paths).map(([k, v]) => [k, k.endsWith("watch") ? v + rest : v]),
+    );
   }
 
   check(): void {
+    // No pilot: nothing to give back, and a period's reads are most of an idle daemon's CPU.
+    if (this.deps.pilotCount() === 0) {
+      this.resting = true;
+      return;
+    }
+    if (this.resting) {
+      this.resting = false;
+      this.owner?.check(undefined); // a fresh first reading: no delta over the rest
+    }
     const rose = this.owner?.check(this.deps.sampledOwner());
     let wake = rose !== undefined ? `owner at ${(rose * 100).toFixed(0)}% of the machine` : undefined;
     if (++this.beat % 2 === 0) {

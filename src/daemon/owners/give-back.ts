@@ -44,6 +44,7 @@ export class GiveBack {
       after,
       sampleNow: () => sampling.sample(),
       sampledOwner: () => sampling.latest()?.values.cpu_owner,
+      pilotCount: () => sampling.pilotCount?.(),
       ownCpu: this.ownCpu,
       minFreeMem: () => policy().minFreeMem,
       ramBytes: () => sampling.hostFacts().ramBytes,

@@ -9,6 +9,8 @@ import {
   DesktopSources,
   HostSampler,
   INPUT_WATCH_INTERVAL_MS,
+  LOGIND_IDLE_INTERVAL_MS,
+  LOGIND_INTERVAL_MS,
   InputWatch,
   gatherHostInfo,
   procReaders,
@@ -21,7 +23,7 @@ import type { EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
 import type { Observation } from "../../vocabulary.js";
 import type { PilotIds } from "./pilot-cache.js";
-import { watchesInput } from "./input-trigger.js";
+import { namesLogindVariable, watchesInput } from "./input-trigger.js";
 
 /** One host sample and when it was taken. */
 export interface HostSample {
@@ -40,6 +42,8 @@ export interface HostSamplingLike {
   hostFacts(): HostFacts;
   /** Plancton's own CPU so far, ms (host/own-cpu.ts): cpu_plancton, not the owner's. */
   setOwnCpu?(own: { totalMs(): number }): void;
+  /** The daemon's pilots now, running and paused (the ids it samples). */
+  pilotCount?(): number;
   /** Static facts of the machine, once gathered (start, then Docker's data root once known). */
   hostInfo?(): HostInfo | undefined;
   /** Readers that failed on the last sample (their variables kept their last value). */
@@ -81,6 +85,11 @@ export class HostSampling implements HostSamplingLike {
     },
   ) {}
 
+  pilotCount(): number {
+    const ids = this.pilotIds();
+    return ids.running.length + ids.paused.length;
+  }
+
   setOwnCpu(own: { totalMs(): number }): void {
     this.ownCpu = own;
   }
@@ -97,6 +106,10 @@ export class HostSampling implements HostSamplingLike {
     this.config = config;
     this.sampler?.setDiskPaths(this.diskPaths());
     this.inputWatch.minGapMs = config.sample_interval * 1000;
+    // loginctl is two processes a time: every 5 s only for an expression that needs it.
+    this.desktop.logindIntervalMs = namesLogindVariable(config)
+      ? LOGIND_INTERVAL_MS
+      : LOGIND_IDLE_INTERVAL_MS;
   }
 
   async setEngine(info: EngineInfo, config: Config, meter: () => PilotCpuSource | undefined): Promise<void> {

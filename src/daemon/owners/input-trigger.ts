@@ -8,3 +8,12 @@ const INPUT_VARIABLE = /\binput_(idle|sessions)\w*/;
 export function watchesInput(config: Config): boolean {
   return typeof config.suspend_when === "string" && INPUT_VARIABLE.test(config.suspend_when);
 }
+
+const LOGIND_VARIABLE = /\b(input_idle|input_sessions|remote_sessions)\w*/;
+
+/** Whether an expression names a variable logind feeds: then logind is asked every 5 s, else every minute. */
+export function namesLogindVariable(config: Config): boolean {
+  return [config.spawn_when, config.max_pilots, config.evict_when, config.suspend_when].some(
+    (e) => typeof e === "string" && LOGIND_VARIABLE.test(e),
+  );
+}
