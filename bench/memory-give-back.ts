@@ -6,7 +6,8 @@
 // or a PSI stall) to the first pilot dead (Docker's die event).
 // Sized so nothing can OOM on a shared machine: pilots + owner leave 2 GiB of what was
 // available at the start; min_free_mem is 3 GiB, so the daemon acts before that.
-// Targets: first pilot dead <= 2 s after pressure; owner time <= 1.2x alone.
+// Targets (issue 25; issue 14 asked 2 s and 1.2x): first pilot dead <= 0.5 s after pressure;
+// owner time <= 1.1x alone.
 // Run: node --import tsx bench/memory-give-back.ts   (PLANCTON_BENCH_MEM_ROUNDS, default 2)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -149,9 +150,9 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
         toDeadMs.length > 0
           ? `median ${round(median(toDeadMs), 0)} ms, max ${round(max(toDeadMs), 0)} ms over ${toDeadMs.length}${missed ? `, ${missed} never` : ""}`
           : "never",
-      target: "<= 2000 ms",
-      pass: missed === 0 && toDeadMs.length > 0 && max(toDeadMs) <= 2000,
-      note: `pressure = MemAvailable below min_free_mem ${THRESHOLD / GiB} GiB (or a PSI stall), seen by a 100 ms poll; the daemon samples every 2 s`,
+      target: "<= 500 ms (issue 25; the worst of the rounds)",
+      pass: missed === 0 && toDeadMs.length > 0 && max(toDeadMs) <= 500,
+      note: `pressure = MemAvailable below min_free_mem ${THRESHOLD / GiB} GiB (or a PSI stall), seen by the bench's 100 ms poll; the daemon's memory watch reads every 200 ms`,
     },
     {
       id: "memory_give_back.owner_ratio",
@@ -160,8 +161,8 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
       unit: "",
       display: `${round(median(withPilots) / 1000, 2)} s / ${round(median(alone) / 1000, 2)} s`,
       ratio,
-      target: "<= 1.2x",
-      pass: ratio <= 1.2,
+      target: "<= 1.1x (issue 25)",
+      pass: ratio <= 1.1,
       reference: "alone, same run",
     },
   ];
