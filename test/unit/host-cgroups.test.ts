@@ -3,19 +3,11 @@
 // control files on mkdir as the kernel does, so each test lays out the parent's
 // files the kernel would make ("kernel files"), then checks what our code wrote.
 
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fakeTrees } from "../helpers/fake-tree.js";
 import {
   detectCgroupLayout,
   nodeCgroupFs,
@@ -28,23 +20,7 @@ import {
   type PilotParent,
 } from "../../src/host/cgroups.js";
 
-const base = mkdtempSync(join(tmpdir(), "plancton-cgroups-"));
-after(() => rmSync(base, { recursive: true, force: true }));
-let counter = 0;
-
-function tree(files: Record<string, string>): string {
-  const root = join(base, `t${counter++}`);
-  mkdirSync(root, { recursive: true });
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(root, path);
-    if (path.endsWith("/")) mkdirSync(full, { recursive: true });
-    else {
-      mkdirSync(dirname(full), { recursive: true });
-      writeFileSync(full, content);
-    }
-  }
-  return root;
-}
+const tree = fakeTrees("plancton-cgroups-");
 
 const read = (path: string): string => readFileSync(path, "utf8").trim();
 

@@ -1,25 +1,14 @@
 // Podman's cgroup names in the pilot CPU meter: libpod-<id> (cgroupfs) and
 // libpod-<id>.scope with the process in a `container` child (systemd), under the
 // configured parent or Podman's defaults (/libpod_parent, machine.slice).
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fakeTrees } from "../helpers/fake-tree.js";
 import { containerCounterCandidates, detectCgroupLayout, PilotCpuMeter } from "../../src/host/cgroups.js";
 
-const base = mkdtempSync(join(tmpdir(), "plancton-podman-cgroups-"));
-after(() => rmSync(base, { recursive: true, force: true }));
-let n = 0;
-
-function tree(files: Record<string, string>): string {
-  const root = join(base, `t${n++}`);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const tree = fakeTrees("plancton-podman-cgroups-");
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
