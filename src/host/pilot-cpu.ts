@@ -4,7 +4,7 @@
 // few bytes into one reused buffer, parsed without making a string.
 
 import { availableParallelism } from "node:os";
-import { closeSync, openSync, readSync } from "node:fs";
+import { readKeptBytes } from "./kept-file.js";
 import { join } from "node:path";
 import { slicePath, type CgroupLayout, type DockerCgroupDriver } from "./cgroup-layout.js";
 import { memoryPeakPath, readMemoryPeakBytes } from "./pilot-memory-peak.js";
@@ -56,20 +56,8 @@ function parseUint(buf: Buffer, from: number, end: number): number {
 
 /** The counter's value in ns; undefined when the file is gone or unreadable. */
 function readCounterNs(counter: Counter): number | undefined {
-  let fd: number;
-  try {
-    fd = openSync(counter.path, "r");
-  } catch {
-    return undefined;
-  }
-  let length: number;
-  try {
-    length = readSync(fd, buffer, 0, buffer.length, 0);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const length = readKeptBytes(counter.path, buffer);
+  if (length === undefined) return undefined;
   if (counter.unit === "ns") {
     const ns = parseUint(buffer, 0, length);
     return Number.isNaN(ns) ? undefined : ns;

@@ -5,10 +5,10 @@
 import { join } from "node:path";
 import type { DockerCgroupDriver } from "./cgroup-layout.js";
 import { containerCgroupDirs, type ControllerTree } from "./container-cgroup.js";
-import { readSmall } from "./memory-watch.js";
+import { readKept } from "./kept-file.js";
 
 function readUint(path: string): number | undefined {
-  const value = Number.parseInt(readSmall(path) ?? "", 10);
+  const value = Number.parseInt(readKept(path) ?? "", 10);
   return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
