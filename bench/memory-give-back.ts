@@ -72,6 +72,8 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
   const toDeadMs: number[] = [];
   const stallMs: number[] = [];
   let missed = 0;
+  /** Rounds where the daemon killed before the bench's own 100 ms poll saw the threshold crossed. */
+  let before = 0;
   for (let r = 0; r < ROUNDS; r++) {
     alone.push(await ownerAllocates(ownerBytes));
     const instance = `pb-mem-${ctx.runId}-${r}`;
@@ -124,11 +126,14 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
         withPilots.push(await ownerAllocates(ownerBytes));
         const dead = await events.first(t0, ["die"], 10_000).catch(() => undefined);
         if (dead && pressureAt !== undefined) toDeadMs.push(Math.max(0, dead.timeMs - pressureAt));
+        else if (dead) before++;
         else missed++;
+        const kill = d.logged(/killed pilot/).at(0);
         stallMs.push((stallTotalUs() - stall0) / 1000);
         ctx.log(
           `round ${r + 1}/${ROUNDS}: owner ${round(withPilots.at(-1)! / 1000, 2)} s with pilots, ${round(alone.at(-1)! / 1000, 2)} s alone; ` +
-            `pressure ${pressureAt !== undefined ? `at +${pressureAt - t0} ms` : "never seen"}, first pilot dead ${dead ? `at +${dead.timeMs - t0} ms` : "never"}; memory stall ${round(stallMs.at(-1)!, 0)} ms`,
+            `pressure ${pressureAt !== undefined ? `at +${pressureAt - t0} ms` : "never seen"}, first pilot dead ${dead ? `at +${dead.timeMs - t0} ms` : "never"}; memory stall ${round(stallMs.at(-1)!, 0)} ms; ` +
+            `the daemon: ${kill ?? "no kill logged"}`,
         );
       } finally {
         clearInterval(watch);
@@ -148,8 +153,11 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
       unit: "ms",
       display:
         toDeadMs.length > 0
-          ? `median ${round(median(toDeadMs), 0)} ms, max ${round(max(toDeadMs), 0)} ms over ${toDeadMs.length}${missed ? `, ${missed} never` : ""}`
-          : "never",
+          ? `median ${round(median(toDeadMs), 0)} ms, max ${round(max(toDeadMs), 0)} ms over ${toDeadMs.length}` +
+            `${before ? `; ${before} more killed before the bench's poll saw the threshold` : ""}${missed ? `, ${missed} never` : ""}`
+          : before
+            ? `${before} of ${ROUNDS} killed before the bench's poll saw the threshold`
+            : "never",
       target: "<= 500 ms (issue 25; the worst of the rounds)",
       pass: missed === 0 && toDeadMs.length > 0 && max(toDeadMs) <= 500,
       note: `pressure = MemAvailable below min_free_mem ${THRESHOLD / GiB} GiB (or a PSI stall), seen by the bench's 100 ms poll; the daemon's memory watch reads every 200 ms`,
@@ -171,7 +179,7 @@ export async function benchMemoryGiveBack(ctx: BenchContext): Promise<BenchOutpu
     notes: [
       `${ROUNDS} rounds; no swap on this host, so PSI stalls only in direct reclaim of the page cache (stall per round: ${stallMs.map((x) => round(x, 0)).join(", ")} ms)`,
     ],
-    details: { ownerBytes, perPilot, alone, withPilots, toDeadMs, stallMs },
+    details: { ownerBytes, perPilot, alone, withPilots, toDeadMs, stallMs, killedBeforeSeen: before },
   };
 }
 
