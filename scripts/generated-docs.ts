@@ -14,7 +14,7 @@ Every \`watch_interval\` (default 100 ms; 0: off) the daemon reads, besides the 
   counter (v1 \`cpuacct.usage\`, v2 \`cpu.stat\`), two small reads; a rise of half a core
   over the last sample takes a sample at once, and another one period later (so the
   rise is not averaged over a whole \`sample_interval\`);
-- **memory pressure**, every other period: the PSI "some" total of /proc/pressure/memory
+- **memory pressure**, every period too: the PSI "some" total of /proc/pressure/memory
   (on cgroup v2: the \`memory.pressure\` of the owner's top-level cgroups, every one but
   the pilots' parent, so a pilot thrashing in its own limit does not count) kept over a
   1 s window, and MemAvailable against \`min_free_mem\`. 100 ms stalled within 1 s (a PSI
@@ -25,7 +25,7 @@ Why a timer and not a PSI trigger: a trigger is armed by writing "some 100000 10
 has no \`poll()\` on an arbitrary fd without a native add-on (\`fs.watch\` is inotify, and
 procfs/cgroupfs files never notify; libuv's poll handle is not exposed; \`net.Socket\`
 refuses a non-socket fd), and a helper process (python3, ...) is not on every host and
-is one more thing to supervise. The same condition read every 200 ms wakes the daemon
+is one more thing to supervise. The same condition read every 100 ms wakes the daemon
 within one period instead of at once, for two reads of a few hundred bytes.
 \`planctonctl status\` says which path is in force ("give-back owner watch", "give-back
 memory watch"; "fast path: off" means the sampler alone, every \`sample_interval\`).

@@ -10,7 +10,7 @@
 // by >= the threshold within the window (100 ms in 1 s, the trigger's own numbers), or
 // MemAvailable fell below min_free_mem, the daemon is woken for a sample at once. Two tiny
 // reads per period (on descriptors kept open, kept-file.ts); the wake comes within one
-// period (100-200 ms) instead of the kernel's immediate wake, and costs no process, no add-on.
+// period (100 ms) instead of the kernel's immediate wake, and costs no process, no add-on.
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { readKept } from "./kept-file.js";

@@ -1,5 +1,6 @@
-// The reads between samples (watch_interval): the owner's CPU every period, memory
-// pressure every other one (host/owner-cpu-watch.ts, host/memory-watch.ts). A rise wakes
+// The reads between samples (watch_interval): the owner's CPU and memory pressure every
+// period (host/owner-cpu-watch.ts, host/memory-watch.ts; on kept descriptors, a few us each:
+// the memory read went from every other period to every one for 100 ms less). A rise wakes
 // two samples: one at once (it ends the current sample's window), one a period later (its
 // window is that period alone, so the rise is not averaged over a whole sample_interval);
 // each sample ticks, and the policy decides as it always does. Status says which path is
@@ -54,7 +55,6 @@ export class GiveBackWatch {
   private memory?: MemoryWatch;
   /** The period of check() (0: off); TickTimers re-arms it when it changes. */
   periodMs = 0;
-  private beat = 0;
   private resting = false;
   private paths: Record<string, string> = { "fast path": "off (the engine has not answered yet)" };
 
@@ -107,9 +107,8 @@ export class GiveBackWatch {
         : `${every}: /proc/stat alone (no pilots' parent: their CPU counts as the owner's)`,
       "memory watch":
         psi.length > 0
-          ? `every ${2 * this.periodMs} ms: ${this.memory.describe()} ` +
-            "(a timer, not poll(): see docs/OBSERVATION.md)"
-          : `every ${2 * this.periodMs} ms: MemAvailable only (no PSI on this kernel); stalls at each sample`,
+          ? `${every}: ${this.memory.describe()} ` + "(a timer, not poll(): see docs/OBSERVATION.md)"
+          : `${every}: MemAvailable only (no PSI on this kernel); stalls at each sample`,
     };
   }
 
@@ -137,10 +136,8 @@ export class GiveBackWatch {
     }
     const rose = this.owner?.check(this.deps.sampledOwner());
     let wake = rose !== undefined ? `owner at ${(rose * 100).toFixed(0)}% of the machine` : undefined;
-    if (++this.beat % 2 === 0) {
-      const m = this.memory?.check(Date.now(), this.minFreeBytes());
-      if (m) wake ??= m.text;
-    }
+    const m = this.memory?.check(Date.now(), this.minFreeBytes());
+    if (m) wake ??= m.text;
     if (wake === undefined) return;
     this.deps.logger.debug({ wake }, "give-back watch: sampling now");
     void this.deps.sampleNow().then(() => this.deps.after(this.periodMs, () => void this.deps.sampleNow()));
