@@ -49,7 +49,8 @@ export {
 } from "./container-cgroup.js";
 export { FreezerError, PilotFreezer, type FreezerState, type PilotFreezerOptions } from "./freezer.js";
 export { PilotMemory } from "./pilot-memory.js";
-export { MemoryWatch, readSmall, type MemoryWake, type MemoryWatchOptions } from "./memory-watch.js";
+export { MemoryWatch, type MemoryWake, type MemoryWatchOptions } from "./memory-watch.js";
+export { readSmall } from "./kept-file.js";
 export { OwnerCpuWatch, parentCounter, type OwnerCpuWatchOptions } from "./owner-cpu-watch.js";
 export { OwnCpuMeter, ENGINE_PROCESSES, type OwnCpuOptions } from "./own-cpu.js";
 export { PilotCpusetSuppress, formatCpuList, parseCpuList } from "./pilot-suppress.js";

@@ -64,6 +64,23 @@ export function closeKept(): void {
   for (const [path, fd] of [...kept]) forget(path, fd);
 }
 
+/** The file's text (up to 4 KiB), opened and closed for this read: for a file read once or rarely. */
+export function readSmall(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    return buffer.toString("latin1", 0, readSync(fd, buffer, 0, buffer.length, 0));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Descriptors kept open now (tests). */
 export function keptCount(): number {
   return kept.size;

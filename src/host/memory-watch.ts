@@ -12,7 +12,6 @@
 // reads per period (on descriptors kept open, kept-file.ts); the wake comes within one
 // period (100 ms) instead of the kernel's immediate wake, and costs no process, no add-on.
 
-import { closeSync, openSync, readSync } from "node:fs";
 import { readKept } from "./kept-file.js";
 
 export interface MemoryWatchOptions {
@@ -27,25 +26,6 @@ export interface MemoryWatchOptions {
 }
 
 export type MemoryWake = { readonly cause: "stall" | "low"; readonly text: string };
-
-const buffer = Buffer.alloc(4096);
-
-/** The file's text (up to 4 KiB), or undefined when it cannot be read. */
-export function readSmall(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return undefined;
-  }
-  try {
-    return buffer.toString("latin1", 0, readSync(fd, buffer, 0, buffer.length, 0));
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const SOME_TOTAL = /^some .*total=(\d+)/m;
 const MEM_AVAILABLE = /^MemAvailable:\s+(\d+) kB/m;

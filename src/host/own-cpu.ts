@@ -12,7 +12,8 @@
 // their baselines when an operation starts, so nothing of the idle time is counted. While
 // it works, each read rescans /proc (a launch's runc lives a few hundred ms).
 import { readdirSync } from "node:fs";
-import { readSmall } from "./memory-watch.js";
+import { readSmall } from "./kept-file.js";
+import { procStatField, USER_HZ_MS } from "./proc-readers.js";
 
 /**
  * The engines' processes by /proc/PID/comm (15 characters at most): Docker's and Podman's
@@ -37,17 +38,12 @@ export const ENGINE_PROCESSES: readonly string[] = [
 ];
 const ENGINE_PREFIXES: readonly string[] = ["runc:["];
 
-/** USER_HZ: /proc counts in 1/100 s on every Linux architecture that matters. */
-const TICK_MS = 10;
-
 export interface OwnCpuOptions {
   readonly proc?: string;
   readonly names?: readonly string[];
   readonly now?: () => number;
   /** The engine's CPU stays the daemon's this long after its last operation ends (default 1 s). */
   readonly tailMs?: number;
-  /** Rescan /proc for new engine processes at most this often while it works (default 0: each read). */
-  readonly scanEveryMs?: number;
   /** The daemon's own CPU so far, ms (default process.cpuUsage()). */
   readonly selfMs?: () => number;
   readonly read?: (path: string) => string | undefined;
@@ -68,7 +64,6 @@ export class OwnCpuMeter {
   private seen = new Map<number, { ticks: number; ppid: number }>();
   /** Uptime (ms) at the last scan: a process started after it is new, all its CPU counts. */
   private scannedAtUptimeMs = 0;
-  private scannedAtMs = -Infinity;
   private readonly read: (path: string) => string | undefined;
   private readonly proc: string;
   private readonly now: () => number;
@@ -119,9 +114,8 @@ export class OwnCpuMeter {
   }
 
   private accrue(): void {
-    const fresh = this.now() - this.scannedAtMs >= (this.opts.scanEveryMs ?? 0);
     const bornAfterMs = this.scannedAtUptimeMs;
-    const pids = fresh ? this.scan() : [...this.seen.keys()];
+    const pids = this.scan();
     const next = new Map<number, { ticks: number; ppid: number; startMs: number }>();
     for (const pid of pids) {
       const t = this.ticks(pid);
@@ -135,14 +129,13 @@ export class OwnCpuMeter {
     for (const [pid, t] of next) {
       const was = this.seen.get(pid);
       const before = was?.ticks ?? (t.startMs >= bornAfterMs ? 0 : t.ticks);
-      this.engineMs += Math.max(0, t.ticks - before - (reaped.get(pid) ?? 0)) * TICK_MS;
+      this.engineMs += Math.max(0, t.ticks - before - (reaped.get(pid) ?? 0)) * USER_HZ_MS;
     }
     this.seen = next;
   }
 
   /** The engine's processes now, by name. */
   private scan(): number[] {
-    this.scannedAtMs = this.now();
     const uptime = Number((this.read(`${this.proc}/uptime`) ?? "").split(" ")[0]);
     if (Number.isFinite(uptime)) this.scannedAtUptimeMs = uptime * 1000;
     const names = new Set(this.opts.names ?? ENGINE_PROCESSES);
@@ -166,9 +159,8 @@ export class OwnCpuMeter {
   private ticks(pid: number): { ticks: number; ppid: number; startMs: number } | undefined {
     const stat = this.read(`${this.proc}/${pid}/stat`);
     if (!stat) return undefined;
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3 (state) on
-    const at = (n: number) => Number(f[n - 3]);
+    const at = (n: number) => Number(procStatField(stat, n));
     const ticks = at(14) + at(15) + at(16) + at(17);
-    return Number.isFinite(ticks) ? { ticks, ppid: at(4), startMs: at(22) * TICK_MS } : undefined;
+    return Number.isFinite(ticks) ? { ticks, ppid: at(4), startMs: at(22) * USER_HZ_MS } : undefined;
   }
 }

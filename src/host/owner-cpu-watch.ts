@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { slicePath, type CgroupLayout, type DockerCgroupDriver } from "./cgroup-layout.js";
 import { readKept } from "./kept-file.js";
+import { USER_HZ_MS } from "./proc-readers.js";
 
 export interface OwnerCpuWatchOptions {
   /** The pilots' parent's usage counter; undefined: no parent (the whole machine's busy time). */
@@ -21,9 +22,6 @@ export interface OwnerCpuWatchOptions {
   /** A rise of this many cores over the last sample wakes (default 0.5). */
   readonly riseCores?: number;
 }
-
-/** USER_HZ: /proc/stat counts in 1/100 s on every Linux architecture that matters. */
-const TICK_MS = 10;
 
 interface Reading {
   readonly busyMs: number;
@@ -78,7 +76,7 @@ export class OwnerCpuWatch {
       pilotsMs = c.unit === "ns" ? n / 1e6 : n / 1e3;
     }
     const ownMs = this.opts.ownMs?.() ?? 0;
-    return { busyMs: busy * TICK_MS, totalMs: (busy + idle) * TICK_MS, pilotsMs, ownMs };
+    return { busyMs: busy * USER_HZ_MS, totalMs: (busy + idle) * USER_HZ_MS, pilotsMs, ownMs };
   }
 }
 

@@ -7,6 +7,17 @@
 import { readFile, statfs } from "node:fs/promises";
 import { join } from "node:path";
 
+/** USER_HZ in ms: /proc counts CPU time in 1/100 s on every Linux architecture that matters. */
+export const USER_HZ_MS = 10;
+
+/**
+ * Field n (1-based, as proc(5) numbers them) of a /proc/PID/stat line, from field 3 on: the
+ * command name (field 2) is in parentheses and may hold spaces or ")".
+ */
+export function procStatField(stat: string, n: number): string | undefined {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[n - 3];
+}
+
 /** Cumulative CPU time of the aggregate "cpu" line, in clock ticks. */
 export interface CpuTimes {
   /** total - idle - iowait */

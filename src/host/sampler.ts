@@ -5,7 +5,13 @@
 // fake clock and fake readers.
 
 import { RollingWindow, WINDOW_NAMES, WINDOWS } from "./rolling-window.js";
-import type { CpuTimes, DiskSpace, MemPressure, ProcReaders } from "./proc-readers.js";
+import {
+  USER_HZ_MS,
+  type CpuTimes,
+  type DiskSpace,
+  type MemPressure,
+  type ProcReaders,
+} from "./proc-readers.js";
 import type { DesktopReading } from "./desktop-sources.js";
 import {
   ABSENT_WHEN_MISSING,
@@ -50,9 +56,6 @@ export interface SampleError {
    *  its variables are absent. */
   readonly absent?: boolean;
 }
-
-/** USER_HZ: /proc/stat's ticks are 10 ms. */
-const TICK_MS = 10;
 
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
@@ -177,7 +180,7 @@ export class HostSampler {
         v.cpu_total = clamp01(dBusy / dTotal);
         fresh.add("cpu_total");
         const dOwn = prev && ownMs !== undefined ? ownMs - (this.previousOwnMs ?? ownMs) : 0;
-        v.cpu_plancton = clamp01(dOwn / (dTotal * TICK_MS));
+        v.cpu_plancton = clamp01(dOwn / (dTotal * USER_HZ_MS));
       }
       this.previousOwnMs = ownMs;
       v.ncpus = now.ncpus;

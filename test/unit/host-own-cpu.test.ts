@@ -23,7 +23,6 @@ function fakeProc() {
     now: () => clock.ms,
     selfMs: () => 0,
     tailMs: 1000,
-    scanEveryMs: 0,
   });
   return { procs, clock, meter };
 }

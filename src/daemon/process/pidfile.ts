@@ -5,6 +5,7 @@
 // stale, so `stop` never signals a stranger. First line: the PID alone (as systemd reads
 // it); second line: the identity as JSON.
 import { readFileSync } from "node:fs";
+import { procStatField } from "../../host/proc-readers.js";
 import { realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import { acquireLock, type HeldLock, type LockHolder } from "./host-lock.js";
@@ -25,11 +26,9 @@ export type PidState =
 export function procIdentity(pid: number): ProcIdentity | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may hold spaces or ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     if (argv.at(-1) === "") argv.pop();
-    const startTime = fields[19];
+    const startTime = procStatField(stat, 22);
     return startTime === undefined ? undefined : { startTime, argv };
   } catch {
     return undefined; // no such process (or no /proc)
