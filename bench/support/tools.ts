@@ -4,7 +4,7 @@ import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export { freePort } from "../../test/helpers/influx-servers.js";
+export { freePort } from "../../test/helpers/free-port.js";
 
 const SCRIPT = path.join(
   path.dirname(fileURLToPath(import.meta.url)),

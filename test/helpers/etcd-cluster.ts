@@ -6,9 +6,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./free-port.js";
 import { waitFor } from "./wait.js";
 
 export function requireEtcd(): void {
@@ -19,18 +19,6 @@ export function requireEtcd(): void {
       "etcd is not installed: run `bash scripts/prepare-etcd.sh` (as root: it installs Debian's etcd-server and etcd-client)",
     );
   }
-}
-
-/** A port free now (the kernel's choice), for a server started right after. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Client TLS for the members: server cert/key, and the CA client certificates must be signed by. */

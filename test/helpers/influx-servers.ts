@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
+import { freePort } from "./free-port.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -45,19 +45,6 @@ const running = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() =>
-        addr !== null && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 function requireBinary(bin: string, pkg: string): void {
   if (!existsSync(bin)) {

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "./etcd-cluster.js";
+import { freePort } from "./free-port.js";
 import { waitFor } from "./wait.js";
 
 export interface PrometheusHandle {

@@ -11,6 +11,7 @@ import { logged, startDaemon, type Harness } from "../helpers/daemon-harness.js"
 import { containersOf, requireDocker } from "../helpers/docker.js";
 import { startFaultServer, type FaultServer } from "../helpers/fault-http-server.js";
 import { FixedObserver } from "../helpers/fixed-observer.js";
+import { freePort } from "../helpers/free-port.js";
 import { waitFor } from "../helpers/wait.js";
 
 before(requireDocker);
@@ -206,14 +207,6 @@ describe("a remote config cannot open the port", () => {
     await assert.rejects(connect(port), /ECONNREFUSED/);
   });
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 function connect(port: number): Promise<void> {
   return new Promise((resolve, reject) => {

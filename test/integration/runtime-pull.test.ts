@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { freePort } from "../helpers/free-port.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -26,17 +26,6 @@ let registryLog = "";
 let engine: ContainerEngine;
 let image: string;
 const savedDockerConfig = process.env["DOCKER_CONFIG"];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** Points the Docker config (for the engine and the CLI) at a file with these auths. */
 async function useDockerConfig(name: string, auths: Record<string, unknown>): Promise<string> {
