@@ -1,7 +1,7 @@
 // The engine as the daemon uses it, telling the own-CPU meter when an operation of the
 // daemon is in flight: the engine's CPU then (a launch costs it about 0.5 CPU-seconds) is
 // Plancton's, not an owner arriving (host/own-cpu.ts).
-import type { ContainerEngine } from "../../runtime/index.js";
+import { overlayEngine, type ContainerEngine } from "../../runtime/index.js";
 
 /** The operations that make the engine work for the daemon. */
 const WORK = [
@@ -20,10 +20,10 @@ export function withEngineWork(
   engine: ContainerEngine,
   meter: { begin(): void; end(): void },
 ): ContainerEngine {
-  const overrides: Record<string, unknown> = {};
+  const overrides: Partial<ContainerEngine> = {};
   for (const name of WORK) {
     const op = engine[name] as (...args: unknown[]) => Promise<unknown>;
-    overrides[name] = async (...args: unknown[]) => {
+    (overrides as Record<string, unknown>)[name] = async (...args: unknown[]) => {
       meter.begin();
       try {
         return await op.apply(engine, args);
@@ -32,12 +32,5 @@ export function withEngineWork(
       }
     };
   }
-  // The rest (listing, inspect, events, counters) passes through, getters included.
-  return new Proxy(engine, {
-    get(target, key) {
-      if (typeof key === "string" && key in overrides) return overrides[key];
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overlayEngine(engine, overrides); // the rest (listing, inspect, events) passes through
 }

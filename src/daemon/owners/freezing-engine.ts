@@ -9,7 +9,7 @@
 //     or killed as the policy says, never left frozen and forgotten;
 //   - SIGKILL, kill, stop: a kernel-frozen pilot is thawed so the signal is delivered (the
 //     engine waits for the death a frozen task cannot die).
-import type { ContainerEngine, PilotInfo } from "../../runtime/index.js";
+import { overlayEngine, type ContainerEngine, type PilotInfo } from "../../runtime/index.js";
 import type { KernelFreezer } from "./kernel-freezer.js";
 
 export function withKernelFreezer(engine: ContainerEngine, kernel: KernelFreezer): ContainerEngine {
@@ -93,12 +93,5 @@ export function withKernelFreezer(engine: ContainerEngine, kernel: KernelFreezer
       enginePaused.delete(id);
     },
   };
-  return new Proxy(engine, {
-    get(target, prop, receiver) {
-      if (typeof prop === "string" && prop in overrides) return overrides[prop as keyof ContainerEngine];
-      const value: unknown = Reflect.get(target, prop, target);
-      void receiver;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overlayEngine(engine, overrides);
 }
