@@ -52,6 +52,17 @@ function withoutWeight(p: PilotParent): Omit<PilotParent, "weight"> {
   return rest;
 }
 
+/** setupPilotParent on the tree at root (its layout detected), idle on cgroupfs unless told, without the weight. */
+async function setUp(
+  root: string,
+  more: Partial<Parameters<typeof setupPilotParent>[0]> = {},
+): Promise<Omit<PilotParent, "weight">> {
+  const layout = detectCgroupLayout(root);
+  return withoutWeight(
+    await setupPilotParent({ layout, dockerCgroupDriver: "cgroupfs", priority: "idle", ...more }),
+  );
+}
+
 describe("detectCgroupLayout", () => {
   it("finds cgroup v1 with cpu and cpuacct mounted apart", () => {
     const root = v1Tree();
@@ -170,13 +181,7 @@ describe("setupPilotParent", () => {
 
   it("v1 systemd driver: plancton.slice under each controller", async () => {
     const root = v1Tree({ "cpu/plancton.slice/cpu.shares": "1024\n" });
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "systemd",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root, { dockerCgroupDriver: "systemd" });
     assert.deepEqual(r, {
       cgroupParent: "plancton.slice",
       mode: "idle",
@@ -206,14 +211,7 @@ describe("setupPilotParent", () => {
   it("v1: cpu.idle refused by the kernel falls back to cpu.shares=2", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "0\n" });
     const fs = failingFs("writeFile", "cpu.idle", "EINVAL");
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-        fs,
-      }),
-    );
+    const r = await setUp(root, { fs });
     assert.deepEqual(r, {
       cgroupParent: "/plancton",
       mode: "idle",
@@ -225,14 +223,7 @@ describe("setupPilotParent", () => {
   it("v1: a parent already at cpu.idle=1 (the kernel then refuses cpu.shares) counts as idle", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n", "cpu/plancton/cpu.idle": "1\n" });
     const fs = failingFs("writeFile", "cpu.shares", "EINVAL");
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-        fs,
-      }),
-    );
+    const r = await setUp(root, { fs });
     assert.deepEqual(r, {
       cgroupParent: "/plancton",
       mode: "idle",
@@ -246,13 +237,7 @@ describe("setupPilotParent", () => {
       "plancton/cpu.weight": "100\n",
       "plancton/cgroup.subtree_control": "\n",
     });
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root);
     assert.deepEqual(r, {
       cgroupParent: "/plancton",
       mode: "idle",
@@ -269,13 +254,7 @@ describe("setupPilotParent", () => {
       "cgroup.subtree_control": "cpu memory\n",
       "plancton/cpu.weight": "100\n",
     });
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root);
     assert.deepEqual(r, {
       cgroupParent: "/plancton",
       mode: "idle",
@@ -287,13 +266,7 @@ describe("setupPilotParent", () => {
 
   it("v2 without cpu in cgroup.controllers: normal, with the reason, nothing created", async () => {
     const root = v2Tree("memory pids");
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root);
     assert.equal(r.mode, "normal");
     assert.equal(r.cgroupParent, undefined);
     assert.match(r.detail, /^normal: cgroup v2 without cpu controller delegation/);
@@ -302,13 +275,7 @@ describe("setupPilotParent", () => {
 
   it("v2 where the parent gets no cpu files (controller not enabled): normal, with the reason", async () => {
     const root = v2Tree("cpu", { "cgroup.subtree_control": "cpu\n" });
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root);
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /neither cpu.idle nor cpu.weight/);
   });
@@ -318,13 +285,7 @@ describe("setupPilotParent", () => {
       "plancton.slice/cpu.idle": "0\n",
       "plancton.slice/cpu.weight": "100\n",
     });
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "systemd",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root, { dockerCgroupDriver: "systemd" });
     assert.deepEqual(r, {
       cgroupParent: "plancton.slice",
       mode: "idle",
@@ -336,14 +297,7 @@ describe("setupPilotParent", () => {
   it("read-only cgroup tree (EROFS on mkdir): normal, with the reason", async () => {
     const root = v1Tree();
     const fs = failingFs("mkdir", "plancton", "EROFS");
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-        fs,
-      }),
-    );
+    const r = await setUp(root, { fs });
     assert.equal(r.mode, "normal");
     assert.equal(r.cgroupParent, undefined);
     assert.match(r.detail, /^normal: cannot set up the pilots' parent cgroup "plancton": EROFS/);
@@ -352,27 +306,14 @@ describe("setupPilotParent", () => {
   it("no permission to write the weight (EACCES): normal, with the reason", async () => {
     const root = v2Tree("cpu", { "cgroup.subtree_control": "cpu\n", "plancton/cpu.idle": "0\n" });
     const fs = failingFs("writeFile", "cpu.idle", "EACCES");
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-        fs,
-      }),
-    );
+    const r = await setUp(root, { fs });
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /EACCES/);
   });
 
   it("a plain directory that is no cgroup file system (no cpu.shares appears): normal, ENOENT", async () => {
     const root = v1Tree();
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root);
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /ENOENT/);
     assert.ok(!existsSync(join(root, "cpu/plancton/cpu.shares")), "must not create control files");
@@ -380,13 +321,7 @@ describe("setupPilotParent", () => {
 
   it("the parent's name taken by a file: normal, with the reason", async () => {
     const root = v1Tree({ "cpu/plancton": "not a directory" });
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-      }),
-    );
+    const r = await setUp(root);
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /EEXIST|ENOTDIR/);
   });
@@ -394,14 +329,7 @@ describe("setupPilotParent", () => {
   it("a weight that does not read back: normal, with the reason", async () => {
     const root = v1Tree({ "cpu/plancton/cpu.shares": "1024\n" });
     const fs: CgroupFs = { ...nodeCgroupFs, writeFile: async () => undefined };
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "idle",
-        fs,
-      }),
-    );
+    const r = await setUp(root, { fs });
     assert.equal(r.mode, "normal");
     assert.match(r.detail, /reads "1024" after writing 2/);
   });
@@ -435,13 +363,7 @@ describe("setupPilotParent", () => {
 
   it("priority normal: no parent, nothing touched", async () => {
     const root = v1Tree();
-    const r = withoutWeight(
-      await setupPilotParent({
-        layout: detectCgroupLayout(root),
-        dockerCgroupDriver: "cgroupfs",
-        priority: "normal",
-      }),
-    );
+    const r = await setUp(root, { priority: "normal" });
     assert.deepEqual(r, { cgroupParent: undefined, mode: "normal", detail: "normal (configured)" });
     assert.ok(!existsSync(join(root, "cpu/plancton")));
   });
