@@ -13,11 +13,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Docker from "dockerode";
 import { queryStatus } from "../../src/daemon/report/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
-import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import { parseInputInterrupts } from "../../src/host/input-interrupts.js";
 import { waitFor } from "../helpers/wait.js";
 import { frozen } from "./kernel-facts.js";
-import type { ScenarioOptions, ScenarioResult } from "./scenario.js";
+import type { ScenarioOptions } from "./scenario.js";
+import { recorder, removePilots, type ScenarioResult } from "./scenario-steps.js";
 
 const SAMPLE_INTERVAL_S = 20;
 const IDLE_THRESHOLD_S = 4;
@@ -54,12 +54,8 @@ function configText(): string {
 const inputCount = (): number => parseInputInterrupts(readFileSync("/proc/interrupts", "utf8")).count;
 
 export async function runKeyboardScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
-  const result: ScenarioResult = { name: opts.name, checks: [], figures: {} };
+  const { result, check } = recorder(opts.name);
   const fig = result.figures;
-  const check = (name: string, ok: boolean, detail: string) => {
-    result.checks.push({ name, ok, detail });
-    process.stderr.write(`@@plancton progress ${JSON.stringify({ scenario: opts.name, check: name, ok })}\n`);
-  };
   const dir = mkdtempSync(path.join(os.tmpdir(), "plancton-host-keyboard-"));
   const configFile = path.join(dir, "config.yaml");
   const rundir = path.join(dir, "run");
@@ -181,14 +177,7 @@ export async function runKeyboardScenario(opts: ScenarioOptions): Promise<Scenar
       d.kill("SIGTERM");
       await Promise.race([exited, sleep(60_000).then(() => d.kill("SIGKILL"))]);
     }
-    const mine = await docker
-      .listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=hosts-keyboard`] } })
-      .catch(() => []);
-    for (const c of mine)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
+    await removePilots(docker, "hosts-keyboard");
     rmSync(dir, { recursive: true, force: true });
   }
   return result;

@@ -11,19 +11,20 @@ import Docker from "dockerode";
 import { queryStatus } from "../../src/daemon/report/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
 import type { PilotRecord } from "../../src/daemon/report/history.js";
-import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import { waitFor } from "../helpers/wait.js";
-import { measureAttribution } from "./attribution.js";
+import { containerPids, cpuCgroupOf, parentWeight, topLevelNames, weightIsIdle } from "./kernel-facts.js";
 import {
-  containerPids,
-  cpuCgroupOf,
-  cpuSecondsOf,
-  frozen,
-  machineBusySeconds,
-  parentWeight,
-  topLevelNames,
-  weightIsIdle,
-} from "./kernel-facts.js";
+  checkAttribution,
+  checkPauseAndResume,
+  checkYield,
+  recorder,
+  removePilots,
+  retried,
+  round,
+  type ScenarioResult,
+} from "./scenario-steps.js";
+
+export type { Check, ScenarioResult } from "./scenario-steps.js";
 
 export interface ScenarioOptions {
   readonly name: string;
@@ -38,17 +39,6 @@ export interface ScenarioOptions {
    * with 0.5 each, the room to resume the second pilot (owner <= 0.5) was not always there.
    */
   readonly cpusPerDock?: number;
-}
-
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-export interface ScenarioResult {
-  name: string;
-  checks: Check[];
-  figures: Record<string, unknown>;
 }
 
 const TTL_SECONDS = 20;
@@ -86,15 +76,7 @@ function configText(name: string, ttl: string, cpusPerDock: number): string {
 }
 
 export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
-  const result: ScenarioResult = { name: opts.name, checks: [], figures: {} };
-  const t0Ms = Date.now();
-  const check = (name: string, ok: boolean, detail: string) => {
-    result.checks.push({ name, ok, detail });
-    // Progress on stderr (the VM's serial console): a stuck phase shows where it stuck.
-    process.stderr.write(
-      `@@plancton progress ${JSON.stringify({ scenario: opts.name, s: Math.round((Date.now() - t0Ms) / 1000), check: name, ok })}\n`,
-    );
-  };
+  const { result, check } = recorder(opts.name);
   const fig = result.figures;
   const dir = mkdtempSync(path.join(os.tmpdir(), `plancton-host-${opts.name}-`));
   const configFile = path.join(dir, "config.yaml");
@@ -203,21 +185,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
 
     // Attribution: the daemon's cpu_pilots against the pilots' processes' own CPU time.
     const pids = ids.flatMap(containerPids); // once: /proc scanned under TCG takes a while
-    const b0 = machineBusySeconds();
-    const t0 = Date.now();
-    const att = await measureAttribution(status, () => cpuSecondsOf(pids), { windowMs: 30_000, ncpus });
-    const ratio = att.kernelSeconds > 0 ? att.reportedSeconds / att.kernelSeconds : 0;
-    fig["cpu_pilots_reported_s"] = round(att.reportedSeconds);
-    fig["cpu_pilots_kernel_s"] = round(att.kernelSeconds);
-    fig["attribution_ratio"] = round(ratio);
-    fig["cpu_owner_reported"] = round(att.ownerMean);
-    fig["attribution_rows"] = att.rows.slice(0, 40);
-    fig["cpu_total_kernel"] = round((machineBusySeconds() - b0) / (((Date.now() - t0) / 1000) * ncpus));
-    check(
-      "pilots' CPU attributed within 10 %",
-      att.intervals >= 3 && Math.abs(ratio - 1) <= 0.1,
-      `reported ${round(att.reportedSeconds)} CPU-s vs kernel ${round(att.kernelSeconds)} CPU-s over ${att.intervals} sample intervals`,
-    );
+    await checkAttribution({ status, fig, check }, pids, ncpus);
     await running(2);
     const early = await history();
     check(
@@ -229,51 +197,10 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     // The owner wants the CPU: pilots yield at once (priority), then are paused (cgroup freezer) and resumed.
     for (let i = 0; i < ncpus; i++)
       owners.push(spawn("sh", ["-c", "exec yes > /dev/null"], { stdio: "ignore" }));
-    // Measured once the owner's processes run (a slow VM takes a while to start them), before the
-    // overhead rule can have paused a pilot (grace_kill), so the share is the scheduler's doing.
-    // Idle pilots had 0.02-0.09 of it in the VM; at normal weight (the lost cpu.idle) 0.83.
-    await sleep(2000);
-    const p0 = cpuSecondsOf(pids);
-    const m0 = machineBusySeconds();
-    await sleep(4000);
-    const share = (cpuSecondsOf(pids) - p0) / Math.max(0.01, machineBusySeconds() - m0);
-    fig["pilot_share_under_owner_load"] = round(share);
-    check(
-      "pilots yield to the owner",
-      share < 0.2,
-      `pilots had ${round(share)} of the busy CPU while the owner wanted all of it`,
-    );
+    await checkYield({ status, fig, check }, () => pids, "the owner");
     // As many are paused as the owner needs: with one pilot paused, the other's share may fit.
-    const paused = await waitFor(
-      "a pilot paused",
-      async () => {
-        const p = (await status()).pilots.filter((x) => x.state === "paused").map((x) => x.id);
-        return p.length > 0 ? p : undefined;
-      },
-      180_000,
-      1000,
-    );
-    fig["paused_of_2"] = paused.length;
-    const frozenNow = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
-    fig["frozen_while_paused"] = frozenNow;
-    check(
-      "paused pilots frozen in the kernel",
-      frozenNow.every((f) => f === true),
-      JSON.stringify(frozenNow),
-    );
-    for (const o of owners.splice(0)) o.kill("SIGKILL");
-    const resumed = await waitFor("pilots resumed", () => running(2), 240_000, 1000).catch(() => undefined);
-    check(
-      "paused pilots resume (same pilots)",
-      JSON.stringify(resumed) === JSON.stringify(ids),
-      `running ${JSON.stringify(resumed)}, before ${JSON.stringify(ids)}`,
-    );
-    const thawed = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
-    check(
-      "resumed pilots thawed",
-      thawed.every((f) => f === false),
-      JSON.stringify(thawed),
-    );
+    const release = () => owners.splice(0).forEach((o) => o.kill("SIGKILL"));
+    await checkPauseAndResume({ status, fig, check, running, pidOf, release }, ids);
 
     // Adoption: a new daemon keeps the running pilots.
     await stopDaemon();
@@ -330,34 +257,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   } finally {
     for (const o of owners) o.kill("SIGKILL");
     await stopDaemon().catch(() => undefined);
-    const mine = await docker
-      .listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=hosts-${opts.name}`] } })
-      .catch(() => []);
-    for (const c of mine)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
+    await removePilots(docker, `hosts-${opts.name}`);
     fig["daemon_log_tail"] = result.checks.every((c) => c.ok) ? undefined : tail(logFile);
     rmSync(dir, { recursive: true, force: true });
   }
   return result;
-}
-
-/** A slow VM now and then drops a status connection (EPIPE): three tries before it counts. */
-export async function retried<T>(fn: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= 3) throw err;
-      await sleep(1000);
-    }
-  }
-}
-
-export function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 export function tail(file: string): string {

@@ -10,15 +10,21 @@ import { spawnSync } from "node:child_process";
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import Docker from "dockerode";
 import { queryStatus } from "../../src/daemon/report/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
-import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import { waitFor } from "../helpers/wait.js";
-import { measureAttribution } from "./attribution.js";
-import { containerPids, cpuCgroupOf, cpuSecondsOf, frozen, machineBusySeconds } from "./kernel-facts.js";
-import { retried, round, tail, type ScenarioOptions, type ScenarioResult } from "./scenario.js";
+import { containerPids, cpuCgroupOf } from "./kernel-facts.js";
+import { tail, type ScenarioOptions } from "./scenario.js";
+import {
+  checkAttribution,
+  checkPauseAndResume,
+  checkYield,
+  recorder,
+  removePilots,
+  retried,
+  type ScenarioResult,
+} from "./scenario-steps.js";
 
 const USER = "desk";
 
@@ -65,15 +71,8 @@ function userSliceWeight(dir: string): Record<string, string> {
 const idle = (w: Record<string, string>) => w["cpu.idle"] === "1" || w["cpu.weight"] === "1";
 
 export async function runUserScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
-  const result: ScenarioResult = { name: opts.name, checks: [], figures: {} };
+  const { result, check } = recorder(opts.name);
   const fig = result.figures;
-  const t0Ms = Date.now();
-  const check = (name: string, ok: boolean, detail: string) => {
-    result.checks.push({ name, ok, detail });
-    process.stderr.write(
-      `@@plancton progress ${JSON.stringify({ scenario: opts.name, s: Math.round((Date.now() - t0Ms) / 1000), check: name, ok })}\n`,
-    );
-  };
   const uid = idOf(USER);
   const home = `/home/${USER}`;
   const runtimeDir = `/run/user/${uid}`;
@@ -195,22 +194,7 @@ export async function runUserScenario(opts: ScenarioOptions): Promise<ScenarioRe
 
     // Attribution: the daemon's cpu_pilots against the pilots' processes' own CPU time.
     const pids = () => ids.flatMap(containerPids);
-    const attributed = pids(); // once: /proc scanned under TCG takes a while
-    const att = await measureAttribution(status, () => cpuSecondsOf(attributed), {
-      windowMs: 30_000,
-      ncpus,
-    });
-    const ratio = att.kernelSeconds > 0 ? att.reportedSeconds / att.kernelSeconds : 0;
-    fig["cpu_pilots_reported_s"] = round(att.reportedSeconds);
-    fig["cpu_pilots_kernel_s"] = round(att.kernelSeconds);
-    fig["attribution_ratio"] = round(ratio);
-    fig["cpu_owner_reported"] = round(att.ownerMean);
-    fig["attribution_rows"] = att.rows.slice(0, 40);
-    check(
-      "pilots' CPU attributed within 10 %",
-      att.intervals >= 3 && Math.abs(ratio - 1) <= 0.1,
-      `reported ${round(att.reportedSeconds)} CPU-s vs kernel ${round(att.kernelSeconds)} CPU-s over ${att.intervals} sample intervals`,
-    );
+    await checkAttribution({ status, fig, check }, pids(), ncpus); // once: /proc under TCG is slow
 
     // The owner's load, a unit of desk's own manager (beside plancton.slice): the pilots yield, then pause.
     const load = asUser([
@@ -224,45 +208,12 @@ export async function runUserScenario(opts: ScenarioOptions): Promise<ScenarioRe
     ]);
     loadOn = load.status === 0;
     check("the owner's load starts (systemd-run --user)", loadOn, load.out || "started");
-    await sleep(2000);
-    const p0 = cpuSecondsOf(pids());
-    const m0 = machineBusySeconds();
-    await sleep(4000);
-    const share = (cpuSecondsOf(pids()) - p0) / Math.max(0.01, machineBusySeconds() - m0);
-    fig["pilot_share_under_owner_load"] = round(share);
-    check("pilots yield to the user's own load", share < 0.2, `pilots had ${round(share)} of the busy CPU`);
-    const paused = await waitFor(
-      "a pilot paused",
-      async () => {
-        const p = (await status()).pilots.filter((x) => x.state === "paused").map((x) => x.id);
-        return p.length > 0 ? p : undefined;
-      },
-      180_000,
-      1000,
-    );
-    fig["paused_of_2"] = paused.length;
-    fig["give_back_while_paused"] = (await status()).giveBack;
-    const frozenNow = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
-    fig["frozen_while_paused"] = frozenNow;
-    check(
-      "paused pilots frozen in the kernel",
-      frozenNow.every((f) => f === true),
-      JSON.stringify(frozenNow),
-    );
-    asUser(["systemctl", "--user", "stop", "plancton-owner-load"]);
-    loadOn = false;
-    const resumed = await waitFor("pilots resumed", () => running(2), 240_000, 1000).catch(() => undefined);
-    check(
-      "paused pilots resume (same pilots)",
-      JSON.stringify(resumed) === JSON.stringify(ids),
-      `running ${JSON.stringify(resumed)}, before ${JSON.stringify(ids)}`,
-    );
-    const thawed = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
-    check(
-      "resumed pilots thawed",
-      thawed.every((f) => f === false),
-      JSON.stringify(thawed),
-    );
+    await checkYield({ status, fig, check }, pids, "the user's own load");
+    const release = () => {
+      asUser(["systemctl", "--user", "stop", "plancton-owner-load"]);
+      loadOn = false;
+    };
+    await checkPauseAndResume({ status, fig, check, running, pidOf, release }, ids);
     check(
       "idle in the kernel at the end",
       idle(userSliceWeight(sliceDir)),
@@ -282,14 +233,7 @@ export async function runUserScenario(opts: ScenarioOptions): Promise<ScenarioRe
   } finally {
     if (loadOn) asUser(["systemctl", "--user", "stop", "plancton-owner-load"]);
     asUser(["systemctl", "--user", "stop", "plancton-user"], 120_000);
-    const mine = await docker
-      .listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=hosts-user`] } })
-      .catch(() => []);
-    for (const c of mine)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
+    await removePilots(docker, "hosts-user");
     fig["daemon_log_tail"] = result.checks.every((c) => c.ok) ? undefined : tail(logFile);
   }
   return result;
