@@ -81,10 +81,13 @@ interface PauseSteps extends Steps {
   pidOf: (id: string) => Promise<number>;
   /** Ends the owner's load. */
   release: () => void;
+  /** Runs while the paused pilots (its argument) are frozen, before `release`. */
+  whilePaused?: (paused: readonly string[]) => Promise<void>;
 }
 
 /** The owner's load holds: a pilot is paused (as many as the owner needs), frozen in the
- * kernel; once `release` ends the load, the same pilots run again, thawed. */
+ * kernel; once `release` ends the load, the same pilots run again (also across whatever
+ * `whilePaused` does meanwhile), thawed. */
 export async function checkPauseAndResume(s: PauseSteps, ids: readonly string[]): Promise<void> {
   const paused = await waitFor(
     "a pilot paused",
@@ -104,6 +107,7 @@ export async function checkPauseAndResume(s: PauseSteps, ids: readonly string[])
     frozenNow.every((f) => f === true),
     JSON.stringify(frozenNow),
   );
+  await s.whilePaused?.(paused);
   s.release();
   const resumed = await waitFor("pilots resumed", () => s.running(2), 240_000, 1000).catch(() => undefined);
   s.check(

@@ -12,7 +12,14 @@ import { queryStatus } from "../../src/daemon/report/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
 import type { PilotRecord } from "../../src/daemon/report/history.js";
 import { waitFor } from "../helpers/wait.js";
-import { containerPids, cpuCgroupOf, parentWeight, topLevelNames, weightIsIdle } from "./kernel-facts.js";
+import {
+  containerPids,
+  cpuCgroupOf,
+  frozen,
+  parentWeight,
+  topLevelNames,
+  weightIsIdle,
+} from "./kernel-facts.js";
 import {
   checkAttribution,
   checkPauseAndResume,
@@ -200,20 +207,33 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     await checkYield({ status, fig, check }, () => pids, "the owner");
     // As many are paused as the owner needs: with one pilot paused, the other's share may fit.
     const release = () => owners.splice(0).forEach((o) => o.kill("SIGKILL"));
-    await checkPauseAndResume({ status, fig, check, running, pidOf, release }, ids);
-
-    // Adoption: a new daemon keeps the running pilots.
-    await stopDaemon();
-    startDaemon();
-    const adopted = await waitFor("pilots after restart", () => running(2), 120_000, 1000).catch(
-      () => undefined,
-    );
-    check(
-      "pilots adopted after a restart",
-      JSON.stringify(adopted) === JSON.stringify(ids),
-      `after restart ${JSON.stringify(adopted)}, before ${JSON.stringify(ids)}; log: ${/adopted \d+ pilot/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "no adoption line"}`,
-    );
-    check("idle in the kernel after a restart", weightIsIdle(weightNow()), JSON.stringify(weightNow()));
+    // Adoption: a daemon restarted while a pilot is frozen (the owner still there) lists both
+    // pilots, the frozen one paused and still frozen; the resume below is the new daemon's, so
+    // a frozen pilot is never frozen and forgotten.
+    const whilePaused = async (paused: readonly string[]) => {
+      await stopDaemon();
+      startDaemon();
+      const listed = await waitFor(
+        "both pilots listed by the new daemon",
+        async () => {
+          const s = await status();
+          return ids.every((id) => s.pilots.some((p) => p.id === id)) ? s.pilots : undefined;
+        },
+        120_000,
+        1000,
+      ).catch(() => []);
+      const states = paused.map((id) => listed.find((p) => p.id === id)?.state ?? "not listed");
+      const still = await Promise.all(paused.map(async (id) => frozen(await pidOf(id))));
+      fig["frozen_after_daemon_restart"] = { states, still };
+      const adoption = /adopted \d+ pilot/.exec(readFileSync(logFile, "utf8"))?.[0] ?? "no adoption line";
+      check(
+        "pilots adopted after a restart, the frozen one paused and still frozen",
+        listed.length === 2 && states.every((x) => x === "paused") && still.every((f) => f === true),
+        `listed ${listed.length}, paused ones ${JSON.stringify(states)}, frozen ${JSON.stringify(still)}; ${adoption}`,
+      );
+      check("idle in the kernel after a restart", weightIsIdle(weightNow()), JSON.stringify(weightNow()));
+    };
+    await checkPauseAndResume({ status, fig, check, running, pidOf, release, whilePaused }, ids);
 
     // TTL: a shorter max_ttl applies within a second and ends the old pilots, with reason ttl.
     writeFileSync(
