@@ -4,6 +4,7 @@
 // that finds the engine down asks to run again after retryAfterMs().
 import { EngineUnavailableError, type ContainerEngine, type EngineInfo } from "../../runtime/index.js";
 import type { Logger } from "../process/logger.js";
+import { engineLine } from "../report/status.js";
 
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30_000;
@@ -17,12 +18,6 @@ export interface EngineState {
   lastError?: string;
   version?: string;
   engine?: string;
-}
-
-/** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. */
-export function engineLine(docker: EngineState): string {
-  if (!docker.engine) return "?";
-  return `${docker.engine === "podman" ? "Podman" : "Docker"} ${docker.version ?? ""}`.trim();
 }
 
 export class EngineConnection {

@@ -6,7 +6,12 @@ import type { EngineState } from "../owners/engine-connection.js";
 import type { ImageView } from "../owners/image-puller.js";
 import type { CpuPriority } from "../owners/pilot-placement.js";
 
-export { engineLine } from "../owners/engine-connection.js";
+/** "Podman 4.3.1", "Docker 20.10.24"; "?" before the engine answered. (Here, not beside the
+ * engine's link: planctonctl formats status without loading the Docker client.) */
+export function engineLine(docker: EngineState): string {
+  if (!docker.engine) return "?";
+  return `${docker.engine === "podman" ? "Podman" : "Docker"} ${docker.version ?? ""}`.trim();
+}
 
 export interface PilotRow {
   id: string;
