@@ -37,17 +37,12 @@ interface Acc {
 
 const DAY_MS = 86_400_000;
 
-/** The last key made: records come in time order, so most share their neighbour's period
- * (a Date and its ISO string per record were a fifth of a year's report). */
-let last = { start: NaN, key: "" };
-
 /** The period key of a time: its UTC day, or the Monday of its UTC week. */
 export function periodOf(ms: number, by: "day" | "week"): string {
   const day = Math.floor(ms / DAY_MS);
   // 1970-01-01 was a Thursday: days since a Monday are (day + 3) % 7.
   const start = by === "day" ? day : day - ((day + 3) % 7);
-  if (start !== last.start) last = { start, key: new Date(start * DAY_MS).toISOString().slice(0, 10) };
-  return last.key;
+  return new Date(start * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The median of values given as value -> count. */
@@ -68,6 +63,8 @@ export function median(counts: ReadonlyMap<number, number>): number | null {
 export class ReportAggregator {
   private readonly periods = new Map<string, Acc>();
   private readonly total: Acc = { s: emptySummary("total"), lives: new Map() };
+  /** The period key of the last day keyed (see keyOf). */
+  private lastDay = { day: NaN, key: "" };
 
   constructor(
     private readonly by: ReportBy,
@@ -108,7 +105,7 @@ export class ReportAggregator {
   /** An hour's idle CPU (by image: in the total only, the host's idle CPU has no image). */
   addIdle(hourMs: number, idleCoreSeconds: number): void {
     this.total.s.idleCoreSeconds += idleCoreSeconds;
-    if (this.by !== "image") this.accOf(periodOf(hourMs, this.by)).s.idleCoreSeconds += idleCoreSeconds;
+    if (this.by !== "image") this.accOf(this.keyOf(hourMs, "")).s.idleCoreSeconds += idleCoreSeconds;
   }
 
   /** The periods in order (images by CPU, most first), and the total. */
@@ -126,7 +123,12 @@ export class ReportAggregator {
   }
 
   private keyOf(ms: number, image: string): string {
-    return this.by === "image" ? image || "unknown" : periodOf(ms, this.by);
+    if (this.by === "image") return image || "unknown";
+    // Records come in time order: most share their neighbour's day, and a Date and its ISO
+    // string per record were a fifth of a year's report.
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.lastDay.day) this.lastDay = { day, key: periodOf(ms, this.by) };
+    return this.lastDay.key;
   }
 
   private accOf(key: string): Acc {

@@ -22,14 +22,15 @@ export function uniquePrefix(name: string): string {
   return `pt-${name}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Containers of one Plancton instance (by its label), as Docker sees them. */
-export async function containersOf(instance: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`] } });
+/** Containers of one Plancton instance (by its label), as the engine sees them. */
+export async function containersOf(instance: string, engine = docker): Promise<Docker.ContainerInfo[]> {
+  return engine.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`] } });
 }
 
-export async function removeInstance(instance: string): Promise<void> {
-  for (const c of await containersOf(instance))
-    await docker
+/** Removes every container of `instance` from the engine (the default socket's, or `engine`). */
+export async function removeInstance(instance: string, engine = docker): Promise<void> {
+  for (const c of await containersOf(instance, engine))
+    await engine
       .getContainer(c.Id)
       .remove({ force: true })
       .catch(() => undefined);

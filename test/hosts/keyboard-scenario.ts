@@ -14,10 +14,11 @@ import Docker from "dockerode";
 import { queryStatus } from "../../src/daemon/report/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
 import { parseInputInterrupts } from "../../src/host/input-interrupts.js";
+import { removeInstance } from "../helpers/docker.js";
 import { waitFor } from "../helpers/wait.js";
 import { frozen } from "./kernel-facts.js";
 import type { ScenarioOptions } from "./scenario.js";
-import { recorder, removePilots, type ScenarioResult } from "./scenario-steps.js";
+import { recorder, type ScenarioResult } from "./scenario-steps.js";
 
 const SAMPLE_INTERVAL_S = 20;
 const IDLE_THRESHOLD_S = 4;
@@ -177,7 +178,7 @@ export async function runKeyboardScenario(opts: ScenarioOptions): Promise<Scenar
       d.kill("SIGTERM");
       await Promise.race([exited, sleep(60_000).then(() => d.kill("SIGKILL"))]);
     }
-    await removePilots(docker, "hosts-keyboard");
+    await removeInstance("hosts-keyboard", docker).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
   return result;

@@ -1,10 +1,8 @@
 // The steps the VM scenarios share: recording checks, the pilots' CPU attribution against
-// the kernel, a pause frozen in the kernel then resumed and thawed, and removing what a
-// scenario left on the engine. Each step records checks and figures instead of throwing.
+// the kernel, the pilots yielding, a pause frozen in the kernel then resumed and thawed.
+// Each step records checks and figures instead of throwing.
 import { setTimeout as sleep } from "node:timers/promises";
-import type Docker from "dockerode";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
-import { LABEL_INSTANCE } from "../../src/daemon/loop/labels.js";
 import { waitFor } from "../helpers/wait.js";
 import { measureAttribution } from "./attribution.js";
 import { cpuSecondsOf, frozen, machineBusySeconds } from "./kernel-facts.js";
@@ -121,18 +119,6 @@ export async function checkPauseAndResume(s: PauseSteps, ids: readonly string[])
     thawed.every((f) => f === false),
     JSON.stringify(thawed),
   );
-}
-
-/** Removes every container of `instance` the scenario left on the engine. */
-export async function removePilots(docker: Docker, instance: string): Promise<void> {
-  const mine = await docker
-    .listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`] } })
-    .catch(() => []);
-  for (const c of mine)
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
 }
 
 /** A slow VM now and then drops a status connection (EPIPE): three tries before it counts. */

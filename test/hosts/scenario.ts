@@ -11,6 +11,7 @@ import Docker from "dockerode";
 import { queryStatus } from "../../src/daemon/report/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
 import type { PilotRecord } from "../../src/daemon/report/history.js";
+import { removeInstance } from "../helpers/docker.js";
 import { waitFor } from "../helpers/wait.js";
 import {
   containerPids,
@@ -25,7 +26,6 @@ import {
   checkPauseAndResume,
   checkYield,
   recorder,
-  removePilots,
   retried,
   round,
   type ScenarioResult,
@@ -277,7 +277,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   } finally {
     for (const o of owners) o.kill("SIGKILL");
     await stopDaemon().catch(() => undefined);
-    await removePilots(docker, `hosts-${opts.name}`);
+    await removeInstance(`hosts-${opts.name}`, docker).catch(() => undefined);
     fig["daemon_log_tail"] = result.checks.every((c) => c.ok) ? undefined : tail(logFile);
     rmSync(dir, { recursive: true, force: true });
   }

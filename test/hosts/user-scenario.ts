@@ -13,6 +13,7 @@ import path from "node:path";
 import Docker from "dockerode";
 import { queryStatus } from "../../src/daemon/report/status-server.js";
 import type { StatusSnapshot } from "../../src/daemon/report/status.js";
+import { removeInstance } from "../helpers/docker.js";
 import { waitFor } from "../helpers/wait.js";
 import { containerPids, cpuCgroupOf } from "./kernel-facts.js";
 import { tail, type ScenarioOptions } from "./scenario.js";
@@ -21,7 +22,6 @@ import {
   checkPauseAndResume,
   checkYield,
   recorder,
-  removePilots,
   retried,
   type ScenarioResult,
 } from "./scenario-steps.js";
@@ -233,7 +233,7 @@ export async function runUserScenario(opts: ScenarioOptions): Promise<ScenarioRe
   } finally {
     if (loadOn) asUser(["systemctl", "--user", "stop", "plancton-owner-load"]);
     asUser(["systemctl", "--user", "stop", "plancton-user"], 120_000);
-    await removePilots(docker, "hosts-user");
+    await removeInstance("hosts-user", docker).catch(() => undefined);
     fig["daemon_log_tail"] = result.checks.every((c) => c.ok) ? undefined : tail(logFile);
   }
   return result;

@@ -35,9 +35,9 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 /** The heavy packages a planctonctl command loaded. */
 async function heavyLoaded(args: string[]): Promise<string[]> {
-  const dirs = ["--config", path.join(dir, "config.yaml"), "--rundir", path.join(dir, "run")];
-  const all = ["--logdir", path.join(dir, "log"), "--pidfile", path.join(dir, "none.pid"), ...dirs];
-  const r = await run(process.execPath, ["-r", hook, BIN, ...all, ...args], { timeout: 60_000 }).catch(
+  const paths = ["config.yaml", "run", "log", "none.pid"].map((f) => path.join(dir, f));
+  const flags = ["--config", "--rundir", "--logdir", "--pidfile"].flatMap((f, i) => [f, paths[i]!]);
+  const r = await run(process.execPath, ["-r", hook, BIN, ...flags, ...args], { timeout: 60_000 }).catch(
     (err: { stderr?: string }) => ({ stderr: err.stderr ?? "" }),
   );
   const line = r.stderr.split("\n").find((l) => l.startsWith("@@loaded "));
